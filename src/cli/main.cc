@@ -1,0 +1,25 @@
+// runnel: the server and the command-line tool in one binary.
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"runnel: an event streaming platform that speaks the Kafka protocol"};
+  app.set_version_flag("--version", std::string("runnel ") + RUNNEL_VERSION);
+  app.require_subcommand(1);
+
+  auto* bench = app.add_subcommand("bench", "Benchmarks");
+  bench->require_subcommand(1);
+  runnel::cli::add_bench_storage(*bench);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return runnel::cli::exit_code();
+}

@@ -1,0 +1,168 @@
+#include "storage/compaction.h"
+
+#include <string>
+#include <unordered_map>
+
+#include "model/record_batch.h"
+#include "model/record_batch_builder.h"
+#include "storage/batch_scanner.h"
+#include "storage/errc.h"
+#include "storage/log_format.h"
+
+namespace runnel::storage {
+
+namespace {
+
+std::string key_string(std::span<const std::byte> k) {
+  return {reinterpret_cast<const char*>(k.data()), k.size()};
+}
+
+// Calls fn(header, batch_bytes) for every batch of a closed segment.
+template <class Fn>
+result<void> for_each_batch(file_system& fs, const std::filesystem::path& dir,
+                            const segment_summary& s, Fn&& fn) {
+  RUNNEL_TRY(auto f, fs.open(segment_path(dir, s.base, format::segment_suffix),
+                             open_mode::read_only));
+  f->advise_sequential();
+  batch_scanner scan(*f, format::file_header_size, s.size);
+  for (;;) {
+    RUNNEL_TRY(auto b, scan.next());
+    if (!b) return success();
+    RUNNEL_TRY(auto body, scan.body());
+    RUNNEL_TRY(fn(b->header, body));
+  }
+}
+
+}  // namespace
+
+result<void> compaction_job::run() {
+  // 1. The key map: latest offset per key over the dirty segments. Stopping
+  // early (memory budget) is safe at any point: an entry only ever points at
+  // a record that stays in the log.
+  std::unordered_map<std::string, int64_t> latest;
+  size_t map_bytes = 0;
+  int64_t cleanable_end = dirty_start;
+  for (const auto& s : segments) {
+    if (s.next <= dirty_start) continue;
+    if (map_bytes > max_map_bytes) break;
+    auto map_batch = [&](const model::batch_header& h,
+                         std::span<const std::byte> bytes) -> result<void> {
+      if (h.is_control() || h.record_count == 0) return success();
+      std::vector<std::byte> storage;
+      RUNNEL_TRY(auto recs, model::records_section(bytes, h, storage));
+      RUNNEL_TRY(auto parsed, model::parse_records(recs, h.record_count));
+      for (const auto& r : parsed) {
+        if (!r.key) continue;
+        auto [it, inserted] = latest.try_emplace(key_string(*r.key), 0);
+        if (inserted) map_bytes += it->first.size() + 48;
+        it->second = h.base_offset + r.offset_delta;
+      }
+      return success();
+    };
+    RUNNEL_TRY(for_each_batch(*fs, dir, s, map_batch));
+    cleanable_end = s.next;
+  }
+  new_cleaner_offset = cleanable_end;
+  if (cleanable_end <= dirty_start) return success();
+
+  // 2. Groups of consecutive segments that fit in one output segment.
+  std::vector<std::vector<segment_summary>> groups;
+  uint64_t group_bytes = 0;
+  for (const auto& s : segments) {
+    if (s.base >= cleanable_end) break;
+    const bool fits = !groups.empty() &&
+                      group_bytes + s.size - format::file_header_size <=
+                          uint64_t(config.segment_bytes) &&
+                      s.next - groups.back().front().base < int64_t{1} << 31;
+    if (!fits) {
+      groups.emplace_back();
+      group_bytes = format::file_header_size;
+    }
+    groups.back().push_back(s);
+    group_bytes += s.size - format::file_header_size;
+  }
+
+  // 3. Rewrite each group.
+  const int64_t tombstone_horizon = now_ms - config.delete_retention_ms;
+  for (const auto& group : groups) {
+    RUNNEL_TRY(auto out, segment::create(*fs, dir, group.front().base, format::cleaned_suffix));
+    uint64_t removed_here = 0;
+    std::optional<model::batch_header> dropped_last;  // last batch, if it vanished
+    for (const auto& s : group) {
+      const bool tombstones_expire = s.max_ts >= 0 && s.max_ts < tombstone_horizon;
+      auto clean_batch = [&](const model::batch_header& h,
+                             std::span<const std::byte> bytes) -> result<void> {
+        dropped_last.reset();
+        if (h.is_control() || h.record_count == 0) return out->append(bytes, h, config.index_interval_bytes);
+        std::vector<std::byte> storage;
+        RUNNEL_TRY(auto recs, model::records_section(bytes, h, storage));
+        RUNNEL_TRY(auto parsed, model::parse_records(recs, h.record_count));
+        std::vector<std::byte> kept;
+        int32_t kept_count = 0;
+        for (const auto& r : parsed) {
+          bool keep = true;
+          if (r.key) {
+            const int64_t o = h.base_offset + r.offset_delta;
+            auto it = latest.find(key_string(*r.key));
+            if (it != latest.end() && it->second > o) keep = false;
+            else if (!r.value && tombstones_expire) keep = false;
+          }
+          if (keep) {
+            kept.insert(kept.end(), r.raw.begin(), r.raw.end());
+            ++kept_count;
+          }
+        }
+        removed_here += uint64_t(h.record_count - kept_count);
+        if (kept_count == h.record_count) return out->append(bytes, h, config.index_interval_bytes);
+        if (kept_count == 0) {
+          dropped_last = h;
+          return success();
+        }
+        const auto body = bytes.subspan(model::batch_layout::header_size);
+        const auto framing = model::is_xerial_snappy(body) ? model::snappy_framing::xerial
+                                                           : model::snappy_framing::raw;
+        RUNNEL_TRY(auto rebuilt, model::assemble_batch(h, kept, kept_count, framing));
+        RUNNEL_TRY(auto nh, model::parse_header(rebuilt));
+        return out->append(rebuilt, nh, config.index_interval_bytes);
+      };
+      RUNNEL_TRY(for_each_batch(*fs, dir, s, clean_batch));
+    }
+    if (dropped_last) {
+      // Keep the segment's end offset: an empty, uncompressed batch in place
+      // of the last one.
+      model::batch_header h = *dropped_last;
+      h.attributes = int16_t(h.attributes & ~model::batch_attr::codec_mask);
+      RUNNEL_TRY(auto empty, model::assemble_batch(h, {}, 0));
+      RUNNEL_TRY(auto eh, model::parse_header(empty));
+      RUNNEL_TRY(out->append(empty, eh, config.index_interval_bytes));
+    }
+    RUNNEL_TRY(auto files, out->seal(*fs));
+    const auto cleaned = [&](const char* suffix) {
+      return segment_path(dir, group.front().base,
+                          (std::string(suffix) + format::cleaned_suffix).c_str());
+    };
+    if (removed_here == 0 && group.size() == 1) {
+      // Nothing to gain from swapping in an identical segment.
+      for (const char* suffix :
+           {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix})
+        (void)fs->remove(cleaned(suffix));
+      continue;
+    }
+    for (auto& f : files) {
+      RUNNEL_TRY(f->sync());
+    }
+    // Index files first: a data .swap implies its index .swap files exist.
+    for (const char* suffix :
+         {format::offset_index_suffix, format::time_index_suffix, format::segment_suffix}) {
+      RUNNEL_TRY(fs->rename(cleaned(suffix),
+                            segment_path(dir, group.front().base,
+                                         (std::string(suffix) + format::swap_suffix).c_str())));
+    }
+    RUNNEL_TRY(fs->sync_directory(dir));
+    records_removed += removed_here;
+    outputs.push_back({group, out->summary()});
+  }
+  return success();
+}
+
+}  // namespace runnel::storage

@@ -1,0 +1,111 @@
+#include "storage/log_config.h"
+
+#include <charconv>
+#include <limits>
+
+#include "storage/errc.h"
+#include "storage/log_format.h"
+
+namespace runnel::storage {
+
+namespace {
+
+result<int64_t> parse_int(std::string_view v, int64_t min) {
+  int64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || p != v.data() + v.size() || out < min) return storage_errc::bad_config;
+  return out;
+}
+
+constexpr std::string_view names[] = {
+    "segment.bytes",      "segment.ms",        "retention.ms",          "retention.bytes",
+    "cleanup.policy",     "delete.retention.ms", "min.compaction.lag.ms", "max.message.bytes",
+    "index.interval.bytes", "flush.ms",        "flush.bytes",           "message.timestamp.type",
+};
+
+}  // namespace
+
+bool log_config::known(std::string_view name) {
+  for (auto n : names)
+    if (n == name) return true;
+  return false;
+}
+
+result<void> log_config::set(std::string_view name, std::string_view value) {
+  if (name == "segment.bytes") {
+    // Kafka's minimum is 14 bytes; positions in the index are u32.
+    RUNNEL_TRY(segment_bytes, parse_int(value, 14));
+    if (uint64_t(segment_bytes) > format::max_segment_bytes) return storage_errc::bad_config;
+  } else if (name == "segment.ms") {
+    RUNNEL_TRY(segment_ms, parse_int(value, 1));
+  } else if (name == "retention.ms") {
+    RUNNEL_TRY(retention_ms, parse_int(value, -1));
+  } else if (name == "retention.bytes") {
+    RUNNEL_TRY(retention_bytes, parse_int(value, -1));
+  } else if (name == "cleanup.policy") {
+    bool d = false, c = false;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      auto item = rest.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (item == "delete") d = true;
+      else if (item == "compact") c = true;
+      else return storage_errc::bad_config;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    if (!d && !c) return storage_errc::bad_config;
+    cleanup_delete = d;
+    cleanup_compact = c;
+  } else if (name == "delete.retention.ms") {
+    RUNNEL_TRY(delete_retention_ms, parse_int(value, 0));
+  } else if (name == "min.compaction.lag.ms") {
+    RUNNEL_TRY(min_compaction_lag_ms, parse_int(value, 0));
+  } else if (name == "max.message.bytes") {
+    RUNNEL_TRY(max_message_bytes, parse_int(value, 0));
+  } else if (name == "index.interval.bytes") {
+    RUNNEL_TRY(index_interval_bytes, parse_int(value, 0));
+  } else if (name == "flush.ms") {
+    RUNNEL_TRY(flush_ms, parse_int(value, 0));
+  } else if (name == "flush.bytes") {
+    RUNNEL_TRY(flush_bytes, parse_int(value, 0));
+  } else if (name == "message.timestamp.type") {
+    if (value == "CreateTime") log_append_time = false;
+    else if (value == "LogAppendTime") log_append_time = true;
+    else return storage_errc::bad_config;
+  } else {
+    return storage_errc::bad_config;
+  }
+  return success();
+}
+
+result<log_config> log_config::from(const std::map<std::string, std::string>& overrides) {
+  log_config c;
+  for (const auto& [k, v] : overrides) {
+    RUNNEL_TRY(c.set(k, v));
+  }
+  return c;
+}
+
+std::map<std::string, std::string> log_config::describe() const {
+  std::map<std::string, std::string> m;
+  m["segment.bytes"] = std::to_string(segment_bytes);
+  m["segment.ms"] = std::to_string(segment_ms);
+  m["retention.ms"] = std::to_string(retention_ms);
+  m["retention.bytes"] = std::to_string(retention_bytes);
+  m["cleanup.policy"] = cleanup_compact && cleanup_delete ? "compact,delete"
+                        : cleanup_compact                 ? "compact"
+                                                          : "delete";
+  m["delete.retention.ms"] = std::to_string(delete_retention_ms);
+  m["min.compaction.lag.ms"] = std::to_string(min_compaction_lag_ms);
+  m["max.message.bytes"] = std::to_string(max_message_bytes);
+  m["index.interval.bytes"] = std::to_string(index_interval_bytes);
+  m["flush.ms"] = std::to_string(flush_ms);
+  m["flush.bytes"] = std::to_string(flush_bytes);
+  m["message.timestamp.type"] = log_append_time ? "LogAppendTime" : "CreateTime";
+  return m;
+}
+
+}  // namespace runnel::storage

@@ -1,0 +1,52 @@
+// On-disk constants of a partition log. The format is written down byte by
+// byte in docs/format/log.md; change both together.
+//
+// A partition directory holds, per segment with base offset B (20 digits):
+//   B.log        24-byte file header, then Kafka v2 record batches verbatim
+//   B.index      24-byte file header, then offset index entries
+//   B.timeindex  24-byte file header, then time index entries
+// and one `checkpoint` file (see log_checkpoint.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace runnel::storage::format {
+
+// Every file we own starts with this header (big-endian):
+//   0 magic    u32  'R''N''L''G'
+//   4 version  u16  1
+//   6 kind     u16  file_kind
+//   8 base     i64  segment base offset (0 for the checkpoint)
+//  16 file_id  u32  random; a rewritten file (compaction) gets a new one, so
+//                   the checkpoint can tell a file it describes from a
+//                   replacement of the same size
+//  20 crc      u32  CRC-32C of bytes [0, 20)
+inline constexpr uint32_t magic = 0x524E4C47;
+inline constexpr uint16_t version = 1;
+inline constexpr size_t file_header_size = 24;
+
+enum class file_kind : uint16_t { segment = 1, offset_index = 2, time_index = 3, checkpoint = 4 };
+
+// Offset index entry (8 bytes): relative offset u32 (batch base offset minus
+// segment base), position u32 (byte position of the batch in B.log).
+inline constexpr size_t offset_index_entry_size = 8;
+// Time index entry (16 bytes): timestamp i64 (largest batch max_timestamp in
+// the segment up to and including this batch), relative offset u32,
+// position u32 of that batch.
+inline constexpr size_t time_index_entry_size = 16;
+
+// A segment is at most 4 GiB so positions fit u32 (segment.bytes is capped).
+inline constexpr uint64_t max_segment_bytes = (uint64_t{1} << 32) - 1;
+// Batches smaller than this cannot exist: the fixed header is 61 bytes.
+inline constexpr size_t min_batch_bytes = 61;
+
+inline constexpr const char* segment_suffix = ".log";
+inline constexpr const char* offset_index_suffix = ".index";
+inline constexpr const char* time_index_suffix = ".timeindex";
+inline constexpr const char* cleaned_suffix = ".cleaned";  // compaction output being written
+inline constexpr const char* swap_suffix = ".swap";        // compaction output ready to replace
+inline constexpr const char* checkpoint_name = "checkpoint";
+inline constexpr const char* checkpoint_tmp_name = "checkpoint.tmp";
+
+}  // namespace runnel::storage::format

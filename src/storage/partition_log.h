@@ -1,0 +1,204 @@
+// partition_log: one durable, ordered, append-only Kafka partition log.
+//
+// A directory of segments (segment.h) plus a checkpoint (log_checkpoint.h).
+// Appends take one Kafka v2 record batch, validate it, assign its base
+// offset and write it verbatim to the active segment; reads return file
+// ranges for zero-copy sends. Retention, compaction, background flush and
+// group commit are driven from here.
+//
+// Threading (DESIGN.md decision 4): a log is owned by one shard and every
+// member function is called on that shard's thread. Blocking work (fsync,
+// checkpoint writes, file removal, compaction) runs on the `io` executor and
+// completes back on the `owner` executor; with no executors given both run
+// inline, which is what tests and the storage benchmark use.
+//
+// Durability (DESIGN.md decisions 3 and 6): append() returns once the bytes
+// are written; flushed_offset() tells what is fsynced; flush_async() is group
+// commit (one fsync covers every waiter). After an fsync fails the log
+// refuses appends and flushes with that error until it is reopened.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "model/record_batch.h"
+#include "model/result.h"
+#include "model/strong_types.h"
+#include "storage/file_cache.h"
+#include "storage/file_system.h"
+#include "storage/log_config.h"
+#include "storage/segment.h"
+
+namespace runnel::storage {
+
+using task = std::function<void()>;
+using executor_fn = std::function<void(task)>;
+
+struct log_executors {
+  executor_fn io;     // blocking work; empty = run inline
+  executor_fn owner;  // back to the owning shard; empty = run inline
+};
+
+struct log_options {
+  std::filesystem::path dir;
+  log_config config;
+  file_system* fs = nullptr;  // default: posix_file_system()
+  file_cache* cache = nullptr;  // required
+  log_executors executors;
+};
+
+struct append_result {
+  model::offset base;
+  model::offset last;
+  model::timestamp log_append_time = model::timestamp::missing();  // if stamped
+  model::timestamp max_timestamp;
+};
+
+// A byte range of a segment file, ready for sendfile/pread.
+struct file_slice {
+  std::shared_ptr<file> f;
+  uint64_t pos = 0;
+  uint64_t len = 0;
+};
+
+struct read_result {
+  std::vector<file_slice> slices;  // whole batches, in offset order
+  uint64_t bytes = 0;
+  model::offset next;  // offset after the last batch returned
+};
+
+struct timestamp_lookup {
+  model::offset offset;
+  model::timestamp timestamp;
+};
+
+class compaction_job;
+
+class partition_log {
+ public:
+  ~partition_log();
+  partition_log(const partition_log&) = delete;
+  partition_log& operator=(const partition_log&) = delete;
+
+  // Opens (or creates) the log in opts.dir, recovering after a crash: scans
+  // whatever the checkpoint does not vouch for, truncates a torn tail,
+  // rebuilds indexes, finishes an interrupted compaction swap, and makes the
+  // result durable. Blocking: call it off the shard's event loop.
+  static result<std::unique_ptr<partition_log>> open(log_options opts);
+
+  // Appends one batch. The batch is edited in place (base offset, and the
+  // timestamp for LogAppendTime topics) and then written verbatim.
+  result<append_result> append(std::span<std::byte> batch, model::timestamp now);
+
+  // Whole batches starting at the one that contains `start`, at most
+  // max_bytes (but always at least one batch), none at or past `upto`
+  // (default: the end offset). offset_out_of_range if start is outside
+  // [start_offset, end_offset].
+  result<read_result> read(model::offset start, uint64_t max_bytes,
+                           std::optional<model::offset> upto = std::nullopt);
+
+  // ListOffsets: the first batch whose max timestamp >= ts; nullopt if none.
+  result<std::optional<timestamp_lookup>> offset_for_timestamp(model::timestamp ts);
+  // ListOffsets MAX_TIMESTAMP: the batch with the largest timestamp.
+  std::optional<timestamp_lookup> max_timestamp() const;
+
+  model::offset start_offset() const { return model::offset{start_}; }
+  model::offset end_offset() const;
+  model::offset flushed_offset() const { return model::offset{flushed_}; }
+  uint64_t size_bytes() const;
+  size_t segment_count() const { return segments_.size(); }
+  const log_config& config() const { return config_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  std::error_code failed() const { return failed_; }
+
+  // Group commit: calls done({}) once everything up to `upto` (exclusive) is
+  // fsynced, or done(error). One fsync covers all waiters.
+  void flush_async(model::offset upto, std::function<void(std::error_code)> done);
+  // Blocking flush of everything appended so far (benchmarks, tests, close).
+  result<void> flush();
+
+  // Periodic upkeep, called by the owner (e.g. every 100 ms): background
+  // flush on flush.ms / flush.bytes, retention, pending deletes and the
+  // checkpoint. Starts at most one background job; never blocks.
+  void maintain(model::timestamp now);
+
+  // Retention by time and size on closed segments, and removal of segments
+  // below the start offset. Returns how many segments it dropped. Files are
+  // removed by the next background job.
+  size_t apply_retention(model::timestamp now);
+  // DeleteRecords: moves the start offset to `before` (<= end offset) and
+  // persists it before calling done.
+  void delete_records(model::offset before, std::function<void(std::error_code)> done);
+
+  // Compaction (cleanup.policy=compact): prepare on the owner thread, run the
+  // job anywhere (it only reads closed segments and writes new files),
+  // apply on the owner thread. Returns nullptr if there is nothing to do.
+  std::unique_ptr<compaction_job> prepare_compaction(model::timestamp now);
+  result<void> apply_compaction(std::unique_ptr<compaction_job> job);
+  model::offset cleaner_offset() const { return model::offset{cleaner_offset_}; }
+
+  // Changes the configuration (AlterConfigs). Takes effect for later appends
+  // and the next maintain().
+  void reconfigure(const log_config& c) { config_ = c; }
+
+  // Clean shutdown: flushes, writes the active segment's indexes and a
+  // checkpoint marked clean. Blocking. The log is unusable afterwards.
+  result<void> close();
+
+  // Blocking removal of the log's directory (DeleteTopics).
+  static result<void> destroy(file_system& fs, const std::filesystem::path& dir);
+
+ private:
+  struct flush_job;
+
+  explicit partition_log(log_options opts);
+  result<void> recover();
+  result<void> complete_swaps(const std::vector<std::string>& names);
+  void remove_segment_files(int64_t base);
+  result<void> roll(model::timestamp now);
+  bool needs_roll(size_t batch_bytes, model::timestamp now) const;
+  std::vector<std::byte> checkpoint_bytes(bool clean) const;
+  std::unique_ptr<flush_job> make_job();
+  void start_job();
+  void finish_job(std::unique_ptr<flush_job> job, std::error_code ec);
+  void fail(std::error_code ec);
+  void run_io(task t);
+  void run_owner(task t);
+  segment* segment_for(int64_t o);
+
+  std::filesystem::path dir_;
+  log_config config_;
+  file_system& fs_;
+  file_cache& cache_;
+  log_executors ex_;
+
+  std::vector<std::unique_ptr<segment>> segments_;  // by base offset; back() is active
+  int64_t start_ = 0;
+  int64_t flushed_ = 0;
+  int64_t cleaner_offset_ = 0;
+  std::error_code failed_;
+  bool closed_ = false;
+
+  // Work for the next background job.
+  std::vector<std::shared_ptr<file>> unsynced_files_;  // sealed segments' files
+  std::vector<std::filesystem::path> pending_deletes_;
+  bool dir_dirty_ = false;
+  bool checkpoint_dirty_ = false;
+  uint64_t unflushed_bytes_ = 0;
+  int64_t last_flush_ms_ = 0;
+
+  bool job_running_ = false;
+  std::multimap<int64_t, std::function<void(std::error_code)>> waiters_;  // by upto
+  bool compaction_running_ = false;
+  std::shared_ptr<bool> alive_;  // completions check it after the log is gone
+};
+
+}  // namespace runnel::storage
