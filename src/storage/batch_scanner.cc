@@ -30,7 +30,7 @@ result<std::optional<scanned_batch>> batch_scanner::next() {
   if (end_ - pos_ < model::batch_layout::header_size) return model::batch_errc::truncated;
   RUNNEL_TRY(fill(pos_, model::batch_layout::header_size));
   auto bytes = std::span<const std::byte>(buf_).subspan(size_t(pos_ - buf_pos_),
-                                                         model::batch_layout::header_size);
+                                                        model::batch_layout::header_size);
   RUNNEL_TRY(auto h, model::parse_header(bytes));
   if (h.magic != model::batch_layout::current_magic) return model::batch_errc::bad_magic;
   if (h.batch_length < int32_t(format::min_batch_bytes - model::batch_layout::log_overhead))

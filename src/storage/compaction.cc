@@ -21,8 +21,8 @@ std::string key_string(std::span<const std::byte> k) {
 template <class Fn>
 result<void> for_each_batch(file_system& fs, const std::filesystem::path& dir,
                             const segment_summary& s, Fn&& fn) {
-  RUNNEL_TRY(auto f, fs.open(segment_path(dir, s.base, format::segment_suffix),
-                             open_mode::read_only));
+  RUNNEL_TRY(auto f,
+             fs.open(segment_path(dir, s.base, format::segment_suffix), open_mode::read_only));
   f->advise_sequential();
   batch_scanner scan(*f, format::file_header_size, s.size);
   for (;;) {
@@ -70,10 +70,10 @@ result<void> compaction_job::run() {
   uint64_t group_bytes = 0;
   for (const auto& s : segments) {
     if (s.base >= cleanable_end) break;
-    const bool fits = !groups.empty() &&
-                      group_bytes + s.size - format::file_header_size <=
-                          uint64_t(config.segment_bytes) &&
-                      s.next - groups.back().front().base < int64_t{1} << 31;
+    const bool fits =
+        !groups.empty() &&
+        group_bytes + s.size - format::file_header_size <= uint64_t(config.segment_bytes) &&
+        s.next - groups.back().front().base < int64_t{1} << 31;
     if (!fits) {
       groups.emplace_back();
       group_bytes = format::file_header_size;
@@ -85,7 +85,8 @@ result<void> compaction_job::run() {
   // 3. Rewrite each group.
   const int64_t tombstone_horizon = now_ms - config.delete_retention_ms;
   for (const auto& group : groups) {
-    RUNNEL_TRY(auto out, segment::create(*fs, dir, group.front().base, format::cleaned_suffix));
+    RUNNEL_TRY(auto out, segment::create(*fs, dir, group.front().base, format::cleaned_suffix,
+                                         format::file_kind::compacted_segment));
     uint64_t removed_here = 0;
     std::optional<model::batch_header> dropped_last;  // last batch, if it vanished
     for (const auto& s : group) {
@@ -93,7 +94,8 @@ result<void> compaction_job::run() {
       auto clean_batch = [&](const model::batch_header& h,
                              std::span<const std::byte> bytes) -> result<void> {
         dropped_last.reset();
-        if (h.is_control() || h.record_count == 0) return out->append(bytes, h, config.index_interval_bytes);
+        if (h.is_control() || h.record_count == 0)
+          return out->append(bytes, h, config.index_interval_bytes);
         std::vector<std::byte> storage;
         RUNNEL_TRY(auto recs, model::records_section(bytes, h, storage));
         RUNNEL_TRY(auto parsed, model::parse_records(recs, h.record_count));
@@ -104,8 +106,10 @@ result<void> compaction_job::run() {
           if (r.key) {
             const int64_t o = h.base_offset + r.offset_delta;
             auto it = latest.find(key_string(*r.key));
-            if (it != latest.end() && it->second > o) keep = false;
-            else if (!r.value && tombstones_expire) keep = false;
+            if (it != latest.end() && it->second > o)
+              keep = false;
+            else if (!r.value && tombstones_expire)
+              keep = false;
           }
           if (keep) {
             kept.insert(kept.end(), r.raw.begin(), r.raw.end());

@@ -7,13 +7,13 @@
 namespace runnel::storage {
 
 enum class storage_errc {
-  unexpected_eof = 1,     // a file is shorter than its metadata says
-  log_failed,             // an fsync failed earlier; the log must be reopened
-  offset_out_of_range,    // read or delete-records outside [start, end]
-  corrupt_file,           // a file we own has a bad magic, version or checksum
-  bad_config,             // a configuration value is invalid
-  closed,                 // the log was closed
-  injected_fault,         // fault_file_system: simulated power loss etc.
+  unexpected_eof = 1,   // a file is shorter than its metadata says
+  log_failed,           // an fsync failed earlier; the log must be reopened
+  offset_out_of_range,  // read or delete-records outside [start, end]
+  corrupt_file,         // a file we own has a bad magic, version or checksum
+  bad_config,           // a configuration value is invalid
+  closed,               // the log was closed
+  injected_fault,       // fault_file_system: simulated power loss etc.
 };
 const std::error_category& storage_category();
 std::error_code make_error_code(storage_errc e);

@@ -28,4 +28,9 @@ void file_cache::evict(const std::filesystem::path& p) {
   }
 }
 
+void file_cache::clear() {
+  map_.clear();
+  lru_.clear();
+}
+
 }  // namespace runnel::storage

@@ -26,6 +26,8 @@ class file_cache {
   result<std::shared_ptr<file>> get(const std::filesystem::path& p);
   // Forget a path (its file was deleted or replaced).
   void evict(const std::filesystem::path& p);
+  // Forget every file.
+  void clear();
 
   size_t size() const { return map_.size(); }
   size_t max_open() const { return max_open_; }

@@ -25,7 +25,8 @@ std::array<std::byte, format::file_header_size> file_header::encode() const {
 result<file_header> file_header::decode(std::span<const std::byte> b, format::file_kind expected) {
   if (b.size() < format::file_header_size) return storage_errc::corrupt_file;
   if (load_be<uint32_t>(b.data()) != format::magic) return storage_errc::corrupt_file;
-  if (load_be<uint32_t>(b.data() + 20) != model::crc32c(b.first(20))) return storage_errc::corrupt_file;
+  if (load_be<uint32_t>(b.data() + 20) != model::crc32c(b.first(20)))
+    return storage_errc::corrupt_file;
   if (load_be<uint16_t>(b.data() + 4) != format::version) return storage_errc::corrupt_file;
   file_header h;
   h.kind = static_cast<format::file_kind>(load_be<uint16_t>(b.data() + 6));

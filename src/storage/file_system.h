@@ -39,9 +39,9 @@ class file {
 
 enum class open_mode {
   read_only,
-  read_write,     // must exist
-  create,         // open read-write, creating if missing
-  create_new,     // create; fails with file_exists if present
+  read_write,  // must exist
+  create,      // open read-write, creating if missing
+  create_new,  // create; fails with file_exists if present
 };
 
 class file_system {

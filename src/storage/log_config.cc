@@ -18,9 +18,12 @@ result<int64_t> parse_int(std::string_view v, int64_t min) {
 }
 
 constexpr std::string_view names[] = {
-    "segment.bytes",      "segment.ms",        "retention.ms",          "retention.bytes",
-    "cleanup.policy",     "delete.retention.ms", "min.compaction.lag.ms", "max.message.bytes",
-    "index.interval.bytes", "flush.ms",        "flush.bytes",           "message.timestamp.type",
+    "segment.bytes",         "segment.ms",
+    "retention.ms",          "retention.bytes",
+    "cleanup.policy",        "delete.retention.ms",
+    "min.compaction.lag.ms", "max.message.bytes",
+    "index.interval.bytes",  "flush.ms",
+    "flush.bytes",           "message.timestamp.type",
 };
 
 }  // namespace
@@ -50,9 +53,12 @@ result<void> log_config::set(std::string_view name, std::string_view value) {
       auto item = rest.substr(0, comma);
       while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
       while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-      if (item == "delete") d = true;
-      else if (item == "compact") c = true;
-      else return storage_errc::bad_config;
+      if (item == "delete")
+        d = true;
+      else if (item == "compact")
+        c = true;
+      else
+        return storage_errc::bad_config;
       if (comma == std::string_view::npos) break;
       rest.remove_prefix(comma + 1);
     }
@@ -72,9 +78,12 @@ result<void> log_config::set(std::string_view name, std::string_view value) {
   } else if (name == "flush.bytes") {
     RUNNEL_TRY(flush_bytes, parse_int(value, 0));
   } else if (name == "message.timestamp.type") {
-    if (value == "CreateTime") log_append_time = false;
-    else if (value == "LogAppendTime") log_append_time = true;
-    else return storage_errc::bad_config;
+    if (value == "CreateTime")
+      log_append_time = false;
+    else if (value == "LogAppendTime")
+      log_append_time = true;
+    else
+      return storage_errc::bad_config;
   } else {
     return storage_errc::bad_config;
   }

@@ -14,12 +14,12 @@ namespace runnel::storage {
 struct log_config {
   static constexpr int64_t unlimited = -1;
 
-  int64_t segment_bytes = int64_t{1} << 30;             // segment.bytes
-  int64_t segment_ms = int64_t{7} * 24 * 3600 * 1000;   // segment.ms
-  int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;  // retention.ms (-1: forever)
-  int64_t retention_bytes = unlimited;                    // retention.bytes
-  bool cleanup_delete = true;                             // cleanup.policy contains delete
-  bool cleanup_compact = false;                           // cleanup.policy contains compact
+  int64_t segment_bytes = int64_t{1} << 30;                 // segment.bytes
+  int64_t segment_ms = int64_t{7} * 24 * 3600 * 1000;       // segment.ms
+  int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;     // retention.ms (-1: forever)
+  int64_t retention_bytes = unlimited;                      // retention.bytes
+  bool cleanup_delete = true;                               // cleanup.policy contains delete
+  bool cleanup_compact = false;                             // cleanup.policy contains compact
   int64_t delete_retention_ms = int64_t{24} * 3600 * 1000;  // delete.retention.ms
   int64_t min_compaction_lag_ms = 0;                        // min.compaction.lag.ms
   int64_t max_message_bytes = 1048588;                      // max.message.bytes
@@ -27,9 +27,9 @@ struct log_config {
   // Background fsync for writes not acknowledged as durable. runnel's
   // defaults (Kafka leaves both at "never" and relies on replication, which a
   // single node does not have).
-  int64_t flush_ms = 1000;                  // flush.ms
-  int64_t flush_bytes = int64_t{1} << 30;   // flush.bytes (runnel's name)
-  bool log_append_time = false;             // message.timestamp.type=LogAppendTime
+  int64_t flush_ms = 1000;                 // flush.ms
+  int64_t flush_bytes = int64_t{1} << 30;  // flush.bytes (runnel's name)
+  bool log_append_time = false;            // message.timestamp.type=LogAppendTime
 
   // Applies one Kafka-named setting; unknown names and bad values are errors.
   result<void> set(std::string_view name, std::string_view value);

@@ -26,7 +26,15 @@ inline constexpr uint32_t magic = 0x524E4C47;
 inline constexpr uint16_t version = 1;
 inline constexpr size_t file_header_size = 24;
 
-enum class file_kind : uint16_t { segment = 1, offset_index = 2, time_index = 3, checkpoint = 4 };
+// A compacted segment has its own kind: only there may offsets jump between
+// batches, so recovery checks plain segments for exactly consecutive offsets.
+enum class file_kind : uint16_t {
+  segment = 1,
+  offset_index = 2,
+  time_index = 3,
+  checkpoint = 4,
+  compacted_segment = 5,
+};
 
 // Offset index entry (8 bytes): relative offset u32 (batch base offset minus
 // segment base), position u32 (byte position of the batch in B.log).

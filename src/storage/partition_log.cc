@@ -63,16 +63,22 @@ partition_log::partition_log(log_options opts)
       ex_(std::move(opts.executors)),
       alive_(std::make_shared<bool>(true)) {}
 
-partition_log::~partition_log() { *alive_ = false; }
+partition_log::~partition_log() {
+  *alive_ = false;
+}
 
 void partition_log::run_io(task t) {
-  if (ex_.io) ex_.io(std::move(t));
-  else t();
+  if (ex_.io)
+    ex_.io(std::move(t));
+  else
+    t();
 }
 
 void partition_log::run_owner(task t) {
-  if (ex_.owner) ex_.owner(std::move(t));
-  else t();
+  if (ex_.owner)
+    ex_.owner(std::move(t));
+  else
+    t();
 }
 
 result<std::unique_ptr<partition_log>> partition_log::open(log_options opts) {
@@ -145,8 +151,8 @@ result<void> partition_log::recover() {
       (void)fs_.remove(dir_ / n);
     else if (n.ends_with(format::swap_suffix) &&
              !base_from_name(n, std::string(format::segment_suffix) + format::swap_suffix) &&
-             !value_or(fs_.exists(dir_ / (n.substr(0, 20) + format::segment_suffix +
-                                          format::swap_suffix)),
+             !value_or(fs_.exists(dir_ /
+                                  (n.substr(0, 20) + format::segment_suffix + format::swap_suffix)),
                        false))
       (void)fs_.remove(dir_ / n);  // an index .swap whose data .swap never came
   }
@@ -157,12 +163,15 @@ result<void> partition_log::recover() {
   if (auto c = log_checkpoint::load(fs_, dir_); c) {
     cp = std::move(c).value();
   } else {
-    spdlog::warn("storage: {}: checkpoint unreadable ({}); scanning every segment",
-                 dir_.string(), c.error().message());
+    spdlog::warn("storage: {}: checkpoint unreadable ({}); scanning every segment", dir_.string(),
+                 c.error().message());
   }
   std::map<int64_t, segment_summary> trusted;
-  if (cp)
+  if (cp) {
+    stats_.had_checkpoint = true;
+    stats_.clean_shutdown = cp->clean_shutdown;
     for (const auto& s : cp->segments) trusted[s.base] = s;
+  }
 
   std::vector<int64_t> bases;
   for (const auto& n : names)
@@ -187,6 +196,7 @@ result<void> partition_log::recover() {
       spdlog::warn("storage: {}: segment {} does not follow offset {}; dropping it and later ones",
                    dir_.string(), base, segments_.back()->next());
       for (size_t k = i; k < bases.size(); ++k) remove_segment_files(bases[k]);
+      stats_.segments_dropped += bases.size() - i;
       changed = true;
       break;
     }
@@ -196,6 +206,7 @@ result<void> partition_log::recover() {
       if (f) {
         auto size = f.value()->size();
         auto h = file_header::read(*f.value(), format::file_kind::segment);
+        if (!h) h = file_header::read(*f.value(), format::file_kind::compacted_segment);
         is_trusted = size && size.value() == t->second.size && h &&
                      h.value().file_id == t->second.file_id && h.value().base == base;
       }
@@ -207,6 +218,7 @@ result<void> partition_log::recover() {
       } else {
         RUNNEL_TRY(bool rebuilt, seg->check_indexes(fs_, config_.index_interval_bytes));
         if (rebuilt) {
+          ++stats_.indexes_rebuilt;
           spdlog::info("storage: {}: rebuilt indexes of segment {}", dir_.string(), base);
           changed = true;
         }
@@ -223,9 +235,12 @@ result<void> partition_log::recover() {
       spdlog::warn("storage: {}: truncated a torn or corrupt tail of segment {} at offset {}",
                    dir_.string(), base, segments_.back()->next());
       for (size_t k = i + 1; k < bases.size(); ++k) remove_segment_files(bases[k]);
+      ++stats_.segments_truncated;
+      stats_.segments_dropped += bases.size() - i - 1;
       break;
     }
   }
+  stats_.segments_scanned = scanned;
   if (scanned > 0)
     spdlog::info("storage: {}: recovered {} segment(s) by scanning", dir_.string(), scanned);
 
@@ -272,7 +287,9 @@ result<void> partition_log::recover() {
   return success();
 }
 
-model::offset partition_log::end_offset() const { return model::offset{segments_.back()->next()}; }
+model::offset partition_log::end_offset() const {
+  return model::offset{segments_.back()->next()};
+}
 
 uint64_t partition_log::size_bytes() const {
   uint64_t n = 0;

@@ -50,7 +50,7 @@ struct log_executors {
 struct log_options {
   std::filesystem::path dir;
   log_config config;
-  file_system* fs = nullptr;  // default: posix_file_system()
+  file_system* fs = nullptr;    // default: posix_file_system()
   file_cache* cache = nullptr;  // required
   log_executors executors;
 };
@@ -81,6 +81,16 @@ struct timestamp_lookup {
 };
 
 class compaction_job;
+
+// What open() found and did, for logs and tests.
+struct recovery_stats {
+  bool had_checkpoint = false;
+  bool clean_shutdown = false;    // the checkpoint said the last stop was clean
+  size_t segments_scanned = 0;    // data files checked batch by batch
+  size_t segments_truncated = 0;  // torn or corrupt tails cut away
+  size_t segments_dropped = 0;    // removed because they followed a hole
+  size_t indexes_rebuilt = 0;
+};
 
 class partition_log {
  public:
@@ -118,6 +128,7 @@ class partition_log {
   const log_config& config() const { return config_; }
   const std::filesystem::path& dir() const { return dir_; }
   std::error_code failed() const { return failed_; }
+  const recovery_stats& recovery() const { return stats_; }
 
   // Group commit: calls done({}) once everything up to `upto` (exclusive) is
   // fsynced, or done(error). One fsync covers all waiters.
@@ -186,6 +197,7 @@ class partition_log {
   int64_t cleaner_offset_ = 0;
   std::error_code failed_;
   bool closed_ = false;
+  recovery_stats stats_;
 
   // Work for the next background job.
   std::vector<std::shared_ptr<file>> unsynced_files_;  // sealed segments' files

@@ -11,7 +11,9 @@ namespace runnel::storage {
 
 namespace {
 
-std::error_code last_error() { return {errno, std::system_category()}; }
+std::error_code last_error() {
+  return {errno, std::system_category()};
+}
 
 class posix_file final : public file {
  public:
@@ -78,10 +80,18 @@ class posix_fs final : public file_system {
   result<std::shared_ptr<file>> open(const std::filesystem::path& p, open_mode m) override {
     int flags = O_CLOEXEC;
     switch (m) {
-      case open_mode::read_only: flags |= O_RDONLY; break;
-      case open_mode::read_write: flags |= O_RDWR; break;
-      case open_mode::create: flags |= O_RDWR | O_CREAT; break;
-      case open_mode::create_new: flags |= O_RDWR | O_CREAT | O_EXCL; break;
+      case open_mode::read_only:
+        flags |= O_RDONLY;
+        break;
+      case open_mode::read_write:
+        flags |= O_RDWR;
+        break;
+      case open_mode::create:
+        flags |= O_RDWR | O_CREAT;
+        break;
+      case open_mode::create_new:
+        flags |= O_RDWR | O_CREAT | O_EXCL;
+        break;
     }
     int fd;
     do {

@@ -21,7 +21,9 @@ std::filesystem::path segment_path(const std::filesystem::path& dir, int64_t bas
   return dir / name;
 }
 
-uint64_t segment::data_start() { return format::file_header_size; }
+uint64_t segment::data_start() {
+  return format::file_header_size;
+}
 
 std::filesystem::path segment::data_path() const {
   return segment_path(dir_, s_.base, (std::string(format::segment_suffix) + suffix_).c_str());
@@ -36,7 +38,8 @@ std::filesystem::path segment::time_index_path() const {
 segment::segment(const std::filesystem::path& dir, const segment_summary& s) : dir_(dir), s_(s) {}
 
 result<std::unique_ptr<segment>> segment::create(file_system& fs, const std::filesystem::path& dir,
-                                                 int64_t base, const char* suffix) {
+                                                 int64_t base, const char* suffix,
+                                                 format::file_kind kind) {
   segment_summary s;
   s.base = base;
   s.next = base;
@@ -46,7 +49,7 @@ result<std::unique_ptr<segment>> segment::create(file_system& fs, const std::fil
   seg->suffix_ = suffix;
   RUNNEL_TRY(seg->active_, fs.open(seg->data_path(), open_mode::create));
   RUNNEL_TRY(seg->active_->truncate(0));
-  auto header = file_header{format::file_kind::segment, base, s.file_id}.encode();
+  auto header = file_header{kind, base, s.file_id}.encode();
   RUNNEL_TRY(seg->active_->write_at(0, header));
   return seg;
 }
@@ -156,6 +159,11 @@ result<segment::recovered> segment::recover(file_system& fs, const std::filesyst
   RUNNEL_TRY(uint64_t file_size, f.size());
 
   auto hdr = file_header::read(f, format::file_kind::segment);
+  bool compacted = false;
+  if (!hdr) {
+    hdr = file_header::read(f, format::file_kind::compacted_segment);
+    compacted = bool(hdr);
+  }
   if (!hdr || hdr.value().base != base) {
     // A header that never became durable (or is damaged): nothing in this
     // file can be trusted. Start it over.
@@ -172,14 +180,15 @@ result<segment::recovered> segment::recover(file_system& fs, const std::filesyst
   model::validate_options vo;
   vo.allow_offset_gaps = true;  // compaction leaves gaps and empty batches
   vo.max_batch_bytes = format::max_segment_bytes;
-  vo.skip_records = true;       // the CRC covers them; recovery is about torn writes
+  vo.skip_records = true;  // the CRC covers them; recovery is about torn writes
   batch_scanner scan(f, format::file_header_size, file_size);
   int64_t expected = base;
   for (;;) {
     auto n = scan.next();
     if (!n || !n.value()) break;
     const auto& b = *n.value();
-    if (b.header.base_offset < expected) break;
+    // base_offset is outside the CRC: a damaged one shows as a jump.
+    if (compacted ? b.header.base_offset < expected : b.header.base_offset != expected) break;
     auto body = scan.body();
     if (!body) break;
     if (!model::validate_batch(body.value(), vo)) break;
@@ -250,8 +259,8 @@ result<void> segment::load_indexes(file_system& fs) {
     time_index_.clear();
     for (size_t i = 0; i + format::time_index_entry_size <= b.size();
          i += format::time_index_entry_size)
-      time_index_.push_back({load_be<int64_t>(&b[i]), load_be<uint32_t>(&b[i + 8]),
-                             load_be<uint32_t>(&b[i + 12])});
+      time_index_.push_back(
+          {load_be<int64_t>(&b[i]), load_be<uint32_t>(&b[i + 8]), load_be<uint32_t>(&b[i + 12])});
   }
   const uint64_t last_pos = offset_index_.empty() ? data_start() : offset_index_.back().pos;
   bytes_since_index_ = s_.size - last_pos;
@@ -305,8 +314,10 @@ result<std::optional<size_t>> floor_search(size_t n, int64_t target, Key&& key) 
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     RUNNEL_TRY(int64_t k, key(mid));
-    if (k <= target) lo = mid + 1;
-    else hi = mid;
+    if (k <= target)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo == 0) return std::optional<size_t>{};
   return std::optional<size_t>{lo - 1};

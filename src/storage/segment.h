@@ -23,6 +23,7 @@
 #include "storage/batch_scanner.h"
 #include "storage/file_cache.h"
 #include "storage/file_system.h"
+#include "storage/log_format.h"
 
 namespace runnel::storage {
 
@@ -30,9 +31,9 @@ namespace runnel::storage {
 // memory of every segment.
 struct segment_summary {
   int64_t base = 0;
-  int64_t next = 0;        // offset after the last batch (the next segment's base)
-  uint64_t size = 0;       // file bytes, header included
-  int64_t max_ts = -1;     // largest batch max_timestamp, -1 if empty
+  int64_t next = 0;            // offset after the last batch (the next segment's base)
+  uint64_t size = 0;           // file bytes, header included
+  int64_t max_ts = -1;         // largest batch max_timestamp, -1 if empty
   int64_t max_ts_offset = -1;  // last offset of the batch holding max_ts
   uint32_t file_id = 0;
   int64_t first_batch_ts = -1;  // max_timestamp of the first batch (segment.ms)
@@ -54,9 +55,11 @@ std::filesystem::path segment_path(const std::filesystem::path& dir, int64_t bas
 class segment {
  public:
   // Creates an empty active segment: writes the data file's header.
-  // `suffix` is appended to every file name (compaction writes ".cleaned").
-  static result<std::unique_ptr<segment>> create(file_system& fs, const std::filesystem::path& dir,
-                                                 int64_t base, const char* suffix = "");
+  // `suffix` is appended to every file name; compaction writes ".cleaned"
+  // files of kind compacted_segment.
+  static result<std::unique_ptr<segment>> create(
+      file_system& fs, const std::filesystem::path& dir, int64_t base, const char* suffix = "",
+      format::file_kind kind = format::file_kind::segment);
 
   // A closed segment described by a trusted summary.
   segment(const std::filesystem::path& dir, const segment_summary& s);
@@ -71,7 +74,8 @@ class segment {
     bool truncated = false;  // a torn or corrupt tail was cut away
   };
   // Scans every batch of the data file (length, magic, CRC, offsets
-  // increasing from `base`) and truncates the file after the last good one.
+  // consecutive from `base`, or only increasing in a compacted segment) and
+  // truncates the file after the last good one.
   // The result is active (file open read-write, index in memory).
   static result<recovered> recover(file_system& fs, const std::filesystem::path& dir, int64_t base,
                                    int64_t index_interval);

@@ -1,0 +1,157 @@
+// Helpers shared by the storage tests: building batches, opening logs on the
+// fault-injecting file system, and reading every record back.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/record_batch.h"
+#include "model/record_batch_builder.h"
+#include "storage/fault_file_system.h"
+#include "storage/file_cache.h"
+#include "storage/partition_log.h"
+
+namespace runnel::storage::testing {
+
+using model::bytes;
+
+// A record as the tests see it: key and value as strings (nullopt = null).
+struct rec {
+  int64_t offset = -1;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  int64_t timestamp = 0;
+  bool operator==(const rec&) const = default;
+};
+
+inline std::optional<std::span<const std::byte>> opt_bytes(const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  return model::as_bytes(*s);
+}
+
+// A batch of records (their offsets are ignored), as a producer sends it.
+inline bytes make_batch(const std::vector<rec>& records,
+                        model::compression codec = model::compression::none) {
+  model::batch_builder b(codec);
+  for (const auto& r : records)
+    b.add(opt_bytes(r.key), opt_bytes(r.value), model::timestamp{r.timestamp});
+  auto out = b.build();
+  EXPECT_TRUE(out) << out.error().message();
+  return std::move(out).value();
+}
+
+// n records "k<i>"/"v<i>" at timestamp ts.
+inline bytes make_simple_batch(int n, int64_t ts = 1000, size_t value_bytes = 10) {
+  std::vector<rec> rs;
+  for (int i = 0; i < n; ++i)
+    rs.push_back({-1, "k" + std::to_string(i), std::string(value_bytes, char('a' + i % 26)), ts});
+  return make_batch(rs);
+}
+
+// Reads the bytes of a read_result into memory.
+inline bytes slurp(const read_result& r) {
+  bytes out;
+  for (const auto& s : r.slices) {
+    bytes part(s.len);
+    auto n = s.f->read_at(s.pos, part);
+    EXPECT_TRUE(n && n.value() == s.len);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+// Decodes every record of a sequence of batches.
+inline std::vector<rec> decode(std::span<const std::byte> data,
+                               std::vector<model::batch_header>* headers = nullptr) {
+  std::vector<rec> out;
+  while (!data.empty()) {
+    auto h = model::parse_header(data);
+    EXPECT_TRUE(h);
+    if (!h) break;
+    auto batch = data.first(h.value().size_bytes());
+    model::validate_options vo;
+    vo.allow_offset_gaps = true;
+    vo.deep = true;
+    vo.max_batch_bytes = size_t(1) << 31;
+    auto v = model::validate_batch(batch, vo);
+    EXPECT_TRUE(v) << v.error().message();
+    if (headers) headers->push_back(h.value());
+    std::vector<std::byte> storage;
+    auto sec = model::records_section(batch, h.value(), storage);
+    EXPECT_TRUE(sec);
+    auto recs = model::parse_records(sec.value(), h.value().record_count);
+    EXPECT_TRUE(recs);
+    for (const auto& r : recs.value()) {
+      rec x;
+      x.offset = h.value().base_offset + r.offset_delta;
+      if (r.key) x.key = std::string(reinterpret_cast<const char*>(r.key->data()), r.key->size());
+      if (r.value)
+        x.value = std::string(reinterpret_cast<const char*>(r.value->data()), r.value->size());
+      x.timestamp = h.value().base_timestamp + r.timestamp_delta;
+      out.push_back(x);
+    }
+    data = data.subspan(batch.size());
+  }
+  return out;
+}
+
+// Every record from `from` to the end, reading in steps of max_bytes.
+inline std::vector<rec> read_all(partition_log& log, int64_t from = -1,
+                                 uint64_t max_bytes = 1 << 20) {
+  std::vector<rec> out;
+  model::offset at{from < 0 ? log.start_offset().value : from};
+  while (at < log.end_offset()) {
+    auto r = log.read(at, max_bytes);
+    EXPECT_TRUE(r) << r.error().message();
+    if (!r || r.value().slices.empty()) break;
+    auto data = slurp(r.value());
+    for (auto& x : decode(data))
+      if (x.offset >= at.value) out.push_back(x);
+    EXPECT_GT(r.value().next, at);
+    at = r.value().next;
+  }
+  return out;
+}
+
+// A log on an in-memory fault-injecting file system (or any given one).
+struct log_fixture {
+  std::shared_ptr<fault_file_system> ffs = std::make_shared<fault_file_system>();
+  file_system* fs = ffs.get();
+  file_cache cache{*fs, 16};
+  std::filesystem::path dir = "/data/topic-0";
+  log_config config;
+
+  log_fixture() {
+    (void)ffs->create_directories("/data");
+    (void)ffs->sync_directory("/");
+  }
+
+  // Power loss: the disk keeps only what was durable, and the process's
+  // cached file handles are gone with the process.
+  void crash() {
+    ffs->power_loss();
+    cache.clear();
+  }
+
+  result<std::unique_ptr<partition_log>> open() {
+    log_options o;
+    o.dir = dir;
+    o.config = config;
+    o.fs = fs;
+    o.cache = &cache;
+    return partition_log::open(o);
+  }
+
+  std::unique_ptr<partition_log> open_ok() {
+    auto l = open();
+    EXPECT_TRUE(l) << l.error().message();
+    return l ? std::move(l).value() : nullptr;
+  }
+};
+
+}  // namespace runnel::storage::testing

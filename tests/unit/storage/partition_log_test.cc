@@ -1,0 +1,340 @@
+// Appends, reads, rolls, timestamp lookups and clean reopen of a partition log.
+#include "storage/partition_log.h"
+
+#include <gtest/gtest.h>
+
+#include "log_test_util.h"
+#include "storage/errc.h"
+
+namespace runnel::storage::testing {
+namespace {
+
+using model::offset;
+using model::timestamp;
+
+TEST(partition_log, append_assigns_consecutive_offsets) {
+  log_fixture fx;
+  auto log = fx.open_ok();
+  EXPECT_EQ(log->start_offset(), offset{0});
+  EXPECT_EQ(log->end_offset(), offset{0});
+  auto b1 = make_simple_batch(3);
+  auto r1 = log->append(b1, timestamp{5000});
+  ASSERT_TRUE(r1);
+  EXPECT_EQ(r1.value().base, offset{0});
+  EXPECT_EQ(r1.value().last, offset{2});
+  auto b2 = make_simple_batch(5);
+  auto r2 = log->append(b2, timestamp{5000});
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2.value().base, offset{3});
+  EXPECT_EQ(r2.value().last, offset{7});
+  EXPECT_EQ(log->end_offset(), offset{8});
+  auto all = read_all(*log);
+  ASSERT_EQ(all.size(), 8u);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(all[size_t(i)].offset, i);
+  EXPECT_EQ(all[3].key, "k0");
+}
+
+TEST(partition_log, stored_bytes_are_the_batch_verbatim_with_base_offset) {
+  log_fixture fx;
+  auto log = fx.open_ok();
+  auto first = make_simple_batch(2);
+  ASSERT_TRUE(log->append(first, timestamp{1}));
+  auto b = make_batch({{-1, "key", "value", 1234}}, model::compression::gzip);
+  const bytes sent = b;
+  ASSERT_TRUE(log->append(b, timestamp{1}));
+  auto r = log->read(offset{2}, 1 << 20);
+  ASSERT_TRUE(r);
+  auto got = slurp(r.value());
+  ASSERT_EQ(got.size(), sent.size());
+  // Only the base offset (bytes 0..7) differs from what the producer sent.
+  EXPECT_TRUE(std::equal(got.begin() + 8, got.end(), sent.begin() + 8));
+  EXPECT_EQ(model::parse_header(got).value().base_offset, 2);
+}
+
+TEST(partition_log, invalid_batches_are_rejected_and_change_nothing) {
+  log_fixture fx;
+  auto log = fx.open_ok();
+  auto good = make_simple_batch(2);
+  ASSERT_TRUE(log->append(good, timestamp{1}));
+  const uint64_t size_before = log->size_bytes();
+
+  auto bad_crc = make_simple_batch(2);
+  bad_crc.back() ^= std::byte{1};
+  EXPECT_EQ(log->append(bad_crc, timestamp{1}).error(), model::batch_errc::crc_mismatch);
+
+  auto bad_magic = make_simple_batch(2);
+  bad_magic[model::batch_layout::magic] = std::byte{1};
+  EXPECT_EQ(log->append(bad_magic, timestamp{1}).error(), model::batch_errc::bad_magic);
+
+  auto truncated = make_simple_batch(2);
+  truncated.resize(truncated.size() - 3);
+  EXPECT_FALSE(log->append(truncated, timestamp{1}));
+
+  bytes tiny(10);
+  EXPECT_FALSE(log->append(tiny, timestamp{1}));
+
+  fx.config.max_message_bytes = 100;
+  log->reconfigure(fx.config);
+  auto big = make_simple_batch(20);
+  EXPECT_EQ(log->append(big, timestamp{1}).error(), model::batch_errc::too_large);
+
+  EXPECT_EQ(log->end_offset(), offset{2});
+  EXPECT_EQ(log->size_bytes(), size_before);
+  EXPECT_EQ(read_all(*log).size(), 2u);
+}
+
+TEST(partition_log, read_from_middle_of_batch_returns_whole_batch) {
+  log_fixture fx;
+  auto log = fx.open_ok();
+  for (int i = 0; i < 4; ++i) {
+    auto b = make_simple_batch(10);
+    ASSERT_TRUE(log->append(b, timestamp{1}));
+  }
+  for (int64_t o = 0; o < 40; ++o) {
+    auto r = log->read(offset{o}, 1);  // tiny max_bytes: still one whole batch
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r.value().slices.size(), 1u);
+    auto recs = decode(slurp(r.value()));
+    ASSERT_EQ(recs.size(), 10u);
+    EXPECT_EQ(recs.front().offset, o / 10 * 10);
+    EXPECT_EQ(r.value().next, offset{o / 10 * 10 + 10});
+  }
+}
+
+TEST(partition_log, read_respects_max_bytes_and_upto) {
+  log_fixture fx;
+  auto log = fx.open_ok();
+  size_t batch_size = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto b = make_simple_batch(5);
+    batch_size = b.size();
+    ASSERT_TRUE(log->append(b, timestamp{1}));
+  }
+  auto r = log->read(offset{0}, batch_size * 3 + batch_size / 2);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().bytes, batch_size * 3);
+  EXPECT_EQ(r.value().next, offset{15});
+
+  auto u = log->read(offset{0}, 1 << 20, offset{20});
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u.value().next, offset{20});
+  EXPECT_EQ(decode(slurp(u.value())).size(), 20u);
+
+  auto at_end = log->read(offset{50}, 1 << 20);
+  ASSERT_TRUE(at_end);
+  EXPECT_TRUE(at_end.value().slices.empty());
+  EXPECT_EQ(log->read(offset{51}, 100).error(), storage_errc::offset_out_of_range);
+  EXPECT_EQ(log->read(offset{-1}, 100).error(), storage_errc::offset_out_of_range);
+}
+
+TEST(partition_log, rolls_on_segment_bytes_and_reads_across_segments) {
+  log_fixture fx;
+  fx.config.segment_bytes = 2048;
+  auto log = fx.open_ok();
+  std::vector<rec> expect;
+  for (int i = 0; i < 100; ++i) {
+    auto b = make_batch({{-1, "k" + std::to_string(i), std::string(100, 'x'), 1000 + i}});
+    ASSERT_TRUE(log->append(b, timestamp{2000}));
+    expect.push_back({i, "k" + std::to_string(i), std::string(100, 'x'), 1000 + i});
+  }
+  EXPECT_GT(log->segment_count(), 5u);
+  EXPECT_EQ(read_all(*log), expect);
+  EXPECT_EQ(read_all(*log, 0, 1), expect);       // one batch per read
+  EXPECT_EQ(read_all(*log, 0, 100000), expect);  // many segments per read
+  for (int64_t o : {0, 17, 18, 19, 50, 99}) {
+    auto r = log->read(offset{o}, 1);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(decode(slurp(r.value())).front().offset, o);
+  }
+}
+
+TEST(partition_log, rolls_on_segment_ms) {
+  log_fixture fx;
+  fx.config.segment_ms = 1000;
+  auto log = fx.open_ok();
+  auto b = make_simple_batch(1, 10'000);
+  ASSERT_TRUE(log->append(b, timestamp{10'000}));
+  b = make_simple_batch(1, 10'500);
+  ASSERT_TRUE(log->append(b, timestamp{10'500}));
+  EXPECT_EQ(log->segment_count(), 1u);
+  b = make_simple_batch(1, 11'001);
+  ASSERT_TRUE(log->append(b, timestamp{11'001}));
+  EXPECT_EQ(log->segment_count(), 2u);
+}
+
+TEST(partition_log, timestamp_lookup_finds_first_batch_at_or_after) {
+  log_fixture fx;
+  fx.config.segment_bytes = 1500;
+  fx.config.index_interval_bytes = 200;
+  auto log = fx.open_ok();
+  // Batch i has timestamps 1000+10i (max); timestamps are not monotonic
+  // inside a batch: the first record is older.
+  for (int i = 0; i < 200; ++i) {
+    auto b = make_batch({{-1, "a", "x", 1000 + 10 * i - 5}, {-1, "b", "y", 1000 + 10 * i}});
+    ASSERT_TRUE(log->append(b, timestamp{5000}));
+  }
+  ASSERT_GT(log->segment_count(), 3u);
+  for (int64_t t : {0, 999, 1000, 1001, 1009, 1010, 1500, 2985, 2990}) {
+    auto r = log->offset_for_timestamp(timestamp{t});
+    ASSERT_TRUE(r);
+    ASSERT_TRUE(r.value()) << t;
+    const int64_t batch = t <= 1000 ? 0 : (t - 1000 + 9) / 10;
+    EXPECT_EQ(r.value()->offset, offset{batch * 2}) << t;
+    EXPECT_EQ(r.value()->timestamp, timestamp{1000 + 10 * batch});
+  }
+  auto none = log->offset_for_timestamp(timestamp{2991});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none.value());
+  auto mx = log->max_timestamp();
+  ASSERT_TRUE(mx);
+  EXPECT_EQ(mx->timestamp, timestamp{2990});
+  EXPECT_EQ(mx->offset, offset{399});
+  // The same answers from closed segments after a clean reopen.
+  ASSERT_TRUE(log->close());
+  log.reset();
+  log = fx.open_ok();
+  for (int64_t t : {1000, 1505, 2990}) {
+    auto r = log->offset_for_timestamp(timestamp{t});
+    ASSERT_TRUE(r && r.value());
+    EXPECT_EQ(r.value()->offset, offset{(t - 1000 + 9) / 10 * 2});
+  }
+}
+
+TEST(partition_log, log_append_time_stamps_the_batch) {
+  log_fixture fx;
+  fx.config.log_append_time = true;
+  auto log = fx.open_ok();
+  auto b = make_simple_batch(3, 111);
+  auto r = log->append(b, timestamp{777'000});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().log_append_time, timestamp{777'000});
+  auto rd = log->read(offset{0}, 1 << 20);
+  auto data = slurp(rd.value());
+  auto h = model::parse_header(data).value();
+  EXPECT_TRUE(h.is_log_append_time());
+  EXPECT_EQ(h.max_timestamp, 777'000);
+  model::validate_options vo;
+  EXPECT_TRUE(model::validate_batch(data, vo));
+}
+
+TEST(partition_log, clean_reopen_scans_nothing_and_continues) {
+  log_fixture fx;
+  fx.config.segment_bytes = 4096;
+  std::vector<rec> before;
+  {
+    auto log = fx.open_ok();
+    for (int i = 0; i < 200; ++i) {
+      auto b = make_simple_batch(2);
+      ASSERT_TRUE(log->append(b, timestamp{1}));
+    }
+    before = read_all(*log);
+    ASSERT_TRUE(log->close());
+  }
+  auto log = fx.open_ok();
+  EXPECT_TRUE(log->recovery().clean_shutdown);
+  EXPECT_EQ(log->recovery().segments_scanned, 0u);
+  EXPECT_EQ(log->recovery().indexes_rebuilt, 0u);
+  EXPECT_EQ(read_all(*log), before);
+  auto b = make_simple_batch(1);
+  EXPECT_EQ(log->append(b, timestamp{1}).value().base, offset{400});
+}
+
+TEST(partition_log, crash_reopen_scans_only_the_active_segment) {
+  log_fixture fx;
+  fx.config.segment_bytes = 4096;
+  {
+    auto log = fx.open_ok();
+    for (int i = 0; i < 200; ++i) {
+      auto b = make_simple_batch(2);
+      ASSERT_TRUE(log->append(b, timestamp{1}));
+    }
+    ASSERT_TRUE(log->flush());  // durable, checkpoint written; no clean close
+  }
+  auto log = fx.open_ok();
+  EXPECT_FALSE(log->recovery().clean_shutdown);
+  EXPECT_EQ(log->recovery().segments_scanned, 1u);
+  EXPECT_EQ(log->end_offset(), offset{400});
+  EXPECT_EQ(read_all(*log).size(), 400u);
+}
+
+TEST(partition_log, group_commit_covers_many_waiters_with_one_fsync) {
+  log_fixture fx;
+  // Executors that queue work, so that waiters pile up while a job runs.
+  std::vector<task> io, owner;
+  log_options o;
+  o.dir = fx.dir;
+  o.fs = fx.fs;
+  o.cache = &fx.cache;
+  o.executors.io = [&](task t) { io.push_back(std::move(t)); };
+  o.executors.owner = [&](task t) { owner.push_back(std::move(t)); };
+  auto log = std::move(partition_log::open(o)).value();
+  int done = 0;
+  for (int i = 0; i < 10; ++i) {
+    auto b = make_simple_batch(1);
+    auto r = log->append(b, timestamp{1});
+    ASSERT_TRUE(r);
+    log->flush_async(r.value().last + 1, [&](std::error_code ec) {
+      EXPECT_FALSE(ec);
+      ++done;
+    });
+  }
+  // The first append started a job; the other nine wait for the next one.
+  ASSERT_EQ(io.size(), 1u);
+  const uint64_t syncs_before = fx.ffs->syncs();
+  auto drain = [&] {
+    while (!io.empty() || !owner.empty()) {
+      auto i = std::move(io);
+      io.clear();
+      for (auto& t : i) t();
+      auto w = std::move(owner);
+      owner.clear();
+      for (auto& t : w) t();
+    }
+  };
+  drain();
+  EXPECT_EQ(done, 10);
+  EXPECT_EQ(log->flushed_offset(), offset{10});
+  EXPECT_LE(fx.ffs->syncs() - syncs_before, 2u);  // two jobs, one fsync each
+}
+
+TEST(partition_log, file_descriptors_stay_bounded) {
+  log_fixture fx;
+  fx.config.segment_bytes = 1024;
+  file_cache small(*fx.fs, 4);
+  log_options o;
+  o.dir = fx.dir;
+  o.fs = fx.fs;
+  o.config = fx.config;
+  o.cache = &small;
+  auto log = std::move(partition_log::open(o)).value();
+  for (int i = 0; i < 300; ++i) {
+    auto b = make_simple_batch(3, 1000, 40);
+    ASSERT_TRUE(log->append(b, timestamp{1}));
+  }
+  ASSERT_GT(log->segment_count(), 50u);
+  EXPECT_EQ(read_all(*log).size(), 900u);
+  EXPECT_LE(small.size(), 4u);
+  for (int64_t t = 0; t < 900; t += 37) ASSERT_TRUE(log->read(offset{t}, 10));
+  EXPECT_LE(small.size(), 4u);
+}
+
+TEST(partition_log, config_parses_kafka_names) {
+  auto c = log_config::from({{"segment.bytes", "1048576"},
+                             {"retention.ms", "-1"},
+                             {"cleanup.policy", "compact,delete"},
+                             {"message.timestamp.type", "LogAppendTime"}});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c.value().segment_bytes, 1048576);
+  EXPECT_EQ(c.value().retention_ms, -1);
+  EXPECT_TRUE(c.value().cleanup_compact);
+  EXPECT_TRUE(c.value().cleanup_delete);
+  EXPECT_TRUE(c.value().log_append_time);
+  EXPECT_EQ(c.value().describe().at("cleanup.policy"), "compact,delete");
+  EXPECT_FALSE(log_config::from({{"segment.bytes", "abc"}}));
+  EXPECT_FALSE(log_config::from({{"cleanup.policy", "archive"}}));
+  EXPECT_FALSE(log_config::from({{"no.such.setting", "1"}}));
+  EXPECT_FALSE(log_config::from({{"segment.bytes", "99999999999"}}));
+}
+
+}  // namespace
+}  // namespace runnel::storage::testing
