@@ -158,7 +158,7 @@ result<batch_header> validate_batch(std::span<const std::byte> bytes, const vali
   if (h.record_count < (o.allow_offset_gaps ? 0 : 1) || h.last_offset_delta < 0 ||
       h.record_count - 1 > h.last_offset_delta)
     return batch_errc::bad_record_count;
-  if (!o.allow_offset_gaps && h.record_count != h.last_offset_delta + 1)
+  if (!o.allow_offset_gaps && h.record_count - 1 != h.last_offset_delta)
     return batch_errc::bad_record_count;
   if (static_cast<uint8_t>(h.codec()) > 4) return batch_errc::unsupported_codec;
   if (!o.skip_records && (h.codec() == compression::none || o.deep || o.require_keys)) {

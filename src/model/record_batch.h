@@ -69,7 +69,7 @@ inline constexpr int16_t delete_horizon = 0x40;
 }  // namespace batch_attr
 
 enum class batch_errc {
-  truncated = 1,       // fewer bytes than the header or batch_length claims
+  truncated = 1,       // fewer bytes than the fixed header needs
   bad_magic,           // magic != 2
   bad_length,          // batch_length inconsistent with the bytes given
   crc_mismatch,        // stored CRC differs from the computed one
