@@ -131,8 +131,12 @@ int run_bench_storage(const bench_storage_options& o) {
 
 }  // namespace
 
-int exit_code() { return g_exit_code; }
-void set_exit_code(int code) { g_exit_code = code; }
+int exit_code() {
+  return g_exit_code;
+}
+void set_exit_code(int code) {
+  g_exit_code = code;
+}
 
 void add_bench_storage(CLI::App& bench) {
   auto o = std::make_shared<bench_storage_options>();

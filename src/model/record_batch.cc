@@ -15,15 +15,24 @@ class batch_category_impl : public std::error_category {
   const char* name() const noexcept override { return "runnel.batch"; }
   std::string message(int c) const override {
     switch (static_cast<batch_errc>(c)) {
-      case batch_errc::truncated: return "record batch is truncated";
-      case batch_errc::bad_magic: return "record batch magic is not 2";
-      case batch_errc::bad_length: return "record batch length is inconsistent";
-      case batch_errc::crc_mismatch: return "record batch CRC mismatch";
-      case batch_errc::bad_record_count: return "record batch record count is inconsistent";
-      case batch_errc::too_large: return "record batch is larger than max.message.bytes";
-      case batch_errc::corrupt_records: return "records inside the batch are malformed";
-      case batch_errc::missing_key: return "compacted topic requires a key on every record";
-      case batch_errc::unsupported_codec: return "record batch uses an unknown compression codec";
+      case batch_errc::truncated:
+        return "record batch is truncated";
+      case batch_errc::bad_magic:
+        return "record batch magic is not 2";
+      case batch_errc::bad_length:
+        return "record batch length is inconsistent";
+      case batch_errc::crc_mismatch:
+        return "record batch CRC mismatch";
+      case batch_errc::bad_record_count:
+        return "record batch record count is inconsistent";
+      case batch_errc::too_large:
+        return "record batch is larger than max.message.bytes";
+      case batch_errc::corrupt_records:
+        return "records inside the batch are malformed";
+      case batch_errc::missing_key:
+        return "compacted topic requires a key on every record";
+      case batch_errc::unsupported_codec:
+        return "record batch uses an unknown compression codec";
     }
     return "unknown record batch error";
   }
@@ -35,7 +44,9 @@ const std::error_category& batch_category() {
   static const batch_category_impl c;
   return c;
 }
-std::error_code make_error_code(batch_errc e) { return {static_cast<int>(e), batch_category()}; }
+std::error_code make_error_code(batch_errc e) {
+  return {static_cast<int>(e), batch_category()};
+}
 
 std::optional<batch_frame> parse_frame(std::span<const std::byte> b) {
   if (b.size() < batch_layout::log_overhead) return std::nullopt;

@@ -69,15 +69,15 @@ inline constexpr int16_t delete_horizon = 0x40;
 }  // namespace batch_attr
 
 enum class batch_errc {
-  truncated = 1,       // fewer bytes than the fixed header needs
-  bad_magic,           // magic != 2
-  bad_length,          // batch_length inconsistent with the bytes given
-  crc_mismatch,        // stored CRC differs from the computed one
-  bad_record_count,    // count < 1 or inconsistent with last_offset_delta
-  too_large,           // larger than max.message.bytes
-  corrupt_records,     // the records section does not parse
-  missing_key,         // a record without key in a compacted topic
-  unsupported_codec,   // attribute codec > 4
+  truncated = 1,      // fewer bytes than the fixed header needs
+  bad_magic,          // magic != 2
+  bad_length,         // batch_length inconsistent with the bytes given
+  crc_mismatch,       // stored CRC differs from the computed one
+  bad_record_count,   // count < 1 or inconsistent with last_offset_delta
+  too_large,          // larger than max.message.bytes
+  corrupt_records,    // the records section does not parse
+  missing_key,        // a record without key in a compacted topic
+  unsupported_codec,  // attribute codec > 4
 };
 const std::error_category& batch_category();
 std::error_code make_error_code(batch_errc e);
@@ -98,7 +98,9 @@ struct batch_header {
   int32_t base_sequence = -1;
   int32_t record_count = 0;
 
-  compression codec() const { return static_cast<compression>(attributes & batch_attr::codec_mask); }
+  compression codec() const {
+    return static_cast<compression>(attributes & batch_attr::codec_mask);
+  }
   bool is_log_append_time() const { return attributes & batch_attr::log_append_time; }
   bool is_transactional() const { return attributes & batch_attr::transactional; }
   bool is_control() const { return attributes & batch_attr::control; }

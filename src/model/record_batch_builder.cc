@@ -30,8 +30,7 @@ void encode_record(bytes& out, int64_t timestamp_delta, int32_t offset_delta,
   size_t body = 1 + varlong_size(timestamp_delta) + varint_size(offset_delta) +
                 bytes_field_size(key) + bytes_field_size(value) +
                 varint_size(int32_t(headers.size()));
-  for (const auto& h : headers)
-    body += bytes_field_size(h.key) + bytes_field_size(h.value);
+  for (const auto& h : headers) body += bytes_field_size(h.key) + bytes_field_size(h.value);
   out.reserve(out.size() + body + 5);
   write_varint(out, int32_t(body));
   out.push_back(std::byte{0});  // record attributes: unused, always 0

@@ -16,7 +16,9 @@ template <class T>
 using result = outcome::std_result<T>;
 
 // Shorthand for the success value of result<void>.
-inline auto success() { return outcome::success(); }
+inline auto success() {
+  return outcome::success();
+}
 
 // The value of `r`, or `fallback` if it holds an error.
 template <class T>

@@ -59,7 +59,9 @@ struct leader_epoch : strong<struct leader_epoch_tag, int32_t> {
 
 template <>
 struct std::hash<runnel::model::offset> {
-  size_t operator()(runnel::model::offset o) const noexcept { return std::hash<int64_t>{}(o.value); }
+  size_t operator()(runnel::model::offset o) const noexcept {
+    return std::hash<int64_t>{}(o.value);
+  }
 };
 template <>
 struct std::hash<runnel::model::producer_id> {

@@ -2,6 +2,8 @@
 
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "model/record_batch.h"
 #include "model/record_batch_builder.h"
@@ -33,6 +35,23 @@ result<void> for_each_batch(file_system& fs, const std::filesystem::path& dir,
   }
 }
 
+// Runs fn when it goes out of scope, unless released.
+template <class Fn>
+class scope_exit {
+ public:
+  explicit scope_exit(Fn fn) : fn_(std::move(fn)) {}
+  ~scope_exit() {
+    if (armed_) fn_();
+  }
+  scope_exit(const scope_exit&) = delete;
+  scope_exit& operator=(const scope_exit&) = delete;
+  void release() { armed_ = false; }
+
+ private:
+  Fn fn_;
+  bool armed_ = true;
+};
+
 }  // namespace
 
 result<void> compaction_job::run() {
@@ -63,7 +82,9 @@ result<void> compaction_job::run() {
     cleanable_end = s.next;
   }
   new_cleaner_offset = cleanable_end;
-  if (cleanable_end <= dirty_start) return success();
+  if (tombstone_pass && !segments.empty())
+    cleanable_end = std::max(cleanable_end, segments.back().next);
+  if (cleanable_end <= dirty_start && !tombstone_pass) return success();
 
   // 2. Groups of consecutive segments that fit in one output segment.
   std::vector<std::vector<segment_summary>> groups;
@@ -82,7 +103,18 @@ result<void> compaction_job::run() {
     group_bytes += s.size - format::file_header_size;
   }
 
-  // 3. Rewrite each group.
+  // 3. Rewrite each group. If one fails the job is dropped, so the .swap
+  // files of the groups before it must go too: recovery would otherwise swap
+  // them in, later, over whatever the next jobs have written meanwhile.
+  std::vector<int64_t> swapped;  // bases of groups that may have .swap files
+  scope_exit discard([&] {
+    for (int64_t b : swapped)
+      for (const char* suffix :
+           {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix})
+        (void)fs->remove(segment_path(dir, b, (std::string(suffix) + format::swap_suffix).c_str()));
+    if (!swapped.empty()) (void)fs->sync_directory(dir);
+    outputs.clear();
+  });
   const int64_t tombstone_horizon = now_ms - config.delete_retention_ms;
   for (const auto& group : groups) {
     RUNNEL_TRY(auto out, segment::create(*fs, dir, group.front().base, format::cleaned_suffix,
@@ -94,8 +126,12 @@ result<void> compaction_job::run() {
       auto clean_batch = [&](const model::batch_header& h,
                              std::span<const std::byte> bytes) -> result<void> {
         dropped_last.reset();
-        if (h.is_control() || h.record_count == 0)
-          return out->append(bytes, h, config.index_interval_bytes);
+        if (h.is_control()) return out->append(bytes, h, config.index_interval_bytes);
+        if (h.record_count == 0) {
+          // Left empty by an earlier pass: it goes too, unless it is last.
+          dropped_last = h;
+          return success();
+        }
         std::vector<std::byte> storage;
         RUNNEL_TRY(auto recs, model::records_section(bytes, h, storage));
         RUNNEL_TRY(auto parsed, model::parse_records(recs, h.record_count));
@@ -156,6 +192,7 @@ result<void> compaction_job::run() {
       RUNNEL_TRY(f->sync());
     }
     // Index files first: a data .swap implies its index .swap files exist.
+    swapped.push_back(group.front().base);
     for (const char* suffix :
          {format::offset_index_suffix, format::time_index_suffix, format::segment_suffix}) {
       RUNNEL_TRY(fs->rename(cleaned(suffix),
@@ -166,6 +203,7 @@ result<void> compaction_job::run() {
     records_removed += removed_here;
     outputs.push_back({group, out->summary()});
   }
+  discard.release();
   return success();
 }
 

@@ -52,6 +52,9 @@ class compaction_job {
   int64_t now_ms = 0;
   std::vector<segment_summary> segments;  // closed segments from the log start
   int64_t dirty_start = 0;                // cleaner offset
+  // Nothing new to map, but tombstones may have expired: rewrite the clean
+  // part with an empty key map (it only drops expired tombstones).
+  bool tombstone_pass = false;
   size_t max_map_bytes = size_t{128} << 20;
 
   // Outputs.

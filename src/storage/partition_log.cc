@@ -35,6 +35,8 @@ struct partition_log::flush_job {
   std::vector<std::shared_ptr<file>> files;
   bool sync_dir = false;
   std::optional<std::vector<std::byte>> checkpoint;
+  // Called once `checkpoint` is durable (delete_records).
+  std::vector<std::function<void(std::error_code)>> checkpoint_waiters;
   std::vector<std::filesystem::path> deletes;
 
   std::error_code run() {
@@ -115,9 +117,10 @@ result<void> partition_log::complete_swaps(const std::vector<std::string>& names
   std::vector<int64_t> bases;
   for (const auto& n : names)
     if (auto b = base_from_name(n, format::segment_suffix)) bases.push_back(*b);
+  std::sort(bases.begin(), bases.end());
+  std::map<int64_t, int64_t> next_of;  // swap base -> offset after its last batch
   for (int64_t sb : swaps) {
-    const auto swap_path = segment_path(dir_, sb, log_swap.c_str());
-    RUNNEL_TRY(auto f, fs_.open(swap_path, open_mode::read_only));
+    RUNNEL_TRY(auto f, fs_.open(segment_path(dir_, sb, log_swap.c_str()), open_mode::read_only));
     RUNNEL_TRY(uint64_t size, f->size());
     batch_scanner scan(*f, format::file_header_size, size);
     int64_t next = sb;
@@ -126,6 +129,32 @@ result<void> partition_log::complete_swaps(const std::vector<std::string>& names
       if (!b) break;
       next = b->header.base_offset + b->header.last_offset_delta + 1;
     }
+    next_of[sb] = next;
+  }
+  // A swap is stale if the segment after it is gone while later ones remain:
+  // retention or delete-records removed the job's segments (and more) before
+  // it was applied. Completing it would leave a hole after it, and
+  // everything past a hole is dropped. Decided from the last swap down, as a
+  // swap may be followed by another one.
+  std::vector<int64_t> viable;
+  for (auto it = swaps.rbegin(); it != swaps.rend(); ++it) {
+    const int64_t next = next_of[*it];
+    const bool followed = std::binary_search(bases.begin(), bases.end(), next) ||
+                          std::find(viable.begin(), viable.end(), next) != viable.end();
+    if (followed || bases.empty() || bases.back() < next) {
+      viable.push_back(*it);
+      continue;
+    }
+    spdlog::info("storage: {}: dropping stale compaction output at offset {}", dir_.string(), *it);
+    for (const char* suffix :
+         {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix})
+      (void)fs_.remove(
+          segment_path(dir_, *it, (std::string(suffix) + format::swap_suffix).c_str()));
+  }
+  for (int64_t sb : swaps) {
+    if (std::find(viable.begin(), viable.end(), sb) == viable.end()) continue;
+    const auto swap_path = segment_path(dir_, sb, log_swap.c_str());
+    const int64_t next = next_of[sb];
     for (int64_t b : bases)
       if (b >= sb && b < next) remove_segment_files(b);
     RUNNEL_TRY(fs_.sync_directory(dir_));
@@ -455,7 +484,11 @@ std::unique_ptr<partition_log::flush_job> partition_log::make_job() {
   if (flushed_ < job->target || unflushed_bytes_ > 0)
     job->files.push_back(segments_.back()->active_file());
   job->sync_dir = dir_dirty_;
-  if (checkpoint_dirty_) job->checkpoint = checkpoint_bytes(false);
+  if (checkpoint_dirty_) {
+    job->checkpoint = checkpoint_bytes(false);
+    job->checkpoint_waiters = std::move(checkpoint_waiters_);
+    checkpoint_waiters_.clear();
+  }
   job->deletes = std::move(pending_deletes_);
   pending_deletes_.clear();
   dir_dirty_ = false;
@@ -473,6 +506,9 @@ void partition_log::fail(std::error_code ec) {
   auto waiters = std::move(waiters_);
   waiters_.clear();
   for (auto& [upto, done] : waiters) done(failed_);
+  auto cp_waiters = std::move(checkpoint_waiters_);
+  checkpoint_waiters_.clear();
+  for (auto& done : cp_waiters) done(failed_);
 }
 
 void partition_log::start_job() {
@@ -497,15 +533,17 @@ void partition_log::finish_job(std::unique_ptr<flush_job> job, std::error_code e
   job_running_ = false;
   if (ec) {
     fail(ec);
+    for (auto& done : job->checkpoint_waiters) done(failed_);
     return;
   }
   flushed_ = std::max(flushed_, job->target);
+  for (auto& done : job->checkpoint_waiters) done({});
   while (!waiters_.empty() && waiters_.begin()->first <= flushed_) {
     auto done = std::move(waiters_.begin()->second);
     waiters_.erase(waiters_.begin());
     done({});
   }
-  if (!waiters_.empty() && !failed_) start_job();
+  if ((!waiters_.empty() || !checkpoint_waiters_.empty()) && !failed_) start_job();
 }
 
 void partition_log::flush_async(model::offset upto, std::function<void(std::error_code)> done) {
@@ -568,8 +606,11 @@ size_t partition_log::apply_retention(model::timestamp now) {
     segment& s = *segments_.front();
     bool drop = s.next() <= start_;
     if (!drop && config_.cleanup_delete) {
-      if (config_.retention_ms >= 0 && s.summary().max_ts >= 0 &&
-          s.summary().max_ts < now.value - config_.retention_ms)
+      // now - max_ts > retention.ms, written so that it cannot overflow:
+      // delete_records() passes INT64_MIN for "no time-based retention".
+      const int64_t max_ts = s.summary().max_ts;
+      if (config_.retention_ms >= 0 && max_ts >= 0 && now.value >= max_ts &&
+          now.value - max_ts > config_.retention_ms)
         drop = true;
       if (config_.retention_bytes >= 0 && total - s.size() >= uint64_t(config_.retention_bytes))
         drop = true;
@@ -592,6 +633,7 @@ size_t partition_log::apply_retention(model::timestamp now) {
 void partition_log::delete_records(model::offset before,
                                    std::function<void(std::error_code)> done) {
   if (failed_) return done(failed_);
+  if (closed_) return done(storage_errc::closed);
   if (before.value < 0 || before.value > end_offset().value)
     return done(storage_errc::offset_out_of_range);
   if (before.value > start_) {
@@ -600,12 +642,12 @@ void partition_log::delete_records(model::offset before,
     checkpoint_dirty_ = true;
     apply_retention(model::timestamp{INT64_MIN});
   }
-  if (!checkpoint_dirty_) return done({});
-  // The checkpoint written by the next job carries the new start offset; its
-  // target is the current end, so waiting for the end means waiting for it.
-  const int64_t end = end_offset().value;
-  if (flushed_ >= end) flushed_ = end - 1;  // force one more job to persist it
-  flush_async(model::offset{end}, std::move(done));
+  if (!checkpoint_dirty_ && !job_running_) return done({});
+  // Done once a checkpoint taken after this point is durable. A job already
+  // in flight took its checkpoint earlier, so mark it dirty for the next.
+  checkpoint_dirty_ = true;
+  checkpoint_waiters_.push_back(std::move(done));
+  start_job();
 }
 
 std::unique_ptr<compaction_job> partition_log::prepare_compaction(model::timestamp now) {
@@ -617,7 +659,13 @@ std::unique_ptr<compaction_job> partition_log::prepare_compaction(model::timesta
     if (s.max_ts > now.value - config_.min_compaction_lag_ms) break;
     job->segments.push_back(s);
   }
-  if (job->segments.empty() || job->segments.back().next <= cleaner_offset_) return nullptr;
+  if (job->segments.empty()) return nullptr;
+  if (job->segments.back().next <= cleaner_offset_) {
+    // Nothing new to clean; still, tombstones expire with time alone.
+    if (now.value - last_tombstone_pass_ms_ < config_.delete_retention_ms) return nullptr;
+    job->tombstone_pass = true;
+  }
+  last_tombstone_pass_ms_ = now.value;
   job->fs = &fs_;
   job->dir = dir_;
   job->config = config_;
@@ -645,9 +693,17 @@ result<void> partition_log::apply_compaction(std::unique_ptr<compaction_job> job
       intact = cur.base == out.replaced[k].base && cur.file_id == out.replaced[k].file_id;
     }
     if (!intact) {
+      // Durably: a stale .swap brought back by a power loss would be swapped
+      // in by recovery over whatever has replaced these segments since.
       for (const char* suffix :
            {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix})
         (void)fs_.remove(swap(suffix));
+      if (auto r = fs_.sync_directory(dir_); !r) {
+        fail(r.error());
+        return r.error();
+      }
+      // What remains of the group was not cleaned: the next pass maps it again.
+      job->new_cleaner_offset = std::min(job->new_cleaner_offset, base);
       continue;
     }
     // Same order as recovery's complete_swaps(): old files out, then rename.

@@ -209,7 +209,9 @@ class partition_log {
 
   bool job_running_ = false;
   std::multimap<int64_t, std::function<void(std::error_code)>> waiters_;  // by upto
+  std::vector<std::function<void(std::error_code)>> checkpoint_waiters_;
   bool compaction_running_ = false;
+  int64_t last_tombstone_pass_ms_ = 0;
   std::shared_ptr<bool> alive_;  // completions check it after the log is gone
 };
 

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -153,5 +155,44 @@ struct log_fixture {
     return l ? std::move(l).value() : nullptr;
   }
 };
+
+// Appends `records` as one batch, stamped `now` (default: their largest
+// timestamp), and returns them with the offsets the log assigned.
+inline std::vector<rec> append_records(partition_log& log, std::vector<rec> records,
+                                       model::compression codec = model::compression::none,
+                                       std::optional<int64_t> now = std::nullopt) {
+  int64_t ts = 0;
+  for (const auto& r : records) ts = std::max(ts, r.timestamp);
+  auto b = make_batch(records, codec);
+  auto r = log.append(b, model::timestamp{now.value_or(ts)});
+  EXPECT_TRUE(r) << r.error().message();
+  if (!r) return {};
+  for (size_t i = 0; i < records.size(); ++i) records[i].offset = r.value().base.value + int64_t(i);
+  return records;
+}
+
+// The names in a log's directory, sorted.
+inline std::vector<std::string> dir_files(log_fixture& fx) {
+  auto names = fx.fs->list(fx.dir);
+  EXPECT_TRUE(names) << names.error().message();
+  if (!names) return {};
+  auto out = std::move(names).value();
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Base offsets of the segment data files (B.log) in a log's directory.
+inline std::vector<int64_t> segment_bases(log_fixture& fx) {
+  std::vector<int64_t> out;
+  for (const auto& n : dir_files(fx))
+    if (n.size() == 24 && n.ends_with(".log")) out.push_back(std::stoll(n.substr(0, 20)));
+  return out;
+}
+
+// Readable gtest output for records: offset:key=value@timestamp.
+inline void PrintTo(const rec& r, std::ostream* os) {
+  *os << r.offset << ':' << (r.key ? *r.key : "<null>") << '='
+      << (r.value ? r.value->substr(0, 16) : "<null>") << '@' << r.timestamp;
+}
 
 }  // namespace runnel::storage::testing
