@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("runnel ") + RUNNEL_VERSION);
   app.require_subcommand(1);
 
+  runnel::cli::add_serve(app);
+
   auto* bench = app.add_subcommand("bench", "Benchmarks");
   bench->require_subcommand(1);
   runnel::cli::add_bench_storage(*bench);

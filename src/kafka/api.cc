@@ -37,7 +37,9 @@ constexpr std::array apis = {
 
 }  // namespace
 
-std::span<const api_info> supported_apis() { return apis; }
+std::span<const api_info> supported_apis() {
+  return apis;
+}
 
 const api_info* find_api(int16_t key) {
   for (const auto& a : apis)

@@ -41,10 +41,11 @@ enum class api_key : int16_t {
 struct api_info {
   api_key key;
   const char* name;
-  int16_t min_version;       // advertised
-  int16_t max_version;       // advertised
-  int16_t first_flexible;    // -1: never flexible
-  int16_t min_served = -1;   // below this (but advertised) we answer UNSUPPORTED_VERSION; -1 = min_version
+  int16_t min_version;     // advertised
+  int16_t max_version;     // advertised
+  int16_t first_flexible;  // -1: never flexible
+  int16_t min_served =
+      -1;  // below this (but advertised) we answer UNSUPPORTED_VERSION; -1 = min_version
   bool flexible(int16_t v) const { return first_flexible >= 0 && v >= first_flexible; }
   bool advertised(int16_t v) const { return v >= min_version && v <= max_version; }
   int16_t served_min() const { return min_served >= 0 ? min_served : min_version; }

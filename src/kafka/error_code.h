@@ -68,6 +68,8 @@ enum class error_code : int16_t {
   inconsistent_topic_id = 103,
 };
 
-inline int16_t code(error_code e) { return static_cast<int16_t>(e); }
+inline int16_t code(error_code e) {
+  return static_cast<int16_t>(e);
+}
 
 }  // namespace runnel::kafka

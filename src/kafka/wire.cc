@@ -20,20 +20,22 @@ std::span<std::byte> reader::take(size_t n) {
   return s;
 }
 
-#define RUNNEL_READ_BE(T)          \
-  auto s = take(sizeof(T));        \
-  if (s.empty()) return T{};       \
+#define RUNNEL_READ_BE(T)    \
+  auto s = take(sizeof(T));  \
+  if (s.empty()) return T{}; \
   return load_be<T>(s.data());
 
-int8_t reader::i8() { RUNNEL_READ_BE(int8_t) }
-int16_t reader::i16() { RUNNEL_READ_BE(int16_t) }
-int32_t reader::i32() { RUNNEL_READ_BE(int32_t) }
-int64_t reader::i64() { RUNNEL_READ_BE(int64_t) }
-uint16_t reader::u16() { RUNNEL_READ_BE(uint16_t) }
-uint32_t reader::u32() { RUNNEL_READ_BE(uint32_t) }
+int8_t reader::i8(){RUNNEL_READ_BE(int8_t)} int16_t reader::i16(){
+    RUNNEL_READ_BE(int16_t)} int32_t reader::i32(){RUNNEL_READ_BE(int32_t)} int64_t reader::i64(){
+    RUNNEL_READ_BE(int64_t)} uint16_t reader::u16(){
+    RUNNEL_READ_BE(uint16_t)} uint32_t reader::u32() {
+  RUNNEL_READ_BE(uint32_t)
+}
 #undef RUNNEL_READ_BE
 
-double reader::f64() { return std::bit_cast<double>(uint64_t(i64())); }
+double reader::f64() {
+  return std::bit_cast<double>(uint64_t(i64()));
+}
 
 uint32_t reader::uvarint() {
   uint32_t v = 0;
@@ -144,7 +146,9 @@ void reader::skip_tags() {
   }
 }
 
-void writer::f64(double v) { i64(int64_t(std::bit_cast<uint64_t>(v))); }
+void writer::f64(double v) {
+  i64(int64_t(std::bit_cast<uint64_t>(v)));
+}
 
 void writer::uvarint(uint32_t v) {
   while (v >= 0x80) {
@@ -154,7 +158,9 @@ void writer::uvarint(uint32_t v) {
   buf_.push_back(std::byte(uint8_t(v)));
 }
 
-void writer::varint(int32_t v) { uvarint(uint32_t((uint32_t(v) << 1) ^ uint32_t(v >> 31))); }
+void writer::varint(int32_t v) {
+  uvarint(uint32_t((uint32_t(v) << 1) ^ uint32_t(v >> 31)));
+}
 
 void writer::varlong(int64_t v) {
   uint64_t u = (uint64_t(v) << 1) ^ uint64_t(v >> 63);
@@ -166,38 +172,50 @@ void writer::varlong(int64_t v) {
 }
 
 void writer::string(std::string_view s, bool compact) {
-  if (compact) uvarint(uint32_t(s.size() + 1));
-  else i16(int16_t(s.size()));
+  if (compact)
+    uvarint(uint32_t(s.size() + 1));
+  else
+    i16(int16_t(s.size()));
   raw({reinterpret_cast<const std::byte*>(s.data()), s.size()});
 }
 
 void writer::nullable_string(const std::optional<std::string>& s, bool compact) {
   if (s) return string(*s, compact);
-  if (compact) uvarint(0);
-  else i16(-1);
+  if (compact)
+    uvarint(0);
+  else
+    i16(-1);
 }
 
 void writer::bytes(std::span<const std::byte> b, bool compact) {
-  if (compact) uvarint(uint32_t(b.size() + 1));
-  else i32(int32_t(b.size()));
+  if (compact)
+    uvarint(uint32_t(b.size() + 1));
+  else
+    i32(int32_t(b.size()));
   raw(b);
 }
 
 void writer::nullable_bytes(const std::optional<std::span<const std::byte>>& b, bool compact) {
   if (b) return bytes(*b, compact);
-  if (compact) uvarint(0);
-  else i32(-1);
+  if (compact)
+    uvarint(0);
+  else
+    i32(-1);
 }
 
 void writer::records(const records_field& r, bool compact) {
   if (r.null) {
-    if (compact) uvarint(0);
-    else i32(-1);
+    if (compact)
+      uvarint(0);
+    else
+      i32(-1);
     return;
   }
   const uint64_t n = r.size();
-  if (compact) uvarint(uint32_t(n + 1));
-  else i32(int32_t(n));
+  if (compact)
+    uvarint(uint32_t(n + 1));
+  else
+    i32(int32_t(n));
   raw(r.bytes);
   for (const auto& c : r.chunks) {
     if (c.len == 0) continue;
@@ -207,8 +225,10 @@ void writer::records(const records_field& r, bool compact) {
 }
 
 void writer::array_length(int32_t n, bool compact) {
-  if (compact) uvarint(uint32_t(n + 1));
-  else i32(n);
+  if (compact)
+    uvarint(uint32_t(n + 1));
+  else
+    i32(n);
 }
 
 size_t writer::reserve_i32() {
@@ -217,8 +237,12 @@ size_t writer::reserve_i32() {
   return at;
 }
 
-void writer::patch_i32(size_t at, int32_t v) { store_be<int32_t>(buf_.data() + at, v); }
+void writer::patch_i32(size_t at, int32_t v) {
+  store_be<int32_t>(buf_.data() + at, v);
+}
 
-uint64_t writer::total_size() const { return buf_.size() + chunk_bytes_; }
+uint64_t writer::total_size() const {
+  return buf_.size() + chunk_bytes_;
+}
 
 }  // namespace runnel::kafka

@@ -39,8 +39,8 @@ struct file_chunk {
 
 struct records_field {
   bool null = true;
-  std::span<std::byte> bytes;         // decoded, or small in-memory records to encode
-  std::vector<file_chunk> chunks;     // to encode: sent after `bytes`
+  std::span<std::byte> bytes;      // decoded, or small in-memory records to encode
+  std::vector<file_chunk> chunks;  // to encode: sent after `bytes`
   uint64_t size() const {
     uint64_t n = bytes.size();
     for (const auto& c : chunks) n += c.len;
@@ -92,8 +92,8 @@ class reader {
 class writer {
  public:
   struct piece {
-    size_t mem_end;       // memory bytes [previous mem_end, mem_end) come first
-    file_chunk chunk;     // then this chunk
+    size_t mem_end;    // memory bytes [previous mem_end, mem_end) come first
+    file_chunk chunk;  // then this chunk
   };
 
   void i8(int8_t v) { put_be(v); }
@@ -166,8 +166,10 @@ struct decoder {
   }
   void nullable_bytes(std::optional<std::vector<std::byte>>& v) {
     auto b = r.nullable_bytes(flexible);
-    if (b) v.emplace(b->begin(), b->end());
-    else v.reset();
+    if (b)
+      v.emplace(b->begin(), b->end());
+    else
+      v.reset();
   }
   void records(records_field& v) {
     auto b = r.nullable_bytes(flexible);
@@ -178,6 +180,7 @@ struct decoder {
   void array(std::vector<T>& v, F&& f) {
     const int32_t n = r.array_length(flexible);
     v.clear();
+    if (n < 0) r.fail();  // null where the spec allows none
     if (n <= 0) return;
     v.resize(size_t(n));
     for (auto& e : v) {
@@ -228,8 +231,10 @@ struct encoder {
   void nullable_string(const std::optional<std::string>& v) { w.nullable_string(v, flexible); }
   void bytes(const std::vector<std::byte>& v) { w.bytes(v, flexible); }
   void nullable_bytes(const std::optional<std::vector<std::byte>>& v) {
-    if (v) w.nullable_bytes(std::span<const std::byte>(*v), flexible);
-    else w.nullable_bytes(std::nullopt, flexible);
+    if (v)
+      w.nullable_bytes(std::span<const std::byte>(*v), flexible);
+    else
+      w.nullable_bytes(std::nullopt, flexible);
   }
   void records(const records_field& v) { w.records(v, flexible); }
   template <class T, class F>

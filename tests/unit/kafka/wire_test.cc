@@ -22,8 +22,8 @@ TEST(wire, fixed_width_integers_are_big_endian) {
   w.i16(0x0102);
   w.i32(0x01020304);
   w.i64(-1);
-  EXPECT_EQ(w.buffer(), bytes_of({0xfe, 1, 2, 1, 2, 3, 4, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                  0xff, 0xff}));
+  EXPECT_EQ(w.buffer(),
+            bytes_of({0xfe, 1, 2, 1, 2, 3, 4, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
   reader r(w.buffer());
   EXPECT_EQ(r.i8(), -2);
   EXPECT_EQ(r.i16(), 0x0102);
@@ -119,8 +119,8 @@ TEST(wire, api_versions_response_uses_header_v0_even_at_v3) {
   encode_response(w, 7, 18, 3, resp);
   // size, correlation id, no header tags; error 0, compact array of 1,
   // (18, 0, 3, tags), throttle, tags.
-  EXPECT_EQ(w.buffer(), bytes_of({0, 0, 0, 19, 0, 0, 0, 7, 0, 0, 2, 0, 18, 0, 0, 0, 3, 0, 0, 0,
-                                  0, 0, 0}));
+  EXPECT_EQ(w.buffer(),
+            bytes_of({0, 0, 0, 19, 0, 0, 0, 7, 0, 0, 2, 0, 18, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0}));
 }
 
 TEST(wire, produce_request_round_trip_keeps_records_in_place) {

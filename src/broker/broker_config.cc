@@ -1,0 +1,59 @@
+#include "broker/broker_config.h"
+
+#include <charconv>
+
+#include "storage/errc.h"
+
+namespace runnel::broker {
+
+namespace {
+
+template <class T>
+result<T> parse_num(const std::string& v) {
+  T out{};
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || p != v.data() + v.size()) return storage::storage_errc::bad_config;
+  return out;
+}
+
+result<bool> parse_bool(const std::string& v) {
+  if (v == "true") return true;
+  if (v == "false") return false;
+  return storage::storage_errc::bad_config;
+}
+
+}  // namespace
+
+result<void> broker_config::set(const std::string& name, const std::string& value) {
+  if (name == "num.partitions") {
+    RUNNEL_TRY(num_partitions, parse_num<int32_t>(value));
+    if (num_partitions < 1) return storage::storage_errc::bad_config;
+  } else if (name == "auto.create.topics.enable") {
+    RUNNEL_TRY(auto_create_topics, parse_bool(value));
+  } else if (name == "socket.request.max.bytes") {
+    RUNNEL_TRY(socket_request_max_bytes, parse_num<int64_t>(value));
+  } else if (name == "connections.max.idle.ms") {
+    RUNNEL_TRY(connections_max_idle_ms, parse_num<int64_t>(value));
+  } else if (name == "group.initial.rebalance.delay.ms") {
+    RUNNEL_TRY(group_initial_rebalance_delay_ms, parse_num<int64_t>(value));
+  } else if (name == "node.id" || name == "broker.id") {
+    RUNNEL_TRY(node_id, parse_num<int32_t>(value));
+  } else if (name.starts_with("log.")) {
+    // log.retention.ms -> retention.ms, log.segment.bytes -> segment.bytes, ...
+    std::string topic_name = name.substr(4);
+    if (topic_name == "cleanup.policy" || topic_name == "retention.ms" ||
+        topic_name == "retention.bytes" || topic_name == "segment.bytes" ||
+        topic_name == "segment.ms" || topic_name == "index.interval.bytes" ||
+        topic_name == "message.timestamp.type" || topic_name == "flush.ms" ||
+        topic_name == "flush.bytes")
+      return log_defaults.set(topic_name, value);
+    return storage::storage_errc::bad_config;
+  } else if (storage::log_config::known(name)) {
+    return log_defaults.set(name, value);
+  } else {
+    return storage::storage_errc::bad_config;
+  }
+  return success();
+}
+
+}  // namespace runnel::broker

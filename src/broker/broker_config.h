@@ -1,0 +1,38 @@
+// Server settings, under Kafka's broker names where Kafka has one
+// (DESIGN.md decision 10). Every field has its documented default here and
+// in docs/operations.md.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "model/result.h"
+#include "storage/log_config.h"
+
+namespace runnel::broker {
+
+struct broker_config {
+  std::filesystem::path data_dir = "runnel-data";
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 9092;
+  std::string advertised_host;  // default: listen_host
+  uint16_t advertised_port = 0;  // default: listen_port
+  int32_t node_id = 0;
+  std::string cluster_id = "runnel-cluster";
+  unsigned shards = 0;  // 0: one per core
+
+  int32_t num_partitions = 1;                      // num.partitions
+  bool auto_create_topics = true;                  // auto.create.topics.enable
+  int64_t socket_request_max_bytes = 104857600;    // socket.request.max.bytes
+  int64_t connections_max_idle_ms = 600000;        // connections.max.idle.ms
+  int64_t group_initial_rebalance_delay_ms = 3000; // group.initial.rebalance.delay.ms
+  // Topic defaults (log.* names map to the topic-level ones).
+  storage::log_config log_defaults;
+
+  // Applies a Kafka-named broker setting ("num.partitions", "log.retention.ms", ...).
+  result<void> set(const std::string& name, const std::string& value);
+};
+
+}  // namespace runnel::broker

@@ -1,0 +1,243 @@
+#include "broker/connection.h"
+
+#include <sys/sendfile.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <chrono>
+#include <deque>
+
+#include <spdlog/spdlog.h>
+
+#include "broker/handlers.h"
+#include "broker/server.h"
+#include "model/endian.h"
+#include "storage/file_system.h"
+
+namespace runnel::broker {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr size_t max_in_flight = 1024;
+
+// A response slot: requests are answered in the order they were read.
+struct slot {
+  bool ready = false;
+  response resp;
+};
+
+struct conn_state {
+  conn_state(server& s, shard& h, tcp::socket sk)
+      : srv(s), sh(h), sock(std::move(sk)), wake_writer(sock.get_executor()),
+        wake_reader(sock.get_executor()), idle(sock.get_executor()) {}
+
+  server& srv;
+  shard& sh;
+  tcp::socket sock;
+  std::string peer;
+  std::deque<std::shared_ptr<slot>> queue;
+  // Timers used as events: cancel() wakes the waiter.
+  asio::steady_timer wake_writer;
+  asio::steady_timer wake_reader;
+  asio::steady_timer idle;
+  std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+  bool closing = false;
+
+  void close(const std::string& why) {
+    if (closing) return;
+    closing = true;
+    if (!why.empty()) spdlog::warn("broker: closing connection from {}: {}", peer, why);
+    boost::system::error_code ec;
+    sock.shutdown(tcp::socket::shutdown_both, ec);
+    sock.close(ec);
+    wake_writer.cancel();
+    wake_reader.cancel();
+    idle.cancel();
+  }
+};
+
+asio::awaitable<void> wait_event(asio::steady_timer& t) {
+  t.expires_at(std::chrono::steady_clock::time_point::max());
+  co_await t.async_wait(asio::as_tuple(use_awaitable));
+}
+
+// Sends [pos, pos+len) of a file: sendfile where there is a descriptor.
+asio::awaitable<bool> send_chunk(tcp::socket& sock, const kafka::file_chunk& c) {
+  auto* f = static_cast<storage::file*>(c.file.get());
+  const int fd = f->native_handle();
+  if (fd < 0) {
+    std::vector<std::byte> buf(c.len);
+    if (!read_exact(*f, c.pos, buf)) co_return false;
+    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(buf), asio::as_tuple(use_awaitable));
+    co_return !ec;
+  }
+  off_t pos = off_t(c.pos);
+  uint64_t left = c.len;
+  while (left > 0) {
+    ssize_t n = ::sendfile(sock.native_handle(), fd, &pos, size_t(std::min<uint64_t>(left, 1 << 30)));
+    if (n > 0) {
+      left -= uint64_t(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      auto [ec] = co_await sock.async_wait(tcp::socket::wait_write, asio::as_tuple(use_awaitable));
+      if (ec) co_return false;
+      continue;
+    }
+    co_return false;  // error, or the file is shorter than the range (never expected)
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> send_frame(tcp::socket& sock, const kafka::writer& w) {
+  const auto& buf = w.buffer();
+  size_t at = 0;
+  for (const auto& p : w.pieces()) {
+    if (p.mem_end > at) {
+      auto [ec, n] = co_await asio::async_write(sock, asio::buffer(buf.data() + at, p.mem_end - at),
+                                                asio::as_tuple(use_awaitable));
+      if (ec) co_return false;
+      at = p.mem_end;
+    }
+    if (!co_await send_chunk(sock, p.chunk)) co_return false;
+  }
+  if (buf.size() > at) {
+    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(buf.data() + at, buf.size() - at),
+                                              asio::as_tuple(use_awaitable));
+    if (ec) co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> writer_loop(std::shared_ptr<conn_state> c) {
+  while (!c->closing) {
+    if (c->queue.empty() || !c->queue.front()->ready) {
+      co_await wait_event(c->wake_writer);
+      continue;
+    }
+    auto s = std::move(c->queue.front());
+    c->queue.pop_front();
+    c->wake_reader.cancel();  // room in the queue
+    if (s->resp.close) {
+      c->close(s->resp.why);
+      break;
+    }
+    if (!s->resp.frame) continue;  // acks=0: no response
+    if (!co_await send_frame(c->sock, *s->resp.frame)) {
+      c->close("");
+      break;
+    }
+    c->last_activity = std::chrono::steady_clock::now();
+  }
+}
+
+asio::awaitable<void> run_request(std::shared_ptr<conn_state> c, std::shared_ptr<slot> s,
+                                  request_context ctx) {
+  s->resp = co_await dispatch(ctx);
+  s->ready = true;
+  c->wake_writer.cancel();
+}
+
+asio::awaitable<void> idle_watch(std::shared_ptr<conn_state> c) {
+  const auto limit = std::chrono::milliseconds(c->srv.config().connections_max_idle_ms);
+  while (!c->closing) {
+    c->idle.expires_at(c->last_activity + limit);
+    auto [ec] = co_await c->idle.async_wait(asio::as_tuple(use_awaitable));
+    if (c->closing) break;
+    if (!ec && std::chrono::steady_clock::now() >= c->last_activity + limit && c->queue.empty()) {
+      spdlog::info("broker: closing idle connection from {}", c->peer);
+      c->close("");
+    }
+  }
+}
+
+// Builds the reply to a request the broker cannot serve at this version.
+response unsupported_version(request_context& ctx) {
+  if (ctx.header.api_key == static_cast<int16_t>(kafka::api_key::api_versions))
+    return api_versions_unsupported(ctx);
+  return response::malformed("unsupported version " + std::to_string(ctx.header.api_version) +
+                             " of " + ctx.api.name);
+}
+
+asio::awaitable<void> reader_loop(std::shared_ptr<conn_state> c) {
+  const int64_t max_bytes = c->srv.config().socket_request_max_bytes;
+  for (;;) {
+    while (c->queue.size() >= max_in_flight && !c->closing) co_await wait_event(c->wake_reader);
+    if (c->closing) co_return;
+    std::array<std::byte, 4> size_buf;
+    auto [ec, n] = co_await asio::async_read(c->sock, asio::buffer(size_buf),
+                                             asio::as_tuple(use_awaitable));
+    if (ec) {
+      c->close(ec == asio::error::eof || ec == asio::error::operation_aborted ||
+                       ec == asio::error::connection_reset
+                   ? ""
+                   : ec.message());
+      co_return;
+    }
+    const int32_t size = model::load_be<int32_t>(size_buf.data());
+    if (size < 8 || int64_t(size) > max_bytes) {
+      c->close("request size " + std::to_string(size) + " is outside [8, " +
+               std::to_string(max_bytes) + "] (socket.request.max.bytes)");
+      co_return;
+    }
+    auto frame = std::make_shared<std::vector<std::byte>>(size_t(size));
+    auto [ec2, n2] = co_await asio::async_read(c->sock, asio::buffer(*frame),
+                                               asio::as_tuple(use_awaitable));
+    if (ec2) {
+      c->close("");
+      co_return;
+    }
+    c->last_activity = std::chrono::steady_clock::now();
+    kafka::reader r(*frame);
+    kafka::request_header h;
+    if (!kafka::decode_request_header(r, h)) {
+      c->close("malformed request header");
+      co_return;
+    }
+    const kafka::api_info* api = kafka::find_api(h.api_key);
+    if (!api) {
+      c->close("unknown API key " + std::to_string(h.api_key));
+      co_return;
+    }
+    request_context ctx{c->srv, c->sh, h, *api, frame, r.position()};
+    auto s = std::make_shared<slot>();
+    c->queue.push_back(s);
+    if (!api->advertised(h.api_version) ||
+        (h.api_version < api->served_min() && h.api_key != int16_t(kafka::api_key::produce))) {
+      s->resp = unsupported_version(ctx);
+      s->ready = true;
+      c->wake_writer.cancel();
+      continue;
+    }
+    asio::co_spawn(c->sock.get_executor(), run_request(c, s, std::move(ctx)), asio::detached);
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(server& srv, shard& sh, tcp::socket sock) {
+  auto c = std::make_shared<conn_state>(srv, sh, std::move(sock));
+  boost::system::error_code ec;
+  auto ep = c->sock.remote_endpoint(ec);
+  c->peer = ec ? "?" : ep.address().to_string() + ":" + std::to_string(ep.port());
+  c->sock.set_option(tcp::no_delay(true), ec);
+  c->sock.native_non_blocking(true, ec);
+  ++srv.open_connections;
+  asio::co_spawn(c->sock.get_executor(), writer_loop(c), asio::detached);
+  asio::co_spawn(c->sock.get_executor(), idle_watch(c), asio::detached);
+  co_await reader_loop(c);
+  // In-flight requests finish on their own and find the socket closed.
+  --srv.open_connections;
+}
+
+}  // namespace runnel::broker

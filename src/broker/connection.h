@@ -1,0 +1,21 @@
+// One client connection: reads request frames, dispatches them, and writes
+// responses in request order. Lives on one shard; requests are pipelined
+// (each is handled as soon as it is read) but answered strictly in order.
+//
+// A frame larger than socket.request.max.bytes, a malformed header or an
+// unknown API closes this connection (with a log line) and nothing else.
+// Idle connections close after connections.max.idle.ms.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace runnel::broker {
+
+class server;
+class shard;
+
+boost::asio::awaitable<void> serve_connection(server& srv, shard& sh,
+                                              boost::asio::ip::tcp::socket sock);
+
+}  // namespace runnel::broker

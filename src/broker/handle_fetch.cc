@@ -1,0 +1,149 @@
+// Fetch: whole batches from each partition's log as file ranges (sent with
+// sendfile), long polling on max_wait_ms / min_bytes that wakes as soon as
+// any requested partition gets data.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <map>
+
+#include "broker/errors.h"
+#include "broker/handlers.h"
+#include "broker/server.h"
+#include "kafka/error_code.h"
+#include "kafka/messages/fetch.h"
+#include "storage/errc.h"
+
+namespace runnel::broker {
+
+namespace {
+
+using out_partition = kafka::fetch_response::partition_data;
+
+struct read_item {
+  std::string topic;
+  int32_t index = 0;
+  int64_t offset = 0;
+  int32_t max_bytes = 0;
+  out_partition* out = nullptr;
+};
+
+// On the owner shard: read each partition, within the request's byte budget.
+// The first batch of the first partition with data is always whole, so a
+// consumer can make progress past a batch larger than its limits.
+asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
+                                    std::shared_ptr<int64_t> budget) {
+  for (auto* it : items) {
+    partition* p = sh.find(it->topic, it->index);
+    auto* out = it->out;
+    out->records = {};
+    if (!p) {
+      out->error_code = kafka::code(kafka::error_code::not_leader_or_follower);
+      continue;
+    }
+    auto& log = *p->log;
+    out->error_code = 0;
+    out->high_watermark = log.end_offset().value;
+    out->last_stable_offset = out->high_watermark;
+    out->log_start_offset = log.start_offset().value;
+    const int64_t want = std::min<int64_t>(it->max_bytes, std::max<int64_t>(*budget, 0));
+    auto r = log.read(model::offset{it->offset}, uint64_t(std::max<int64_t>(want, 0)));
+    if (!r) {
+      out->error_code = kafka::code(to_kafka_error(r.error()));
+      out->records.null = false;
+      continue;
+    }
+    out->records.null = false;
+    if (want <= 0 && *budget <= 0) continue;  // out of budget: no data for this one
+    for (auto& s : r.value().slices)
+      out->records.chunks.push_back({std::shared_ptr<void>(s.f), s.pos, s.len});
+    *budget -= int64_t(r.value().bytes);
+  }
+  co_return;
+}
+
+// On the owner shard: ask to be woken (once) when any of these partitions
+// gets data.
+asio::awaitable<void> watch_on_owner(shard& sh, std::vector<read_item*> items,
+                                     std::shared_ptr<asio::steady_timer> timer) {
+  for (auto* it : items) {
+    partition* p = sh.find(it->topic, it->index);
+    if (!p) continue;
+    if (p->log->end_offset().value > it->offset) {
+      asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+      co_return;
+    }
+    p->add_data_waiter(timer);
+  }
+}
+
+uint64_t total_bytes(const kafka::fetch_response& r) {
+  uint64_t n = 0;
+  for (const auto& t : r.responses)
+    for (const auto& p : t.partitions) n += p.records.size();
+  return n;
+}
+
+}  // namespace
+
+boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
+  kafka::fetch_request req;
+  if (!decode_request(ctx, req)) co_return response::malformed("malformed Fetch request");
+  server& srv = ctx.srv;
+  kafka::fetch_response resp;
+  if (ctx.header.api_version >= 7 && req.session_id != 0) {
+    // runnel does not keep incremental fetch sessions (KIP-227); clients
+    // fall back to full fetches when a session is unknown.
+    resp.error_code = kafka::code(kafka::error_code::fetch_session_id_not_found);
+    co_return respond(ctx, resp);
+  }
+  std::vector<read_item> items;
+  size_t n = 0;
+  for (auto& t : req.topics) n += t.partitions.size();
+  items.reserve(n);
+  resp.responses.reserve(req.topics.size());
+  for (auto& t : req.topics) {
+    auto& rt = resp.responses.emplace_back();
+    rt.topic = t.topic;
+    rt.partitions.reserve(t.partitions.size());
+    auto topic = srv.registry().find(t.topic);
+    for (auto& p : t.partitions) {
+      auto& rp = rt.partitions.emplace_back();
+      rp.partition_index = p.partition;
+      rp.records.null = false;
+      if (!topic || p.partition < 0 || p.partition >= topic->partitions) {
+        rp.error_code = kafka::code(kafka::error_code::unknown_topic_or_partition);
+        continue;
+      }
+      items.push_back({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes, &rp});
+    }
+  }
+  std::map<shard*, std::vector<read_item*>> by_owner;
+  for (auto& it : items) by_owner[&srv.owner(it.topic, it.index)].push_back(&it);
+
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.max_wait_ms, 0));
+  for (;;) {
+    auto budget = std::make_shared<int64_t>(req.max_bytes);
+    for (auto& [sh, list] : by_owner)
+      co_await asio::co_spawn(sh->context(), read_on_owner(*sh, list, budget), asio::use_awaitable);
+    const bool errors = std::any_of(items.begin(), items.end(),
+                                    [](const read_item& i) { return i.out->error_code != 0; });
+    if (errors || items.empty() || total_bytes(resp) >= uint64_t(std::max(req.min_bytes, 1)) ||
+        std::chrono::steady_clock::now() >= deadline || srv.stopping())
+      break;
+    // Long poll: sleep until data arrives on any partition, or the deadline.
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+    timer->expires_at(deadline);
+    for (auto& [sh, list] : by_owner)
+      co_await asio::co_spawn(sh->context(), watch_on_owner(*sh, list, timer),
+                              asio::use_awaitable);
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return respond(ctx, resp);
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,92 @@
+// ListOffsets: earliest (-2), latest (-1), max timestamp (-3) or the first
+// offset whose batch max timestamp is at or after a given time.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <map>
+
+#include "broker/errors.h"
+#include "broker/handlers.h"
+#include "broker/server.h"
+#include "kafka/error_code.h"
+#include "kafka/messages/list_offsets.h"
+
+namespace runnel::broker {
+
+namespace {
+
+using out_partition = kafka::list_offsets_response::list_offsets_partition_response;
+
+struct lookup {
+  std::string topic;
+  int32_t index;
+  int64_t timestamp;
+  out_partition* out;
+};
+
+asio::awaitable<void> lookup_on_owner(shard& sh, std::vector<lookup*> items) {
+  for (auto* it : items) {
+    partition* p = sh.find(it->topic, it->index);
+    if (!p) {
+      it->out->error_code = kafka::code(kafka::error_code::not_leader_or_follower);
+      continue;
+    }
+    auto& log = *p->log;
+    it->out->leader_epoch = 0;
+    if (it->timestamp == -2) {
+      it->out->offset = log.start_offset().value;
+    } else if (it->timestamp == -1) {
+      it->out->offset = log.end_offset().value;
+    } else if (it->timestamp == -3) {
+      if (auto m = log.max_timestamp()) {
+        it->out->offset = m->offset.value;
+        it->out->timestamp = m->timestamp.value;
+      }
+    } else {
+      auto r = log.offset_for_timestamp(model::timestamp{it->timestamp});
+      if (!r) {
+        it->out->error_code = kafka::code(to_kafka_error(r.error()));
+      } else if (r.value()) {
+        it->out->offset = r.value()->offset.value;
+        it->out->timestamp = r.value()->timestamp.value;
+      }
+    }
+  }
+  co_return;
+}
+
+}  // namespace
+
+boost::asio::awaitable<response> handle_list_offsets(request_context& ctx) {
+  kafka::list_offsets_request req;
+  if (!decode_request(ctx, req)) co_return response::malformed("malformed ListOffsets request");
+  server& srv = ctx.srv;
+  kafka::list_offsets_response resp;
+  std::vector<lookup> items;
+  size_t n = 0;
+  for (auto& t : req.topics) n += t.partitions.size();
+  items.reserve(n);
+  resp.topics.reserve(req.topics.size());
+  for (auto& t : req.topics) {
+    auto& rt = resp.topics.emplace_back();
+    rt.name = t.name;
+    rt.partitions.reserve(t.partitions.size());
+    auto topic = srv.registry().find(t.name);
+    for (auto& p : t.partitions) {
+      auto& rp = rt.partitions.emplace_back();
+      rp.partition_index = p.partition_index;
+      if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
+        rp.error_code = kafka::code(kafka::error_code::unknown_topic_or_partition);
+        continue;
+      }
+      items.push_back({t.name, p.partition_index, p.timestamp, &rp});
+    }
+  }
+  std::map<shard*, std::vector<lookup*>> by_owner;
+  for (auto& it : items) by_owner[&srv.owner(it.topic, it.index)].push_back(&it);
+  for (auto& [sh, list] : by_owner)
+    co_await asio::co_spawn(sh->context(), lookup_on_owner(*sh, list), asio::use_awaitable);
+  co_return respond(ctx, resp);
+}
+
+}  // namespace runnel::broker

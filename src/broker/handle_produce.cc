@@ -1,0 +1,151 @@
+// Produce: validate and append each partition's batch on its owner shard,
+// then (acks=-1) wait until the data is fsynced, with one group commit per
+// partition covering every waiting request.
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <map>
+
+#include "broker/async_util.h"
+#include "broker/errors.h"
+#include "broker/handlers.h"
+#include "broker/server.h"
+#include "kafka/messages/produce.h"
+#include "model/record_batch.h"
+
+namespace runnel::broker {
+
+namespace {
+
+using kafka::error_code;
+
+struct append_item {
+  std::string topic;
+  int32_t index = 0;
+  std::span<std::byte> batch;
+  kafka::produce_response::partition* out = nullptr;  // lives in the connection's coroutine
+  int64_t flush_upto = -1;
+};
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// On the owner shard: append every item, in order.
+asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items) {
+  for (auto* it : items) {
+    partition* p = sh.find(it->topic, it->index);
+    if (!p) {
+      it->out->error_code = kafka::code(error_code::not_leader_or_follower);
+      continue;
+    }
+    auto r = p->log->append(it->batch, model::timestamp{now_ms()});
+    if (!r) {
+      it->out->error_code = kafka::code(to_kafka_error(r.error()));
+      it->out->error_message = r.error().message();
+      continue;
+    }
+    it->out->base_offset = r.value().base.value;
+    it->out->log_append_time_ms = r.value().log_append_time.value;
+    it->out->log_start_offset = p->log->start_offset().value;
+    it->flush_upto = r.value().last.value + 1;
+    p->notify_data();
+  }
+  co_return;
+}
+
+// On the owner shard: wait until every item's data is durable.
+asio::awaitable<void> flush_on_owner(shard& sh, std::vector<append_item*> items) {
+  countdown cd(co_await asio::this_coro::executor);
+  for (auto* it : items) {
+    if (it->flush_upto < 0) continue;
+    partition* p = sh.find(it->topic, it->index);
+    if (!p) {
+      it->out->error_code = kafka::code(error_code::not_leader_or_follower);
+      continue;
+    }
+    cd.add();
+    p->log->flush_async(model::offset{it->flush_upto}, [&cd, it](std::error_code ec) {
+      if (ec) {
+        it->out->error_code = kafka::code(to_kafka_error(ec));
+        it->out->error_message = "fsync failed: " + ec.message();
+      }
+      cd.done();
+    });
+  }
+  co_await cd.wait();
+}
+
+// Exactly one v2 batch per partition, as Kafka requires.
+bool single_batch(std::span<std::byte> records) {
+  auto f = model::parse_frame(records);
+  return f && f->batch_length >= 0 &&
+         size_t(f->batch_length) + model::batch_layout::log_overhead == records.size();
+}
+
+}  // namespace
+
+asio::awaitable<response> handle_produce(request_context& ctx) {
+  kafka::produce_request req;
+  if (!decode_request(ctx, req)) co_return response::malformed("malformed Produce request");
+  server& srv = ctx.srv;
+  const bool old_version = ctx.header.api_version < ctx.api.served_min();
+  const bool bad_acks = req.acks != 0 && req.acks != 1 && req.acks != -1;
+
+  kafka::produce_response resp;
+  std::vector<append_item> items;
+  size_t count = 0;
+  for (auto& t : req.topics) count += t.partitions.size();
+  items.reserve(count);
+  resp.topics.reserve(req.topics.size());
+  for (auto& t : req.topics) {
+    auto& rt = resp.topics.emplace_back();
+    rt.name = t.name;
+    rt.partitions.reserve(t.partitions.size());
+    auto topic = srv.registry().find(t.name);
+    if (!topic && !old_version && srv.config().auto_create_topics && valid_topic_name(t.name)) {
+      auto created = co_await srv.create_topic(t.name, srv.config().num_partitions, {}, false);
+      topic = created.topic;
+    }
+    for (auto& p : t.partitions) {
+      auto& rp = rt.partitions.emplace_back();
+      rp.index = p.index;
+      error_code e = error_code::none;
+      if (old_version) e = error_code::unsupported_version;
+      else if (bad_acks) e = error_code::invalid_required_acks;
+      else if (!topic || p.index < 0 || p.index >= topic->partitions)
+        e = error_code::unknown_topic_or_partition;
+      else if (p.records.null || !single_batch(p.records.bytes)) e = error_code::invalid_record;
+      if (e != error_code::none) {
+        rp.error_code = kafka::code(e);
+        continue;
+      }
+      items.push_back({t.name, p.index, p.records.bytes, &rp});
+    }
+  }
+
+  // Appends, grouped by owner shard, one hop per owner.
+  std::map<shard*, std::vector<append_item*>> by_owner;
+  for (auto& it : items) by_owner[&srv.owner(it.topic, it.index)].push_back(&it);
+  for (auto& [sh, list] : by_owner)
+    co_await asio::co_spawn(sh->context(), append_on_owner(*sh, list), asio::use_awaitable);
+
+  if (req.acks == -1 && !by_owner.empty()) {
+    // Wait for every owner's group commits concurrently.
+    auto here = co_await asio::this_coro::executor;
+    countdown all(here);
+    all.add(by_owner.size());
+    for (auto& [sh, list] : by_owner)
+      asio::co_spawn(sh->context(), flush_on_owner(*sh, list),
+                     asio::bind_executor(here, [&all](std::exception_ptr) { all.done(); }));
+    co_await all.wait();
+  }
+  if (req.acks == 0) co_return response::none();
+  co_return respond(ctx, resp);
+}
+
+}  // namespace runnel::broker

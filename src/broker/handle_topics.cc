@@ -1,0 +1,83 @@
+// CreateTopics and DeleteTopics.
+#include "broker/handlers.h"
+#include "broker/server.h"
+#include "kafka/error_code.h"
+#include "kafka/messages/create_topics.h"
+#include "kafka/messages/delete_topics.h"
+
+namespace runnel::broker {
+
+boost::asio::awaitable<response> handle_create_topics(request_context& ctx) {
+  kafka::create_topics_request req;
+  if (!decode_request(ctx, req)) co_return response::malformed("malformed CreateTopics request");
+  server& srv = ctx.srv;
+  kafka::create_topics_response resp;
+  for (auto& t : req.topics) {
+    auto& out = resp.topics.emplace_back();
+    out.name = t.name;
+    std::map<std::string, std::string> overrides;
+    for (auto& c : t.configs)
+      if (c.value) overrides[c.name] = *c.value;
+    if (!t.assignments.empty()) {
+      out.error_code = kafka::code(kafka::error_code::invalid_replica_assignment);
+      out.error_message = "runnel is a single node: replica assignments are not supported";
+      continue;
+    }
+    if (t.replication_factor != -1 && t.replication_factor != 1) {
+      out.error_code = kafka::code(kafka::error_code::invalid_replication_factor);
+      out.error_message = "Replication factor: " + std::to_string(t.replication_factor) +
+                          " larger than available brokers: 1.";
+      continue;
+    }
+    const int32_t partitions = t.num_partitions == -1 ? srv.config().num_partitions : t.num_partitions;
+    auto r = co_await srv.create_topic(t.name, partitions, overrides, req.validate_only);
+    out.error_code = kafka::code(r.error);
+    if (!r.message.empty()) out.error_message = r.message;
+    if (r.error == kafka::error_code::none && r.topic) {
+      out.topic_id = r.topic->id;
+      out.num_partitions = r.topic->partitions;
+      out.replication_factor = 1;
+      out.configs.emplace();
+      for (const auto& [k, v] : r.topic->config.describe()) {
+        auto& c = out.configs->emplace_back();
+        c.name = k;
+        c.value = v;
+        c.read_only = false;
+        c.config_source = r.topic->overrides.contains(k) ? 1 : 5;  // topic / default
+        c.is_sensitive = false;
+      }
+    }
+  }
+  co_return respond(ctx, resp);
+}
+
+boost::asio::awaitable<response> handle_delete_topics(request_context& ctx) {
+  kafka::delete_topics_request req;
+  if (!decode_request(ctx, req)) co_return response::malformed("malformed DeleteTopics request");
+  server& srv = ctx.srv;
+  kafka::delete_topics_response resp;
+  std::vector<std::pair<std::optional<std::string>, kafka::uuid>> targets;
+  for (auto& n : req.topic_names) targets.push_back({n, {}});
+  for (auto& t : req.topics) targets.push_back({t.name, t.topic_id});
+  for (auto& [name, id] : targets) {
+    auto& out = resp.responses.emplace_back();
+    std::shared_ptr<const topic_info> info;
+    if (name) info = srv.registry().find(*name);
+    else
+      for (const auto& [n, t] : *srv.registry().snapshot())
+        if (t->id == id) info = t;
+    out.name = name;
+    out.topic_id = id;
+    if (!info) {
+      out.error_code = kafka::code(name ? kafka::error_code::unknown_topic_or_partition
+                                        : kafka::error_code::unknown_topic_id);
+      continue;
+    }
+    out.name = info->name;
+    out.topic_id = info->id;
+    out.error_code = kafka::code(co_await srv.delete_topic(info->name));
+  }
+  co_return respond(ctx, resp);
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,78 @@
+// Request handlers, one per Kafka API (handle_<api>.cc). Each decodes its
+// request body, does the work (hopping to partition owners where needed) and
+// encodes the whole response frame. A handler returning nullopt sends no
+// response (Produce with acks=0).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kafka/api.h"
+#include "kafka/header.h"
+#include "kafka/wire.h"
+
+namespace runnel::broker {
+
+class server;
+class shard;
+
+struct request_context {
+  server& srv;
+  shard& sh;  // the connection's shard
+  kafka::request_header header;
+  const kafka::api_info& api;
+  std::shared_ptr<std::vector<std::byte>> frame;  // keeps decoded spans alive
+  size_t body_offset = 0;                          // where the body starts in frame
+
+  bool flexible() const { return api.flexible(header.api_version); }
+  kafka::reader body() const {
+    return kafka::reader(std::span<std::byte>(*frame).subspan(body_offset));
+  }
+};
+
+// What a handler produces: a response frame, nothing (acks=0), or the
+// verdict that the request was malformed and the connection must close.
+struct response {
+  std::optional<kafka::writer> frame;
+  bool close = false;
+  std::string why;  // logged when closing
+
+  static response none() { return {}; }
+  static response malformed(std::string why) { return {std::nullopt, true, std::move(why)}; }
+};
+
+// Encodes `body` as the response to ctx's request.
+template <class M>
+response respond(const request_context& ctx, M& body) {
+  response r;
+  r.frame.emplace();
+  kafka::encode_response(*r.frame, ctx.header.correlation_id, ctx.header.api_key,
+                         ctx.header.api_version, body);
+  return r;
+}
+
+// Decodes ctx's request body into `m`; false if it does not parse.
+template <class M>
+bool decode_request(const request_context& ctx, M& m) {
+  auto r = ctx.body();
+  return kafka::decode_body(r, m, ctx.header.api_version, ctx.flexible());
+}
+
+boost::asio::awaitable<response> handle_api_versions(request_context& ctx);
+boost::asio::awaitable<response> handle_produce(request_context& ctx);
+boost::asio::awaitable<response> handle_fetch(request_context& ctx);
+boost::asio::awaitable<response> handle_metadata(request_context& ctx);
+boost::asio::awaitable<response> handle_list_offsets(request_context& ctx);
+boost::asio::awaitable<response> handle_create_topics(request_context& ctx);
+boost::asio::awaitable<response> handle_delete_topics(request_context& ctx);
+// An ApiVersions answer in the v0 layout, used for unsupported versions.
+response api_versions_unsupported(const request_context& ctx);
+
+// Runs the handler for ctx.api (which must be served at this version).
+boost::asio::awaitable<response> dispatch(request_context& ctx);
+
+}  // namespace runnel::broker

@@ -1,0 +1,263 @@
+#include "broker/server.h"
+
+#include <sys/resource.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <future>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "broker/connection.h"
+
+namespace runnel::broker {
+
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+namespace {
+
+// Thousands of partitions and connections need descriptors: take the hard limit.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+std::filesystem::path partition_dir(const std::filesystem::path& data_dir, const std::string& topic,
+                                    int32_t index) {
+  return data_dir / (topic + "-" + std::to_string(index));
+}
+
+}  // namespace
+
+server::server(broker_config cfg)
+    : cfg_(std::move(cfg)),
+      registry_(cfg_.data_dir, cfg_.log_defaults),
+      io_(std::max(2u, std::thread::hardware_concurrency())) {
+  unsigned n = cfg_.shards ? cfg_.shards : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<shard>(i, io_, 256));
+}
+
+server::~server() { shutdown(); }
+
+shard& server::owner(std::string_view topic, int32_t index) {
+  const size_t h = std::hash<std::string_view>{}(topic) * 31 + size_t(index);
+  return *shards_[h % shards_.size()];
+}
+
+result<std::vector<std::unique_ptr<partition>>> server::open_partitions(const topic_info& t,
+                                                                        int32_t from, int32_t to) {
+  std::vector<std::unique_ptr<partition>> out;
+  for (int32_t i = from; i < to; ++i) {
+    shard& sh = owner(t.name, i);
+    storage::log_options o;
+    o.dir = partition_dir(cfg_.data_dir, t.name, i);
+    o.config = t.config;
+    o.cache = &sh.cache();
+    o.executors = sh.log_executors();
+    auto log = storage::partition_log::open(o);
+    if (!log) {
+      spdlog::error("broker: cannot open {}: {}", o.dir.string(), log.error().message());
+      return log.error();
+    }
+    auto p = std::make_unique<partition>();
+    p->topic = t.name;
+    p->index = i;
+    p->log = std::move(log).value();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+result<void> server::start() {
+  raise_fd_limit();
+  RUNNEL_TRY(storage::posix_file_system().create_directories(cfg_.data_dir));
+  RUNNEL_TRY(registry_.load());
+  auto snap = registry_.snapshot();
+  size_t opened = 0;
+  for (const auto& [name, t] : *snap) {
+    RUNNEL_TRY(auto parts, open_partitions(*t, 0, t->partitions));
+    for (auto& p : parts) {
+      owner(p->topic, p->index).install(std::move(p));
+      ++opened;
+    }
+  }
+  spdlog::info("broker: {} topic(s), {} partition(s) opened from {}", snap->size(), opened,
+               cfg_.data_dir.string());
+
+  acceptor_ = std::make_unique<tcp::acceptor>(shards_[0]->context());
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(cfg_.listen_host, ec);
+  if (ec) return std::make_error_code(std::errc::invalid_argument);
+  tcp::endpoint ep(addr, cfg_.listen_port);
+  acceptor_->open(ep.protocol(), ec);
+  if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(ep, ec);
+  if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    spdlog::error("broker: cannot listen on {}:{}: {}", cfg_.listen_host, cfg_.listen_port,
+                  ec.message());
+    return std::error_code(ec.value(), std::system_category());
+  }
+  bound_port_ = acceptor_->local_endpoint().port();
+  if (cfg_.advertised_host.empty()) cfg_.advertised_host = cfg_.listen_host;
+  if (cfg_.advertised_port == 0) cfg_.advertised_port = bound_port_;
+  for (auto& s : shards_) s->start();
+  asio::co_spawn(shards_[0]->context(), accept_loop(), asio::detached);
+  spdlog::info("broker: listening on {}:{} ({} shard(s)); advertised as {}:{}", cfg_.listen_host,
+               bound_port_, shards_.size(), cfg_.advertised_host, cfg_.advertised_port);
+  return success();
+}
+
+asio::awaitable<void> server::accept_loop() {
+  for (;;) {
+    shard& target = *shards_[next_shard_++ % shards_.size()];
+    auto [ec, sock] = co_await acceptor_->async_accept(
+        target.context(), asio::as_tuple(use_awaitable));
+    if (ec) {
+      if (stopping_ || ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("broker: accept failed: {}", ec.message());
+      continue;
+    }
+    asio::co_spawn(target.context(), serve_connection(*this, target, std::move(sock)),
+                   asio::detached);
+  }
+}
+
+std::shared_ptr<creation_result_t> server::create_on_io(const std::string& name, int32_t partitions,
+                                                        const std::map<std::string, std::string>& overrides,
+                                                        bool validate_only) {
+  auto c = std::make_shared<creation_result_t>();
+  c->res = registry_.create(name, partitions, overrides, validate_only);
+  if (c->res.error == kafka::error_code::none && !validate_only) {
+    auto opened = open_partitions(*c->res.topic, 0, c->res.topic->partitions);
+    if (opened) {
+      c->parts = std::move(opened).value();
+    } else {
+      c->res.error = kafka::error_code::kafka_storage_error;
+      c->res.message = "Could not create the partition logs: " + opened.error().message();
+    }
+  }
+  return c;
+}
+
+namespace {
+
+// Runs a blocking call on the io pool. (Plain coroutine functions, not
+// capturing lambdas: GCC 12 miscompiles some lambda coroutines.)
+asio::awaitable<std::shared_ptr<creation_result_t>> run_create(
+    server* srv, std::string name, int32_t partitions, std::map<std::string, std::string> overrides,
+    bool validate_only) {
+  co_return srv->create_on_io(name, partitions, overrides, validate_only);
+}
+
+asio::awaitable<void> install_on(shard* sh, partition* raw) {
+  sh->install(std::unique_ptr<partition>(raw));
+  co_return;
+}
+
+}  // namespace
+
+asio::awaitable<topic_registry::create_result> server::create_topic(
+    std::string name, int32_t partitions, std::map<std::string, std::string> overrides,
+    bool validate_only) {
+  auto c = co_await asio::co_spawn(
+      io_, run_create(this, std::move(name), partitions, std::move(overrides), validate_only),
+      use_awaitable);
+  for (auto& p : c->parts) {
+    shard* sh = &owner(p->topic, p->index);
+    co_await asio::co_spawn(sh->context(), install_on(sh, p.release()), use_awaitable);
+  }
+  co_return c->res;
+}
+
+asio::awaitable<kafka::error_code> server::delete_topic(std::string name) {
+  auto removed = co_await asio::co_spawn(
+      io_, [this, name]() -> asio::awaitable<std::shared_ptr<const topic_info>> {
+        co_return registry_.remove(name);
+      },
+      use_awaitable);
+  if (!removed) co_return kafka::error_code::unknown_topic_or_partition;
+  for (int32_t i = 0; i < removed->partitions; ++i) {
+    shard& sh = owner(removed->name, i);
+    auto p = co_await asio::co_spawn(
+        sh.context(),
+        [&sh, name, i]() -> asio::awaitable<std::unique_ptr<partition>> {
+          auto taken = sh.take(name, i);
+          if (taken) taken->notify_data();
+          co_return taken;
+        },
+        use_awaitable);
+    if (!p) continue;
+    auto* raw = p.release();
+    auto dir = partition_dir(cfg_.data_dir, name, i);
+    co_await asio::co_spawn(
+        io_,
+        [raw, dir]() -> asio::awaitable<void> {
+          std::unique_ptr<partition> gone(raw);
+          gone->log.reset();
+          if (auto r = storage::partition_log::destroy(storage::posix_file_system(), dir); !r)
+            spdlog::warn("broker: could not remove {}: {}", dir.string(), r.error().message());
+          co_return;
+        },
+        use_awaitable);
+  }
+  co_return kafka::error_code::none;
+}
+
+void server::run_until_signal() {
+  asio::io_context sig_ctx;
+  asio::signal_set signals(sig_ctx, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int sig) {
+    spdlog::info("broker: signal {} received, shutting down", sig);
+  });
+  sig_ctx.run();
+  shutdown();
+}
+
+void server::shutdown() {
+  if (shut_down_.exchange(true)) return;
+  stopping_ = true;
+  if (acceptor_) {
+    std::promise<void> closed;
+    asio::post(shards_[0]->context(), [&] {
+      boost::system::error_code ec;
+      acceptor_->close(ec);
+      closed.set_value();
+    });
+    closed.get_future().wait_for(std::chrono::seconds(5));
+  }
+  // Let in-flight requests finish (bounded).
+  for (int i = 0; i < 50 && open_connections.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Close every log on its shard: flush, indexes, clean checkpoint.
+  for (auto& s : shards_) {
+    std::promise<void> done;
+    asio::post(s->context(), [&] {
+      for (auto& [k, p] : s->partitions()) {
+        p->notify_data();
+        if (auto r = p->log->close(); !r)
+          spdlog::error("broker: closing {}-{} failed: {}", p->topic, p->index,
+                        r.error().message());
+      }
+      done.set_value();
+    });
+    if (done.get_future().wait_for(std::chrono::seconds(60)) != std::future_status::ready)
+      spdlog::error("broker: shard {} did not close its logs in time", s->id());
+  }
+  for (auto& s : shards_) s->stop();
+  io_.join();
+  spdlog::info("broker: stopped cleanly");
+}
+
+}  // namespace runnel::broker

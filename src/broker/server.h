@@ -1,0 +1,89 @@
+// The broker process: shards, the I/O pool, the listener, topic metadata.
+//
+// Threads: one per shard (each runs its io_context), a small pool for
+// blocking work (fsync, open, unlink, metadata writes), and the caller of
+// run(), which only waits for a signal. Connections are accepted on shard 0
+// and handed round-robin to the shards; a connection lives on one shard.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "broker/broker_config.h"
+#include "broker/shard.h"
+#include "broker/topic_registry.h"
+#include "model/result.h"
+
+namespace runnel::broker {
+
+struct creation_result_t {
+  topic_registry::create_result res;
+  std::vector<std::unique_ptr<partition>> parts;
+};
+
+class server {
+ public:
+  explicit server(broker_config cfg);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  // Loads metadata, opens every partition (recovering after a crash), binds
+  // the listener and starts the shards. Errors are start-up failures.
+  result<void> start();
+  // Blocks until SIGINT or SIGTERM, then shuts down cleanly.
+  void run_until_signal();
+  // Stops accepting, lets in-flight requests finish (bounded), flushes and
+  // closes every log (writing the clean-shutdown checkpoint), stops threads.
+  void shutdown();
+
+  uint16_t port() const { return bound_port_; }
+  const broker_config& config() const { return cfg_; }
+  topic_registry& registry() { return registry_; }
+  asio::thread_pool& io_pool() { return io_; }
+  size_t shard_count() const { return shards_.size(); }
+  shard& shard_at(size_t i) { return *shards_[i]; }
+  // The shard that owns a partition (a fixed hash of topic and index).
+  shard& owner(std::string_view topic, int32_t index);
+  bool stopping() const { return stopping_.load(); }
+
+  // Creates a topic (metadata, then logs on their owners). Runs the blocking
+  // parts on the io pool; the caller awaits from any shard.
+  asio::awaitable<topic_registry::create_result> create_topic(
+      std::string name, int32_t partitions, std::map<std::string, std::string> overrides,
+      bool validate_only);
+  // The blocking part of create_topic (io pool): metadata, then logs.
+  std::shared_ptr<creation_result_t> create_on_io(const std::string& name, int32_t partitions,
+                                                  const std::map<std::string, std::string>& overrides,
+                                                  bool validate_only);
+  // Deletes a topic: metadata, logs, files.
+  asio::awaitable<kafka::error_code> delete_topic(std::string name);
+
+  // Connections currently open (for logs and tests).
+  std::atomic<int64_t> open_connections{0};
+
+ private:
+  asio::awaitable<void> accept_loop();
+  // Opens logs [from, to) of a topic. Blocking.
+  result<std::vector<std::unique_ptr<partition>>> open_partitions(const topic_info& t,
+                                                                   int32_t from, int32_t to);
+
+  broker_config cfg_;
+  topic_registry registry_;
+  asio::thread_pool io_;
+  std::vector<std::unique_ptr<shard>> shards_;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  uint16_t bound_port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> shut_down_{false};
+  size_t next_shard_ = 0;
+};
+
+}  // namespace runnel::broker

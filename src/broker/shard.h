@@ -1,0 +1,75 @@
+// A shard: one thread running one io_context, owning a set of partitions
+// (DESIGN.md decision 4). A partition's log is touched only on its owner
+// shard, so the data path takes no locks; work for another shard's partition
+// hops there with co_spawn and the caller awaits it.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/file_cache.h"
+#include "storage/partition_log.h"
+
+namespace runnel::broker {
+
+namespace asio = boost::asio;
+
+// One partition as its owner shard holds it.
+struct partition {
+  std::string topic;
+  int32_t index = 0;
+  std::unique_ptr<storage::partition_log> log;
+  // Long-polling fetches waiting for data: each is woken (its timer
+  // cancelled, on the timer's own executor) by the next append. Fetches that
+  // timed out leave expired entries, pruned as new ones arrive.
+  std::vector<std::weak_ptr<asio::steady_timer>> data_waiters;
+
+  void add_data_waiter(const std::shared_ptr<asio::steady_timer>& t);
+  void notify_data();
+};
+
+std::string partition_key(std::string_view topic, int32_t index);
+
+class shard {
+ public:
+  shard(unsigned id, asio::thread_pool& io, size_t max_open_files);
+  ~shard();
+
+  unsigned id() const { return id_; }
+  asio::io_context& context() { return ctx_; }
+  asio::io_context::executor_type executor() { return ctx_.get_executor(); }
+  storage::file_cache& cache() { return cache_; }
+  // Executors for partition logs owned here: blocking work on the io pool,
+  // completions back on this shard.
+  storage::log_executors log_executors();
+
+  partition* find(std::string_view topic, int32_t index);
+  void install(std::unique_ptr<partition> p);
+  std::unique_ptr<partition> take(std::string_view topic, int32_t index);
+  std::unordered_map<std::string, std::unique_ptr<partition>>& partitions() { return parts_; }
+
+  void start();  // runs the thread
+  void stop();   // stops the loop and joins
+
+ private:
+  void schedule_maintenance();
+
+  unsigned id_;
+  asio::thread_pool& io_;
+  asio::io_context ctx_{1};
+  storage::file_cache cache_;
+  std::unordered_map<std::string, std::unique_ptr<partition>> parts_;
+  asio::steady_timer maintenance_;
+  std::thread thread_;
+};
+
+}  // namespace runnel::broker

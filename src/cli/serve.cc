@@ -1,0 +1,129 @@
+// `runnel serve`: the Kafka-protocol broker.
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include "broker/server.h"
+#include "cli/commands.h"
+
+namespace runnel::cli {
+
+namespace {
+
+struct serve_options {
+  std::string config_file;
+  std::string data_dir = "runnel-data";
+  std::string listen = "127.0.0.1:9092";
+  std::string advertised;
+  unsigned shards = 0;
+  std::vector<std::string> overrides;  // --set key=value
+};
+
+bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  try {
+    int p = std::stoi(s.substr(colon + 1));
+    if (p < 0 || p > 65535) return false;
+    port = uint16_t(p);
+  } catch (...) {
+    return false;
+  }
+  return !host.empty();
+}
+
+// The config file: one "name: value" (or "name=value") per line, '#'
+// comments; the names are the broker's Kafka-style settings plus data.dir,
+// listen and advertised.listener.
+bool apply_setting(serve_options& o, broker::broker_config& c, const std::string& k,
+                   const std::string& v) {
+  if (k == "data.dir") o.data_dir = v;
+  else if (k == "listen" || k == "listeners") o.listen = v;
+  else if (k == "advertised.listener" || k == "advertised.listeners") o.advertised = v;
+  else if (k == "shards") o.shards = unsigned(std::stoul(v));
+  else if (auto r = c.set(k, v); !r) {
+    fmt::print(stderr, "runnel serve: invalid setting {}={}\n", k, v);
+    return false;
+  }
+  return true;
+}
+
+int run_serve(serve_options o) {
+  broker::broker_config c;
+  if (!o.config_file.empty()) {
+    std::ifstream in(o.config_file);
+    if (!in) {
+      fmt::print(stderr, "runnel serve: cannot read {}\n", o.config_file);
+      return 2;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      auto hash = line.find('#');
+      if (hash != std::string::npos) line.resize(hash);
+      auto sep = line.find_first_of(":=");
+      if (sep == std::string::npos) continue;
+      auto trim = [](std::string s) {
+        s.erase(0, s.find_first_not_of(" \t\""));
+        s.erase(s.find_last_not_of(" \t\r\"") + 1);
+        return s;
+      };
+      // host:port values contain ':'; the key never does.
+      if (!apply_setting(o, c, trim(line.substr(0, sep)), trim(line.substr(sep + 1)))) return 2;
+    }
+  }
+  for (const auto& kv : o.overrides) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || !apply_setting(o, c, kv.substr(0, eq), kv.substr(eq + 1))) {
+      fmt::print(stderr, "runnel serve: --set expects name=value, got {}\n", kv);
+      return 2;
+    }
+  }
+  c.data_dir = o.data_dir;
+  c.shards = o.shards;
+  if (!split_host_port(o.listen, c.listen_host, c.listen_port)) {
+    fmt::print(stderr, "runnel serve: --listen expects HOST:PORT, got {}\n", o.listen);
+    return 2;
+  }
+  if (!o.advertised.empty() &&
+      !split_host_port(o.advertised, c.advertised_host, c.advertised_port)) {
+    fmt::print(stderr, "runnel serve: --advertised-listener expects HOST:PORT, got {}\n",
+               o.advertised);
+    return 2;
+  }
+  auto srv = std::make_unique<broker::server>(c);
+  if (auto r = srv->start(); !r) {
+    fmt::print(stderr, "runnel serve: cannot start: {}\n", r.error().message());
+    return 1;
+  }
+  // A line scripts can wait for.
+  fmt::print("runnel: ready on {}:{}\n", c.listen_host, srv->port());
+  std::fflush(stdout);
+  srv->run_until_signal();
+  return 0;
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app) {
+  auto o = std::make_shared<serve_options>();
+  auto* c = app.add_subcommand("serve", "Run the Kafka-protocol broker");
+  c->add_option("--config", o->config_file, "Settings file: one 'name: value' per line");
+  c->add_option("--data-dir", o->data_dir, "Where partition logs and metadata live")
+      ->capture_default_str();
+  c->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  c->add_option("--advertised-listener", o->advertised,
+                "HOST:PORT clients are told to connect to (default: the listen address)");
+  c->add_option("--shards", o->shards, "Event-loop threads (default: one per core)");
+  c->add_option("--set", o->overrides,
+                "A broker setting by its Kafka name, e.g. --set num.partitions=3 (repeatable)");
+  c->callback([o] { set_exit_code(run_serve(*o)); });
+}
+
+}  // namespace runnel::cli
