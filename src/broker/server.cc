@@ -48,10 +48,12 @@ server::server(broker_config cfg)
   for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<shard>(i, io_, 256));
 }
 
-server::~server() { shutdown(); }
+server::~server() {
+  shutdown();
+}
 
 shard& server::owner(std::string_view topic, int32_t index) {
-  const size_t h = std::hash<std::string_view>{}(topic) * 31 + size_t(index);
+  const size_t h = std::hash<std::string_view>{}(topic)*31 + size_t(index);
   return *shards_[h % shards_.size()];
 }
 
@@ -122,8 +124,8 @@ result<void> server::start() {
 asio::awaitable<void> server::accept_loop() {
   for (;;) {
     shard& target = *shards_[next_shard_++ % shards_.size()];
-    auto [ec, sock] = co_await acceptor_->async_accept(
-        target.context(), asio::as_tuple(use_awaitable));
+    auto [ec, sock] =
+        co_await acceptor_->async_accept(target.context(), asio::as_tuple(use_awaitable));
     if (ec) {
       if (stopping_ || ec == asio::error::operation_aborted) co_return;
       spdlog::warn("broker: accept failed: {}", ec.message());
@@ -134,9 +136,9 @@ asio::awaitable<void> server::accept_loop() {
   }
 }
 
-std::shared_ptr<creation_result_t> server::create_on_io(const std::string& name, int32_t partitions,
-                                                        const std::map<std::string, std::string>& overrides,
-                                                        bool validate_only) {
+std::shared_ptr<creation_result_t> server::create_on_io(
+    const std::string& name, int32_t partitions,
+    const std::map<std::string, std::string>& overrides, bool validate_only) {
   auto c = std::make_shared<creation_result_t>();
   c->res = registry_.create(name, partitions, overrides, validate_only);
   if (c->res.error == kafka::error_code::none && !validate_only) {
@@ -181,36 +183,38 @@ asio::awaitable<topic_registry::create_result> server::create_topic(
   co_return c->res;
 }
 
+namespace {
+
+asio::awaitable<std::shared_ptr<const topic_info>> remove_on_io(topic_registry* reg,
+                                                                std::string name) {
+  co_return reg->remove(name);
+}
+
+asio::awaitable<partition*> take_on(shard* sh, std::string name, int32_t index) {
+  auto taken = sh->take(name, index);
+  if (taken) taken->notify_data();
+  co_return taken.release();
+}
+
+asio::awaitable<void> destroy_on_io(partition* raw, std::filesystem::path dir) {
+  std::unique_ptr<partition> gone(raw);
+  gone->log.reset();
+  if (auto r = storage::partition_log::destroy(storage::posix_file_system(), dir); !r)
+    spdlog::warn("broker: could not remove {}: {}", dir.string(), r.error().message());
+  co_return;
+}
+
+}  // namespace
+
 asio::awaitable<kafka::error_code> server::delete_topic(std::string name) {
-  auto removed = co_await asio::co_spawn(
-      io_, [this, name]() -> asio::awaitable<std::shared_ptr<const topic_info>> {
-        co_return registry_.remove(name);
-      },
-      use_awaitable);
+  auto removed = co_await asio::co_spawn(io_, remove_on_io(&registry_, name), use_awaitable);
   if (!removed) co_return kafka::error_code::unknown_topic_or_partition;
   for (int32_t i = 0; i < removed->partitions; ++i) {
-    shard& sh = owner(removed->name, i);
-    auto p = co_await asio::co_spawn(
-        sh.context(),
-        [&sh, name, i]() -> asio::awaitable<std::unique_ptr<partition>> {
-          auto taken = sh.take(name, i);
-          if (taken) taken->notify_data();
-          co_return taken;
-        },
-        use_awaitable);
+    shard* sh = &owner(removed->name, i);
+    partition* p = co_await asio::co_spawn(sh->context(), take_on(sh, name, i), use_awaitable);
     if (!p) continue;
-    auto* raw = p.release();
-    auto dir = partition_dir(cfg_.data_dir, name, i);
-    co_await asio::co_spawn(
-        io_,
-        [raw, dir]() -> asio::awaitable<void> {
-          std::unique_ptr<partition> gone(raw);
-          gone->log.reset();
-          if (auto r = storage::partition_log::destroy(storage::posix_file_system(), dir); !r)
-            spdlog::warn("broker: could not remove {}: {}", dir.string(), r.error().message());
-          co_return;
-        },
-        use_awaitable);
+    co_await asio::co_spawn(io_, destroy_on_io(p, partition_dir(cfg_.data_dir, name, i)),
+                            use_awaitable);
   }
   co_return kafka::error_code::none;
 }

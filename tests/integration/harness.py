@@ -1,0 +1,135 @@
+"""Shared helpers for runnel's integration tests.
+
+Each test script is run by ctest as `/usr/bin/python3 test_x.py PATH/TO/runnel`.
+It starts its own broker on a free loopback port in a private temporary
+directory, waits for conditions (never fixed sleeps), and stops everything it
+started. A script prints 'N passed, M failed' last and exits non-zero if
+anything failed.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(cond, timeout=30.0, interval=0.05, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(interval)
+    raise TimeoutError("timed out after %.0fs waiting for %s" % (timeout, what))
+
+
+class Broker:
+    """A `runnel serve` process on a free port, with its own data directory."""
+
+    def __init__(self, binary, data_dir=None, settings=None, shards=None):
+        self.binary = binary
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="runnel-it-")
+        self.settings = dict(settings or {})
+        self.shards = shards
+        self.port = free_port()
+        self.proc = None
+        self.log_path = os.path.join(self.data_dir, "broker.log")
+
+    @property
+    def bootstrap(self):
+        return "127.0.0.1:%d" % self.port
+
+    def start(self, timeout=60):
+        args = [self.binary, "serve", "--data-dir", os.path.join(self.data_dir, "data"),
+                "--listen", self.bootstrap]
+        if self.shards:
+            args += ["--shards", str(self.shards)]
+        for k, v in self.settings.items():
+            args += ["--set", "%s=%s" % (k, v)]
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("broker exited during start-up:\n" + self.tail())
+            if line.startswith(b"runnel: ready on"):
+                return self
+        raise TimeoutError("broker did not report ready:\n" + self.tail())
+
+    def tail(self, n=30):
+        try:
+            with open(self.log_path, "rb") as f:
+                return b"".join(f.readlines()[-n:]).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        """Stops the broker (SIGTERM: clean shutdown; SIGKILL: a crash)."""
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rc = self.proc.returncode
+        self.proc.stdout.close()
+        self.log.close()
+        self.proc = None
+        return rc
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def cleanup(self):
+        self.stop()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+def run(tests):
+    """Runs test functions; prints a summary line; exits non-zero on failure."""
+    passed = failed = 0
+    for t in tests:
+        start = time.monotonic()
+        try:
+            t()
+            passed += 1
+            print("PASS %s (%.1fs)" % (t.__name__, time.monotonic() - start), flush=True)
+        except Exception:
+            failed += 1
+            print("FAIL %s" % t.__name__, flush=True)
+            traceback.print_exc()
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    sys.exit(1 if failed else 0)
+
+
+BINARY = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RUNNEL", "build/runnel")
