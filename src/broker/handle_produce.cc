@@ -43,6 +43,27 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
       it->out->error_code = kafka::code(error_code::not_leader_or_follower);
       continue;
     }
+    auto h = model::parse_header(it->batch);
+    if (h && h.value().is_transactional()) {
+      it->out->error_code = kafka::code(error_code::invalid_record);
+      it->out->error_message = "transactions are not supported yet";
+      continue;
+    }
+    const bool idempotent = h && h.value().producer_id >= 0;
+    if (idempotent) {
+      auto v = p->producers.check(h.value());
+      if (v.kind == producer_state::verdict::duplicate) {
+        // A retry of a batch already written: its original offsets, once more.
+        it->out->base_offset = v.base_offset;
+        it->out->log_start_offset = p->log->start_offset().value;
+        it->flush_upto = v.last_offset + 1;
+        continue;
+      }
+      if (v.kind == producer_state::verdict::reject) {
+        it->out->error_code = kafka::code(v.error);
+        continue;
+      }
+    }
     auto r = p->log->append(it->batch, model::timestamp{now_ms()});
     if (!r) {
       it->out->error_code = kafka::code(to_kafka_error(r.error()));
@@ -53,6 +74,11 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
     it->out->log_append_time_ms = r.value().log_append_time.value;
     it->out->log_start_offset = p->log->start_offset().value;
     it->flush_upto = r.value().last.value + 1;
+    if (idempotent) {
+      auto stored = h.value();
+      stored.base_offset = r.value().base.value;
+      p->producers.record(stored);
+    }
     p->notify_data();
   }
   co_return;
@@ -115,11 +141,14 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
       auto& rp = rt.partitions.emplace_back();
       rp.index = p.index;
       error_code e = error_code::none;
-      if (old_version) e = error_code::unsupported_version;
-      else if (bad_acks) e = error_code::invalid_required_acks;
+      if (old_version)
+        e = error_code::unsupported_version;
+      else if (bad_acks)
+        e = error_code::invalid_required_acks;
       else if (!topic || p.index < 0 || p.index >= topic->partitions)
         e = error_code::unknown_topic_or_partition;
-      else if (p.records.null || !single_batch(p.records.bytes)) e = error_code::invalid_record;
+      else if (p.records.null || !single_batch(p.records.bytes))
+        e = error_code::invalid_record;
       if (e != error_code::none) {
         rp.error_code = kafka::code(e);
         continue;

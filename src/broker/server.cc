@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/connection.h"
+#include "broker/group_coordinator.h"
 
 namespace runnel::broker {
 
@@ -43,6 +44,7 @@ std::filesystem::path partition_dir(const std::filesystem::path& data_dir, const
 server::server(broker_config cfg)
     : cfg_(std::move(cfg)),
       registry_(cfg_.data_dir, cfg_.log_defaults),
+      producer_ids_(cfg_.data_dir),
       io_(std::max(2u, std::thread::hardware_concurrency())) {
   unsigned n = cfg_.shards ? cfg_.shards : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<shard>(i, io_, 256));
@@ -76,6 +78,18 @@ result<std::vector<std::unique_ptr<partition>>> server::open_partitions(const to
     p->topic = t.name;
     p->index = i;
     p->log = std::move(log).value();
+    // Idempotent producers: rebuild their recent sequences from the last
+    // two segments' batch headers.
+    auto* state = &p->producers;
+    auto scanned = p->log->for_each_batch(p->log->segment_base_from_end(2),
+                                          [state](const model::batch_header& h) {
+                                            if (h.producer_id >= 0 && !h.is_control())
+                                              state->record(h);
+                                            return true;
+                                          });
+    if (!scanned)
+      spdlog::warn("broker: {}-{}: could not rebuild producer state: {}", t.name, i,
+                   scanned.error().message());
     out.push_back(std::move(p));
   }
   return out;
@@ -85,6 +99,7 @@ result<void> server::start() {
   raise_fd_limit();
   RUNNEL_TRY(storage::posix_file_system().create_directories(cfg_.data_dir));
   RUNNEL_TRY(registry_.load());
+  RUNNEL_TRY(producer_ids_.load());
   auto snap = registry_.snapshot();
   size_t opened = 0;
   for (const auto& [name, t] : *snap) {
@@ -96,6 +111,9 @@ result<void> server::start() {
   }
   spdlog::info("broker: {} topic(s), {} partition(s) opened from {}", snap->size(), opened,
                cfg_.data_dir.string());
+  // Consumer groups: creates __consumer_offsets if needed and replays it.
+  groups_ = std::make_unique<group_coordinator>(*this);
+  RUNNEL_TRY(groups_->load());
 
   acceptor_ = std::make_unique<tcp::acceptor>(shards_[0]->context());
   boost::system::error_code ec;

@@ -17,11 +17,14 @@
 #include <vector>
 
 #include "broker/broker_config.h"
+#include "broker/producer_ids.h"
 #include "broker/shard.h"
 #include "broker/topic_registry.h"
 #include "model/result.h"
 
 namespace runnel::broker {
+
+class group_coordinator;
 
 struct creation_result_t {
   topic_registry::create_result res;
@@ -47,6 +50,9 @@ class server {
   uint16_t port() const { return bound_port_; }
   const broker_config& config() const { return cfg_; }
   topic_registry& registry() { return registry_; }
+  producer_ids& producer_id_allocator() { return producer_ids_; }
+  // Consumer groups and committed offsets (group_coordinator.h).
+  group_coordinator& groups() { return *groups_; }
   asio::thread_pool& io_pool() { return io_; }
   size_t shard_count() const { return shards_.size(); }
   shard& shard_at(size_t i) { return *shards_[i]; }
@@ -60,11 +66,23 @@ class server {
       std::string name, int32_t partitions, std::map<std::string, std::string> overrides,
       bool validate_only);
   // The blocking part of create_topic (io pool): metadata, then logs.
-  std::shared_ptr<creation_result_t> create_on_io(const std::string& name, int32_t partitions,
-                                                  const std::map<std::string, std::string>& overrides,
-                                                  bool validate_only);
+  std::shared_ptr<creation_result_t> create_on_io(
+      const std::string& name, int32_t partitions,
+      const std::map<std::string, std::string>& overrides, bool validate_only);
   // Deletes a topic: metadata, logs, files.
   asio::awaitable<kafka::error_code> delete_topic(std::string name);
+  // Grows a topic to `count` partitions: metadata, then the new logs, opened
+  // on the io pool and installed on their owners (topic_changes.cc).
+  asio::awaitable<topic_registry::create_result> add_partitions(std::string name, int32_t count,
+                                                                bool validate_only);
+  // The blocking part of add_partitions (io pool).
+  std::shared_ptr<creation_result_t> grow_on_io(const std::string& name, int32_t count,
+                                                bool validate_only);
+  // Changes a topic's config overrides durably (topic_registry::alter_configs),
+  // then hands the new config to every partition's log on its owner.
+  asio::awaitable<topic_registry::create_result> alter_topic_configs(
+      std::string name, std::map<std::string, std::optional<std::string>> changes, bool incremental,
+      bool validate_only);
 
   // Connections currently open (for logs and tests).
   std::atomic<int64_t> open_connections{0};
@@ -72,11 +90,12 @@ class server {
  private:
   asio::awaitable<void> accept_loop();
   // Opens logs [from, to) of a topic. Blocking.
-  result<std::vector<std::unique_ptr<partition>>> open_partitions(const topic_info& t,
-                                                                   int32_t from, int32_t to);
+  result<std::vector<std::unique_ptr<partition>>> open_partitions(const topic_info& t, int32_t from,
+                                                                  int32_t to);
 
   broker_config cfg_;
   topic_registry registry_;
+  producer_ids producer_ids_;
   asio::thread_pool io_;
   std::vector<std::unique_ptr<shard>> shards_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
@@ -84,6 +103,8 @@ class server {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> shut_down_{false};
   size_t next_shard_ = 0;
+  // Last: its timers live on the shards' io_contexts, so it goes first.
+  std::unique_ptr<group_coordinator> groups_;
 };
 
 }  // namespace runnel::broker

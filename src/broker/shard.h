@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/producer_state.h"
 #include "storage/file_cache.h"
 #include "storage/partition_log.h"
 
@@ -28,6 +29,7 @@ struct partition {
   std::string topic;
   int32_t index = 0;
   std::unique_ptr<storage::partition_log> log;
+  producer_state producers;
   // Long-polling fetches waiting for data: each is woken (its timer
   // cancelled, on the timer's own executor) by the next append. Fetches that
   // timed out leave expired entries, pruned as new ones arrive.

@@ -463,6 +463,27 @@ result<std::optional<timestamp_lookup>> partition_log::offset_for_timestamp(mode
   return std::optional<timestamp_lookup>{};
 }
 
+result<void> partition_log::for_each_batch(
+    model::offset from, const std::function<bool(const model::batch_header&)>& fn) {
+  for (auto& s : segments_) {
+    if (s->next() <= from.value) continue;
+    RUNNEL_TRY(auto f, s->data(cache_));
+    batch_scanner scan(*f, segment::data_start(), s->size());
+    for (;;) {
+      RUNNEL_TRY(auto b, scan.next());
+      if (!b) break;
+      if (b->header.base_offset + b->header.last_offset_delta < from.value) continue;
+      if (!fn(b->header)) return success();
+    }
+  }
+  return success();
+}
+
+model::offset partition_log::segment_base_from_end(size_t n) const {
+  if (n == 0 || n > segments_.size()) return model::offset{segments_.front()->base()};
+  return model::offset{segments_[segments_.size() - n]->base()};
+}
+
 std::optional<timestamp_lookup> partition_log::max_timestamp() const {
   std::optional<timestamp_lookup> best;
   for (const auto& s : segments_) {

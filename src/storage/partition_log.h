@@ -120,6 +120,14 @@ class partition_log {
   // ListOffsets MAX_TIMESTAMP: the batch with the largest timestamp.
   std::optional<timestamp_lookup> max_timestamp() const;
 
+  // Calls fn with the header of every batch from the one containing `from`
+  // to the end, until fn returns false. Reads headers only. Blocking reads:
+  // for start-up (rebuilding producer state), not the data path.
+  result<void> for_each_batch(model::offset from,
+                              const std::function<bool(const model::batch_header&)>& fn);
+  // The base offset of the n-th last segment (n = 1: the active one).
+  model::offset segment_base_from_end(size_t n) const;
+
   model::offset start_offset() const { return model::offset{start_}; }
   model::offset end_offset() const;
   model::offset flushed_offset() const { return model::offset{flushed_}; }

@@ -237,23 +237,35 @@ TEST(admin_messages, create_topics_v0_request_golden_bytes) {
 
 TEST(admin_messages, create_topics_v5_request_golden_bytes) {
   create_topics_request m;
+  // Two topics: one sized by count, one by explicit assignment (then count
+  // and replication factor are -1).
   m.topics.push_back({"ab", 3, 2, {}, {{"k", std::nullopt}}});
+  m.topics.push_back({"c", -1, -1, {{0, {1}}}, {}});
   m.timeout_ms = 60000;
   m.validate_only = true;
   const auto want = bytes_of({
-      2,                   // topics: compact length 1+1
-      3, 'a', 'b',         // name: compact string
-      0, 0,   0,    3,     // num_partitions 3
-      0, 2,                // replication_factor 2
-      1,                   // assignments: empty (0+1)
-      2,                   // configs: 1
-      2, 'k',              //   name
-      0,                   //   value: null
-      0,                   //   config tags
-      0,                   // topic tags
-      0, 0,   0xea, 0x60,  // timeout_ms 60000
-      1,                   // validate_only
-      0,                   // tags
+      3,                          // topics: compact length 2+1
+      3,    'a',  'b',            // name: compact string
+      0,    0,    0,    3,        // num_partitions 3
+      0,    2,                    // replication_factor 2
+      1,                          // assignments: empty (0+1)
+      2,                          // configs: 1
+      2,    'k',                  //   name
+      0,                          //   value: null
+      0,                          //   config tags
+      0,                          // topic tags
+      2,    'c',                  // name
+      0xff, 0xff, 0xff, 0xff,     // num_partitions -1
+      0xff, 0xff,                 // replication_factor -1
+      2,                          // assignments: 1
+      0,    0,    0,    0,        //   partition_index 0
+      2,    0,    0,    0,    1,  //   broker_ids [1]
+      0,                          //   assignment tags
+      1,                          // configs: empty
+      0,                          // topic tags
+      0,    0,    0xea, 0x60,     // timeout_ms 60000
+      1,                          // validate_only
+      0,                          // tags
   });
   EXPECT_EQ(encode(m, api_key::create_topics, 5), want);
   auto buf = want;
