@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "broker/config_catalog.h"
 #include "storage/errc.h"
 
 namespace runnel::broker {
@@ -36,8 +37,18 @@ result<void> broker_config::set(const std::string& name, const std::string& valu
     RUNNEL_TRY(connections_max_idle_ms, parse_num<int64_t>(value));
   } else if (name == "group.initial.rebalance.delay.ms") {
     RUNNEL_TRY(group_initial_rebalance_delay_ms, parse_num<int64_t>(value));
+  } else if (name == "group.min.session.timeout.ms") {
+    RUNNEL_TRY(group_min_session_timeout_ms, parse_num<int64_t>(value));
+  } else if (name == "group.max.session.timeout.ms") {
+    RUNNEL_TRY(group_max_session_timeout_ms, parse_num<int64_t>(value));
+  } else if (name == "offsets.topic.num.partitions") {
+    RUNNEL_TRY(offsets_topic_num_partitions, parse_num<int32_t>(value));
+    if (offsets_topic_num_partitions < 1) return storage::storage_errc::bad_config;
   } else if (name == "node.id" || name == "broker.id") {
     RUNNEL_TRY(node_id, parse_num<int32_t>(value));
+  } else if (auto topic_setting = topic_setting_for_broker_name(name); !topic_setting.empty()) {
+    // Kafka's broker names for topic defaults (log.roll.ms, message.max.bytes, ...).
+    return log_defaults.set(topic_setting, value);
   } else if (name.starts_with("log.")) {
     // log.retention.ms -> retention.ms, log.segment.bytes -> segment.bytes, ...
     std::string topic_name = name.substr(4);

@@ -17,17 +17,20 @@ struct broker_config {
   std::filesystem::path data_dir = "runnel-data";
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 9092;
-  std::string advertised_host;  // default: listen_host
+  std::string advertised_host;   // default: listen_host
   uint16_t advertised_port = 0;  // default: listen_port
   int32_t node_id = 0;
   std::string cluster_id = "runnel-cluster";
   unsigned shards = 0;  // 0: one per core
 
-  int32_t num_partitions = 1;                      // num.partitions
-  bool auto_create_topics = true;                  // auto.create.topics.enable
-  int64_t socket_request_max_bytes = 104857600;    // socket.request.max.bytes
-  int64_t connections_max_idle_ms = 600000;        // connections.max.idle.ms
-  int64_t group_initial_rebalance_delay_ms = 3000; // group.initial.rebalance.delay.ms
+  int32_t num_partitions = 1;                       // num.partitions
+  bool auto_create_topics = true;                   // auto.create.topics.enable
+  int64_t socket_request_max_bytes = 104857600;     // socket.request.max.bytes
+  int64_t connections_max_idle_ms = 600000;         // connections.max.idle.ms
+  int64_t group_initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
+  int64_t group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
+  int64_t group_max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
+  int32_t offsets_topic_num_partitions = 8;         // offsets.topic.num.partitions
   // Topic defaults (log.* names map to the topic-level ones).
   storage::log_config log_defaults;
 

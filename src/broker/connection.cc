@@ -38,8 +38,12 @@ struct slot {
 
 struct conn_state {
   conn_state(server& s, shard& h, tcp::socket sk)
-      : srv(s), sh(h), sock(std::move(sk)), wake_writer(sock.get_executor()),
-        wake_reader(sock.get_executor()), idle(sock.get_executor()) {}
+      : srv(s),
+        sh(h),
+        sock(std::move(sk)),
+        wake_writer(sock.get_executor()),
+        wake_reader(sock.get_executor()),
+        idle(sock.get_executor()) {}
 
   server& srv;
   shard& sh;
@@ -78,13 +82,15 @@ asio::awaitable<bool> send_chunk(tcp::socket& sock, const kafka::file_chunk& c) 
   if (fd < 0) {
     std::vector<std::byte> buf(c.len);
     if (!read_exact(*f, c.pos, buf)) co_return false;
-    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(buf), asio::as_tuple(use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(sock, asio::buffer(buf), asio::as_tuple(use_awaitable));
     co_return !ec;
   }
   off_t pos = off_t(c.pos);
   uint64_t left = c.len;
   while (left > 0) {
-    ssize_t n = ::sendfile(sock.native_handle(), fd, &pos, size_t(std::min<uint64_t>(left, 1 << 30)));
+    ssize_t n =
+        ::sendfile(sock.native_handle(), fd, &pos, size_t(std::min<uint64_t>(left, 1 << 30)));
     if (n > 0) {
       left -= uint64_t(n);
       continue;
@@ -143,7 +149,9 @@ asio::awaitable<void> writer_loop(std::shared_ptr<conn_state> c) {
 
 asio::awaitable<void> run_request(std::shared_ptr<conn_state> c, std::shared_ptr<slot> s,
                                   request_context ctx) {
+  ++c->srv.requests_in_flight;
   s->resp = co_await dispatch(ctx);
+  --c->srv.requests_in_flight;
   s->ready = true;
   c->wake_writer.cancel();
 }
@@ -175,8 +183,8 @@ asio::awaitable<void> reader_loop(std::shared_ptr<conn_state> c) {
     while (c->queue.size() >= max_in_flight && !c->closing) co_await wait_event(c->wake_reader);
     if (c->closing) co_return;
     std::array<std::byte, 4> size_buf;
-    auto [ec, n] = co_await asio::async_read(c->sock, asio::buffer(size_buf),
-                                             asio::as_tuple(use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_read(c->sock, asio::buffer(size_buf), asio::as_tuple(use_awaitable));
     if (ec) {
       c->close(ec == asio::error::eof || ec == asio::error::operation_aborted ||
                        ec == asio::error::connection_reset
@@ -191,8 +199,8 @@ asio::awaitable<void> reader_loop(std::shared_ptr<conn_state> c) {
       co_return;
     }
     auto frame = std::make_shared<std::vector<std::byte>>(size_t(size));
-    auto [ec2, n2] = co_await asio::async_read(c->sock, asio::buffer(*frame),
-                                               asio::as_tuple(use_awaitable));
+    auto [ec2, n2] =
+        co_await asio::async_read(c->sock, asio::buffer(*frame), asio::as_tuple(use_awaitable));
     if (ec2) {
       c->close("");
       co_return;
@@ -210,6 +218,7 @@ asio::awaitable<void> reader_loop(std::shared_ptr<conn_state> c) {
       co_return;
     }
     request_context ctx{c->srv, c->sh, h, *api, frame, r.position()};
+    ctx.peer = c->peer;
     auto s = std::make_shared<slot>();
     c->queue.push_back(s);
     if (!api->advertised(h.api_version) ||

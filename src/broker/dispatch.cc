@@ -5,14 +5,58 @@ namespace runnel::broker {
 boost::asio::awaitable<response> dispatch(request_context& ctx) {
   using kafka::api_key;
   switch (ctx.api.key) {
-    case api_key::api_versions: co_return co_await handle_api_versions(ctx);
-    case api_key::produce: co_return co_await handle_produce(ctx);
-    case api_key::fetch: co_return co_await handle_fetch(ctx);
-    case api_key::metadata: co_return co_await handle_metadata(ctx);
-    case api_key::list_offsets: co_return co_await handle_list_offsets(ctx);
-    case api_key::create_topics: co_return co_await handle_create_topics(ctx);
-    case api_key::delete_topics: co_return co_await handle_delete_topics(ctx);
-    default: break;
+    case api_key::api_versions:
+      co_return co_await handle_api_versions(ctx);
+    case api_key::produce:
+      co_return co_await handle_produce(ctx);
+    case api_key::fetch:
+      co_return co_await handle_fetch(ctx);
+    case api_key::init_producer_id:
+      co_return co_await handle_init_producer_id(ctx);
+    case api_key::metadata:
+      co_return co_await handle_metadata(ctx);
+    case api_key::list_offsets:
+      co_return co_await handle_list_offsets(ctx);
+    case api_key::create_topics:
+      co_return co_await handle_create_topics(ctx);
+    case api_key::delete_topics:
+      co_return co_await handle_delete_topics(ctx);
+    case api_key::describe_configs:
+      co_return co_await handle_describe_configs(ctx);
+    case api_key::alter_configs:
+      co_return co_await handle_alter_configs(ctx);
+    case api_key::incremental_alter_configs:
+      co_return co_await handle_incremental_alter_configs(ctx);
+    case api_key::create_partitions:
+      co_return co_await handle_create_partitions(ctx);
+    case api_key::delete_records:
+      co_return co_await handle_delete_records(ctx);
+    case api_key::offset_for_leader_epoch:
+      co_return co_await handle_offset_for_leader_epoch(ctx);
+    case api_key::find_coordinator:
+      co_return co_await handle_find_coordinator(ctx);
+    case api_key::join_group:
+      co_return co_await handle_join_group(ctx);
+    case api_key::sync_group:
+      co_return co_await handle_sync_group(ctx);
+    case api_key::heartbeat:
+      co_return co_await handle_heartbeat(ctx);
+    case api_key::leave_group:
+      co_return co_await handle_leave_group(ctx);
+    case api_key::describe_groups:
+      co_return co_await handle_describe_groups(ctx);
+    case api_key::list_groups:
+      co_return co_await handle_list_groups(ctx);
+    case api_key::delete_groups:
+      co_return co_await handle_delete_groups(ctx);
+    case api_key::offset_commit:
+      co_return co_await handle_offset_commit(ctx);
+    case api_key::offset_fetch:
+      co_return co_await handle_offset_fetch(ctx);
+    case api_key::offset_delete:
+      co_return co_await handle_offset_delete(ctx);
+    default:
+      break;
   }
   co_return response::malformed(std::string(ctx.api.name) + " is not implemented yet");
 }

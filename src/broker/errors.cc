@@ -10,11 +10,15 @@ kafka::error_code to_kafka_error(std::error_code ec) {
   if (!ec) return error_code::none;
   if (ec.category() == model::batch_category()) {
     switch (static_cast<model::batch_errc>(ec.value())) {
-      case model::batch_errc::too_large: return error_code::message_too_large;
+      case model::batch_errc::too_large:
+        return error_code::message_too_large;
       case model::batch_errc::missing_key:
-      case model::batch_errc::bad_record_count: return error_code::invalid_record;
-      case model::batch_errc::bad_magic: return error_code::unsupported_for_message_format;
-      default: return error_code::corrupt_message;
+      case model::batch_errc::bad_record_count:
+        return error_code::invalid_record;
+      case model::batch_errc::bad_magic:
+        return error_code::unsupported_for_message_format;
+      default:
+        return error_code::corrupt_message;
     }
   }
   if (ec == storage::storage_errc::offset_out_of_range) return error_code::offset_out_of_range;

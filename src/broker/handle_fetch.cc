@@ -139,8 +139,7 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
     auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
     timer->expires_at(deadline);
     for (auto& [sh, list] : by_owner)
-      co_await asio::co_spawn(sh->context(), watch_on_owner(*sh, list, timer),
-                              asio::use_awaitable);
+      co_await asio::co_spawn(sh->context(), watch_on_owner(*sh, list, timer), asio::use_awaitable);
     co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
   }
   co_return respond(ctx, resp);

@@ -34,8 +34,8 @@ boost::asio::awaitable<response> handle_init_producer_id(request_context& ctx) {
     resp.producer_epoch = int16_t(req.producer_epoch + 1);
     co_return respond(ctx, resp);
   }
-  auto id = co_await asio::co_spawn(ctx.srv.io_pool(), allocate_on_io(&ctx.srv.producer_id_allocator()),
-                                    asio::use_awaitable);
+  auto id = co_await asio::co_spawn(
+      ctx.srv.io_pool(), allocate_on_io(&ctx.srv.producer_id_allocator()), asio::use_awaitable);
   if (id < 0) {
     resp.error_code = kafka::code(kafka::error_code::kafka_storage_error);
     co_return respond(ctx, resp);

@@ -29,7 +29,8 @@ boost::asio::awaitable<response> handle_create_topics(request_context& ctx) {
                           " larger than available brokers: 1.";
       continue;
     }
-    const int32_t partitions = t.num_partitions == -1 ? srv.config().num_partitions : t.num_partitions;
+    const int32_t partitions =
+        t.num_partitions == -1 ? srv.config().num_partitions : t.num_partitions;
     auto r = co_await srv.create_topic(t.name, partitions, overrides, req.validate_only);
     out.error_code = kafka::code(r.error);
     if (!r.message.empty()) out.error_message = r.message;
@@ -62,7 +63,8 @@ boost::asio::awaitable<response> handle_delete_topics(request_context& ctx) {
   for (auto& [name, id] : targets) {
     auto& out = resp.responses.emplace_back();
     std::shared_ptr<const topic_info> info;
-    if (name) info = srv.registry().find(*name);
+    if (name)
+      info = srv.registry().find(*name);
     else
       for (const auto& [n, t] : *srv.registry().snapshot())
         if (t->id == id) info = t;

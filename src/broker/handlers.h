@@ -26,7 +26,8 @@ struct request_context {
   kafka::request_header header;
   const kafka::api_info& api;
   std::shared_ptr<std::vector<std::byte>> frame;  // keeps decoded spans alive
-  size_t body_offset = 0;                          // where the body starts in frame
+  size_t body_offset = 0;                         // where the body starts in frame
+  std::string peer;                               // the client's "address:port"
 
   bool flexible() const { return api.flexible(header.api_version); }
   kafka::reader body() const {
@@ -65,10 +66,29 @@ bool decode_request(const request_context& ctx, M& m) {
 boost::asio::awaitable<response> handle_api_versions(request_context& ctx);
 boost::asio::awaitable<response> handle_produce(request_context& ctx);
 boost::asio::awaitable<response> handle_fetch(request_context& ctx);
+boost::asio::awaitable<response> handle_init_producer_id(request_context& ctx);
 boost::asio::awaitable<response> handle_metadata(request_context& ctx);
 boost::asio::awaitable<response> handle_list_offsets(request_context& ctx);
 boost::asio::awaitable<response> handle_create_topics(request_context& ctx);
 boost::asio::awaitable<response> handle_delete_topics(request_context& ctx);
+boost::asio::awaitable<response> handle_describe_configs(request_context& ctx);
+boost::asio::awaitable<response> handle_alter_configs(request_context& ctx);
+boost::asio::awaitable<response> handle_incremental_alter_configs(request_context& ctx);
+boost::asio::awaitable<response> handle_create_partitions(request_context& ctx);
+boost::asio::awaitable<response> handle_delete_records(request_context& ctx);
+boost::asio::awaitable<response> handle_offset_for_leader_epoch(request_context& ctx);
+// Consumer groups (handle_groups.cc) and their offsets (handle_offsets.cc).
+boost::asio::awaitable<response> handle_find_coordinator(request_context& ctx);
+boost::asio::awaitable<response> handle_join_group(request_context& ctx);
+boost::asio::awaitable<response> handle_sync_group(request_context& ctx);
+boost::asio::awaitable<response> handle_heartbeat(request_context& ctx);
+boost::asio::awaitable<response> handle_leave_group(request_context& ctx);
+boost::asio::awaitable<response> handle_describe_groups(request_context& ctx);
+boost::asio::awaitable<response> handle_list_groups(request_context& ctx);
+boost::asio::awaitable<response> handle_delete_groups(request_context& ctx);
+boost::asio::awaitable<response> handle_offset_commit(request_context& ctx);
+boost::asio::awaitable<response> handle_offset_fetch(request_context& ctx);
+boost::asio::awaitable<response> handle_offset_delete(request_context& ctx);
 // An ApiVersions answer in the v0 layout, used for unsupported versions.
 response api_versions_unsupported(const request_context& ctx);
 

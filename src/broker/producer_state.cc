@@ -4,7 +4,9 @@ namespace runnel::broker {
 
 namespace {
 
-int32_t next_seq(int32_t s) { return s == INT32_MAX ? 0 : s + 1; }
+int32_t next_seq(int32_t s) {
+  return s == INT32_MAX ? 0 : s + 1;
+}
 
 int32_t last_seq_of(const model::batch_header& h) {
   // Sequences wrap at INT32_MAX like Kafka's.
@@ -62,8 +64,8 @@ void producer_state::record(const model::batch_header& h) {
     e.epoch = h.producer_epoch;
     e.batches.clear();
   }
-  e.batches.push_back({h.base_sequence, last_seq_of(h), h.base_offset,
-                       h.base_offset + h.last_offset_delta});
+  e.batches.push_back(
+      {h.base_sequence, last_seq_of(h), h.base_offset, h.base_offset + h.last_offset_delta});
   while (e.batches.size() > batches_kept) e.batches.pop_front();
 }
 

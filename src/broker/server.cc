@@ -259,9 +259,9 @@ void server::shutdown() {
     });
     closed.get_future().wait_for(std::chrono::seconds(5));
   }
-  // Let in-flight requests finish (bounded).
-  for (int i = 0; i < 50 && open_connections.load() > 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Let in-flight requests finish (bounded); idle connections are dropped.
+  for (int i = 0; i < 200 && requests_in_flight.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   // Close every log on its shard: flush, indexes, clean checkpoint.
   for (auto& s : shards_) {
     std::promise<void> done;

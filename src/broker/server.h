@@ -84,8 +84,10 @@ class server {
       std::string name, std::map<std::string, std::optional<std::string>> changes, bool incremental,
       bool validate_only);
 
-  // Connections currently open (for logs and tests).
+  // Connections currently open, and requests being handled (shutdown waits
+  // for the latter, not for idle connections).
   std::atomic<int64_t> open_connections{0};
+  std::atomic<int64_t> requests_in_flight{0};
 
  private:
   asio::awaitable<void> accept_loop();

@@ -31,7 +31,9 @@ void partition::notify_data() {
 shard::shard(unsigned id, asio::thread_pool& io, size_t max_open_files)
     : id_(id), io_(io), cache_(storage::posix_file_system(), max_open_files), maintenance_(ctx_) {}
 
-shard::~shard() { stop(); }
+shard::~shard() {
+  stop();
+}
 
 storage::log_executors shard::log_executors() {
   storage::log_executors ex;

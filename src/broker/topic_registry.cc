@@ -7,8 +7,8 @@
 #include <random>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "storage/file_system.h"
 
@@ -130,8 +130,8 @@ result<void> topic_registry::persist(const topic_map& m) {
 }
 
 void topic_registry::publish(topic_map m) {
-  std::atomic_store(&topics_, std::shared_ptr<const topic_map>(
-                                  std::make_shared<const topic_map>(std::move(m))));
+  std::atomic_store(
+      &topics_, std::shared_ptr<const topic_map>(std::make_shared<const topic_map>(std::move(m))));
 }
 
 topic_registry::create_result topic_registry::create(
@@ -206,8 +206,8 @@ std::shared_ptr<const topic_info> topic_registry::remove(const std::string& name
   return removed;
 }
 
-topic_registry::create_result topic_registry::add_partitions(const std::string& name,
-                                                             int32_t count, bool validate_only) {
+topic_registry::create_result topic_registry::add_partitions(const std::string& name, int32_t count,
+                                                             bool validate_only) {
   create_result r;
   std::lock_guard lock(write_mu_);
   auto snap = snapshot();
@@ -224,6 +224,7 @@ topic_registry::create_result topic_registry::add_partitions(const std::string& 
     return r;
   }
   auto info = std::make_shared<topic_info>(*it->second);
+  r.previous_partitions = info->partitions;
   info->partitions = count;
   r.topic = info;
   if (validate_only) return r;
@@ -258,8 +259,10 @@ topic_registry::create_result topic_registry::alter_configs(
       r.message = "Unknown topic config name: " + k;
       return r;
     }
-    if (v) info->overrides[k] = *v;
-    else info->overrides.erase(k);
+    if (v)
+      info->overrides[k] = *v;
+    else
+      info->overrides.erase(k);
   }
   auto cfg = effective(defaults_, info->overrides);
   if (!cfg) {

@@ -29,7 +29,7 @@ struct topic_info {
   kafka::uuid id{};
   int32_t partitions = 0;
   std::map<std::string, std::string> overrides;  // Kafka-named topic configs
-  storage::log_config config;                     // defaults + overrides
+  storage::log_config config;                    // defaults + overrides
 };
 
 using topic_map = std::map<std::string, std::shared_ptr<const topic_info>, std::less<>>;
@@ -52,6 +52,7 @@ class topic_registry {
     kafka::error_code error = kafka::error_code::none;
     std::string message;
     std::shared_ptr<const topic_info> topic;
+    int32_t previous_partitions = 0;  // add_partitions: the count it grew from
   };
   // Validates and (unless validate_only) records a new topic durably.
   create_result create(const std::string& name, int32_t partitions,

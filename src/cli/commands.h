@@ -12,6 +12,18 @@ void add_serve(CLI::App& app);
 // `runnel bench storage`: append throughput of the partition log on disk.
 void add_bench_storage(CLI::App& bench);
 
+// `runnel topic create|list|describe|delete|alter-config`.
+void add_topic(CLI::App& app);
+
+// `runnel produce TOPIC`: stdin lines to messages.
+void add_produce(CLI::App& app);
+
+// `runnel consume TOPIC`: messages to stdout.
+void add_consume(CLI::App& app);
+
+// `runnel group list|describe|delete|reset-offsets`.
+void add_group(CLI::App& app);
+
 // The process exit code set by the subcommand that ran.
 int exit_code();
 void set_exit_code(int code);

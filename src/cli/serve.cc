@@ -43,10 +43,14 @@ bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
 // listen and advertised.listener.
 bool apply_setting(serve_options& o, broker::broker_config& c, const std::string& k,
                    const std::string& v) {
-  if (k == "data.dir") o.data_dir = v;
-  else if (k == "listen" || k == "listeners") o.listen = v;
-  else if (k == "advertised.listener" || k == "advertised.listeners") o.advertised = v;
-  else if (k == "shards") o.shards = unsigned(std::stoul(v));
+  if (k == "data.dir")
+    o.data_dir = v;
+  else if (k == "listen" || k == "listeners")
+    o.listen = v;
+  else if (k == "advertised.listener" || k == "advertised.listeners")
+    o.advertised = v;
+  else if (k == "shards")
+    o.shards = unsigned(std::stoul(v));
   else if (auto r = c.set(k, v); !r) {
     fmt::print(stderr, "runnel serve: invalid setting {}={}\n", k, v);
     return false;

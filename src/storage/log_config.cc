@@ -26,12 +26,46 @@ constexpr std::string_view names[] = {
     "flush.bytes",           "message.timestamp.type",
 };
 
+// Kafka topic configs whose behaviour runnel has built in. Clients read them
+// (and tools copy them into CreateTopics), so they are described and may be
+// set, but only to the one value that is true here.
+struct fixed_setting {
+  std::string_view name;
+  std::string_view value;
+};
+constexpr fixed_setting fixed_settings[] = {
+    // Batches are stored exactly as the producer compressed them.
+    {"compression.type", "producer"},
+    // One node: the leader is the only in-sync replica there can be.
+    {"min.insync.replicas", "1"},
+    // No other replica that could be elected.
+    {"unclean.leader.election.enable", "false"},
+    // Segment files grow as they are written.
+    {"preallocate", "false"},
+    // Segments roll exactly at segment.ms (needs_roll adds no jitter).
+    {"segment.jitter.ms", "0"},
+    // No upper bound on how long a record may wait to be compacted.
+    {"max.compaction.lag.ms", "9223372036854775807"},
+    // Record timestamps are not checked against the broker's clock.
+    {"message.timestamp.difference.max.ms", "9223372036854775807"},
+};
+
+const fixed_setting* find_fixed(std::string_view name) {
+  for (const auto& f : fixed_settings)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
 }  // namespace
 
 bool log_config::known(std::string_view name) {
   for (auto n : names)
     if (n == name) return true;
-  return false;
+  return find_fixed(name) != nullptr;
+}
+
+bool log_config::fixed(std::string_view name) {
+  return find_fixed(name) != nullptr;
 }
 
 result<void> log_config::set(std::string_view name, std::string_view value) {
@@ -84,6 +118,8 @@ result<void> log_config::set(std::string_view name, std::string_view value) {
       log_append_time = true;
     else
       return storage_errc::bad_config;
+  } else if (const auto* f = find_fixed(name)) {
+    if (value != f->value) return storage_errc::bad_config;
   } else {
     return storage_errc::bad_config;
   }
@@ -114,6 +150,7 @@ std::map<std::string, std::string> log_config::describe() const {
   m["flush.ms"] = std::to_string(flush_ms);
   m["flush.bytes"] = std::to_string(flush_bytes);
   m["message.timestamp.type"] = log_append_time ? "LogAppendTime" : "CreateTime";
+  for (const auto& f : fixed_settings) m[std::string(f.name)] = std::string(f.value);
   return m;
 }
 

@@ -32,6 +32,8 @@ struct log_config {
   bool log_append_time = false;            // message.timestamp.type=LogAppendTime
 
   // Applies one Kafka-named setting; unknown names and bad values are errors.
+  // A few Kafka settings (min.insync.replicas, compression.type, ...) have
+  // one fixed value here: set() accepts only that value, describe() shows it.
   result<void> set(std::string_view name, std::string_view value);
   // Applies every entry of `overrides`.
   static result<log_config> from(const std::map<std::string, std::string>& overrides);
@@ -39,6 +41,8 @@ struct log_config {
   std::map<std::string, std::string> describe() const;
   // True if `name` is a setting this struct understands.
   static bool known(std::string_view name);
+  // True if `name` is one of the settings with a single fixed value.
+  static bool fixed(std::string_view name);
 };
 
 }  // namespace runnel::storage

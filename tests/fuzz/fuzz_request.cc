@@ -61,31 +61,81 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int16_t v = h.api_version;
   const bool f = api->flexible(v);
   switch (api->key) {
-    case api_key::produce: round<produce_request>(r, v, f); break;
-    case api_key::fetch: round<fetch_request>(r, v, f); break;
-    case api_key::list_offsets: round<list_offsets_request>(r, v, f); break;
-    case api_key::metadata: round<metadata_request>(r, v, f); break;
-    case api_key::offset_commit: round<offset_commit_request>(r, v, f); break;
-    case api_key::offset_fetch: round<offset_fetch_request>(r, v, f); break;
-    case api_key::find_coordinator: round<find_coordinator_request>(r, v, f); break;
-    case api_key::join_group: round<join_group_request>(r, v, f); break;
-    case api_key::heartbeat: round<heartbeat_request>(r, v, f); break;
-    case api_key::leave_group: round<leave_group_request>(r, v, f); break;
-    case api_key::sync_group: round<sync_group_request>(r, v, f); break;
-    case api_key::describe_groups: round<describe_groups_request>(r, v, f); break;
-    case api_key::list_groups: round<list_groups_request>(r, v, f); break;
-    case api_key::api_versions: round<api_versions_request>(r, v, f); break;
-    case api_key::create_topics: round<create_topics_request>(r, v, f); break;
-    case api_key::delete_topics: round<delete_topics_request>(r, v, f); break;
-    case api_key::delete_records: round<delete_records_request>(r, v, f); break;
-    case api_key::init_producer_id: round<init_producer_id_request>(r, v, f); break;
-    case api_key::offset_for_leader_epoch: round<offset_for_leader_epoch_request>(r, v, f); break;
-    case api_key::describe_configs: round<describe_configs_request>(r, v, f); break;
-    case api_key::alter_configs: round<alter_configs_request>(r, v, f); break;
-    case api_key::create_partitions: round<create_partitions_request>(r, v, f); break;
-    case api_key::delete_groups: round<delete_groups_request>(r, v, f); break;
-    case api_key::incremental_alter_configs: round<incremental_alter_configs_request>(r, v, f); break;
-    case api_key::offset_delete: round<offset_delete_request>(r, v, f); break;
+    case api_key::produce:
+      round<produce_request>(r, v, f);
+      break;
+    case api_key::fetch:
+      round<fetch_request>(r, v, f);
+      break;
+    case api_key::list_offsets:
+      round<list_offsets_request>(r, v, f);
+      break;
+    case api_key::metadata:
+      round<metadata_request>(r, v, f);
+      break;
+    case api_key::offset_commit:
+      round<offset_commit_request>(r, v, f);
+      break;
+    case api_key::offset_fetch:
+      round<offset_fetch_request>(r, v, f);
+      break;
+    case api_key::find_coordinator:
+      round<find_coordinator_request>(r, v, f);
+      break;
+    case api_key::join_group:
+      round<join_group_request>(r, v, f);
+      break;
+    case api_key::heartbeat:
+      round<heartbeat_request>(r, v, f);
+      break;
+    case api_key::leave_group:
+      round<leave_group_request>(r, v, f);
+      break;
+    case api_key::sync_group:
+      round<sync_group_request>(r, v, f);
+      break;
+    case api_key::describe_groups:
+      round<describe_groups_request>(r, v, f);
+      break;
+    case api_key::list_groups:
+      round<list_groups_request>(r, v, f);
+      break;
+    case api_key::api_versions:
+      round<api_versions_request>(r, v, f);
+      break;
+    case api_key::create_topics:
+      round<create_topics_request>(r, v, f);
+      break;
+    case api_key::delete_topics:
+      round<delete_topics_request>(r, v, f);
+      break;
+    case api_key::delete_records:
+      round<delete_records_request>(r, v, f);
+      break;
+    case api_key::init_producer_id:
+      round<init_producer_id_request>(r, v, f);
+      break;
+    case api_key::offset_for_leader_epoch:
+      round<offset_for_leader_epoch_request>(r, v, f);
+      break;
+    case api_key::describe_configs:
+      round<describe_configs_request>(r, v, f);
+      break;
+    case api_key::alter_configs:
+      round<alter_configs_request>(r, v, f);
+      break;
+    case api_key::create_partitions:
+      round<create_partitions_request>(r, v, f);
+      break;
+    case api_key::delete_groups:
+      round<delete_groups_request>(r, v, f);
+      break;
+    case api_key::incremental_alter_configs:
+      round<incremental_alter_configs_request>(r, v, f);
+      break;
+    case api_key::offset_delete:
+      round<offset_delete_request>(r, v, f);
+      break;
   }
   return 0;
 }

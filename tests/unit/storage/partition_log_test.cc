@@ -336,5 +336,15 @@ TEST(partition_log, config_parses_kafka_names) {
   EXPECT_FALSE(log_config::from({{"segment.bytes", "99999999999"}}));
 }
 
+TEST(partition_log, fixed_kafka_settings_accept_only_their_value) {
+  EXPECT_TRUE(log_config::known("min.insync.replicas"));
+  EXPECT_TRUE(log_config::from({{"min.insync.replicas", "1"}, {"compression.type", "producer"}}));
+  EXPECT_FALSE(log_config::from({{"min.insync.replicas", "2"}}));
+  EXPECT_FALSE(log_config::from({{"compression.type", "lz4"}}));
+  const auto d = log_config{}.describe();
+  EXPECT_EQ(d.at("min.insync.replicas"), "1");
+  EXPECT_EQ(d.at("unclean.leader.election.enable"), "false");
+}
+
 }  // namespace
 }  // namespace runnel::storage::testing

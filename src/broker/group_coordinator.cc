@@ -1,0 +1,70 @@
+#include "broker/group_coordinator.h"
+
+#include <spdlog/spdlog.h>
+
+#include "broker/offsets_format.h"
+#include "broker/offsets_log.h"
+#include "broker/server.h"
+
+namespace runnel::broker {
+
+namespace fmt_ = offsets_format;
+
+group_coordinator::group_coordinator(server& srv) : srv_(srv) {}
+
+group_coordinator::~group_coordinator() = default;
+
+result<void> group_coordinator::load() {
+  const std::string name(fmt_::topic_name);
+  auto topic = srv_.registry().find(name);
+  if (!topic) {
+    const std::map<std::string, std::string> overrides{
+        {"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(fmt_::segment_bytes)}};
+    auto c = srv_.create_on_io(name, srv_.config().offsets_topic_num_partitions, overrides, false);
+    if (c->res.error != kafka::error_code::none || !c->res.topic) {
+      spdlog::error("broker: cannot create {}: {}", name, c->res.message);
+      return std::make_error_code(std::errc::io_error);
+    }
+    for (auto& p : c->parts) srv_.owner(p->topic, p->index).install(std::move(p));
+    topic = c->res.topic;
+    spdlog::info("broker: created {} with {} partition(s)", name, topic->partitions);
+  }
+  partitions_ = topic->partitions;
+  managers_.clear();
+  for (size_t i = 0; i < srv_.shard_count(); ++i)
+    managers_.push_back(std::make_unique<group_manager>(srv_, srv_.shard_at(i), partitions_));
+  size_t records = 0;
+  for (int32_t p = 0; p < partitions_; ++p) {
+    shard& sh = srv_.owner(name, p);
+    partition* part = sh.find(name, p);
+    if (!part || !part->log) {
+      spdlog::error("broker: {}-{} is not open", name, p);
+      return std::make_error_code(std::errc::io_error);
+    }
+    group_manager& mgr = manager_on(sh);
+    RUNNEL_TRY(replay_offsets_log(
+        *part->log,
+        [&mgr, &records](std::span<const std::byte> key,
+                         std::optional<std::span<const std::byte>> value, int64_t offset) {
+          mgr.replay(key, value, offset);
+          ++records;
+        }));
+  }
+  for (auto& m : managers_) m->finish_load();
+  spdlog::info("broker: replayed {} record(s) of {}", records, name);
+  return success();
+}
+
+int32_t group_coordinator::partition_for(std::string_view group) const {
+  return fmt_::partition_for(group, partitions_);
+}
+
+shard& group_coordinator::shard_for(std::string_view group) {
+  return srv_.owner(fmt_::topic_name, partition_for(group));
+}
+
+group_manager& group_coordinator::manager_on(shard& sh) {
+  return *managers_.at(sh.id());
+}
+
+}  // namespace runnel::broker

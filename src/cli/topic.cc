@@ -1,0 +1,217 @@
+// `runnel topic create|list|describe|delete|alter-config`: topics of any
+// Kafka-protocol cluster, through the client module's admin.
+#include <memory>
+#include <set>
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/client_flags.h"
+#include "cli/commands.h"
+#include "cli/table.h"
+
+namespace runnel::cli {
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct topic_options {
+  client_flags client;
+  std::string name;
+  std::string format = "text";
+  // create
+  int32_t partitions = -1;
+  int16_t replication_factor = -1;
+  std::vector<std::string> configs;
+  // alter-config
+  std::vector<std::string> set;
+  std::vector<std::string> remove;
+};
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_configs(
+    const CLI::App& cmd, const std::vector<std::string>& in, const char* flag) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& s : in) {
+    auto kv = split_key_value(s);
+    if (!kv) {
+      fail(cmd, fmt::format("{} expects name=value, got '{}'", flag, s));
+      return std::nullopt;
+    }
+    out.push_back(std::move(*kv));
+  }
+  return out;
+}
+
+int run_create(const CLI::App& cmd, const topic_options& o) {
+  auto configs = parse_configs(cmd, o.configs, "--config");
+  if (!configs) return 1;
+  auto admin = make_admin(o.client, cmd);
+  if (!admin) return 1;
+  client::new_topic t{o.name, o.partitions, o.replication_factor, std::move(*configs)};
+  if (auto r = admin->create_topic(t); !r) return fail(cmd, r.error().message);
+  fmt::print("created topic {}\n", o.name);
+  return 0;
+}
+
+int run_list(const CLI::App& cmd, const topic_options& o) {
+  auto admin = make_admin(o.client, cmd);
+  if (!admin) return 1;
+  auto md = admin->metadata();
+  if (!md) return fail(cmd, md.error().message);
+  if (o.format == "json") {
+    json out = json::array();
+    for (const auto& t : md.value().topics) {
+      out.push_back({{"name", t.name},
+                     {"partitions", t.partitions.size()},
+                     {"replication_factor",
+                      t.partitions.empty() ? 0 : t.partitions.front().replicas.size()}});
+    }
+    fmt::print("{}\n", out.dump());
+    return 0;
+  }
+  table tab({"NAME", "PARTITIONS", "REPLICAS"});
+  for (const auto& t : md.value().topics) {
+    tab.add({t.name, std::to_string(t.partitions.size()),
+             std::to_string(t.partitions.empty() ? 0 : t.partitions.front().replicas.size())});
+  }
+  tab.print();
+  return 0;
+}
+
+int run_describe(const CLI::App& cmd, const topic_options& o) {
+  auto admin = make_admin(o.client, cmd);
+  if (!admin) return 1;
+  auto info = admin->describe_topic(o.name);
+  if (!info) return fail(cmd, info.error().message);
+  auto offsets = admin->offsets(o.name);
+  if (!offsets) return fail(cmd, offsets.error().message);
+  auto configs = admin->describe_configs({client::config_resource_type::topic, o.name});
+  if (!configs) return fail(cmd, configs.error().message);
+
+  const auto& parts = info.value().partitions;
+  const auto& offs = offsets.value();
+  auto offsets_of = [&](model::partition_id p) -> const client::partition_offsets* {
+    for (const auto& x : offs) {
+      if (x.partition == p) return &x;
+    }
+    return nullptr;
+  };
+  if (o.format == "json") {
+    json jp = json::array();
+    for (const auto& p : parts) {
+      const auto* x = offsets_of(p.id);
+      jp.push_back({{"partition", p.id()},
+                    {"leader", p.leader},
+                    {"replicas", p.replicas},
+                    {"isr", p.isr},
+                    {"start_offset", x ? x->start() : -1},
+                    {"end_offset", x ? x->end() : -1}});
+    }
+    json jc = json::array();
+    for (const auto& c : configs.value()) {
+      jc.push_back({{"name", c.name},
+                    {"value", c.value ? json(*c.value) : json(nullptr)},
+                    {"source", c.source},
+                    {"default", c.is_default},
+                    {"read_only", c.read_only},
+                    {"sensitive", c.sensitive}});
+    }
+    json out = {{"name", o.name}, {"partitions", jp}, {"configs", jc}};
+    fmt::print("{}\n", out.dump());
+    return 0;
+  }
+  fmt::print("topic {}: {} partitions\n\n", o.name, parts.size());
+  table tp({"PARTITION", "LEADER", "REPLICAS", "ISR", "START", "END"});
+  for (const auto& p : parts) {
+    const auto* x = offsets_of(p.id);
+    tp.add({std::to_string(p.id()), std::to_string(p.leader),
+            fmt::format("{}", fmt::join(p.replicas, ",")), fmt::format("{}", fmt::join(p.isr, ",")),
+            x ? std::to_string(x->start()) : "-", x ? std::to_string(x->end()) : "-"});
+  }
+  tp.print();
+  fmt::print("\n");
+  table tc({"CONFIG", "VALUE", "SOURCE"});
+  for (const auto& c : configs.value()) {
+    tc.add({c.name, c.sensitive ? "(sensitive)" : c.value.value_or(""), c.source});
+  }
+  tc.print();
+  return 0;
+}
+
+int run_delete(const CLI::App& cmd, const topic_options& o) {
+  auto admin = make_admin(o.client, cmd);
+  if (!admin) return 1;
+  if (auto r = admin->delete_topic(o.name); !r) return fail(cmd, r.error().message);
+  fmt::print("deleted topic {}\n", o.name);
+  return 0;
+}
+
+int run_alter_config(const CLI::App& cmd, const topic_options& o) {
+  if (o.set.empty() && o.remove.empty())
+    return fail(cmd, "nothing to change: give --set or --delete");
+  auto set = parse_configs(cmd, o.set, "--set");
+  if (!set) return 1;
+  std::set<std::string> touched;
+  for (const auto& [k, v] : *set) touched.insert(k);
+  for (const auto& k : o.remove) {
+    if (touched.contains(k)) return fail(cmd, k + " is both set and deleted");
+  }
+  auto admin = make_admin(o.client, cmd);
+  if (!admin) return 1;
+  if (auto r = admin->alter_configs({client::config_resource_type::topic, o.name}, *set, o.remove);
+      !r) {
+    return fail(cmd, r.error().message);
+  }
+  fmt::print("altered the configs of topic {}\n", o.name);
+  return 0;
+}
+
+// One `topic` subcommand with the shared flags and a NAME argument.
+CLI::App* add_sub(CLI::App& topic, const char* name, const char* help,
+                  std::shared_ptr<topic_options> o,
+                  int (*run)(const CLI::App&, const topic_options&), bool has_name = true) {
+  auto* c = topic.add_subcommand(name, help);
+  if (has_name) c->add_option("NAME", o->name, "The topic")->required();
+  c->callback([c, o, run] { set_exit_code(run(*c, *o)); });
+  return c;
+}
+
+}  // namespace
+
+void add_topic(CLI::App& app) {
+  auto* topic = app.add_subcommand("topic", "Create, list, describe, alter and delete topics");
+  topic->require_subcommand(1);
+
+  auto o = std::make_shared<topic_options>();
+  auto* create = add_sub(*topic, "create", "Create a topic", o, run_create);
+  create
+      ->add_option("-p,--partitions", o->partitions,
+                   "Partitions (default: the broker's num.partitions)")
+      ->check(CLI::PositiveNumber);
+  create
+      ->add_option("-r,--replication-factor", o->replication_factor,
+                   "Replicas of each partition (default: the broker's default)")
+      ->check(CLI::PositiveNumber);
+  create->add_option("-c,--config", o->configs, "A topic config, name=value (repeatable)");
+
+  auto* list =
+      add_sub(*topic, "list", "List topics with their partition counts", o, run_list, false);
+  add_format_flag(*list, o->format);
+
+  auto* describe = add_sub(*topic, "describe",
+                           "Partitions, start/end offsets and configs of a topic", o, run_describe);
+  add_format_flag(*describe, o->format);
+
+  add_sub(*topic, "delete", "Delete a topic and all its data", o, run_delete);
+
+  auto* alter =
+      add_sub(*topic, "alter-config", "Set or remove configs of a topic", o, run_alter_config);
+  alter->add_option("--set", o->set, "A config to set, name=value (repeatable)");
+  alter->add_option("--delete", o->remove, "A config to remove, back to its default (repeatable)");
+
+  for (auto* c : topic->get_subcommands({})) add_client_flags(*c, o->client);
+}
+
+}  // namespace runnel::cli

@@ -1,0 +1,78 @@
+// admin: creating and deleting topics (CreateTopics, DeleteTopics).
+#include "client/admin_impl.h"
+
+namespace runnel::client {
+
+using namespace detail;
+
+namespace {
+
+struct new_topic_deleter {
+  void operator()(rd_kafka_NewTopic_t* p) const { rd_kafka_NewTopic_destroy(p); }
+};
+struct delete_topic_deleter {
+  void operator()(rd_kafka_DeleteTopic_t* p) const { rd_kafka_DeleteTopic_destroy(p); }
+};
+
+// The single topic result of a CreateTopics or DeleteTopics answer.
+result<void> check_topic_result(const rd_kafka_topic_result_t** results, size_t n,
+                                const std::string& what) {
+  for (size_t i = 0; i < n; ++i) {
+    if (const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i])) {
+      const char* detail = rd_kafka_topic_result_error_string(results[i]);
+      return make_error(err, what, detail ? detail : "");
+    }
+  }
+  return success();
+}
+
+}  // namespace
+
+result<void> admin::create_topic(const new_topic& t, bool validate_only) {
+  const std::string what = "cannot create topic " + t.name;
+  char errstr[512];
+  std::unique_ptr<rd_kafka_NewTopic_t, new_topic_deleter> nt(rd_kafka_NewTopic_new(
+      t.name.c_str(), t.partitions, t.replication_factor, errstr, sizeof errstr));
+  if (!nt) return invalid_argument(what + ": " + errstr);
+  for (const auto& [k, v] : t.configs) {
+    if (const rd_kafka_resp_err_t err =
+            rd_kafka_NewTopic_set_config(nt.get(), k.c_str(), v.c_str())) {
+      return make_error(err, what + ": config " + k, "");
+    }
+  }
+  BOOST_OUTCOME_TRY(auto opts, impl_->options(RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  if (validate_only) {
+    if (rd_kafka_AdminOptions_set_validate_only(opts.get(), 1, errstr, sizeof errstr)) {
+      return invalid_argument(what + ": " + errstr);
+    }
+  }
+  rd_kafka_NewTopic_t* raw = nt.get();
+  BOOST_OUTCOME_TRY(auto ev, impl_->run(
+                                 [&](rd_kafka_queue_t* q) {
+                                   rd_kafka_CreateTopics(impl_->rk.get(), &raw, 1, opts.get(), q);
+                                 },
+                                 what));
+  const auto* res = rd_kafka_event_CreateTopics_result(ev.get());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(res, &n);
+  return check_topic_result(topics, n, what);
+}
+
+result<void> admin::delete_topic(const std::string& topic) {
+  const std::string what = "cannot delete topic " + topic;
+  std::unique_ptr<rd_kafka_DeleteTopic_t, delete_topic_deleter> dt(
+      rd_kafka_DeleteTopic_new(topic.c_str()));
+  BOOST_OUTCOME_TRY(auto opts, impl_->options(RD_KAFKA_ADMIN_OP_DELETETOPICS));
+  rd_kafka_DeleteTopic_t* raw = dt.get();
+  BOOST_OUTCOME_TRY(auto ev, impl_->run(
+                                 [&](rd_kafka_queue_t* q) {
+                                   rd_kafka_DeleteTopics(impl_->rk.get(), &raw, 1, opts.get(), q);
+                                 },
+                                 what));
+  const auto* res = rd_kafka_event_DeleteTopics_result(ev.get());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** topics = rd_kafka_DeleteTopics_result_topics(res, &n);
+  return check_topic_result(topics, n, what);
+}
+
+}  // namespace runnel::client

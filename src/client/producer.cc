@@ -1,0 +1,128 @@
+#include "runnel/client/producer.h"
+
+#include <cstdint>
+#include <utility>
+
+#include "client/rdkafka_handle.h"
+
+namespace runnel::client {
+
+using namespace detail;
+
+struct producer::impl : handle_context {
+  kafka_ptr rk;
+  std::function<void(const delivery_report&)> on_delivery;
+
+  ~impl() {
+    if (!rk) return;
+    rd_kafka_purge(rk.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rk.reset();
+  }
+
+  // librdkafka's dr_msg_cb: runs in rd_kafka_poll/flush on the caller's thread.
+  static void delivery_callback(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque) {
+    (void)rk;
+    auto* p = static_cast<impl*>(static_cast<handle_context*>(opaque));
+    if (!p->on_delivery) return;
+    delivery_report r;
+    r.tag = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));
+    r.topic = rd_kafka_topic_name(m->rkt);
+    r.partition = model::partition_id{m->partition};
+    r.offset = model::offset{m->offset};
+    rd_kafka_timestamp_type_t type;
+    r.timestamp = model::timestamp{rd_kafka_message_timestamp(m, &type)};
+    if (m->err) {
+      std::string what = "message to " + r.topic;
+      if (m->partition >= 0) what += " partition " + std::to_string(m->partition);
+      std::string detail = rd_kafka_err2str(m->err);
+      if (m->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+        if (auto last = p->last_error(); !last.empty())
+          detail += " (last broker error: " + last + ")";
+      }
+      r.error = make_error(m->err, what + ": " + detail);
+    }
+    p->on_delivery(r);
+  }
+};
+
+producer::producer(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+producer::producer(producer&&) noexcept = default;
+producer& producer::operator=(producer&&) noexcept = default;
+producer::~producer() = default;
+
+result<producer> producer::create(const producer_options& o) {
+  auto p = std::make_unique<impl>();
+  p->on_delivery = o.on_delivery;
+  BOOST_OUTCOME_TRY(
+      auto conf, make_conf(o.client, p.get(),
+                           {{"acks", o.acks},
+                            {"enable.idempotence", o.idempotent ? "true" : "false"},
+                            {"compression.codec", o.compression},
+                            {"linger.ms", std::to_string(o.linger.count())},
+                            {"message.timeout.ms", std::to_string(o.delivery_timeout.count())}}));
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), impl::delivery_callback);
+  BOOST_OUTCOME_TRY(p->rk, make_handle(RD_KAFKA_PRODUCER, std::move(conf)));
+  return producer(std::move(p));
+}
+
+result<void> producer::send(const outgoing_message& m) {
+  rd_kafka_t* rk = impl_->rk.get();
+  while (true) {
+    headers_ptr hdrs;
+    if (!m.headers.empty()) {
+      hdrs.reset(rd_kafka_headers_new(m.headers.size()));
+      for (const auto& h : m.headers) {
+        rd_kafka_header_add(hdrs.get(), h.key.data(), static_cast<ssize_t>(h.key.size()),
+                            h.value ? h.value->data() : nullptr,
+                            h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+      }
+    }
+    const int32_t partition = m.partition ? (*m.partition)() : RD_KAFKA_PARTITION_UA;
+    const int64_t ts = m.timestamp ? (*m.timestamp)() : 0;
+    void* tag = reinterpret_cast<void*>(static_cast<uintptr_t>(m.tag));
+    rd_kafka_headers_t* raw_headers = hdrs.get();
+    const void* key = m.key ? m.key->data() : nullptr;
+    const size_t key_len = m.key ? m.key->size() : 0;
+    void* value = m.value ? const_cast<char*>(m.value->data()) : nullptr;  // copied (F_COPY)
+    const size_t value_len = m.value ? m.value->size() : 0;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(m.topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                          RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_HEADERS(raw_headers),
+                          RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
+    if (!err) {
+      (void)hdrs.release();  // librdkafka owns the headers now
+      return success();
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(rk, 100);  // delivery reports free queue space
+      continue;
+    }
+    std::string what = "cannot send to " + m.topic;
+    if (m.partition) what += " partition " + std::to_string((*m.partition)());
+    return make_error(err, what, "");
+  }
+}
+
+int producer::poll(std::chrono::milliseconds timeout) {
+  return rd_kafka_poll(impl_->rk.get(), static_cast<int>(timeout.count()));
+}
+
+result<void> producer::flush(std::chrono::milliseconds timeout) {
+  const rd_kafka_resp_err_t err =
+      rd_kafka_flush(impl_->rk.get(), static_cast<int>(timeout.count()));
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    return with_context(
+        make_error(err, std::to_string(outstanding()) + " messages still undelivered after " +
+                            std::to_string(timeout.count()) + " ms"),
+        *impl_);
+  }
+  if (err) return make_error(err, "flush", "");
+  return success();
+}
+
+int producer::outstanding() const {
+  return rd_kafka_outq_len(impl_->rk.get());
+}
+
+}  // namespace runnel::client
