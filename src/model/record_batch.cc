@@ -79,6 +79,30 @@ uint32_t compute_batch_crc(std::span<const std::byte> batch) {
 
 namespace {
 
+// Most varints in a record are one byte (small lengths and deltas): decode
+// those inline and leave the rest to the general decoder.
+inline std::optional<int32_t> next_varint(std::span<const std::byte>& in) {
+  if (!in.empty()) {
+    const auto b = uint8_t(in[0]);
+    if (b < 0x80) {
+      in = in.subspan(1);
+      return int32_t((b >> 1) ^ (~(b & 1) + 1));
+    }
+  }
+  return read_varint(in);
+}
+
+inline std::optional<int64_t> next_varlong(std::span<const std::byte>& in) {
+  if (!in.empty()) {
+    const auto b = uint8_t(in[0]);
+    if (b < 0x80) {
+      in = in.subspan(1);
+      return int64_t((b >> 1) ^ (~(b & 1) + 1));
+    }
+  }
+  return read_varlong(in);
+}
+
 // Walks `count` records, checking framing and that offset deltas are strictly
 // increasing and within last_offset_delta. Calls fn(record_view) for each.
 template <class Fn>
@@ -86,7 +110,7 @@ std::error_code walk_records(std::span<const std::byte> in, int32_t count, Fn&& 
   std::span<const std::byte> rest = in;
   auto bytes_field = [&](std::span<const std::byte>& r,
                          std::optional<std::span<const std::byte>>& out) -> bool {
-    auto len = read_varint(r);
+    auto len = next_varint(r);
     if (!len) return false;
     if (*len < 0) {
       if (*len != -1) return false;
@@ -100,7 +124,7 @@ std::error_code walk_records(std::span<const std::byte> in, int32_t count, Fn&& 
   };
   for (int32_t i = 0; i < count; ++i) {
     const std::byte* start = rest.data();
-    auto len = read_varint(rest);
+    auto len = next_varint(rest);
     if (!len || *len < 0 || size_t(*len) > rest.size()) return batch_errc::corrupt_records;
     std::span<const std::byte> r = rest.first(size_t(*len));
     const size_t prefix = size_t(rest.data() - start);
@@ -110,13 +134,13 @@ std::error_code walk_records(std::span<const std::byte> in, int32_t count, Fn&& 
     if (r.empty()) return batch_errc::corrupt_records;
     v.attributes = static_cast<int8_t>(r[0]);
     r = r.subspan(1);
-    auto ts = read_varlong(r);
-    auto od = read_varint(r);
+    auto ts = next_varlong(r);
+    auto od = next_varint(r);
     if (!ts || !od) return batch_errc::corrupt_records;
     v.timestamp_delta = *ts;
     v.offset_delta = *od;
     if (!bytes_field(r, v.key) || !bytes_field(r, v.value)) return batch_errc::corrupt_records;
-    auto hc = read_varint(r);
+    auto hc = next_varint(r);
     if (!hc || *hc < 0 || size_t(*hc) > r.size()) return batch_errc::corrupt_records;
     v.headers.reserve(size_t(*hc));
     for (int32_t k = 0; k < *hc; ++k) {
