@@ -1,5 +1,10 @@
 #include "broker/group_coordinator.h"
 
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <future>
+
 #include <spdlog/spdlog.h>
 
 #include "broker/offsets_format.h"
@@ -53,6 +58,20 @@ result<void> group_coordinator::load() {
   for (auto& m : managers_) m->finish_load();
   spdlog::info("broker: replayed {} record(s) of {}", records, name);
   return success();
+}
+
+void group_coordinator::shutdown() {
+  for (size_t i = 0; i < managers_.size(); ++i) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto finished = done->get_future();
+    group_manager* m = managers_[i].get();
+    boost::asio::post(srv_.shard_at(i).context(), [m, done] {
+      m->shutdown();
+      done->set_value();
+    });
+    if (finished.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
+      spdlog::warn("broker: groups of shard {} did not stop in time", i);
+  }
 }
 
 int32_t group_coordinator::partition_for(std::string_view group) const {

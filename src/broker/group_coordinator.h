@@ -35,6 +35,9 @@ class group_coordinator {
   // partition of it into the group managers. Blocking; call it after the
   // partition logs are open and before the shards run.
   result<void> load();
+  // Runs group_manager::shutdown() on every shard and waits (bounded). Call
+  // it from outside the shards while they still run.
+  void shutdown();
 
   int32_t partition_for(std::string_view group) const;
   shard& shard_for(std::string_view group);

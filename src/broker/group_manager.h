@@ -117,6 +117,10 @@ class group_manager {
   void replay(std::span<const std::byte> key, std::optional<std::span<const std::byte>> value,
               int64_t offset);
   void finish_load();
+  // Broker shutdown: answers every waiting JoinGroup and SyncGroup with
+  // NOT_COORDINATOR (clients look for the coordinator again and rejoin once
+  // it is back), stops the timers, and refuses further joins.
+  void shutdown();
 
   boost::asio::awaitable<join_outcome> join(join_args a);
   boost::asio::awaitable<sync_outcome> sync(sync_args a);
@@ -193,6 +197,7 @@ class group_manager {
   int32_t partitions_;
   std::unordered_map<std::string, std::unique_ptr<group>> groups_;
   uint64_t next_incarnation_ = 1;
+  bool stopping_ = false;
 };
 
 }  // namespace runnel::broker

@@ -93,6 +93,7 @@ boost::asio::awaitable<join_outcome> group_manager::join(join_args a) {
 
 void group_manager::do_join(join_args& a, const join_waiter& w) {
   const auto& cfg = srv_.config();
+  if (stopping_) return w->set(join_error(error_code::not_coordinator, a.member_id));
   if (a.group_id.empty()) return w->set(join_error(error_code::invalid_group_id, a.member_id));
   if (a.session_timeout_ms < cfg.group_min_session_timeout_ms ||
       a.session_timeout_ms > cfg.group_max_session_timeout_ms)
@@ -446,6 +447,7 @@ void group_manager::set_assignments(
 // ---------------------------------------------------------------- SyncGroup
 
 boost::asio::awaitable<sync_outcome> group_manager::sync(sync_args a) {
+  if (stopping_) co_return sync_error(error_code::not_coordinator);
   group* g = find(a.group_id);
   if (!g) co_return sync_error(error_code::unknown_member_id);
   if (g->state == group_state::dead) co_return sync_error(error_code::coordinator_not_available);
@@ -554,6 +556,23 @@ boost::asio::awaitable<leave_outcome> group_manager::leave(std::string group_id,
 }
 
 // ---------------------------------------------------------------- liveness
+
+void group_manager::shutdown() {
+  stopping_ = true;
+  for (auto& [id, g] : groups_) {
+    g->join_armed = false;
+    ++g->join_token;
+    g->join_timer.cancel();
+    g->pending_members.clear();
+    for (auto& [mid, m] : g->members) {
+      if (m->awaiting_join) m->awaiting_join->set(join_error(error_code::not_coordinator, mid));
+      if (m->awaiting_sync) m->awaiting_sync->set(sync_error(error_code::not_coordinator));
+      m->awaiting_join.reset();
+      m->awaiting_sync.reset();
+      if (m->session_timer) m->session_timer->cancel();
+    }
+  }
+}
 
 void group_manager::schedule_session(group& g, group_member& m) {
   const int64_t timeout =

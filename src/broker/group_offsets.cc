@@ -14,6 +14,7 @@
 #include "broker/group_manager.h"
 #include "broker/offsets_format.h"
 #include "broker/server.h"
+#include "model/record_batch.h"
 
 namespace runnel::broker {
 
@@ -97,7 +98,10 @@ group_manager::pending_write group_manager::append_records(
   if (!a) {
     spdlog::warn("group {}: writing to {}-{} failed: {}", group_id, fmt_::topic_name, p,
                  a.error().message());
-    w.error = error_code::coordinator_not_available;
+    // Kafka's answers: a batch over max.message.bytes is the client's
+    // doing; anything else is the coordinator's, and worth a retry.
+    w.error = a.error() == model::batch_errc::too_large ? error_code::invalid_commit_offset_size
+                                                        : error_code::coordinator_not_available;
     return w;
   }
   part->notify_data();

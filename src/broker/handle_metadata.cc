@@ -15,6 +15,7 @@ kafka::metadata_response::metadata_response_topic describe_topic(const server& s
   kafka::metadata_response::metadata_response_topic out;
   out.name = t.name;
   out.topic_id = t.id;
+  out.is_internal = t.name == "__consumer_offsets";
   out.partitions.reserve(size_t(t.partitions));
   const int32_t node = srv.config().node_id;
   for (int32_t i = 0; i < t.partitions; ++i) {

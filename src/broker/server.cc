@@ -259,6 +259,8 @@ void server::shutdown() {
     });
     closed.get_future().wait_for(std::chrono::seconds(5));
   }
+  // Waiting JoinGroup/SyncGroup requests would hold shutdown up: answer them.
+  if (groups_) groups_->shutdown();
   // Let in-flight requests finish (bounded); idle connections are dropped.
   for (int i = 0; i < 200 && requests_in_flight.load() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

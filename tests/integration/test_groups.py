@@ -19,6 +19,7 @@ SETTINGS = {"group.initial.rebalance.delay.ms": 100, "group.min.session.timeout.
 # Kafka error codes the tests expect.
 NONE = 0
 COORDINATOR_NOT_AVAILABLE = 15
+NOT_COORDINATOR = 16
 ILLEGAL_GENERATION = 22
 INCONSISTENT_GROUP_PROTOCOL = 23
 UNKNOWN_MEMBER_ID = 25
@@ -364,6 +365,18 @@ def test_committed_offsets_survive_kill_9():
         # And a clean restart keeps them too.
         b.restart()
         assert committed(b, "audit", "ledger", 4) == [10, 20, 30, 40]
+        # A deleted group stays deleted across a crash.
+        raw = Raw(b)
+        r = raw.call(42, 1, arr([s16("audit")]))
+        r.i32()
+        assert r.i32() == 1 and r.s16() == "audit" and r.i16() == NONE
+        raw.close()
+        b.kill()
+        b.start()
+        assert committed(b, "audit", "ledger", 4) == [-1001] * 4
+        raw = Raw(b)
+        assert describe(raw, "audit")[1] == "Dead"
+        raw.close()
     finally:
         b.cleanup()
 
@@ -631,6 +644,37 @@ def test_protocol_errors_over_the_wire():
         raw.close()
 
 
+def test_shutdown_answers_a_waiting_join():
+    b = Broker(BINARY, settings=SETTINGS)
+    try:
+        b.start()
+        first, second = Raw(b), Raw(b)
+        err, gen, _, _, m1, _ = join_dynamic(first, "slow", session=20000)
+        assert err == NONE and sync(first, "slow", gen, m1)[0] == NONE
+        out = {}
+
+        def joiner():
+            try:
+                out["join"] = join_dynamic(second, "slow", session=20000)
+            except (ConnectionError, OSError) as e:
+                out["join"] = e
+        t = threading.Thread(target=joiner)
+        t.start()
+        # The second join waits for the first member to rejoin (up to 20 s).
+        wait_until(lambda: describe(first, "slow")[1] == "PreparingRebalance", timeout=10,
+                   what="rebalance")
+        time.sleep(0.2)
+        started = time.monotonic()
+        assert b.stop() == 0
+        assert time.monotonic() - started < 8
+        t.join(10)
+        assert not isinstance(out["join"], Exception) and out["join"][0] == NOT_COORDINATOR, out
+        first.close()
+        second.close()
+    finally:
+        b.cleanup()
+
+
 if __name__ == "__main__":
     run([
         test_confluent_group_rebalances_commits_and_resumes,
@@ -640,4 +684,5 @@ if __name__ == "__main__":
         test_static_member_rejoins_without_rebalance,
         test_dead_member_expires_and_group_rebalances,
         test_protocol_errors_over_the_wire,
+        test_shutdown_answers_a_waiting_join,
     ])

@@ -1,0 +1,47 @@
+// The records a producer sends and a consumer receives, and partition
+// coordinates.
+#pragma once
+
+#include <compare>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/strong_types.h"
+
+namespace runnel::client {
+
+struct header {
+  std::string key;
+  std::optional<std::string> value;  // Kafka headers may have a null value
+  friend bool operator==(const header&, const header&) = default;
+};
+
+struct topic_partition {
+  std::string topic;
+  model::partition_id partition;
+  friend auto operator<=>(const topic_partition&, const topic_partition&) = default;
+};
+
+struct topic_partition_offset {
+  std::string topic;
+  model::partition_id partition;
+  model::offset offset;
+  friend bool operator==(const topic_partition_offset&, const topic_partition_offset&) = default;
+};
+
+enum class timestamp_type { not_available, create_time, log_append_time };
+
+// A consumed record. Keys and values are bytes; std::string only holds them.
+struct message {
+  std::string topic;
+  model::partition_id partition;
+  model::offset offset;
+  model::timestamp timestamp = model::timestamp::missing();
+  timestamp_type ts_type = timestamp_type::not_available;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  std::vector<header> headers;
+};
+
+}  // namespace runnel::client
