@@ -152,6 +152,29 @@ def test_idle_connections_are_closed():
         assert still_serving(b)
 
 
+def test_thousands_of_concurrent_connections():
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, 8192)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    n = min(3000, want - 200)
+    assert n >= 1000, "cannot open enough descriptors for the test (limit %d)" % want
+    with Broker(BINARY) as b:
+        socks = [connect(b) for _ in range(n)]
+        # Every connection pipelines two requests before reading anything.
+        for i, s in enumerate(socks):
+            send_frame(s, header(18, 0, 2 * i))
+            send_frame(s, header(18, 1, 2 * i + 1) + b"")
+        for i, s in enumerate(socks):
+            a, c = recv_frame(s), recv_frame(s)
+            assert struct.unpack(">i", a[:4])[0] == 2 * i
+            assert struct.unpack(">i", c[:4])[0] == 2 * i + 1  # in request order
+        assert still_serving(b)
+        for s in socks:
+            s.close()
+
+
 if __name__ == "__main__":
     run([test_oversized_frame_closes_only_that_connection,
          test_malformed_and_garbage_frames_close_the_connection,
@@ -159,4 +182,5 @@ if __name__ == "__main__":
          test_api_versions_at_unknown_version_answers_v0_with_our_list,
          test_corrupt_batch_gets_corrupt_message_and_nothing_is_stored,
          test_old_produce_versions_get_unsupported_version,
-         test_idle_connections_are_closed])
+         test_idle_connections_are_closed,
+         test_thousands_of_concurrent_connections])
