@@ -226,6 +226,13 @@ def test_help_everywhere():
 # ---- consumer groups: these need the broker's group coordinator. ----
 
 
+def wait_empty(b, group):
+    """Waits until the group's last member has left: a closing consumer's
+    LeaveGroup may still be on its way when its process has exited."""
+    return wait_until(lambda: (lambda d: d if d["state"] == "Empty" else None)(
+        cli_json(b, "group", "describe", group)), timeout=30, what="group %s to empty" % group)
+
+
 def group_partitions(b, group):
     d = cli_json(b, "group", "describe", group)
     return d, {(p["topic"], p["partition"]): p for p in d["partitions"]}
@@ -238,6 +245,7 @@ def test_group_consume_commits_and_lag():
         first = cli(b, "consume", "gt", "--group", "readers", "--from-beginning", "--count", "4")
         assert len(first.split()) == 4, first
 
+        wait_empty(b, "readers")
         d, parts = group_partitions(b, "readers")
         assert d["state"] == "Empty" and d["members"] == [], d
         # Only partitions with a committed offset are listed for a group
@@ -309,8 +317,7 @@ def test_group_describe_active_member_then_delete():
             assert consumer.wait(timeout=30) == 0, consumer.stderr.read()
 
         # The member left when it closed; what it printed was committed.
-        d = wait_until(lambda: (lambda d: d if d["state"] == "Empty" else None)(
-            cli_json(b, "group", "describe", "watchers")), timeout=30, what="the group to empty")
+        d = wait_empty(b, "watchers")
         assert sum(p["committed_offset"] or 0 for p in d["partitions"]) == 1, d
         assert "deleted group watchers" in cli(b, "group", "delete", "watchers")
         assert "watchers" not in [g["group"] for g in cli_json(b, "group", "list")]
@@ -332,6 +339,7 @@ def test_group_reset_offsets():
                 input="".join("p%d-%d\n" % (p, i) for i in range(5, 8)).encode())
         assert len(cli(b, "consume", "rs", "--group", "rg", "--from-beginning",
                        "--exit-at-end").split()) == 16
+        wait_empty(b, "rg")
 
         def committed():
             _, parts = group_partitions(b, "rg")
@@ -353,6 +361,7 @@ def test_group_reset_offsets():
         assert committed() == [0, 0]
         again = cli(b, "consume", "rs", "--group", "rg", "--exit-at-end").split()
         assert sorted(again) == sorted("p%d-%d" % (p, i) for p in (0, 1) for i in range(8))
+        wait_empty(b, "rg")
 
         cli(b, "group", "reset-offsets", "rg", "--topic", "rs", "--to-offset", "6", "--execute")
         assert committed() == [6, 6]
@@ -364,6 +373,7 @@ def test_group_reset_offsets():
         assert committed() == [5, 5]
         assert sorted(cli(b, "consume", "rs", "--group", "rg", "--exit-at-end").split()) == \
             sorted("p%d-%d" % (p, i) for p in (0, 1) for i in range(5, 8))
+        wait_empty(b, "rg")
         cli(b, "group", "reset-offsets", "rg", "--topic", "rs", "--to-earliest", "--execute")
         cli(b, "group", "reset-offsets", "rg", "--topic", "rs", "--to-latest", "--execute")
         assert committed() == [8, 8]
