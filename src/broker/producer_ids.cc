@@ -27,16 +27,10 @@ result<int64_t> producer_ids::allocate() {
     const int64_t end = next_ + block_size;
     const std::string text = std::to_string(end) + "\n";
     auto& fs = storage::posix_file_system();
-    const auto tmp = path_.string() + ".tmp";
     RUNNEL_TRY(fs.create_directories(path_.parent_path()));
-    {
-      RUNNEL_TRY(auto f, fs.open(tmp, storage::open_mode::create));
-      RUNNEL_TRY(f->truncate(0));
-      RUNNEL_TRY(f->write_at(0, {reinterpret_cast<const std::byte*>(text.data()), text.size()}));
-      RUNNEL_TRY(f->sync());
-    }
-    RUNNEL_TRY(fs.rename(tmp, path_));
-    RUNNEL_TRY(fs.sync_directory(path_.parent_path()));
+    RUNNEL_TRY(storage::write_file_atomically(
+        fs, path_, path_.string() + ".tmp",
+        {reinterpret_cast<const std::byte*>(text.data()), text.size()}));
     block_end_ = end;
   }
   return next_++;

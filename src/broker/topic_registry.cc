@@ -117,16 +117,9 @@ result<void> topic_registry::persist(const topic_map& m) {
                            {"partitions", t->partitions},
                            {"configs", t->overrides}});
   const std::string text = j.dump(2) + "\n";
-  auto& fs = storage::posix_file_system();
-  const auto tmp = dir_ / "topics.json.tmp";
-  {
-    RUNNEL_TRY(auto f, fs.open(tmp, storage::open_mode::create));
-    RUNNEL_TRY(f->truncate(0));
-    RUNNEL_TRY(f->write_at(0, {reinterpret_cast<const std::byte*>(text.data()), text.size()}));
-    RUNNEL_TRY(f->sync());
-  }
-  RUNNEL_TRY(fs.rename(tmp, dir_ / "topics.json"));
-  return fs.sync_directory(dir_);
+  return storage::write_file_atomically(
+      storage::posix_file_system(), dir_ / "topics.json", dir_ / "topics.json.tmp",
+      {reinterpret_cast<const std::byte*>(text.data()), text.size()});
 }
 
 void topic_registry::publish(topic_map m) {

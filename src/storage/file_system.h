@@ -65,6 +65,13 @@ class file_system {
 // The real POSIX file system. Shared, thread-safe, lives for the process.
 file_system& posix_file_system();
 
+// Replaces `target` with `bytes` atomically and durably: writes `tmp`,
+// fsyncs it, renames it over `target`, fsyncs the directory. After a crash
+// the file holds either the old or the new contents. Blocking.
+result<void> write_file_atomically(file_system& fs, const std::filesystem::path& target,
+                                   const std::filesystem::path& tmp,
+                                   std::span<const std::byte> bytes);
+
 // Reads exactly out.size() bytes or fails (unexpected end of file is an error).
 result<void> read_exact(file& f, uint64_t pos, std::span<std::byte> out);
 

@@ -94,15 +94,8 @@ result<std::optional<log_checkpoint>> log_checkpoint::load(file_system& fs,
 
 result<void> log_checkpoint::store(file_system& fs, const std::filesystem::path& dir,
                                    std::span<const std::byte> encoded) {
-  const auto tmp = dir / format::checkpoint_tmp_name;
-  {
-    RUNNEL_TRY(auto f, fs.open(tmp, open_mode::create));
-    RUNNEL_TRY(f->truncate(0));
-    RUNNEL_TRY(f->write_at(0, encoded));
-    RUNNEL_TRY(f->sync());
-  }
-  RUNNEL_TRY(fs.rename(tmp, dir / format::checkpoint_name));
-  return fs.sync_directory(dir);
+  return write_file_atomically(fs, dir / format::checkpoint_name, dir / format::checkpoint_tmp_name,
+                               encoded);
 }
 
 }  // namespace runnel::storage

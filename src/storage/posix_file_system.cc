@@ -160,6 +160,19 @@ file_system& posix_file_system() {
   return fs;
 }
 
+result<void> write_file_atomically(file_system& fs, const std::filesystem::path& target,
+                                   const std::filesystem::path& tmp,
+                                   std::span<const std::byte> bytes) {
+  {
+    RUNNEL_TRY(auto f, fs.open(tmp, open_mode::create));
+    RUNNEL_TRY(f->truncate(0));
+    RUNNEL_TRY(f->write_at(0, bytes));
+    RUNNEL_TRY(f->sync());
+  }
+  RUNNEL_TRY(fs.rename(tmp, target));
+  return fs.sync_directory(target.parent_path());
+}
+
 result<void> read_exact(file& f, uint64_t pos, std::span<std::byte> out) {
   RUNNEL_TRY(size_t n, f.read_at(pos, out));
   if (n != out.size()) return storage_errc::unexpected_eof;
