@@ -132,6 +132,37 @@ def test_corrupt_batch_gets_corrupt_message_and_nothing_is_stored():
         assert out == b"ok\n", out
 
 
+def test_acks_zero_gets_no_response_and_order_is_kept():
+    with Broker(BINARY) as b:
+        subprocess.run(["kcat", "-b", b.bootstrap, "-P", "-t", "a0"], input=b"x\n",
+                       check=True, timeout=30)
+        # One record: length 8, attributes, timestamp delta, offset delta,
+        # key "k", value "v", no headers (zig-zag varints).
+        record = bytes([16, 0, 0, 0, 2, ord("k"), 2, ord("v"), 0])
+        batch = bytearray(struct.pack(">qiibIhiqqqhii", 0, 49 + len(record), -1, 2, 0, 0, 0, 0, 0,
+                                      -1, -1, -1, 1))
+        batch += record
+
+        def crc32c(data):
+            crc = 0xFFFFFFFF
+            for byte in data:
+                crc ^= byte
+                for _ in range(8):
+                    crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+            return crc ^ 0xFFFFFFFF
+
+        struct.pack_into(">I", batch, 17, crc32c(bytes(batch[21:])))
+        s = connect(b)
+        send_frame(s, produce_v3(b"a0", bytes(batch), corr=41, acks=0))
+        send_frame(s, header(18, 0, 42))
+        resp = recv_frame(s)
+        assert struct.unpack(">i", resp[:4])[0] == 42  # no response to 41
+        out = subprocess.run(["kcat", "-b", b.bootstrap, "-C", "-t", "a0", "-e", "-q", "-o",
+                              "beginning", "-f", "%k=%s\n"], capture_output=True,
+                             timeout=30).stdout
+        assert out == b"=x\nk=v\n", out
+
+
 def test_old_produce_versions_get_unsupported_version():
     with Broker(BINARY) as b:
         s = connect(b)
@@ -182,5 +213,6 @@ if __name__ == "__main__":
          test_api_versions_at_unknown_version_answers_v0_with_our_list,
          test_corrupt_batch_gets_corrupt_message_and_nothing_is_stored,
          test_old_produce_versions_get_unsupported_version,
+         test_acks_zero_gets_no_response_and_order_is_kept,
          test_idle_connections_are_closed,
          test_thousands_of_concurrent_connections])

@@ -107,6 +107,29 @@ def test_kafka_python_produce_consume():
         p.close()
 
 
+def test_out_of_range_resets_and_read_committed_reads_everything():
+    with Broker(BINARY) as b:
+        p = Producer({"bootstrap.servers": b.bootstrap, "acks": "all"})
+        for i in range(50):
+            p.produce("oor", value=b"r%d" % i)
+        assert p.flush(30) == 0
+        # Offset 1000 is past the end: OFFSET_OUT_OF_RANGE, then the client
+        # resets to earliest as configured.
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "unused",
+                      "enable.auto.commit": False, "auto.offset.reset": "earliest",
+                      "isolation.level": "read_committed"})
+        c.assign([TopicPartition("oor", 0, 1000)])
+        got = []
+        deadline = time.monotonic() + 30
+        while len(got) < 50 and time.monotonic() < deadline:
+            m = c.poll(1.0)
+            if m is not None and not m.error():
+                got.append(m.value())
+        c.close()
+        assert got == [b"r%d" % i for i in range(50)], got[:3]
+
+
 if __name__ == "__main__":
     run([test_confluent_produce_acks_all_and_consume, test_list_offsets_earliest_latest_and_by_time,
-         test_admin_create_validate_and_delete_topics, test_kafka_python_produce_consume])
+         test_admin_create_validate_and_delete_topics, test_kafka_python_produce_consume,
+         test_out_of_range_resets_and_read_committed_reads_everything])
