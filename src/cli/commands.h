@@ -12,6 +12,12 @@ void add_serve(CLI::App& app);
 // `runnel bench storage`: append throughput of the partition log on disk.
 void add_bench_storage(CLI::App& bench);
 
+// `runnel bench produce|consume|e2e`: load against any Kafka-protocol
+// cluster, throughput and latency percentiles.
+void add_bench_produce(CLI::App& bench);
+void add_bench_consume(CLI::App& bench);
+void add_bench_e2e(CLI::App& bench);
+
 // `runnel topic create|list|describe|delete|alter-config`.
 void add_topic(CLI::App& app);
 

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   auto* bench = app.add_subcommand("bench", "Benchmarks");
   bench->require_subcommand(1);
   runnel::cli::add_bench_storage(*bench);
+  runnel::cli::add_bench_produce(*bench);
+  runnel::cli::add_bench_consume(*bench);
+  runnel::cli::add_bench_e2e(*bench);
 
   try {
     app.parse(argc, argv);
