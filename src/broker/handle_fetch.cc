@@ -132,7 +132,7 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
       co_await asio::co_spawn(sh->context(), read_on_owner(*sh, list, budget), asio::use_awaitable);
     const bool errors = std::any_of(items.begin(), items.end(),
                                     [](const read_item& i) { return i.out->error_code != 0; });
-    if (errors || items.empty() || total_bytes(resp) >= uint64_t(std::max(req.min_bytes, 1)) ||
+    if (errors || items.empty() || total_bytes(resp) >= uint64_t(std::max(req.min_bytes, 0)) ||
         std::chrono::steady_clock::now() >= deadline || srv.stopping())
       break;
     // Long poll: sleep until data arrives on any partition, or the deadline.

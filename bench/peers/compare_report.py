@@ -1,0 +1,190 @@
+"""Report of bench/compare: reads its results.tsv and info.tsv, prints the
+Markdown section "## Side by side: bench/compare", replaces that section in
+the doc (if given; other sections are kept) and draws the PNG chart.
+
+Usage: compare_report.py RESULTS.tsv INFO.tsv DOC.md|'' CHART.png
+"""
+import re
+import statistics
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+FIELDS = ["msgs_per_s", "mb_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"]
+SYSTEMS = ["runnel", "redis", "nats"]
+NAMES = {"runnel": "runnel", "redis": "Redis Streams", "nats": "NATS JetStream"}
+WORKLOADS = [
+    ("1k-acks1", "1 KiB, max rate, acks=1"),
+    ("100b-acks1", "100 B, max rate, acks=1"),
+    ("1k-acksall", "1 KiB, max rate, acks=all"),
+    ("e2e-50k", "1 KiB at 50,000 msg/s, acks=all, e2e"),
+    ("catchup", "catch-up read, 1 KiB, page cache"),
+]
+HEADING = "## Side by side: bench/compare"
+
+
+def load(path):
+    runs = {}
+    with open(path) as f:
+        for line in f:
+            s, w, _rep, *vals = line.rstrip("\n").split("\t")
+            runs.setdefault((s, w), []).append(dict(zip(FIELDS, map(float, vals))))
+    return runs
+
+
+def med(runs, s, w, field):
+    vals = [r[field] for r in runs.get((s, w), [])]
+    return statistics.median(vals) if vals else float("nan")
+
+
+def section(runs, info):
+    out = [HEADING, ""]
+    out.append(
+        "runnel beside the machine's limits and two peers, all measured in the same run, one "
+        "benchmark at a time, every server fresh on a free 127.0.0.1 port in a scratch "
+        "directory on the disk. Figures are medians; MB = 10^6 bytes of message values."
+    )
+    out.append("")
+    out.append(f"Command: `{info['command']}` (took {info['elapsed']}).")
+    out.append("")
+    for k in ["date", "machine", "filesystem", "versions", "settings"]:
+        out.append(f"- {k}: {info[k]}")
+    out.append("")
+    fio_buf = med(runs, "fio", "buffered", "mb_per_s")
+    fio_sync = med(runs, "fio", "fdatasync", "mb_per_s")
+    net = med(runs, "iperf3", "loopback", "mb_per_s")
+    out.append("| limit | MB/s |")
+    out.append("|---|---:|")
+    out.append(f"| fio sequential buffered write, bs=1M, 1 GiB + final fsync | {fio_buf:.0f} |")
+    out.append(f"| fio sequential write, fdatasync per 1 MiB write, 256 MiB | {fio_sync:.0f} |")
+    out.append(f"| iperf3 over loopback, one TCP stream, 5 s | {net:.0f} |")
+    out.append("")
+    out.append("| workload | system | msgs/s | MB/s | p50 ms | p99 ms | p99.9 ms | runnel ÷ this |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for w, label in WORKLOADS:
+        r_rate = med(runs, "runnel", w, "msgs_per_s")
+        r_p99 = med(runs, "runnel", w, "p99_ms")
+        for s in SYSTEMS:
+            if (s, w) not in runs:
+                continue
+            rate = med(runs, s, w, "msgs_per_s")
+            lat = w != "catchup" and not (s == "nats" and w != "e2e-50k")
+            p = [med(runs, s, w, f) if lat else None for f in ["p50_ms", "p99_ms", "p999_ms"]]
+            if s == "runnel":
+                ratio = ""
+            elif w == "e2e-50k":
+                ratio = f"p99 {r_p99 / med(runs, s, w, 'p99_ms'):.2f}× (lower is better)"
+            else:
+                ratio = f"{r_rate / rate:.2f}×"
+            cells = ["—" if v is None else f"{v:.2f}" for v in p]
+            out.append(
+                f"| {label} | {NAMES[s]} | {rate:,.0f} | {med(runs, s, w, 'mb_per_s'):.0f} | "
+                f"{' | '.join(cells)} | {ratio} |"
+            )
+    out.append("")
+    out.append("Per run (msgs/s in rep order): " + "; ".join(
+        f"{s} {w}: " + ", ".join(f"{r['msgs_per_s']:.0f}" for r in runs[(s, w)])
+        for w, _ in WORKLOADS for s in SYSTEMS if (s, w) in runs) + ".")
+    out.append("")
+    # The issue's targets.
+    r1 = med(runs, "runnel", "1k-acks1", "mb_per_s")
+    r2 = med(runs, "runnel", "100b-acks1", "msgs_per_s")
+    r3 = med(runs, "runnel", "1k-acksall", "mb_per_s")
+    e99 = med(runs, "runnel", "e2e-50k", "p99_ms")
+    e999 = med(runs, "runnel", "e2e-50k", "p999_ms")
+    r5 = med(runs, "runnel", "catchup", "mb_per_s")
+    ahead = []
+    for w, label in WORKLOADS:
+        for s in ["redis", "nats"]:
+            if w == "e2e-50k":
+                ok = med(runs, "runnel", w, "p99_ms") <= med(runs, s, w, "p99_ms")
+            else:
+                ok = med(runs, "runnel", w, "msgs_per_s") >= med(runs, s, w, "msgs_per_s")
+            if not ok:
+                ahead.append(f"{label} vs {NAMES[s]}")
+    yes = lambda b: "**yes**" if b else "**no**"  # noqa: E731
+    out.append("### Against the targets")
+    out.append("")
+    out.append("| target | measured | met? |")
+    out.append("|---|---:|---|")
+    out.append(f"| (a) 1 KiB acks=1 ≥ 90 % of fio buffered | {r1:.0f} of {fio_buf:.0f} MB/s = {100 * r1 / fio_buf:.0f} % | {yes(r1 >= 0.9 * fio_buf)} |")
+    out.append(f"| (b) 100 B ≥ 1,000,000 msg/s | {r2:,.0f} msg/s | {yes(r2 >= 1e6)} |")
+    out.append(f"| (c) e2e at 50k msg/s acks=all: p99 ≤ 2 ms | {e99:.2f} ms | {yes(e99 <= 2)} |")
+    out.append(f"| (c) … p99.9 ≤ 5 ms | {e999:.2f} ms | {yes(e999 <= 5)} |")
+    out.append(f"| (c) 1 KiB acks=all ≥ 80 % of fio fdatasync per write | {r3:.0f} of {fio_sync:.0f} MB/s = {100 * r3 / fio_sync:.0f} % | {yes(r3 >= 0.8 * fio_sync)} |")
+    out.append(f"| (d) catch-up ≥ 2 GB/s from page cache | {r5 / 1000:.2f} GB/s | {yes(r5 >= 2000)} |")
+    out.append(f"| runnel ahead of Redis and NATS everywhere | {'behind in: ' + '; '.join(ahead) if ahead else 'ahead in all'} | {yes(not ahead)} |")
+    out.append("")
+    out.append(
+        "How each system is loaded: runnel with `runnel bench produce|e2e|consume` (librdkafka, "
+        "16 partitions, the producer connections given); Redis with `bench/peers/redis_load` "
+        "(hiredis, XADD round-robin to 16 streams, 256 commands pipelined per connection; "
+        "acks=1 rows use `appendfsync everysec`, acks=all rows `appendfsync always`; catch-up "
+        "by XREAD COUNT 1000 over the 16 streams on one connection, from memory); NATS with "
+        "`bench/peers/nats_load` (nats.c, subjects bench.0–15 in one file-storage stream, "
+        "js_PublishAsync with at most 4096 unacknowledged per connection, timed until all are "
+        "acknowledged; catch-up and e2e through one ordered push consumer). **NATS 2.9.10 "
+        "(Debian 12) has no fsync-per-write option** (`sync_interval: always` arrived in 2.10), so "
+        "its acks=all rows are at weaker durability than runnel's and Redis's. Latency: runnel's "
+        "and Redis's max-rate rows show time from send to acknowledgement (runnel: including "
+        "librdkafka's queue; Redis: per pipelined batch); the e2e rows show receive time minus "
+        "the intended send time on a fixed schedule, so falling behind counts (no coordinated "
+        "omission). Catch-up data (1 KiB messages) is written once, unmeasured, then read each rep."
+    )
+    out.append("")
+    out.append("![throughput and latency per system](benchmarks-compare.png)")
+    out.append("")
+    return "\n".join(out)
+
+
+def chart(runs, path):
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 4.8))
+    ws = [w for w, _ in WORKLOADS if w != "e2e-50k"]
+    width = 0.27
+    for i, s in enumerate(SYSTEMS):
+        a1.bar([x + (i - 1) * width for x in range(len(ws))],
+               [med(runs, s, w, "msgs_per_s") for w in ws], width, label=NAMES[s])
+    a1.set_xticks(range(len(ws)))
+    a1.set_xticklabels([dict(WORKLOADS)[w].replace(", ", "\n", 1) for w in ws], fontsize=8)
+    a1.set_yscale("log")
+    a1.set_ylabel("messages/s (median, log scale)")
+    a1.set_title("Throughput")
+    a1.legend(fontsize=8)
+    pcts = [("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"), ("p999_ms", "p99.9"), ("max_ms", "max")]
+    for i, s in enumerate(SYSTEMS):
+        a2.bar([x + (i - 1) * width for x in range(len(pcts))],
+               [med(runs, s, "e2e-50k", f) for f, _ in pcts], width, label=NAMES[s])
+    a2.set_xticks(range(len(pcts)))
+    a2.set_xticklabels([n for _, n in pcts])
+    a2.set_yscale("log")
+    a2.set_ylabel("ms (median of runs, log scale)")
+    a2.set_title("End-to-end latency, 1 KiB at 50,000 msg/s, acks=all")
+    a2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    results, info_path, doc, png = sys.argv[1:5]
+    runs = load(results)
+    info = dict(line.rstrip("\n").split("\t", 1) for line in open(info_path))
+    text = section(runs, info)
+    print(text)
+    if doc:
+        try:
+            old = open(doc).read()
+        except FileNotFoundError:
+            old = ""
+        pattern = re.compile(r"^## Side by side: bench/compare\n.*?(?=^## |\Z)", re.S | re.M)
+        if pattern.search(old):
+            new = pattern.sub(lambda _m: text + "\n", old)
+        else:
+            new = old.rstrip("\n") + "\n\n" + text + "\n"
+        open(doc, "w").write(new.rstrip("\n") + "\n")
+        chart(runs, png)
+
+
+main()
