@@ -18,6 +18,7 @@
 // Build: g++ -O2 -std=c++20 -pthread redis_load.cc -lhiredis
 #include <hiredis/hiredis.h>
 
+#include <time.h>
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -29,7 +30,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-#include <time.h>
 
 namespace {
 
@@ -78,7 +78,9 @@ std::string random_payload(size_t n, unsigned seed) {
   return s;
 }
 
-std::string key(int p) { return "b:p" + std::to_string(p); }
+std::string key(int p) {
+  return "b:p" + std::to_string(p);
+}
 
 // Latencies in ns from every thread; percentiles at the end.
 struct samples {
@@ -125,7 +127,8 @@ void produce(const options& o) {
         int64_t t0 = now_ns();
         for (long i = 0; i < n; i++) {
           const std::string& k = keys[seq++ % streams];
-          redisAppendCommand(c, "XADD %b * v %b", k.data(), k.size(), payload.data(), payload.size());
+          redisAppendCommand(c, "XADD %b * v %b", k.data(), k.size(), payload.data(),
+                             payload.size());
         }
         for (long i = 0; i < n; i++) freeReplyObject(get_reply(c));
         int64_t t1 = now_ns();
@@ -161,7 +164,8 @@ void consume(const options& o) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
     for (auto& a : args) argv.push_back(a.c_str()), lens.push_back(a.size());
-    auto* r = static_cast<redisReply*>(redisCommandArgv(c, int(argv.size()), argv.data(), lens.data()));
+    auto* r =
+        static_cast<redisReply*>(redisCommandArgv(c, int(argv.size()), argv.data(), lens.data()));
     if (r == nullptr || r->type == REDIS_REPLY_ERROR) die("XREAD failed");
     if (r->type != REDIS_REPLY_ARRAY) die("XREAD: stream ended early");
     for (size_t s = 0; s < r->elements; s++) {
@@ -206,7 +210,8 @@ void e2e(const options& o) {
       std::vector<const char*> argv;
       std::vector<size_t> lens;
       for (auto& a : args) argv.push_back(a.c_str()), lens.push_back(a.size());
-      auto* r = static_cast<redisReply*>(redisCommandArgv(c, int(argv.size()), argv.data(), lens.data()));
+      auto* r =
+          static_cast<redisReply*>(redisCommandArgv(c, int(argv.size()), argv.data(), lens.data()));
       if (r == nullptr || r->type == REDIS_REPLY_ERROR) die("XREAD failed");
       int64_t now = now_ns();
       if (r->type == REDIS_REPLY_ARRAY) {
@@ -249,7 +254,8 @@ void e2e(const options& o) {
           if (slot > now || slot >= end) break;
           std::memcpy(payload.data(), &slot, 8);
           const std::string& k = keys[seq++ % streams];
-          redisAppendCommand(c, "XADD %b * v %b", k.data(), k.size(), payload.data(), payload.size());
+          redisAppendCommand(c, "XADD %b * v %b", k.data(), k.size(), payload.data(),
+                             payload.size());
           i++, n++;
         }
         if (n == 0) {
@@ -270,7 +276,9 @@ void e2e(const options& o) {
   for (auto& th : producers) th.join();
   producers_done = true;
   reader.join();
-  if (received < sent_total) die("lost messages: sent " + std::to_string(sent_total.load()) + ", received " + std::to_string(received));
+  if (received < sent_total)
+    die("lost messages: sent " + std::to_string(sent_total.load()) + ", received " +
+        std::to_string(received));
   report(received, double(last_receive - start) / 1e9, o.message_bytes, lat);
 }
 
@@ -284,19 +292,32 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) die(a + " needs a value");
       return std::string(argv[++i]);
     };
-    if (a == "--port") o.port = std::stoi(value());
-    else if (a == "--mode") o.mode = value();
-    else if (a == "--message-bytes") o.message_bytes = std::stoul(value());
-    else if (a == "--duration-ms") o.duration_ms = std::stol(value());
-    else if (a == "--count") o.count = std::stol(value());
-    else if (a == "--rate") o.rate = std::stod(value());
-    else if (a == "--clients") o.clients = std::stoi(value());
-    else if (a == "--pipeline") o.pipeline = std::stoi(value());
-    else die("unknown argument " + a + " (see the comment at the top of redis_load.cc)");
+    if (a == "--port")
+      o.port = std::stoi(value());
+    else if (a == "--mode")
+      o.mode = value();
+    else if (a == "--message-bytes")
+      o.message_bytes = std::stoul(value());
+    else if (a == "--duration-ms")
+      o.duration_ms = std::stol(value());
+    else if (a == "--count")
+      o.count = std::stol(value());
+    else if (a == "--rate")
+      o.rate = std::stod(value());
+    else if (a == "--clients")
+      o.clients = std::stoi(value());
+    else if (a == "--pipeline")
+      o.pipeline = std::stoi(value());
+    else
+      die("unknown argument " + a + " (see the comment at the top of redis_load.cc)");
   }
   if (o.message_bytes < 8) die("--message-bytes must be at least 8");
-  if (o.mode == "produce") produce(o);
-  else if (o.mode == "consume") consume(o);
-  else if (o.mode == "e2e") e2e(o);
-  else die("unknown --mode " + o.mode);
+  if (o.mode == "produce")
+    produce(o);
+  else if (o.mode == "consume")
+    consume(o);
+  else if (o.mode == "e2e")
+    e2e(o);
+  else
+    die("unknown --mode " + o.mode);
 }
