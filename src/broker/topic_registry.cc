@@ -122,6 +122,21 @@ result<void> topic_registry::persist(const topic_map& m) {
       {reinterpret_cast<const std::byte*>(text.data()), text.size()});
 }
 
+topic_registry::create_result topic_registry::commit(const topic_map& current,
+                                                     std::shared_ptr<const topic_info> info,
+                                                     create_result r) {
+  topic_map m = current;
+  m[info->name] = std::move(info);
+  if (auto p = persist(m); !p) {
+    r.error = kafka::error_code::kafka_storage_error;
+    r.message = "Could not persist topic metadata: " + p.error().message();
+    r.topic = nullptr;
+    return r;
+  }
+  publish(std::move(m));
+  return r;
+}
+
 void topic_registry::publish(topic_map m) {
   std::atomic_store(
       &topics_, std::shared_ptr<const topic_map>(std::make_shared<const topic_map>(std::move(m))));
@@ -171,16 +186,7 @@ topic_registry::create_result topic_registry::create(
   info->config = cfg.value();
   r.topic = info;
   if (validate_only) return r;
-  topic_map m = *snap;
-  m[name] = info;
-  if (auto p = persist(m); !p) {
-    r.error = kafka::error_code::kafka_storage_error;
-    r.message = "Could not persist topic metadata: " + p.error().message();
-    r.topic = nullptr;
-    return r;
-  }
-  publish(std::move(m));
-  return r;
+  return commit(*snap, info, std::move(r));
 }
 
 std::shared_ptr<const topic_info> topic_registry::remove(const std::string& name) {
@@ -221,15 +227,7 @@ topic_registry::create_result topic_registry::add_partitions(const std::string& 
   info->partitions = count;
   r.topic = info;
   if (validate_only) return r;
-  topic_map m = *snap;
-  m[name] = info;
-  if (auto p = persist(m); !p) {
-    r.error = kafka::error_code::kafka_storage_error;
-    r.message = p.error().message();
-    return r;
-  }
-  publish(std::move(m));
-  return r;
+  return commit(*snap, info, std::move(r));
 }
 
 topic_registry::create_result topic_registry::alter_configs(
@@ -266,15 +264,7 @@ topic_registry::create_result topic_registry::alter_configs(
   info->config = cfg.value();
   r.topic = info;
   if (validate_only) return r;
-  topic_map m = *snap;
-  m[name] = info;
-  if (auto p = persist(m); !p) {
-    r.error = kafka::error_code::kafka_storage_error;
-    r.message = p.error().message();
-    return r;
-  }
-  publish(std::move(m));
-  return r;
+  return commit(*snap, info, std::move(r));
 }
 
 }  // namespace runnel::broker

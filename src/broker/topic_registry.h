@@ -69,6 +69,11 @@ class topic_registry {
 
  private:
   result<void> persist(const topic_map& m);
+  // Writes `current` with `info` added or replaced, then publishes it; on a
+  // write failure returns `r` with KAFKA_STORAGE_ERROR and nothing changed.
+  // Called with write_mu_ held.
+  create_result commit(const topic_map& current, std::shared_ptr<const topic_info> info,
+                       create_result r);
   void publish(topic_map m);
 
   std::filesystem::path dir_;
