@@ -49,15 +49,21 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
     out->high_watermark = log.end_offset().value;
     out->last_stable_offset = out->high_watermark;
     out->log_start_offset = log.start_offset().value;
-    const int64_t want = std::min<int64_t>(it->max_bytes, std::max<int64_t>(*budget, 0));
+    out->records.null = false;
+    // Out of budget: no data for this partition, but an out-of-range offset
+    // must still be reported.
+    const bool exhausted = *budget <= 0;
+    const int64_t want = exhausted ? 0 : std::min<int64_t>(it->max_bytes, *budget);
+    if (exhausted) {
+      if (it->offset < out->log_start_offset || it->offset > out->high_watermark)
+        out->error_code = kafka::code(kafka::error_code::offset_out_of_range);
+      continue;
+    }
     auto r = log.read(model::offset{it->offset}, uint64_t(std::max<int64_t>(want, 0)));
     if (!r) {
       out->error_code = kafka::code(to_kafka_error(r.error()));
-      out->records.null = false;
       continue;
     }
-    out->records.null = false;
-    if (want <= 0 && *budget <= 0) continue;  // out of budget: no data for this one
     for (auto& s : r.value().slices)
       out->records.chunks.push_back({std::shared_ptr<void>(s.f), s.pos, s.len});
     *budget -= int64_t(r.value().bytes);
