@@ -95,8 +95,7 @@ boost::asio::awaitable<response> handle_delete_records(request_context& ctx) {
     }
   }
   // Owners work concurrently: each waits for its own checkpoint fsyncs.
-  std::map<shard*, std::vector<deletion*>> by_owner;
-  for (auto& it : items) by_owner[&srv.owner(it.topic, it.index)].push_back(&it);
+  auto by_owner = srv.group_by_owner(items);
   if (!by_owner.empty()) {
     auto here = co_await asio::this_coro::executor;
     countdown all(here);

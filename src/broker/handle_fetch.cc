@@ -127,8 +127,7 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
       items.push_back({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes, &rp});
     }
   }
-  std::map<shard*, std::vector<read_item*>> by_owner;
-  for (auto& it : items) by_owner[&srv.owner(it.topic, it.index)].push_back(&it);
+  auto by_owner = srv.group_by_owner(items);
 
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.max_wait_ms, 0));

@@ -82,8 +82,7 @@ boost::asio::awaitable<response> handle_list_offsets(request_context& ctx) {
       items.push_back({t.name, p.partition_index, p.timestamp, &rp});
     }
   }
-  std::map<shard*, std::vector<lookup*>> by_owner;
-  for (auto& it : items) by_owner[&srv.owner(it.topic, it.index)].push_back(&it);
+  auto by_owner = srv.group_by_owner(items);
   for (auto& [sh, list] : by_owner)
     co_await asio::co_spawn(sh->context(), lookup_on_owner(*sh, list), asio::use_awaitable);
   co_return respond(ctx, resp);

@@ -88,8 +88,7 @@ boost::asio::awaitable<response> handle_offset_for_leader_epoch(request_context&
       // Otherwise (undefined or a future epoch): epoch -1, offset -1.
     }
   }
-  std::map<shard*, std::vector<lookup*>> by_owner;
-  for (auto& it : items) by_owner[&srv.owner(it.topic, it.index)].push_back(&it);
+  auto by_owner = srv.group_by_owner(items);
   for (auto& [sh, list] : by_owner)
     co_await asio::co_spawn(sh->context(), lookup_on_owner(sh, list), asio::use_awaitable);
   co_return respond(ctx, resp);

@@ -158,8 +158,7 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
   }
 
   // Appends, grouped by owner shard, one hop per owner.
-  std::map<shard*, std::vector<append_item*>> by_owner;
-  for (auto& it : items) by_owner[&srv.owner(it.topic, it.index)].push_back(&it);
+  auto by_owner = srv.group_by_owner(items);
   for (auto& [sh, list] : by_owner)
     co_await asio::co_spawn(sh->context(), append_on_owner(*sh, list), asio::use_awaitable);
 

@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -59,6 +60,15 @@ class server {
   // The shard that owns a partition (a fixed hash of topic and index).
   shard& owner(std::string_view topic, int32_t index);
   bool stopping() const { return stopping_.load(); }
+
+  // Per-partition work items (with .topic and .index) grouped by owner shard,
+  // so a handler hops once per shard, in shard order.
+  template <class T>
+  std::map<shard*, std::vector<T*>> group_by_owner(std::vector<T>& items) {
+    std::map<shard*, std::vector<T*>> out;
+    for (auto& it : items) out[&owner(it.topic, it.index)].push_back(&it);
+    return out;
+  }
 
   // Creates a topic (metadata, then logs on their owners). Runs the blocking
   // parts on the io pool; the caller awaits from any shard.
