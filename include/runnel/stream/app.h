@@ -1,0 +1,117 @@
+// app: runs a topology as a member of a Kafka consumer group named by the
+// application id. Every process started with the same application id and
+// topology shares the input partitions; a process that stops or dies has
+// its tasks (and, restored from changelog topics, their state) taken over
+// by the others.
+//
+//   runnel::stream::app_config c;
+//   c.application_id = "page-visits";
+//   c.brokers = "127.0.0.1:9092";
+//   runnel::stream::app app(b.build(), c);
+//   if (auto r = app.run(); !r) { fmt::print(stderr, "{}\n", r.error().message); return 1; }
+//
+// Processing is at-least-once: every commit interval (and on shutdown and
+// before giving partitions away) the app flushes its state stores, waits
+// until every produced record — results and changelogs — is acknowledged,
+// and only then commits the input offsets. After a crash, records since the
+// last commit are processed again; nothing is lost.
+//
+// Thread-safety: run() on one thread; stop(), metrics() and state() from
+// any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runnel/client/error.h"
+#include "runnel/stream/builder.h"
+
+namespace runnel::stream {
+
+enum class error_policy {
+  fail,          // stop the app (uncommitted: the record is read again on restart)
+  log_and_skip,  // log, count, send to the dead-letter topic if set, go on
+};
+
+struct app_config {
+  // The consumer group, the prefix of internal topics, and the state
+  // directory's name. Required.
+  std::string application_id;
+  std::string brokers = "127.0.0.1:9092";
+  // Where tasks keep their RocksDB stores: <state_dir>/<application_id>/<task>/<store>.
+  std::filesystem::path state_dir = std::filesystem::temp_directory_path() / "runnel-streams";
+  // How often progress is committed (Kafka Streams' commit.interval.ms).
+  std::chrono::milliseconds commit_interval{1000};
+  // A task with several input partitions processes the buffered record with
+  // the smallest timestamp first. With 0 it never waits for an empty
+  // partition; with N > 0 it waits up to N ms for an input partition that has
+  // no buffered record before going on without it (max.task.idle.ms).
+  std::chrono::milliseconds max_task_idle{0};
+  // Where sources start when the group has no committed offset.
+  std::string auto_offset_reset = "earliest";
+  // Records that cannot be deserialised, or that user code throws on.
+  error_policy on_error = error_policy::fail;
+  // Receives skipped and late records (with headers saying why), if set.
+  std::string dead_letter_topic;
+  // Partitions of internal topics are derived from the inputs; replication
+  // is the broker's default unless set.
+  int16_t replication_factor = -1;
+  // Records taken per poll.
+  size_t max_poll_records = 10000;
+  // Logs each task's metrics at this interval (0: never).
+  std::chrono::milliseconds metrics_log_interval{0};
+  // SIGTERM and SIGINT stop run() cleanly (commit, leave the group).
+  bool handle_signals = true;
+  // Extra librdkafka properties for the app's consumer, producer and admin
+  // client (security.protocol, session.timeout.ms, ...).
+  std::vector<std::pair<std::string, std::string>> client_properties;
+};
+
+struct task_metrics {
+  std::string task;  // "<sub-topology>_<partition>", as Kafka Streams names tasks
+  uint64_t records_in = 0;
+  uint64_t records_out = 0;  // produced to sink and repartition topics
+  uint64_t late_records = 0;
+  uint64_t skipped_records = 0;
+  int64_t lag = -1;  // records behind the inputs' ends at the last check; -1 unknown
+  double process_latency_avg_us = 0;
+  double process_latency_max_us = 0;
+  int64_t stream_time = INT64_MIN;
+};
+
+struct app_metrics {
+  std::vector<task_metrics> tasks;
+  uint64_t commits = 0;
+  uint64_t rebalances = 0;
+};
+
+enum class app_state { created, starting, restoring, running, stopping, stopped, failed };
+
+class app {
+ public:
+  app(topology t, app_config c);
+  ~app();
+  app(const app&) = delete;
+  app& operator=(const app&) = delete;
+
+  // Creates the internal topics, joins the group and processes until stop()
+  // or a signal (then commits and leaves cleanly), or a fatal error, which
+  // it returns.
+  client::result<void> run();
+  // Asks run() to finish; returns at once.
+  void stop();
+
+  app_metrics metrics() const;
+  app_state state() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace runnel::stream

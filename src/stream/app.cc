@@ -1,0 +1,417 @@
+// app::run — the stream thread's loop: poll a batch, hand each record to its
+// task, run punctuations, commit on the interval; rebalances open and close
+// tasks in between (README.md, "Runtime").
+#include "runnel/stream/app.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <regex>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "plan.h"
+#include "shared.h"
+#include "task.h"
+
+namespace runnel::stream {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+std::atomic<bool> signalled{false};
+
+extern "C" void on_stop_signal(int) {
+  signalled.store(true);
+}
+
+// SIGTERM/SIGINT set `signalled` while run() is in progress.
+class signal_scope {
+ public:
+  explicit signal_scope(bool enabled) : enabled_(enabled) {
+    if (!enabled_) return;
+    signalled.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGINT, &sa, &old_int_);
+  }
+  ~signal_scope() {
+    if (!enabled_) return;
+    sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGINT, &old_int_, nullptr);
+  }
+
+ private:
+  bool enabled_;
+  struct sigaction old_term_ {}, old_int_ {};
+};
+
+client::error error_of(std::string message) {
+  return client::error{std::make_error_code(std::errc::invalid_argument), std::move(message)};
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A record that arrived for a task still restoring: kept until it opens.
+struct held_message {
+  std::string topic;
+  int32_t partition;
+  int64_t offset, timestamp;
+  std::optional<std::string> key, value;
+};
+
+}  // namespace
+
+struct app::impl {
+  topology topo;
+  app_config config;
+  std::atomic<bool> stop_requested{false};
+  std::atomic<app_state> current{app_state::created};
+  mutable std::mutex metrics_mu;
+  app_metrics snapshot;
+
+  // The stream thread's own state, valid during run().
+  runtime::plan plan;
+  std::unique_ptr<runtime::shared> sh;
+  std::optional<client::admin> admin;
+  std::optional<client::producer> producer;
+  std::optional<client::consumer> consumer;
+  std::optional<client::consumer> restorer;
+  std::map<std::pair<int, int32_t>, std::unique_ptr<runtime::task>> tasks;
+  std::map<std::pair<std::string, int32_t>, runtime::task*> by_partition;
+  std::vector<std::pair<int, int32_t>> pending;  // assigned, not yet restored
+  std::vector<client::topic_partition> paused;
+  std::vector<held_message> held;
+  bool failed = false;
+  bool dirty = false;  // processed something since the last commit
+  uint64_t commits = 0, rebalances = 0;
+
+  impl(topology t, app_config c) : topo(std::move(t)), config(std::move(c)) {}
+
+  void fail(std::string why) {
+    if (!failed) spdlog::error("stream: {}: {}", config.application_id, why);
+    failed = true;
+    if (sh && sh->fatal.empty()) sh->fatal = std::move(why);
+  }
+
+  client::client_config client_config() const {
+    client::client_config cc;
+    cc.brokers = config.brokers;
+    cc.client_id = config.application_id;
+    cc.properties = config.client_properties;
+    return cc;
+  }
+
+  client::result<void> run();
+  client::result<void> start();
+  void loop();
+  void on_rebalance(const client::rebalance_event& e);
+  void open_pending();
+  void dispatch(const client::message_view& m);
+  client::result<void> commit();
+  void close_tasks();
+  void update_metrics(bool with_lag);
+};
+
+client::result<void> app::impl::start() {
+  static const std::regex valid_id("[A-Za-z0-9._-]+");
+  if (!std::regex_match(config.application_id, valid_id))
+    return error_of("application_id must be non-empty and use only letters, digits, '.', '_' and '-'");
+
+  RUNNEL_TRY(auto a, client::admin::create(client::admin_options{client_config(), std::chrono::seconds(30)}));
+  admin.emplace(std::move(a));
+  plan = runtime::group_sources(topo.graph(), config.application_id);
+  if (plan.subtopologies.empty()) return error_of("the topology reads no topic");
+  sh = std::make_unique<runtime::shared>(runtime::shared{config, plan, nullptr, &*admin, {}, {}});
+  RUNNEL_TRY(runtime::resolve_and_create(plan, topo.graph(), config, *admin));
+
+  client::producer_options po;
+  po.client = client_config();
+  // Records keyed like Kafka's Java clients (and Kafka Streams) key them, so
+  // repartitioned data and tables written by Java producers line up.
+  po.client.properties.insert(po.client.properties.begin(), {"partitioner", "murmur2_random"});
+  po.acks = "all";
+  po.idempotent = true;
+  po.linger = std::chrono::milliseconds(5);
+  po.delivery_timeout = std::chrono::minutes(2);
+  auto* shp = sh.get();
+  po.on_delivery = [shp](const client::delivery_report& r) {
+    if (r.error) {
+      if (shp->fatal.empty())
+        shp->fatal = fmt::format("a produced record to {} was not delivered: {}", r.topic,
+                                 r.error->message);
+      return;
+    }
+    if (r.tag == 0 || r.tag > shp->slots.size() || r.offset() < 0) return;
+    auto& slot = shp->slots[r.tag - 1];
+    slot.next_offset = std::max(slot.next_offset, r.offset() + 1);
+  };
+  RUNNEL_TRY(auto p, client::producer::create(po));
+  producer.emplace(std::move(p));
+  sh->producer = &*producer;
+
+  client::consumer_options co;
+  co.client = client_config();
+  co.client.properties.insert(co.client.properties.begin(),
+                              {"partition.assignment.strategy", "range"});
+  co.group_id = config.application_id;
+  co.auto_commit = false;
+  co.auto_offset_reset = config.auto_offset_reset;
+  co.on_rebalance = [this](const client::rebalance_event& e) { on_rebalance(e); };
+  RUNNEL_TRY(auto c, client::consumer::create(co));
+  consumer.emplace(std::move(c));
+
+  client::consumer_options ro;
+  ro.client = client_config();
+  ro.client.client_id = config.application_id + "-restore";
+  ro.report_partition_end = true;
+  ro.auto_offset_reset = "earliest";
+  RUNNEL_TRY(auto r, client::consumer::create(ro));
+  restorer.emplace(std::move(r));
+
+  RUNNEL_TRY(consumer->subscribe(plan.input_topics()));
+  spdlog::info("stream: {}: {} sub-topologies, inputs {}", config.application_id,
+               plan.subtopologies.size(), fmt::join(plan.input_topics(), ", "));
+  return outcome::success();
+}
+
+void app::impl::on_rebalance(const client::rebalance_event& e) {
+  ++rebalances;
+  if (e.what != client::rebalance_event::kind::assigned) {
+    if (e.what == client::rebalance_event::kind::revoked && !failed) {
+      current = app_state::restoring;
+      if (auto r = commit(); !r) fail("commit before giving partitions away failed: " + r.error().message);
+    }
+    close_tasks();
+    return;
+  }
+  current = app_state::restoring;
+  for (const auto& tp : e.partitions) {
+    auto it = plan.topic_subtopology.find(tp.topic);
+    if (it == plan.topic_subtopology.end()) continue;
+    auto key = std::make_pair(it->second, tp.partition());
+    if (!tasks.count(key)) {
+      tasks[key] = std::make_unique<runtime::task>(plan.subtopologies[it->second], tp.partition(), *sh);
+      pending.push_back(key);
+    }
+    by_partition[{tp.topic, tp.partition()}] = tasks[key].get();
+  }
+  // Nothing is read until the tasks' state is restored.
+  paused = e.partitions;
+  if (auto r = consumer->pause(paused); !r) fail("cannot pause partitions: " + r.error().message);
+  spdlog::info("stream: {}: assigned {} partitions, {} tasks", config.application_id,
+               e.partitions.size(), tasks.size());
+}
+
+void app::impl::open_pending() {
+  for (auto key : pending) {
+    auto it = tasks.find(key);
+    if (it == tasks.end()) continue;
+    if (auto r = it->second->open(*restorer); !r) {
+      fail("task " + it->second->id() + ": " + r.error().message);
+      return;
+    }
+  }
+  pending.clear();
+  // Records that slipped in before the pause.
+  auto keep = std::move(held);
+  held.clear();
+  for (auto& h : keep) {
+    auto t = by_partition.find({h.topic, h.partition});
+    if (t == by_partition.end()) continue;
+    client::message_view v{};
+    v.topic = h.topic;
+    v.partition = model::partition_id(h.partition);
+    v.offset = model::offset(h.offset);
+    v.timestamp = model::timestamp(h.timestamp);
+    if (h.key) v.key = *h.key;
+    if (h.value) v.value = *h.value;
+    t->second->add(v);
+  }
+  if (auto r = consumer->resume(paused); !r) fail("cannot resume partitions: " + r.error().message);
+  paused.clear();
+  if (!failed) current = app_state::running;
+}
+
+void app::impl::dispatch(const client::message_view& m) {
+  auto it = by_partition.find({std::string(m.topic), m.partition()});
+  if (it == by_partition.end()) return;
+  if (!pending.empty() &&
+      std::find(pending.begin(), pending.end(), std::make_pair(it->second->sub().id, m.partition())) !=
+          pending.end()) {
+    held.push_back(held_message{std::string(m.topic), m.partition(), m.offset(), m.timestamp(),
+                                m.key ? std::optional<std::string>(*m.key) : std::nullopt,
+                                m.value ? std::optional<std::string>(*m.value) : std::nullopt});
+    return;
+  }
+  it->second->add(m);
+  dirty = true;
+}
+
+client::result<void> app::impl::commit() {
+  if (tasks.empty() || failed) return outcome::success();
+  // 1. Every produced record (results, changelogs) acknowledged.
+  RUNNEL_TRY(producer->flush(std::chrono::minutes(2)));
+  if (!sh->fatal.empty()) return error_of(sh->fatal);
+  // 2. Stores durable up to those changelog offsets; checkpoints written.
+  std::vector<client::topic_partition_offset> offsets;
+  for (auto& [key, t] : tasks) {
+    if (std::find(pending.begin(), pending.end(), key) != pending.end()) continue;
+    RUNNEL_TRY(t->flush_for_commit());
+    auto o = t->offsets_to_commit();
+    offsets.insert(offsets.end(), o.begin(), o.end());
+  }
+  // 3. Only now the inputs' offsets.
+  if (!offsets.empty()) {
+    RUNNEL_TRY(consumer->commit(offsets));
+  }
+  ++commits;
+  dirty = false;
+  return outcome::success();
+}
+
+void app::impl::close_tasks() {
+  for (auto& [key, t] : tasks) t->close();
+  tasks.clear();
+  by_partition.clear();
+  pending.clear();
+  held.clear();
+}
+
+void app::impl::update_metrics(bool with_lag) {
+  if (with_lag && admin) {
+    std::map<std::pair<std::string, int32_t>, int64_t> ends;
+    for (const auto& topic : plan.input_topics()) {
+      auto offsets = admin->offsets(topic);
+      if (!offsets) continue;
+      for (auto& o : offsets.value()) ends[{topic, o.partition()}] = o.end();
+    }
+    for (auto& [key, t] : tasks) {
+      int64_t lag = 0;
+      for (auto& o : t->offsets_to_commit()) {
+        auto e = ends.find({o.topic, o.partition()});
+        if (e != ends.end()) lag += std::max<int64_t>(0, e->second - o.offset());
+      }
+      t->set_lag(lag);
+    }
+  }
+  app_metrics m;
+  for (auto& [key, t] : tasks) m.tasks.push_back(t->metrics());
+  m.commits = commits;
+  m.rebalances = rebalances;
+  std::lock_guard lock(metrics_mu);
+  snapshot = std::move(m);
+}
+
+void app::impl::loop() {
+  auto last_commit = steady::now();
+  auto last_metrics = steady::now();
+  auto last_lag = steady::now();
+  auto last_log = steady::now();
+  auto on_message = [this](const client::message_view& m) { dispatch(m); };
+  while (!stop_requested.load() && !signalled.load() && !failed) {
+    auto n = consumer->poll_batch(std::chrono::milliseconds(100), config.max_poll_records, on_message);
+    if (!n && !client::is_transient(n.error())) {
+      fail("consumer: " + n.error().message);
+      break;
+    }
+    if (!pending.empty() && !failed) open_pending();
+    auto now = steady::now();
+    try {
+      for (auto& [key, t] : tasks)
+        if (t->has_buffered()) t->process_buffered(now);
+      int64_t wall = wall_ms();
+      for (auto& [key, t] : tasks) t->punctuate_wall_clock(wall);
+    } catch (const runtime::fatal_error& e) {
+      fail(e.what());
+      break;
+    }
+    producer->poll(std::chrono::milliseconds(0));
+    if (!sh->fatal.empty()) {
+      fail(sh->fatal);
+      break;
+    }
+    if (dirty && now - last_commit >= config.commit_interval) {
+      if (auto r = commit(); !r) {
+        fail("commit failed: " + r.error().message);
+        break;
+      }
+      last_commit = now;
+    }
+    if (now - last_metrics >= std::chrono::seconds(1)) {
+      bool lag = now - last_lag >= std::chrono::seconds(10);
+      update_metrics(lag);
+      if (lag) last_lag = now;
+      last_metrics = now;
+    }
+    if (config.metrics_log_interval.count() > 0 && now - last_log >= config.metrics_log_interval) {
+      last_log = now;
+      std::lock_guard lock(metrics_mu);
+      for (auto& t : snapshot.tasks)
+        spdlog::info(
+            "stream: {} task {}: in {} out {} late {} skipped {} lag {} latency avg {:.1f} us max "
+            "{:.1f} us",
+            config.application_id, t.task, t.records_in, t.records_out, t.late_records,
+            t.skipped_records, t.lag, t.process_latency_avg_us, t.process_latency_max_us);
+    }
+  }
+}
+
+client::result<void> app::impl::run() {
+  signal_scope signals(config.handle_signals);
+  current = app_state::starting;
+  if (auto r = start(); !r) {
+    current = app_state::failed;
+    return r.error();
+  }
+  try {
+    loop();
+  } catch (const runtime::fatal_error& e) {
+    fail(e.what());
+  }
+  current = app_state::stopping;
+  if (!failed) {
+    if (auto r = commit(); !r) fail("final commit failed: " + r.error().message);
+  }
+  close_tasks();
+  // Leaves the group at once, so the others take the partitions over
+  // without waiting for the session timeout.
+  if (consumer) (void)consumer->close();
+  if (restorer) (void)restorer->close();
+  if (producer) (void)producer->flush(std::chrono::seconds(30));
+  update_metrics(false);
+  current = failed ? app_state::failed : app_state::stopped;
+  spdlog::info("stream: {}: stopped{}", config.application_id, failed ? " after an error" : "");
+  if (failed) return error_of(sh ? sh->fatal : std::string("failed"));
+  return outcome::success();
+}
+
+app::app(topology t, app_config c) : impl_(std::make_unique<impl>(std::move(t), std::move(c))) {}
+app::~app() = default;
+
+client::result<void> app::run() {
+  return impl_->run();
+}
+void app::stop() {
+  impl_->stop_requested.store(true);
+}
+app_metrics app::metrics() const {
+  std::lock_guard lock(impl_->metrics_mu);
+  return impl_->snapshot;
+}
+app_state app::state() const {
+  return impl_->current.load();
+}
+
+}  // namespace runnel::stream

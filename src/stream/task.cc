@@ -1,0 +1,407 @@
+#include "task.h"
+
+#include <algorithm>
+#include <chrono>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace runnel::stream::runtime {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+client::error store_error(const std::string& what, const std::error_code& ec) {
+  return client::error{ec, what + ": " + ec.message()};
+}
+
+// How long a restore may go without progress before it is an error.
+constexpr auto restore_stall_limit = std::chrono::minutes(2);
+
+}  // namespace
+
+task::task(const subtopology& sub, int32_t partition, shared& s)
+    : sub_(sub),
+      partition_(partition),
+      shared_(s),
+      id_(fmt::format("{}_{}", sub.id, partition)),
+      dir_(s.config.state_dir / s.config.application_id / id_) {}
+
+task::~task() {
+  close();
+}
+
+client::result<void> task::open(client::consumer& restorer) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) return store_error("cannot create state directory " + dir_.string(), ec);
+  auto cp = read_checkpoint(dir_);
+  for (const auto* spec : sub_.stores) {
+    auto& slot = stores_[spec->name];
+    slot.spec = spec;
+    RUNNEL_TRY(open_store(slot, cp, restorer));
+  }
+  for (size_t i = 0; i < sub_.sources.size(); ++i) {
+    input in;
+    in.topic = sub_.topics[i];
+    inputs_.push_back(std::move(in));
+  }
+  // Operators are built after the stores are whole: they read watermarks
+  // and register punctuations as they are instantiated.
+  for (size_t i = 0; i < sub_.sources.size(); ++i) inputs_[i].sink = sub_.sources[i]->instantiate(*this);
+  return outcome::success();
+}
+
+client::result<void> task::open_store(store_slot& slot, const std::optional<checkpoint>& cp,
+                                      client::consumer& restorer) {
+  const auto& spec = *slot.spec;
+  auto store_dir = dir_ / spec.name;
+  std::string topic = shared_.p.changelog_topic(spec.name);
+
+  RUNNEL_TRY(auto offsets, shared_.admin->offsets(topic));
+  int64_t end = 0;
+  for (auto& o : offsets)
+    if (o.partition() == partition_) end = o.end();
+
+  // Restore from the checkpoint if it is there and still makes sense,
+  // else rebuild from the changelog's start.
+  int64_t from = 0;
+  bool have = cp && cp->count(spec.name) && std::filesystem::exists(store_dir);
+  if (have && cp->at(spec.name) <= end) {
+    from = cp->at(spec.name);
+  } else {
+    if (std::filesystem::exists(store_dir)) {
+      spdlog::info("stream: task {}: no valid checkpoint for store {}; rebuilding it", id_, spec.name);
+      auto wiped = state::kv_store::destroy(store_dir);
+      if (!wiped) return store_error("cannot wipe " + store_dir.string(), wiped.error());
+    }
+  }
+
+  // Delivery reports find the slot by tag: its index + 1 (0 = not a changelog).
+  uint64_t tag = shared_.slots.size() + 1;
+  shared_.slots.push_back(changelog_slot{topic, partition_, end});
+  slot.changelog = &shared_.slots.back();
+  auto* cl = slot.changelog;
+  auto* self = this;
+  change_logger log = [self, cl, tag](std::string_view key, std::optional<std::string_view> value) {
+    client::message_ref m;
+    m.topic = cl->topic;
+    m.partition = cl->partition;
+    m.key = key;
+    m.value = value;
+    m.tag = tag;
+    if (auto r = self->shared_.producer->send(m); !r)
+      throw fatal_error("cannot write changelog " + cl->topic + ": " + r.error().message);
+  };
+
+  switch (spec.kind) {
+    case detail::store_kind::kv: {
+      auto s = state::open_kv_store(store_dir, log);
+      if (!s) return store_error("cannot open store " + spec.name, s.error());
+      slot.kv = std::move(s.value());
+      break;
+    }
+    case detail::store_kind::window: {
+      auto s = state::open_window_store(store_dir, log);
+      if (!s) return store_error("cannot open store " + spec.name, s.error());
+      slot.window = std::move(s.value());
+      break;
+    }
+    case detail::store_kind::session: {
+      auto s = state::open_session_store(store_dir, log);
+      if (!s) return store_error("cannot open store " + spec.name, s.error());
+      slot.session = std::move(s.value());
+      break;
+    }
+  }
+  if (from < end) {
+    RUNNEL_TRY(restore(slot, from, end, restorer));
+  }
+  return outcome::success();
+}
+
+client::result<void> task::restore(store_slot& slot, int64_t from, int64_t end,
+                                   client::consumer& restorer) {
+  const auto& topic = slot.changelog->topic;
+  auto started = steady::now();
+  RUNNEL_TRY(restorer.assign({client::partition_assignment{
+      topic, model::partition_id(partition_), client::start_position::at(model::offset(from))}}));
+  uint64_t applied = 0;
+  int64_t position = from;
+  std::optional<client::error> failed;
+  auto last_progress = steady::now();
+  while (position < end && !failed) {
+    auto on_message = [&](const client::message_view& m) {
+      if (failed) return;
+      position = m.offset() + 1;
+      if (!m.key) return;
+      std::optional<std::string_view> value = m.value;
+      result<void> r = outcome::success();
+      if (slot.kv)
+        r = slot.kv->restore(*m.key, value);
+      else if (slot.window)
+        r = slot.window->restore(*m.key, value);
+      else
+        r = slot.session->restore(*m.key, value);
+      if (!r) failed = store_error("restoring " + topic, r.error());
+      ++applied;
+    };
+    auto on_end = [&](const client::partition_end& e) { position = std::max(position, e.offset()); };
+    auto n = restorer.poll_batch(std::chrono::milliseconds(500), 10000, on_message, on_end);
+    if (!n && !client::is_transient(n.error())) return n.error();
+    if (n && n.value() > 0) last_progress = steady::now();
+    if (steady::now() - last_progress > restore_stall_limit)
+      return client::error{std::make_error_code(std::errc::timed_out),
+                           fmt::format("restoring {} partition {} stalled at offset {} of {}", topic,
+                                       partition_, position, end)};
+  }
+  if (failed) return *failed;
+  RUNNEL_TRY(restorer.assign({}));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count();
+  spdlog::info("stream: task {}: restored store {} from {} [{}, {}): {} records in {} ms", id_,
+               slot.spec->name, topic, from, end, applied, ms);
+  return outcome::success();
+}
+
+task::input* task::find_input(std::string_view topic) {
+  for (auto& in : inputs_)
+    if (in.topic == topic) return &in;
+  return nullptr;
+}
+
+void task::add(const client::message_view& m) {
+  auto* in = find_input(m.topic);
+  if (!in) return;
+  if (inputs_.size() == 1 && in->queue.empty()) {
+    process(*in, detail::raw_record{m.key, m.value, m.timestamp()}, m.offset());
+    return;
+  }
+  buffered b{m.offset(), m.timestamp(), std::nullopt, std::nullopt};
+  if (m.key) b.key.emplace(*m.key);
+  if (m.value) b.value.emplace(*m.value);
+  in->queue.push_back(std::move(b));
+}
+
+bool task::has_buffered() const {
+  return std::any_of(inputs_.begin(), inputs_.end(), [](const input& in) { return !in.queue.empty(); });
+}
+
+void task::process_buffered(steady::time_point now) {
+  auto idle = shared_.config.max_task_idle;
+  while (true) {
+    input* next = nullptr;
+    bool some_empty = false;
+    for (auto& in : inputs_) {
+      if (in.queue.empty()) {
+        some_empty = true;
+        continue;
+      }
+      if (!next || in.queue.front().timestamp < next->queue.front().timestamp) next = &in;
+    }
+    if (!next) {
+      blocked_since_.reset();
+      return;
+    }
+    // An input without buffered records may still have older ones coming:
+    // wait for it up to max_task_idle.
+    if (some_empty && idle.count() > 0) {
+      if (!blocked_since_) blocked_since_ = now;
+      if (now - *blocked_since_ < idle) return;
+    } else {
+      blocked_since_.reset();
+    }
+    auto b = std::move(next->queue.front());
+    next->queue.pop_front();
+    std::optional<std::string_view> key, value;
+    if (b.key) key = *b.key;
+    if (b.value) value = *b.value;
+    process(*next, detail::raw_record{key, value, b.timestamp}, b.offset);
+  }
+}
+
+void task::process(input& in, const detail::raw_record& r, int64_t offset) {
+  origin_ = record_origin{&in.topic, partition_, offset};
+  ++records_in_;
+  auto started = steady::now();
+  try {
+    in.sink(r);
+  } catch (const fatal_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    bad_record(std::string("processing threw: ") + e.what(), r.key, r.value, r.timestamp);
+  }
+  in.next_offset = offset + 1;
+  run_stream_punctuators();
+  double us = std::chrono::duration<double, std::micro>(steady::now() - started).count();
+  latency_sum_us_ += us;
+  latency_max_us_ = std::max(latency_max_us_, us);
+  ++latency_batches_;
+}
+
+void task::run_stream_punctuators() {
+  for (auto& p : punctuators_) {
+    if (p.type != punctuation_type::stream_time || stream_time_ == INT64_MIN) continue;
+    if (p.next == INT64_MIN) p.next = stream_time_ + p.interval;
+    if (stream_time_ < p.next) continue;
+    p.next = stream_time_ + p.interval;
+    p.fn(stream_time_);
+  }
+}
+
+void task::punctuate_wall_clock(int64_t now_ms) {
+  for (auto& p : punctuators_) {
+    if (p.type != punctuation_type::wall_clock) continue;
+    if (p.next == INT64_MIN) p.next = now_ms + p.interval;
+    if (now_ms < p.next) continue;
+    p.next = now_ms + p.interval;
+    try {
+      p.fn(now_ms);
+    } catch (const fatal_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      bad_record(std::string("punctuation threw: ") + e.what(), std::nullopt, std::nullopt, now_ms);
+    }
+  }
+}
+
+void task::schedule(std::chrono::milliseconds interval, punctuation_type type,
+                    std::function<void(int64_t)> fn) {
+  punctuators_.push_back(punctuator{std::max<int64_t>(1, interval.count()), type, std::move(fn)});
+}
+
+task::store_slot& task::slot(const std::string& name, detail::store_kind kind) {
+  auto it = stores_.find(name);
+  if (it == stores_.end() || it->second.spec->kind != kind)
+    throw fatal_error("task " + id_ + " has no store " + name + " of that kind");
+  return it->second;
+}
+
+kv_bytes_store& task::kv_store(const std::string& name) {
+  return *slot(name, detail::store_kind::kv).kv;
+}
+window_bytes_store& task::window_store(const std::string& name) {
+  return *slot(name, detail::store_kind::window).window;
+}
+session_bytes_store& task::session_store(const std::string& name) {
+  return *slot(name, detail::store_kind::session).session;
+}
+
+void task::send(const std::string& topic, bool internal, std::optional<std::string_view> key,
+                std::optional<std::string_view> value, int64_t timestamp, int32_t partition) {
+  client::message_ref m;
+  if (internal) {
+    auto it = internal_names_.find(topic);
+    if (it == internal_names_.end())
+      it = internal_names_.emplace(topic, shared_.p.internal_topic(topic)).first;
+    m.topic = it->second;
+  } else {
+    m.topic = topic;
+  }
+  m.partition = partition;
+  m.key = key;
+  m.value = value;
+  // 0 would mean "now" to the producer; keep event time otherwise.
+  m.timestamp_ms = timestamp > 0 ? timestamp : 0;
+  if (auto r = shared_.producer->send(m); !r)
+    throw fatal_error("cannot produce to " + std::string(m.topic) + ": " + r.error().message);
+  ++records_out_;
+}
+
+void task::late_record(std::string_view op, std::optional<std::string_view> key,
+                       std::optional<std::string_view> value, int64_t ts) {
+  ++late_;
+  if (late_ <= 5 || late_ % 10000 == 0)
+    spdlog::warn("stream: task {}: {} dropped a late record (timestamp {}, stream time {}; {} so far)",
+                 id_, op, ts, stream_time_, late_);
+  if (!shared_.config.dead_letter_topic.empty())
+    to_dead_letter(fmt::format("late record at {} (stream time {})", op, stream_time_), key, value, ts);
+}
+
+void task::bad_record(std::string_view why, std::optional<std::string_view> key,
+                      std::optional<std::string_view> value, int64_t ts) {
+  std::string where = fmt::format("{}-{}@{}", origin_.topic ? *origin_.topic : std::string("?"),
+                                  origin_.partition, origin_.offset);
+  if (shared_.config.on_error == error_policy::fail)
+    throw fatal_error(fmt::format("task {}: record {}: {}", id_, where, why));
+  ++skipped_;
+  if (skipped_ <= 10 || skipped_ % 10000 == 0)
+    spdlog::warn("stream: task {}: skipped record {}: {} ({} so far)", id_, where, why, skipped_);
+  if (!shared_.config.dead_letter_topic.empty()) to_dead_letter(why, key, value, ts);
+}
+
+void task::to_dead_letter(std::string_view why, std::optional<std::string_view> key,
+                          std::optional<std::string_view> value, int64_t ts) {
+  client::outgoing_message m;
+  m.topic = shared_.config.dead_letter_topic;
+  if (key) m.key.emplace(*key);
+  if (value) m.value.emplace(*value);
+  if (ts > 0) m.timestamp = model::timestamp(ts);
+  m.headers.push_back({"runnel.error", std::string(why)});
+  m.headers.push_back({"runnel.application.id", shared_.config.application_id});
+  if (origin_.topic) {
+    m.headers.push_back({"runnel.source.topic", *origin_.topic});
+    m.headers.push_back({"runnel.source.partition", std::to_string(origin_.partition)});
+    m.headers.push_back({"runnel.source.offset", std::to_string(origin_.offset)});
+  }
+  if (auto r = shared_.producer->send(m); !r)
+    throw fatal_error("cannot write to the dead-letter topic " + m.topic + ": " + r.error().message);
+}
+
+client::result<void> task::flush_for_commit() {
+  checkpoint cp;
+  for (auto& [name, slot] : stores_) {
+    result<void> r = outcome::success();
+    if (slot.kv)
+      r = slot.kv->flush();
+    else if (slot.window)
+      r = slot.window->flush();
+    else if (slot.session)
+      r = slot.session->flush();
+    if (!r) return store_error("task " + id_ + ": flushing store " + name, r.error());
+    cp[name] = slot.changelog->next_offset;
+  }
+  if (!stores_.empty()) {
+    auto w = write_checkpoint(dir_, cp);
+    if (!w) return store_error("task " + id_ + ": writing checkpoint", w.error());
+  }
+  return outcome::success();
+}
+
+std::vector<client::topic_partition_offset> task::offsets_to_commit() const {
+  std::vector<client::topic_partition_offset> out;
+  for (const auto& in : inputs_)
+    if (in.next_offset >= 0)
+      out.push_back({in.topic, model::partition_id(partition_), model::offset(in.next_offset)});
+  return out;
+}
+
+void task::close() {
+  punctuators_.clear();
+  inputs_.clear();
+  for (auto& [name, slot] : stores_) {
+    result<void> r = outcome::success();
+    if (slot.kv) r = slot.kv->close();
+    if (slot.window) r = slot.window->close();
+    if (slot.session) r = slot.session->close();
+    if (!r) spdlog::warn("stream: task {}: closing store {}: {}", id_, name, r.error().message());
+  }
+  stores_.clear();
+}
+
+task_metrics task::metrics() const {
+  task_metrics m;
+  m.task = id_;
+  m.records_in = records_in_;
+  m.records_out = records_out_;
+  m.late_records = late_;
+  m.skipped_records = skipped_;
+  m.lag = lag_;
+  m.process_latency_avg_us = latency_batches_ ? latency_sum_us_ / latency_batches_ : 0;
+  m.process_latency_max_us = latency_max_us_;
+  m.stream_time = stream_time_;
+  return m;
+}
+
+}  // namespace runnel::stream::runtime
