@@ -18,7 +18,7 @@ std::shared_ptr<rocksdb::Cache> shared_block_cache();
 rocksdb::DBOptions store_db_options();
 // The primary column family: point reads (get) and short prefix scans.
 rocksdb::ColumnFamilyOptions primary_cf_options();
-// A time index: only range scans, and whole ranges are deleted by expiry.
+// A time index: only range scans (no Bloom filter); expiry deletes ranges.
 rocksdb::ColumnFamilyOptions index_cf_options();
 
 }  // namespace runnel::stream::state

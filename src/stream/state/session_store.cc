@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "stream/state/errc.h"
+#include "stream/state/index_expiry.h"
 #include "stream/state/time_index_codec.h"
 
 namespace runnel::stream::state {
@@ -18,9 +19,6 @@ rocksdb::Slice slice(std::string_view s) {
 std::string_view view(const rocksdb::Slice& s) {
   return {s.data(), s.size()};
 }
-
-// Deletes made by one expiry batch: bounds the memory of a large expiry.
-constexpr size_t expire_batch_entries = 1024;
 
 std::string ordered_time(int64_t t) {
   std::string out;
@@ -137,31 +135,13 @@ void session_store::fetch_ended(
 void session_store::expire(int64_t end_before) {
   if (!db_->is_open()) return db_->fail(state_errc::closed);
   if (end_before <= low_water_) return;
-  rocksdb::ReadOptions ro;
-  const std::string upper = ordered_time(end_before);
-  rocksdb::Slice upper_slice = slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  ro.fill_cache = false;  // these blocks are about to be dropped
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->index()));
-  rocksdb::WriteBatch batch;
-  size_t pending = 0;
-  for (it->Seek(slice(ordered_time(low_water_))); it->Valid(); it->Next()) {
-    auto k = decode_session_index_key(view(it->key()));
-    if (!k) {
-      db_->fail(state_errc::corrupt_store);
-      return;
-    }
-    batch.Delete(db_->index(), it->key());
-    batch.Delete(db_->primary(), slice(encode_session_key(*k)));
-    if (++pending == expire_batch_entries) {
-      if (!db_->write(batch)) return;
-      batch.Clear();
-      pending = 0;
-    }
-  }
-  db_->check(*it);
-  if (!it->status().ok()) return;
-  if (pending > 0 && !db_->write(batch)) return;
+  const bool ok = expire_by_index(*db_, ordered_time(low_water_), ordered_time(end_before),
+                                  [](std::string_view index_key) -> std::optional<std::string> {
+                                    auto k = decode_session_index_key(index_key);
+                                    if (!k) return std::nullopt;
+                                    return encode_session_key(*k);
+                                  });
+  if (!ok) return;
   low_water_ = end_before;
 }
 

@@ -6,6 +6,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "stream/state/errc.h"
+#include "stream/state/index_expiry.h"
 #include "stream/state/time_index_codec.h"
 
 namespace runnel::stream::state {
@@ -18,9 +19,6 @@ rocksdb::Slice slice(std::string_view s) {
 std::string_view view(const rocksdb::Slice& s) {
   return {s.data(), s.size()};
 }
-
-// Deletes made by one expiry batch: bounds the memory of a large expiry.
-constexpr size_t expire_batch_entries = 1024;
 
 std::string ordered_time(int64_t t) {
   std::string out;
@@ -41,11 +39,14 @@ window_store::window_store(std::unique_ptr<rocks_db> db, change_logger log)
 
 result<void> window_store::apply(const window_key& k, std::string_view primary_key,
                                  std::optional<std::string_view> value) {
+  // An empty last_found_ never equals a primary key (those are >= 16 bytes).
+  const bool index_exists = value && primary_key == last_found_;
+  last_found_.clear();
   rocksdb::WriteBatch batch;
   const std::string index_key = encode_window_index_key(k);
   if (value) {
     batch.Put(db_->primary(), slice(primary_key), slice(*value));
-    batch.Put(db_->index(), slice(index_key), rocksdb::Slice());
+    if (!index_exists) batch.Put(db_->index(), slice(index_key), rocksdb::Slice());
   } else {
     batch.Delete(db_->primary(), slice(primary_key));
     batch.Delete(db_->index(), slice(index_key));
@@ -56,7 +57,13 @@ result<void> window_store::apply(const window_key& k, std::string_view primary_k
 }
 
 std::optional<std::string> window_store::get(std::string_view key, int64_t time, uint32_t seq) {
-  return db_->get(db_->primary(), encode_window_key({key, time, seq}));
+  std::string primary_key = encode_window_key({key, time, seq});
+  auto value = db_->get(db_->primary(), primary_key);
+  if (value)
+    last_found_ = std::move(primary_key);
+  else
+    last_found_.clear();
+  return value;
 }
 
 // Logged even when the local write failed: see kv_store::put.
@@ -138,32 +145,15 @@ void window_store::fetch_all(int64_t from, int64_t to,
 
 void window_store::expire(int64_t before) {
   if (!db_->is_open()) return db_->fail(state_errc::closed);
+  last_found_.clear();
   if (before <= low_water_) return;
-  rocksdb::ReadOptions ro;
-  const std::string upper = ordered_time(before);
-  rocksdb::Slice upper_slice = slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  ro.fill_cache = false;  // these blocks are about to be dropped
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->index()));
-  rocksdb::WriteBatch batch;
-  size_t pending = 0;
-  for (it->Seek(slice(ordered_time(low_water_))); it->Valid(); it->Next()) {
-    auto k = decode_window_index_key(view(it->key()));
-    if (!k) {
-      db_->fail(state_errc::corrupt_store);
-      return;
-    }
-    batch.Delete(db_->index(), it->key());
-    batch.Delete(db_->primary(), slice(encode_window_key(*k)));
-    if (++pending == expire_batch_entries) {
-      if (!db_->write(batch)) return;
-      batch.Clear();
-      pending = 0;
-    }
-  }
-  db_->check(*it);
-  if (!it->status().ok()) return;
-  if (pending > 0 && !db_->write(batch)) return;
+  const bool ok = expire_by_index(*db_, ordered_time(low_water_), ordered_time(before),
+                                  [](std::string_view index_key) -> std::optional<std::string> {
+                                    auto k = decode_window_index_key(index_key);
+                                    if (!k) return std::nullopt;
+                                    return encode_window_key(*k);
+                                  });
+  if (!ok) return;
   low_water_ = before;
 }
 
