@@ -50,7 +50,8 @@ class signal_scope {
 
  private:
   bool enabled_;
-  struct sigaction old_term_ {}, old_int_ {};
+  struct sigaction old_term_ {
+  }, old_int_{};
 };
 
 client::error error_of(std::string message) {
@@ -127,9 +128,11 @@ struct app::impl {
 client::result<void> app::impl::start() {
   static const std::regex valid_id("[A-Za-z0-9._-]+");
   if (!std::regex_match(config.application_id, valid_id))
-    return error_of("application_id must be non-empty and use only letters, digits, '.', '_' and '-'");
+    return error_of(
+        "application_id must be non-empty and use only letters, digits, '.', '_' and '-'");
 
-  RUNNEL_TRY(auto a, client::admin::create(client::admin_options{client_config(), std::chrono::seconds(30)}));
+  RUNNEL_TRY(auto a, client::admin::create(
+                         client::admin_options{client_config(), std::chrono::seconds(30)}));
   admin.emplace(std::move(a));
   plan = runtime::group_sources(topo.graph(), config.application_id);
   if (plan.subtopologies.empty()) return error_of("the topology reads no topic");
@@ -149,8 +152,8 @@ client::result<void> app::impl::start() {
   po.on_delivery = [shp](const client::delivery_report& r) {
     if (r.error) {
       if (shp->fatal.empty())
-        shp->fatal = fmt::format("a produced record to {} was not delivered: {}", r.topic,
-                                 r.error->message);
+        shp->fatal =
+            fmt::format("a produced record to {} was not delivered: {}", r.topic, r.error->message);
       return;
     }
     if (r.tag == 0 || r.tag > shp->slots.size() || r.offset() < 0) return;
@@ -191,7 +194,8 @@ void app::impl::on_rebalance(const client::rebalance_event& e) {
   if (e.what != client::rebalance_event::kind::assigned) {
     if (e.what == client::rebalance_event::kind::revoked && !failed) {
       current = app_state::restoring;
-      if (auto r = commit(); !r) fail("commit before giving partitions away failed: " + r.error().message);
+      if (auto r = commit(); !r)
+        fail("commit before giving partitions away failed: " + r.error().message);
     }
     close_tasks();
     return;
@@ -202,7 +206,8 @@ void app::impl::on_rebalance(const client::rebalance_event& e) {
     if (it == plan.topic_subtopology.end()) continue;
     auto key = std::make_pair(it->second, tp.partition());
     if (!tasks.count(key)) {
-      tasks[key] = std::make_unique<runtime::task>(plan.subtopologies[it->second], tp.partition(), *sh);
+      tasks[key] =
+          std::make_unique<runtime::task>(plan.subtopologies[it->second], tp.partition(), *sh);
       pending.push_back(key);
     }
     by_partition[{tp.topic, tp.partition()}] = tasks[key].get();
@@ -248,8 +253,8 @@ void app::impl::dispatch(const client::message_view& m) {
   auto it = by_partition.find({std::string(m.topic), m.partition()});
   if (it == by_partition.end()) return;
   if (!pending.empty() &&
-      std::find(pending.begin(), pending.end(), std::make_pair(it->second->sub().id, m.partition())) !=
-          pending.end()) {
+      std::find(pending.begin(), pending.end(),
+                std::make_pair(it->second->sub().id, m.partition())) != pending.end()) {
     held.push_back(held_message{std::string(m.topic), m.partition(), m.offset(), m.timestamp(),
                                 m.key ? std::optional<std::string>(*m.key) : std::nullopt,
                                 m.value ? std::optional<std::string>(*m.value) : std::nullopt});
@@ -261,6 +266,13 @@ void app::impl::dispatch(const client::message_view& m) {
 
 client::result<void> app::impl::commit() {
   if (tasks.empty() || failed) return outcome::success();
+  // 0. What the store caches hold, into the stores and their changelogs.
+  try {
+    for (auto& [key, t] : tasks)
+      if (std::find(pending.begin(), pending.end(), key) == pending.end()) t->flush_caches();
+  } catch (const runtime::fatal_error& e) {
+    return error_of(e.what());
+  }
   // 1. Every produced record (results, changelogs) acknowledged.
   RUNNEL_TRY(producer->flush(std::chrono::minutes(2)));
   if (!sh->fatal.empty()) return error_of(sh->fatal);
@@ -321,7 +333,8 @@ void app::impl::loop() {
   auto last_log = steady::now();
   auto on_message = [this](const client::message_view& m) { dispatch(m); };
   while (!stop_requested.load() && !signalled.load() && !failed) {
-    auto n = consumer->poll_batch(std::chrono::milliseconds(100), config.max_poll_records, on_message);
+    auto n =
+        consumer->poll_batch(std::chrono::milliseconds(100), config.max_poll_records, on_message);
     if (!n && !client::is_transient(n.error())) {
       fail("consumer: " + n.error().message);
       break;
@@ -384,13 +397,15 @@ client::result<void> app::impl::run() {
   if (!failed) {
     if (auto r = commit(); !r) fail("final commit failed: " + r.error().message);
   }
+  // Taken while the tasks are still there, so that metrics() after run()
+  // shows what they did.
+  update_metrics(false);
   close_tasks();
   // Leaves the group at once, so the others take the partitions over
   // without waiting for the session timeout.
   if (consumer) (void)consumer->close();
   if (restorer) (void)restorer->close();
   if (producer) (void)producer->flush(std::chrono::seconds(30));
-  update_metrics(false);
   current = failed ? app_state::failed : app_state::stopped;
   spdlog::info("stream: {}: stopped{}", config.application_id, failed ? " after an error" : "");
   if (failed) return error_of(sh ? sh->fatal : std::string("failed"));

@@ -50,7 +50,8 @@ client::result<void> task::open(client::consumer& restorer) {
   }
   // Operators are built after the stores are whole: they read watermarks
   // and register punctuations as they are instantiated.
-  for (size_t i = 0; i < sub_.sources.size(); ++i) inputs_[i].sink = sub_.sources[i]->instantiate(*this);
+  for (size_t i = 0; i < sub_.sources.size(); ++i)
+    inputs_[i].sink = sub_.sources[i]->instantiate(*this);
   return outcome::success();
 }
 
@@ -73,7 +74,8 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
     from = cp->at(spec.name);
   } else {
     if (std::filesystem::exists(store_dir)) {
-      spdlog::info("stream: task {}: no valid checkpoint for store {}; rebuilding it", id_, spec.name);
+      spdlog::info("stream: task {}: no valid checkpoint for store {}; rebuilding it", id_,
+                   spec.name);
       auto wiped = state::kv_store::destroy(store_dir);
       if (!wiped) return store_error("cannot wipe " + store_dir.string(), wiped.error());
     }
@@ -107,6 +109,9 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
       auto s = state::open_window_store(store_dir, log);
       if (!s) return store_error("cannot open store " + spec.name, s.error());
       slot.window = std::move(s.value());
+      if (spec.cached && shared_.config.cache_max_bytes > 0)
+        slot.window_cached =
+            std::make_unique<window_cache>(*slot.window, shared_.config.cache_max_bytes);
       break;
     }
     case detail::store_kind::session: {
@@ -148,14 +153,16 @@ client::result<void> task::restore(store_slot& slot, int64_t from, int64_t end,
       if (!r) failed = store_error("restoring " + topic, r.error());
       ++applied;
     };
-    auto on_end = [&](const client::partition_end& e) { position = std::max(position, e.offset()); };
+    auto on_end = [&](const client::partition_end& e) {
+      position = std::max(position, e.offset());
+    };
     auto n = restorer.poll_batch(std::chrono::milliseconds(500), 10000, on_message, on_end);
     if (!n && !client::is_transient(n.error())) return n.error();
     if (n && n.value() > 0) last_progress = steady::now();
     if (steady::now() - last_progress > restore_stall_limit)
       return client::error{std::make_error_code(std::errc::timed_out),
-                           fmt::format("restoring {} partition {} stalled at offset {} of {}", topic,
-                                       partition_, position, end)};
+                           fmt::format("restoring {} partition {} stalled at offset {} of {}",
+                                       topic, partition_, position, end)};
   }
   if (failed) return *failed;
   RUNNEL_TRY(restorer.assign({}));
@@ -185,7 +192,8 @@ void task::add(const client::message_view& m) {
 }
 
 bool task::has_buffered() const {
-  return std::any_of(inputs_.begin(), inputs_.end(), [](const input& in) { return !in.queue.empty(); });
+  return std::any_of(inputs_.begin(), inputs_.end(),
+                     [](const input& in) { return !in.queue.empty(); });
 }
 
 void task::process_buffered(steady::time_point now) {
@@ -282,7 +290,9 @@ kv_bytes_store& task::kv_store(const std::string& name) {
   return *slot(name, detail::store_kind::kv).kv;
 }
 window_bytes_store& task::window_store(const std::string& name) {
-  return *slot(name, detail::store_kind::window).window;
+  auto& s = slot(name, detail::store_kind::window);
+  if (s.window_cached) return *s.window_cached;
+  return *s.window;
 }
 session_bytes_store& task::session_store(const std::string& name) {
   return *slot(name, detail::store_kind::session).session;
@@ -313,10 +323,12 @@ void task::late_record(std::string_view op, std::optional<std::string_view> key,
                        std::optional<std::string_view> value, int64_t ts) {
   ++late_;
   if (late_ <= 5 || late_ % 10000 == 0)
-    spdlog::warn("stream: task {}: {} dropped a late record (timestamp {}, stream time {}; {} so far)",
-                 id_, op, ts, stream_time_, late_);
+    spdlog::warn(
+        "stream: task {}: {} dropped a late record (timestamp {}, stream time {}; {} so far)", id_,
+        op, ts, stream_time_, late_);
   if (!shared_.config.dead_letter_topic.empty())
-    to_dead_letter(fmt::format("late record at {} (stream time {})", op, stream_time_), key, value, ts);
+    to_dead_letter(fmt::format("late record at {} (stream time {})", op, stream_time_), key, value,
+                   ts);
 }
 
 void task::bad_record(std::string_view why, std::optional<std::string_view> key,
@@ -346,7 +358,13 @@ void task::to_dead_letter(std::string_view why, std::optional<std::string_view> 
     m.headers.push_back({"runnel.source.offset", std::to_string(origin_.offset)});
   }
   if (auto r = shared_.producer->send(m); !r)
-    throw fatal_error("cannot write to the dead-letter topic " + m.topic + ": " + r.error().message);
+    throw fatal_error("cannot write to the dead-letter topic " + m.topic + ": " +
+                      r.error().message);
+}
+
+void task::flush_caches() {
+  for (auto& [name, slot] : stores_)
+    if (slot.window_cached) slot.window_cached->flush();
 }
 
 client::result<void> task::flush_for_commit() {
@@ -381,6 +399,9 @@ void task::close() {
   punctuators_.clear();
   inputs_.clear();
   for (auto& [name, slot] : stores_) {
+    // Not flushed: a close without a commit before it is an unclean stop,
+    // and the records behind what the cache holds are processed again.
+    slot.window_cached.reset();
     result<void> r = outcome::success();
     if (slot.kv) r = slot.kv->close();
     if (slot.window) r = slot.window->close();

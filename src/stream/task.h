@@ -16,14 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint.h"
 #include "runnel/client/consumer.h"
 #include "runnel/stream/app.h"
 #include "runnel/stream/detail/graph.h"
-#include "checkpoint.h"
 #include "shared.h"
 #include "state/kv_store.h"
 #include "state/session_store.h"
 #include "state/window_store.h"
+#include "window_cache.h"
 
 namespace runnel::stream::runtime {
 
@@ -47,6 +48,9 @@ class task final : public detail::task_context {
   bool has_buffered() const;
   void punctuate_wall_clock(int64_t now_ms);
 
+  // Commit, first step: writes what the store caches hold to the stores and
+  // their changelogs, before the app flushes the producer.
+  void flush_caches();
   // Commit, after the producer flushed: stores durable, checkpoint written.
   client::result<void> flush_for_commit();
   std::vector<client::topic_partition_offset> offsets_to_commit() const;
@@ -92,6 +96,7 @@ class task final : public detail::task_context {
     const detail::store_spec* spec;
     std::unique_ptr<state::kv_store> kv;
     std::unique_ptr<state::window_store> window;
+    std::unique_ptr<window_cache> window_cached;  // in front of `window`, if the spec asks
     std::unique_ptr<state::session_store> session;
     changelog_slot* changelog = nullptr;
   };

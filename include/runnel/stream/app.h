@@ -61,6 +61,11 @@ struct app_config {
   // Partitions of internal topics are derived from the inputs; replication
   // is the broker's default unless set.
   int16_t replication_factor = -1;
+  // Bytes each cached state store (tumbling and hopping window aggregates)
+  // may hold in its write cache: updates of the same entry between commits
+  // reach RocksDB and the changelog once (Kafka Streams'
+  // statestore.cache.max.bytes, here per store). 0 turns the caches off.
+  size_t cache_max_bytes = size_t{8} << 20;
   // Records taken per poll.
   size_t max_poll_records = 10000;
   // Logs each task's metrics at this interval (0: never).

@@ -14,10 +14,11 @@
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <stdexcept>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -101,7 +102,7 @@ struct window_base {
   void emit_window(K key, int64_t start, int64_t end, std::optional<A> a, int64_t ts) {
     t.count_out();
     down(record<windowed<K>, std::optional<A>>{windowed<K>{std::move(key), start, end},
-                                                std::move(a), ts});
+                                               std::move(a), ts});
   }
 };
 
@@ -139,7 +140,8 @@ struct time_window_instance : window_base<K, V, A> {
       this->vb.clear();
       op.as->serialize(next, this->vb);
       st.put(key_bytes, s, this->vb);
-      if (op.mode == emit::on_update) this->emit_window(r.key, s, s + op.size, std::move(next), r.timestamp);
+      if (op.mode == emit::on_update)
+        this->emit_window(r.key, s, s + op.size, std::move(next), r.timestamp);
     }
     if (!any) this->late(r);
   }
@@ -157,7 +159,9 @@ struct time_window_instance : window_base<K, V, A> {
       for (auto& [k, s, v] : done) {
         auto key = this->read_key(k, s);
         auto agg = this->read(k, v, s);
-        if (key && agg) this->emit_window(std::move(*key), s, s + this->op.size, std::move(agg), s + this->op.size - 1);
+        if (key && agg)
+          this->emit_window(std::move(*key), s, s + this->op.size, std::move(agg),
+                            s + this->op.size - 1);
         st.remove(k, s);
       }
     } else {
@@ -219,10 +223,11 @@ struct sliding_window_instance : window_base<K, V, A> {
     if (op.mode != emit::on_update) return;
     // This record's window, then the open windows of later records it joins.
     std::vector<int64_t> ends{r.timestamp};
-    st.fetch(key_bytes, r.timestamp + 1, r.timestamp + op.size, [&](int64_t ts, uint32_t, std::string_view) {
-      if (ends.back() != ts) ends.push_back(ts);
-      return true;
-    });
+    st.fetch(key_bytes, r.timestamp + 1, r.timestamp + op.size,
+             [&](int64_t ts, uint32_t, std::string_view) {
+               if (ends.back() != ts) ends.push_back(ts);
+               return true;
+             });
     for (int64_t end : ends)
       if (auto agg = compute(key_bytes, r.key, end))
         this->emit_window(r.key, end - op.size, end + 1, std::move(agg), r.timestamp);
@@ -297,7 +302,8 @@ struct session_window_instance : window_base<K, V, A> {
     this->vb.clear();
     op.as->serialize(agg, this->vb);
     st.put(key_bytes, start, end, this->vb);
-    if (op.mode == emit::on_update) this->emit_window(r.key, start, end + 1, std::move(agg), r.timestamp);
+    if (op.mode == emit::on_update)
+      this->emit_window(r.key, start, end + 1, std::move(agg), r.timestamp);
   }
 
   void on_time(int64_t now) {
@@ -330,7 +336,11 @@ table<windowed<K>, A> add_window_aggregation(const stream<K, V>& s, store_kind k
                                              int64_t retention, int64_t key_window_size,
                                              std::shared_ptr<window_op<K, V, A>> op) {
   auto& g = s.node_ptr()->topology();
-  g.stores.push_back({kind, op->store, s.node_ptr()->group(), retention});
+  // Tumbling and hopping aggregates rewrite each window once per record: a
+  // cache turns those into one store write and changelog record per commit.
+  // Sliding and session stores are scanned on every record, so gain nothing.
+  constexpr bool cached = std::is_same_v<Instance<K, V, A>, time_window_instance<K, V, A>>;
+  g.stores.push_back({kind, op->store, s.node_ptr()->group(), retention, cached});
   auto out = std::make_shared<node<windowed<K>, std::optional<A>>>(s.node_ptr()->topology_ptr(),
                                                                    s.node_ptr()->group());
   s.node_ptr()->add_child([out, op](task_context& t) {
@@ -339,7 +349,8 @@ table<windowed<K>, A> add_window_aggregation(const stream<K, V>& s, store_kind k
                [inst](int64_t now) { inst->on_time(now); });
     return [inst](record<K, V>&& r) { inst->process(std::move(r)); };
   });
-  auto wks = std::make_shared<const serde<windowed<K>>>(serdes::windowed_key(*op->ks, key_window_size));
+  auto wks =
+      std::make_shared<const serde<windowed<K>>>(serdes::windowed_key(*op->ks, key_window_size));
   return table<windowed<K>, A>(out, wks, op->as, op->store);
 }
 
@@ -389,8 +400,8 @@ class windowed_stream_base {
   template <class A>
   std::shared_ptr<detail::window_op<K, V, A>> base_op(
       std::function<A(const K&, const V&, std::optional<A>)> step,
-      std::function<A(const K&, A, A)> merge, materialized<A>& m, int64_t size,
-      int64_t advance, int64_t grace) const {
+      std::function<A(const K&, A, A)> merge, materialized<A>& m, int64_t size, int64_t advance,
+      int64_t grace) const {
     auto& g = s_.node_ptr()->topology();
     auto op = std::make_shared<detail::window_op<K, V, A>>();
     op->name = g.name("window");
@@ -422,7 +433,8 @@ class time_windowed_stream : public windowed_stream_base<K, V, time_windowed_str
   template <class A>
   table<windowed<K>, A> make(std::function<A(const K&, const V&, std::optional<A>)> step,
                              std::function<A(const K&, A, A)> merge, materialized<A> m) const {
-    auto op = this->template base_op<A>(std::move(step), std::move(merge), m, size_, advance_, grace_);
+    auto op =
+        this->template base_op<A>(std::move(step), std::move(merge), m, size_, advance_, grace_);
     if (this->s_.value_serde()) op->vs = this->s_.value_serde();
     return detail::add_window_aggregation<detail::time_window_instance>(
         this->s_, detail::store_kind::window, size_ + grace_, size_, op);
@@ -433,8 +445,7 @@ class time_windowed_stream : public windowed_stream_base<K, V, time_windowed_str
 };
 
 template <class K, class V>
-class sliding_windowed_stream
-    : public windowed_stream_base<K, V, sliding_windowed_stream<K, V>> {
+class sliding_windowed_stream : public windowed_stream_base<K, V, sliding_windowed_stream<K, V>> {
  public:
   sliding_windowed_stream(stream<K, V> s, int64_t difference, int64_t grace)
       : windowed_stream_base<K, V, sliding_windowed_stream>(std::move(s)),
@@ -444,7 +455,8 @@ class sliding_windowed_stream
   template <class A>
   table<windowed<K>, A> make(std::function<A(const K&, const V&, std::optional<A>)> step,
                              std::function<A(const K&, A, A)> merge, materialized<A> m) const {
-    auto op = this->template base_op<A>(std::move(step), std::move(merge), m, difference_, 1, grace_);
+    auto op =
+        this->template base_op<A>(std::move(step), std::move(merge), m, difference_, 1, grace_);
     op->vs = detail::serde_or_default<V>(this->s_.value_serde());
     return detail::add_window_aggregation<detail::sliding_window_instance>(
         this->s_, detail::store_kind::window, 2 * difference_ + grace_ + 1, difference_ + 1, op);
@@ -455,11 +467,12 @@ class sliding_windowed_stream
 };
 
 template <class K, class V>
-class session_windowed_stream
-    : public windowed_stream_base<K, V, session_windowed_stream<K, V>> {
+class session_windowed_stream : public windowed_stream_base<K, V, session_windowed_stream<K, V>> {
  public:
   session_windowed_stream(stream<K, V> s, int64_t gap, int64_t grace)
-      : windowed_stream_base<K, V, session_windowed_stream>(std::move(s)), gap_(gap), grace_(grace) {}
+      : windowed_stream_base<K, V, session_windowed_stream>(std::move(s)),
+        gap_(gap),
+        grace_(grace) {}
 
   template <class A>
   table<windowed<K>, A> make(std::function<A(const K&, const V&, std::optional<A>)> step,

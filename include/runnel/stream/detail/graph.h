@@ -50,12 +50,16 @@ struct store_spec {
   // Window and session stores: how long entries must be kept, for the
   // changelog topic's retention.ms (kept longer by a day, as Kafka Streams).
   int64_t retention_ms = 0;
+  // Put a write-back cache in front (src/stream/window_cache.h): for stores
+  // whose entries are read and rewritten by many records in a row, such as
+  // tumbling and hopping window aggregates.
+  bool cached = false;
 };
 
 // A repartition topic: written by one sub-topology, read by another.
 struct internal_topic_spec {
-  std::string name;   // relative, e.g. "count-0003-repartition"
-  int writer_group;   // the sub-topology that writes it
+  std::string name;  // relative, e.g. "count-0003-repartition"
+  int writer_group;  // the sub-topology that writes it
 };
 
 class graph {
