@@ -1,13 +1,17 @@
 // The command line every example shares: --brokers, --application-id,
-// --state-dir, --input/--output topic overrides, --commit-interval-ms.
+// --state-dir, --topic renames, --commit-interval-ms, --max-task-idle-ms,
+// --metrics-log-interval-ms, --client-property, --dead-letter-topic. An
+// example adds its own options through the `more` callback of parse_args.
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "runnel/stream.h"
 
@@ -27,21 +31,48 @@ struct args {
   }
 };
 
-inline args parse_args(int argc, char** argv, const std::string& name, const std::string& about) {
+// Splits NAME=VALUE at the first '='; false if there is none.
+inline bool split_pair(const std::string& s, std::string& name, std::string& value) {
+  auto eq = s.find('=');
+  if (eq == std::string::npos || eq == 0) return false;
+  name = s.substr(0, eq);
+  value = s.substr(eq + 1);
+  return true;
+}
+
+inline args parse_args(int argc, char** argv, const std::string& name, const std::string& about,
+                       const std::function<void(CLI::App&)>& more = {}) {
   args a;
   CLI::App cli(about, name);
   a.config.application_id = name;
   int64_t commit_ms = 1000;
+  int64_t idle_ms = 0;
+  int64_t metrics_ms = 30000;
   std::string state_dir;
   std::vector<std::string> renames;
+  std::vector<std::string> properties;
   std::string dead_letter;
   cli.add_option("--brokers", a.config.brokers, "Kafka bootstrap servers")->capture_default_str();
-  cli.add_option("--application-id", a.config.application_id, "consumer group and internal-topic prefix")
+  cli.add_option("--application-id", a.config.application_id,
+                 "consumer group and internal-topic prefix")
       ->capture_default_str();
-  cli.add_option("--state-dir", state_dir, "where the RocksDB state stores live");
-  cli.add_option("--commit-interval-ms", commit_ms, "how often progress is committed")->capture_default_str();
+  cli.add_option("--state-dir", state_dir,
+                 "where the RocksDB state stores live (default: a directory under /tmp)");
+  cli.add_option("--commit-interval-ms", commit_ms, "how often progress is committed")
+      ->capture_default_str();
+  cli.add_option("--max-task-idle-ms", idle_ms,
+                 "how long a task with several inputs waits for an empty one before going on")
+      ->capture_default_str();
+  cli.add_option("--metrics-log-interval-ms", metrics_ms,
+                 "log each task's metrics this often (0: never)")
+      ->capture_default_str();
   cli.add_option("--topic", renames, "use another topic name: NAME=TOPIC (repeatable)");
-  cli.add_option("--dead-letter-topic", dead_letter, "send bad and late records here instead of failing");
+  cli.add_option("--client-property", properties,
+                 "a librdkafka property for the app's clients: NAME=VALUE (repeatable), e.g. "
+                 "session.timeout.ms=6000");
+  cli.add_option("--dead-letter-topic", dead_letter,
+                 "send bad and late records here instead of failing");
+  if (more) more(cli);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -50,19 +81,29 @@ inline args parse_args(int argc, char** argv, const std::string& name, const std
   }
   if (!state_dir.empty()) a.config.state_dir = state_dir;
   a.config.commit_interval = std::chrono::milliseconds(commit_ms);
-  a.config.metrics_log_interval = std::chrono::seconds(30);
+  a.config.max_task_idle = std::chrono::milliseconds(idle_ms);
+  a.config.metrics_log_interval = std::chrono::milliseconds(metrics_ms);
   if (!dead_letter.empty()) {
     a.config.dead_letter_topic = dead_letter;
     a.config.on_error = runnel::stream::error_policy::log_and_skip;
   }
   for (const auto& r : renames) {
-    auto eq = r.find('=');
-    if (eq == std::string::npos) {
+    std::string from, to;
+    if (!split_pair(r, from, to)) {
       fmt::print(stderr, "--topic wants NAME=TOPIC, got {}\n", r);
       a.exit_code = 2;
       return a;
     }
-    a.topics[r.substr(0, eq)] = r.substr(eq + 1);
+    a.topics[from] = to;
+  }
+  for (const auto& p : properties) {
+    std::string k, v;
+    if (!split_pair(p, k, v)) {
+      fmt::print(stderr, "--client-property wants NAME=VALUE, got {}\n", p);
+      a.exit_code = 2;
+      return a;
+    }
+    a.config.client_properties.emplace_back(k, v);
   }
   a.ok = true;
   return a;
