@@ -91,6 +91,11 @@ struct app::impl {
   std::optional<client::consumer> restorer;
   std::map<std::pair<int, int32_t>, std::unique_ptr<runtime::task>> tasks;
   std::map<std::pair<std::string, int32_t>, runtime::task*> by_partition;
+  // The last by_partition hit: a poll's records come in runs of one
+  // partition, and the lookup would build a std::string per record.
+  std::string last_topic;
+  int32_t last_partition = -1;
+  runtime::task* last_task = nullptr;
   std::vector<std::pair<int, int32_t>> pending;  // assigned, not yet restored
   std::vector<client::topic_partition> paused;
   std::vector<held_message> held;
@@ -211,6 +216,7 @@ void app::impl::on_rebalance(const client::rebalance_event& e) {
       pending.push_back(key);
     }
     by_partition[{tp.topic, tp.partition()}] = tasks[key].get();
+    last_task = nullptr;
   }
   // Nothing is read until the tasks' state is restored.
   paused = e.partitions;
@@ -250,17 +256,22 @@ void app::impl::open_pending() {
 }
 
 void app::impl::dispatch(const client::message_view& m) {
-  auto it = by_partition.find({std::string(m.topic), m.partition()});
-  if (it == by_partition.end()) return;
-  if (!pending.empty() &&
-      std::find(pending.begin(), pending.end(),
-                std::make_pair(it->second->sub().id, m.partition())) != pending.end()) {
+  runtime::task* t = last_task;
+  if (!t || m.partition() != last_partition || m.topic != last_topic) {
+    auto it = by_partition.find({std::string(m.topic), m.partition()});
+    if (it == by_partition.end()) return;
+    t = last_task = it->second;
+    last_topic.assign(m.topic);
+    last_partition = m.partition();
+  }
+  if (!pending.empty() && std::find(pending.begin(), pending.end(),
+                                    std::make_pair(t->sub().id, m.partition())) != pending.end()) {
     held.push_back(held_message{std::string(m.topic), m.partition(), m.offset(), m.timestamp(),
                                 m.key ? std::optional<std::string>(*m.key) : std::nullopt,
                                 m.value ? std::optional<std::string>(*m.value) : std::nullopt});
     return;
   }
-  it->second->add(m);
+  t->add(m);
   dirty = true;
 }
 
@@ -297,6 +308,7 @@ void app::impl::close_tasks() {
   for (auto& [key, t] : tasks) t->close();
   tasks.clear();
   by_partition.clear();
+  last_task = nullptr;
   pending.clear();
   held.clear();
 }
