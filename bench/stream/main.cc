@@ -87,6 +87,7 @@ struct options {
   int64_t timeout_s = 600;
   std::vector<std::string> client_properties;  // NAME=VALUE
   bool no_output = false;
+  int64_t cache_max_bytes = -1;  // -1: the library's default
 };
 
 // The mean size of an input value, over the first thousand events.
@@ -125,6 +126,9 @@ int main(int argc, char** argv) {
   cli.add_flag(
       "--no-output", o.no_output,
       "stateless: end the topology in for_each instead of to() (isolates the producer's cost)");
+  cli.add_option("--cache-max-bytes", o.cache_max_bytes,
+                 "app_config::cache_max_bytes, the window stores' write cache (0: off; default: "
+                 "the library's)");
   CLI11_PARSE(cli, argc, argv);
   // The library's log lines go to stderr: stdout is the JSON result alone.
   spdlog::set_default_logger(spdlog::stderr_color_mt("stream_bench"));
@@ -211,6 +215,7 @@ int main(int argc, char** argv) {
   c.state_dir = state_dir;
   c.commit_interval = std::chrono::milliseconds(o.commit_interval_ms);
   c.handle_signals = true;
+  if (o.cache_max_bytes >= 0) c.cache_max_bytes = static_cast<size_t>(o.cache_max_bytes);
   for (const auto& prop : o.client_properties) {
     auto eq = prop.find('=');
     if (eq == std::string::npos) {
