@@ -1,6 +1,8 @@
 #include "runnel/client/producer.h"
 
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 #include <utility>
 
 #include "client/rdkafka_handle.h"
@@ -100,6 +102,41 @@ result<void> producer::send(const outgoing_message& m) {
     }
     std::string what = "cannot send to " + m.topic;
     if (m.partition) what += " partition " + std::to_string((*m.partition)());
+    return make_error(err, what, "");
+  }
+}
+
+result<void> producer::send(const message_ref& m) {
+  // producev wants a NUL-terminated name; copy it to the stack rather than
+  // into a std::string. Kafka topic names have at most 249 characters.
+  // (Naming the topic costs no more than passing a cached rd_kafka_topic_t:
+  // measured the same CPU per message, see README.)
+  char topic[256];
+  if (m.topic.empty()) return invalid_argument("cannot send: no topic given");
+  if (m.topic.size() >= sizeof topic) {
+    return invalid_argument("cannot send: topic name longer than 249 characters");
+  }
+  std::memcpy(topic, m.topic.data(), m.topic.size());
+  topic[m.topic.size()] = '\0';
+  rd_kafka_t* rk = impl_->rk.get();
+  void* tag = reinterpret_cast<void*>(static_cast<uintptr_t>(m.tag));
+  const void* key = m.key ? m.key->data() : nullptr;
+  const size_t key_len = m.key ? m.key->size() : 0;
+  void* value = m.value ? const_cast<char*>(m.value->data()) : nullptr;  // copied (F_COPY)
+  const size_t value_len = m.value ? m.value->size() : 0;
+  while (true) {
+    const rd_kafka_resp_err_t err =
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(m.partition),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
+                          RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_TIMESTAMP(m.timestamp_ms),
+                          RD_KAFKA_V_OPAQUE(tag), RD_KAFKA_V_END);
+    if (!err) return success();
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(rk, 100);  // delivery reports free queue space
+      continue;
+    }
+    std::string what = "cannot send to " + std::string(m.topic);
+    if (m.partition >= 0) what += " partition " + std::to_string(m.partition);
     return make_error(err, what, "");
   }
 }

@@ -3,11 +3,15 @@
 // consumer group that shares the partitions of the topics (subscribe).
 //
 // Thread-safety: one thread at a time. librdkafka fetches ahead in its own
-// threads; poll() hands out what it fetched.
+// threads; poll() and poll_batch() hand out what it fetched. Every callback
+// (on_rebalance, poll_batch's) runs on the thread calling poll, poll_batch
+// or close, and may call back into this consumer (commit, pause, ...).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -18,6 +22,19 @@
 #include "runnel/client/message.h"
 
 namespace runnel::client {
+
+// A change of the partitions a group member reads, as its on_rebalance hook
+// sees it.
+struct rebalance_event {
+  enum class kind {
+    assigned,  // these partitions are now ours (in addition, when cooperative)
+    revoked,   // these are taken away in an orderly rebalance: commit now
+    lost,      // these were taken away already (session timed out, fenced):
+               // another member may own them, so committing will fail
+  };
+  kind what = kind::assigned;
+  std::vector<topic_partition> partitions;
+};
 
 struct consumer_options {
   client_config client;
@@ -32,6 +49,23 @@ struct consumer_options {
   std::string auto_offset_reset = "latest";
   // poll() reports reaching the end of a partition (partition_end).
   bool report_partition_end = false;
+  // With a group: told of every change of this member's partitions, on the
+  // thread calling poll/poll_batch/close (~consumer closes: keep what the
+  // hook uses alive until the consumer is gone). Order, so that a hook can keep
+  // per-partition state exactly in step with what it reads:
+  //  - revoked/lost: the hook runs FIRST, while the partitions are still
+  //    assigned (so consumer::commit(offsets) from the hook commits
+  //    synchronously under the current generation), then they are
+  //    unassigned; no message of theirs is handed out after the hook.
+  //  - assigned: the partitions are assigned first, then the hook runs (so it
+  //    may pause() them before any of their messages is handed out).
+  // Works with eager assignors (range, roundrobin: every rebalance revokes
+  // everything, then assigns the new set) and with the cooperative protocol
+  // (partition.assignment.strategy=cooperative-sticky: only the partitions
+  // that move are revoked or assigned). An error the hook or the assignment
+  // hits is returned by the next poll/poll_batch. Unset: librdkafka assigns
+  // by itself, as before.
+  std::function<void(const rebalance_event&)> on_rebalance;
 };
 
 // Where an assigned partition starts.
@@ -90,6 +124,39 @@ class consumer {
   // (client::is_transient): the consumer keeps trying, so polling again is
   // fine.
   result<poll_event> poll(std::chrono::milliseconds timeout);
+
+  // Hands out up to `max` messages (at most 65536) without copying them:
+  // waits up to `timeout` for the first event, then takes only what is
+  // already fetched. `fn` sees each message (the views are valid only during
+  // its call); partition ends (report_partition_end) go to `on_end` if set.
+  // Rebalances are served in queue order: on_rebalance runs only after fn
+  // has seen every message queued before the rebalance, so a revoke hook's
+  // position() counts them all, and nothing of a revoked partition follows
+  // it. A rebalance ends the wait early, then the wait goes on. Returns how
+  // many messages fn saw. Transient errors (broker unreachable, ...) are
+  // skipped: librdkafka retries by itself. Any other error is returned after
+  // fn has seen the batch (the messages it saw stay consumed). If fn
+  // throws, the exception propagates and the rest of that batch is dropped
+  // (librdkafka counts it consumed); the consumer stays usable.
+  result<size_t> poll_batch(std::chrono::milliseconds timeout, size_t max,
+                            const std::function<void(const message_view&)>& fn,
+                            const std::function<void(const partition_end&)>& on_end = {});
+
+  // Stops fetching from these assigned partitions (poll hands out nothing of
+  // theirs) until resume(); their position is kept. A rebalance that
+  // assigns a partition again starts it unpaused.
+  result<void> pause(const std::vector<topic_partition>& partitions);
+  result<void> resume(const std::vector<topic_partition>& partitions);
+
+  // The group's committed offsets for these partitions (the next offset to
+  // read), asking the coordinator; offset -1 where nothing is committed.
+  result<std::vector<topic_partition_offset>> committed(
+      const std::vector<topic_partition>& partitions, std::chrono::milliseconds timeout);
+  // The next offset this consumer will hand out in each partition: the
+  // offset after the last message poll/poll_batch returned; -1 where none
+  // was returned yet since the partition was assigned. Local; asks no one.
+  result<std::vector<topic_partition_offset>> position(
+      const std::vector<topic_partition>& partitions);
 
   // Synchronously commits the offsets after the messages poll() returned.
   result<void> commit();

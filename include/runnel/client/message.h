@@ -5,6 +5,7 @@
 #include <compare>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/strong_types.h"
@@ -42,6 +43,26 @@ struct message {
   std::optional<std::string> key;
   std::optional<std::string> value;
   std::vector<header> headers;
+};
+
+// A consumed record seen in place, without copying: what
+// consumer::poll_batch hands its callback. The views point into librdkafka's
+// buffers and are valid only during that callback; copy() keeps one.
+struct message_view {
+  std::string_view topic;
+  model::partition_id partition;
+  model::offset offset;
+  model::timestamp timestamp = model::timestamp::missing();
+  timestamp_type ts_type = timestamp_type::not_available;
+  std::optional<std::string_view> key;    // nullopt: a null key
+  std::optional<std::string_view> value;  // nullopt: a null value (a tombstone)
+  const void* impl = nullptr;             // the librdkafka message; for headers()
+
+  // The record's headers, read (and copied) only when asked for, because most
+  // records of a stream have none and most consumers never look.
+  std::vector<header> headers() const;
+  // An owning copy, headers included.
+  message copy() const;
 };
 
 }  // namespace runnel::client

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runnel/client/config.h"
@@ -54,6 +55,19 @@ struct outgoing_message {
   uint64_t tag = 0;                           // echoed in the delivery report
 };
 
+// A record to send, borrowed rather than owned: the fast path for callers
+// that already hold the bytes (a stream task's serialized key and value).
+// librdkafka copies them during send(), so they need to live only until
+// send returns.
+struct message_ref {
+  std::string_view topic;
+  int32_t partition = -1;                 // -1: the configured partitioner (`partitioner`)
+  std::optional<std::string_view> key;    // nullopt: a null key
+  std::optional<std::string_view> value;  // nullopt: a null value (a tombstone)
+  int64_t timestamp_ms = 0;               // 0: now
+  uint64_t tag = 0;                       // echoed in the delivery report
+};
+
 class producer {
  public:
   static result<producer> create(const producer_options& options);
@@ -68,6 +82,11 @@ class producer {
   // librdkafka's queue is full; errors only for messages that cannot be
   // queued at all (unknown partition, message too large, ...).
   result<void> send(const outgoing_message& m);
+  // The same without copying into std::strings first, and with no headers.
+  // Keyed records go where `partitioner` (a client_config property) puts
+  // them: librdkafka's default is consistent_random (CRC32); murmur2_random
+  // matches the Java client and Kafka Streams.
+  result<void> send(const message_ref& m);
 
   // Serves delivery reports for up to `timeout`; returns how many events ran.
   int poll(std::chrono::milliseconds timeout);
