@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <deque>
 
 #include <spdlog/spdlog.h>
@@ -177,36 +178,84 @@ response unsupported_version(request_context& ctx) {
                              " of " + ctx.api.name);
 }
 
+// Bytes read from the socket ahead of the frame being parsed: one read
+// usually brings several small requests (or a request's size prefix with
+// the start of its body), so a pipelining client costs a syscall per
+// socket-buffer-full rather than two per request.
+struct read_buffer {
+  static constexpr size_t capacity = 16 * 1024;  // per connection; thousands may be open
+  std::unique_ptr<std::byte[]> data{new std::byte[capacity]};
+  size_t begin = 0, end = 0;
+
+  size_t size() const { return end - begin; }
+  std::byte* head() { return data.get() + begin; }
+  void consume(size_t n) {
+    begin += n;
+    if (begin == end) begin = end = 0;
+  }
+};
+
+// Reads until `rb` holds at least n (<= capacity) bytes.
+asio::awaitable<boost::system::error_code> fill(tcp::socket& sock, read_buffer& rb, size_t n) {
+  if (rb.size() >= n) co_return boost::system::error_code{};
+  if (rb.begin + n > read_buffer::capacity) {
+    std::memmove(rb.data.get(), rb.head(), rb.size());
+    rb.end -= rb.begin;
+    rb.begin = 0;
+  }
+  while (rb.size() < n) {
+    auto [ec, got] = co_await sock.async_read_some(
+        asio::buffer(rb.data.get() + rb.end, read_buffer::capacity - rb.end),
+        asio::as_tuple(use_awaitable));
+    if (ec) co_return ec;
+    rb.end += got;
+  }
+  co_return boost::system::error_code{};
+}
+
 asio::awaitable<void> reader_loop(std::shared_ptr<conn_state> c) {
   const int64_t max_bytes = c->srv.config().socket_request_max_bytes;
+  read_buffer rb;
   for (;;) {
     while (c->queue.size() >= max_in_flight && !c->closing) co_await wait_event(c->wake_reader);
     if (c->closing) co_return;
-    std::array<std::byte, 4> size_buf;
-    auto [ec, n] =
-        co_await asio::async_read(c->sock, asio::buffer(size_buf), asio::as_tuple(use_awaitable));
-    if (ec) {
+    if (auto ec = co_await fill(c->sock, rb, 4)) {
       c->close(ec == asio::error::eof || ec == asio::error::operation_aborted ||
                        ec == asio::error::connection_reset
                    ? ""
                    : ec.message());
       co_return;
     }
-    const int32_t size = model::load_be<int32_t>(size_buf.data());
+    const int32_t size = model::load_be<int32_t>(rb.head());
     if (size < 8 || int64_t(size) > max_bytes) {
       c->close("request size " + std::to_string(size) + " is outside [8, " +
                std::to_string(max_bytes) + "] (socket.request.max.bytes)");
       co_return;
     }
-    auto frame = std::make_shared<std::vector<std::byte>>(size_t(size));
-    auto [ec2, n2] =
-        co_await asio::async_read(c->sock, asio::buffer(*frame), asio::as_tuple(use_awaitable));
-    if (ec2) {
-      c->close("");
-      co_return;
+    rb.consume(4);
+    // Small frames are completed in the buffer; the rest of a large one is
+    // read straight into its own allocation.
+    if (size_t(size) <= read_buffer::capacity) {
+      if (auto ec = co_await fill(c->sock, rb, size_t(size))) {
+        c->close("");
+        co_return;
+      }
+    }
+    auto frame = std::make_shared_for_overwrite<std::byte[]>(size_t(size));
+    const size_t have = std::min(rb.size(), size_t(size));
+    std::memcpy(frame.get(), rb.head(), have);
+    rb.consume(have);
+    if (have < size_t(size)) {
+      auto [ec2, n2] =
+          co_await asio::async_read(c->sock, asio::buffer(frame.get() + have, size_t(size) - have),
+                                    asio::as_tuple(use_awaitable));
+      if (ec2) {
+        c->close("");
+        co_return;
+      }
     }
     c->last_activity = std::chrono::steady_clock::now();
-    kafka::reader r(*frame);
+    kafka::reader r(std::span<std::byte>(frame.get(), size_t(size)));
     kafka::request_header h;
     if (!kafka::decode_request_header(r, h)) {
       c->close("malformed request header");
@@ -217,7 +266,7 @@ asio::awaitable<void> reader_loop(std::shared_ptr<conn_state> c) {
       c->close("unknown API key " + std::to_string(h.api_key));
       co_return;
     }
-    request_context ctx{c->srv, c->sh, h, *api, frame, r.position()};
+    request_context ctx{c->srv, c->sh, h, *api, std::move(frame), size_t(size), r.position()};
     ctx.peer = c->peer;
     auto s = std::make_shared<slot>();
     c->queue.push_back(s);

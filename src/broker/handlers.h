@@ -25,13 +25,16 @@ struct request_context {
   shard& sh;  // the connection's shard
   kafka::request_header header;
   const kafka::api_info& api;
-  std::shared_ptr<std::vector<std::byte>> frame;  // keeps decoded spans alive
-  size_t body_offset = 0;                         // where the body starts in frame
-  std::string peer;                               // the client's "address:port"
+  // The request frame (without its size prefix); keeps decoded spans alive.
+  // Not zero-filled when allocated: the socket read overwrites it at once.
+  std::shared_ptr<std::byte[]> frame;
+  size_t frame_size = 0;
+  size_t body_offset = 0;  // where the body starts in frame
+  std::string peer;        // the client's "address:port"
 
   bool flexible() const { return api.flexible(header.api_version); }
   kafka::reader body() const {
-    return kafka::reader(std::span<std::byte>(*frame).subspan(body_offset));
+    return kafka::reader(std::span<std::byte>(frame.get(), frame_size).subspan(body_offset));
   }
 };
 
