@@ -440,9 +440,8 @@ result<read_result> partition_log::read(model::offset start, uint64_t max_bytes,
     if (stop >= seg.size()) {
       out.next = model::offset{seg.next()};
     } else {
-      std::array<std::byte, model::batch_layout::log_overhead> frame;
-      RUNNEL_TRY(read_exact(*f, stop, frame));
-      out.next = model::offset{model::parse_frame(frame)->base_offset};
+      RUNNEL_TRY(int64_t next_base, seg.base_offset_at(stop, cache_));
+      out.next = model::offset{next_base};
     }
     first = false;
     if (stop < seg.size() || out.bytes >= max_bytes) break;

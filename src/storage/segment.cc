@@ -1,6 +1,7 @@
 #include "storage/segment.h"
 
 #include <algorithm>
+#include <array>
 #include <cinttypes>
 #include <cstdio>
 
@@ -87,7 +88,22 @@ result<void> segment::append(std::span<const std::byte> batch, const model::batc
     return r.error();
   }
   add_index_entries(pos, h, index_interval);
+  if (recent_.size() == max_recent) recent_.pop_front();
+  recent_.push_back({h.base_offset, h.base_offset + h.last_offset_delta, pos, h.size_bytes()});
   return success();
+}
+
+segment::recent_iterator segment::recent_containing(int64_t o) const {
+  if (recent_.empty() || o < recent_.front().base) return recent_.end();
+  return std::lower_bound(recent_.begin(), recent_.end(), o,
+                          [](const recent_batch& b, int64_t v) { return b.last < v; });
+}
+
+segment::recent_iterator segment::recent_at(uint64_t pos) const {
+  if (recent_.empty() || pos < recent_.front().pos) return recent_.end();
+  auto it = std::lower_bound(recent_.begin(), recent_.end(), pos,
+                             [](const recent_batch& b, uint64_t v) { return b.pos < v; });
+  return it != recent_.end() && it->pos == pos ? it : recent_.end();
 }
 
 namespace {
@@ -143,6 +159,7 @@ result<std::vector<std::shared_ptr<file>>> segment::seal(file_system& fs) {
   active_.reset();
   offset_index_ = {};
   time_index_ = {};
+  recent_ = {};
   return files;
 }
 
@@ -409,6 +426,7 @@ result<std::optional<time_index_entry>> segment::last_time_before(int64_t ts, fi
 
 result<uint64_t> segment::position_of(int64_t o, file_cache& cache) {
   if (o >= s_.next) return s_.size;
+  if (auto b = recent_containing(o); b != recent_.end()) return b->pos;
   uint64_t start = data_start();
   if (o > s_.base) {
     RUNNEL_TRY(auto e, floor_by_offset(o - s_.base, cache));
@@ -426,6 +444,15 @@ result<uint64_t> segment::position_of(int64_t o, file_cache& cache) {
 result<uint64_t> segment::boundary_before(uint64_t start, uint64_t limit, file_cache& cache) {
   limit = std::min(limit, s_.size);
   if (limit <= start) return start;
+  if (auto it = recent_at(start); it != recent_.end()) {
+    // Contiguous to the end of the file: walk the batches in memory.
+    uint64_t end = start;
+    for (; it != recent_.end(); ++it) {
+      if (it->pos + it->size > limit) break;
+      end = it->pos + it->size;
+    }
+    return end;
+  }
   uint64_t from = start;
   RUNNEL_TRY(auto e, floor_by_position(limit, cache));
   if (e && e->pos > start) from = e->pos;
@@ -438,6 +465,14 @@ result<uint64_t> segment::boundary_before(uint64_t start, uint64_t limit, file_c
     end = b->position + b->header.size_bytes();
   }
   return end;
+}
+
+result<int64_t> segment::base_offset_at(uint64_t pos, file_cache& cache) {
+  if (auto b = recent_at(pos); b != recent_.end()) return b->base;
+  RUNNEL_TRY(auto f, data(cache));
+  std::array<std::byte, model::batch_layout::log_overhead> frame;
+  RUNNEL_TRY(read_exact(*f, pos, frame));
+  return model::parse_frame(frame)->base_offset;
 }
 
 result<std::optional<scanned_batch>> segment::find_time(int64_t ts, file_cache& cache) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -111,6 +112,8 @@ class segment {
   // `start` (a batch boundary). Returns start if the first batch alone does
   // not fit.
   result<uint64_t> boundary_before(uint64_t start, uint64_t limit, file_cache& cache);
+  // The base offset of the batch at `pos` (a batch boundary before size()).
+  result<int64_t> base_offset_at(uint64_t pos, file_cache& cache);
   // The first batch whose max_timestamp >= ts, if any.
   result<std::optional<scanned_batch>> find_time(int64_t ts, file_cache& cache);
   // The data file: the open one if active, else through the cache.
@@ -127,6 +130,21 @@ class segment {
   result<std::optional<offset_index_entry>> floor_by_position(uint64_t pos, file_cache& cache);
   result<std::optional<time_index_entry>> last_time_before(int64_t ts, file_cache& cache);
   void add_index_entries(uint64_t pos, const model::batch_header& h, int64_t index_interval);
+  // The recent batches of the active segment, oldest first, contiguous up to
+  // its end. A consumer reading at the tail asks for exactly these; answering
+  // from memory spares every fetch a scan of the file from the last index
+  // entry (two preads of up to 64 KiB per partition per fetch).
+  struct recent_batch {
+    int64_t base;
+    int64_t last;
+    uint64_t pos;
+    uint64_t size;
+  };
+  static constexpr size_t max_recent = 256;  // 8 KiB per active segment
+  using recent_iterator = std::deque<recent_batch>::const_iterator;
+  // The recent batch holding `o` / starting at `pos`; recent_.end() if none.
+  recent_iterator recent_containing(int64_t o) const;
+  recent_iterator recent_at(uint64_t pos) const;
 
   result<bool> indexes_valid(file_system& fs);
   result<void> load_indexes(file_system& fs);
@@ -140,6 +158,7 @@ class segment {
   std::vector<time_index_entry> time_index_;
   uint64_t bytes_since_index_ = 0;
   int64_t last_time_entry_ts_ = -1;
+  std::deque<recent_batch> recent_;
 };
 
 }  // namespace runnel::storage

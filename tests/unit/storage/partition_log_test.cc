@@ -127,6 +127,47 @@ TEST(partition_log, read_respects_max_bytes_and_upto) {
   EXPECT_EQ(log->read(offset{-1}, 100).error(), storage_errc::offset_out_of_range);
 }
 
+// Reads near the end of the active segment are answered from the positions
+// of its recent batches kept in memory; reads further back, and every read
+// after a reopen, scan the file from an index entry. Both must give the same
+// ranges.
+TEST(partition_log, tail_reads_from_memory_match_reads_from_the_file) {
+  log_fixture fx;
+  fx.config.index_interval_bytes = 1024;
+  struct answer {
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    int64_t next;
+    bool operator==(const answer&) const = default;
+  };
+  auto ask = [](partition_log& log, int64_t o, uint64_t max_bytes) {
+    auto r = log.read(offset{o}, max_bytes);
+    EXPECT_TRUE(r) << r.error().message();
+    answer a{{}, r ? r.value().next.value : -1};
+    if (r)
+      for (const auto& s : r.value().slices) a.ranges.emplace_back(s.pos, s.len);
+    return a;
+  };
+  const std::vector<uint64_t> limits = {1, 200, 1000, 5000, 1 << 20};
+  std::vector<answer> from_memory;
+  int64_t end = 0;
+  {
+    auto log = fx.open_ok();
+    // More batches than the segment remembers, of 1 to 3 records each.
+    for (int i = 0; i < 400; ++i) {
+      auto b = make_simple_batch(1 + i % 3);
+      ASSERT_TRUE(log->append(b, timestamp{1}));
+    }
+    end = log->end_offset().value;
+    for (int64_t o = 0; o <= end; ++o)
+      for (auto m : limits) from_memory.push_back(ask(*log, o, m));
+    ASSERT_TRUE(log->close());
+  }
+  auto log = fx.open_ok();
+  size_t i = 0;
+  for (int64_t o = 0; o <= end; ++o)
+    for (auto m : limits) EXPECT_EQ(ask(*log, o, m), from_memory[i++]) << "offset " << o;
+}
+
 TEST(partition_log, rolls_on_segment_bytes_and_reads_across_segments) {
   log_fixture fx;
   fx.config.segment_bytes = 2048;
