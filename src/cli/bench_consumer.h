@@ -77,8 +77,9 @@ class load_consumer {
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* parts, void* opaque);
   void consume_all();
-  // true: the goal is reached, stop.
-  bool count(const rd_kafka_message_t* m);
+  // Counts one message received at `now` (CLOCK_MONOTONIC ns) / `wall`
+  // (wall-clock ms). true: the goal is reached, stop.
+  bool count(const rd_kafka_message_t* m, int64_t now, int64_t wall);
 
   rd_kafka_t* rk_ = nullptr;
   std::string topic_;
