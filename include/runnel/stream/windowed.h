@@ -209,8 +209,14 @@ struct sliding_window_instance : window_base<K, V, A> {
 
   void process(record<K, V>&& r) {
     auto& op = this->op;
+    // Close what stream time has closed before the record joins the buffer:
+    // it may fall into later records' open windows while its own window is
+    // already closed, and that window must never be emitted.
+    on_time(this->t.stream_time());
     int64_t bound = std::max(this->closed, close_bound(this->t.stream_time()));
-    if (r.timestamp <= bound) return this->late(r);
+    // Late only when every window it can be part of — those ending in
+    // [t, t + difference] — is closed (Kafka Streams' rule).
+    if (r.timestamp + op.size <= bound) return this->late(r);
     auto& origin = this->t.origin();
     sub = origin.offset == last_offset ? sub + 1 : 0;
     last_offset = origin.offset;
@@ -221,11 +227,13 @@ struct sliding_window_instance : window_base<K, V, A> {
     op.vs->serialize(r.value, this->vb);
     st.put(key_bytes, r.timestamp, this->vb, seq);
     if (op.mode != emit::on_update) return;
-    // This record's window, then the open windows of later records it joins.
-    std::vector<int64_t> ends{r.timestamp};
-    st.fetch(key_bytes, r.timestamp + 1, r.timestamp + op.size,
+    // This record's window if still open, then the open windows of later
+    // records it joins.
+    std::vector<int64_t> ends;
+    if (r.timestamp > bound) ends.push_back(r.timestamp);
+    st.fetch(key_bytes, std::max(r.timestamp, bound) + 1, r.timestamp + op.size,
              [&](int64_t ts, uint32_t, std::string_view) {
-               if (ends.back() != ts) ends.push_back(ts);
+               if (ends.empty() || ends.back() != ts) ends.push_back(ts);
                return true;
              });
     for (int64_t end : ends)
@@ -279,7 +287,6 @@ struct session_window_instance : window_base<K, V, A> {
   void process(record<K, V>&& r) {
     auto& op = this->op;
     int64_t bound = std::max(this->closed, close_bound(this->t.stream_time()));
-    if (r.timestamp <= bound) return this->late(r);
     std::string key_bytes;
     op.ks->serialize(r.key, key_bytes);
     std::vector<std::tuple<int64_t, int64_t, std::string>> merged;
@@ -288,14 +295,20 @@ struct session_window_instance : window_base<K, V, A> {
               if (e > bound) merged.emplace_back(s, e, std::string(v));
               return true;
             });
-    A agg = op.step(r.key, r.value, std::nullopt);
+    // Late when the session it makes or joins is closed: a record older
+    // than the bound still joins an open session it reaches (Kafka Streams
+    // decides on the merged session's end too).
     int64_t start = r.timestamp, end = r.timestamp;
+    for (auto& [s, e, v] : merged) {
+      start = std::min(start, s);
+      end = std::max(end, e);
+    }
+    if (end <= bound) return this->late(r);
+    A agg = op.step(r.key, r.value, std::nullopt);
     for (auto& [s, e, v] : merged) {
       auto old = this->read(key_bytes, v, r.timestamp);
       if (!old) return;
       agg = op.merge(r.key, std::move(*old), std::move(agg));
-      start = std::min(start, s);
-      end = std::max(end, e);
       st.remove(key_bytes, s, e);
       if (op.mode == emit::on_update) this->emit_window(r.key, s, e + 1, std::nullopt, r.timestamp);
     }

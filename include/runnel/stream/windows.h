@@ -44,7 +44,8 @@ struct hopping_window {
 // One window per record, ending at it: the record at time t is aggregated
 // with every record of its key in [t - difference, t] (Kafka Streams'
 // sliding windows as seen from each record). A late-arriving record also
-// updates the windows of the later records it falls into.
+// updates the windows of the later records it falls into, so it is late
+// only when every window ending in [t, t + difference] is closed.
 struct sliding_window {
   milliseconds difference;
   milliseconds grace_period{0};
@@ -56,8 +57,11 @@ struct sliding_window {
   }
 };
 
-// Activity sessions: records of a key less than `gap` apart belong to one
+// Activity sessions: records of a key at most `gap` apart belong to one
 // session [first, last + 1); a record that bridges two sessions merges them.
+// A session can grow until stream time reaches its end + gap + grace; a
+// record is late only if the session it would make or join is closed (as in
+// Kafka Streams, a record older than that still joins an open session).
 struct session_window {
   milliseconds gap;
   milliseconds grace_period{0};
