@@ -1,4 +1,5 @@
-// admin: creating and deleting topics (CreateTopics, DeleteTopics).
+// admin: creating and deleting topics and records (CreateTopics,
+// DeleteTopics, DeleteRecords).
 #include "client/admin_impl.h"
 
 namespace runnel::client {
@@ -9,6 +10,9 @@ namespace {
 
 struct new_topic_deleter {
   void operator()(rd_kafka_NewTopic_t* p) const { rd_kafka_NewTopic_destroy(p); }
+};
+struct delete_records_deleter {
+  void operator()(rd_kafka_DeleteRecords_t* p) const { rd_kafka_DeleteRecords_destroy(p); }
 };
 struct delete_topic_deleter {
   void operator()(rd_kafka_DeleteTopic_t* p) const { rd_kafka_DeleteTopic_destroy(p); }
@@ -73,6 +77,32 @@ result<void> admin::delete_topic(const std::string& topic) {
   size_t n = 0;
   const rd_kafka_topic_result_t** topics = rd_kafka_DeleteTopics_result_topics(res, &n);
   return check_topic_result(topics, n, what);
+}
+
+result<void> admin::delete_records(const std::vector<topic_partition_offset>& before) {
+  const std::string what = "cannot delete records";
+  if (before.empty()) return success();
+  partition_list_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(before.size())));
+  for (const auto& b : before)
+    rd_kafka_topic_partition_list_add(list.get(), b.topic.c_str(), b.partition())->offset =
+        b.offset();
+  std::unique_ptr<rd_kafka_DeleteRecords_t, delete_records_deleter> dr(
+      rd_kafka_DeleteRecords_new(list.get()));
+  BOOST_OUTCOME_TRY(auto opts, impl_->options(RD_KAFKA_ADMIN_OP_DELETERECORDS));
+  rd_kafka_DeleteRecords_t* raw = dr.get();
+  BOOST_OUTCOME_TRY(auto ev, impl_->run(
+                                 [&](rd_kafka_queue_t* q) {
+                                   rd_kafka_DeleteRecords(impl_->rk.get(), &raw, 1, opts.get(), q);
+                                 },
+                                 what));
+  const auto* res = rd_kafka_event_DeleteRecords_result(ev.get());
+  const rd_kafka_topic_partition_list_t* offsets = rd_kafka_DeleteRecords_result_offsets(res);
+  for (int i = 0; offsets && i < offsets->cnt; ++i) {
+    const auto& p = offsets->elems[i];
+    if (p.err)
+      return make_error(p.err, what + " in " + p.topic + "-" + std::to_string(p.partition), "");
+  }
+  return success();
 }
 
 }  // namespace runnel::client

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <regex>
+#include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -100,7 +101,9 @@ struct app::impl {
   std::vector<client::topic_partition> paused;
   std::vector<held_message> held;
   bool failed = false;
-  bool dirty = false;  // processed something since the last commit
+  bool dirty = false;                     // processed something since the last commit
+  std::set<std::string> internal_inputs;  // repartition topics, full names
+  steady::time_point last_purge = steady::now();
   uint64_t commits = 0, rebalances = 0;
 
   impl(topology t, app_config c) : topo(std::move(t)), config(std::move(c)) {}
@@ -126,6 +129,7 @@ struct app::impl {
   void open_pending();
   void dispatch(const client::message_view& m);
   client::result<void> commit();
+  void purge_repartition_topics(const std::vector<client::topic_partition_offset>& committed);
   void close_tasks();
   void update_metrics(bool with_lag);
 };
@@ -143,6 +147,9 @@ client::result<void> app::impl::start() {
   if (plan.subtopologies.empty()) return error_of("the topology reads no topic");
   sh = std::make_unique<runtime::shared>(runtime::shared{config, plan, nullptr, &*admin, {}, {}});
   RUNNEL_TRY(runtime::resolve_and_create(plan, topo.graph(), config, *admin));
+  for (const auto& sub : plan.subtopologies)
+    for (size_t i = 0; i < sub.sources.size(); ++i)
+      if (sub.sources[i]->internal) internal_inputs.insert(sub.topics[i]);
 
   client::producer_options po;
   po.client = client_config();
@@ -301,7 +308,26 @@ client::result<void> app::impl::commit() {
   }
   ++commits;
   dirty = false;
+  purge_repartition_topics(offsets);
   return outcome::success();
+}
+
+// Repartition topics keep records forever (retention.ms -1, so old event
+// times are not deleted before they are read); once their offsets are
+// committed the records are deleted instead, as Kafka Streams does, every
+// 30 s at most.
+void app::impl::purge_repartition_topics(
+    const std::vector<client::topic_partition_offset>& committed) {
+  auto now = steady::now();
+  if (now - last_purge < std::chrono::seconds(30)) return;
+  last_purge = now;
+  std::vector<client::topic_partition_offset> purge;
+  for (const auto& o : committed)
+    if (internal_inputs.count(o.topic)) purge.push_back(o);
+  if (purge.empty()) return;
+  if (auto r = admin->delete_records(purge); !r)
+    spdlog::warn("stream: {}: purging repartition topics: {}", config.application_id,
+                 r.error().message);
 }
 
 void app::impl::close_tasks() {

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <system_error>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace runnel::stream::runtime {
 

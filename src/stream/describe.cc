@@ -11,12 +11,14 @@ std::string topology::describe() const {
   for (const auto& sub : p.subtopologies) {
     out += fmt::format("sub-topology {}\n", sub.id);
     for (size_t i = 0; i < sub.sources.size(); ++i)
-      out += fmt::format("  source {}{}\n", sub.topics[i], sub.sources[i]->internal ? " (internal)" : "");
+      out += fmt::format("  source {}{}\n", sub.topics[i],
+                         sub.sources[i]->internal ? " (internal)" : "");
     for (const auto* st : sub.stores) {
       const char* kind = st->kind == detail::store_kind::kv       ? "key-value"
                          : st->kind == detail::store_kind::window ? "window"
-                                                                   : "session";
-      out += fmt::format("  store {} ({}), changelog {}\n", st->name, kind, p.changelog_topic(st->name));
+                                                                  : "session";
+      out += fmt::format("  store {} ({}), changelog {}\n", st->name, kind,
+                         p.changelog_topic(st->name));
     }
   }
   for (const auto& it : graph_->internal_topics)

@@ -24,14 +24,21 @@ std::vector<std::pair<std::string, std::string>> changelog_configs(const detail:
           {"retention.ms", std::to_string(s.retention_ms + 24 * 3600 * 1000LL)}};
 }
 
+// Repartition topics: nothing is deleted by time (records carry event time,
+// which may be old); the app deletes what it has committed (app.cc).
+std::vector<std::pair<std::string, std::string>> repartition_configs() {
+  return {{"cleanup.policy", "delete"}, {"retention.ms", "-1"}};
+}
+
 client::result<void> ensure_topic(client::admin& admin, const client::new_topic& t) {
   auto existing = admin.describe_topic(t.name);
   if (existing) {
     auto n = static_cast<int32_t>(existing.value().partitions.size());
     if (n != t.partitions)
-      return invalid(fmt::format("internal topic {} has {} partitions, but the topology needs {}; "
-                                 "delete it (and the app's state) or fix the inputs",
-                                 t.name, n, t.partitions));
+      return invalid(
+          fmt::format("internal topic {} has {} partitions, but the topology needs {}; "
+                      "delete it (and the app's state) or fix the inputs",
+                      t.name, n, t.partitions));
     return outcome::success();
   }
   auto created = admin.create_topic(t);
@@ -101,7 +108,8 @@ client::result<void> resolve_and_create(plan& p, const detail::graph& g, const a
   // Repartition topics take the partitions of their reader's other inputs,
   // else of their writer; writers are resolved before readers.
   std::map<std::string, int> writer_of;
-  for (const auto& it : g.internal_topics) writer_of[p.internal_topic(it.name)] = g.find(it.writer_group);
+  for (const auto& it : g.internal_topics)
+    writer_of[p.internal_topic(it.name)] = g.find(it.writer_group);
   std::map<int, int> root_to_sub;
   for (const auto& sub : p.subtopologies)
     for (auto* s : sub.sources) root_to_sub[g.find(s->group)] = sub.id;
@@ -129,14 +137,14 @@ client::result<void> resolve_and_create(plan& p, const detail::graph& g, const a
       return invalid(fmt::format("cannot tell how many partitions sub-topology {} has", sub.id));
     for (size_t i = 0; i < sub.sources.size(); ++i) {
       if (!sub.sources[i]->internal) continue;
-      RUNNEL_TRY(ensure_topic(admin, client::new_topic{sub.topics[i], sub.partitions,
-                                                       c.replication_factor,
-                                                       {{"cleanup.policy", "delete"}}}));
+      RUNNEL_TRY(
+          ensure_topic(admin, client::new_topic{sub.topics[i], sub.partitions, c.replication_factor,
+                                                repartition_configs()}));
     }
     for (const auto* st : sub.stores) {
-      RUNNEL_TRY(ensure_topic(admin, client::new_topic{p.changelog_topic(st->name), sub.partitions,
-                                                       c.replication_factor,
-                                                       changelog_configs(*st)}));
+      RUNNEL_TRY(
+          ensure_topic(admin, client::new_topic{p.changelog_topic(st->name), sub.partitions,
+                                                c.replication_factor, changelog_configs(*st)}));
     }
   }
   return outcome::success();

@@ -128,6 +128,10 @@ class admin {
 
   result<void> create_topic(const new_topic& t, bool validate_only = false);
   result<void> delete_topic(const std::string& topic);
+  // Deletes every record before the given offsets (DeleteRecords): the
+  // partitions' log start moves up to them. Used to purge repartition
+  // topics once their records are consumed and committed.
+  result<void> delete_records(const std::vector<topic_partition_offset>& before);
 
   // Start and end offset of every partition of `topic`.
   result<std::vector<partition_offsets>> offsets(const std::string& topic);

@@ -45,15 +45,16 @@ class builder {
 
   template <class K, class V>
   runnel::stream::stream<K, V> stream(const std::string& topic, consumed<K, V> c = {}) {
-    return runnel::stream::stream<K, V>::source_of(graph_, topic, false, detail::share(std::move(c.key)),
-                                                   detail::share(std::move(c.value)),
-                                                   std::move(c.timestamp_extractor));
+    return runnel::stream::stream<K, V>::source_of(
+        graph_, topic, false, detail::share(std::move(c.key)), detail::share(std::move(c.value)),
+        std::move(c.timestamp_extractor));
   }
 
   // A table read from a topic: each record upserts its key, a null value
   // deletes it. Kept in the store `store_name` (generated if empty).
   template <class K, class V>
-  runnel::stream::table<K, V> table(const std::string& topic, consumed<K, V> c = {}, std::string store_name = {}) {
+  runnel::stream::table<K, V> table(const std::string& topic, consumed<K, V> c = {},
+                                    std::string store_name = {}) {
     int group = graph_->new_group();
     if (store_name.empty()) store_name = graph_->name("table") + "-store";
     graph_->stores.push_back({detail::store_kind::kv, store_name, group, 0});
@@ -63,23 +64,24 @@ class builder {
     graph_->sources.push_back(detail::source_spec{
         topic, false, group, [out, ks, vs, store_name](detail::task_context& t) {
           auto& st = t.kv_store(store_name);
-          return detail::raw_sink([&t, &st, ks, vs, down = out->instantiate(t)](
-                                      const detail::raw_record& r) {
-            if (!r.key) return t.bad_record("a table record needs a key", r.key, r.value, r.timestamp);
-            std::string why;
-            auto k = ks->deserialize(*r.key, &why);
-            if (!k) return t.bad_record("key: " + why, r.key, r.value, r.timestamp);
-            std::optional<V> v;
-            if (r.value) {
-              v = vs->deserialize(*r.value, &why);
-              if (!v) return t.bad_record("value: " + why, r.key, r.value, r.timestamp);
-              st.put(*r.key, *r.value);
-            } else {
-              st.remove(*r.key);
-            }
-            t.observe_timestamp(r.timestamp);
-            down(record<K, std::optional<V>>{std::move(*k), std::move(v), r.timestamp});
-          });
+          return detail::raw_sink(
+              [&t, &st, ks, vs, down = out->instantiate(t)](const detail::raw_record& r) {
+                if (!r.key)
+                  return t.bad_record("a table record needs a key", r.key, r.value, r.timestamp);
+                std::string why;
+                auto k = ks->deserialize(*r.key, &why);
+                if (!k) return t.bad_record("key: " + why, r.key, r.value, r.timestamp);
+                std::optional<V> v;
+                if (r.value) {
+                  v = vs->deserialize(*r.value, &why);
+                  if (!v) return t.bad_record("value: " + why, r.key, r.value, r.timestamp);
+                  st.put(*r.key, *r.value);
+                } else {
+                  st.remove(*r.key);
+                }
+                t.observe_timestamp(r.timestamp);
+                down(record<K, std::optional<V>>{std::move(*k), std::move(v), r.timestamp});
+              });
         }});
     return runnel::stream::table<K, V>(out, ks, vs, store_name);
   }

@@ -47,19 +47,21 @@ class grouped_stream {
   template <class F>
   table<K, V> reduce(F fn, materialized<V> m = {}) const {
     if (!m.value && s_.value_serde()) m.value = *s_.value_serde();
-    return aggregate_impl<V>(nullptr, [fn](const K&, const V& v, std::optional<V> agg) mutable {
-      return agg ? fn(*agg, v) : v;
-    }, std::move(m));
+    return aggregate_impl<V>(
+        nullptr,
+        [fn](const K&, const V& v, std::optional<V> agg) mutable { return agg ? fn(*agg, v) : v; },
+        std::move(m));
   }
 
   // Folds the values of a key into an A: init() starts, add(k, v, a) -> a.
   template <class A, class I, class F>
   table<K, A> aggregate(I init, F add, materialized<A> m = {}) const {
-    return aggregate_impl<A>(std::function<A()>(init),
-                             [init, add](const K& k, const V& v, std::optional<A> agg) mutable {
-                               return add(k, v, agg ? std::move(*agg) : init());
-                             },
-                             std::move(m));
+    return aggregate_impl<A>(
+        std::function<A()>(init),
+        [init, add](const K& k, const V& v, std::optional<A> agg) mutable {
+          return add(k, v, agg ? std::move(*agg) : init());
+        },
+        std::move(m));
   }
 
   time_windowed_stream<K, V> windowed_by(const tumbling_window& w) const;

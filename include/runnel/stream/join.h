@@ -26,7 +26,9 @@ namespace runnel::stream {
 struct join_window {
   std::chrono::milliseconds before{0}, after{0}, grace_period{0};
   // Records of the two sides join if their times differ by at most d.
-  static join_window of(std::chrono::milliseconds d) { return {d, d, std::chrono::milliseconds(0)}; }
+  static join_window of(std::chrono::milliseconds d) {
+    return {d, d, std::chrono::milliseconds(0)};
+  }
   join_window grace(std::chrono::milliseconds g) const {
     auto w = *this;
     w.grace_period = g;
@@ -75,7 +77,11 @@ struct join_instance {
   uint32_t sub = 0;
 
   join_instance(task_context& tc, const join_op<K, V1, V2, R>& o, typename node<K, R>::sink d)
-      : t(tc), op(o), down(std::move(d)), ls(tc.window_store(o.left_store)), rs(tc.window_store(o.right_store)) {
+      : t(tc),
+        op(o),
+        down(std::move(d)),
+        ls(tc.window_store(o.left_store)),
+        rs(tc.window_store(o.right_store)) {
     if (auto w = ls.get("", watermark_slot)) closed = decode_i64(*w);
   }
 
@@ -96,9 +102,9 @@ struct join_instance {
   // A record from one side: match against the other side's buffer, then
   // buffer it. `left` says which side it came from.
   template <bool left, class Mine, class Other>
-  void arrive(record<K, Mine>&& r, window_bytes_store& mine_store,
-              window_bytes_store& other_store, const serde<Mine>& mine_serde,
-              const serde<Other>& other_serde, int64_t lo, int64_t hi) {
+  void arrive(record<K, Mine>&& r, window_bytes_store& mine_store, window_bytes_store& other_store,
+              const serde<Mine>& mine_serde, const serde<Other>& other_serde, int64_t lo,
+              int64_t hi) {
     int64_t bound = std::max(closed, close_bound(t.stream_time()));
     std::string kb;
     op.ks->serialize(r.key, kb);
@@ -109,23 +115,25 @@ struct join_instance {
     bool track_other = left ? op.kind == join_kind::outer : op.kind != join_kind::inner;
     bool matched = false;
     std::vector<std::tuple<int64_t, uint32_t, std::string>> now_matched;
-    other_store.fetch(kb, r.timestamp - lo, r.timestamp + hi, [&](int64_t ts, uint32_t seq, std::string_view v) {
-      if (v.empty()) return true;
-      std::string why;
-      auto other = other_serde.deserialize(v.substr(1), &why);
-      if (!other) {
-        t.bad_record("buffered join value: " + why, kb, v.substr(1), ts);
-        return true;
-      }
-      matched = true;
-      int64_t out_ts = std::max(ts, r.timestamp);
-      if constexpr (left)
-        emit(r.key, std::optional<V1>(r.value), std::optional<V2>(std::move(*other)), out_ts);
-      else
-        emit(r.key, std::optional<V1>(std::move(*other)), std::optional<V2>(r.value), out_ts);
-      if (track_other && v[0] == 'u') now_matched.emplace_back(ts, seq, std::string(v.substr(1)));
-      return true;
-    });
+    other_store.fetch(
+        kb, r.timestamp - lo, r.timestamp + hi, [&](int64_t ts, uint32_t seq, std::string_view v) {
+          if (v.empty()) return true;
+          std::string why;
+          auto other = other_serde.deserialize(v.substr(1), &why);
+          if (!other) {
+            t.bad_record("buffered join value: " + why, kb, v.substr(1), ts);
+            return true;
+          }
+          matched = true;
+          int64_t out_ts = std::max(ts, r.timestamp);
+          if constexpr (left)
+            emit(r.key, std::optional<V1>(r.value), std::optional<V2>(std::move(*other)), out_ts);
+          else
+            emit(r.key, std::optional<V1>(std::move(*other)), std::optional<V2>(r.value), out_ts);
+          if (track_other && v[0] == 'u')
+            now_matched.emplace_back(ts, seq, std::string(v.substr(1)));
+          return true;
+        });
     for (auto& [ts, seq, v] : now_matched) other_store.put(kb, ts, "m" + v, seq);
     mine_store.put(kb, r.timestamp, (matched ? "m" : "u") + vb, next_seq());
   }
@@ -145,7 +153,8 @@ struct join_instance {
     auto flush_side = [&](window_bytes_store& st, bool left) {
       std::vector<std::tuple<std::string, int64_t, std::string>> unmatched;
       st.fetch_all(from, bound, [&](std::string_view k, int64_t ts, uint32_t, std::string_view v) {
-        if (!v.empty() && v[0] == 'u') unmatched.emplace_back(std::string(k), ts, std::string(v.substr(1)));
+        if (!v.empty() && v[0] == 'u')
+          unmatched.emplace_back(std::string(k), ts, std::string(v.substr(1)));
         return true;
       });
       for (auto& [kb, ts, vb] : unmatched) {
@@ -174,9 +183,9 @@ struct join_instance {
 };
 
 template <class K, class V1, class V2, class R>
-stream<K, R> add_stream_join(const stream<K, V1>& left_in, const stream<K, V2>& right_in,
-                             const join_window& w, join_kind kind,
-                             std::function<R(const std::optional<V1>&, const std::optional<V2>&)> joiner) {
+stream<K, R> add_stream_join(
+    const stream<K, V1>& left_in, const stream<K, V2>& right_in, const join_window& w,
+    join_kind kind, std::function<R(const std::optional<V1>&, const std::optional<V2>&)> joiner) {
   // Both sides must be partitioned by the join key.
   stream<K, V1> l = left_in.node_ptr()->key_changed ? left_in.repartition() : left_in;
   stream<K, V2> r = right_in.node_ptr()->key_changed ? right_in.repartition() : right_in;
@@ -226,7 +235,9 @@ auto stream<K, V>::join(const stream<K, V2>& other, F joiner, const join_window&
   using R = std::decay_t<std::invoke_result_t<F&, const V&, const V2&>>;
   return detail::add_stream_join<K, V, V2, R>(
       *this, other, w, detail::join_kind::inner,
-      [joiner](const std::optional<V>& a, const std::optional<V2>& b) mutable { return joiner(*a, *b); });
+      [joiner](const std::optional<V>& a, const std::optional<V2>& b) mutable {
+        return joiner(*a, *b);
+      });
 }
 
 template <class K, class V>
@@ -235,13 +246,16 @@ auto stream<K, V>::left_join(const stream<K, V2>& other, F joiner, const join_wi
   using R = std::decay_t<std::invoke_result_t<F&, const V&, const std::optional<V2>&>>;
   return detail::add_stream_join<K, V, V2, R>(
       *this, other, w, detail::join_kind::left,
-      [joiner](const std::optional<V>& a, const std::optional<V2>& b) mutable { return joiner(*a, b); });
+      [joiner](const std::optional<V>& a, const std::optional<V2>& b) mutable {
+        return joiner(*a, b);
+      });
 }
 
 template <class K, class V>
 template <class V2, class F>
 auto stream<K, V>::outer_join(const stream<K, V2>& other, F joiner, const join_window& w) const {
-  using R = std::decay_t<std::invoke_result_t<F&, const std::optional<V>&, const std::optional<V2>&>>;
+  using R =
+      std::decay_t<std::invoke_result_t<F&, const std::optional<V>&, const std::optional<V2>&>>;
   return detail::add_stream_join<K, V, V2, R>(*this, other, w, detail::join_kind::outer, joiner);
 }
 

@@ -119,7 +119,8 @@ stream<KOut, VOut> stream<K, V>::process(
   auto& g = node_->topology();
   for (auto& name : store_names) {
     auto* spec = g.find_store(name);
-    if (!spec) throw std::invalid_argument("process(): no store named " + name + " (builder::add_store)");
+    if (!spec)
+      throw std::invalid_argument("process(): no store named " + name + " (builder::add_store)");
     if (spec->group < 0)
       spec->group = node_->group();
     else

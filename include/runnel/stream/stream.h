@@ -87,29 +87,29 @@ raw_sink deserializing_source(task_context& t, typename node<K, V>::sink down,
                               std::shared_ptr<const serde<K>> ks,
                               std::shared_ptr<const serde<V>> vs,
                               std::function<int64_t(const K&, const V&, int64_t)> extractor) {
-  return [&t, down = std::move(down), ks, vs,
-          extractor = std::move(extractor)](const raw_record& r) {
-    std::string why;
-    std::optional<K> k;
-    if (r.key)
-      k = ks->deserialize(*r.key, &why);
-    else if (ks->from_null)
-      k = ks->from_null();
-    else
-      why = "a null key is not a " + ks->name;
-    if (!k) return t.bad_record("key: " + why, r.key, r.value, r.timestamp);
-    std::optional<V> v;
-    if (r.value)
-      v = vs->deserialize(*r.value, &why);
-    else if (vs->from_null)
-      v = vs->from_null();
-    else
-      why = "a null value is not a " + vs->name;
-    if (!v) return t.bad_record("value: " + why, r.key, r.value, r.timestamp);
-    int64_t ts = extractor ? extractor(*k, *v, r.timestamp) : r.timestamp;
-    t.observe_timestamp(ts);
-    down(record<K, V>{std::move(*k), std::move(*v), ts});
-  };
+  return
+      [&t, down = std::move(down), ks, vs, extractor = std::move(extractor)](const raw_record& r) {
+        std::string why;
+        std::optional<K> k;
+        if (r.key)
+          k = ks->deserialize(*r.key, &why);
+        else if (ks->from_null)
+          k = ks->from_null();
+        else
+          why = "a null key is not a " + ks->name;
+        if (!k) return t.bad_record("key: " + why, r.key, r.value, r.timestamp);
+        std::optional<V> v;
+        if (r.value)
+          v = vs->deserialize(*r.value, &why);
+        else if (vs->from_null)
+          v = vs->from_null();
+        else
+          why = "a null value is not a " + vs->name;
+        if (!v) return t.bad_record("value: " + why, r.key, r.value, r.timestamp);
+        int64_t ts = extractor ? extractor(*k, *v, r.timestamp) : r.timestamp;
+        t.observe_timestamp(ts);
+        down(record<K, V>{std::move(*k), std::move(*v), ts});
+      };
 }
 
 }  // namespace detail
@@ -320,9 +320,8 @@ class stream {
   // Runs a user processor (processor.h) on every record; it may forward
   // records of other types. Names the stores it uses (builder::add_store).
   template <class KOut, class VOut>
-  stream<KOut, VOut> process(
-      std::function<std::unique_ptr<processor<K, V, KOut, VOut>>()> supplier,
-      std::vector<std::string> store_names = {}) const;
+  stream<KOut, VOut> process(std::function<std::unique_ptr<processor<K, V, KOut, VOut>>()> supplier,
+                             std::vector<std::string> store_names = {}) const;
 
   // ---- for the library's own operators ----
   const std::shared_ptr<detail::node<K, V>>& node_ptr() const { return node_; }
@@ -330,9 +329,8 @@ class stream {
   const std::shared_ptr<const serde<V>>& value_serde() const { return value_serde_; }
 
   // The stream read from a topic (builder, repartition).
-  static stream source_of(const std::shared_ptr<detail::graph>& g, std::string topic,
-                          bool internal, std::shared_ptr<const serde<K>> ks,
-                          std::shared_ptr<const serde<V>> vs,
+  static stream source_of(const std::shared_ptr<detail::graph>& g, std::string topic, bool internal,
+                          std::shared_ptr<const serde<K>> ks, std::shared_ptr<const serde<V>> vs,
                           std::function<int64_t(const K&, const V&, int64_t)> extractor) {
     int group = g->new_group();
     auto out = std::make_shared<detail::node<K, V>>(g, group);

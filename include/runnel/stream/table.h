@@ -78,7 +78,8 @@ class table {
   // Every change, deletes as nullopt; to() writes those as tombstones.
   stream<K, std::optional<V>> to_change_stream() const {
     std::shared_ptr<const serde<std::optional<V>>> vs;
-    if (value_serde_) vs = std::make_shared<const serde<std::optional<V>>>(serdes::nullable(*value_serde_));
+    if (value_serde_)
+      vs = std::make_shared<const serde<std::optional<V>>>(serdes::nullable(*value_serde_));
     return {node_, key_serde_, vs};
   }
 

@@ -43,7 +43,9 @@ TEST(topology, joins_and_merges_share_a_subtopology) {
   auto a = b.stream<std::string, std::string>("a");
   auto c = b.stream<std::string, std::string>("c");
   auto users = b.table<std::string, std::string>("users");
-  a.merge(c).join(users, [](const std::string& v, const std::string& u) { return v + u; }).to("out");
+  a.merge(c)
+      .join(users, [](const std::string& v, const std::string& u) { return v + u; })
+      .to("out");
   auto p = rs::runtime::group_sources(b.build().graph(), "app");
   ASSERT_EQ(p.subtopologies.size(), 1u);
   EXPECT_EQ(p.subtopologies[0].topics.size(), 3u);

@@ -33,7 +33,8 @@ serde<windowed<K>> windowed_key(serde<K> inner, int64_t window_size) {
     auto k = inner.deserialize(b.substr(0, b.size() - 8), why);
     if (!k) return std::nullopt;
     uint64_t u = 0;
-    for (size_t i = b.size() - 8; i < b.size(); ++i) u = (u << 8) | static_cast<unsigned char>(b[i]);
+    for (size_t i = b.size() - 8; i < b.size(); ++i)
+      u = (u << 8) | static_cast<unsigned char>(b[i]);
     auto start = static_cast<int64_t>(u);
     return windowed<K>{std::move(*k), start, start + window_size};
   };
