@@ -56,10 +56,18 @@ def section(runs, info):
     fio_buf = med(runs, "fio", "buffered", "mb_per_s")
     fio_sync = med(runs, "fio", "fdatasync", "mb_per_s")
     net = med(runs, "iperf3", "loopback", "mb_per_s")
+    # Older results files have no sustained rows.
+    fio_buf_s = med(runs, "fio", "buffered-sustained", "mb_per_s")
+    fio_sync_s = med(runs, "fio", "fdatasync-sustained", "mb_per_s")
+    secs = info.get("duration", "10")
     out.append("| limit | MB/s |")
     out.append("|---|---:|")
     out.append(f"| fio sequential buffered write, bs=1M, 1 GiB + final fsync | {fio_buf:.0f} |")
     out.append(f"| fio sequential write, fdatasync per 1 MiB write, 256 MiB | {fio_sync:.0f} |")
+    if fio_buf_s == fio_buf_s:
+        out.append(f"| fio sequential buffered write, bs=1M, sustained {secs} s (no final fsync) | {fio_buf_s:.0f} |")
+    if fio_sync_s == fio_sync_s:
+        out.append(f"| fio sequential write, fdatasync per 1 MiB write, sustained {secs} s | {fio_sync_s:.0f} |")
     out.append(f"| iperf3 over loopback, one TCP stream, 5 s | {net:.0f} |")
     out.append("")
     out.append("| workload | system | msgs/s | MB/s | p50 ms | p99 ms | p99.9 ms | runnel ÷ this |")
@@ -110,11 +118,15 @@ def section(runs, info):
     out.append("")
     out.append("| target | measured | met? |")
     out.append("|---|---:|---|")
-    out.append(f"| (a) 1 KiB acks=1 ≥ 90 % of fio buffered | {r1:.0f} of {fio_buf:.0f} MB/s = {100 * r1 / fio_buf:.0f} % | {yes(r1 >= 0.9 * fio_buf)} |")
+    out.append(f"| (a) 1 KiB acks=1 ≥ 90 % of fio buffered (1 GiB burst) | {r1:.0f} of {fio_buf:.0f} MB/s = {100 * r1 / fio_buf:.0f} % | {yes(r1 >= 0.9 * fio_buf)} |")
+    if fio_buf_s == fio_buf_s:
+        out.append(f"| (a) … of fio buffered sustained {secs} s | {r1:.0f} of {fio_buf_s:.0f} MB/s = {100 * r1 / fio_buf_s:.0f} % | {yes(r1 >= 0.9 * fio_buf_s)} |")
     out.append(f"| (b) 100 B ≥ 1,000,000 msg/s | {r2:,.0f} msg/s | {yes(r2 >= 1e6)} |")
     out.append(f"| (c) e2e at 50k msg/s acks=all: p99 ≤ 2 ms | {e99:.2f} ms | {yes(e99 <= 2)} |")
     out.append(f"| (c) … p99.9 ≤ 5 ms | {e999:.2f} ms | {yes(e999 <= 5)} |")
-    out.append(f"| (c) 1 KiB acks=all ≥ 80 % of fio fdatasync per write | {r3:.0f} of {fio_sync:.0f} MB/s = {100 * r3 / fio_sync:.0f} % | {yes(r3 >= 0.8 * fio_sync)} |")
+    out.append(f"| (c) 1 KiB acks=all ≥ 80 % of fio fdatasync per write (256 MiB) | {r3:.0f} of {fio_sync:.0f} MB/s = {100 * r3 / fio_sync:.0f} % | {yes(r3 >= 0.8 * fio_sync)} |")
+    if fio_sync_s == fio_sync_s:
+        out.append(f"| (c) … of fio fdatasync per write sustained {secs} s | {r3:.0f} of {fio_sync_s:.0f} MB/s = {100 * r3 / fio_sync_s:.0f} % | {yes(r3 >= 0.8 * fio_sync_s)} |")
     out.append(f"| (d) catch-up ≥ 2 GB/s from page cache | {r5 / 1000:.2f} GB/s | {yes(r5 >= 2000)} |")
     out.append(f"| runnel ahead of Redis and NATS everywhere | {'behind in: ' + '; '.join(ahead) if ahead else 'ahead in all'} | {yes(not ahead)} |")
     out.append("")
@@ -126,7 +138,11 @@ def section(runs, info):
         "by XREAD COUNT 1000 over the 16 streams on one connection, from memory); NATS with "
         "`bench/peers/nats_load` (nats.c, subjects bench.0–15 in one file-storage stream, "
         "js_PublishAsync with at most 4096 unacknowledged per connection, timed until all are "
-        "acknowledged; catch-up and e2e through one ordered push consumer). **NATS 2.9.10 "
+        "acknowledged; catch-up and e2e through one ordered push consumer). In the e2e rows "
+        "runnel's producer uses linger.ms=1 instead of librdkafka's default 5 ms, which holds "
+        "each message up to 5 ms to fill a batch (the Redis and NATS clients send each message "
+        "when it is due). Every workload run and every sustained fio run starts after the same "
+        "memory warm-up (touching 2 GiB). **NATS 2.9.10 "
         "(Debian 12) has no fsync-per-write option** (`sync_interval: always` arrived in 2.10), so "
         "its acks=all rows are at weaker durability than runnel's and Redis's. Latency: runnel's "
         "and Redis's max-rate rows show time from send to acknowledgement (runnel: including "
