@@ -12,6 +12,7 @@ binaries are taken from $RUNNEL_EXAMPLES (a directory), else from the
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -32,8 +33,10 @@ MINUTE = 60_000
 WINDOW = 15 * MINUTE  # page-visits: hopping windows 15 min long ...
 ADVANCE = MINUTE      # ... starting every minute
 GRACE = 30_000        # page-visits' default --grace-ms
-# A round event time (a multiple of 15 min) so that expected windows read well.
-BASE = 1_700_000_100_000 - (1_700_000_100_000 % WINDOW)
+# Event times start at a round time (a multiple of 15 min) an hour ago:
+# recent, because the broker's time-based retention would delete records with
+# old timestamps (outputs carry event time) while a test reads them.
+BASE = int(time.time() * 1000) // WINDOW * WINDOW - 4 * WINDOW
 
 
 class App:
@@ -105,7 +108,11 @@ class Env:
         self.broker.cleanup()
         if exc[0] is not None:
             for a in self.apps:
-                print("---- %s log (%s)\n%s" % (a.name, " ".join(a.args[1:]), a.text()[-4000:]))
+                # Without the periodic metrics lines, but with the last of them.
+                lines = a.text().splitlines()
+                keep = [l for l in lines if ": in " not in l or "CONFWARN" in l][-60:]
+                keep += [l for l in lines if ": in " in l][-8:]
+                print("---- %s log (%s)\n%s" % (a.name, " ".join(a.args[1:]), "\n".join(keep)))
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def topics(self, partitions, *names):
@@ -507,7 +514,7 @@ def test_kill_minus_nine_loses_no_update():
         lost = {w: (counts[w], n) for w, n in expected.items() if counts[w] < n}
         assert not lost, lost
         over = max(counts[w] - n for w, n in expected.items())
-        assert over <= 3000, over
+        assert over <= len(events), over
         print("  kill -9: %d windows, largest over-count %d, %d updates before the kill"
               % (len(expected), over, in_output))
         out.close()
@@ -545,7 +552,12 @@ def test_two_instances_split_and_fail_over():
         first = views(800, 0)
         env.produce("pageviews", [pageview(*e) for e in first])
         want1 = expect(first)
-        out.wait(lambda r: final_counts(r) == want1, timeout=90, what="the first counts")
+        try:
+            out.wait(lambda r: final_counts(r) == want1, timeout=90, what="the first counts")
+        except TimeoutError:
+            got1 = final_counts(out.snapshot())
+            print("differ:", sorted((w, got1.get(w), n) for w, n in want1.items() if got1.get(w) != n)[:20])
+            raise
 
         def counted(app):
             # Metrics lines of tasks that produced something.
@@ -565,7 +577,10 @@ def test_two_instances_split_and_fail_over():
         assert counts == want
         after = a.text()[a_log_before:]
         assert "assigned 8 partitions" in after, after[-3000:]
-        assert "restored store" in after, after[-3000:]
+        # B's counting tasks were rebuilt in A from their changelogs' start.
+        b_tasks = set(re.findall(r" task (1_\d+): in \d+ out [1-9]", b.text()))
+        restored = set(re.findall(r"task (1_\d+): restored store \S+ from \S+ \[0, [1-9]", after))
+        assert b_tasks and b_tasks <= restored, (b_tasks, restored, after[-3000:])
         out.close()
         assert a.stop() == 0
 
