@@ -380,8 +380,10 @@ void app::impl::loop() {
     if (!pending.empty() && !failed) open_pending();
     auto now = steady::now();
     try {
+      // Records processed after waiting for an idle input arrive with no
+      // new message: they too make a commit due.
       for (auto& [key, t] : tasks)
-        if (t->has_buffered()) t->process_buffered(now);
+        if (t->has_buffered() && t->process_buffered(now)) dirty = true;
       int64_t wall = wall_ms();
       for (auto& [key, t] : tasks) t->punctuate_wall_clock(wall);
     } catch (const runtime::fatal_error& e) {

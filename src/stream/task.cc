@@ -199,8 +199,9 @@ bool task::has_buffered() const {
                      [](const input& in) { return !in.queue.empty(); });
 }
 
-void task::process_buffered(steady::time_point now) {
+bool task::process_buffered(steady::time_point now) {
   auto idle = shared_.config.max_task_idle;
+  bool processed = false;
   while (true) {
     input* next = nullptr;
     bool some_empty = false;
@@ -213,13 +214,13 @@ void task::process_buffered(steady::time_point now) {
     }
     if (!next) {
       blocked_since_.reset();
-      return;
+      return processed;
     }
     // An input without buffered records may still have older ones coming:
     // wait for it up to max_task_idle.
     if (some_empty && idle.count() > 0) {
       if (!blocked_since_) blocked_since_ = now;
-      if (now - *blocked_since_ < idle) return;
+      if (now - *blocked_since_ < idle) return processed;
     } else {
       blocked_since_.reset();
     }
@@ -229,6 +230,7 @@ void task::process_buffered(steady::time_point now) {
     if (b.key) key = *b.key;
     if (b.value) value = *b.value;
     process(*next, detail::raw_record{key, value, b.timestamp}, b.offset);
+    processed = true;
   }
 }
 

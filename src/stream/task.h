@@ -43,8 +43,9 @@ class task final : public detail::task_context {
   // A consumed record of one of this task's inputs: processed now if the
   // task has one input, else buffered for timestamp-ordered processing.
   void add(const client::message_view& m);
-  // Processes buffered records (multi-input tasks), oldest first.
-  void process_buffered(std::chrono::steady_clock::time_point now);
+  // Processes buffered records (multi-input tasks), oldest first; true if
+  // it processed any (so there is progress to commit).
+  bool process_buffered(std::chrono::steady_clock::time_point now);
   bool has_buffered() const;
   void punctuate_wall_clock(int64_t now_ms);
 

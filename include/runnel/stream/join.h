@@ -6,8 +6,10 @@
 // the second record arrives, with the later of the two timestamps. Left and
 // outer joins emit an unmatched record (with nullopt for the missing side)
 // once no match can come any more: when stream time passes
-// t + before + after + grace. Records older than that bound on arrival are
-// late: dropped and counted.
+// t + before + after + grace. A record is late, dropped and counted, when it
+// arrives after stream time passed the end of its window plus grace: for a
+// left record t + after + grace, for a right one t + before + grace (Kafka
+// Streams' rule; it is also what makes the unmatched emission above final).
 #pragma once
 
 #include <chrono>
@@ -105,7 +107,12 @@ struct join_instance {
   void arrive(record<K, Mine>&& r, window_bytes_store& mine_store, window_bytes_store& other_store,
               const serde<Mine>& mine_serde, const serde<Other>& other_serde, int64_t lo,
               int64_t hi) {
-    int64_t bound = std::max(closed, close_bound(t.stream_time()));
+    // Late once stream time passed the end of this record's window (t + hi)
+    // plus grace, as in Kafka Streams. Buffers keep records until
+    // close_bound, which is `lo` older, so a record that is not late finds
+    // every match the other side still may hold.
+    int64_t now = t.stream_time();
+    int64_t bound = std::max(closed, now == INT64_MIN ? INT64_MIN : now - hi - op.grace - 1);
     std::string kb;
     op.ks->serialize(r.key, kb);
     std::string vb;

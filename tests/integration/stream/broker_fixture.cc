@@ -120,6 +120,16 @@ void stop_broker(broker_process& b) {
 
 }  // namespace
 
+int64_t base_time() {
+  static const int64_t t = [] {
+    int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    return now / 3'600'000 * 3'600'000 - 3'600'000;
+  }();
+  return t;
+}
+
 temp_dir::temp_dir(const std::string& prefix) {
   std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
   if (::mkdtemp(pattern.data()) == nullptr) std::abort();
@@ -217,7 +227,8 @@ std::string broker_fixture::unique(const std::string& what) {
 }
 
 void broker_fixture::create_topic(const std::string& name, int32_t partitions) {
-  auto r = admin().create_topic(client::new_topic{name, partitions, -1, {}});
+  // Kept whatever the records' timestamps (the far-future flush records too).
+  auto r = admin().create_topic(client::new_topic{name, partitions, -1, {{"retention.ms", "-1"}}});
   ASSERT_TRUE(r) << "create " << name << ": " << r.error().message;
 }
 

@@ -50,6 +50,11 @@ struct output {
   std::vector<client::header> headers;
 };
 
+// Event times for test input: a whole hour, one hour before the test run
+// started. Input must be recent: the broker's time-based retention deletes
+// records whose timestamps are older than retention.ms.
+int64_t base_time();
+
 // A unique temporary directory, removed with its contents.
 class temp_dir {
  public:

@@ -21,7 +21,7 @@ namespace {
 
 class stateless : public broker_fixture {};
 
-constexpr int64_t t0 = 1'700'000'000'000;
+const int64_t t0 = base_time();
 
 // (key, value, timestamp) of an output record, comparable as a multiset.
 using kvt = std::tuple<std::string, std::string, int64_t>;

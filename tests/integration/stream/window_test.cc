@@ -19,7 +19,7 @@ using std::chrono::milliseconds;
 
 class windows : public broker_fixture {};
 
-constexpr int64_t t0 = 1'700'000'000'000;
+const int64_t t0 = base_time();
 
 struct event {
   std::string key;
