@@ -294,11 +294,30 @@ def pageview(user, page, ts):
 
 # ---- the examples' outputs ----
 
+def read_with_headers(bootstrap, topic, n, timeout=60):
+    """The first n records of `topic`: (key, value, headers dict), raw bytes."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "dlq-reader",
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    c.subscribe([topic])
+    got = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(got) < n and time.monotonic() < deadline:
+            m = c.poll(0.2)
+            if m is None or m.error():
+                continue
+            got.append((m.key(), m.value(), {k: v.decode() for k, v in (m.headers() or [])}))
+    finally:
+        c.close()
+    assert len(got) >= n, got
+    return got
+
+
 def test_receipts():
     with Env() as env:
-        env.topics(2, "purchases", "receipts")
+        env.topics(2, "purchases", "receipts", "receipts-dlq")
         out = env.reader("receipts")
-        app = env.start("receipts")
+        app = env.start("receipts", "--dead-letter-topic", "receipts-dlq")
         purchases = [
             {"order_id": "o-1", "customer_id": "alice", "ts": BASE,
              "items": [{"sku": "book", "quantity": 2, "price": 12.5}, {"sku": "pen", "quantity": 1, "price": 1.25}]},
@@ -306,8 +325,15 @@ def test_receipts():
             {"order_id": "o-3", "customer_id": "alice", "ts": BASE + 2,
              "items": [{"sku": "lamp", "quantity": 3, "price": 20.0}]},
         ]
-        env.produce("purchases", [(p["customer_id"].encode(), p) for p in purchases])
+        records = [(p["customer_id"].encode(), p) for p in purchases]
+        # Not a Purchase: skipped to the dead-letter topic, the app goes on.
+        records.insert(1, (b"mallory", '{"order_id": 7}'))
+        env.produce("purchases", records)
         out.wait_count(3)
+        [(k, v, h)] = read_with_headers(env.bootstrap, "receipts-dlq", 1)
+        assert (k, v) == (b"mallory", b'{"order_id": 7}'), (k, v)
+        assert h["runnel.source.topic"] == "purchases" and "order_id" in h["runnel.error"], h
+        assert h["runnel.application.id"] == "receipts", h
         got = by_key(settle(out))
         assert got == {
             "alice": [
@@ -454,7 +480,9 @@ def test_clean_restart_continues_exactly():
         out.wait_count(sum(len(v) for v in expected1.values()))
         started = time.monotonic()
         assert app.stop(signal.SIGTERM, timeout=30) == 0, app.text()
-        assert time.monotonic() - started < 15, "SIGTERM took %.1fs" % (time.monotonic() - started)
+        took = time.monotonic() - started
+        assert took < 15, "SIGTERM took %.1fs" % took
+        print("  SIGTERM: exited 0 in %.2fs" % took)
         assert "stopped" in app.text()
 
         env.start("page-visits")
