@@ -39,8 +39,9 @@ struct EnrichedOrder {
 RUNNEL_JSON(EnrichedOrder, order_id, customer_id, amount, customer)
 
 int main(int argc, char** argv) {
-  auto args = examples::parse_args(argc, argv, "enrichment",
-                                   "Orders joined with their customers: orders + customers -> enriched-orders.");
+  auto args = examples::parse_args(
+      argc, argv, "enrichment",
+      "Orders joined with their customers: orders + customers -> enriched-orders.");
   if (!args) return args.exit_code;
   namespace rs = runnel::stream;
   rs::builder b;

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   int64_t threshold = 5;
   int64_t grace_ms = 5000;
   auto args = examples::parse_args(
-      argc, argv, "error-alerts", "An alert when an app logs N or more errors within 5 minutes: logs -> alerts.",
+      argc, argv, "error-alerts",
+      "An alert when an app logs N or more errors within 5 minutes: logs -> alerts.",
       [&](CLI::App& cli) {
         cli.add_option("--threshold", threshold, "errors within 5 minutes that raise an alert")
             ->check(CLI::PositiveNumber)
@@ -50,7 +51,9 @@ int main(int argc, char** argv) {
   using namespace std::chrono_literals;
 
   rs::consumed<std::string, LogLine> from_logs;
-  from_logs.timestamp_extractor = [](const std::string&, const LogLine& l, int64_t) { return l.ts; };
+  from_logs.timestamp_extractor = [](const std::string&, const LogLine& l, int64_t) {
+    return l.ts;
+  };
 
   rs::builder b;
   b.stream<std::string, LogLine>(args.input("logs"), from_logs)
@@ -60,7 +63,9 @@ int main(int argc, char** argv) {
       .emit(rs::emit::on_window_close)
       .count()
       .to_stream()
-      .filter([threshold](const rs::windowed<std::string>&, int64_t errors) { return errors >= threshold; })
+      .filter([threshold](const rs::windowed<std::string>&, int64_t errors) {
+        return errors >= threshold;
+      })
       .map([](const rs::windowed<std::string>& w, int64_t errors) {
         return rs::kv(w.key, Alert{w.key, errors, w.start, w.end});
       })

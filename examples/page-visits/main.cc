@@ -33,7 +33,8 @@ RUNNEL_JSON(PageVisits, page, window_start, window_end, visits)
 int main(int argc, char** argv) {
   int64_t grace_ms = 30000;
   auto args = examples::parse_args(
-      argc, argv, "page-visits", "Visits per page in the last 15 minutes, every minute: pageviews -> page-visits.",
+      argc, argv, "page-visits",
+      "Visits per page in the last 15 minutes, every minute: pageviews -> page-visits.",
       [&](CLI::App& cli) {
         cli.add_option("--grace-ms", grace_ms, "how long a window stays open for late page views")
             ->capture_default_str();
@@ -43,7 +44,9 @@ int main(int argc, char** argv) {
   using namespace std::chrono_literals;
 
   rs::consumed<std::string, PageView> from_views;
-  from_views.timestamp_extractor = [](const std::string&, const PageView& v, int64_t) { return v.ts; };
+  from_views.timestamp_extractor = [](const std::string&, const PageView& v, int64_t) {
+    return v.ts;
+  };
 
   rs::builder b;
   b.stream<std::string, PageView>(args.input("pageviews"), from_views)
