@@ -181,6 +181,9 @@ client::result<void> app::impl::start() {
   co.client.properties.insert(co.client.properties.begin(),
                               {"partition.assignment.strategy", "range"});
   co.group_id = config.application_id;
+  if (!config.group_instance_id.empty())
+    co.client.properties.insert(co.client.properties.begin(),
+                                {"group.instance.id", config.group_instance_id});
   co.auto_commit = false;
   co.auto_offset_reset = config.auto_offset_reset;
   co.on_rebalance = [this](const client::rebalance_event& e) { on_rebalance(e); };

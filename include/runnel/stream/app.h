@@ -52,6 +52,11 @@ struct app_config {
   // partition; with N > 0 it waits up to N ms for an input partition that has
   // no buffered record before going on without it (max.task.idle.ms).
   std::chrono::milliseconds max_task_idle{0};
+  // Static group membership (Kafka's group.instance.id): a process that
+  // restarts with the same id within the session timeout gets its tasks
+  // back without a rebalance, and a crash does not move its tasks until the
+  // session times out. Give each process of the app its own id; empty: off.
+  std::string group_instance_id;
   // Where sources start when the group has no committed offset.
   std::string auto_offset_reset = "earliest";
   // Records that cannot be deserialised, or that user code throws on.

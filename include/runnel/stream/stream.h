@@ -282,7 +282,7 @@ class stream {
   // and reads them back, partitioned by their current key.
   stream repartition(produced<K, V> p = {}, std::string name = {}) const {
     auto& g = node_->topology();
-    if (name.empty()) name = g.name("repartition");
+    if (name.empty()) name = g.name("rekey");
     auto ks = pick(detail::share(std::move(p.key)), key_serde_);
     auto vs = pick(detail::share(std::move(p.value)), value_serde_);
     std::string topic = name + "-repartition";
