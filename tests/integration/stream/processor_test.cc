@@ -66,6 +66,10 @@ TEST_F(processors, store_and_both_punctuation_kinds) {
             (std::vector<std::string>{std::to_string(t0 + 10'000), std::to_string(t0 + 20'000)}));
   EXPECT_EQ(seen["wall-tick"].size(), 3u);
   ASSERT_TRUE(app.stop());
+  // The metrics still tell what the stopped app did.
+  uint64_t in_count = 0;
+  for (const auto& t : app.get().metrics().tasks) in_count += t.records_in;
+  EXPECT_EQ(in_count, 30u);
   // Stream time does not move without records: no tick came while the wall
   // clock ran on.
   EXPECT_EQ(read_all(out).size(), 35u);
