@@ -4,7 +4,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,8 +15,6 @@
 #include <mutex>
 
 #include <fmt/format.h>
-
-extern char** environ;
 
 namespace runnel::stream::it {
 
@@ -54,26 +52,30 @@ std::string start_broker(broker_process& b) {
   b.bootstrap = fmt::format("127.0.0.1:{}", free_port());
   std::string data = (b.dir->path() / "data").string();
   std::string log = (b.dir->path() / "broker.log").string();
-  int out[2];
-  if (::pipe(out) != 0) return "pipe failed";
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&fa, out[0]);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
   std::vector<std::string> args{
       RUNNEL_BINARY, "serve",     "--data-dir", data,
       "--listen",    b.bootstrap, "--set",      "group.initial.rebalance.delay.ms=0"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  int rc = ::posix_spawn(&b.pid, RUNNEL_BINARY, &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(out[1]);
-  if (rc != 0) {
+  int out[2];
+  if (::pipe(out) != 0) return "pipe failed";
+  b.pid = ::fork();
+  if (b.pid == 0) {
+    // The child: only async-signal-safe calls until exec. The broker dies
+    // with the test process, even when a crash skips TearDownTestSuite.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int err = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out[1], STDOUT_FILENO);
+    if (err >= 0) ::dup2(err, STDERR_FILENO);
     ::close(out[0]);
-    return fmt::format("cannot start {}: error {}", RUNNEL_BINARY, rc);
+    ::execv(RUNNEL_BINARY, argv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  if (b.pid < 0) {
+    ::close(out[0]);
+    return "fork failed";
   }
   // Wait for the ready line, generously: a loaded CI machine is slow.
   std::string seen;
