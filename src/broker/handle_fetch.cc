@@ -74,15 +74,15 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
 // On the owner shard: ask to be woken (once) when any of these partitions
 // gets data.
 asio::awaitable<void> watch_on_owner(shard& sh, std::vector<read_item*> items,
-                                     std::shared_ptr<asio::steady_timer> timer) {
+                                     std::shared_ptr<data_waiter> waiter) {
   for (auto* it : items) {
     partition* p = sh.find(it->topic, it->index);
     if (!p) continue;
     if (p->log->end_offset().value > it->offset) {
-      asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+      asio::post(waiter->timer.get_executor(), [waiter] { waiter->wake(); });
       co_return;
     }
-    p->add_data_waiter(timer);
+    p->add_data_waiter(waiter);
   }
 }
 
@@ -141,11 +141,13 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
         std::chrono::steady_clock::now() >= deadline || srv.stopping())
       break;
     // Long poll: sleep until data arrives on any partition, or the deadline.
-    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
-    timer->expires_at(deadline);
+    auto waiter = std::make_shared<data_waiter>(co_await asio::this_coro::executor);
+    waiter->timer.expires_at(deadline);
     for (auto& [sh, list] : by_owner)
-      co_await asio::co_spawn(sh->context(), watch_on_owner(*sh, list, timer), asio::use_awaitable);
-    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+      co_await asio::co_spawn(sh->context(), watch_on_owner(*sh, list, waiter),
+                              asio::use_awaitable);
+    // Data may have come while we registered with the owners.
+    if (!waiter->woken) co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   co_return respond(ctx, resp);
 }

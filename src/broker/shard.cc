@@ -15,9 +15,9 @@ std::string partition_key(std::string_view topic, int32_t index) {
   return k;
 }
 
-void partition::add_data_waiter(const std::shared_ptr<asio::steady_timer>& t) {
-  std::erase_if(data_waiters, [](const auto& w) { return w.expired(); });
-  data_waiters.push_back(t);
+void partition::add_data_waiter(const std::shared_ptr<data_waiter>& w) {
+  std::erase_if(data_waiters, [](const auto& x) { return x.expired(); });
+  data_waiters.push_back(w);
 }
 
 void partition::notify_data() {
@@ -25,7 +25,7 @@ void partition::notify_data() {
   auto w = std::move(data_waiters);
   data_waiters.clear();
   for (auto& weak : w)
-    if (auto t = weak.lock()) asio::post(t->get_executor(), [t] { t->cancel(); });
+    if (auto t = weak.lock()) asio::post(t->timer.get_executor(), [t] { t->wake(); });
 }
 
 shard::shard(unsigned id, asio::thread_pool& io, size_t max_open_files)

@@ -4,6 +4,7 @@
 // hops there with co_spawn and the caller awaits it.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -24,18 +25,34 @@ namespace runnel::broker {
 
 namespace asio = boost::asio;
 
+// A long-polling fetch waiting for data. wake() runs on the timer's own
+// executor (the fetch's shard) and may come before the fetch starts waiting
+// (an append on one owner shard while the fetch still registers with
+// another); `woken` keeps that wake-up, which a timer cancel alone would lose
+// (the fetch would then sleep until its max_wait_ms).
+struct data_waiter {
+  explicit data_waiter(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  bool woken = false;
+
+  void wake() {
+    woken = true;
+    timer.cancel();
+  }
+};
+
 // One partition as its owner shard holds it.
 struct partition {
   std::string topic;
   int32_t index = 0;
   std::unique_ptr<storage::partition_log> log;
   producer_state producers;
-  // Long-polling fetches waiting for data: each is woken (its timer
-  // cancelled, on the timer's own executor) by the next append. Fetches that
-  // timed out leave expired entries, pruned as new ones arrive.
-  std::vector<std::weak_ptr<asio::steady_timer>> data_waiters;
+  // Long-polling fetches waiting for data: each is woken (on its own
+  // executor) by the next append. Fetches that timed out leave expired
+  // entries, pruned as new ones arrive.
+  std::vector<std::weak_ptr<data_waiter>> data_waiters;
 
-  void add_data_waiter(const std::shared_ptr<asio::steady_timer>& t);
+  void add_data_waiter(const std::shared_ptr<data_waiter>& w);
   void notify_data();
 };
 

@@ -96,6 +96,19 @@ def test_e2e_receives_everything_sent():
         assert 9000 <= j["count"] <= 10000, j
 
 
+def test_e2e_fetches_wake_on_every_append():
+    """A long-polling fetch over partitions on two shards registers with one
+    owner, then the other; an append landing in between must still wake it.
+    A lost wake-up shows as a fetch sleeping its whole fetch.wait.max.ms
+    (the broker that lost them failed this in 3 runs out of 3)."""
+    with Broker(BINARY, shards=2) as b:
+        j, _ = bench(b, "e2e", "--topic", "w", "--partitions", "16", "--duration", "4s",
+                     "--rate", "50000", "--linger-ms", "1", "--acks", "all", "--producers", "2",
+                     "--consumers", "4", "-X", "fetch.wait.max.ms=10000")
+        assert j["received"] == j["sent"] == j["count"], j
+        assert j["max_ms"] < 4000, j
+
+
 def test_unreachable_cluster_is_one_error_line():
     port = free_port()
     r = subprocess.run([BINARY, "bench", "produce", "--brokers", "127.0.0.1:%d" % port,
@@ -111,4 +124,4 @@ if __name__ == "__main__":
          test_produce_count_is_exact_with_several_producers,
          test_produce_at_a_rate_keeps_the_schedule, test_consume_reads_what_was_prepared,
          test_consume_of_a_missing_topic_fails_in_one_line, test_e2e_receives_everything_sent,
-         test_unreachable_cluster_is_one_error_line])
+         test_e2e_fetches_wake_on_every_append, test_unreachable_cluster_is_one_error_line])
