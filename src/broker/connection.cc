@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -106,8 +107,44 @@ asio::awaitable<bool> send_chunk(tcp::socket& sock, const kafka::file_chunk& c) 
   co_return true;
 }
 
+// A response with file ranges up to this size is assembled in memory and
+// sent with one write: a fetch at the tail returns a few small batches, and
+// one pread per range plus one send beats a send and a sendfile per range
+// (each its own TCP segment under TCP_NODELAY, each a wake-up for the client).
+constexpr uint64_t small_response_bytes = 64 * 1024;
+
+// Copies the whole frame (memory pieces and file ranges) into one buffer;
+// nullopt if a range cannot be read.
+std::optional<std::vector<std::byte>> assemble(const kafka::writer& w, uint64_t total) {
+  const auto& buf = w.buffer();
+  std::vector<std::byte> out;
+  out.reserve(total);
+  size_t at = 0;
+  for (const auto& p : w.pieces()) {
+    out.insert(out.end(), buf.begin() + ptrdiff_t(at), buf.begin() + ptrdiff_t(p.mem_end));
+    at = std::max(at, p.mem_end);
+    const size_t from = out.size();
+    out.resize(from + p.chunk.len);
+    auto* f = static_cast<storage::file*>(p.chunk.file.get());
+    if (!read_exact(*f, p.chunk.pos, std::span(out).subspan(from))) return std::nullopt;
+  }
+  out.insert(out.end(), buf.begin() + ptrdiff_t(at), buf.end());
+  return out;
+}
+
 asio::awaitable<bool> send_frame(tcp::socket& sock, const kafka::writer& w) {
   const auto& buf = w.buffer();
+  if (!w.pieces().empty()) {
+    uint64_t total = buf.size();
+    for (const auto& p : w.pieces()) total += p.chunk.len;
+    if (total <= small_response_bytes) {
+      auto out = assemble(w, total);
+      if (!out) co_return false;
+      auto [ec, n] =
+          co_await asio::async_write(sock, asio::buffer(*out), asio::as_tuple(use_awaitable));
+      co_return !ec;
+    }
+  }
   size_t at = 0;
   for (const auto& p : w.pieces()) {
     if (p.mem_end > at) {
