@@ -264,7 +264,9 @@ void task::run_stream_punctuators() {
     if (p.type != punctuation_type::stream_time || stream_time_ == INT64_MIN) continue;
     if (p.next == INT64_MIN) p.next = stream_time_ + p.interval;
     if (stream_time_ < p.next) continue;
-    p.next = stream_time_ + p.interval;
+    // Stay on the schedule first + k * interval (as Kafka Streams does): a
+    // jump in stream time fires once and skips the boundaries it passed.
+    p.next += ((stream_time_ - p.next) / p.interval + 1) * p.interval;
     p.fn(stream_time_);
   }
 }
@@ -274,7 +276,7 @@ void task::punctuate_wall_clock(int64_t now_ms) {
     if (p.type != punctuation_type::wall_clock) continue;
     if (p.next == INT64_MIN) p.next = now_ms + p.interval;
     if (now_ms < p.next) continue;
-    p.next = now_ms + p.interval;
+    p.next += ((now_ms - p.next) / p.interval + 1) * p.interval;
     try {
       p.fn(now_ms);
     } catch (const fatal_error&) {

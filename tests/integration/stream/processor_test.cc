@@ -51,28 +51,33 @@ TEST_F(processors, store_and_both_punctuation_kinds) {
   running_app app(b.build(), config(id));
   std::vector<input> inputs;
   for (int i = 0; i < 30; ++i) inputs.push_back({in, i % 2 ? "b" : "a", "v", t0 + i * 1000, 0});
+  // Stream time jumps past t0 + 30 s: one tick, and the schedule stays on
+  // t0 + k * 10 s, so t0 + 40.2 s ticks again.
+  inputs.push_back({in, "a", "v", t0 + 35'500, 0});
+  inputs.push_back({in, "b", "v", t0 + 40'200, 0});
   produce(inputs);
-  // 30 counts, stream ticks at t0 + 10 s and t0 + 20 s (every 10 s of
-  // stream time after the first record), three wall-clock ticks.
-  auto got = read_until(out, 35);
-  ASSERT_EQ(got.size(), 35u);
+  // 32 counts, stream ticks at t0 + 10 s, t0 + 20 s, then at the records
+  // that pass t0 + 30 s and t0 + 40 s; three wall-clock ticks.
+  auto got = read_until(out, 39);
+  ASSERT_EQ(got.size(), 39u);
   std::map<std::string, std::vector<std::string>> seen;
   for (const auto& o : got) seen[o.key.value_or("")].push_back(o.value.value_or(""));
-  std::vector<std::string> one_to_15;
-  for (int i = 1; i <= 15; ++i) one_to_15.push_back(std::to_string(i));
-  EXPECT_EQ(seen["a"], one_to_15);
-  EXPECT_EQ(seen["b"], one_to_15);
+  std::vector<std::string> one_to_16;
+  for (int i = 1; i <= 16; ++i) one_to_16.push_back(std::to_string(i));
+  EXPECT_EQ(seen["a"], one_to_16);
+  EXPECT_EQ(seen["b"], one_to_16);
   EXPECT_EQ(seen["stream-tick"],
-            (std::vector<std::string>{std::to_string(t0 + 10'000), std::to_string(t0 + 20'000)}));
+            (std::vector<std::string>{std::to_string(t0 + 10'000), std::to_string(t0 + 20'000),
+                                      std::to_string(t0 + 35'500), std::to_string(t0 + 40'200)}));
   EXPECT_EQ(seen["wall-tick"].size(), 3u);
   ASSERT_TRUE(app.stop());
   // The metrics still tell what the stopped app did.
   uint64_t in_count = 0;
   for (const auto& t : app.get().metrics().tasks) in_count += t.records_in;
-  EXPECT_EQ(in_count, 30u);
+  EXPECT_EQ(in_count, 32u);
   // Stream time does not move without records: no tick came while the wall
   // clock ran on.
-  EXPECT_EQ(read_all(out).size(), 35u);
+  EXPECT_EQ(read_all(out).size(), 39u);
 }
 
 }  // namespace
