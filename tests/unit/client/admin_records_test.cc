@@ -21,8 +21,8 @@ TEST(admin_delete_records, moves_the_log_start) {
   produce(msgs);
   auto admin = client::admin::create(client::admin_options{config(), std::chrono::seconds(30)});
   ASSERT_TRUE(admin) << admin.error().message;
-  auto r = admin.value().delete_records(
-      {{topic, model::partition_id(0), model::offset(3)}, {topic, model::partition_id(1), model::offset(5)}});
+  auto r = admin.value().delete_records({{topic, model::partition_id(0), model::offset(3)},
+                                         {topic, model::partition_id(1), model::offset(5)}});
   ASSERT_TRUE(r) << r.error().message;
   auto offsets = admin.value().offsets(topic);
   ASSERT_TRUE(offsets) << offsets.error().message;
