@@ -100,7 +100,7 @@ def test_e2e_fetches_wake_on_every_append():
     """A long-polling fetch over partitions on two shards registers with one
     owner, then the other; an append landing in between must still wake it.
     A lost wake-up shows as a fetch sleeping its whole fetch.wait.max.ms
-    (the broker that lost them failed this in 3 runs out of 3)."""
+    (the broker that lost them failed this in 4 runs out of 4)."""
     with Broker(BINARY, shards=2) as b:
         j, _ = bench(b, "e2e", "--topic", "w", "--partitions", "16", "--duration", "4s",
                      "--rate", "50000", "--linger-ms", "1", "--acks", "all", "--producers", "2",
