@@ -1,10 +1,12 @@
 #include "stream/state/index_expiry.h"
 
+#include <limits>
 #include <memory>
 
 #include <rocksdb/iterator.h>
 #include <rocksdb/write_batch.h>
 
+#include "stream/state/changelog_codec.h"
 #include "stream/state/errc.h"
 
 namespace runnel::stream::state {
@@ -13,6 +15,16 @@ namespace {
 
 rocksdb::Slice slice(std::string_view s) {
   return {s.data(), s.size()};
+}
+
+std::string_view view(const rocksdb::Slice& s) {
+  return {s.data(), s.size()};
+}
+
+std::string ordered_time(int64_t t) {
+  std::string out;
+  append_ordered_time(out, t);
+  return out;
 }
 
 // Entries deleted by one batch: bounds the memory of a large expiry.
@@ -63,6 +75,37 @@ bool expire_by_index(
   db.check(*it);
   if (!it->status().ok()) return false;
   return pending == 0 || write_run(upper);
+}
+
+void scan_by_index(
+    rocks_db& db, int64_t from, int64_t to,
+    const std::function<std::optional<std::string>(std::string_view index_key)>& primary_key_of,
+    const std::function<bool(std::string_view index_key, std::string_view value)>& visit) {
+  rocksdb::ManagedSnapshot snapshot(db.db());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot.snapshot();
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  if (to < std::numeric_limits<int64_t>::max()) {
+    upper = ordered_time(to + 1);
+    upper_slice = slice(upper);
+    ro.iterate_upper_bound = &upper_slice;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db.db()->NewIterator(ro, db.index()));
+  for (it->Seek(slice(ordered_time(from))); it->Valid(); it->Next()) {
+    auto primary = primary_key_of(view(it->key()));
+    if (!primary) {
+      db.fail(state_errc::corrupt_store);
+      break;
+    }
+    auto value = db.get(db.primary(), *primary, snapshot.snapshot());
+    if (!value) {
+      db.fail(state_errc::corrupt_store);
+      continue;
+    }
+    if (!visit(view(it->key()), *value)) break;
+  }
+  db.check(*it);
 }
 
 }  // namespace runnel::stream::state

@@ -26,6 +26,13 @@ std::string ordered_time(int64_t t) {
   return out;
 }
 
+// The primary key a time-index entry points to (nullopt: malformed).
+std::optional<std::string> primary_of_index(std::string_view index_key) {
+  auto k = decode_window_index_key(index_key);
+  if (!k) return std::nullopt;
+  return encode_window_key(*k);
+}
+
 }  // namespace
 
 result<std::unique_ptr<window_store>> open_window_store(const std::filesystem::path& dir,
@@ -112,47 +119,19 @@ void window_store::fetch_all(int64_t from, int64_t to,
   if (!db_->is_open()) return db_->fail(state_errc::closed);
   from = std::max(from, low_water_);
   if (from > to) return;
-  // One snapshot for the index scan and the value reads, so that `fn` may
-  // change the store and the scan still sees one consistent state.
-  rocksdb::ManagedSnapshot snapshot(db_->db());
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot.snapshot();
-  std::string upper;
-  rocksdb::Slice upper_slice;
-  if (to < std::numeric_limits<int64_t>::max()) {
-    upper = ordered_time(to + 1);
-    upper_slice = slice(upper);
-    ro.iterate_upper_bound = &upper_slice;
-  }
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->index()));
-  for (it->Seek(slice(ordered_time(from))); it->Valid(); it->Next()) {
-    auto k = decode_window_index_key(view(it->key()));
-    if (!k) {
-      db_->fail(state_errc::corrupt_store);
-      break;
-    }
-    auto value = db_->get(db_->primary(), encode_window_key(*k), snapshot.snapshot());
-    if (!value) {
-      // Both entries are written in one batch, so a missing value is a
-      // broken store, not a race.
-      db_->fail(state_errc::corrupt_store);
-      continue;
-    }
-    if (!fn(k->key, k->time, k->seq, *value)) break;
-  }
-  db_->check(*it);
+  scan_by_index(*db_, from, to, primary_of_index,
+                [&](std::string_view index_key, std::string_view value) {
+                  auto k = decode_window_index_key(index_key);
+                  return fn(k->key, k->time, k->seq, value);
+                });
 }
 
 void window_store::expire(int64_t before) {
   if (!db_->is_open()) return db_->fail(state_errc::closed);
   last_found_.clear();
   if (before <= low_water_) return;
-  const bool ok = expire_by_index(*db_, ordered_time(low_water_), ordered_time(before),
-                                  [](std::string_view index_key) -> std::optional<std::string> {
-                                    auto k = decode_window_index_key(index_key);
-                                    if (!k) return std::nullopt;
-                                    return encode_window_key(*k);
-                                  });
+  const bool ok =
+      expire_by_index(*db_, ordered_time(low_water_), ordered_time(before), primary_of_index);
   if (!ok) return;
   low_water_ = before;
 }
