@@ -32,6 +32,12 @@ void append_ordered_time(std::string& out, int64_t t) {
   append_be(out, static_cast<uint64_t>(t) ^ sign_bit);
 }
 
+std::string ordered_time(int64_t t) {
+  std::string out;
+  append_ordered_time(out, t);
+  return out;
+}
+
 int64_t load_ordered_time(const char* p) {
   return static_cast<int64_t>(model::load_be<uint64_t>(reinterpret_cast<const std::byte*>(p)) ^
                               sign_bit);

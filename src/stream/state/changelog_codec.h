@@ -24,6 +24,7 @@ inline constexpr size_t seq_size = 4;         // u32 big-endian
 // Ordered time: the signed millisecond value as big-endian with the sign bit
 // flipped, so that unsigned byte order is numeric order (negatives first).
 void append_ordered_time(std::string& out, int64_t t);
+std::string ordered_time(int64_t t);
 int64_t load_ordered_time(const char* p);
 void append_u32(std::string& out, uint32_t v);
 uint32_t load_u32(const char* p);

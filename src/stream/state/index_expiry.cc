@@ -13,20 +13,6 @@ namespace runnel::stream::state {
 
 namespace {
 
-rocksdb::Slice slice(std::string_view s) {
-  return {s.data(), s.size()};
-}
-
-std::string_view view(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-
-std::string ordered_time(int64_t t) {
-  std::string out;
-  append_ordered_time(out, t);
-  return out;
-}
-
 // Entries deleted by one batch: bounds the memory of a large expiry.
 constexpr size_t batch_entries = 1024;
 

@@ -7,15 +7,6 @@
 
 namespace runnel::stream::state {
 
-namespace {
-rocksdb::Slice slice(std::string_view s) {
-  return {s.data(), s.size()};
-}
-std::string_view view(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-}  // namespace
-
 result<std::unique_ptr<kv_store>> open_kv_store(const std::filesystem::path& dir,
                                                 change_logger log) {
   RUNNEL_TRY(auto db, rocks_db::open(dir, {}));

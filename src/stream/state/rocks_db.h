@@ -25,6 +25,14 @@
 
 namespace runnel::stream::state {
 
+// std::string_view <-> rocksdb::Slice, for the stores' keys and values.
+inline rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+inline std::string_view view(const rocksdb::Slice& s) {
+  return {s.data(), s.size()};
+}
+
 class rocks_db {
  public:
   // Opens (creating if missing) the store at `dir`. `index_cf` names the

@@ -13,19 +13,6 @@ namespace runnel::stream::state {
 
 namespace {
 
-rocksdb::Slice slice(std::string_view s) {
-  return {s.data(), s.size()};
-}
-std::string_view view(const rocksdb::Slice& s) {
-  return {s.data(), s.size()};
-}
-
-std::string ordered_time(int64_t t) {
-  std::string out;
-  append_ordered_time(out, t);
-  return out;
-}
-
 // The primary key a time-index entry points to (nullopt: malformed).
 std::optional<std::string> primary_of_index(std::string_view index_key) {
   auto k = decode_window_index_key(index_key);
