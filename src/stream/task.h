@@ -79,7 +79,6 @@ class task final : public detail::task_context {
                    std::optional<std::string_view> value, int64_t ts) override;
   void bad_record(std::string_view why, std::optional<std::string_view> key,
                   std::optional<std::string_view> value, int64_t ts) override;
-  void count_out(uint64_t) override {}
 
  private:
   struct buffered {

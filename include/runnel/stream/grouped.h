@@ -48,7 +48,6 @@ class grouped_stream {
   table<K, V> reduce(F fn, materialized<V> m = {}) const {
     if (!m.value && s_.value_serde()) m.value = *s_.value_serde();
     return aggregate_impl<V>(
-        nullptr,
         [fn](const K&, const V& v, std::optional<V> agg) mutable { return agg ? fn(*agg, v) : v; },
         std::move(m));
   }
@@ -57,7 +56,6 @@ class grouped_stream {
   template <class A, class I, class F>
   table<K, A> aggregate(I init, F add, materialized<A> m = {}) const {
     return aggregate_impl<A>(
-        std::function<A()>(init),
         [init, add](const K& k, const V& v, std::optional<A> agg) mutable {
           return add(k, v, agg ? std::move(*agg) : init());
         },
@@ -73,7 +71,7 @@ class grouped_stream {
 
  private:
   template <class A, class F>
-  table<K, A> aggregate_impl(std::function<A()>, F step, materialized<A> m) const {
+  table<K, A> aggregate_impl(F step, materialized<A> m) const {
     auto& g = s_.node_ptr()->topology();
     std::string store = m.store_name.empty() ? g.name("aggregate") + "-store" : m.store_name;
     g.stores.push_back({detail::store_kind::kv, store, s_.node_ptr()->group(), 0});

@@ -97,7 +97,6 @@ struct join_instance {
     return (static_cast<uint32_t>(origin.offset) << 4) | (sub & 15);
   }
   void emit(const K& k, std::optional<V1> a, std::optional<V2> b, int64_t ts) {
-    t.count_out();
     down(record<K, R>{k, op.joiner(a, b), ts});
   }
 

@@ -81,10 +81,7 @@ class processor_context {
   processor_context(detail::task_context& t, typename detail::node<K, V>::sink down)
       : t_(t), down_(std::move(down)) {}
 
-  void forward(record<K, V> r) {
-    t_.count_out();
-    down_(std::move(r));
-  }
+  void forward(record<K, V> r) { down_(std::move(r)); }
   int64_t stream_time() const { return t_.stream_time(); }
   void schedule(std::chrono::milliseconds interval, punctuation_type type,
                 std::function<void(int64_t)> fn) {

@@ -100,7 +100,6 @@ struct window_base {
     return k;
   }
   void emit_window(K key, int64_t start, int64_t end, std::optional<A> a, int64_t ts) {
-    t.count_out();
     down(record<windowed<K>, std::optional<A>>{windowed<K>{std::move(key), start, end},
                                                std::move(a), ts});
   }

@@ -7,6 +7,7 @@
 // dead-letter topic, sent there. The default grace is zero.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -15,30 +16,30 @@ namespace runnel::stream {
 
 using std::chrono::milliseconds;
 
-// Fixed-size, non-overlapping windows: [k*size, (k+1)*size).
-struct tumbling_window {
-  milliseconds size;
+// The grace period every window kind has: how long after a window's end
+// records are still accepted into it. w.grace(30s) returns a copy.
+template <class Window>
+struct graced {
   milliseconds grace_period{0};
-  explicit tumbling_window(milliseconds s) : size(s) {}
-  tumbling_window grace(milliseconds g) const {
-    auto w = *this;
+  Window grace(milliseconds g) const {
+    Window w = static_cast<const Window&>(*this);
     w.grace_period = g;
     return w;
   }
 };
 
+// Fixed-size, non-overlapping windows: [k*size, (k+1)*size).
+struct tumbling_window : graced<tumbling_window> {
+  milliseconds size;
+  explicit tumbling_window(milliseconds s) : size(s) {}
+};
+
 // Fixed-size windows starting every `advance`: a record belongs to
 // size/advance of them. [k*advance, k*advance + size).
-struct hopping_window {
+struct hopping_window : graced<hopping_window> {
   milliseconds size;
   milliseconds advance;
-  milliseconds grace_period{0};
   hopping_window(milliseconds s, milliseconds a) : size(s), advance(a) {}
-  hopping_window grace(milliseconds g) const {
-    auto w = *this;
-    w.grace_period = g;
-    return w;
-  }
 };
 
 // One window per record, ending at it: the record at time t is aggregated
@@ -46,15 +47,9 @@ struct hopping_window {
 // sliding windows as seen from each record). A late-arriving record also
 // updates the windows of the later records it falls into, so it is late
 // only when every window ending in [t, t + difference] is closed.
-struct sliding_window {
+struct sliding_window : graced<sliding_window> {
   milliseconds difference;
-  milliseconds grace_period{0};
   explicit sliding_window(milliseconds d) : difference(d) {}
-  sliding_window grace(milliseconds g) const {
-    auto w = *this;
-    w.grace_period = g;
-    return w;
-  }
 };
 
 // Activity sessions: records of a key at most `gap` apart belong to one
@@ -62,15 +57,9 @@ struct sliding_window {
 // A session can grow until stream time reaches its end + gap + grace; a
 // record is late only if the session it would make or join is closed (as in
 // Kafka Streams, a record older than that still joins an open session).
-struct session_window {
+struct session_window : graced<session_window> {
   milliseconds gap;
-  milliseconds grace_period{0};
   explicit session_window(milliseconds g) : gap(g) {}
-  session_window grace(milliseconds g) const {
-    auto w = *this;
-    w.grace_period = g;
-    return w;
-  }
 };
 
 // When a windowed aggregation emits: on every update of a window (the
@@ -94,7 +83,8 @@ inline std::vector<int64_t> window_starts(int64_t ts, int64_t size, int64_t adva
   std::vector<int64_t> starts;
   // The last window starting at or before ts (floor division for negatives).
   int64_t last = ts - ((ts % advance) + advance) % advance;
-  for (int64_t s = last; s > ts - size; s -= advance) starts.insert(starts.begin(), s);
+  for (int64_t s = last; s > ts - size; s -= advance) starts.push_back(s);
+  std::reverse(starts.begin(), starts.end());
   return starts;
 }
 

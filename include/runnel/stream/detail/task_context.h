@@ -73,8 +73,6 @@ class task_context {
   // dead-letter topic, and the record is skipped.
   virtual void bad_record(std::string_view why, std::optional<std::string_view> key,
                           std::optional<std::string_view> value, int64_t ts) = 0;
-  // A record produced downstream (for the records_out metric).
-  virtual void count_out(uint64_t n = 1) = 0;
 
   // Per-task instances of the topology's nodes, keyed by node: a node fed by
   // several parents (merge, joins) is instantiated once per task.
