@@ -2,16 +2,10 @@
 // shards. A partition answers once its new start offset is durable (the log
 // calls back after the checkpoint that records it is fsynced), so a restart
 // never brings deleted records back.
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <map>
-
 #include "broker/async_util.h"
 #include "broker/errors.h"
+#include "broker/fan_out.h"
 #include "broker/handlers.h"
-#include "broker/server.h"
 #include "kafka/error_code.h"
 #include "kafka/messages/delete_records.h"
 
@@ -29,10 +23,10 @@ struct deletion {
   out_partition* out = nullptr;  // lives in the handler's coroutine
 };
 
-asio::awaitable<void> delete_on_owner(shard* sh, std::vector<deletion*> items) {
+asio::awaitable<void> delete_on_owner(shard& sh, std::vector<deletion*> items) {
   countdown cd(co_await asio::this_coro::executor);
   for (auto* it : items) {
-    partition* p = sh->find(it->topic, it->index);
+    partition* p = sh.find(it->topic, it->index);
     if (!p) {
       it->out->error_code = kafka::code(error_code::not_leader_or_follower);
       continue;
@@ -53,11 +47,11 @@ asio::awaitable<void> delete_on_owner(shard* sh, std::vector<deletion*> items) {
     }
     cd.add();
     // Called on this shard, possibly before delete_records returns.
-    log.delete_records(model::offset{before}, [sh, it, &cd](std::error_code ec) {
+    log.delete_records(model::offset{before}, [&sh, it, &cd](std::error_code ec) {
       if (ec) {
         it->out->error_code = kafka::code(to_kafka_error(ec));
         it->out->low_watermark = -1;
-      } else if (partition* p = sh->find(it->topic, it->index)) {
+      } else if (partition* p = sh.find(it->topic, it->index)) {
         it->out->low_watermark = p->log->start_offset().value;
       }
       cd.done();
@@ -73,10 +67,7 @@ boost::asio::awaitable<response> handle_delete_records(request_context& ctx) {
   if (!decode_request(ctx, req)) co_return response::malformed("malformed DeleteRecords request");
   server& srv = ctx.srv;
   kafka::delete_records_response resp;
-  std::vector<deletion> items;
-  size_t n = 0;
-  for (const auto& t : req.topics) n += t.partitions.size();
-  items.reserve(n);
+  partition_fan_out<deletion> fan(srv, partition_count(req.topics));
   resp.topics.reserve(req.topics.size());
   for (const auto& t : req.topics) {
     auto& rt = resp.topics.emplace_back();
@@ -87,24 +78,15 @@ boost::asio::awaitable<response> handle_delete_records(request_context& ctx) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition_index;
       rp.low_watermark = -1;
-      if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
+      if (!has_partition(topic, p.partition_index)) {
         rp.error_code = kafka::code(error_code::unknown_topic_or_partition);
         continue;
       }
-      items.push_back({t.name, p.partition_index, p.offset, &rp});
+      fan.add({t.name, p.partition_index, p.offset, &rp});
     }
   }
   // Owners work concurrently: each waits for its own checkpoint fsyncs.
-  auto by_owner = srv.group_by_owner(items);
-  if (!by_owner.empty()) {
-    auto here = co_await asio::this_coro::executor;
-    countdown all(here);
-    all.add(by_owner.size());
-    for (auto& [sh, list] : by_owner)
-      asio::co_spawn(sh->context(), delete_on_owner(sh, list),
-                     asio::bind_executor(here, [&all](std::exception_ptr) { all.done(); }));
-    co_await all.wait();
-  }
+  co_await fan.at_once(delete_on_owner);
   co_return respond(ctx, resp);
 }
 

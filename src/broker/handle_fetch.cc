@@ -2,17 +2,15 @@
 // sendfile), long polling on max_wait_ms / min_bytes that wakes as soon as
 // any requested partition gets data.
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
-#include <map>
 
 #include "broker/errors.h"
+#include "broker/fan_out.h"
 #include "broker/handlers.h"
-#include "broker/server.h"
 #include "kafka/error_code.h"
 #include "kafka/messages/fetch.h"
 #include "storage/errc.h"
@@ -106,10 +104,7 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
     resp.error_code = kafka::code(kafka::error_code::fetch_session_id_not_found);
     co_return respond(ctx, resp);
   }
-  std::vector<read_item> items;
-  size_t n = 0;
-  for (auto& t : req.topics) n += t.partitions.size();
-  items.reserve(n);
+  partition_fan_out<read_item> fan(srv, partition_count(req.topics));
   resp.responses.reserve(req.topics.size());
   for (auto& t : req.topics) {
     auto& rt = resp.responses.emplace_back();
@@ -120,32 +115,27 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition;
       rp.records.null = false;
-      if (!topic || p.partition < 0 || p.partition >= topic->partitions) {
+      if (!has_partition(topic, p.partition)) {
         rp.error_code = kafka::code(kafka::error_code::unknown_topic_or_partition);
         continue;
       }
-      items.push_back({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes, &rp});
+      fan.add({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes, &rp});
     }
   }
-  auto by_owner = srv.group_by_owner(items);
 
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.max_wait_ms, 0));
   for (;;) {
-    auto budget = std::make_shared<int64_t>(req.max_bytes);
-    for (auto& [sh, list] : by_owner)
-      co_await asio::co_spawn(sh->context(), read_on_owner(*sh, list, budget), asio::use_awaitable);
-    const bool errors = std::any_of(items.begin(), items.end(),
+    co_await fan.in_turn(read_on_owner, std::make_shared<int64_t>(req.max_bytes));
+    const bool errors = std::any_of(fan.items().begin(), fan.items().end(),
                                     [](const read_item& i) { return i.out->error_code != 0; });
-    if (errors || items.empty() || total_bytes(resp) >= uint64_t(std::max(req.min_bytes, 0)) ||
+    if (errors || fan.empty() || total_bytes(resp) >= uint64_t(std::max(req.min_bytes, 0)) ||
         std::chrono::steady_clock::now() >= deadline || srv.stopping())
       break;
     // Long poll: sleep until data arrives on any partition, or the deadline.
     auto waiter = std::make_shared<data_waiter>(co_await asio::this_coro::executor);
     waiter->timer.expires_at(deadline);
-    for (auto& [sh, list] : by_owner)
-      co_await asio::co_spawn(sh->context(), watch_on_owner(*sh, list, waiter),
-                              asio::use_awaitable);
+    co_await fan.in_turn(watch_on_owner, waiter);
     // Data may have come while we registered with the owners.
     if (!waiter->woken) co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }

@@ -1,13 +1,8 @@
 // ListOffsets: earliest (-2), latest (-1), max timestamp (-3) or the first
 // offset whose batch max timestamp is at or after a given time.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <map>
-
 #include "broker/errors.h"
+#include "broker/fan_out.h"
 #include "broker/handlers.h"
-#include "broker/server.h"
 #include "kafka/error_code.h"
 #include "kafka/messages/list_offsets.h"
 
@@ -62,10 +57,7 @@ boost::asio::awaitable<response> handle_list_offsets(request_context& ctx) {
   if (!decode_request(ctx, req)) co_return response::malformed("malformed ListOffsets request");
   server& srv = ctx.srv;
   kafka::list_offsets_response resp;
-  std::vector<lookup> items;
-  size_t n = 0;
-  for (auto& t : req.topics) n += t.partitions.size();
-  items.reserve(n);
+  partition_fan_out<lookup> fan(srv, partition_count(req.topics));
   resp.topics.reserve(req.topics.size());
   for (auto& t : req.topics) {
     auto& rt = resp.topics.emplace_back();
@@ -75,16 +67,14 @@ boost::asio::awaitable<response> handle_list_offsets(request_context& ctx) {
     for (auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition_index;
-      if (!topic || p.partition_index < 0 || p.partition_index >= topic->partitions) {
+      if (!has_partition(topic, p.partition_index)) {
         rp.error_code = kafka::code(kafka::error_code::unknown_topic_or_partition);
         continue;
       }
-      items.push_back({t.name, p.partition_index, p.timestamp, &rp});
+      fan.add({t.name, p.partition_index, p.timestamp, &rp});
     }
   }
-  auto by_owner = srv.group_by_owner(items);
-  for (auto& [sh, list] : by_owner)
-    co_await asio::co_spawn(sh->context(), lookup_on_owner(*sh, list), asio::use_awaitable);
+  co_await fan.in_turn(lookup_on_owner);
   co_return respond(ctx, resp);
 }
 

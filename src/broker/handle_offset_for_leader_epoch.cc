@@ -9,13 +9,8 @@
 // A current_leader_epoch other than -1 (not given) must be 0: a larger one
 // means the client knows an epoch we do not (UNKNOWN_LEADER_EPOCH), a smaller
 // one that its metadata is stale (FENCED_LEADER_EPOCH).
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <map>
-
+#include "broker/fan_out.h"
 #include "broker/handlers.h"
-#include "broker/server.h"
 #include "kafka/error_code.h"
 #include "kafka/messages/offset_for_leader_epoch.h"
 
@@ -36,9 +31,9 @@ struct lookup {
   out_partition* out = nullptr;  // lives in the handler's coroutine
 };
 
-asio::awaitable<void> lookup_on_owner(shard* sh, std::vector<lookup*> items) {
+asio::awaitable<void> lookup_on_owner(shard& sh, std::vector<lookup*> items) {
   for (auto* it : items) {
-    partition* p = sh->find(it->topic, it->index);
+    partition* p = sh.find(it->topic, it->index);
     if (!p) {
       it->out->error_code = kafka::code(error_code::not_leader_or_follower);
       continue;
@@ -62,10 +57,7 @@ boost::asio::awaitable<response> handle_offset_for_leader_epoch(request_context&
     co_return response::malformed("malformed OffsetForLeaderEpoch request");
   server& srv = ctx.srv;
   kafka::offset_for_leader_epoch_response resp;
-  std::vector<lookup> items;
-  size_t n = 0;
-  for (const auto& t : req.topics) n += t.partitions.size();
-  items.reserve(n);
+  partition_fan_out<lookup> fan(srv, partition_count(req.topics));
   resp.topics.reserve(req.topics.size());
   for (const auto& t : req.topics) {
     auto& rt = resp.topics.emplace_back();
@@ -77,20 +69,18 @@ boost::asio::awaitable<response> handle_offset_for_leader_epoch(request_context&
       rp.partition = p.partition;
       rp.leader_epoch = undefined_epoch;
       rp.end_offset = -1;
-      if (!topic || p.partition < 0 || p.partition >= topic->partitions)
+      if (!has_partition(topic, p.partition))
         rp.error_code = kafka::code(error_code::unknown_topic_or_partition);
       else if (p.current_leader_epoch > current_epoch)
         rp.error_code = kafka::code(error_code::unknown_leader_epoch);
       else if (p.current_leader_epoch < current_epoch && p.current_leader_epoch != -1)
         rp.error_code = kafka::code(error_code::fenced_leader_epoch);
       else if (p.leader_epoch == current_epoch || p.leader_epoch < undefined_epoch)
-        items.push_back({t.topic, p.partition, p.leader_epoch, &rp});
+        fan.add({t.topic, p.partition, p.leader_epoch, &rp});
       // Otherwise (undefined or a future epoch): epoch -1, offset -1.
     }
   }
-  auto by_owner = srv.group_by_owner(items);
-  for (auto& [sh, list] : by_owner)
-    co_await asio::co_spawn(sh->context(), lookup_on_owner(sh, list), asio::use_awaitable);
+  co_await fan.in_turn(lookup_on_owner);
   co_return respond(ctx, resp);
 }
 

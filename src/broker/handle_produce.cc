@@ -1,17 +1,12 @@
 // Produce: validate and append each partition's batch on its owner shard,
 // then (acks=-1) wait until the data is fsynced, with one group commit per
 // partition covering every waiting request.
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <chrono>
-#include <map>
 
 #include "broker/async_util.h"
 #include "broker/errors.h"
+#include "broker/fan_out.h"
 #include "broker/handlers.h"
-#include "broker/server.h"
 #include "kafka/messages/produce.h"
 #include "model/record_batch.h"
 
@@ -123,10 +118,7 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
   const bool bad_acks = req.acks != 0 && req.acks != 1 && req.acks != -1;
 
   kafka::produce_response resp;
-  std::vector<append_item> items;
-  size_t count = 0;
-  for (auto& t : req.topics) count += t.partitions.size();
-  items.reserve(count);
+  partition_fan_out<append_item> fan(srv, partition_count(req.topics));
   resp.topics.reserve(req.topics.size());
   for (auto& t : req.topics) {
     auto& rt = resp.topics.emplace_back();
@@ -145,7 +137,7 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
         e = error_code::unsupported_version;
       else if (bad_acks)
         e = error_code::invalid_required_acks;
-      else if (!topic || p.index < 0 || p.index >= topic->partitions)
+      else if (!has_partition(topic, p.index))
         e = error_code::unknown_topic_or_partition;
       else if (p.records.null || !single_batch(p.records.bytes))
         e = error_code::invalid_record;
@@ -153,25 +145,14 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
         rp.error_code = kafka::code(e);
         continue;
       }
-      items.push_back({t.name, p.index, p.records.bytes, &rp});
+      fan.add({t.name, p.index, p.records.bytes, &rp});
     }
   }
 
-  // Appends, grouped by owner shard, one hop per owner.
-  auto by_owner = srv.group_by_owner(items);
-  for (auto& [sh, list] : by_owner)
-    co_await asio::co_spawn(sh->context(), append_on_owner(*sh, list), asio::use_awaitable);
-
-  if (req.acks == -1 && !by_owner.empty()) {
-    // Wait for every owner's group commits concurrently.
-    auto here = co_await asio::this_coro::executor;
-    countdown all(here);
-    all.add(by_owner.size());
-    for (auto& [sh, list] : by_owner)
-      asio::co_spawn(sh->context(), flush_on_owner(*sh, list),
-                     asio::bind_executor(here, [&all](std::exception_ptr) { all.done(); }));
-    co_await all.wait();
-  }
+  // Appends, one hop per owner; then (acks=all) every owner's group commits
+  // concurrently.
+  co_await fan.in_turn(append_on_owner);
+  if (req.acks == -1) co_await fan.at_once(flush_on_owner);
   if (req.acks == 0) co_return response::none();
   co_return respond(ctx, resp);
 }

@@ -61,15 +61,6 @@ class server {
   shard& owner(std::string_view topic, int32_t index);
   bool stopping() const { return stopping_.load(); }
 
-  // Per-partition work items (with .topic and .index) grouped by owner shard,
-  // so a handler hops once per shard, in shard order.
-  template <class T>
-  std::map<shard*, std::vector<T*>> group_by_owner(std::vector<T>& items) {
-    std::map<shard*, std::vector<T*>> out;
-    for (auto& it : items) out[&owner(it.topic, it.index)].push_back(&it);
-    return out;
-  }
-
   // Creates a topic (metadata, then logs on their owners). Runs the blocking
   // parts on the io pool; the caller awaits from any shard.
   asio::awaitable<topic_registry::create_result> create_topic(
