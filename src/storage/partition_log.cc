@@ -452,12 +452,10 @@ result<read_result> partition_log::read(model::offset start, uint64_t max_bytes,
 result<std::optional<timestamp_lookup>> partition_log::offset_for_timestamp(model::timestamp ts) {
   for (auto& s : segments_) {
     if (s->next() <= start_ || s->summary().max_ts < ts.value) continue;
-    RUNNEL_TRY(auto b, s->find_time(ts.value, cache_));
-    if (!b) continue;
-    const int64_t last = b->header.base_offset + b->header.last_offset_delta;
-    if (last < start_) continue;
-    return std::optional{timestamp_lookup{model::offset{std::max(b->header.base_offset, start_)},
-                                          model::timestamp{b->header.max_timestamp}}};
+    RUNNEL_TRY(auto hit, s->find_time(ts.value, start_, cache_));
+    if (!hit) continue;
+    return std::optional{
+        timestamp_lookup{model::offset{hit->offset}, model::timestamp{hit->timestamp}}};
   }
   return std::optional<timestamp_lookup>{};
 }

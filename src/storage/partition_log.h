@@ -115,7 +115,9 @@ class partition_log {
   result<read_result> read(model::offset start, uint64_t max_bytes,
                            std::optional<model::offset> upto = std::nullopt);
 
-  // ListOffsets: the first batch whose max timestamp >= ts; nullopt if none.
+  // ListOffsets: the first record at or after the start offset whose
+  // timestamp >= ts (its offset and timestamp), as Kafka answers; nullopt if
+  // none. Reads (and decompresses) the one batch that holds it.
   result<std::optional<timestamp_lookup>> offset_for_timestamp(model::timestamp ts);
   // ListOffsets MAX_TIMESTAMP: the batch with the largest timestamp.
   std::optional<timestamp_lookup> max_timestamp() const;

@@ -475,8 +475,30 @@ result<int64_t> segment::base_offset_at(uint64_t pos, file_cache& cache) {
   return model::parse_frame(frame)->base_offset;
 }
 
-result<std::optional<scanned_batch>> segment::find_time(int64_t ts, file_cache& cache) {
-  if (s_.max_ts < ts) return std::optional<scanned_batch>{};
+namespace {
+
+// The first record of one batch with timestamp >= ts and offset >= min_offset.
+// A LogAppendTime batch stamps every record with the batch's max timestamp.
+result<std::optional<record_time>> first_record_at_or_after(std::span<const std::byte> batch,
+                                                            const model::batch_header& h,
+                                                            int64_t ts, int64_t min_offset) {
+  std::vector<std::byte> storage;
+  RUNNEL_TRY(auto section, model::records_section(batch, h, storage));
+  RUNNEL_TRY(auto records, model::parse_records(section, h.record_count));
+  for (const auto& r : records) {
+    const int64_t o = h.base_offset + r.offset_delta;
+    const int64_t t =
+        h.is_log_append_time() ? h.max_timestamp : h.base_timestamp + r.timestamp_delta;
+    if (t >= ts && o >= min_offset) return std::optional{record_time{o, t}};
+  }
+  return std::optional<record_time>{};
+}
+
+}  // namespace
+
+result<std::optional<record_time>> segment::find_time(int64_t ts, int64_t min_offset,
+                                                      file_cache& cache) {
+  if (s_.max_ts < ts || s_.next <= min_offset) return std::optional<record_time>{};
   uint64_t start = data_start();
   RUNNEL_TRY(auto e, last_time_before(ts, cache));
   if (e) start = e->pos;
@@ -484,8 +506,12 @@ result<std::optional<scanned_batch>> segment::find_time(int64_t ts, file_cache& 
   batch_scanner scan(*f, start, s_.size, 64 * 1024);
   for (;;) {
     RUNNEL_TRY(auto b, scan.next());
-    if (!b) return std::optional<scanned_batch>{};
-    if (b->header.max_timestamp >= ts) return b;
+    if (!b) return std::optional<record_time>{};
+    const auto& h = b->header;
+    if (h.max_timestamp < ts || h.base_offset + h.last_offset_delta < min_offset) continue;
+    RUNNEL_TRY(auto body, scan.body());
+    RUNNEL_TRY(auto hit, first_record_at_or_after(body, h, ts, min_offset));
+    if (hit) return hit;
   }
 }
 

@@ -50,6 +50,12 @@ struct time_index_entry {
   uint32_t pos;
 };
 
+// A record found by timestamp: its offset and its timestamp.
+struct record_time {
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+};
+
 std::filesystem::path segment_path(const std::filesystem::path& dir, int64_t base,
                                    const char* suffix);
 
@@ -114,8 +120,11 @@ class segment {
   result<uint64_t> boundary_before(uint64_t start, uint64_t limit, file_cache& cache);
   // The base offset of the batch at `pos` (a batch boundary before size()).
   result<int64_t> base_offset_at(uint64_t pos, file_cache& cache);
-  // The first batch whose max_timestamp >= ts, if any.
-  result<std::optional<scanned_batch>> find_time(int64_t ts, file_cache& cache);
+  // The first record whose timestamp >= ts and whose offset >= min_offset,
+  // if any (ListOffsets). Looks inside the batches, as Kafka does: the index
+  // and the batch max timestamps find the first candidate batch, its records
+  // (decompressed if need be) give the answer.
+  result<std::optional<record_time>> find_time(int64_t ts, int64_t min_offset, file_cache& cache);
   // The data file: the open one if active, else through the cache.
   result<std::shared_ptr<file>> data(file_cache& cache);
 

@@ -62,6 +62,26 @@ def test_list_offsets_earliest_latest_and_by_time():
         c.close()
 
 
+def test_offsets_for_times_looks_inside_a_batch():
+    # Two records in one batch, far apart in time: the lookup of the second
+    # one's timestamp answers the second one's offset, as Kafka does.
+    with Broker(BINARY) as b:
+        p = Producer({"bootstrap.servers": b.bootstrap, "acks": "all", "linger.ms": 1000,
+                      "compression.type": "lz4"})
+        offsets = []
+        for ts in (1234, 999999999999):
+            p.produce("inside", value=b"v%d" % ts, timestamp=ts, partition=0,
+                      on_delivery=lambda err, m: offsets.append((err, m.offset())))
+        assert p.flush(30) == 0
+        assert offsets == [(None, 0), (None, 1)], offsets
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "unused"})
+        for ts, want in ((999999999999, 1), (1234, 0), (1235, 1), (0, 0),
+                         (1000000000000, -1)):
+            r = c.offsets_for_times([TopicPartition("inside", 0, ts)], timeout=10)
+            assert r[0].offset == want, (ts, r)
+        c.close()
+
+
 def test_admin_create_validate_and_delete_topics():
     with Broker(BINARY) as b:
         admin = AdminClient({"bootstrap.servers": b.bootstrap})
@@ -131,5 +151,6 @@ def test_out_of_range_resets_and_read_committed_reads_everything():
 
 if __name__ == "__main__":
     run([test_confluent_produce_acks_all_and_consume, test_list_offsets_earliest_latest_and_by_time,
+         test_offsets_for_times_looks_inside_a_batch,
          test_admin_create_validate_and_delete_topics, test_kafka_python_produce_consume,
          test_out_of_range_resets_and_read_committed_reads_everything])

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "log_test_util.h"
 #include "storage/errc.h"
 
@@ -203,29 +205,39 @@ TEST(partition_log, rolls_on_segment_ms) {
   EXPECT_EQ(log->segment_count(), 2u);
 }
 
-TEST(partition_log, timestamp_lookup_finds_first_batch_at_or_after) {
+TEST(partition_log, timestamp_lookup_finds_first_record_at_or_after) {
   log_fixture fx;
   fx.config.segment_bytes = 1500;
   fx.config.index_interval_bytes = 200;
   auto log = fx.open_ok();
-  // Batch i has timestamps 1000+10i (max); timestamps are not monotonic
-  // inside a batch: the first record is older.
+  // Batch i holds two records, at 1000+10i-5 and 1000+10i (its max).
   for (int i = 0; i < 200; ++i) {
     auto b = make_batch({{-1, "a", "x", 1000 + 10 * i - 5}, {-1, "b", "y", 1000 + 10 * i}});
     ASSERT_TRUE(log->append(b, timestamp{5000}));
   }
   ASSERT_GT(log->segment_count(), 3u);
-  for (int64_t t : {0, 999, 1000, 1001, 1009, 1010, 1500, 2985, 2990}) {
-    auto r = log->offset_for_timestamp(timestamp{t});
-    ASSERT_TRUE(r);
-    ASSERT_TRUE(r.value()) << t;
+  // The first record whose timestamp is >= t: the older record of batch i for
+  // t in (1000+10(i-1), 995+10i], the newer one for t in (995+10i, 1000+10i].
+  auto expected = [](int64_t t) -> rec {
     const int64_t batch = t <= 1000 ? 0 : (t - 1000 + 9) / 10;
-    EXPECT_EQ(r.value()->offset, offset{batch * 2}) << t;
-    EXPECT_EQ(r.value()->timestamp, timestamp{1000 + 10 * batch});
-  }
-  auto none = log->offset_for_timestamp(timestamp{2991});
-  ASSERT_TRUE(none);
-  EXPECT_FALSE(none.value());
+    const int64_t first_ts = 1000 + 10 * batch - 5;
+    if (t <= first_ts) return {batch * 2, {}, {}, first_ts};
+    return {batch * 2 + 1, {}, {}, first_ts + 5};
+  };
+  auto check_all = [&](partition_log& l) {
+    for (int64_t t : {0, 994, 995, 996, 999, 1000, 1001, 1005, 1006, 1009, 1010, 1500, 1503, 2985,
+                      2986, 2990}) {
+      auto r = l.offset_for_timestamp(timestamp{t});
+      ASSERT_TRUE(r);
+      ASSERT_TRUE(r.value()) << t;
+      EXPECT_EQ(r.value()->offset, offset{expected(t).offset}) << t;
+      EXPECT_EQ(r.value()->timestamp, timestamp{expected(t).timestamp}) << t;
+    }
+    auto none = l.offset_for_timestamp(timestamp{2991});
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none.value());
+  };
+  check_all(*log);
   auto mx = log->max_timestamp();
   ASSERT_TRUE(mx);
   EXPECT_EQ(mx->timestamp, timestamp{2990});
@@ -234,11 +246,65 @@ TEST(partition_log, timestamp_lookup_finds_first_batch_at_or_after) {
   ASSERT_TRUE(log->close());
   log.reset();
   log = fx.open_ok();
-  for (int64_t t : {1000, 1505, 2990}) {
-    auto r = log->offset_for_timestamp(timestamp{t});
-    ASSERT_TRUE(r && r.value());
-    EXPECT_EQ(r.value()->offset, offset{(t - 1000 + 9) / 10 * 2});
+  check_all(*log);
+}
+
+// What a client's conformance test checks: two records of one batch, the
+// lookup of the second one's timestamp answers the second one's offset.
+TEST(partition_log, timestamp_lookup_looks_inside_compressed_batches) {
+  for (auto codec : {model::compression::none, model::compression::gzip, model::compression::snappy,
+                     model::compression::lz4, model::compression::zstd}) {
+    log_fixture fx;
+    auto log = fx.open_ok();
+    append_records(*log, {{-1, "a", "x", 1000}}, codec);  // offset 0
+    append_records(*log, {{-1, "k", "one", 1234}, {-1, "k", "two", 999'999'999'999}}, codec);
+    for (auto [t, o, at] : {std::tuple{int64_t{999'999'999'999}, 2, int64_t{999'999'999'999}},
+                            {1234, 1, 1234},
+                            {1235, 2, 999'999'999'999},
+                            {1001, 1, 1234},
+                            {0, 0, 1000}}) {
+      auto r = log->offset_for_timestamp(timestamp{t});
+      ASSERT_TRUE(r) << r.error().message();
+      ASSERT_TRUE(r.value()) << t;
+      EXPECT_EQ(r.value()->offset, offset{o}) << t << " codec " << int(codec);
+      EXPECT_EQ(r.value()->timestamp, timestamp{at}) << t;
+    }
+    auto none = log->offset_for_timestamp(timestamp{1'000'000'000'000});
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none.value());
   }
+}
+
+TEST(partition_log, timestamp_lookup_skips_records_below_the_start_offset) {
+  log_fixture fx;
+  auto log = fx.open_ok();
+  append_records(*log, {{-1, "a", "x", 100}, {-1, "b", "y", 200}, {-1, "c", "z", 300}});
+  bool done = false;
+  log->delete_records(offset{1}, [&](std::error_code ec) {
+    EXPECT_FALSE(ec);
+    done = true;
+  });
+  ASSERT_TRUE(done);
+  auto r = log->offset_for_timestamp(timestamp{50});
+  ASSERT_TRUE(r && r.value());
+  EXPECT_EQ(r.value()->offset, offset{1});
+  EXPECT_EQ(r.value()->timestamp, timestamp{200});
+}
+
+TEST(partition_log, timestamp_lookup_in_log_append_time_batches_uses_the_batch_time) {
+  log_fixture fx;
+  fx.config.log_append_time = true;
+  auto log = fx.open_ok();
+  append_records(*log, {{-1, "a", "x", 5}, {-1, "b", "y", 7}}, model::compression::none, 100);
+  append_records(*log, {{-1, "c", "z", 1}}, model::compression::none, 200);
+  auto r = log->offset_for_timestamp(timestamp{150});
+  ASSERT_TRUE(r && r.value());
+  EXPECT_EQ(r.value()->offset, offset{2});
+  EXPECT_EQ(r.value()->timestamp, timestamp{200});
+  r = log->offset_for_timestamp(timestamp{6});
+  ASSERT_TRUE(r && r.value());
+  EXPECT_EQ(r.value()->offset, offset{0});
+  EXPECT_EQ(r.value()->timestamp, timestamp{100});
 }
 
 TEST(partition_log, log_append_time_stamps_the_batch) {
