@@ -1,5 +1,9 @@
 // CreateTopics and DeleteTopics.
+#include <optional>
+#include <vector>
+
 #include "broker/handlers.h"
+#include "broker/replica_assignment.h"
 #include "broker/server.h"
 #include "kafka/error_code.h"
 #include "kafka/messages/create_topics.h"
@@ -18,19 +22,32 @@ boost::asio::awaitable<response> handle_create_topics(request_context& ctx) {
     std::map<std::string, std::string> overrides;
     for (auto& c : t.configs)
       if (c.value) overrides[c.name] = *c.value;
+    int32_t partitions = t.num_partitions == -1 ? srv.config().num_partitions : t.num_partitions;
     if (!t.assignments.empty()) {
-      out.error_code = kafka::code(kafka::error_code::invalid_replica_assignment);
-      out.error_message = "runnel is a single node: replica assignments are not supported";
-      continue;
-    }
-    if (t.replication_factor != -1 && t.replication_factor != 1) {
+      // A manual assignment replaces both counts (Kafka's rule).
+      std::optional<assignment_error> bad;
+      if (t.num_partitions != -1 || t.replication_factor != -1)
+        bad = assignment_error{kafka::error_code::invalid_request,
+                               "Both numPartitions or replicationFactor and replicasAssignments "
+                               "were set. Both cannot be used at the same time."};
+      std::vector<int32_t> indexes;
+      for (const auto& a : t.assignments) {
+        indexes.push_back(a.partition_index);
+        if (!bad) bad = check_replicas(a.partition_index, a.broker_ids, srv.config().node_id);
+      }
+      if (!bad) bad = check_partition_indexes(indexes);
+      if (bad) {
+        out.error_code = kafka::code(bad->code);
+        out.error_message = std::move(bad->message);
+        continue;
+      }
+      partitions = int32_t(t.assignments.size());
+    } else if (t.replication_factor != -1 && t.replication_factor != 1) {
       out.error_code = kafka::code(kafka::error_code::invalid_replication_factor);
       out.error_message = "Replication factor: " + std::to_string(t.replication_factor) +
                           " larger than available brokers: 1.";
       continue;
     }
-    const int32_t partitions =
-        t.num_partitions == -1 ? srv.config().num_partitions : t.num_partitions;
     auto r = co_await srv.create_topic(t.name, partitions, overrides, req.validate_only);
     out.error_code = kafka::code(r.error);
     if (!r.message.empty()) out.error_message = r.message;

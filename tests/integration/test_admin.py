@@ -13,6 +13,7 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import (AdminClient, ConfigResource, ConfigSource, NewPartitions,
                                    NewTopic)
 from kafka import KafkaAdminClient
+from kafka.protocol.admin import CreateTopicsRequest_v3
 from kafka.protocol.api import Request, Response
 from kafka.protocol.types import Array, Boolean, Int8, Int16, Int32, Int64, Schema, String
 
@@ -358,7 +359,12 @@ def test_create_partitions():
         assert grow(2) == INVALID_PARTITIONS
         assert grow(1) == INVALID_PARTITIONS
         assert grow(3, name="missing") == UNKNOWN_TOPIC_OR_PARTITION
-        assert grow(3, assignment=[[0]]) == INVALID_REPLICA_ASSIGNMENT
+        # An assignment naming this broker alone is valid; any other is not.
+        assert grow(3, assignment=[[1]]) == INVALID_REPLICA_ASSIGNMENT
+        assert grow(3, assignment=[[0, 0]]) == INVALID_REPLICA_ASSIGNMENT
+        assert grow(4, assignment=[[0]]) == INVALID_REPLICA_ASSIGNMENT  # one list per new one
+        assert grow(3, assignment=[[0]], validate_only=True) == NONE
+        assert partitions() == 2
         # New partitions get the topic's current config.
         res = ConfigResource("topic", "grow", set_config={"message.timestamp.type": "LogAppendTime"})
         admin.alter_configs([res])[res].result(timeout=30)
@@ -375,6 +381,42 @@ def test_create_partitions():
         admin = admin_for(b)
         assert partitions() == 5
         assert watermarks(b, "grow", 4) == (0, 4)
+
+
+def test_create_topics_with_a_manual_assignment_on_this_broker():
+    with Broker(BINARY) as b:
+        admin = admin_for(b)
+
+        def create_assigned(name, assignment):
+            # librdkafka sends -1 for both counts with an assignment.
+            t = NewTopic(name, len(assignment), -1, replica_assignment=assignment)
+            return error_of(admin.create_topics([t])[name])
+
+        assert create_assigned("assigned", [[0], [0], [0]]) == NONE
+        md = admin.list_topics(timeout=10).topics["assigned"]
+        assert sorted(md.partitions) == [0, 1, 2]
+        assert all(p.replicas == [0] and p.leader == 0 for p in md.partitions.values())
+        produce(b, "assigned", 2, 3)
+        assert len(consume(b, "assigned", 2, 3)) == 3
+        # Other brokers, several replicas: refused, nothing created.
+        assert create_assigned("elsewhere", [[0], [1]]) == INVALID_REPLICA_ASSIGNMENT
+        assert create_assigned("mirrored", [[0, 1]]) == INVALID_REPLICA_ASSIGNMENT
+        assert "elsewhere" not in admin.list_topics(timeout=10).topics
+        # Kafka's rule: an assignment and a partition count do not mix. (The
+        # client itself refuses a replication factor with an assignment.)
+        raw = Raw(b.bootstrap)
+        try:
+            r = as_dicts(raw.send(CreateTopicsRequest_v3(
+                create_topic_requests=[("both", 2, -1, [(0, [0]), (1, [0])], []),
+                                       ("gap", -1, -1, [(0, [0]), (2, [0])], []),
+                                       ("raw-ok", -1, -1, [(1, [0]), (0, [0])], [])],
+                timeout=10000, validate_only=False)))
+            got = {t["topic"]: t["error_code"] for t in r["topic_errors"]}
+            assert got == {"both": INVALID_REQUEST, "gap": INVALID_REPLICA_ASSIGNMENT,
+                           "raw-ok": NONE}, got
+        finally:
+            raw.close()
+        assert len(admin.list_topics(timeout=10).topics["raw-ok"].partitions) == 2
 
 
 def test_delete_records():
@@ -447,5 +489,6 @@ if __name__ == "__main__":
          test_alter_configs_replaces_overrides_and_reaches_the_logs,
          test_incremental_alter_configs,
          test_create_partitions,
+         test_create_topics_with_a_manual_assignment_on_this_broker,
          test_delete_records,
          test_offset_for_leader_epoch])
