@@ -14,7 +14,8 @@ constexpr topic_setting_info topic_settings[] = {
     {"cleanup.policy", "log.cleanup.policy", t::list,
      "\"delete\" (drop old segments), \"compact\" (keep the latest record per key) or both."},
     {"compression.type", "compression.type", t::string,
-     "Always \"producer\": batches are stored as the producer compressed them."},
+     "\"producer\" stores batches as the producer compressed them; \"uncompressed\", \"gzip\", "
+     "\"snappy\", \"lz4\" or \"zstd\" re-compresses every batch sent in another codec."},
     {"delete.retention.ms", "log.cleaner.delete.retention.ms", t::int64,
      "How long tombstones are kept in a compacted topic."},
     {"flush.bytes", "log.flush.bytes", t::int64,

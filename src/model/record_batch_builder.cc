@@ -75,6 +75,15 @@ result<bytes> assemble_batch(batch_header h, std::span<const std::byte> records,
   return out;
 }
 
+result<bytes> recompress_batch(std::span<const std::byte> batch, compression codec) {
+  RUNNEL_TRY(auto h, parse_header(batch));
+  std::vector<std::byte> storage;
+  RUNNEL_TRY(auto records, records_section(batch, h, storage));
+  h.attributes = int16_t((h.attributes & ~batch_attr::codec_mask) |
+                         (static_cast<int16_t>(codec) & batch_attr::codec_mask));
+  return assemble_batch(h, records, h.record_count);
+}
+
 batch_builder::batch_builder(compression codec, timestamp base) {
   header_.attributes = int16_t(static_cast<int16_t>(codec) & batch_attr::codec_mask);
   header_.base_timestamp = base.value;

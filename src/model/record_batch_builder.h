@@ -35,6 +35,12 @@ void encode_record(bytes& out, int64_t timestamp_delta, int32_t offset_delta,
 result<bytes> assemble_batch(batch_header h, std::span<const std::byte> records, int32_t count,
                              snappy_framing framing = snappy_framing::xerial);
 
+// The same batch with its records compressed with `codec` instead (a topic
+// whose compression.type names a codec: DESIGN.md decision 2's exception).
+// The records are kept byte for byte; every header field but the codec bits,
+// batch_length and the CRC stays as it was.
+result<bytes> recompress_batch(std::span<const std::byte> batch, compression codec);
+
 // Accumulates records and produces one batch, as a producer would.
 class batch_builder {
  public:

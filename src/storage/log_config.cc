@@ -1,6 +1,8 @@
 #include "storage/log_config.h"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <limits>
 
 #include "storage/errc.h"
@@ -24,6 +26,18 @@ constexpr std::string_view names[] = {
     "min.compaction.lag.ms", "max.message.bytes",
     "index.interval.bytes",  "flush.ms",
     "flush.bytes",           "message.timestamp.type",
+    "compression.type",
+};
+
+// compression.type's values, as Kafka spells them.
+struct codec_name {
+  std::string_view name;
+  std::optional<model::compression> codec;
+};
+constexpr codec_name codec_names[] = {
+    {"producer", std::nullopt},         {"uncompressed", model::compression::none},
+    {"gzip", model::compression::gzip}, {"snappy", model::compression::snappy},
+    {"lz4", model::compression::lz4},   {"zstd", model::compression::zstd},
 };
 
 // Kafka topic configs whose behaviour runnel has built in. Clients read them
@@ -34,8 +48,6 @@ struct fixed_setting {
   std::string_view value;
 };
 constexpr fixed_setting fixed_settings[] = {
-    // Batches are stored exactly as the producer compressed them.
-    {"compression.type", "producer"},
     // One node: the leader is the only in-sync replica there can be.
     {"min.insync.replicas", "1"},
     // No other replica that could be elected.
@@ -118,6 +130,11 @@ result<void> log_config::set(std::string_view name, std::string_view value) {
       log_append_time = true;
     else
       return storage_errc::bad_config;
+  } else if (name == "compression.type") {
+    const auto* c = std::find_if(std::begin(codec_names), std::end(codec_names),
+                                 [&](const codec_name& n) { return n.name == value; });
+    if (c == std::end(codec_names)) return storage_errc::bad_config;
+    compression = c->codec;
   } else if (const auto* f = find_fixed(name)) {
     if (value != f->value) return storage_errc::bad_config;
   } else {
@@ -150,6 +167,8 @@ std::map<std::string, std::string> log_config::describe() const {
   m["flush.ms"] = std::to_string(flush_ms);
   m["flush.bytes"] = std::to_string(flush_bytes);
   m["message.timestamp.type"] = log_append_time ? "LogAppendTime" : "CreateTime";
+  for (const auto& n : codec_names)
+    if (n.codec == compression) m["compression.type"] = std::string(n.name);
   for (const auto& f : fixed_settings) m[std::string(f.name)] = std::string(f.value);
   return m;
 }

@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "model/compression.h"
 #include "model/result.h"
 
 namespace runnel::storage {
@@ -30,9 +32,13 @@ struct log_config {
   int64_t flush_ms = 1000;                 // flush.ms
   int64_t flush_bytes = int64_t{1} << 30;  // flush.bytes (runnel's name)
   bool log_append_time = false;            // message.timestamp.type=LogAppendTime
+  // compression.type: nullopt is "producer" (batches stored as sent); a codec
+  // (compression::none for "uncompressed") makes append() re-compress every
+  // batch that arrives in another codec, as Kafka does.
+  std::optional<model::compression> compression;
 
   // Applies one Kafka-named setting; unknown names and bad values are errors.
-  // A few Kafka settings (min.insync.replicas, compression.type, ...) have
+  // A few Kafka settings (min.insync.replicas, preallocate, ...) have
   // one fixed value here: set() accepts only that value, describe() shows it.
   result<void> set(std::string_view name, std::string_view value);
   // Applies every entry of `overrides`.

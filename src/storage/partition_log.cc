@@ -368,7 +368,17 @@ result<append_result> partition_log::append(std::span<std::byte> batch, model::t
   model::validate_options vo;
   vo.max_batch_bytes = size_t(std::max<int64_t>(config_.max_message_bytes, 0));
   vo.require_keys = config_.cleanup_compact;
+  const bool convert = needs_recompression(config_, batch);
+  // Records about to be re-encoded are checked one by one first.
+  vo.deep = convert;
   RUNNEL_TRY(auto h, model::validate_batch(batch, vo));
+  model::bytes converted;
+  if (convert) {
+    RUNNEL_TRY(converted, model::recompress_batch(batch, *config_.compression));
+    if (converted.size() > vo.max_batch_bytes) return model::batch_errc::too_large;
+    batch = converted;
+    RUNNEL_TRY(h, model::parse_header(batch));
+  }
   if (needs_roll(batch.size(), now)) {
     RUNNEL_TRY(roll(now));
   }
@@ -388,6 +398,17 @@ result<append_result> partition_log::append(std::span<std::byte> batch, model::t
   RUNNEL_TRY(a.append(batch, h, config_.index_interval_bytes));
   unflushed_bytes_ += batch.size();
   return r;
+}
+
+bool needs_recompression(const log_config& c, std::span<const std::byte> batch) {
+  if (!c.compression) return false;
+  auto h = model::parse_header(batch);
+  // Control batches (transaction markers) are the broker's own: kept as written.
+  return h && !h.value().is_control() && h.value().codec() != *c.compression;
+}
+
+result<model::bytes> recompress_for(const log_config& c, std::span<const std::byte> batch) {
+  return model::recompress_batch(batch, c.compression.value_or(model::compression::none));
 }
 
 segment* partition_log::segment_for(int64_t o) {

@@ -2,7 +2,8 @@
 //
 // A directory of segments (segment.h) plus a checkpoint (log_checkpoint.h).
 // Appends take one Kafka v2 record batch, validate it, assign its base
-// offset and write it verbatim to the active segment; reads return file
+// offset and write it verbatim to the active segment (re-compressed first if
+// the topic's compression.type names another codec); reads return file
 // ranges for zero-copy sends. Retention, compaction, background flush and
 // group commit are driven from here.
 //
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "model/record_batch.h"
+#include "model/record_batch_builder.h"
 #include "model/result.h"
 #include "model/strong_types.h"
 #include "storage/file_cache.h"
@@ -82,6 +84,15 @@ struct timestamp_lookup {
 
 class compaction_job;
 
+// compression.type names a codec and this batch is in another one: append()
+// will re-compress it (DESIGN.md decision 2's one exception to "stored as
+// sent"). Thread-safe.
+bool needs_recompression(const log_config& c, std::span<const std::byte> batch);
+// The batch with its records re-compressed as `c` says, for a caller that
+// wants that CPU work off the log's thread (append() then stores it as is).
+// Does not validate: append() does. Thread-safe.
+result<model::bytes> recompress_for(const log_config& c, std::span<const std::byte> batch);
+
 // What open() found and did, for logs and tests.
 struct recovery_stats {
   bool had_checkpoint = false;
@@ -105,7 +116,10 @@ class partition_log {
   static result<std::unique_ptr<partition_log>> open(log_options opts);
 
   // Appends one batch. The batch is edited in place (base offset, and the
-  // timestamp for LogAppendTime topics) and then written verbatim.
+  // timestamp for LogAppendTime topics) and then written verbatim, unless
+  // the topic's compression.type names another codec than the batch's: then
+  // its records are validated one by one and re-compressed into a new batch
+  // (needs_recompression), which is what gets stored.
   result<append_result> append(std::span<std::byte> batch, model::timestamp now);
 
   // Whole batches starting at the one that contains `start`, at most

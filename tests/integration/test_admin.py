@@ -197,11 +197,13 @@ def test_describe_topic_configs_sources_and_fixed_settings():
         # Set in the broker's own settings: the topic inherits it.
         assert c["retention.bytes"].value == "1000000000"
         assert c["retention.bytes"].source == ConfigSource.STATIC_BROKER_CONFIG.value
-        assert c["compression.type"].value == "producer" and c["compression.type"].is_read_only
+        assert c["compression.type"].value == "producer"
+        assert not c["compression.type"].is_read_only
         assert c["unclean.leader.election.enable"].value == "false"
+        assert c["unclean.leader.election.enable"].is_read_only
         assert c["message.timestamp.type"].value == "CreateTime"
         # Settings runnel has fixed accept only their one value.
-        for cfg in ({"compression.type": "lz4"}, {"min.insync.replicas": "2"}):
+        for cfg in ({"unclean.leader.election.enable": "true"}, {"min.insync.replicas": "2"}):
             f = admin.create_topics([NewTopic("fixed", 1, 1, config=cfg)])["fixed"]
             assert error_of(f) == INVALID_CONFIG, cfg
         res = ConfigResource("topic", "nope")
