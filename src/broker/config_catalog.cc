@@ -27,6 +27,8 @@ constexpr topic_setting_info topic_settings[] = {
     {"max.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms", t::int64,
      "No upper bound: records are compacted when the cleaner reaches them."},
     {"max.message.bytes", "message.max.bytes", t::int32, "Largest record batch accepted."},
+    {"message.format.version", "log.message.format.version", t::string,
+     "Deprecated, accepted and ignored: every batch is a v2 batch."},
     {"message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms", t::int64,
      "Not enforced: record timestamps are not checked against the broker clock."},
     {"message.timestamp.type", "log.message.timestamp.type", t::string,

@@ -26,7 +26,7 @@ constexpr std::string_view names[] = {
     "min.compaction.lag.ms", "max.message.bytes",
     "index.interval.bytes",  "flush.ms",
     "flush.bytes",           "message.timestamp.type",
-    "compression.type",
+    "compression.type",      "message.format.version",
 };
 
 // compression.type's values, as Kafka spells them.
@@ -39,6 +39,24 @@ constexpr codec_name codec_names[] = {
     {"gzip", model::compression::gzip}, {"snappy", model::compression::snappy},
     {"lz4", model::compression::lz4},   {"zstd", model::compression::zstd},
 };
+
+// Kafka's version strings ("0.10.2", "2.8", "3.0-IV1"): digits and dots,
+// optionally followed by "-IV" and digits.
+bool looks_like_kafka_version(std::string_view v) {
+  const auto iv = v.find("-IV");
+  std::string_view num = v.substr(0, iv);
+  if (num.empty() || num.front() == '.' || num.back() == '.' || num.find("..") != num.npos)
+    return false;
+  for (char c : num)
+    if (c != '.' && (c < '0' || c > '9')) return false;
+  if (num.find('.') == num.npos) return false;
+  if (iv == std::string_view::npos) return true;
+  std::string_view rest = v.substr(iv + 3);
+  if (rest.empty()) return false;
+  for (char c : rest)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
 
 // Kafka topic configs whose behaviour runnel has built in. Clients read them
 // (and tools copy them into CreateTopics), so they are described and may be
@@ -135,6 +153,9 @@ result<void> log_config::set(std::string_view name, std::string_view value) {
                                  [&](const codec_name& n) { return n.name == value; });
     if (c == std::end(codec_names)) return storage_errc::bad_config;
     compression = c->codec;
+  } else if (name == "message.format.version") {
+    if (!looks_like_kafka_version(value)) return storage_errc::bad_config;
+    message_format_version = std::string(value);
   } else if (const auto* f = find_fixed(name)) {
     if (value != f->value) return storage_errc::bad_config;
   } else {
@@ -169,6 +190,7 @@ std::map<std::string, std::string> log_config::describe() const {
   m["message.timestamp.type"] = log_append_time ? "LogAppendTime" : "CreateTime";
   for (const auto& n : codec_names)
     if (n.codec == compression) m["compression.type"] = std::string(n.name);
+  m["message.format.version"] = message_format_version;
   for (const auto& f : fixed_settings) m[std::string(f.name)] = std::string(f.value);
   return m;
 }

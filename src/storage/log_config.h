@@ -36,6 +36,9 @@ struct log_config {
   // (compression::none for "uncompressed") makes append() re-compress every
   // batch that arrives in another codec, as Kafka does.
   std::optional<model::compression> compression;
+  // message.format.version: deprecated in Kafka 3.x and without effect on v2
+  // batches, the only format there is. Accepted and shown, never used.
+  std::string message_format_version = "3.0-IV1";
 
   // Applies one Kafka-named setting; unknown names and bad values are errors.
   // A few Kafka settings (min.insync.replicas, preallocate, ...) have

@@ -421,6 +421,31 @@ def test_create_topics_with_a_manual_assignment_on_this_broker():
         assert len(admin.list_topics(timeout=10).topics["raw-ok"].partitions) == 2
 
 
+def test_message_format_version_is_accepted_and_ignored():
+    with Broker(BINARY) as b:
+        admin = admin_for(b)
+        create(admin, "mfv", 1, {"message.format.version": "2.8-IV1"})
+        assert describe_topic(admin, "mfv")["message.format.version"].value == "2.8-IV1"
+        res = ConfigResource("topic", "mfv", set_config={"message.format.version": "0.10.0"})
+        assert error_of(admin.alter_configs([res])[res]) == NONE
+        raw = Raw(b.bootstrap)
+        try:
+            r = as_dicts(raw.send(IncrementalAlterConfigsV0(
+                resources=[(TOPIC, "mfv", [("message.format.version", 0, "3.0-IV1")])],
+                validate_only=False)))
+            assert r["responses"][0]["error_code"] == NONE
+            r = as_dicts(raw.send(IncrementalAlterConfigsV0(
+                resources=[(TOPIC, "mfv", [("message.format.version", 0, "latest")])],
+                validate_only=False)))
+            assert r["responses"][0]["error_code"] == INVALID_CONFIG
+        finally:
+            raw.close()
+        assert describe_topic(admin, "mfv")["message.format.version"].value == "3.0-IV1"
+        # Without effect: records still go in and out as v2 batches.
+        produce(b, "mfv", 0, 5)
+        assert [m.value() for m in consume(b, "mfv", 0, 5)] == [b"v%d" % i for i in range(5)]
+
+
 def test_delete_records():
     with Broker(BINARY, shards=2) as b:
         admin = admin_for(b)
@@ -492,5 +517,6 @@ if __name__ == "__main__":
          test_incremental_alter_configs,
          test_create_partitions,
          test_create_topics_with_a_manual_assignment_on_this_broker,
+         test_message_format_version_is_accepted_and_ignored,
          test_delete_records,
          test_offset_for_leader_epoch])

@@ -471,6 +471,26 @@ TEST(partition_log, compression_type_takes_kafkas_values) {
   EXPECT_FALSE(log_config::from({{"compression.type", ""}}));
 }
 
+TEST(partition_log, message_format_version_is_accepted_and_ignored) {
+  EXPECT_TRUE(log_config::known("message.format.version"));
+  EXPECT_EQ(log_config{}.describe().at("message.format.version"), "3.0-IV1");
+  for (auto v : {"0.10.0", "2.8", "2.8-IV1", "3.0-IV1", "0.11.0.2"}) {
+    auto c = log_config::from({{"message.format.version", v}});
+    ASSERT_TRUE(c) << v;
+    EXPECT_EQ(c.value().describe().at("message.format.version"), v);
+  }
+  for (auto v : {"", "x", "3", "3.", ".3", "3..0", "3.0-IV", "3.0-IVx", "3.0-beta"})
+    EXPECT_FALSE(log_config::from({{"message.format.version", v}})) << v;
+  // No effect on what is stored.
+  log_fixture fx;
+  fx.config = log_config::from({{"message.format.version", "0.10.0"}}).value();
+  auto log = fx.open_ok();
+  auto b = make_simple_batch(2);
+  const auto sent = b;
+  ASSERT_TRUE(log->append(b, timestamp{1}));
+  EXPECT_EQ(slurp(log->read(offset{0}, 1 << 20).value()), sent);
+}
+
 // compression.type = a codec: every batch is stored in that codec, whatever
 // the producer used, with the same records, offsets, timestamps and producer
 // fields; a batch already in that codec is stored verbatim.
