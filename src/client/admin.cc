@@ -30,7 +30,8 @@ result<admin_options_ptr> admin::impl::options(rd_kafka_admin_op_t op) {
   if (rd_kafka_AdminOptions_set_request_timeout(opts.get(), timeout_ms(), errstr, sizeof errstr)) {
     return invalid_argument(std::string("request timeout: ") + errstr);
   }
-  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS) {
+  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS ||
+      op == RD_KAFKA_ADMIN_OP_CREATEPARTITIONS) {
     if (rd_kafka_AdminOptions_set_operation_timeout(opts.get(), timeout_ms(), errstr,
                                                     sizeof errstr)) {
       return invalid_argument(std::string("operation timeout: ") + errstr);
@@ -70,6 +71,12 @@ result<cluster_info> admin::metadata(const std::optional<std::string>& topic) {
   }
   metadata_ptr md(raw);
   cluster_info out;
+  // Both come from the metadata just received (timeout 0: no new request).
+  if (char* id = rd_kafka_clusterid(rk, 0)) {
+    out.cluster_id = id;
+    rd_kafka_mem_free(rk, id);
+  }
+  out.controller_id = rd_kafka_controllerid(rk, 0);
   for (int i = 0; i < md->broker_cnt; ++i) {
     out.brokers.push_back({md->brokers[i].id, md->brokers[i].host, md->brokers[i].port});
   }

@@ -1,5 +1,6 @@
 // admin: consumer groups (ListConsumerGroups, DescribeConsumerGroups,
-// DeleteGroups, ListConsumerGroupOffsets, AlterConsumerGroupOffsets).
+// DeleteGroups, ListConsumerGroupOffsets, AlterConsumerGroupOffsets,
+// OffsetDelete).
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -18,6 +19,11 @@ struct delete_group_deleter {
 struct list_offsets_deleter {
   void operator()(rd_kafka_ListConsumerGroupOffsets_t* p) const {
     rd_kafka_ListConsumerGroupOffsets_destroy(p);
+  }
+};
+struct delete_offsets_deleter {
+  void operator()(rd_kafka_DeleteConsumerGroupOffsets_t* p) const {
+    rd_kafka_DeleteConsumerGroupOffsets_destroy(p);
   }
 };
 struct alter_offsets_deleter {
@@ -205,6 +211,32 @@ result<void> admin::alter_committed_offsets(const std::string& group,
   size_t n = 0;
   const rd_kafka_group_result_t** groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(
       rd_kafka_event_AlterConsumerGroupOffsets_result(ev.get()), &n);
+  for (size_t i = 0; i < n; ++i) {
+    BOOST_OUTCOME_TRY(check_group_result(groups[i], what));
+  }
+  return success();
+}
+
+result<void> admin::delete_committed_offsets(const std::string& group,
+                                             const std::vector<topic_partition>& partitions) {
+  const std::string what = "cannot delete the committed offsets of group " + group;
+  if (partitions.empty()) return success();
+  partition_list_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const auto& p : partitions)
+    rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition());
+  std::unique_ptr<rd_kafka_DeleteConsumerGroupOffsets_t, delete_offsets_deleter> req(
+      rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), list.get()));
+  BOOST_OUTCOME_TRY(auto opts, impl_->options(RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS));
+  rd_kafka_DeleteConsumerGroupOffsets_t* raw = req.get();
+  BOOST_OUTCOME_TRY(auto ev, impl_->run(
+                                 [&](rd_kafka_queue_t* q) {
+                                   rd_kafka_DeleteConsumerGroupOffsets(impl_->rk.get(), &raw, 1,
+                                                                       opts.get(), q);
+                                 },
+                                 what));
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+      rd_kafka_event_DeleteConsumerGroupOffsets_result(ev.get()), &n);
   for (size_t i = 0; i < n; ++i) {
     BOOST_OUTCOME_TRY(check_group_result(groups[i], what));
   }

@@ -1,5 +1,7 @@
-// admin: creating and deleting topics and records (CreateTopics,
-// DeleteTopics, DeleteRecords).
+// admin: creating and deleting topics, partitions and records (CreateTopics,
+// DeleteTopics, CreatePartitions, DeleteRecords).
+#include <algorithm>
+
 #include "client/admin_impl.h"
 
 namespace runnel::client {
@@ -16,6 +18,9 @@ struct delete_records_deleter {
 };
 struct delete_topic_deleter {
   void operator()(rd_kafka_DeleteTopic_t* p) const { rd_kafka_DeleteTopic_destroy(p); }
+};
+struct new_partitions_deleter {
+  void operator()(rd_kafka_NewPartitions_t* p) const { rd_kafka_NewPartitions_destroy(p); }
 };
 
 // The single topic result of a CreateTopics or DeleteTopics answer.
@@ -76,6 +81,26 @@ result<void> admin::delete_topic(const std::string& topic) {
   const auto* res = rd_kafka_event_DeleteTopics_result(ev.get());
   size_t n = 0;
   const rd_kafka_topic_result_t** topics = rd_kafka_DeleteTopics_result_topics(res, &n);
+  return check_topic_result(topics, n, what);
+}
+
+result<void> admin::create_partitions(const std::string& topic, int32_t total) {
+  const std::string what = "cannot add partitions to topic " + topic;
+  char errstr[512];
+  std::unique_ptr<rd_kafka_NewPartitions_t, new_partitions_deleter> np(rd_kafka_NewPartitions_new(
+      topic.c_str(), static_cast<size_t>(std::max(total, 0)), errstr, sizeof errstr));
+  if (!np) return invalid_argument(what + ": " + errstr);
+  BOOST_OUTCOME_TRY(auto opts, impl_->options(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS));
+  rd_kafka_NewPartitions_t* raw = np.get();
+  BOOST_OUTCOME_TRY(auto ev, impl_->run(
+                                 [&](rd_kafka_queue_t* q) {
+                                   rd_kafka_CreatePartitions(impl_->rk.get(), &raw, 1, opts.get(),
+                                                             q);
+                                 },
+                                 what));
+  const auto* res = rd_kafka_event_CreatePartitions_result(ev.get());
+  size_t n = 0;
+  const rd_kafka_topic_result_t** topics = rd_kafka_CreatePartitions_result_topics(res, &n);
   return check_topic_result(topics, n, what);
 }
 

@@ -57,7 +57,13 @@ result<producer> producer::create(const producer_options& o) {
   p->on_delivery = o.on_delivery;
   BOOST_OUTCOME_TRY(
       auto conf, make_conf(o.client, p.get(),
-                           {{"acks", o.acks},
+                           // Keys land where Kafka's Java client and Kafka
+                           // Streams put them (librdkafka's own default hashes
+                           // with CRC32), so data written by runnel and by Java
+                           // apps is co-partitioned. `partitioner` in the
+                           // client properties overrides it.
+                           {{"partitioner", "murmur2_random"},
+                            {"acks", o.acks},
                             {"enable.idempotence", o.idempotent ? "true" : "false"},
                             {"compression.codec", o.compression},
                             {"linger.ms", std::to_string(o.linger.count())},

@@ -50,6 +50,8 @@ struct broker_info {
 };
 
 struct cluster_info {
+  std::string cluster_id;      // empty if the cluster did not say
+  int32_t controller_id = -1;  // -1 if the cluster did not say
   std::vector<broker_info> brokers;
   std::vector<topic_info> topics;  // ordered by name
 };
@@ -128,6 +130,9 @@ class admin {
 
   result<void> create_topic(const new_topic& t, bool validate_only = false);
   result<void> delete_topic(const std::string& topic);
+  // Raises the topic's partition count to `total` (CreatePartitions).
+  // Partitions are never removed: a smaller or equal count is an error.
+  result<void> create_partitions(const std::string& topic, int32_t total);
   // Deletes every record before the given offsets (DeleteRecords): the
   // partitions' log start moves up to them. Used to purge repartition
   // topics once their records are consumed and committed.
@@ -160,6 +165,10 @@ class admin {
   // has active members.
   result<void> alter_committed_offsets(const std::string& group,
                                        const std::vector<topic_partition_offset>& offsets);
+  // Forgets the group's committed offsets of these partitions (OffsetDelete).
+  // The broker refuses for partitions an active member is subscribed to.
+  result<void> delete_committed_offsets(const std::string& group,
+                                        const std::vector<topic_partition>& partitions);
   // Committed offsets joined with the partitions' end offsets.
   result<std::vector<partition_lag>> group_lag(const std::string& group);
 

@@ -47,7 +47,8 @@ struct producer_options {
 
 struct outgoing_message {
   std::string topic;
-  std::optional<model::partition_id> partition;  // unset: the key's hash, or sticky if no key
+  std::optional<model::partition_id>
+      partition;  // unset: the key's murmur2 hash, or random if no key
   std::optional<std::string> key;
   std::optional<std::string> value;
   std::vector<header> headers;
@@ -84,8 +85,8 @@ class producer {
   result<void> send(const outgoing_message& m);
   // The same without copying into std::strings first, and with no headers.
   // Keyed records go where `partitioner` (a client_config property) puts
-  // them: librdkafka's default is consistent_random (CRC32); murmur2_random
-  // matches the Java client and Kafka Streams.
+  // them: by default murmur2_random, the Java client's and Kafka Streams'
+  // hash (librdkafka's own default, consistent_random, is CRC32).
   result<void> send(const message_ref& m);
 
   // Serves delivery reports for up to `timeout`; returns how many events ran.

@@ -1,6 +1,5 @@
 // producer::send(message_ref): the borrowed-bytes fast path, and that the
-// `partitioner` property reaches it (murmur2_random places keys as the Java
-// client does).
+// default partitioner places keys as the Java client does (murmur2).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "client_test_env.h"
+#include "java_partitioner.h"
 #include "runnel/client/consumer.h"
 #include "runnel/client/producer.h"
 
@@ -20,43 +20,6 @@ namespace runnel::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Kafka's Utils.murmur2, the Java client's default partitioner hash.
-int32_t java_murmur2(std::string_view data) {
-  const uint32_t m = 0x5bd1e995;
-  const auto len = static_cast<uint32_t>(data.size());
-  uint32_t h = 0x9747b28cU ^ len;
-  const auto* b = reinterpret_cast<const uint8_t*>(data.data());
-  for (uint32_t i = 0; i + 4 <= len; i += 4) {
-    uint32_t k = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (uint32_t(b[i + 3]) << 24);
-    k *= m;
-    k ^= k >> 24;
-    k *= m;
-    h *= m;
-    h ^= k;
-  }
-  const uint32_t tail = len & ~3U;
-  switch (len % 4) {
-    case 3:
-      h ^= uint32_t(b[tail + 2]) << 16;
-      [[fallthrough]];
-    case 2:
-      h ^= uint32_t(b[tail + 1]) << 8;
-      [[fallthrough]];
-    case 1:
-      h ^= b[tail];
-      h *= m;
-  }
-  h ^= h >> 13;
-  h *= m;
-  h ^= h >> 15;
-  return static_cast<int32_t>(h);
-}
-
-// The partition the Java client's DefaultPartitioner picks for a key.
-int32_t java_partition(std::string_view key, int32_t partitions) {
-  return (java_murmur2(key) & 0x7fffffff) % partitions;
-}
 
 struct reports {
   std::map<uint64_t, client::delivery_report> by_tag;
@@ -175,12 +138,13 @@ TEST(ProducerRef, ExplicitPartitionNullKeyTombstoneAndTimestampsRoundTrip) {
   EXPECT_LE(d.timestamp(), ms(after));
 }
 
-TEST(ProducerRef, Murmur2RandomPartitionerPlacesKeysLikeJava) {
+TEST(ProducerRef, DefaultPartitionerPlacesKeysLikeJava) {
   const std::string topic = unique_topic("murmur");
   constexpr int32_t partitions = 6;
   create_topic(topic, partitions);
   reports r;
-  auto p = make_producer(r, {{"partitioner", "murmur2_random"}});
+  // No `partitioner` property: the producer's default must be Java's.
+  auto p = make_producer(r);
   std::vector<std::string> keys;
   for (int i = 0; i < 60; ++i) keys.push_back("user-" + std::to_string(i * 7919));
   for (size_t i = 0; i < keys.size(); ++i) {
