@@ -65,10 +65,14 @@ constexpr broker_only_info broker_only[] = {
     {"default.replication.factor", t::int32, "Always 1: runnel is a single node."},
     {"group.initial.rebalance.delay.ms", t::int32,
      "How long a new consumer group waits for more members before its first rebalance."},
+    {"group.max.session.timeout.ms", t::int32, "Longest session timeout a consumer may ask for."},
+    {"group.min.session.timeout.ms", t::int32, "Shortest session timeout a consumer may ask for."},
     {"listeners", t::string, "The address the broker listens on."},
     {"log.dirs", t::string, "The data directory."},
     {"node.id", t::int32, "This broker's node id."},
-    {"num.partitions", t::int32, "Partitions of an auto-created topic."},
+    {"num.partitions", t::int32, "Partitions of a topic created without a count."},
+    {"offsets.topic.num.partitions", t::int32,
+     "Partitions of __consumer_offsets, fixed when it is first created."},
     {"socket.request.max.bytes", t::int32, "Largest request accepted."},
 };
 
@@ -82,10 +86,13 @@ std::map<std::string, std::string> broker_values(const broker_config& c, uint16_
   m["connections.max.idle.ms"] = std::to_string(c.connections_max_idle_ms);
   m["default.replication.factor"] = "1";
   m["group.initial.rebalance.delay.ms"] = std::to_string(c.group_initial_rebalance_delay_ms);
+  m["group.max.session.timeout.ms"] = std::to_string(c.group_max_session_timeout_ms);
+  m["group.min.session.timeout.ms"] = std::to_string(c.group_min_session_timeout_ms);
   m["listeners"] = "PLAINTEXT://" + c.listen_host + ":" + std::to_string(port);
   m["log.dirs"] = c.data_dir.string();
   m["node.id"] = std::to_string(c.node_id);
   m["num.partitions"] = std::to_string(c.num_partitions);
+  m["offsets.topic.num.partitions"] = std::to_string(c.offsets_topic_num_partitions);
   m["socket.request.max.bytes"] = std::to_string(c.socket_request_max_bytes);
   for (const auto& [name, value] : c.log_defaults.describe())
     if (const auto* s = find_topic_setting(name)) m[std::string(s->broker_name)] = value;
@@ -93,6 +100,36 @@ std::map<std::string, std::string> broker_values(const broker_config& c, uint16_
 }
 
 }  // namespace
+
+std::span<const topic_setting_info> all_topic_settings() {
+  return topic_settings;
+}
+
+std::string_view config_type_name(config_type type) {
+  switch (type) {
+    case t::boolean:
+      return "boolean";
+    case t::string:
+      return "string";
+    case t::int32:
+      return "int";
+    case t::int16:
+      return "short";
+    case t::int64:
+      return "long";
+    case t::float64:
+      return "double";
+    case t::list:
+      return "list";
+    case t::class_name:
+      return "class";
+    case t::password:
+      return "password";
+    case t::unknown:
+      break;
+  }
+  return "unknown";
+}
 
 const topic_setting_info* find_topic_setting(std::string_view name) {
   for (const auto& s : topic_settings)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,13 @@ struct topic_setting_info {
   config_type type;
   std::string_view doc;
 };
+
+// Every topic setting, in name order (docs/configuration.md is generated
+// from this table and broker_config's defaults).
+std::span<const topic_setting_info> all_topic_settings();
+
+// Kafka's name for a ConfigType, lower case: "int", "long", "list", ...
+std::string_view config_type_name(config_type type);
 
 // nullptr for a topic setting not in the table.
 const topic_setting_info* find_topic_setting(std::string_view name);

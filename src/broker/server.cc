@@ -118,7 +118,26 @@ result<void> server::start() {
   acceptor_ = std::make_unique<tcp::acceptor>(shards_[0]->context());
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(cfg_.listen_host, ec);
-  if (ec) return std::make_error_code(std::errc::invalid_argument);
+  if (ec) {
+    // A host name (localhost, the machine's name): listen on what it
+    // resolves to, an IPv4 address if it has one, as clients given the same
+    // name (the default advertised host) will most likely try that first.
+    tcp::resolver resolver(shards_[0]->context());
+    const auto found = resolver.resolve(cfg_.listen_host, "", ec);
+    if (ec || found.empty()) {
+      spdlog::error("broker: cannot resolve the listen host '{}': {}", cfg_.listen_host,
+                    ec ? ec.message() : "no address");
+      return ec ? static_cast<std::error_code>(ec)
+                : std::make_error_code(std::errc::invalid_argument);
+    }
+    addr = found.begin()->endpoint().address();
+    for (const auto& e : found) {
+      if (e.endpoint().address().is_v4()) {
+        addr = e.endpoint().address();
+        break;
+      }
+    }
+  }
   tcp::endpoint ep(addr, cfg_.listen_port);
   acceptor_->open(ep.protocol(), ec);
   if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
@@ -133,6 +152,7 @@ result<void> server::start() {
   if (cfg_.advertised_host.empty()) cfg_.advertised_host = cfg_.listen_host;
   if (cfg_.advertised_port == 0) cfg_.advertised_port = bound_port_;
   for (auto& s : shards_) s->start();
+  shards_started_ = true;
   asio::co_spawn(shards_[0]->context(), accept_loop(), asio::detached);
   spdlog::info("broker: listening on {}:{} ({} shard(s)); advertised as {}:{}", cfg_.listen_host,
                bound_port_, shards_.size(), cfg_.advertised_host, cfg_.advertised_port);
@@ -250,6 +270,13 @@ void server::run_until_signal() {
 void server::shutdown() {
   if (shut_down_.exchange(true)) return;
   stopping_ = true;
+  // A start that failed (a listen address that cannot be bound, say) left
+  // the shards' event loops unstarted: run them, so that closing the logs
+  // and groups opened so far is done at once rather than timed out.
+  if (!shards_started_) {
+    for (auto& s : shards_) s->start();
+    shards_started_ = true;
+  }
   if (acceptor_) {
     std::promise<void> closed;
     asio::post(shards_[0]->context(), [&] {

@@ -105,6 +105,8 @@ class server {
   uint16_t bound_port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> shut_down_{false};
+  // The shards' threads run (start() got that far); shutdown() needs them.
+  bool shards_started_ = false;
   size_t next_shard_ = 0;
   // Last: its timers live on the shards' io_contexts, so it goes first.
   std::unique_ptr<group_coordinator> groups_;

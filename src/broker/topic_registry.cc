@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "broker/config_catalog.h"
 #include "storage/file_system.h"
 
 namespace runnel::broker {
@@ -57,6 +58,25 @@ result<storage::log_config> effective(const storage::log_config& defaults,
     RUNNEL_TRY(c.set(k, v));
   }
   return c;
+}
+
+// Which override `effective` refused, as a sentence that names the config,
+// the value and what is expected: "Invalid value in topic configs" alone
+// leaves the user guessing.
+std::string invalid_config_message(const storage::log_config& defaults,
+                                   const std::map<std::string, std::string>& overrides) {
+  for (const auto& [k, v] : overrides) {
+    storage::log_config c = defaults;
+    if (c.set(k, v)) continue;
+    std::string m = "Invalid value '" + v + "' for topic config " + k;
+    if (storage::log_config::fixed(k)) {
+      m += ": runnel supports only " + c.describe().at(k);
+    } else if (const auto* info = find_topic_setting(k)) {
+      m += " (a " + std::string(config_type_name(info->type)) + "; " + std::string(info->doc) + ")";
+    }
+    return m;
+  }
+  return "Invalid value in topic configs";
 }
 
 }  // namespace
@@ -154,7 +174,8 @@ topic_registry::create_result topic_registry::create(
   if (partitions == -1) partitions = 1;
   if (partitions < 1 || partitions > 100000) {
     r.error = kafka::error_code::invalid_partitions;
-    r.message = "Number of partitions must be at least 1";
+    r.message =
+        "Number of partitions must be between 1 and 100000, not " + std::to_string(partitions);
     return r;
   }
   for (const auto& [k, v] : overrides) {
@@ -167,7 +188,7 @@ topic_registry::create_result topic_registry::create(
   auto cfg = effective(defaults_, overrides);
   if (!cfg) {
     r.error = kafka::error_code::invalid_config;
-    r.message = "Invalid value in topic configs";
+    r.message = invalid_config_message(defaults_, overrides);
     return r;
   }
   std::lock_guard lock(write_mu_);
@@ -258,7 +279,7 @@ topic_registry::create_result topic_registry::alter_configs(
   auto cfg = effective(defaults_, info->overrides);
   if (!cfg) {
     r.error = kafka::error_code::invalid_config;
-    r.message = "Invalid value in topic configs";
+    r.message = invalid_config_message(defaults_, info->overrides);
     return r;
   }
   info->config = cfg.value();
