@@ -31,7 +31,10 @@ def load(path):
     with open(path) as f:
         for line in f:
             s, w, _rep, *vals = line.rstrip("\n").split("\t")
-            runs.setdefault((s, w), []).append(dict(zip(FIELDS, map(float, vals))))
+            # An empty field is a figure the run does not have (runnel's
+            # catch-up read reports no latency): not a number.
+            nums = [float(v) if v else float("nan") for v in vals]
+            runs.setdefault((s, w), []).append(dict(zip(FIELDS, nums)))
     return runs
 
 

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       "An alert when an app logs N or more errors within 5 minutes: logs -> alerts.",
       [&](CLI::App& cli) {
         cli.add_option("--threshold", threshold, "errors within 5 minutes that raise an alert")
-            ->check(CLI::PositiveNumber)
+            ->check(CLI::Range(1, 1000000))
             ->capture_default_str();
         cli.add_option("--grace-ms", grace_ms,
                        "how long to wait for out-of-order log lines before a window is final")

@@ -19,8 +19,9 @@ namespace {
 using namespace bench;
 
 int run_bench_e2e(const CLI::App& cmd, const load_options& o) {
-  const auto partitions = ensure_topic(cmd, o, true);
-  if (!partitions) return 1;
+  auto topic = bench_topic::open(cmd, o, true);
+  if (!topic) return 1;
+  const int32_t partitions = topic->partitions();
   install_stop_handler();
 
   auto admin = make_admin(o.client, cmd);
@@ -32,7 +33,7 @@ int run_bench_e2e(const CLI::App& cmd, const load_options& o) {
   goal.stamped = true;
   goal.run_start_ns = now_ns();
   for (const auto& p : offsets.value()) goal.start_offsets[p.partition()] = p.end();
-  auto consumers = start_consumers(cmd, o, *partitions, goal);
+  auto consumers = start_consumers(cmd, o, partitions, goal);
   if (consumers.empty()) return 1;
   if (!o.group.empty()) {
     // Nothing may be sent before every partition has a reader, or the first
@@ -41,10 +42,10 @@ int run_bench_e2e(const CLI::App& cmd, const load_options& o) {
     while (true) {
       int assigned = 0;
       for (auto& c : consumers) assigned += c->assigned.load();
-      if (assigned >= *partitions) break;
+      if (assigned >= partitions) break;
       if (now_ns() > deadline || stop_requested()) {
         return fail(cmd, fmt::format("group {}: {} of {} partitions assigned after {} ms", o.group,
-                                     assigned, *partitions, 2 * o.client.request_timeout_ms));
+                                     assigned, partitions, 2 * o.client.request_timeout_ms));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -90,7 +91,7 @@ int run_bench_e2e(const CLI::App& cmd, const load_options& o) {
              {"ack_p50_ms", double(sent.latency.percentile(50)) / 1e6},
              {"ack_p99_ms", double(sent.latency.percentile(99)) / 1e6},
              {"topic", o.topic},
-             {"partitions", *partitions},
+             {"partitions", partitions},
              {"message_bytes", o.message_bytes},
              {"producers", o.producers},
              {"consumers", int(consumers.size())},
@@ -100,6 +101,11 @@ int run_bench_e2e(const CLI::App& cmd, const load_options& o) {
              {"compression", o.compression},
              {"rate", o.rate > 0 ? nlohmann::ordered_json(o.rate) : nullptr}};
   print_report(r, o.json);
+  // Close the clients before the topic may be deleted under them (a
+  // consumer closing on a deleted topic waits for it).
+  consumers.clear();
+  producers.clear();
+  topic->finish(sent.delivered, sent.delivered * o.message_bytes);
   if (sent.failed > 0) {
     return fail(cmd, fmt::format("{} of {} messages failed: {}", sent.failed,
                                  sent.delivered + sent.failed, sent.first_error));

@@ -10,6 +10,8 @@
 
 #include <fmt/core.h>
 
+#include "cli/checks.h"
+
 namespace runnel::cli::bench {
 
 namespace {
@@ -71,15 +73,15 @@ void add_load_flags(CLI::App& c, load_options& o, unsigned which) {
   c.add_option("--topic", o.topic, "The topic to use")->capture_default_str();
   c.add_option("--partitions", o.partitions, "Partitions of the topic if it has to be created")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1 << 20));
+      ->check(between(1, 1 << 20));
   c.add_option("--replication-factor", o.replication_factor,
                "Replicas of the topic if it has to be created (-1: the broker's default)")
       ->capture_default_str();
   c.add_option("--message-bytes", o.message_bytes, "Bytes in each message value")
       ->capture_default_str()
-      ->check(CLI::Range(size_t{8}, size_t{64} << 20));
+      ->check(between(8, 67108864));
   auto* count =
-      c.add_option("--count", o.count, "Stop after this many messages")->check(CLI::PositiveNumber);
+      c.add_option("--count", o.count, "Stop after this many messages")->check(at_least(1));
   auto* duration =
       c.add_option("--duration", o.duration, "Stop after this long: 10s, 500ms, 2m")
           ->check([](const std::string& s) -> std::string {
@@ -91,7 +93,7 @@ void add_load_flags(CLI::App& c, load_options& o, unsigned which) {
     c.add_option("--rate", o.rate,
                  "Messages per second over all producers, on a fixed schedule (default: as fast "
                  "as possible)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive());
     c.add_option("--acks", o.acks, "all: wait until durable; 1: until written; 0: do not wait")
         ->capture_default_str()
         ->check(CLI::IsMember({"all", "-1", "1", "0"}));
@@ -100,25 +102,27 @@ void add_load_flags(CLI::App& c, load_options& o, unsigned which) {
         ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
     c.add_option("--producers", o.producers, "Producer threads, each its own client")
         ->capture_default_str()
-        ->check(CLI::Range(1, 256));
+        ->check(between(1, 256));
     c.add_option("--linger-ms", o.linger_ms, "linger.ms (default: librdkafka's, 5)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(at_least(0));
     c.add_option("--batch-bytes", o.batch_bytes,
                  "batch.size: most bytes in one partition's batch (default: librdkafka's, 1000000)")
-        ->check(CLI::PositiveNumber);
+        ->check(at_least(1));
     c.add_flag("--idempotence", o.idempotence, "enable.idempotence (implies acks=all)");
   }
   if (which & consumer_flags) {
     c.add_option("--consumers", o.consumers, "Consumer threads, each its own client")
         ->capture_default_str()
-        ->check(CLI::Range(1, 256));
+        ->check(between(1, 256));
     c.add_option("--group", o.group,
                  "Consume as members of this group (default: no group; the partitions are "
                  "divided between the consumers)");
     c.add_option("--timeout-ms", o.timeout_ms, "Give up when no message arrives for this long")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(at_least(1));
   }
+  c.add_flag("--keep-topic", o.keep_topic,
+             "Keep the topic if this run created it (default: delete it at the end)");
   c.add_flag("--json", o.json, "Also print one JSON object on the last line");
   add_client_flags(c, o.client);
 }
@@ -190,18 +194,20 @@ rd_kafka_conf_t* make_consumer_conf(const CLI::App& cmd, const load_options& o,
                     {"enable.partition.eof", "false"}});
 }
 
-std::optional<int32_t> ensure_topic(const CLI::App& cmd, const load_options& o, bool create) {
+std::optional<bench_topic> bench_topic::open(const CLI::App& cmd, const load_options& o,
+                                             bool create) {
   auto admin = make_admin(o.client, cmd);
   if (!admin) return std::nullopt;
   auto info = admin->describe_topic(o.topic);
+  bool created = false;
   if (!info && create) {
     client::new_topic t;
     t.name = o.topic;
     t.partitions = o.partitions;
     t.replication_factor = o.replication_factor;
-    auto created = admin->create_topic(t);
+    auto made = admin->create_topic(t);
     // Someone else may have created it meanwhile: describing it decides.
-    (void)created;
+    created = bool(made);
     // Metadata reaches every broker a moment after creation.
     const int64_t deadline = now_ns() + int64_t(o.client.request_timeout_ms) * 1'000'000;
     do {
@@ -209,8 +215,8 @@ std::optional<int32_t> ensure_topic(const CLI::App& cmd, const load_options& o, 
       if (info && !info.value().partitions.empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     } while (now_ns() < deadline);
-    if (!info && !created) {
-      fail(cmd, created.error().message);
+    if (!info && !made) {
+      fail(cmd, made.error().message);
       return std::nullopt;
     }
   }
@@ -218,7 +224,55 @@ std::optional<int32_t> ensure_topic(const CLI::App& cmd, const load_options& o, 
     fail(cmd, info.error().message);
     return std::nullopt;
   }
-  return int32_t(info.value().partitions.size());
+  const auto n = int32_t(info.value().partitions.size());
+  return bench_topic(o, std::move(*admin), n, created);
+}
+
+bench_topic::bench_topic(const load_options& o, client::admin admin, int32_t partitions,
+                         bool created)
+    : name_(o.topic),
+      keep_(o.keep_topic),
+      admin_(std::move(admin)),
+      partitions_(partitions),
+      created_(created) {}
+
+bench_topic::bench_topic(bench_topic&& other) noexcept
+    : name_(std::move(other.name_)),
+      keep_(other.keep_),
+      admin_(std::move(other.admin_)),
+      partitions_(other.partitions_),
+      created_(other.created_) {
+  other.created_ = false;
+}
+
+bench_topic::~bench_topic() {
+  remove();
+}
+
+void bench_topic::remove() {
+  if (!created_ || keep_ || !admin_) return;
+  created_ = false;
+  (void)admin_->delete_topic(name_);
+}
+
+void bench_topic::finish(uint64_t messages, uint64_t bytes) {
+  if (created_ && !keep_) {
+    auto r = admin_->delete_topic(name_);
+    created_ = false;
+    if (r) {
+      fmt::print(stderr, "deleted topic {}, created for this run (--keep-topic keeps it)\n", name_);
+    } else {
+      fmt::print(stderr, "could not delete topic {}, created for this run: {}\n", name_,
+                 r.error().message);
+    }
+  } else if (created_) {
+    fmt::print(stderr,
+               "kept topic {} ({} messages, {:.1f} MB); `runnel topic delete {}` removes it\n",
+               name_, messages, double(bytes) / 1e6, name_);
+  } else if (messages > 0) {
+    fmt::print(stderr, "wrote {} messages ({:.1f} MB) to topic {}, which existed before this run\n",
+               messages, double(bytes) / 1e6, name_);
+  }
 }
 
 progress_line::progress_line(bool enabled, std::vector<group> groups)
@@ -257,27 +311,31 @@ void print_report(const load_report& r, bool json) {
   const double secs = r.seconds > 0 ? r.seconds : 1e-9;
   const double msgs_s = r.count ? double(r.count) / secs : 0;
   const double mb_s = r.count ? double(r.bytes) / 1e6 / secs : 0;
-  const histogram& h = *r.latency;
   fmt::print("bench {}: {} messages, {:.1f} MB in {:.2f} s: {:.0f} msg/s, {:.1f} MB/s\n", r.bench,
              r.count, double(r.bytes) / 1e6, r.seconds, msgs_s, mb_s);
-  fmt::print("  {} (ms): p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  p99.9 {:.3f}  max {:.3f}\n",
-             r.latency_label, ms(h.percentile(50)), ms(h.percentile(90)), ms(h.percentile(99)),
-             ms(h.percentile(99.9)), ms(h.max()));
+  const histogram* h = r.latency;
+  if (h) {
+    fmt::print("  {} (ms): p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  p99.9 {:.3f}  max {:.3f}\n",
+               r.latency_label, ms(h->percentile(50)), ms(h->percentile(90)), ms(h->percentile(99)),
+               ms(h->percentile(99.9)), ms(h->max()));
+  }
   if (!json) return;
-  nlohmann::ordered_json j = {{"bench", r.bench},
-                              {"count", r.count},
-                              {"bytes", r.bytes},
-                              {"seconds", r.seconds},
-                              {"msgs_per_s", msgs_s},
-                              {"mb_per_s", mb_s},
-                              {"latency", r.latency_label},
-                              {"p50_ms", ms(h.percentile(50))},
-                              {"p90_ms", ms(h.percentile(90))},
-                              {"p99_ms", ms(h.percentile(99))},
-                              {"p999_ms", ms(h.percentile(99.9))},
-                              {"max_ms", ms(h.max())},
-                              {"min_ms", ms(h.min())},
-                              {"mean_ms", h.mean() / 1e6}};
+  using json_t = nlohmann::ordered_json;
+  auto pct = [h](double p) { return h ? json_t(ms(h->percentile(p))) : json_t(nullptr); };
+  json_t j = {{"bench", r.bench},
+              {"count", r.count},
+              {"bytes", r.bytes},
+              {"seconds", r.seconds},
+              {"msgs_per_s", msgs_s},
+              {"mb_per_s", mb_s},
+              {"latency", h ? json_t(r.latency_label) : json_t(nullptr)},
+              {"p50_ms", pct(50)},
+              {"p90_ms", pct(90)},
+              {"p99_ms", pct(99)},
+              {"p999_ms", pct(99.9)},
+              {"max_ms", h ? json_t(ms(h->max())) : json_t(nullptr)},
+              {"min_ms", h ? json_t(ms(h->min())) : json_t(nullptr)},
+              {"mean_ms", h ? json_t(h->mean() / 1e6) : json_t(nullptr)}};
   for (const auto& [k, v] : r.extra.items()) j[k] = v;
   fmt::print("{}\n", j.dump());
 }

@@ -44,6 +44,7 @@ struct load_options {
   std::string group;
   uint64_t prepare_count = 0;  // consume: write this many messages first
   int timeout_ms = 10000;      // consume, e2e: give up when nothing arrives for this long
+  bool keep_topic = false;     // keep a topic this run created
 };
 
 enum flag_set : unsigned { producer_flags = 1, consumer_flags = 2 };
@@ -74,9 +75,38 @@ rd_kafka_conf_t* make_producer_conf(const CLI::App& cmd, const load_options& o);
 rd_kafka_conf_t* make_consumer_conf(const CLI::App& cmd, const load_options& o,
                                     const std::string& group);
 
-// Creates the topic with --partitions if it does not exist (and `create`),
-// and returns its partition count; nullopt after printing why.
-std::optional<int32_t> ensure_topic(const CLI::App& cmd, const load_options& o, bool create);
+// The topic a run works on. One the run created (it did not exist) is a
+// scratch topic: deleted when the run ends, unless --keep-topic, so a
+// benchmark leaves nothing behind in the cluster's data directory. A topic
+// that existed is left as it is; finish() says what was written to it.
+class bench_topic {
+ public:
+  // Creates the topic with --partitions if it does not exist (and `create`);
+  // nullopt after printing why.
+  static std::optional<bench_topic> open(const CLI::App& cmd, const load_options& o, bool create);
+
+  bench_topic(bench_topic&& other) noexcept;
+  bench_topic& operator=(bench_topic&&) = delete;
+  // Deletes a scratch topic (quietly: a failed run has printed its error).
+  ~bench_topic();
+
+  int32_t partitions() const { return partitions_; }
+  bool created() const { return created_; }
+  // At the end of a successful run: one line on stderr saying what became
+  // of the topic (deleted, kept, or how much was added to it), and deleting
+  // a scratch topic.
+  void finish(uint64_t messages, uint64_t bytes);
+
+ private:
+  bench_topic(const load_options& o, client::admin admin, int32_t partitions, bool created);
+  void remove();
+
+  std::string name_;
+  bool keep_ = false;
+  std::optional<client::admin> admin_;
+  int32_t partitions_ = 0;
+  bool created_ = false;
+};
 
 // Published by one worker thread, read by the progress line. Relaxed
 // atomics: the line is approximate by nature.
@@ -125,8 +155,8 @@ struct load_report {
   uint64_t count = 0;
   uint64_t bytes = 0;
   double seconds = 0;
-  const histogram* latency = nullptr;
-  std::string latency_label;  // what the percentiles measure
+  const histogram* latency = nullptr;  // none: no latency line, null percentiles
+  std::string latency_label;           // what the percentiles measure
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
 };
 void print_report(const load_report& r, bool json);

@@ -17,8 +17,8 @@ namespace {
 using namespace bench;
 
 int run_bench_produce(const CLI::App& cmd, const load_options& o) {
-  const auto partitions = ensure_topic(cmd, o, true);
-  if (!partitions) return 1;
+  auto topic = bench_topic::open(cmd, o, true);
+  if (!topic) return 1;
   auto producers = make_producers(cmd, o);
   if (producers.empty()) return 1;
   install_stop_handler();
@@ -51,7 +51,8 @@ int run_bench_produce(const CLI::App& cmd, const load_options& o) {
   r.extra = {{"sent", t.sent},
              {"errors", t.failed},
              {"topic", o.topic},
-             {"partitions", *partitions},
+             {"partitions", topic->partitions()},
+             {"topic_created", topic->created()},
              {"message_bytes", o.message_bytes},
              {"producers", o.producers},
              {"acks", o.idempotence ? "all" : o.acks},
@@ -59,6 +60,10 @@ int run_bench_produce(const CLI::App& cmd, const load_options& o) {
              {"idempotence", o.idempotence},
              {"rate", o.rate > 0 ? nlohmann::ordered_json(o.rate) : nullptr}};
   print_report(r, o.json);
+  // Close the clients before the topic may be deleted under them (a
+  // consumer closing on a deleted topic waits for it).
+  producers.clear();
+  topic->finish(t.delivered, t.bytes);
   if (t.failed > 0) {
     return fail(cmd, fmt::format("{} of {} messages failed: {}", t.failed, t.delivered + t.failed,
                                  t.first_error));

@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/checks.h"
 #include "cli/commands.h"
 #include "model/record_batch_builder.h"
 #include "storage/file_cache.h"
@@ -144,13 +145,13 @@ void add_bench_storage(CLI::App& bench) {
   c->add_option("--dir", o->dir, "Directory to write the benchmark log in")->required();
   c->add_option("--record-bytes", o->record_bytes, "Value bytes per record")
       ->capture_default_str()
-      ->check(CLI::Range(size_t{1}, size_t{64} << 20));
+      ->check(between(1, 67108864));
   c->add_option("--batch-bytes", o->batch_bytes, "Target bytes per record batch")
       ->capture_default_str()
-      ->check(CLI::Range(size_t{128}, size_t{256} << 20));
+      ->check(between(128, 268435456));
   c->add_option("--total-bytes", o->total_bytes, "Bytes to append in all")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   c->add_option("--flush", o->flush, "none: one fsync at the end; always: fsync every batch")
       ->capture_default_str()
       ->check(CLI::IsMember({"none", "always"}));

@@ -1,13 +1,18 @@
 #include "cli/client_flags.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include <fmt/core.h>
 
+#include "cli/broker_probe.h"
+#include "cli/checks.h"
+
 namespace runnel::cli {
 
 void add_client_flags(CLI::App& cmd, client_flags& f) {
-  cmd.add_option("--brokers", f.brokers, "Bootstrap brokers, HOST:PORT[,HOST:PORT...]")
+  cmd.add_option("-b,--brokers", f.brokers, "Bootstrap brokers, HOST:PORT[,HOST:PORT...]")
       ->envname("RUNNEL_BROKERS")
       ->capture_default_str();
   cmd.add_option("-X,--property", f.properties,
@@ -16,13 +21,25 @@ void add_client_flags(CLI::App& cmd, client_flags& f) {
   cmd.add_option("--request-timeout-ms", f.request_timeout_ms,
                  "How long to wait for the cluster to answer a request")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
 }
 
 void add_format_flag(CLI::App& cmd, std::string& format) {
   cmd.add_option("--format", format, "Output: aligned text or JSON")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
+}
+
+void print_outcome(const std::string& format, std::string_view text,
+                   const nlohmann::ordered_json& j) {
+  if (format == "json")
+    fmt::print("{}\n", j.dump());
+  else
+    fmt::print("{}\n", text);
+}
+
+std::string plural(uint64_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
 int fail(const CLI::App& cmd, std::string_view message) {
@@ -46,6 +63,14 @@ std::optional<std::pair<std::string, std::string>> split_key_value(std::string_v
 
 std::optional<client::client_config> make_client_config(const client_flags& f,
                                                         const CLI::App& cmd) {
+  // A refused or unresolvable address fails now, naming it, rather than
+  // after librdkafka's retries run into the request timeout.
+  const auto probe_timeout =
+      std::min(std::chrono::milliseconds(f.request_timeout_ms), std::chrono::milliseconds(10000));
+  if (auto why = probe_brokers(f.brokers, probe_timeout)) {
+    fail(cmd, *why);
+    return std::nullopt;
+  }
   client::client_config c;
   c.brokers = f.brokers;
   c.client_id = "runnel-cli";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "runnel/client/admin.h"
 #include "runnel/client/config.h"
@@ -21,12 +22,13 @@ struct client_flags {
   int request_timeout_ms = 15000;
 };
 
-// --brokers (or $RUNNEL_BROKERS), -X/--property, --request-timeout-ms.
+// -b/--brokers (or $RUNNEL_BROKERS), -X/--property, --request-timeout-ms.
 void add_client_flags(CLI::App& cmd, client_flags& f);
 
-// The client configuration the flags describe. librdkafka's own log stays
-// quiet unless a `-X debug=...` asks for it: errors reach the user through
-// the results of the calls.
+// The client configuration the flags describe, once a bootstrap broker has
+// accepted a TCP connection (broker_probe.h: an unreachable address fails at
+// once, named). librdkafka's own log stays quiet unless a `-X debug=...`
+// asks for it: errors reach the user through the results of the calls.
 std::optional<client::client_config> make_client_config(const client_flags& f, const CLI::App& cmd);
 std::optional<client::admin> make_admin(const client_flags& f, const CLI::App& cmd);
 
@@ -40,5 +42,13 @@ std::optional<std::pair<std::string, std::string>> split_key_value(std::string_v
 
 // --format text|json.
 void add_format_flag(CLI::App& cmd, std::string& format);
+
+// Prints the outcome of a command that changes something: `text` as one
+// line, or `j` as one line of JSON with --format json.
+void print_outcome(const std::string& format, std::string_view text,
+                   const nlohmann::ordered_json& j);
+
+// "1 partition", "3 partitions".
+std::string plural(uint64_t n, std::string_view one, std::string_view many);
 
 }  // namespace runnel::cli

@@ -18,7 +18,10 @@ void add_bench_produce(CLI::App& bench);
 void add_bench_consume(CLI::App& bench);
 void add_bench_e2e(CLI::App& bench);
 
-// `runnel topic create|list|describe|delete|alter-config`.
+// `runnel cluster info`.
+void add_cluster(CLI::App& app);
+
+// `runnel topic create|list|describe|delete|alter-config|add-partitions`.
 void add_topic(CLI::App& app);
 
 // `runnel produce TOPIC`: stdin lines to messages.
@@ -27,7 +30,7 @@ void add_produce(CLI::App& app);
 // `runnel consume TOPIC`: messages to stdout.
 void add_consume(CLI::App& app);
 
-// `runnel group list|describe|delete|reset-offsets`.
+// `runnel group list|describe|delete|reset-offsets|offset-delete`.
 void add_group(CLI::App& app);
 
 // The process exit code set by the subcommand that ran.

@@ -1,11 +1,15 @@
-// `runnel group list|describe|delete|reset-offsets`: consumer groups of any
-// Kafka-protocol cluster, their members, committed offsets and lag.
+// `runnel group list|describe|delete|reset-offsets|offset-delete`: consumer
+// groups of any Kafka-protocol cluster, their members, committed offsets and
+// lag.
+#include <charconv>
 #include <map>
 #include <memory>
+#include <set>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/checks.h"
 #include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "cli/table.h"
@@ -19,7 +23,10 @@ using json = nlohmann::ordered_json;
 struct group_options {
   client_flags client;
   std::string group;
+  std::vector<std::string> groups;  // delete: one or more
   std::string format = "text";
+  // offset-delete: TOPIC or TOPIC:P[,P...]
+  std::vector<std::string> topics;
   // reset-offsets
   std::string topic;
   bool to_earliest = false;
@@ -48,12 +55,23 @@ int run_list(const CLI::App& cmd, const group_options& o) {
   return 0;
 }
 
-// One row of `describe`: a partition the group reads or has an offset in.
+// One row of `describe`: a partition of a topic the group reads or has
+// offsets in, with or without a committed offset.
 struct partition_row {
   std::optional<int64_t> committed;
-  int64_t end = -1;
+  int64_t start = -1, end = -1;
   const client::group_member* owner = nullptr;
 };
+
+// Records still to read: from the committed offset, or with none committed
+// from the partition's start (everything a reader from the beginning has
+// left; a reader starting at the end has none).
+std::optional<int64_t> lag_of(const partition_row& r) {
+  if (r.end < 0) return std::nullopt;
+  const int64_t from = r.committed ? *r.committed : r.start;
+  if (from < 0) return std::nullopt;
+  return std::max<int64_t>(0, r.end - from);
+}
 
 int run_describe(const CLI::App& cmd, const group_options& o) {
   auto admin = make_admin(o.client, cmd);
@@ -67,28 +85,29 @@ int run_describe(const CLI::App& cmd, const group_options& o) {
     return fail(cmd, "group " + o.group + " does not exist");
   }
 
+  // Every partition of every topic the group has offsets in or is assigned:
+  // a partition nobody committed in yet is lag too.
+  std::set<std::string> topics;
+  for (const auto& c : committed.value()) topics.insert(c.topic);
+  for (const auto& m : g.members)
+    for (const auto& tp : m.assignment) topics.insert(tp.topic);
   std::map<client::topic_partition, partition_row> rows;
+  for (const auto& topic : topics) {
+    auto offs = admin->offsets(topic);
+    if (!offs) {
+      // A deleted topic may still have committed offsets: show those.
+      continue;
+    }
+    for (const auto& p : offs.value()) {
+      auto& row = rows[{topic, p.partition}];
+      row.start = p.start();
+      row.end = p.end();
+    }
+  }
   for (const auto& c : committed.value()) rows[{c.topic, c.partition}].committed = c.offset();
   for (const auto& m : g.members) {
     for (const auto& tp : m.assignment) rows[tp].owner = &m;
   }
-  // End offsets, one metadata and ListOffsets round per topic.
-  std::map<std::string, std::vector<client::partition_offsets>> ends;
-  for (auto& [tp, row] : rows) {
-    auto it = ends.find(tp.topic);
-    if (it == ends.end()) {
-      auto offs = admin->offsets(tp.topic);
-      if (!offs) return fail(cmd, offs.error().message);
-      it = ends.emplace(tp.topic, std::move(offs).value()).first;
-    }
-    for (const auto& p : it->second) {
-      if (p.partition == tp.partition) row.end = p.end();
-    }
-  }
-  auto lag_of = [](const partition_row& r) -> std::optional<int64_t> {
-    if (!r.committed || r.end < 0) return std::nullopt;
-    return std::max<int64_t>(0, r.end - *r.committed);
-  };
 
   if (o.format == "json") {
     json members = json::array();
@@ -110,6 +129,7 @@ int run_describe(const CLI::App& cmd, const group_options& o) {
       parts.push_back({{"topic", tp.topic},
                        {"partition", tp.partition()},
                        {"committed_offset", r.committed ? json(*r.committed) : json(nullptr)},
+                       {"start_offset", r.start},
                        {"end_offset", r.end},
                        {"lag", lag ? json(*lag) : json(nullptr)},
                        {"member_id", r.owner ? json(r.owner->member_id) : json(nullptr)}});
@@ -121,8 +141,9 @@ int run_describe(const CLI::App& cmd, const group_options& o) {
     return 0;
   }
 
-  fmt::print("group {}: {}, {} members, assignor {}, coordinator {}\n\n", g.id, g.state,
-             g.members.size(), g.assignor.empty() ? "-" : g.assignor, g.coordinator);
+  fmt::print("group {}: {}, {}, assignor {}, coordinator {}\n\n", g.id, g.state,
+             plural(g.members.size(), "member", "members"), g.assignor.empty() ? "-" : g.assignor,
+             g.coordinator);
   if (!g.members.empty()) {
     table tm({"MEMBER", "CLIENT-ID", "HOST", "ASSIGNMENT"});
     for (const auto& m : g.members) {
@@ -154,8 +175,77 @@ int run_describe(const CLI::App& cmd, const group_options& o) {
 int run_delete(const CLI::App& cmd, const group_options& o) {
   auto admin = make_admin(o.client, cmd);
   if (!admin) return 1;
-  if (auto r = admin->delete_group(o.group); !r) return fail(cmd, r.error().message);
-  fmt::print("deleted group {}\n", o.group);
+  json out = json::array();
+  std::vector<std::string> errors;
+  for (const auto& g : o.groups) {
+    if (auto r = admin->delete_group(g); !r) {
+      errors.push_back(r.error().message);
+      out.push_back({{"group", g}, {"deleted", false}, {"error", r.error().message}});
+      continue;
+    }
+    out.push_back({{"group", g}, {"deleted", true}});
+    if (o.format != "json") fmt::print("deleted group {}\n", g);
+  }
+  if (o.format == "json") fmt::print("{}\n", out.dump());
+  std::fflush(stdout);
+  if (errors.empty()) return 0;
+  if (o.groups.size() == 1) return fail(cmd, errors.front());
+  std::string why = fmt::format("{} of {} groups not deleted:", errors.size(), o.groups.size());
+  for (size_t i = 0; i < errors.size(); ++i) why += (i ? "; " : " ") + errors[i];
+  return fail(cmd, why);
+}
+
+// TOPIC or TOPIC:P[,P...] into the partitions meant; nullopt if malformed.
+std::optional<std::pair<std::string, std::vector<int32_t>>> parse_topic_partitions(
+    std::string_view s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string_view::npos) return std::pair{std::string(s), std::vector<int32_t>{}};
+  std::pair<std::string, std::vector<int32_t>> out{std::string(s.substr(0, colon)), {}};
+  std::string_view rest = s.substr(colon + 1);
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string_view p = rest.substr(0, comma);
+    int32_t v = -1;
+    const auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (ec != std::errc() || end != p.data() + p.size() || v < 0) return std::nullopt;
+    out.second.push_back(v);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  if (out.first.empty()) return std::nullopt;
+  return out;
+}
+
+int run_offset_delete(const CLI::App& cmd, const group_options& o) {
+  auto admin = make_admin(o.client, cmd);
+  if (!admin) return 1;
+  auto committed = admin->committed_offsets(o.group);
+  if (!committed) return fail(cmd, committed.error().message);
+  std::vector<client::topic_partition> target;
+  for (const auto& spec : o.topics) {
+    auto tp = parse_topic_partitions(spec);
+    if (!tp) return fail(cmd, "--topic expects TOPIC or TOPIC:P[,P...], got '" + spec + "'");
+    const auto& [topic, partitions] = *tp;
+    if (partitions.empty()) {
+      // Every partition the group has an offset in.
+      size_t before = target.size();
+      for (const auto& c : committed.value())
+        if (c.topic == topic) target.push_back({topic, c.partition});
+      if (target.size() == before)
+        return fail(cmd, "group " + o.group + " has no committed offsets in topic " + topic);
+    } else {
+      for (int32_t p : partitions) target.push_back({topic, model::partition_id{p}});
+    }
+  }
+  if (auto r = admin->delete_committed_offsets(o.group, target); !r)
+    return fail(cmd, r.error().message);
+  json parts = json::array();
+  for (const auto& tp : target)
+    parts.push_back({{"topic", tp.topic}, {"partition", tp.partition()}});
+  print_outcome(o.format,
+                fmt::format("deleted the committed offsets of group {} in {}", o.group,
+                            plural(target.size(), "partition", "partitions")),
+                {{"group", o.group}, {"deleted", parts}});
   return 0;
 }
 
@@ -235,25 +325,38 @@ CLI::App* add_sub(CLI::App& group, const char* name, const char* help,
   auto* c = group.add_subcommand(name, help);
   if (has_group) c->add_option("GROUP", o->group, "The consumer group")->required();
   c->callback([c, o, run] { set_exit_code(run(*c, *o)); });
+  add_format_flag(*c, o->format);
   return c;
 }
 
 }  // namespace
 
 void add_group(CLI::App& app) {
-  auto* group = app.add_subcommand("group", "List, describe, delete consumer groups; move offsets");
+  auto* group = app.add_subcommand(
+      "group", "List, describe, delete consumer groups; move or delete their offsets");
   group->require_subcommand(1);
   auto o = std::make_shared<group_options>();
 
-  auto* list = add_sub(*group, "list", "List consumer groups and their states", o, run_list, false);
-  add_format_flag(*list, o->format);
+  add_sub(*group, "list", "List consumer groups and their states", o, run_list, false);
 
-  auto* describe = add_sub(*group, "describe",
-                           "State, members, and per partition the committed offset, end and lag", o,
-                           run_describe);
-  add_format_flag(*describe, o->format);
+  add_sub(*group, "describe",
+          "State, members, and for every partition of the group's topics the committed offset, "
+          "end and lag",
+          o, run_describe);
 
-  add_sub(*group, "delete", "Delete a consumer group that has no active members", o, run_delete);
+  auto* del = add_sub(*group, "delete", "Delete consumer groups that have no active members", o,
+                      run_delete, false);
+  del->add_option("GROUP", o->groups, "The consumer groups (one or more)")->required();
+
+  auto* offset_delete =
+      add_sub(*group, "offset-delete",
+              "Forget a group's committed offsets in some topics or partitions (OffsetDelete)", o,
+              run_offset_delete);
+  offset_delete
+      ->add_option("-t,--topic", o->topics,
+                   "TOPIC (every partition the group has an offset in) or TOPIC:P[,P...] "
+                   "(repeatable)")
+      ->required();
 
   auto* reset = add_sub(*group, "reset-offsets",
                         "Move a group's committed offsets in a topic (dry run without --execute)",
@@ -264,11 +367,11 @@ void add_group(CLI::App& app) {
   auto* offset = reset
                      ->add_option("--to-offset", o->to_offset,
                                   "To this offset (kept within each partition's start and end)")
-                     ->check(CLI::NonNegativeNumber);
+                     ->check(at_least(0));
   auto* ts = reset
                  ->add_option("--to-timestamp", o->to_timestamp,
                               "To the first message with a timestamp >= MS (Unix epoch ms)")
-                 ->check(CLI::NonNegativeNumber);
+                 ->check(at_least(0));
   auto* target = reset->add_option_group("target", "Where to move the offsets");
   target->add_option(earliest);
   target->add_option(latest);
@@ -276,7 +379,6 @@ void add_group(CLI::App& app) {
   target->add_option(ts);
   target->require_option(1);
   reset->add_flag("--execute", o->execute, "Apply the change (default: only show it)");
-  add_format_flag(*reset, o->format);
 
   for (auto* c : group->get_subcommands({})) add_client_flags(*c, o->client);
 }

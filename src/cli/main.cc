@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 
+#include <spdlog/cfg/env.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -11,11 +12,14 @@
 int main(int argc, char** argv) {
   // Logs go to stderr; stdout carries command output (and `serve`'s ready line).
   spdlog::set_default_logger(spdlog::stderr_color_mt("runnel"));
+  // SPDLOG_LEVEL=debug (or warn, ...) sets the start-up log level.
+  spdlog::cfg::load_env_levels();
   CLI::App app{"runnel: an event streaming platform that speaks the Kafka protocol"};
   app.set_version_flag("--version", std::string("runnel ") + RUNNEL_VERSION);
   app.require_subcommand(1);
 
   runnel::cli::add_serve(app);
+  runnel::cli::add_cluster(app);
   runnel::cli::add_topic(app);
   runnel::cli::add_produce(app);
   runnel::cli::add_consume(app);

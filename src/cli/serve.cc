@@ -1,4 +1,5 @@
 // `runnel serve`: the Kafka-protocol broker.
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -6,14 +7,32 @@
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
+#include "broker/config_catalog.h"
 #include "broker/server.h"
 #include "cli/commands.h"
+#include "cli/config_reference.h"
 
 namespace runnel::cli {
 
 namespace {
 
+// The settings `runnel serve` applies itself (apply_setting below); the
+// broker's own are in broker_config. Both go into docs/configuration.md.
+constexpr process_setting process_settings[] = {
+    {"listen", "listeners", "--listen", "`127.0.0.1:9092`",
+     "HOST:PORT to listen on; HOST may be a name (`localhost`) or an address (`0.0.0.0` for "
+     "every interface); port 0 picks a free one."},
+    {"advertised.listener", "advertised.listeners", "--advertised-listener", "the listen address",
+     "HOST:PORT clients are told to connect to (Metadata): what they can reach, e.g. a DNS name "
+     "when the broker listens on 0.0.0.0."},
+    {"data.dir", "", "--data-dir", "`runnel-data`",
+     "Directory of the partition logs and metadata; one broker process per directory."},
+    {"shards", "", "--shards", "one per core",
+     "Event-loop threads; partitions are spread over them."},
+};
+
 struct serve_options {
+  bool print_reference = false;
   std::string config_file;
   std::string data_dir = "runnel-data";
   std::string listen = "127.0.0.1:9092";
@@ -38,6 +57,27 @@ bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
   return !host.empty();
 }
 
+// Why broker_config refused `name=value`: an unknown name, or which value a
+// known one expects.
+std::string why_refused(const std::string& name, const std::string& value) {
+  const broker::broker_config defaults;
+  for (const auto& s : broker::describe_broker(defaults, defaults.listen_port)) {
+    if (s.name != name) continue;
+    return fmt::format("invalid value '{}' for {} (a {}; {})", value, name,
+                       broker::config_type_name(s.type), s.doc);
+  }
+  std::string_view topic = name;
+  if (topic.starts_with("log.")) topic.remove_prefix(4);
+  if (const auto* t = broker::find_topic_setting(topic)) {
+    return fmt::format("invalid value '{}' for {} (a {}; {})", value, name,
+                       broker::config_type_name(t->type), t->doc);
+  }
+  return fmt::format(
+      "unknown setting {} (every setting is listed in docs/configuration.md, or "
+      "by `runnel serve --print-config-reference`)",
+      name);
+}
+
 // The config file: one "name: value" (or "name=value") per line, '#'
 // comments; the names are the broker's Kafka-style settings plus data.dir,
 // listen and advertised.listener.
@@ -49,16 +89,29 @@ bool apply_setting(serve_options& o, broker::broker_config& c, const std::string
     o.listen = v;
   else if (k == "advertised.listener" || k == "advertised.listeners")
     o.advertised = v;
-  else if (k == "shards")
-    o.shards = unsigned(std::stoul(v));
-  else if (auto r = c.set(k, v); !r) {
-    fmt::print(stderr, "runnel serve: invalid setting {}={}\n", k, v);
+  else if (k == "shards") {
+    // stoul would throw on "x" or accept "4x"; a bad value is a sentence.
+    const auto n = std::strtoul(v.c_str(), nullptr, 10);
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || n > 1024) {
+      fmt::print(stderr,
+                 "runnel serve: invalid value '{}' for shards (a number of threads, 0 "
+                 "for one per core)\n",
+                 v);
+      return false;
+    }
+    o.shards = unsigned(n);
+  } else if (auto r = c.set(k, v); !r) {
+    fmt::print(stderr, "runnel serve: {}\n", why_refused(k, v));
     return false;
   }
   return true;
 }
 
 int run_serve(serve_options o) {
+  if (o.print_reference) {
+    fmt::print("{}", config_reference(process_settings));
+    return 0;
+  }
   broker::broker_config c;
   if (!o.config_file.empty()) {
     std::ifstream in(o.config_file);
@@ -83,10 +136,11 @@ int run_serve(serve_options o) {
   }
   for (const auto& kv : o.overrides) {
     auto eq = kv.find('=');
-    if (eq == std::string::npos || !apply_setting(o, c, kv.substr(0, eq), kv.substr(eq + 1))) {
+    if (eq == std::string::npos) {
       fmt::print(stderr, "runnel serve: --set expects name=value, got {}\n", kv);
       return 2;
     }
+    if (!apply_setting(o, c, kv.substr(0, eq), kv.substr(eq + 1))) return 2;
   }
   c.data_dir = o.data_dir;
   c.shards = o.shards;
@@ -117,16 +171,20 @@ int run_serve(serve_options o) {
 void add_serve(CLI::App& app) {
   auto o = std::make_shared<serve_options>();
   auto* c = app.add_subcommand("serve", "Run the Kafka-protocol broker");
-  c->add_option("--config", o->config_file, "Settings file: one 'name: value' per line");
+  c->add_option("--config", o->config_file,
+                "Settings file: one 'name: value' per line (docs/configuration.md lists them)");
   c->add_option("--data-dir", o->data_dir, "Where partition logs and metadata live")
       ->capture_default_str();
-  c->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
+  c->add_option("--listen", o->listen,
+                "HOST:PORT to listen on; HOST a name or an address (port 0: any free port)")
       ->capture_default_str();
   c->add_option("--advertised-listener", o->advertised,
                 "HOST:PORT clients are told to connect to (default: the listen address)");
   c->add_option("--shards", o->shards, "Event-loop threads (default: one per core)");
   c->add_option("--set", o->overrides,
                 "A broker setting by its Kafka name, e.g. --set num.partitions=3 (repeatable)");
+  c->add_flag("--print-config-reference", o->print_reference,
+              "Print every setting with its default as Markdown (docs/configuration.md) and exit");
   c->callback([o] { set_exit_code(run_serve(*o)); });
 }
 

@@ -1,5 +1,5 @@
-// `runnel topic create|list|describe|delete|alter-config`: topics of any
-// Kafka-protocol cluster, through the client module's admin.
+// `runnel topic create|list|describe|delete|alter-config|add-partitions`:
+// topics of any Kafka-protocol cluster, through the client module's admin.
 #include <memory>
 #include <set>
 
@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/checks.h"
 #include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "cli/table.h"
@@ -20,6 +21,7 @@ using json = nlohmann::ordered_json;
 struct topic_options {
   client_flags client;
   std::string name;
+  std::vector<std::string> names;  // delete: one or more
   std::string format = "text";
   // create
   int32_t partitions = -1;
@@ -28,6 +30,9 @@ struct topic_options {
   // alter-config
   std::vector<std::string> set;
   std::vector<std::string> remove;
+  // add-partitions
+  std::optional<int32_t> add;
+  std::optional<int32_t> total;
 };
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_configs(
@@ -51,7 +56,15 @@ int run_create(const CLI::App& cmd, const topic_options& o) {
   if (!admin) return 1;
   client::new_topic t{o.name, o.partitions, o.replication_factor, std::move(*configs)};
   if (auto r = admin->create_topic(t); !r) return fail(cmd, r.error().message);
-  fmt::print("created topic {}\n", o.name);
+  // The broker chose the defaults: say what it made.
+  int64_t partitions = o.partitions;
+  if (auto info = admin->describe_topic(o.name); info)
+    partitions = static_cast<int64_t>(info.value().partitions.size());
+  print_outcome(o.format,
+                partitions > 0 ? fmt::format("created topic {} with {}", o.name,
+                                             plural(partitions, "partition", "partitions"))
+                               : "created topic " + o.name,
+                {{"topic", o.name}, {"created", true}, {"partitions", partitions}});
   return 0;
 }
 
@@ -122,7 +135,7 @@ int run_describe(const CLI::App& cmd, const topic_options& o) {
     fmt::print("{}\n", out.dump());
     return 0;
   }
-  fmt::print("topic {}: {} partitions\n\n", o.name, parts.size());
+  fmt::print("topic {}: {}\n\n", o.name, plural(parts.size(), "partition", "partitions"));
   table tp({"PARTITION", "LEADER", "REPLICAS", "ISR", "START", "END"});
   for (const auto& p : parts) {
     const auto* x = offsets_of(p.id);
@@ -140,12 +153,29 @@ int run_describe(const CLI::App& cmd, const topic_options& o) {
   return 0;
 }
 
+// Deletes every topic named, going on past a failure; fails (one line) if
+// any could not be deleted.
 int run_delete(const CLI::App& cmd, const topic_options& o) {
   auto admin = make_admin(o.client, cmd);
   if (!admin) return 1;
-  if (auto r = admin->delete_topic(o.name); !r) return fail(cmd, r.error().message);
-  fmt::print("deleted topic {}\n", o.name);
-  return 0;
+  json out = json::array();
+  std::vector<std::string> errors;
+  for (const auto& name : o.names) {
+    if (auto r = admin->delete_topic(name); !r) {
+      errors.push_back(r.error().message);
+      out.push_back({{"topic", name}, {"deleted", false}, {"error", r.error().message}});
+      continue;
+    }
+    out.push_back({{"topic", name}, {"deleted", true}});
+    if (o.format != "json") fmt::print("deleted topic {}\n", name);
+  }
+  if (o.format == "json") fmt::print("{}\n", out.dump());
+  std::fflush(stdout);
+  if (errors.empty()) return 0;
+  if (o.names.size() == 1) return fail(cmd, errors.front());
+  std::string why = fmt::format("{} of {} topics not deleted:", errors.size(), o.names.size());
+  for (size_t i = 0; i < errors.size(); ++i) why += (i ? "; " : " ") + errors[i];
+  return fail(cmd, why);
 }
 
 int run_alter_config(const CLI::App& cmd, const topic_options& o) {
@@ -164,7 +194,31 @@ int run_alter_config(const CLI::App& cmd, const topic_options& o) {
       !r) {
     return fail(cmd, r.error().message);
   }
-  fmt::print("altered the configs of topic {}\n", o.name);
+  json js = json::object();
+  for (const auto& [k, v] : *set) js[k] = v;
+  print_outcome(o.format, "altered the configs of topic " + o.name,
+                {{"topic", o.name}, {"set", js}, {"deleted", o.remove}});
+  return 0;
+}
+
+int run_add_partitions(const CLI::App& cmd, const topic_options& o) {
+  auto admin = make_admin(o.client, cmd);
+  if (!admin) return 1;
+  auto info = admin->describe_topic(o.name);
+  if (!info) return fail(cmd, info.error().message);
+  const auto before = static_cast<int32_t>(info.value().partitions.size());
+  const int32_t total = o.total ? *o.total : before + *o.add;
+  if (total <= before) {
+    return fail(cmd, fmt::format("topic {} already has {}; --total must be more (partitions "
+                                 "are never removed)",
+                                 o.name, plural(before, "partition", "partitions")));
+  }
+  if (auto r = admin->create_partitions(o.name, total); !r) return fail(cmd, r.error().message);
+  print_outcome(o.format,
+                fmt::format("topic {}: {} (was {}); new messages with a key may now go to "
+                            "another partition than earlier ones with that key",
+                            o.name, plural(total, "partition", "partitions"), before),
+                {{"topic", o.name}, {"partitions", total}, {"previous_partitions", before}});
   return 0;
 }
 
@@ -175,13 +229,15 @@ CLI::App* add_sub(CLI::App& topic, const char* name, const char* help,
   auto* c = topic.add_subcommand(name, help);
   if (has_name) c->add_option("NAME", o->name, "The topic")->required();
   c->callback([c, o, run] { set_exit_code(run(*c, *o)); });
+  add_format_flag(*c, o->format);
   return c;
 }
 
 }  // namespace
 
 void add_topic(CLI::App& app) {
-  auto* topic = app.add_subcommand("topic", "Create, list, describe, alter and delete topics");
+  auto* topic =
+      app.add_subcommand("topic", "Create, list, describe, alter, grow and delete topics");
   topic->require_subcommand(1);
 
   auto o = std::make_shared<topic_options>();
@@ -189,27 +245,38 @@ void add_topic(CLI::App& app) {
   create
       ->add_option("-p,--partitions", o->partitions,
                    "Partitions (default: the broker's num.partitions)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   create
       ->add_option("-r,--replication-factor", o->replication_factor,
                    "Replicas of each partition (default: the broker's default)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   create->add_option("-c,--config", o->configs, "A topic config, name=value (repeatable)");
 
-  auto* list =
-      add_sub(*topic, "list", "List topics with their partition counts", o, run_list, false);
-  add_format_flag(*list, o->format);
+  add_sub(*topic, "list", "List topics with their partition counts", o, run_list, false);
 
-  auto* describe = add_sub(*topic, "describe",
-                           "Partitions, start/end offsets and configs of a topic", o, run_describe);
-  add_format_flag(*describe, o->format);
+  add_sub(*topic, "describe", "Partitions, start/end offsets and configs of a topic", o,
+          run_describe);
 
-  add_sub(*topic, "delete", "Delete a topic and all its data", o, run_delete);
+  auto* del = add_sub(*topic, "delete", "Delete topics and all their data", o, run_delete, false);
+  del->add_option("NAME", o->names, "The topics (one or more)")->required();
 
   auto* alter =
       add_sub(*topic, "alter-config", "Set or remove configs of a topic", o, run_alter_config);
   alter->add_option("--set", o->set, "A config to set, name=value (repeatable)");
   alter->add_option("--delete", o->remove, "A config to remove, back to its default (repeatable)");
+
+  auto* grow = add_sub(*topic, "add-partitions",
+                       "Add partitions to a topic (they can never be removed; keys hash anew)", o,
+                       run_add_partitions);
+  auto* add =
+      grow->add_option("-n,--num", o->add, "How many partitions to add")->check(at_least(1));
+  auto* total = grow->add_option("--total", o->total,
+                                 "The partition count to reach (as kafka-topics --partitions)")
+                    ->check(at_least(1));
+  auto* how = grow->add_option_group("count", "How many partitions");
+  how->add_option(add);
+  how->add_option(total);
+  how->require_option(1);
 
   for (auto* c : topic->get_subcommands({})) add_client_flags(*c, o->client);
 }

@@ -90,9 +90,17 @@ client::result<void> resolve_and_create(plan& p, const detail::graph& g, const a
       if (sub.sources[i]->internal) continue;
       const auto& topic = sub.topics[i];
       auto info = admin.describe_topic(topic);
-      if (!info)
-        return invalid(fmt::format("source topic {} is not available ({}); create it first", topic,
-                                   info.error().message));
+      if (!info) {
+        // Only a topic the cluster says it does not have needs creating; a
+        // cluster that cannot be reached needs a right address.
+        constexpr int unknown_topic_or_partition = 3;  // Kafka's error code
+        if (info.error().code ==
+            std::error_code(unknown_topic_or_partition, client::kafka_category()))
+          return invalid(fmt::format("source topic {} does not exist; create it first", topic));
+        return client::error{info.error().code,
+                             fmt::format("cannot look up source topic {} at {}: {}", topic,
+                                         c.brokers, info.error().message)};
+      }
       auto n = static_cast<int32_t>(info.value().partitions.size());
       if (sub.partitions == 0) {
         sub.partitions = n;

@@ -2,13 +2,17 @@
 broker: what they print, what they change, and that every failure is one line
 on stderr with a non-zero exit."""
 
+import base64
 import json
+import re
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
-from harness import BINARY, Broker, run, wait_until
+from harness import BINARY, Broker, free_port, run, wait_until
 
 
 def cli(broker, *args, input=None, ok=True, timeout=60):
@@ -43,9 +47,9 @@ def now_ms():
 
 def test_topic_create_list_describe_delete():
     with Broker(BINARY) as b:
-        assert "created topic orders" in cli(b, "topic", "create", "orders", "--partitions", "3",
-                                             "--config", "retention.ms=3600000",
-                                             "--replication-factor", "1")
+        assert "created topic orders with 3 partitions" in cli(
+            b, "topic", "create", "orders", "--partitions", "3", "--config",
+            "retention.ms=3600000", "--replication-factor", "1")
         rows = [line.split() for line in cli(b, "topic", "list").splitlines()]
         assert rows[0] == ["NAME", "PARTITIONS", "REPLICAS"], rows
         assert ["orders", "3", "1"] in rows, rows
@@ -74,6 +78,10 @@ def test_topic_create_list_describe_delete():
         assert "already exists" in err, err
 
         assert "deleted topic orders" in cli(b, "topic", "delete", "orders")
+        assert "orders" not in [t["name"] for t in cli_json(b, "topic", "list")]
+        # The broker's default partition count, and one partition is singular.
+        assert "created topic single with 1 partition\n" == cli(b, "topic", "create", "single")
+        assert "topic single: 1 partition\n" in cli(b, "topic", "describe", "single")
         assert "orders" not in [t["name"] for t in cli_json(b, "topic", "list")]
         err = cli(b, "topic", "describe", "orders", ok=False)
         assert "orders does not exist" in err, err
@@ -201,26 +209,47 @@ def test_failures_are_one_line_with_nonzero_exit():
         err = cli(b, "consume", "f", "--group", "g", "--offset", "1", ok=False)
         assert "--group" in err, err
 
-    # Nothing listens on the port any more.
+    # Nothing listens on the port any more: every command fails at once,
+    # naming the address (not after librdkafka's retries, not "Timed out").
     dead = Broker(BINARY)
-    err = cli(dead, "topic", "list", "--request-timeout-ms", "2000", ok=False)
-    assert "cannot read cluster metadata" in err, err
-    err = cli(dead, "produce", "f", "--timeout-ms", "1500", input=b"x\n", ok=False)
-    assert "1 of 1 messages failed" in err and "timed out" in err, err
-    err = cli(dead, "group", "list", "--request-timeout-ms", "2000", ok=False)
-    assert "cannot list consumer groups" in err, err
+    for args in (["topic", "list"], ["group", "list"], ["cluster", "info"],
+                 ["consume", "f", "-e"], ["produce", "f"]):
+        start = time.monotonic()
+        err = cli(dead, *args, input=b"x\n", ok=False)
+        assert "cannot reach the broker at %s" % dead.bootstrap in err, (args, err)
+        assert "Connection refused" in err, err
+        assert time.monotonic() - start < 5, (args, time.monotonic() - start)
+    err = cli(None, "topic", "list", "-b", "no-such-host.invalid:9092", ok=False)
+    assert "no-such-host.invalid:9092: cannot resolve" in err, err
 
 
 def test_help_everywhere():
-    commands = [[], ["topic"], ["topic", "create"], ["topic", "list"], ["topic", "describe"],
-                ["topic", "delete"], ["topic", "alter-config"], ["produce"], ["consume"],
+    commands = [[], ["cluster"], ["cluster", "info"], ["topic"], ["topic", "create"],
+                ["topic", "list"], ["topic", "describe"], ["topic", "delete"],
+                ["topic", "alter-config"], ["topic", "add-partitions"], ["produce"], ["consume"],
                 ["group"], ["group", "list"], ["group", "describe"], ["group", "delete"],
-                ["group", "reset-offsets"]]
+                ["group", "reset-offsets"], ["group", "offset-delete"], ["serve"], ["bench"],
+                ["bench", "produce"], ["bench", "consume"], ["bench", "e2e"], ["bench", "storage"]]
+    top = cli(None, "--help")
     for c in commands:
         out = cli(None, *c, "--help")
         assert "Usage:" in out, (c, out)
-        if len(c) == 2 or c in (["produce"], ["consume"]):
-            assert "--brokers" in out, (c, out)
+        if len(c) == 1:
+            assert c[0] in top, (c, top)
+        is_client = (len(c) == 2 and c[0] in ("cluster", "topic", "group")) or c in (
+            ["produce"], ["consume"], ["bench", "produce"], ["bench", "consume"],
+            ["bench", "e2e"])
+        if is_client:
+            # kcat's -b means the brokers everywhere; every command can answer in JSON.
+            assert "-b,--brokers" in out, (c, out)
+            assert "--format" in out or "--json" in out, (c, out)
+    # Every subcommand a parent lists is checked above.
+    for parent in ([], ["cluster"], ["topic"], ["group"], ["bench"]):
+        out = cli(None, *parent, "--help")
+        listed = re.findall(r"^  ([a-z][a-z-]*)  ", out.split("Subcommands:")[1], re.M)
+        assert listed, out
+        for word in listed:
+            assert parent + [word] in commands, (parent, word, out)
 
 
 # ---- consumer groups: these need the broker's group coordinator. ----
@@ -248,16 +277,20 @@ def test_group_consume_commits_and_lag():
         wait_empty(b, "readers")
         d, parts = group_partitions(b, "readers")
         assert d["state"] == "Empty" and d["members"] == [], d
-        # Only partitions with a committed offset are listed for a group
-        # without members; four messages were committed, six are left.
+        # Every partition of the topic is listed, with or without a commit;
+        # four messages were committed, six are left. A partition without a
+        # commit counts everything in it as lag.
         ends = {p["partition"]: p["end_offset"]
                 for p in cli_json(b, "topic", "describe", "gt")["partitions"]}
-        assert sum(p["committed_offset"] for p in parts.values()) == 4, parts
+        assert sorted(parts) == [("gt", 0), ("gt", 1)], parts
+        assert sum(p["committed_offset"] or 0 for p in parts.values()) == 4, parts
         for (_, partition), p in parts.items():
             assert p["end_offset"] == ends[partition], (parts, ends)
-            assert p["lag"] == p["end_offset"] - p["committed_offset"], p
-        unread = sum(e for p, e in ends.items() if ("gt", p) not in parts)
-        assert sum(p["lag"] for p in parts.values()) + unread == 6, (parts, ends)
+            base = p["committed_offset"]
+            if base is None:
+                base = p["start_offset"]
+            assert p["lag"] == p["end_offset"] - base, p
+        assert sum(p["lag"] for p in parts.values()) == 6, (parts, ends)
 
         text = cli(b, "group", "describe", "readers")
         assert "group readers: Empty, 0 members" in text, text
@@ -301,7 +334,7 @@ def test_group_describe_active_member_then_delete():
                 [("live", 0), ("live", 1), ("live", 2)], m
             assert {p["member_id"] for p in d["partitions"]} == {m["member_id"]}, d
             text = cli(b, "group", "describe", "watchers")
-            assert "Stable, 1 members" in text and "live:0,1,2" in text, text
+            assert "Stable, 1 member," in text and "live:0,1,2" in text, text
 
             cli(b, "produce", "live", input=b"hello\n")
             ready, _, _ = select.select([consumer.stdout], [], [], 30)
@@ -379,9 +412,267 @@ def test_group_reset_offsets():
         assert committed() == [8, 8]
 
 
+def usage_error(*args):
+    """Runs `runnel ARGS` expecting CLI11 to refuse the command line; returns stderr."""
+    r = subprocess.run([BINARY, *args], capture_output=True, timeout=60)
+    assert r.returncode != 0, "runnel %s should have been refused" % " ".join(args)
+    return r.stderr.decode()
+
+
+def test_kcat_flags():
+    """kcat's habits work: -b brokers, -t topic, -o beginning|end|N|-N|s@MS, -c,
+    -e, -K (key delimiter), -Z (empty means null), -J."""
+    with Broker(BINARY) as b:
+        kc = ["-b", b.bootstrap]
+        cli(None, "topic", "create", "k", "-p", "1", *kc)
+        cli(None, "produce", "-t", "k", "-K", "|", "-Z", *kc,
+            input=b"c1|one\nc2|\n|three\nc4|four\n")
+        out = cli(None, "consume", "-t", "k", "-o", "beginning", "-e", "-K", "|", "-Z", *kc)
+        assert out.splitlines() == ["c1|one", "c2|NULL", "NULL|three", "c4|four"], out
+        msgs = [json.loads(line) for line in
+                cli(None, "consume", "k", "-o", "beginning", "-e", "-J", *kc).splitlines()]
+        # -Z made the empty value a tombstone and the empty key no key.
+        assert [(m["key"], m["value"]) for m in msgs] == \
+            [("c1", "one"), ("c2", None), (None, "three"), ("c4", "four")], msgs
+        # Without -Z an empty value is an empty value.
+        cli(None, "produce", "k", "-K", "|", *kc, input=b"c5|\n")
+        last = json.loads(cli(None, "consume", "k", "-o", "-1", "-e", "-J", *kc))
+        assert (last["key"], last["value"], last["offset"]) == ("c5", "", 4), last
+
+        def values(*args):
+            return cli(None, "consume", "k", *args, *kc).splitlines()
+
+        assert values("-o", "2", "-e") == ["three", "four", ""]
+        assert values("-o", "-2", "-e") == ["four", ""]
+        assert values("-o", "-100", "-e") == ["one", "", "three", "four", ""]
+        assert values("-o", "end", "-e") == []
+        assert values("-o", "beginning", "-c", "2") == ["one", ""]
+        assert values("--from-beginning", "-c", "1") == ["one"]
+        assert values("-o", "s@%d" % (now_ms() + 3600_000), "-e") == []
+        assert values("-o", "s@0", "-c", "1") == ["one"]
+        err = cli(None, "consume", "k", "-o", "soon", *kc, ok=False)
+        assert "beginning" in err and "'soon'" in err, err
+        err = cli(None, "consume", "k", "-o", "5", "-g", "grp", *kc, ok=False)
+        assert "--group" in err, err
+        # A topic given twice, differently, is a mistake; not at all, too.
+        err = cli(None, "consume", "k", "-t", "other", *kc, ok=False)
+        assert "two topics" in err, err
+        err = cli(None, "produce", *kc, input=b"x\n", ok=False)
+        assert "which topic" in err, err
+
+
+def test_validation_errors_are_sentences():
+    with Broker(BINARY) as b:
+        # A bound in words, not a 300-digit number.
+        for args, want in ((["topic", "create", "x", "--partitions", "0"], "at least 1 (got 0)"),
+                           (["consume", "x", "--count", "0"], "at least 1 (got 0)"),
+                           (["produce", "x", "--partition", "-1"], "at least 0 (got -1)"),
+                           (["bench", "produce", "--producers", "0"], "between 1 and 256")):
+            err = usage_error(*args, "-b", b.bootstrap)
+            assert want in err, (args, err)
+            assert not re.search(r"\d{20}", err), err
+        assert "x" not in [t["name"] for t in cli_json(b, "topic", "list")]
+
+        # Broker-side refusals name the config and what it expects.
+        err = cli(b, "topic", "create", "y", "--config", "retention.ms=soon", ok=False)
+        assert "Invalid value 'soon' for topic config retention.ms (a long" in err, err
+        err = cli(b, "topic", "create", "y", "--config", "min.insync.replicas=2", ok=False)
+        assert "min.insync.replicas" in err and "only 1" in err, err
+        cli(b, "topic", "create", "y", "--config", "max.message.bytes=1000")
+        err = cli(b, "topic", "alter-config", "y", "--set", "cleanup.policy=sometimes", ok=False)
+        assert "cleanup.policy" in err and "'sometimes'" in err, err
+
+        # A message over a size limit: which limit, and how to raise it.
+        err = cli(b, "produce", "y", input=b"z" * 2000 + b"\n", ok=False)
+        assert "1 of 1 message failed" in err, err
+        assert "Message size too large" in err and "max.message.bytes 1000" in err, err
+        assert "largest message was 2000 bytes" in err, err
+        err = cli(b, "produce", "y", input=b"z" * 1_100_000 + b"\n", ok=False)
+        assert "message.max.bytes 1000000" in err and "-X message.max.bytes" in err, err
+
+
+def test_produce_reports_where_messages_went():
+    with Broker(BINARY) as b:
+        cli(b, "topic", "create", "where", "-p", "2")
+        assert cli(b, "produce", "where", "-p", "1", input=b"a\n") == \
+            "produced 1 message to where: partition 1 offset 0\n"
+        assert cli(b, "produce", "where", "-p", "1", input=b"b\nc\n") == \
+            "produced 2 messages to where: partition 1 offsets 1..2\n"
+        assert cli(b, "produce", "where", "-q", input=b"d\n") == ""
+        out = cli(b, "produce", "where", "-K", ":", "--format", "json",
+                  input=b"alice:1\nbob:2\nalice:3\n")
+        reports = sorted((json.loads(line) for line in out.splitlines()), key=lambda r: r["line"])
+        assert [r["line"] for r in reports] == [1, 2, 3], reports
+        assert reports[0]["partition"] == reports[2]["partition"], reports
+        assert reports[2]["offset"] > reports[0]["offset"], reports
+        # What was reported is where the messages are.
+        got = {(m["partition"], m["offset"]): m["value"]
+               for m in consume_json(b, "where", "-o", "beginning", "-e")}
+        for r, v in zip(reports, ["1", "2", "3"]):
+            assert got[(r["partition"], r["offset"])] == v, (r, got)
+        out = cli(b, "produce", "where", "--acks", "0", input=b"e\n")
+        assert "unknown offsets: acks=0" in out, out
+
+
+def test_json_output_keeps_every_byte():
+    with Broker(BINARY) as b:
+        cli(b, "topic", "create", "bin", "-p", "1")
+        cli(b, "produce", "bin", "-K", ":", "-H", b"h=\xff\xfe", "-H", "plain=ok",
+            input=b"k\xff:v\xfe\x00x\n" + "clé:été\n".encode())
+        raw, text = consume_json(b, "bin", "-o", "beginning", "-e")
+        assert raw["key"] == base64.b64encode(b"k\xff").decode(), raw
+        assert raw["key_encoding"] == "base64", raw
+        assert base64.b64decode(raw["value"]) == b"v\xfe\x00x", raw
+        assert raw["value_encoding"] == "base64", raw
+        assert raw["headers"] == [
+            {"key": "h", "value": base64.b64encode(b"\xff\xfe").decode(),
+             "value_encoding": "base64"},
+            {"key": "plain", "value": "ok"}], raw
+        # Valid UTF-8 stays text, with no encoding field.
+        assert (text["key"], text["value"]) == ("clé", "été"), text
+        assert "key_encoding" not in text and "value_encoding" not in text, text
+        every = consume_json(b, "bin", "-o", "beginning", "-e", "--base64")
+        assert base64.b64decode(every[1]["value"]).decode() == "été", every[1]
+        assert every[1]["key_encoding"] == every[1]["value_encoding"] == "base64", every[1]
+
+
+def test_topic_add_partitions_and_multi_delete():
+    with Broker(BINARY) as b:
+        cli(b, "topic", "create", "grow", "-p", "2")
+        assert cli(b, "topic", "add-partitions", "grow", "--num", "3").startswith(
+            "topic grow: 5 partitions (was 2)")
+        assert len(cli_json(b, "topic", "describe", "grow")["partitions"]) == 5
+        err = cli(b, "topic", "add-partitions", "grow", "--total", "4", ok=False)
+        assert "already has 5 partitions" in err, err
+        j = cli_json(b, "topic", "add-partitions", "grow", "--total", "7")
+        assert j == {"topic": "grow", "partitions": 7, "previous_partitions": 5}, j
+        # The new partitions take messages.
+        cli(b, "produce", "grow", "-p", "6", input=b"new\n")
+        assert cli(b, "consume", "grow", "-p", "6", "-o", "beginning", "-e") == "new\n"
+        assert "--num" in usage_error("topic", "add-partitions", "grow", "-b", b.bootstrap)
+        err = cli(b, "topic", "add-partitions", "nope", "--num", "1", ok=False)
+        assert "nope does not exist" in err, err
+
+        for t in ("d1", "d2", "d3"):
+            cli(b, "topic", "create", t)
+        assert cli(b, "topic", "delete", "d1", "d2") == "deleted topic d1\ndeleted topic d2\n"
+        j = cli_json(b, "topic", "delete", "d3")
+        assert j == [{"topic": "d3", "deleted": True}], j
+        cli(b, "topic", "create", "d4")
+        err = cli(b, "topic", "delete", "d4", "d5", "grow", ok=False)
+        assert err.startswith("runnel topic delete: 1 of 3 topics not deleted:") and "d5" in err, err
+        names = [t["name"] for t in cli_json(b, "topic", "list")]
+        assert not {"d1", "d2", "d3", "d4", "grow"} & set(names), names
+
+        j = cli_json(b, "topic", "create", "made", "-p", "2")
+        assert j == {"topic": "made", "created": True, "partitions": 2}, j
+        j = cli_json(b, "topic", "alter-config", "made", "--set", "retention.ms=1000")
+        assert j == {"topic": "made", "set": {"retention.ms": "1000"}, "deleted": []}, j
+
+
+def test_cluster_info():
+    with Broker(BINARY) as b:
+        cli(b, "topic", "create", "c1", "-p", "3")
+        j = cli_json(b, "cluster", "info")
+        assert j["cluster_id"] and j["controller_id"] == 0, j
+        assert j["brokers"] == [{"id": 0, "host": "127.0.0.1", "port": b.port}], j
+        assert j["topics"] >= 1 and j["partitions"] >= 3, j
+        text = cli(b, "cluster", "info")
+        assert text.startswith("cluster %s: 1 broker, controller 0;" % j["cluster_id"]), text
+        assert ["0", "127.0.0.1", str(b.port), "yes"] in [l.split() for l in text.splitlines()]
+
+
+def test_group_offset_delete_and_multi_delete():
+    with Broker(BINARY) as b:
+        cli(b, "topic", "create", "od", "-p", "2")
+        for p in (0, 1):
+            cli(b, "produce", "od", "-p", str(p), input=b"a\nb\n")
+        for g in ("og1", "og2", "og3"):
+            assert len(cli(b, "consume", "od", "-g", g, "-o", "beginning", "-e").split()) == 4
+            wait_empty(b, g)
+
+        def committed(group):
+            _, parts = group_partitions(b, group)
+            return [parts[("od", p)]["committed_offset"] for p in (0, 1)]
+
+        assert committed("og1") == [2, 2]
+        assert cli(b, "group", "offset-delete", "og1", "-t", "od:0") == \
+            "deleted the committed offsets of group og1 in 1 partition\n"
+        assert committed("og1") == [None, 2]
+        j = cli_json(b, "group", "offset-delete", "og1", "--topic", "od")
+        assert j == {"group": "og1", "deleted": [{"topic": "od", "partition": 1}]}, j
+        err = cli(b, "group", "offset-delete", "og1", "-t", "od", ok=False)
+        assert "og1 has no committed offsets in topic od" in err, err
+        err = cli(b, "group", "offset-delete", "og1", "-t", "od:x", ok=False)
+        assert "TOPIC:P" in err, err
+
+        assert cli(b, "group", "delete", "og2", "og3") == "deleted group og2\ndeleted group og3\n"
+        assert not {"og2", "og3"} & {g["group"] for g in cli_json(b, "group", "list")}
+        err = cli(b, "group", "delete", "og1", "never-was", ok=False)
+        assert "1 of 2 groups not deleted" in err and "never-was" in err, err
+        j = cli_json(b, "group", "reset-offsets", "og1", "-t", "od", "--to-earliest")
+        assert j["executed"] is False, j
+
+
+class Serve:
+    """`runnel serve ARGS` until its ready line (or its exit); stopped on exit."""
+
+    def __init__(self, *args):
+        self.dir = tempfile.mkdtemp(prefix="runnel-it-")
+        self.proc = subprocess.Popen([BINARY, "serve", "--data-dir", self.dir, *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.ready = self.proc.stdout.readline().decode()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=60)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def test_serve_host_names_and_settings():
+    port = free_port()
+    with Serve("--listen", "localhost:%d" % port) as s:
+        assert s.ready == "runnel: ready on localhost:%d\n" % port, s.ready
+        j = json.loads(cli(None, "cluster", "info", "--format", "json", "-b",
+                           "localhost:%d" % port))
+        assert j["brokers"][0]["host"] == "localhost", j
+        cli(None, "produce", "named", "-b", "localhost:%d" % port, input=b"hi\n")
+    port = free_port()
+    with Serve("--listen", "127.0.0.1:%d" % port, "--advertised-listener",
+               "localhost:%d" % port) as s:
+        assert s.ready.startswith("runnel: ready on 127.0.0.1:%d" % port), s.ready
+        j = json.loads(cli(None, "cluster", "info", "--format", "json", "-b",
+                           "127.0.0.1:%d" % port))
+        assert j["brokers"] == [{"id": 0, "host": "localhost", "port": port}], j
+        # Clients follow the advertised name.
+        cli(None, "produce", "adv", "-b", "127.0.0.1:%d" % port, input=b"hi\n")
+        assert cli(None, "consume", "adv", "-o", "beginning", "-e", "-b",
+                   "127.0.0.1:%d" % port) == "hi\n"
+    for args, want in ((["--set", "retention.ms=soon"], "invalid value 'soon' for retention.ms"),
+                       (["--set", "log.retention.ms=-5"], "log.retention.ms (a long"),
+                       (["--set", "no.such.setting=1"], "unknown setting no.such.setting"),
+                       (["--shards", "x"], "shards"),
+                       (["--listen", "no-such-host.invalid:%d" % free_port()], "resolve")):
+        with Serve(*args) as s:
+            assert s.ready == "", s.ready
+            assert s.proc.wait(timeout=60) != 0
+            err = s.proc.stderr.read().decode()
+            assert want in err, (args, err)
+
+
 if __name__ == "__main__":
     run([test_topic_create_list_describe_delete, test_topic_alter_config,
          test_produce_keys_and_headers_then_consume_json, test_consume_positions_and_limits,
          test_consume_one_partition_as_text, test_failures_are_one_line_with_nonzero_exit,
          test_help_everywhere, test_group_consume_commits_and_lag,
-         test_group_describe_active_member_then_delete, test_group_reset_offsets])
+         test_group_describe_active_member_then_delete, test_group_reset_offsets,
+         test_kcat_flags, test_validation_errors_are_sentences,
+         test_produce_reports_where_messages_went, test_json_output_keeps_every_byte,
+         test_topic_add_partitions_and_multi_delete, test_cluster_info,
+         test_group_offset_delete_and_multi_delete, test_serve_host_names_and_settings])

@@ -24,7 +24,7 @@ from collections import defaultdict
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from harness import BINARY, Broker, run, wait_until
+from harness import BINARY, Broker, free_port, run, wait_until
 
 EXAMPLES = os.environ.get("RUNNEL_EXAMPLES") or os.path.join(
     os.path.dirname(os.path.abspath(BINARY)), "examples")
@@ -613,6 +613,30 @@ def test_two_instances_split_and_fail_over():
         assert a.stop() == 0
 
 
+def test_missing_topic_and_wrong_address_say_which():
+    """An app told a wrong broker address must say it cannot reach the
+    cluster, not ask for its topics to be created; a missing topic is the
+    one case that says "create it first"."""
+    with Broker(BINARY) as b:
+        d = tempfile.mkdtemp(prefix="runnel-it-app-")
+        try:
+            missing = subprocess.run([os.path.join(EXAMPLES, "receipts"), "--brokers",
+                                      b.bootstrap, "--state-dir", d],
+                                     capture_output=True, timeout=120)
+            err = missing.stderr.decode()
+            assert missing.returncode != 0, err
+            assert "source topic purchases does not exist; create it first" in err, err
+            dead = "127.0.0.1:%d" % free_port()
+            wrong = subprocess.run([os.path.join(EXAMPLES, "receipts"), "--brokers", dead,
+                                    "--state-dir", d], capture_output=True, timeout=120)
+            err = wrong.stderr.decode()
+            assert wrong.returncode != 0, err
+            assert "create it first" not in err, err
+            assert "cannot look up source topic purchases at %s" % dead in err, err
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     only = os.environ.get("ONLY")  # run the tests whose name contains this
     run([t for t in [
@@ -623,4 +647,5 @@ if __name__ == "__main__":
         test_clean_restart_continues_exactly,
         test_kill_minus_nine_loses_no_update,
         test_two_instances_split_and_fail_over,
+        test_missing_topic_and_wrong_address_say_which,
     ] if not only or only in t.__name__])
