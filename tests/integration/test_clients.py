@@ -66,6 +66,12 @@ def test_offsets_for_times_looks_inside_a_batch():
     # Two records in one batch, far apart in time: the lookup of the second
     # one's timestamp answers the second one's offset, as Kafka does.
     with Broker(BINARY) as b:
+        # Timestamps from 1970 and 2001: without retention.ms=-1, a second
+        # batch (if the producer split them) would roll the segment on time
+        # and retention would delete the first one, as it would on Kafka.
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("inside", 1, 1, config={"retention.ms": "-1"})])[
+            "inside"].result(timeout=30)
         p = Producer({"bootstrap.servers": b.bootstrap, "acks": "all", "linger.ms": 1000,
                       "compression.type": "lz4"})
         offsets = []
