@@ -29,6 +29,15 @@ struct read_item {
   out_partition* out = nullptr;
 };
 
+// A partition that answers with an error carries no offsets: Kafka sends -1
+// for its high watermark, last stable offset and log start offset.
+void set_error(out_partition& out, kafka::error_code e) {
+  out.error_code = kafka::code(e);
+  out.high_watermark = -1;
+  out.last_stable_offset = -1;
+  out.log_start_offset = -1;
+}
+
 // On the owner shard: read each partition, within the request's byte budget.
 // The first batch of the first partition with data is always whole, so a
 // consumer can make progress past a batch larger than its limits.
@@ -39,7 +48,7 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
     auto* out = it->out;
     out->records = {};
     if (!p) {
-      out->error_code = kafka::code(kafka::error_code::not_leader_or_follower);
+      set_error(*out, kafka::error_code::not_leader_or_follower);
       continue;
     }
     auto& log = *p->log;
@@ -54,12 +63,12 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
     const int64_t want = exhausted ? 0 : std::min<int64_t>(it->max_bytes, *budget);
     if (exhausted) {
       if (it->offset < out->log_start_offset || it->offset > out->high_watermark)
-        out->error_code = kafka::code(kafka::error_code::offset_out_of_range);
+        set_error(*out, kafka::error_code::offset_out_of_range);
       continue;
     }
     auto r = log.read(model::offset{it->offset}, uint64_t(std::max<int64_t>(want, 0)));
     if (!r) {
-      out->error_code = kafka::code(to_kafka_error(r.error()));
+      set_error(*out, to_kafka_error(r.error()));
       continue;
     }
     for (auto& s : r.value().slices)
@@ -115,8 +124,12 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition;
       rp.records.null = false;
+      // Kafka tells a read_uncommitted consumer nothing about aborted
+      // transactions (null); read_committed gets the list (empty: none).
+      if (req.isolation_level == 0) rp.aborted_transactions = std::nullopt;
       if (!has_partition(topic, p.partition)) {
-        rp.error_code = kafka::code(kafka::error_code::unknown_topic_or_partition);
+        set_error(rp, kafka::error_code::unknown_topic_or_partition);
+        rp.aborted_transactions.emplace();  // Kafka: an empty list here
         continue;
       }
       fan.add({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes, &rp});

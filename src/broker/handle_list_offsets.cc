@@ -27,16 +27,24 @@ asio::awaitable<void> lookup_on_owner(shard& sh, std::vector<lookup*> items) {
       continue;
     }
     auto& log = *p->log;
-    it->out->leader_epoch = 0;
+    // The leader epoch goes with an offset found; "none" (-1, -1) has none.
     if (it->timestamp == -2) {
       it->out->offset = log.start_offset().value;
+      it->out->leader_epoch = 0;
     } else if (it->timestamp == -1) {
       it->out->offset = log.end_offset().value;
+      it->out->leader_epoch = 0;
     } else if (it->timestamp == -3) {
       if (auto m = log.max_timestamp()) {
         it->out->offset = m->offset.value;
         it->out->timestamp = m->timestamp.value;
+        it->out->leader_epoch = 0;
       }
+    } else if (it->timestamp < 0) {
+      // Kafka's other special times (-4 earliest local, -5 latest tiered, …)
+      // need ListOffsets versions runnel does not serve; so does any other
+      // negative time, as Kafka answers.
+      it->out->error_code = kafka::code(kafka::error_code::unsupported_version);
     } else {
       auto r = log.offset_for_timestamp(model::timestamp{it->timestamp});
       if (!r) {
@@ -44,6 +52,7 @@ asio::awaitable<void> lookup_on_owner(shard& sh, std::vector<lookup*> items) {
       } else if (r.value()) {
         it->out->offset = r.value()->offset.value;
         it->out->timestamp = r.value()->timestamp.value;
+        it->out->leader_epoch = 0;
       }
     }
   }

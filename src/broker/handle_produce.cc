@@ -48,14 +48,17 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
     if (idempotent) {
       auto v = p->producers.check(h.value());
       if (v.kind == producer_state::verdict::duplicate) {
-        // A retry of a batch already written: its original offsets, once more.
+        // A retry of a batch already written: its original offsets, once more,
+        // and (as Kafka answers a duplicate) its max timestamp as the append time.
         it->out->base_offset = v.base_offset;
+        it->out->log_append_time_ms = v.max_timestamp;
         it->out->log_start_offset = p->log->start_offset().value;
         it->flush_upto = v.last_offset + 1;
         continue;
       }
       if (v.kind == producer_state::verdict::reject) {
         it->out->error_code = kafka::code(v.error);
+        it->out->log_start_offset = p->log->start_offset().value;
         continue;
       }
     }
@@ -72,6 +75,7 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
     if (idempotent) {
       auto stored = h.value();
       stored.base_offset = r.value().base.value;
+      stored.max_timestamp = r.value().max_timestamp.value;
       p->producers.record(stored);
     }
     p->notify_data();

@@ -1,4 +1,5 @@
 // CreateTopics and DeleteTopics.
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -16,9 +17,21 @@ boost::asio::awaitable<response> handle_create_topics(request_context& ctx) {
   if (!decode_request(ctx, req)) co_return response::malformed("malformed CreateTopics request");
   server& srv = ctx.srv;
   kafka::create_topics_response resp;
+  // A name given twice is refused once, with nothing created (as Kafka does).
+  std::map<std::string, int> seen;
+  for (const auto& t : req.topics) ++seen[t.name];
   for (auto& t : req.topics) {
+    int& count = seen[t.name];
+    if (count == 0) continue;  // a duplicate already answered
     auto& out = resp.topics.emplace_back();
     out.name = t.name;
+    out.configs.emplace();  // v5+: an empty list when the topic is not created
+    if (count > 1) {
+      count = 0;
+      out.error_code = kafka::code(kafka::error_code::invalid_request);
+      out.error_message = "Create topics request contains multiple entries for the topic " + t.name;
+      continue;
+    }
     std::map<std::string, std::string> overrides;
     for (auto& c : t.configs)
       if (c.value) overrides[c.name] = *c.value;
@@ -55,7 +68,6 @@ boost::asio::awaitable<response> handle_create_topics(request_context& ctx) {
       out.topic_id = r.topic->id;
       out.num_partitions = r.topic->partitions;
       out.replication_factor = 1;
-      out.configs.emplace();
       for (const auto& [k, v] : r.topic->config.describe()) {
         auto& c = out.configs->emplace_back();
         c.name = k;

@@ -47,6 +47,7 @@ producer_state::verdict producer_state::check(const model::batch_header& h) cons
       v.kind = verdict::duplicate;
       v.base_offset = b.base_offset;
       v.last_offset = b.last_offset;
+      v.max_timestamp = b.max_timestamp;
       return v;
     }
   }
@@ -64,8 +65,8 @@ void producer_state::record(const model::batch_header& h) {
     e.epoch = h.producer_epoch;
     e.batches.clear();
   }
-  e.batches.push_back(
-      {h.base_sequence, last_seq_of(h), h.base_offset, h.base_offset + h.last_offset_delta});
+  e.batches.push_back({h.base_sequence, last_seq_of(h), h.base_offset,
+                       h.base_offset + h.last_offset_delta, h.max_timestamp});
   while (e.batches.size() > batches_kept) e.batches.pop_front();
 }
 

@@ -27,6 +27,7 @@ class producer_state {
     kafka::error_code error = kafka::error_code::none;
     int64_t base_offset = -1;  // duplicate: the original offsets
     int64_t last_offset = -1;
+    int64_t max_timestamp = -1;  // duplicate: the original batch's (Kafka answers it)
   };
 
   // Decides what to do with an incoming batch (producer_id >= 0).
@@ -41,6 +42,7 @@ class producer_state {
     int32_t last_seq;
     int64_t base_offset;
     int64_t last_offset;
+    int64_t max_timestamp;
   };
   struct entry {
     int16_t epoch = -1;
