@@ -1,8 +1,10 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -30,6 +32,29 @@ std::vector<std::pair<std::string, std::string>> repartition_configs() {
   return {{"cleanup.policy", "delete"}, {"retention.ms", "-1"}};
 }
 
+// A Kafka cluster creates a topic asynchronously: CreateTopics answers once
+// the controller has it, and each broker learns of it (and of its partitions'
+// leaders) a little later. A consumer that subscribes meanwhile is told the
+// topic does not exist. So, as Kafka Streams does, wait until the topic is
+// visible with a leader for every partition (runnel's own broker: at once).
+client::result<void> wait_until_led(client::admin& admin, const client::new_topic& t) {
+  constexpr auto limit = std::chrono::seconds(60);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (true) {
+    auto info = admin.describe_topic(t.name);
+    if (info && static_cast<int32_t>(info.value().partitions.size()) == t.partitions &&
+        std::all_of(info.value().partitions.begin(), info.value().partitions.end(),
+                    [](const client::partition_info& p) { return p.leader >= 0; }))
+      return outcome::success();
+    if (std::chrono::steady_clock::now() >= deadline)
+      return client::error{std::make_error_code(std::errc::timed_out),
+                           fmt::format("internal topic {} was created but has no leader for every "
+                                       "partition after {} s",
+                                       t.name, limit.count())};
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 client::result<void> ensure_topic(client::admin& admin, const client::new_topic& t) {
   auto existing = admin.describe_topic(t.name);
   if (existing) {
@@ -44,11 +69,11 @@ client::result<void> ensure_topic(client::admin& admin, const client::new_topic&
   auto created = admin.create_topic(t);
   if (!created) {
     // Another instance of the app may have created it meanwhile.
-    if (admin.describe_topic(t.name)) return outcome::success();
+    if (admin.describe_topic(t.name)) return wait_until_led(admin, t);
     return created.error();
   }
   spdlog::info("stream: created internal topic {} ({} partitions)", t.name, t.partitions);
-  return outcome::success();
+  return wait_until_led(admin, t);
 }
 
 }  // namespace
