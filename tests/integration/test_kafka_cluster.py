@@ -1,0 +1,218 @@
+"""DESIGN decision 9, proven: runnel's CLI, `runnel bench` and the stream
+examples run unchanged against a real 3-broker Apache Kafka cluster (KRaft,
+loopback, replication factor 3, min.insync.replicas=2), and the page-visits
+example's output stays exactly the model's while one Kafka broker is killed
+under it.
+
+One cluster (bench/peers/kafka/kafka_cluster.py, the Maven Central jars) is
+shared by every check here: a Kafka start costs several seconds per node.
+Run as `/usr/bin/python3 test_kafka_cluster.py PATH/TO/runnel`; the example
+binaries come from $RUNNEL_EXAMPLES as in test_stream_examples.py.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from harness import BINARY, run, wait_until
+import test_stream_examples as se
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "bench", "peers", "kafka"))
+from kafka_cluster import KafkaCluster  # noqa: E402
+import kafka_wire  # noqa: E402
+
+CLUSTER = None
+
+
+class ClusterEnv(se.Env):
+    """test_stream_examples' Env (apps, readers, producer) on the shared Kafka
+    cluster instead of a runnel broker; topics get replication factor 3."""
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="runnel-kafka-it-")
+        self.broker = CLUSTER
+        self.bootstrap = CLUSTER.bootstrap
+        self.admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        self.apps = []
+        self.readers = []
+        return self
+
+    def __exit__(self, *exc):
+        for r in self.readers:
+            r.close()
+        for a in self.apps:
+            try:
+                a.stop(signal.SIGKILL)
+            except Exception:
+                pass
+        if exc[0] is not None:
+            for a in self.apps:
+                print("---- %s log\n%s" % (a.name, "\n".join(a.text().splitlines()[-80:])))
+            for n in CLUSTER.nodes:
+                print("---- kafka node %d\n%s" % (n.id, n.tail(30)))
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def topics(self, partitions, *names):
+        fs = self.admin.create_topics([NewTopic(n, partitions, 3) for n in names])
+        for f in fs.values():
+            f.result(timeout=60)
+        # Kafka creates topics asynchronously, and each broker learns of them
+        # in its own time: wait until every live broker has a leader for every
+        # partition, as a user's topics would be long before an app starts.
+        wait_until(lambda: all(known_everywhere(n, partitions) for n in names), timeout=60,
+                   what="leaders for %s on every broker" % (names,))
+
+
+def known_everywhere(topic, partitions):
+    for node in CLUSTER.nodes:
+        if not node.alive():
+            continue
+        try:
+            with kafka_wire.Connection(node.port, timeout=5.0) as c:
+                md = c.call("Metadata", 12, {"topics": [{"name": topic}]})
+        except OSError:
+            return False
+        t = md["topics"][0]
+        if t["error_code"] != 0 or len(t["partitions"]) != partitions or \
+                any(p["leader_id"] < 0 for p in t["partitions"]):
+            return False
+    return True
+
+
+def cli(*args, input=None, timeout=120):
+    r = subprocess.run([BINARY, *args, "--brokers", CLUSTER.bootstrap], input=input,
+                       capture_output=True, timeout=timeout)
+    if r.returncode != 0:
+        raise AssertionError("runnel %s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr.decode()))
+    return r.stdout.decode()
+
+
+def test_cli():
+    assert "created topic orders" in cli("topic", "create", "orders", "--partitions", "3",
+                                         "--replication-factor", "3", "--config", "retention.ms=3600000")
+    listed = {t["name"]: t for t in json.loads(cli("topic", "list", "--format", "json"))}
+    assert listed["orders"]["partitions"] == 3 and listed["orders"]["replication_factor"] == 3, listed
+    d = json.loads(cli("topic", "describe", "orders", "--format", "json"))
+    assert [p["partition"] for p in d["partitions"]] == [0, 1, 2], d
+    assert all(len(p["replicas"]) == 3 for p in d["partitions"]), d
+    configs = {c["name"]: c["value"] for c in d["configs"]}
+    assert configs["retention.ms"] == "3600000", configs
+    cli("produce", "orders", "--key-separator", ":", input=b"".join(b"k%d:v%d\n" % (i % 5, i) for i in range(50)))
+    out = cli("consume", "orders", "--from-beginning", "--count", "50", "--group", "cli-g", "--format", "json")
+    got = [json.loads(l) for l in out.splitlines()]
+    assert sorted(int(m["value"][1:]) for m in got) == list(range(50)), got
+    groups = cli("group", "list")
+    assert "cli-g" in groups, groups
+    desc = cli("group", "describe", "cli-g")
+    assert "orders" in desc, desc
+    cli("topic", "delete", "orders")
+    assert "orders" not in {t["name"] for t in json.loads(cli("topic", "list", "--format", "json"))}
+
+
+def test_bench():
+    out = cli("bench", "produce", "--topic", "bench", "--partitions", "6", "--message-bytes", "512",
+              "--acks", "all", "--duration", "3s", "--json", timeout=180)
+    res = json.loads(out.strip().splitlines()[-1])
+    assert res["count"] > 0 and res["errors"] == 0 and res["msgs_per_s"] > 0, res
+    out = cli("bench", "consume", "--topic", "bench", "--json", timeout=180)
+    res2 = json.loads(out.strip().splitlines()[-1])
+    assert res2["count"] == res["count"], (res, res2)
+    out = cli("bench", "e2e", "--topic", "bench-e2e", "--partitions", "3", "--rate", "2000",
+              "--acks", "all", "--duration", "3s", "--json", timeout=180)
+    res3 = json.loads(out.strip().splitlines()[-1])
+    assert res3["count"] > 0 and res3["errors"] == 0 and res3["p99_ms"] > 0, res3
+
+
+def test_stream_examples():
+    with ClusterEnv() as env:
+        env.topics(1, "pageviews", "page-visits")
+        out = env.reader("page-visits")
+        env.start("page-visits")
+        events = [("u%d" % i, ["/a", "/b", "/c"][i % 3], se.BASE + i * 9_000) for i in range(120)]
+        env.produce("pageviews", [se.pageview(*e) for e in events])
+        expected, _ = se.page_visits_model(events)
+        out.wait_count(sum(len(v) for v in expected.values()), timeout=120)
+        got = se.by_key(se.settle(out))
+        assert dict(got) == dict(expected), {p: (len(got[p]), len(expected[p])) for p in expected}
+        # Its internal topics were created on the cluster with the cluster's
+        # replication (the app asks for the broker default).
+        md = env.admin.list_topics(timeout=10)
+        internal = [t for t in md.topics if t.startswith("page-visits-")]
+        assert internal, sorted(md.topics)
+        for t in internal:
+            for p in md.topics[t].partitions.values():
+                assert len(p.replicas) == 3, (t, p.replicas)
+
+
+def leader_of(admin, topic, partition=0):
+    return admin.list_topics(topic, timeout=10).topics[topic].partitions[partition].leader
+
+
+def test_page_visits_survives_a_broker_kill():
+    with ClusterEnv() as env:
+        env.topics(1, "pv-in", "pv-out")
+        out = env.reader("pv-out")
+        fast = ["--client-property", "session.timeout.ms=10000",
+                "--client-property", "heartbeat.interval.ms=500"]
+        env.start("page-visits", "--topic", "pageviews=pv-in", "--topic", "page-visits=pv-out",
+                  "--application-id", "pv-kill", *fast)
+        pages = ["/p%d" % i for i in range(4)]
+        events = [("u%d" % i, pages[i % 4], se.BASE + i * 3_000) for i in range(600)]
+        expected, _ = se.page_visits_model(events)
+        total = sum(len(v) for v in expected.values())
+        first, second = events[:300], events[300:]
+        env.produce("pv-in", [se.pageview(*e) for e in first])
+        want_first = sum(len(v) for v in se.page_visits_model(first)[0].values())
+        out.wait_count(want_first // 2, timeout=120)
+        # Kill the broker that leads the input partition: the app's consumer,
+        # its producer (output, repartition and changelog topics) and maybe its
+        # group coordinator lose their leader at once.
+        victim = leader_of(env.admin, "pv-in")
+        idx = [n.id for n in CLUSTER.nodes].index(victim)
+        CLUSTER.kill(idx)
+        # More input while the broker is down: 2 of 3 replicas still satisfy
+        # min.insync.replicas=2.
+        env.produce("pv-in", [se.pageview(*e) for e in second[:150]])
+        wait_until(lambda: leader_of(env.admin, "pv-in") not in (-1, victim), timeout=60,
+                   what="a new leader for pv-in")
+        CLUSTER.start_node(idx)
+        env.produce("pv-in", [se.pageview(*e) for e in second[150:]])
+        out.wait_count(total, timeout=180)
+        got = se.by_key(se.settle(out, quiet=2.0))
+        # Exactly the model: every update once, in order, per page.
+        for page in expected:
+            assert got[page] == expected[page], (page, len(got[page]), len(expected[page]))
+        assert set(got) == set(expected), (sorted(got), sorted(expected))
+        CLUSTER.wait_ready(180)
+
+
+def main():
+    global CLUSTER
+    d = tempfile.mkdtemp(prefix="runnel-kafka-cluster-")
+    # Kafka's defaults but: joining a group starts a rebalance at once
+    # (group.initial.rebalance.delay.ms=0, as Kafka's own test configs do)
+    # so that the apps start in seconds.
+    CLUSTER = KafkaCluster(3, d, {"group.initial.rebalance.delay.ms": "0"}, heap="512M")
+    try:
+        t0 = time.monotonic()
+        CLUSTER.start()
+        print("kafka cluster up in %.1fs on %s" % (time.monotonic() - t0, CLUSTER.bootstrap), flush=True)
+        tests = [test_cli, test_bench, test_stream_examples, test_page_visits_survives_a_broker_kill]
+        only = os.environ.get("ONLY")
+        run([t for t in tests if not only or only in t.__name__])
+    finally:
+        CLUSTER.stop()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+main()
