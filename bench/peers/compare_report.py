@@ -13,16 +13,24 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-FIELDS = ["msgs_per_s", "mb_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"]
-SYSTEMS = ["runnel", "redis", "nats"]
-NAMES = {"runnel": "runnel", "redis": "Redis Streams", "nats": "NATS JetStream"}
+# A figure a tool does not report is -1 in results.tsv (older files have no
+# rss_mb and cpu_us_per_msg columns).
+FIELDS = ["msgs_per_s", "mb_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "rss_mb",
+          "cpu_us_per_msg"]
+SYSTEMS = ["runnel", "kafka", "redis", "nats"]
+NAMES = {"runnel": "runnel", "kafka": "Apache Kafka", "redis": "Redis Streams", "nats": "NATS JetStream"}
 WORKLOADS = [
     ("1k-acks1", "1 KiB, max rate, acks=1"),
     ("100b-acks1", "100 B, max rate, acks=1"),
     ("1k-acksall", "1 KiB, max rate, acks=all"),
     ("e2e-50k", "1 KiB at 50,000 msg/s, acks=all, e2e"),
     ("catchup", "catch-up read, 1 KiB, page cache"),
+    ("kp-1k-acks1", "ProducerPerformance, 1 KiB, acks=1"),
+    ("kp-1k-acksall", "ProducerPerformance, 1 KiB, acks=all"),
+    ("kc-catchup", "ConsumerPerformance, 1 KiB, catch-up"),
+    ("ke2e-1k", "EndToEndLatency, 1 KiB, acks=all, 1 in flight"),
 ]
+LATENCY_ONLY = {"e2e-50k", "ke2e-1k"}  # compared by p99, not by rate
 HEADING = "## Side by side: bench/compare"
 
 
@@ -39,14 +47,14 @@ def load(path):
 
 
 def med(runs, s, w, field):
-    vals = [r[field] for r in runs.get((s, w), [])]
+    vals = [r[field] for r in runs.get((s, w), []) if field in r and r[field] != -1]
     return statistics.median(vals) if vals else float("nan")
 
 
 def section(runs, info):
     out = [HEADING, ""]
     out.append(
-        "runnel beside the machine's limits and two peers, all measured in the same run, one "
+        "runnel beside the machine's limits and three peers, all measured in the same run, one "
         "benchmark at a time, every server fresh on a free 127.0.0.1 port in a scratch "
         "directory on the disk. Figures are medians; MB = 10^6 bytes of message values."
     )
@@ -73,8 +81,9 @@ def section(runs, info):
         out.append(f"| fio sequential write, fdatasync per 1 MiB write, sustained {secs} s | {fio_sync_s:.0f} |")
     out.append(f"| iperf3 over loopback, one TCP stream, 5 s | {net:.0f} |")
     out.append("")
-    out.append("| workload | system | msgs/s | MB/s | p50 ms | p99 ms | p99.9 ms | runnel ÷ this |")
-    out.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    out.append("| workload | system | msgs/s | MB/s | p50 ms | p99 ms | p99.9 ms | broker RSS MiB | "
+               "broker CPU µs/msg | runnel ÷ this |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for w, label in WORKLOADS:
         r_rate = med(runs, "runnel", w, "msgs_per_s")
         r_p99 = med(runs, "runnel", w, "p99_ms")
@@ -82,18 +91,20 @@ def section(runs, info):
             if (s, w) not in runs:
                 continue
             rate = med(runs, s, w, "msgs_per_s")
-            lat = w != "catchup" and not (s == "nats" and w != "e2e-50k")
+            lat = w not in ("catchup", "kc-catchup") and not (s == "nats" and w != "e2e-50k")
             p = [med(runs, s, w, f) if lat else None for f in ["p50_ms", "p99_ms", "p999_ms"]]
             if s == "runnel":
                 ratio = ""
-            elif w == "e2e-50k":
+            elif w in LATENCY_ONLY:
                 ratio = f"p99 {r_p99 / med(runs, s, w, 'p99_ms'):.2f}× (lower is better)"
             else:
                 ratio = f"{r_rate / rate:.2f}×"
-            cells = ["—" if v is None else f"{v:.2f}" for v in p]
+            cells = ["—" if v is None or v != v else f"{v:.2f}" for v in p]
+            rss, cpu = med(runs, s, w, "rss_mb"), med(runs, s, w, "cpu_us_per_msg")
             out.append(
                 f"| {label} | {NAMES[s]} | {rate:,.0f} | {med(runs, s, w, 'mb_per_s'):.0f} | "
-                f"{' | '.join(cells)} | {ratio} |"
+                f"{' | '.join(cells)} | {'—' if rss != rss else f'{rss:.0f}'} | "
+                f"{'—' if cpu != cpu else f'{cpu:.2f}'} | {ratio} |"
             )
     out.append("")
     out.append("Per run (msgs/s in rep order): " + "; ".join(
@@ -110,6 +121,8 @@ def section(runs, info):
     ahead = []
     for w, label in WORKLOADS:
         for s in ["redis", "nats"]:
+            if (s, w) not in runs:
+                continue
             if w == "e2e-50k":
                 ok = med(runs, "runnel", w, "p99_ms") <= med(runs, s, w, "p99_ms")
             else:
@@ -132,6 +145,18 @@ def section(runs, info):
         out.append(f"| (c) … of fio fdatasync per write sustained {secs} s | {r3:.0f} of {fio_sync_s:.0f} MB/s = {100 * r3 / fio_sync_s:.0f} % | {yes(r3 >= 0.8 * fio_sync_s)} |")
     out.append(f"| (d) catch-up ≥ 2 GB/s from page cache | {r5 / 1000:.2f} GB/s | {yes(r5 >= 2000)} |")
     out.append(f"| runnel ahead of Redis and NATS everywhere | {'behind in: ' + '; '.join(ahead) if ahead else 'ahead in all'} | {yes(not ahead)} |")
+    behind_kafka = []
+    for w, label in WORKLOADS:
+        if ("kafka", w) not in runs:
+            continue
+        if w in LATENCY_ONLY:
+            ok = med(runs, "runnel", w, "p99_ms") <= med(runs, "kafka", w, "p99_ms")
+        else:
+            ok = med(runs, "runnel", w, "msgs_per_s") >= med(runs, "kafka", w, "msgs_per_s")
+        if not ok:
+            behind_kafka.append(label)
+    if any(s == "kafka" for s, _ in runs):
+        out.append(f"| runnel ahead of Apache Kafka everywhere | {'behind in: ' + '; '.join(behind_kafka) if behind_kafka else 'ahead in all'} | {yes(not behind_kafka)} |")
     out.append("")
     out.append(
         "How each system is loaded: runnel with `runnel bench produce|e2e|consume` (librdkafka, "
@@ -151,7 +176,20 @@ def section(runs, info):
         "and Redis's max-rate rows show time from send to acknowledgement (runnel: including "
         "librdkafka's queue; Redis: per pipelined batch); the e2e rows show receive time minus "
         "the intended send time on a fixed schedule, so falling behind counts (no coordinated "
-        "omission). Catch-up data (1 KiB messages) is written once, unmeasured, then read each rep."
+        "omission). Catch-up data (1 KiB messages) is written once, unmeasured, then read each rep. "
+        "**Apache Kafka** (bench/peers/kafka: the Maven Central jars, one KRaft node in combined "
+        "mode, Kafka's defaults and its start script's 1 GiB heap) is loaded by the same "
+        "`runnel bench` commands as runnel; its acks=all and e2e rows run with "
+        "`log.flush.interval.messages=1` (flush.messages=1: an fsync per appended batch, runnel's "
+        "acks=all durability), the acks=1 and catch-up rows with Kafka's default (no fsync; "
+        "replication is Kafka's durability, and one node has none). The rows named after Kafka's "
+        "own load tools drive runnel and Kafka with `kafka-producer-perf-test` (ProducerPerformance: "
+        "16 partitions, 150,000 messages per second of run length, as fast as it goes; its "
+        "latencies are send to acknowledgement), `kafka-consumer-perf-test` (ConsumerPerformance "
+        "over what the acks=1 run wrote; fetch rate once data flows) and `kafka-e2e-latency` "
+        "(EndToEndLatency: one message at a time, acks=all; msgs/s = 1000 / mean ms). "
+        "Broker RSS is the peak resident set of the broker process (VmHWM) at the end of the "
+        "run; broker CPU is its user + system time over the run divided by the messages moved."
     )
     out.append("")
     out.append("![throughput and latency per system](benchmarks-compare.png)")
@@ -161,10 +199,11 @@ def section(runs, info):
 
 def chart(runs, path):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 4.8))
-    ws = [w for w, _ in WORKLOADS if w != "e2e-50k"]
-    width = 0.27
-    for i, s in enumerate(SYSTEMS):
-        a1.bar([x + (i - 1) * width for x in range(len(ws))],
+    ws = [w for w, _ in WORKLOADS[:5] if w != "e2e-50k"]
+    shown = [s for s in SYSTEMS if any((s, w) in runs for w in ws)]
+    width = 0.8 / len(shown)
+    for i, s in enumerate(shown):
+        a1.bar([x + (i - (len(shown) - 1) / 2) * width for x in range(len(ws))],
                [med(runs, s, w, "msgs_per_s") for w in ws], width, label=NAMES[s])
     a1.set_xticks(range(len(ws)))
     a1.set_xticklabels([dict(WORKLOADS)[w].replace(", ", "\n", 1) for w in ws], fontsize=8)
@@ -173,8 +212,8 @@ def chart(runs, path):
     a1.set_title("Throughput")
     a1.legend(fontsize=8)
     pcts = [("p50_ms", "p50"), ("p90_ms", "p90"), ("p99_ms", "p99"), ("p999_ms", "p99.9"), ("max_ms", "max")]
-    for i, s in enumerate(SYSTEMS):
-        a2.bar([x + (i - 1) * width for x in range(len(pcts))],
+    for i, s in enumerate(shown):
+        a2.bar([x + (i - (len(shown) - 1) / 2) * width for x in range(len(pcts))],
                [med(runs, s, "e2e-50k", f) for f, _ in pcts], width, label=NAMES[s])
     a2.set_xticks(range(len(pcts)))
     a2.set_xticklabels([n for _, n in pcts])
