@@ -1,6 +1,8 @@
 // admin: creation, cluster metadata and partition offsets. Topics, configs
 // and groups are in admin_topics.cc, admin_configs.cc and admin_groups.cc.
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include "client/admin_impl.h"
@@ -116,16 +118,30 @@ result<topic_info> admin::describe_topic(const std::string& topic) {
 }
 
 result<partition_offsets> admin::impl::watermarks(const std::string& topic, int32_t partition) {
-  int64_t low = 0, high = 0;
-  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-      rk.get(), topic.c_str(), partition, &low, &high, timeout_ms());
-  if (err) {
-    return with_context(
-        make_error(
-            err, "reading the offsets of " + topic + " partition " + std::to_string(partition), ""),
-        *this);
+  // On a Kafka cluster a partition's leader can be unknown or moving for a
+  // while: just after the topic was created (each broker learns of it in its
+  // own time) or while a broker is down. librdkafka refreshes its metadata on
+  // such an error; asking again finds the leader. Bounded by the timeout.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int64_t low = 0, high = 0;
+    const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        rk.get(), topic.c_str(), partition, &low, &high, timeout_ms());
+    if (!err)
+      return partition_offsets{model::partition_id{partition}, model::offset{low},
+                               model::offset{high}};
+    const bool leader_trouble = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                                err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                                err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    if (!leader_trouble || std::chrono::steady_clock::now() >= deadline) {
+      return with_context(
+          make_error(err,
+                     "reading the offsets of " + topic + " partition " + std::to_string(partition),
+                     ""),
+          *this);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return partition_offsets{model::partition_id{partition}, model::offset{low}, model::offset{high}};
 }
 
 result<std::vector<partition_offsets>> admin::offsets(const std::string& topic) {

@@ -119,6 +119,19 @@ def test_cli():
     assert "orders" not in {t["name"] for t in json.loads(cli("topic", "list", "--format", "json"))}
 
 
+def test_offsets_of_a_new_topic():
+    # Kafka creates a topic asynchronously: right after CreateTopics a
+    # partition's leader may be unknown to the broker asked (NOT_LEADER /
+    # LEADER_NOT_AVAILABLE). runnel's admin client asks again until the
+    # leader is known (bounded by its timeout), so create-then-describe (and
+    # runnel bench e2e, which reads the offsets of the topic it just created)
+    # works on a cluster.
+    for i in range(8):
+        cli("topic", "create", "fresh-%d" % i, "--partitions", "6", "--replication-factor", "3")
+        d = json.loads(cli("topic", "describe", "fresh-%d" % i, "--format", "json"))
+        assert [p["end_offset"] for p in d["partitions"]] == [0] * 6, d
+
+
 def test_bench():
     out = cli("bench", "produce", "--topic", "bench", "--partitions", "6", "--message-bytes", "512",
               "--acks", "all", "--duration", "3s", "--json", timeout=180)
@@ -207,7 +220,8 @@ def main():
         t0 = time.monotonic()
         CLUSTER.start()
         print("kafka cluster up in %.1fs on %s" % (time.monotonic() - t0, CLUSTER.bootstrap), flush=True)
-        tests = [test_cli, test_bench, test_stream_examples, test_page_visits_survives_a_broker_kill]
+        tests = [test_cli, test_offsets_of_a_new_topic, test_bench, test_stream_examples,
+                 test_page_visits_survives_a_broker_kill]
         only = os.environ.get("ONLY")
         run([t for t in tests if not only or only in t.__name__])
     finally:
