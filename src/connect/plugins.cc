@@ -1,0 +1,12 @@
+// register_builtin_plugins: every plugin runnel ships (register.h).
+#include "connect/api/plugins.h"
+#include "connect/register.h"
+
+namespace runnel::connect {
+
+void register_builtin_plugins(plugin_registry& r) {
+  register_converters(r);
+  register_transformations(r);
+}
+
+}  // namespace runnel::connect

@@ -1,0 +1,15 @@
+// The one list of every built-in plugin: register_builtin_plugins calls the
+// register_* function of each folder (plugins.cc). A new connector folder
+// adds its function here and one line there.
+#pragma once
+
+namespace runnel::connect {
+
+class plugin_registry;
+
+void register_builtin_plugins(plugin_registry& r);
+
+void register_converters(plugin_registry& r);       // convert/
+void register_transformations(plugin_registry& r);  // transforms/
+
+}  // namespace runnel::connect
