@@ -59,10 +59,12 @@ struct conn_state {
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   bool closing = false;
 
-  void close(const std::string& why) {
+  // Logs `why` (if any) once: warn for a client that broke the protocol,
+  // info for one that went away.
+  void close(const std::string& why, spdlog::level::level_enum level = spdlog::level::warn) {
     if (closing) return;
     closing = true;
-    if (!why.empty()) spdlog::warn("broker: closing connection from {}: {}", peer, why);
+    if (!why.empty()) spdlog::log(level, "broker: closing connection from {}: {}", peer, why);
     boost::system::error_code ec;
     sock.shutdown(tcp::socket::shutdown_both, ec);
     sock.close(ec);
@@ -78,15 +80,20 @@ asio::awaitable<void> wait_event(asio::steady_timer& t) {
 }
 
 // Sends [pos, pos+len) of a file: sendfile where there is a descriptor.
-asio::awaitable<bool> send_chunk(tcp::socket& sock, const kafka::file_chunk& c) {
+// Returns the error that ended the send, if any.
+//
+// sendfile(2) takes no MSG_NOSIGNAL: to a socket the peer has closed it
+// fails with EPIPE and raises SIGPIPE, which server::start() makes ignored
+// process-wide (Asio's own writes pass MSG_NOSIGNAL).
+asio::awaitable<std::error_code> send_chunk(tcp::socket& sock, const kafka::file_chunk& c) {
   auto* f = static_cast<storage::file*>(c.file.get());
   const int fd = f->native_handle();
   if (fd < 0) {
     std::vector<std::byte> buf(c.len);
-    if (!read_exact(*f, c.pos, buf)) co_return false;
+    if (auto r = read_exact(*f, c.pos, buf); !r) co_return r.error();
     auto [ec, n] =
         co_await asio::async_write(sock, asio::buffer(buf), asio::as_tuple(use_awaitable));
-    co_return !ec;
+    co_return ec;
   }
   off_t pos = off_t(c.pos);
   uint64_t left = c.len;
@@ -99,12 +106,14 @@ asio::awaitable<bool> send_chunk(tcp::socket& sock, const kafka::file_chunk& c) 
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       auto [ec] = co_await sock.async_wait(tcp::socket::wait_write, asio::as_tuple(use_awaitable));
-      if (ec) co_return false;
+      if (ec) co_return ec;
       continue;
     }
-    co_return false;  // error, or the file is shorter than the range (never expected)
+    // The file shorter than the range is never expected (the log keeps it).
+    co_return n < 0 ? std::error_code(errno, std::system_category())
+                    : std::make_error_code(std::errc::io_error);
   }
-  co_return true;
+  co_return std::error_code{};
 }
 
 // A response with file ranges up to this size is assembled in memory and
@@ -132,17 +141,18 @@ std::optional<std::vector<std::byte>> assemble(const kafka::writer& w, uint64_t 
   return out;
 }
 
-asio::awaitable<bool> send_frame(tcp::socket& sock, const kafka::writer& w) {
+// Sends a response frame; returns the error that ended the send, if any.
+asio::awaitable<std::error_code> send_frame(tcp::socket& sock, const kafka::writer& w) {
   const auto& buf = w.buffer();
   if (!w.pieces().empty()) {
     uint64_t total = buf.size();
     for (const auto& p : w.pieces()) total += p.chunk.len;
     if (total <= small_response_bytes) {
       auto out = assemble(w, total);
-      if (!out) co_return false;
+      if (!out) co_return std::make_error_code(std::errc::io_error);
       auto [ec, n] =
           co_await asio::async_write(sock, asio::buffer(*out), asio::as_tuple(use_awaitable));
-      co_return !ec;
+      co_return ec;
     }
   }
   size_t at = 0;
@@ -150,17 +160,17 @@ asio::awaitable<bool> send_frame(tcp::socket& sock, const kafka::writer& w) {
     if (p.mem_end > at) {
       auto [ec, n] = co_await asio::async_write(sock, asio::buffer(buf.data() + at, p.mem_end - at),
                                                 asio::as_tuple(use_awaitable));
-      if (ec) co_return false;
+      if (ec) co_return ec;
       at = p.mem_end;
     }
-    if (!co_await send_chunk(sock, p.chunk)) co_return false;
+    if (auto ec = co_await send_chunk(sock, p.chunk)) co_return ec;
   }
   if (buf.size() > at) {
     auto [ec, n] = co_await asio::async_write(sock, asio::buffer(buf.data() + at, buf.size() - at),
                                               asio::as_tuple(use_awaitable));
-    if (ec) co_return false;
+    if (ec) co_return ec;
   }
-  co_return true;
+  co_return std::error_code{};
 }
 
 asio::awaitable<void> writer_loop(std::shared_ptr<conn_state> c) {
@@ -177,8 +187,9 @@ asio::awaitable<void> writer_loop(std::shared_ptr<conn_state> c) {
       break;
     }
     if (!s->resp.frame) continue;  // acks=0: no response
-    if (!co_await send_frame(c->sock, *s->resp.frame)) {
-      c->close("");
+    if (auto ec = co_await send_frame(c->sock, *s->resp.frame)) {
+      // Usually a client that went away mid-response (EPIPE, ECONNRESET).
+      if (!c->closing) c->close("could not send a response: " + ec.message(), spdlog::level::info);
       break;
     }
     c->last_activity = std::chrono::steady_clock::now();
@@ -257,10 +268,13 @@ asio::awaitable<void> reader_loop(std::shared_ptr<conn_state> c) {
     while (c->queue.size() >= max_in_flight && !c->closing) co_await wait_event(c->wake_reader);
     if (c->closing) co_return;
     if (auto ec = co_await fill(c->sock, rb, 4)) {
-      c->close(ec == asio::error::eof || ec == asio::error::operation_aborted ||
-                       ec == asio::error::connection_reset
-                   ? ""
-                   : ec.message());
+      // A client that closes between requests is the normal end; one that
+      // resets the connection is worth a line.
+      if (ec == asio::error::connection_reset)
+        c->close("reset by the client", spdlog::level::info);
+      else
+        c->close(ec == asio::error::eof || ec == asio::error::operation_aborted ? ""
+                                                                                : ec.message());
       co_return;
     }
     const int32_t size = model::load_be<int32_t>(rb.head());

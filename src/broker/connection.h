@@ -4,7 +4,9 @@
 //
 // A frame larger than socket.request.max.bytes, a malformed header or an
 // unknown API closes this connection (with a log line) and nothing else.
-// Idle connections close after connections.max.idle.ms.
+// Idle connections close after connections.max.idle.ms. A client that goes
+// away mid-response (EPIPE, a reset) closes only its connection, with one
+// info line in the log.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/connection.h"
+#include "broker/data_dir_lock.h"
 #include "broker/group_coordinator.h"
 
 namespace runnel::broker {
@@ -39,15 +40,27 @@ std::filesystem::path partition_dir(const std::filesystem::path& data_dir, const
   return data_dir / (topic + "-" + std::to_string(index));
 }
 
+// A client that closes its socket while a response is being written makes
+// the next write fail with EPIPE, and raises SIGPIPE, whose default action
+// ends the process. Asio's own writes pass MSG_NOSIGNAL, but sendfile(2)
+// has no such flag, so the signal must be ignored process-wide. A handler
+// the embedding program installed is left alone.
+void ignore_sigpipe() {
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
 }  // namespace
 
-server::server(broker_config cfg)
+server::server(broker_config cfg, storage::file_system& fs)
     : cfg_(std::move(cfg)),
-      registry_(cfg_.data_dir, cfg_.log_defaults),
-      producer_ids_(cfg_.data_dir),
+      fs_(fs),
+      registry_(fs_, cfg_.data_dir, cfg_.log_defaults),
+      producer_ids_(fs_, cfg_.data_dir),
       io_(std::max(2u, std::thread::hardware_concurrency())) {
   unsigned n = cfg_.shards ? cfg_.shards : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<shard>(i, io_, 256));
+  for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<shard>(i, io_, fs_, 256));
 }
 
 server::~server() {
@@ -67,6 +80,7 @@ result<std::vector<std::unique_ptr<partition>>> server::open_partitions(const to
     storage::log_options o;
     o.dir = partition_dir(cfg_.data_dir, t.name, i);
     o.config = t.config;
+    o.fs = &fs_;
     o.cache = &sh.cache();
     o.executors = sh.log_executors();
     auto log = storage::partition_log::open(o);
@@ -96,8 +110,12 @@ result<std::vector<std::unique_ptr<partition>>> server::open_partitions(const to
 }
 
 result<void> server::start() {
+  ignore_sigpipe();
   raise_fd_limit();
-  RUNNEL_TRY(storage::posix_file_system().create_directories(cfg_.data_dir));
+  // One data directory, one process: before anything in it is read.
+  RUNNEL_TRY(data_dir_lock_, lock_data_dir(fs_, cfg_.data_dir));
+  // Before the logs are opened, which can take minutes after a crash.
+  RUNNEL_TRY(listen());
   RUNNEL_TRY(registry_.load());
   RUNNEL_TRY(producer_ids_.load());
   auto snap = registry_.snapshot();
@@ -115,6 +133,15 @@ result<void> server::start() {
   groups_ = std::make_unique<group_coordinator>(*this);
   RUNNEL_TRY(groups_->load());
 
+  for (auto& s : shards_) s->start();
+  shards_started_ = true;
+  asio::co_spawn(shards_[0]->context(), accept_loop(), asio::detached);
+  spdlog::info("broker: listening on {}:{} ({} shard(s)); advertised as {}:{}", cfg_.listen_host,
+               bound_port_, shards_.size(), cfg_.advertised_host, cfg_.advertised_port);
+  return success();
+}
+
+result<void> server::listen() {
   acceptor_ = std::make_unique<tcp::acceptor>(shards_[0]->context());
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(cfg_.listen_host, ec);
@@ -151,11 +178,6 @@ result<void> server::start() {
   bound_port_ = acceptor_->local_endpoint().port();
   if (cfg_.advertised_host.empty()) cfg_.advertised_host = cfg_.listen_host;
   if (cfg_.advertised_port == 0) cfg_.advertised_port = bound_port_;
-  for (auto& s : shards_) s->start();
-  shards_started_ = true;
-  asio::co_spawn(shards_[0]->context(), accept_loop(), asio::detached);
-  spdlog::info("broker: listening on {}:{} ({} shard(s)); advertised as {}:{}", cfg_.listen_host,
-               bound_port_, shards_.size(), cfg_.advertised_host, cfg_.advertised_port);
   return success();
 }
 
@@ -234,10 +256,11 @@ asio::awaitable<partition*> take_on(shard* sh, std::string name, int32_t index) 
   co_return taken.release();
 }
 
-asio::awaitable<void> destroy_on_io(partition* raw, std::filesystem::path dir) {
+asio::awaitable<void> destroy_on_io(storage::file_system& fs, partition* raw,
+                                    std::filesystem::path dir) {
   std::unique_ptr<partition> gone(raw);
   gone->log.reset();
-  if (auto r = storage::partition_log::destroy(storage::posix_file_system(), dir); !r)
+  if (auto r = storage::partition_log::destroy(fs, dir); !r)
     spdlog::warn("broker: could not remove {}: {}", dir.string(), r.error().message());
   co_return;
 }
@@ -251,7 +274,7 @@ asio::awaitable<kafka::error_code> server::delete_topic(std::string name) {
     shard* sh = &owner(removed->name, i);
     partition* p = co_await asio::co_spawn(sh->context(), take_on(sh, name, i), use_awaitable);
     if (!p) continue;
-    co_await asio::co_spawn(io_, destroy_on_io(p, partition_dir(cfg_.data_dir, name, i)),
+    co_await asio::co_spawn(io_, destroy_on_io(fs_, p, partition_dir(cfg_.data_dir, name, i)),
                             use_awaitable);
   }
   co_return kafka::error_code::none;
@@ -270,9 +293,10 @@ void server::run_until_signal() {
 void server::shutdown() {
   if (shut_down_.exchange(true)) return;
   stopping_ = true;
-  // A start that failed (a listen address that cannot be bound, say) left
-  // the shards' event loops unstarted: run them, so that closing the logs
-  // and groups opened so far is done at once rather than timed out.
+  // A start that failed (a taken port, a locked data directory, damaged
+  // metadata) left the shards' event loops unstarted: run them, so that
+  // closing the logs and groups opened so far is done at once rather than
+  // timed out.
   if (!shards_started_) {
     for (auto& s : shards_) s->start();
     shards_started_ = true;
@@ -308,6 +332,8 @@ void server::shutdown() {
   }
   for (auto& s : shards_) s->stop();
   io_.join();
+  // Only now may another process use the directory.
+  data_dir_lock_.reset();
   spdlog::info("broker: stopped cleanly");
 }
 

@@ -22,6 +22,7 @@
 #include "broker/shard.h"
 #include "broker/topic_registry.h"
 #include "model/result.h"
+#include "storage/file_system.h"
 
 namespace runnel::broker {
 
@@ -34,13 +35,20 @@ struct creation_result_t {
 
 class server {
  public:
-  explicit server(broker_config cfg);
+  // Every file the broker touches (logs, metadata, the data-directory lock)
+  // goes through `fs` (DESIGN.md decision 6); tests pass a
+  // fault_file_system. `fs` must outlive the server.
+  explicit server(broker_config cfg, storage::file_system& fs = storage::posix_file_system());
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  // Loads metadata, opens every partition (recovering after a crash), binds
-  // the listener and starts the shards. Errors are start-up failures.
+  // Takes the data directory's lock (data_dir_lock.h), binds the listener
+  // (so a taken port fails at once, not after recovery), loads metadata,
+  // opens every partition (recovering after a crash) and starts the shards.
+  // Errors are start-up failures, logged with their reason. Also makes
+  // SIGPIPE ignored process-wide if it still has its default action: a peer
+  // that closes mid-response must cost its connection, never the process.
   result<void> start();
   // Blocks until SIGINT or SIGTERM, then shuts down cleanly.
   void run_until_signal();
@@ -60,6 +68,7 @@ class server {
   // The shard that owns a partition (a fixed hash of topic and index).
   shard& owner(std::string_view topic, int32_t index);
   bool stopping() const { return stopping_.load(); }
+  storage::file_system& fs() { return fs_; }
 
   // Creates a topic (metadata, then logs on their owners). Runs the blocking
   // parts on the io pool; the caller awaits from any shard.
@@ -92,11 +101,15 @@ class server {
 
  private:
   asio::awaitable<void> accept_loop();
+  result<void> listen();
   // Opens logs [from, to) of a topic. Blocking.
   result<std::vector<std::unique_ptr<partition>>> open_partitions(const topic_info& t, int32_t from,
                                                                   int32_t to);
 
   broker_config cfg_;
+  storage::file_system& fs_;
+  // Held from start() until shutdown() has closed every log.
+  std::shared_ptr<storage::file> data_dir_lock_;
   topic_registry registry_;
   producer_ids producer_ids_;
   asio::thread_pool io_;

@@ -60,7 +60,7 @@ std::string partition_key(std::string_view topic, int32_t index);
 
 class shard {
  public:
-  shard(unsigned id, asio::thread_pool& io, size_t max_open_files);
+  shard(unsigned id, asio::thread_pool& io, storage::file_system& fs, size_t max_open_files);
   ~shard();
 
   unsigned id() const { return id_; }

@@ -1,17 +1,13 @@
 #include "broker/topic_registry.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fstream>
 #include <random>
-#include <sstream>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "broker/config_catalog.h"
-#include "storage/file_system.h"
+#include "broker/errc.h"
 
 namespace runnel::broker {
 
@@ -81,8 +77,10 @@ std::string invalid_config_message(const storage::log_config& defaults,
 
 }  // namespace
 
-topic_registry::topic_registry(std::filesystem::path data_dir, storage::log_config defaults)
-    : dir_(std::move(data_dir) / "meta"),
+topic_registry::topic_registry(storage::file_system& fs, std::filesystem::path data_dir,
+                               storage::log_config defaults)
+    : fs_(fs),
+      dir_(std::move(data_dir) / "meta"),
       defaults_(defaults),
       topics_(std::make_shared<const topic_map>()) {}
 
@@ -93,35 +91,43 @@ std::shared_ptr<const topic_info> topic_registry::find(std::string_view name) co
 }
 
 result<void> topic_registry::load() {
-  auto& fs = storage::posix_file_system();
-  RUNNEL_TRY(fs.create_directories(dir_));
+  RUNNEL_TRY(storage::create_directories_durably(fs_, dir_));
   const auto path = dir_ / "topics.json";
-  RUNNEL_TRY(bool present, fs.exists(path));
+  RUNNEL_TRY(bool present, fs_.exists(path));
   if (!present) return success();
-  std::ifstream in(path);
-  nlohmann::json j;
-  try {
-    in >> j;
-  } catch (const std::exception& e) {
-    spdlog::error("broker: {} is not valid JSON: {}", path.string(), e.what());
-    return std::make_error_code(std::errc::invalid_argument);
-  }
-  if (j.value("version", 0) != 1) return std::make_error_code(std::errc::invalid_argument);
+  RUNNEL_TRY(auto f, fs_.open(path, storage::open_mode::read_only));
+  RUNNEL_TRY(uint64_t size, f->size());
+  std::vector<std::byte> bytes(size);
+  RUNNEL_TRY(storage::read_exact(*f, 0, bytes));
+  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   topic_map m;
-  for (const auto& t : j["topics"]) {
-    auto info = std::make_shared<topic_info>();
-    info->name = t.at("name").get<std::string>();
-    info->id = uuid_from_string(t.at("id").get<std::string>());
-    info->partitions = t.at("partitions").get<int32_t>();
-    info->overrides = t.value("configs", std::map<std::string, std::string>{});
-    auto c = effective(defaults_, info->overrides);
-    if (!c) {
-      spdlog::warn("broker: topic {} has an invalid config; using defaults", info->name);
-      info->config = defaults_;
-    } else {
-      info->config = c.value();
+  try {
+    const auto j = nlohmann::json::parse(text);
+    if (j.at("version").get<int>() != 1) throw std::runtime_error("unknown version");
+    for (const auto& t : j.at("topics")) {
+      auto info = std::make_shared<topic_info>();
+      info->name = t.at("name").get<std::string>();
+      info->id = uuid_from_string(t.at("id").get<std::string>());
+      info->partitions = t.at("partitions").get<int32_t>();
+      info->overrides = t.value("configs", std::map<std::string, std::string>{});
+      if (!valid_topic_name(info->name) || info->partitions < 1)
+        throw std::runtime_error("bad topic entry " + t.dump());
+      auto c = effective(defaults_, info->overrides);
+      if (!c) {
+        spdlog::warn("broker: topic {} has an invalid config; using defaults", info->name);
+        info->config = defaults_;
+      } else {
+        info->config = c.value();
+      }
+      m[info->name] = std::move(info);
     }
-    m[info->name] = std::move(info);
+  } catch (const std::exception& e) {
+    // Any parse or shape error: a torn or damaged file (docs/format/metadata.md).
+    spdlog::error(
+        "broker: {} is damaged ({}); refusing to start rather than lose its topics "
+        "(docs/operations.md, \"Disk faults\")",
+        path.string(), e.what());
+    return broker_errc::damaged_metadata;
   }
   publish(std::move(m));
   return success();
@@ -138,7 +144,7 @@ result<void> topic_registry::persist(const topic_map& m) {
                            {"configs", t->overrides}});
   const std::string text = j.dump(2) + "\n";
   return storage::write_file_atomically(
-      storage::posix_file_system(), dir_ / "topics.json", dir_ / "topics.json.tmp",
+      fs_, dir_ / "topics.json", dir_ / "topics.json.tmp",
       {reinterpret_cast<const std::byte*>(text.data()), text.size()});
 }
 

@@ -6,6 +6,12 @@
 // auto-creation) are serialised by a mutex, persist the new state durably and
 // then publish it. Writers block on fsync: call them off the shards' event
 // loops.
+//
+// The file is replaced atomically (write_file_atomically), so a crash leaves
+// the old or the new version. A file that still does not parse (a torn
+// write on a file system without atomic rename, a damaged disk) fails
+// load() with broker_errc::damaged_metadata: starting with fewer topics
+// would hide their logs and let auto-creation overwrite them.
 #pragma once
 
 #include <atomic>
@@ -20,6 +26,7 @@
 #include "kafka/error_code.h"
 #include "kafka/wire.h"
 #include "model/result.h"
+#include "storage/file_system.h"
 #include "storage/log_config.h"
 
 namespace runnel::broker {
@@ -39,7 +46,8 @@ bool valid_topic_name(std::string_view name);
 
 class topic_registry {
  public:
-  topic_registry(std::filesystem::path data_dir, storage::log_config defaults);
+  topic_registry(storage::file_system& fs, std::filesystem::path data_dir,
+                 storage::log_config defaults);
 
   // Loads meta/topics.json (an empty registry if it does not exist).
   result<void> load();
@@ -76,6 +84,7 @@ class topic_registry {
                        create_result r);
   void publish(topic_map m);
 
+  storage::file_system& fs_;
   std::filesystem::path dir_;
   storage::log_config defaults_;
   std::mutex write_mu_;

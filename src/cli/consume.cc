@@ -246,7 +246,9 @@ int run_consume(const CLI::App& cmd, consume_options o) {
     }
     if (auto* m = std::get_if<client::message>(&ev.value())) {
       print_message(*m, o, as_json);
-      std::fflush(stdout);
+      // SIGPIPE is ignored (main.cc): a reader that went away (`| head`)
+      // shows as a failed flush, and there is nobody left to print for.
+      if (std::fflush(stdout) != 0) break;
       ++printed;
       last_progress = clock::now();
       at_end.erase({m->topic, m->partition});

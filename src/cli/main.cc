@@ -1,4 +1,5 @@
 // runnel: the server and the command-line tool in one binary.
+#include <csignal>
 #include <cstdio>
 #include <string>
 
@@ -10,6 +11,10 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
+  // A peer that goes away must cost a failed write, never the process: the
+  // broker's sendfile to a closed socket, or `runnel consume | head`.
+  // Writers check their results instead (consume stops when stdout closes).
+  std::signal(SIGPIPE, SIG_IGN);
   // Logs go to stderr; stdout carries command output (and `serve`'s ready line).
   spdlog::set_default_logger(spdlog::stderr_color_mt("runnel"));
   // SPDLOG_LEVEL=debug (or warn, ...) sets the start-up log level.

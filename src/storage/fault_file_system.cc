@@ -30,6 +30,8 @@ struct inode {
   // has been synced (and then with the entries it had durably).
   std::map<std::string, std::shared_ptr<inode>> children;
   std::map<std::string, std::shared_ptr<inode>> durable_children;
+  // open_locked(): the file is locked by a live holder.
+  bool locked = false;
 };
 
 using inode_ptr = std::shared_ptr<inode>;
@@ -105,6 +107,13 @@ void restore(const inode_ptr& n, std::set<const inode*>& seen) {
   for (const auto& [name, child] : n->children) restore(child, seen);
 }
 
+// Drops every lock: after a power loss no holder is alive.
+void unlock_all(const inode_ptr& n, std::set<const inode*>& seen) {
+  if (!seen.insert(n.get()).second) return;
+  n->locked = false;
+  for (const auto& [name, child] : n->children) unlock_all(child, seen);
+}
+
 }  // namespace
 
 struct fault_file_system::state {
@@ -151,11 +160,18 @@ using state_ptr = std::shared_ptr<fault_file_system::state>;
 
 class fault_file final : public file {
  public:
-  fault_file(state_ptr s, inode_ptr node, bool writable)
+  fault_file(state_ptr s, inode_ptr node, bool writable, bool holds_lock = false)
       : state_(std::move(s)),
         node_(std::move(node)),
         generation_(state_->generation),
-        writable_(writable) {}
+        writable_(writable),
+        holds_lock_(holds_lock) {}
+
+  ~fault_file() override {
+    if (!holds_lock_) return;
+    std::lock_guard lock(state_->mu);
+    if (!stale()) node_->locked = false;
+  }
 
   result<void> write_at(uint64_t pos, std::span<const std::byte> data) override {
     std::lock_guard lock(state_->mu);
@@ -216,6 +232,7 @@ class fault_file final : public file {
   inode_ptr node_;
   uint64_t generation_;
   bool writable_;
+  bool holds_lock_;
 };
 
 }  // namespace
@@ -340,6 +357,16 @@ result<void> fault_file_system::remove_all(const std::filesystem::path& p) {
   return success();
 }
 
+result<std::shared_ptr<file>> fault_file_system::open_locked(const std::filesystem::path& p) {
+  RUNNEL_TRY(auto f, open(p, open_mode::create));
+  auto parts = split(p);
+  std::lock_guard lock(state_->mu);
+  RUNNEL_TRY(inode_ptr node, lookup(state_->root, parts));
+  if (node->locked) return errc(std::errc::resource_unavailable_try_again);
+  node->locked = true;
+  return std::shared_ptr<file>(std::make_shared<fault_file>(state_, std::move(node), true, true));
+}
+
 void fault_file_system::fail_write(uint64_t k, std::error_code ec, size_t partial_bytes) {
   std::lock_guard lock(state_->mu);
   // k = 0 is taken as 1: there is no earlier write left to fail.
@@ -368,6 +395,8 @@ void fault_file_system::power_loss() {
   ++state_->generation;
   std::set<const inode*> seen;
   restore(state_->root, seen);
+  seen.clear();
+  unlock_all(state_->root, seen);
 }
 
 uint64_t fault_file_system::writes() const {

@@ -43,6 +43,10 @@ class fault_file_system final : public file_system {
   result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
   result<bool> exists(const std::filesystem::path& p) override;
   result<void> remove_all(const std::filesystem::path& p) override;
+  // Locks are kept per inode in memory: a second open_locked of the same
+  // file fails until the first holder's file is destroyed. Power loss
+  // releases them (the holders are gone).
+  result<std::shared_ptr<file>> open_locked(const std::filesystem::path& p) override;
 
   // Fault injection. k counts from 1 = the next operation of that kind.
   void fail_write(uint64_t k, std::error_code ec, size_t partial_bytes = 0);

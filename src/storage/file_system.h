@@ -60,6 +60,13 @@ class file_system {
   virtual result<std::vector<std::string>> list(const std::filesystem::path& dir) = 0;
   virtual result<bool> exists(const std::filesystem::path& p) = 0;
   virtual result<void> remove_all(const std::filesystem::path& p) = 0;
+  // Opens `p` read-write (creating it) and takes an exclusive lock on it
+  // without waiting, so that one holder at a time owns what it guards (a
+  // broker's data directory). The lock lasts while the returned file is
+  // open, ends with the process, and excludes a second opener in the same
+  // process too. Fails with std::errc::resource_unavailable_try_again while
+  // someone else holds it.
+  virtual result<std::shared_ptr<file>> open_locked(const std::filesystem::path& p) = 0;
 };
 
 // The real POSIX file system. Shared, thread-safe, lives for the process.
@@ -71,6 +78,11 @@ file_system& posix_file_system();
 result<void> write_file_atomically(file_system& fs, const std::filesystem::path& target,
                                    const std::filesystem::path& tmp,
                                    std::span<const std::byte> bytes);
+
+// Creates `dir` and any missing parents, and makes each new one durable in
+// its parent (sync_directory), so that files made durable in `dir` later
+// survive a power loss too. Blocking.
+result<void> create_directories_durably(file_system& fs, const std::filesystem::path& dir);
 
 // Reads exactly out.size() bytes or fails (unexpected end of file is an error).
 result<void> read_exact(file& f, uint64_t pos, std::span<std::byte> out);

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,6 +152,20 @@ class posix_fs final : public file_system {
     if (ec) return ec;
     return success();
   }
+
+  // flock(2), not fcntl locks: a flock belongs to the open file description,
+  // so a second open in the same process is refused too, and closing some
+  // other descriptor of the file does not drop it.
+  result<std::shared_ptr<file>> open_locked(const std::filesystem::path& p) override {
+    RUNNEL_TRY(auto f, open(p, open_mode::create));
+    while (::flock(f->native_handle(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EINTR) continue;
+      if (errno == EWOULDBLOCK)
+        return std::make_error_code(std::errc::resource_unavailable_try_again);
+      return last_error();
+    }
+    return f;
+  }
 };
 
 }  // namespace
@@ -158,6 +173,20 @@ class posix_fs final : public file_system {
 file_system& posix_file_system() {
   static posix_fs fs;
   return fs;
+}
+
+result<void> create_directories_durably(file_system& fs, const std::filesystem::path& dir) {
+  std::filesystem::path at;
+  for (const auto& part : dir.lexically_normal()) {
+    const auto parent = at.empty() ? std::filesystem::path(".") : at;
+    at /= part;
+    if (part.empty() || part == "/" || part == ".") continue;
+    RUNNEL_TRY(bool there, fs.exists(at));
+    if (there) continue;
+    RUNNEL_TRY(fs.create_directories(at));
+    RUNNEL_TRY(fs.sync_directory(parent));
+  }
+  return success();
 }
 
 result<void> write_file_atomically(file_system& fs, const std::filesystem::path& target,

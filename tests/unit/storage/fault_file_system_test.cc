@@ -8,6 +8,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "storage/errc.h"
 
@@ -373,6 +376,49 @@ TEST_F(fault_file_system_test, set_contents_is_seen_by_open_handles) {
   std::vector<std::byte> out(5);
   ASSERT_EQ(f->read_at(0, out).value(), 5u);
   EXPECT_EQ(text(out), "jello");
+}
+
+TEST_F(fault_file_system_test, open_locked_excludes_a_second_holder_until_released) {
+  const auto busy = std::make_error_code(std::errc::resource_unavailable_try_again);
+  auto first = fs.open_locked("d/.lock");
+  ASSERT_TRUE(first);
+  auto second = fs.open_locked("d/.lock");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error(), busy);
+  first.value().reset();
+  EXPECT_TRUE(fs.open_locked("d/.lock"));
+}
+
+TEST_F(fault_file_system_test, power_loss_releases_locks) {
+  auto held = fs.open_locked("d/.lock");
+  ASSERT_TRUE(held);
+  fs.power_loss();
+  EXPECT_TRUE(fs.open_locked("d/.lock"));
+}
+
+TEST_F(fault_file_system_test, create_directories_durably_survives_power_loss) {
+  ASSERT_TRUE(create_directories_durably(fs, "d/x/y/z"));
+  fs.power_loss();
+  EXPECT_TRUE(fs.exists("d/x/y/z").value());
+}
+
+// The POSIX lock is flock(2): per open file description, so it excludes a
+// second opener in the same process as well as another process
+// (tests/integration/test_data_dir.py).
+TEST(posix_file_system_test, open_locked_excludes_a_second_holder_until_released) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("runnel-lock-test-" + std::to_string(::getpid()));
+  auto& fs = posix_file_system();
+  ASSERT_TRUE(create_directories_durably(fs, dir));
+  {
+    auto first = fs.open_locked(dir / ".lock");
+    ASSERT_TRUE(first);
+    auto second = fs.open_locked(dir / ".lock");
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error(), std::make_error_code(std::errc::resource_unavailable_try_again));
+  }
+  EXPECT_TRUE(fs.open_locked(dir / ".lock"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(storage_errc_test, category_names_and_messages) {
