@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <optional>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -58,6 +59,9 @@ struct conn_state {
   asio::steady_timer idle;
   std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
   bool closing = false;
+  // The ordered stage of the last request read (handlers.h): the next one
+  // starts when it is set.
+  std::shared_ptr<completion<bool>> last_stage;
 
   // Logs `why` (if any) once: warn for a client that broke the protocol,
   // info for one that went away.
@@ -196,10 +200,20 @@ asio::awaitable<void> writer_loop(std::shared_ptr<conn_state> c) {
   }
 }
 
+// Runs one request. The ordering invariant of a connection (handlers.h) is
+// kept here, not left to the order in which Asio happens to run coroutines:
+// a request is handled only once `previous`, the ordered stage of the
+// request read before it, is over; its own stage ends when its handler says
+// so or returns. Responses leave in request order through the slot queue.
 asio::awaitable<void> run_request(std::shared_ptr<conn_state> c, std::shared_ptr<slot> s,
-                                  request_context ctx) {
+                                  request_context ctx, std::shared_ptr<completion<bool>> previous) {
   ++c->srv.requests_in_flight;
+  if (previous) {
+    co_await previous->wait();
+    previous.reset();
+  }
   s->resp = co_await dispatch(ctx);
+  ctx.end_ordered_stage();
   --c->srv.requests_in_flight;
   s->ready = true;
   c->wake_writer.cancel();
@@ -328,7 +342,11 @@ asio::awaitable<void> reader_loop(std::shared_ptr<conn_state> c) {
       c->wake_writer.cancel();
       continue;
     }
-    asio::co_spawn(c->sock.get_executor(), run_request(c, s, std::move(ctx)), asio::detached);
+    auto previous =
+        std::exchange(c->last_stage, std::make_shared<completion<bool>>(c->sock.get_executor()));
+    ctx.ordered_stage = c->last_stage;
+    asio::co_spawn(c->sock.get_executor(), run_request(c, s, std::move(ctx), std::move(previous)),
+                   asio::detached);
   }
 }
 

@@ -1,6 +1,9 @@
 // One client connection: reads request frames, dispatches them, and writes
-// responses in request order. Lives on one shard; requests are pipelined
-// (each is handled as soon as it is read) but answered strictly in order.
+// responses in request order. Lives on one shard. Requests are pipelined:
+// each is read as soon as it arrives, and handled once the one before it
+// has ended its ordered stage (handlers.h), so they take effect in order
+// while an acks=all Produce waits for its fsync or a Fetch for data; the
+// responses leave strictly in order.
 //
 // A frame larger than socket.request.max.bytes, a malformed header or an
 // unknown API closes this connection (with a log line) and nothing else.

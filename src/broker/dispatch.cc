@@ -2,6 +2,10 @@
 
 namespace runnel::broker {
 
+// Called by the connection (connection.cc, run_request) once the previous
+// request's ordered stage is over: per-connection ordering is kept there,
+// and a handler ends its own stage early only by ctx.end_ordered_stage()
+// (handlers.h).
 boost::asio::awaitable<response> dispatch(request_context& ctx) {
   using kafka::api_key;
   switch (ctx.api.key) {

@@ -145,7 +145,9 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
     if (errors || fan.empty() || total_bytes(resp) >= uint64_t(std::max(req.min_bytes, 0)) ||
         std::chrono::steady_clock::now() >= deadline || srv.stopping())
       break;
-    // Long poll: sleep until data arrives on any partition, or the deadline.
+    // Long poll: sleep until data arrives on any partition, or the deadline,
+    // without holding up the connection's next requests.
+    ctx.end_ordered_stage();
     auto waiter = std::make_shared<data_waiter>(co_await asio::this_coro::executor);
     waiter->timer.expires_at(deadline);
     co_await fan.in_turn(watch_on_owner, waiter);

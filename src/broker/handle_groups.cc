@@ -98,6 +98,9 @@ asio::awaitable<response> handle_join_group(request_context& ctx) {
   auto& coord = ctx.srv.groups();
   shard& owner = coord.shard_for(a.group_id);
   group_manager& mgr = coord.manager_on(owner);
+  // A join waits for the rebalance (up to its timeout): later requests of
+  // the connection need not.
+  ctx.end_ordered_stage();
   join_outcome o = co_await asio::co_spawn(owner.context(), mgr.join(std::move(a)), use_awaitable);
   kafka::join_group_response resp;
   resp.error_code = kafka::code(o.error);
@@ -126,6 +129,8 @@ asio::awaitable<response> handle_sync_group(request_context& ctx) {
   auto& coord = ctx.srv.groups();
   shard& owner = coord.shard_for(a.group_id);
   group_manager& mgr = coord.manager_on(owner);
+  // A follower's sync waits for the leader's assignment.
+  ctx.end_ordered_stage();
   sync_outcome o = co_await asio::co_spawn(owner.context(), mgr.sync(std::move(a)), use_awaitable);
   kafka::sync_group_response resp;
   resp.error_code = kafka::code(o.error);

@@ -156,6 +156,9 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
   // Appends, one hop per owner; then (acks=all) every owner's group commits
   // concurrently.
   co_await fan.in_turn(append_on_owner);
+  // The appends (and sequence checks) are what later requests must see; the
+  // wait for durability is not.
+  ctx.end_ordered_stage();
   if (req.acks == -1) co_await fan.at_once(flush_on_owner);
   if (req.acks == 0) co_return response::none();
   co_return respond(ctx, resp);

@@ -2,6 +2,16 @@
 // request body, does the work (hopping to partition owners where needed) and
 // encodes the whole response frame. A handler returning nullopt sends no
 // response (Produce with acks=0).
+//
+// Per-connection ordering (DESIGN.md decision 4; enforced in connection.cc):
+// the requests of one connection take effect in the order they were read,
+// and their responses leave in that order. A handler runs only once the
+// previous request of its connection has ended its *ordered stage*; that
+// stage ends when the handler returns, or earlier when it calls
+// ctx.end_ordered_stage() before waiting for something later requests need
+// not wait for (an fsync, new data, a rebalance). Everything a handler does
+// that a later request could observe (appends, topic creation, sequence
+// checks) belongs before that call.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -11,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/completion.h"
 #include "kafka/api.h"
 #include "kafka/header.h"
 #include "kafka/wire.h"
@@ -31,6 +42,13 @@ struct request_context {
   size_t frame_size = 0;
   size_t body_offset = 0;  // where the body starts in frame
   std::string peer;        // the client's "address:port"
+  // Set when this request's ordered stage ends (the connection's executor).
+  std::shared_ptr<completion<bool>> ordered_stage;
+
+  // Lets the connection's next request start (see above). Idempotent.
+  void end_ordered_stage() const {
+    if (ordered_stage) ordered_stage->set(true);
+  }
 
   bool flexible() const { return api.flexible(header.api_version); }
   kafka::reader body() const {
