@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "broker/handlers.h"
+#include "broker/metrics.h"
 #include "broker/server.h"
 #include "model/endian.h"
 #include "storage/file_system.h"
@@ -360,6 +361,7 @@ asio::awaitable<void> serve_connection(server& srv, shard& sh, tcp::socket sock)
   c->sock.set_option(tcp::no_delay(true), ec);
   c->sock.native_non_blocking(true, ec);
   ++srv.open_connections;
+  count_connection();
   asio::co_spawn(c->sock.get_executor(), writer_loop(c), asio::detached);
   asio::co_spawn(c->sock.get_executor(), idle_watch(c), asio::detached);
   co_await reader_loop(c);

@@ -1,12 +1,13 @@
+#include <chrono>
+
 #include "broker/handlers.h"
+#include "broker/metrics.h"
 
 namespace runnel::broker {
 
-// Called by the connection (connection.cc, run_request) once the previous
-// request's ordered stage is over: per-connection ordering is kept there,
-// and a handler ends its own stage early only by ctx.end_ordered_stage()
-// (handlers.h).
-boost::asio::awaitable<response> dispatch(request_context& ctx) {
+namespace {
+
+boost::asio::awaitable<response> run_handler(request_context& ctx) {
   using kafka::api_key;
   switch (ctx.api.key) {
     case api_key::api_versions:
@@ -63,6 +64,19 @@ boost::asio::awaitable<response> dispatch(request_context& ctx) {
       break;
   }
   co_return response::malformed(std::string(ctx.api.name) + " is not implemented yet");
+}
+
+}  // namespace
+
+// Called by the connection (connection.cc, run_request) once the previous
+// request's ordered stage is over: per-connection ordering is kept there,
+// and a handler ends its own stage early only by ctx.end_ordered_stage()
+// (handlers.h). Counts the request and its latency by API (metrics.h).
+boost::asio::awaitable<response> dispatch(request_context& ctx) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = co_await run_handler(ctx);
+  record_request(ctx.api, std::chrono::steady_clock::now() - start, r.close);
+  co_return r;
 }
 
 }  // namespace runnel::broker

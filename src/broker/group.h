@@ -120,6 +120,8 @@ class group {
 
   group_state state = group_state::empty;
   int32_t generation = 0;
+  // Generations with members formed since this broker started (metrics).
+  uint64_t rebalances = 0;
   std::optional<std::string> protocol_type;
   std::optional<std::string> protocol_name;
   std::optional<std::string> leader;

@@ -142,6 +142,17 @@ class group_manager {
   boost::asio::awaitable<std::vector<kafka::error_code>> delete_groups(
       std::vector<std::string> ids);
 
+  // What the metrics collector reads, on this shard (group_stats.cc).
+  struct group_stats {
+    std::string id;
+    group_state state = group_state::empty;
+    size_t members = 0;
+    int32_t generation = 0;
+    uint64_t rebalances = 0;
+    std::vector<std::pair<topic_partition, int64_t>> offsets;  // committed
+  };
+  std::vector<group_stats> stats() const;
+
  private:
   using join_waiter = std::shared_ptr<completion<join_outcome>>;
 

@@ -404,6 +404,7 @@ void group_manager::complete_join(group& g) {
 void group_manager::init_next_generation(group& g) {
   ++g.generation;
   if (!g.members.empty()) {
+    ++g.rebalances;
     g.protocol_name = g.select_protocol();
     g.subscribed_topics = g.compute_subscribed_topics();
     g.state = group_state::completing_rebalance;

@@ -27,6 +27,8 @@ struct read_item {
   int64_t offset = 0;
   int32_t max_bytes = 0;
   out_partition* out = nullptr;
+  topic_io* io = nullptr;  // kept alive by `topics` in handle_fetch
+  int64_t next = 0;        // offset after the last batch read
 };
 
 // A partition that answers with an error carries no offsets: Kafka sends -1
@@ -47,6 +49,7 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
     partition* p = sh.find(it->topic, it->index);
     auto* out = it->out;
     out->records = {};
+    it->next = it->offset;
     if (!p) {
       set_error(*out, kafka::error_code::not_leader_or_follower);
       continue;
@@ -73,6 +76,7 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
     }
     for (auto& s : r.value().slices)
       out->records.chunks.push_back({std::shared_ptr<void>(s.f), s.pos, s.len});
+    it->next = r.value().next.value;
     *budget -= int64_t(r.value().bytes);
   }
   co_return;
@@ -90,6 +94,16 @@ asio::awaitable<void> watch_on_owner(shard& sh, std::vector<read_item*> items,
       co_return;
     }
     p->add_data_waiter(waiter);
+  }
+}
+
+// Records and bytes out, per topic, for what the response carries.
+void count_fetched(const std::vector<read_item>& items) {
+  for (const auto& it : items) {
+    const uint64_t bytes = it.out->records.size();
+    if (!it.io || it.out->error_code != 0 || bytes == 0) continue;
+    it.io->bytes_out->inc(bytes);
+    if (it.next > it.offset) it.io->records_out->inc(uint64_t(it.next - it.offset));
   }
 }
 
@@ -114,6 +128,7 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
     co_return respond(ctx, resp);
   }
   partition_fan_out<read_item> fan(srv, partition_count(req.topics));
+  std::vector<std::shared_ptr<const topic_info>> topics;  // for their counters
   resp.responses.reserve(req.topics.size());
   for (auto& t : req.topics) {
     auto& rt = resp.responses.emplace_back();
@@ -132,8 +147,9 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
         rp.aborted_transactions.emplace();  // Kafka: an empty list here
         continue;
       }
-      fan.add({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes, &rp});
+      fan.add({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes, &rp, topic->io.get()});
     }
+    if (topic) topics.push_back(std::move(topic));
   }
 
   const auto deadline =
@@ -154,6 +170,7 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
     // Data may have come while we registered with the owners.
     if (!waiter->woken) co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  count_fetched(fan.items());
   co_return respond(ctx, resp);
 }
 

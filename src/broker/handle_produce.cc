@@ -68,6 +68,10 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
       it->out->error_message = r.error().message();
       continue;
     }
+    if (p->io) {
+      p->io->records_in->inc(uint64_t(r.value().last.value - r.value().base.value + 1));
+      p->io->bytes_in->inc(it->batch.size());
+    }
     it->out->base_offset = r.value().base.value;
     it->out->log_append_time_ms = r.value().log_append_time.value;
     it->out->log_start_offset = p->log->start_offset().value;

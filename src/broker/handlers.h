@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "broker/completion.h"
+#include "broker/metrics.h"
 #include "kafka/api.h"
 #include "kafka/header.h"
 #include "kafka/wire.h"
@@ -70,6 +71,7 @@ struct response {
 // Encodes `body` as the response to ctx's request.
 template <class M>
 response respond(const request_context& ctx, M& body) {
+  count_errors(ctx.api, body);
   response r;
   r.frame.emplace();
   kafka::encode_response(*r.frame, ctx.header.correlation_id, ctx.header.api_key,

@@ -92,6 +92,7 @@ result<std::vector<std::unique_ptr<partition>>> server::open_partitions(const to
     p->topic = t.name;
     p->index = i;
     p->log = std::move(log).value();
+    p->io = t.io;
     // Idempotent producers: rebuild their recent sequences from the last
     // two segments' batch headers.
     auto* state = &p->producers;

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/metrics.h"
 #include "broker/producer_state.h"
 #include "storage/file_cache.h"
 #include "storage/partition_log.h"
@@ -47,6 +48,7 @@ struct partition {
   int32_t index = 0;
   std::unique_ptr<storage::partition_log> log;
   producer_state producers;
+  std::shared_ptr<topic_io> io;  // the topic's traffic counters (metrics.h)
   // Long-polling fetches waiting for data: each is woken (on its own
   // executor) by the next append. Fetches that timed out leave expired
   // entries, pruned as new ones arrive.

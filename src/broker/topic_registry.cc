@@ -112,6 +112,7 @@ result<void> topic_registry::load() {
       info->overrides = t.value("configs", std::map<std::string, std::string>{});
       if (!valid_topic_name(info->name) || info->partitions < 1)
         throw std::runtime_error("bad topic entry " + t.dump());
+      info->io = make_topic_io(info->name);
       auto c = effective(defaults_, info->overrides);
       if (!c) {
         spdlog::warn("broker: topic {} has an invalid config; using defaults", info->name);
@@ -213,6 +214,7 @@ topic_registry::create_result topic_registry::create(
   info->config = cfg.value();
   r.topic = info;
   if (validate_only) return r;
+  info->io = make_topic_io(name);
   return commit(*snap, info, std::move(r));
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "broker/metrics.h"
 #include "kafka/error_code.h"
 #include "kafka/wire.h"
 #include "model/result.h"
@@ -37,6 +38,9 @@ struct topic_info {
   int32_t partitions = 0;
   std::map<std::string, std::string> overrides;  // Kafka-named topic configs
   storage::log_config config;                    // defaults + overrides
+  // Records and bytes in and out (metrics.h); shared by the topic's later
+  // versions (configs, partitions), gone with the topic.
+  std::shared_ptr<topic_io> io;
 };
 
 using topic_map = std::map<std::string, std::shared_ptr<const topic_info>, std::less<>>;

@@ -1,16 +1,20 @@
 // `runnel serve`: the Kafka-protocol broker.
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
 
 #include "broker/config_catalog.h"
+#include "broker/metrics.h"
 #include "broker/server.h"
 #include "cli/commands.h"
 #include "cli/config_reference.h"
+#include "observe/admin_server.h"
 
 namespace runnel::cli {
 
@@ -29,6 +33,9 @@ constexpr process_setting process_settings[] = {
      "Directory of the partition logs and metadata; one broker process per directory."},
     {"shards", "", "--shards", "one per core",
      "Event-loop threads; partitions are spread over them."},
+    {"admin.listen", "", "--admin-listen", "`127.0.0.1:9644`",
+     "HOST:PORT of the admin HTTP server: `/metrics`, `/health`, `/ready`, `/v1/loglevel` "
+     "(docs/monitoring.md); port 0 picks a free one; `off`: no admin server."},
 };
 
 struct serve_options {
@@ -37,6 +44,8 @@ struct serve_options {
   std::string data_dir = "runnel-data";
   std::string listen = "127.0.0.1:9092";
   std::string advertised;
+  // The admin HTTP server (metrics, health, log level); "off" disables it.
+  std::string admin_listen = "127.0.0.1:9644";
   unsigned shards = 0;
   std::vector<std::string> overrides;  // --set key=value
 };
@@ -89,6 +98,8 @@ bool apply_setting(serve_options& o, broker::broker_config& c, const std::string
     o.listen = v;
   else if (k == "advertised.listener" || k == "advertised.listeners")
     o.advertised = v;
+  else if (k == "admin.listen")
+    o.admin_listen = v;
   else if (k == "shards") {
     // stoul would throw on "x" or accept "4x"; a bad value is a sentence.
     const auto n = std::strtoul(v.c_str(), nullptr, 10);
@@ -154,15 +165,54 @@ int run_serve(serve_options o) {
                o.advertised);
     return 2;
   }
-  auto srv = std::make_unique<broker::server>(c);
+  std::optional<std::pair<std::string, uint16_t>> admin_at;
+  if (o.admin_listen != "off") {
+    admin_at = observe::parse_host_port(o.admin_listen);
+    if (!admin_at) {
+      fmt::print(stderr, "runnel serve: --admin-listen expects HOST:PORT or off, got {}\n",
+                 o.admin_listen);
+      return 2;
+    }
+  }
+  // Ready once the logs are recovered and the Kafka listener is bound, until
+  // shutdown begins. The admin server starts first, so /health answers
+  // during a long recovery; declared after srv, it goes first.
+  std::unique_ptr<broker::server> srv;
+  std::atomic<bool> started{false};  // srv is started (and stays until admin goes)
+  std::unique_ptr<observe::admin_server> admin;
+  if (admin_at) {
+    observe::admin_options ao;
+    ao.host = admin_at->first;
+    ao.port = admin_at->second;
+    ao.ready = [&started, &srv]() -> observe::status {
+      if (!started.load()) return {false, "starting: recovering logs"};
+      if (srv->stopping()) return {false, "shutting down"};
+      return {};
+    };
+    auto a = observe::admin_server::start(std::move(ao));
+    if (!a) {
+      fmt::print(stderr,
+                 "runnel serve: cannot start the admin server on {}: {} (choose another with "
+                 "--admin-listen HOST:PORT, or --admin-listen off)\n",
+                 o.admin_listen, a.error().message());
+      return 1;
+    }
+    admin = std::move(a).value();
+  }
+  srv = std::make_unique<broker::server>(c);
   if (auto r = srv->start(); !r) {
     fmt::print(stderr, "runnel serve: cannot start: {}\n", r.error().message());
     return 1;
   }
-  // A line scripts can wait for.
+  auto collectors = broker::attach_metrics(*srv);
+  started = true;
+  if (admin) fmt::print("runnel: admin on {}:{}\n", admin_at->first, admin->port());
+  // A line scripts can wait for (after the admin line).
   fmt::print("runnel: ready on {}:{}\n", c.listen_host, srv->port());
   std::fflush(stdout);
   srv->run_until_signal();
+  collectors.reset();
+  admin.reset();
   return 0;
 }
 
@@ -180,6 +230,10 @@ void add_serve(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--advertised-listener", o->advertised,
                 "HOST:PORT clients are told to connect to (default: the listen address)");
+  c->add_option("--admin-listen", o->admin_listen,
+                "HOST:PORT of the admin HTTP server (/metrics, /health, /ready, /v1/loglevel); "
+                "port 0: any free port; off: none")
+      ->capture_default_str();
   c->add_option("--shards", o->shards, "Event-loop threads (default: one per core)");
   c->add_option("--set", o->overrides,
                 "A broker setting by its Kafka name, e.g. --set num.partitions=3 (repeatable)");

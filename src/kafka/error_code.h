@@ -75,4 +75,8 @@ inline int16_t code(error_code e) {
   return static_cast<int16_t>(e);
 }
 
+// Kafka's name of a code ("UNKNOWN_TOPIC_OR_PARTITION"), for metrics and
+// logs; nullptr for a code Kafka does not define.
+const char* error_name(int16_t code);
+
 }  // namespace runnel::kafka

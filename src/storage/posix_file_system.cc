@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
+#include "observe/registry.h"
 #include "storage/errc.h"
 #include "storage/file_system.h"
 
@@ -14,6 +16,25 @@ namespace {
 
 std::error_code last_error() {
   return {errno, std::system_category()};
+}
+
+// Every fdatasync/fsync the broker does (segments, indexes, checkpoints,
+// metadata, directories): the latency acks=all waits on.
+observe::histogram& fsync_seconds() {
+  static auto& h = observe::metrics().histogram(
+      "runnel_storage_fsync_seconds",
+      "Time an fdatasync or fsync took (log segments, indexes, checkpoints, metadata).",
+      observe::latency_buckets());
+  return h;
+}
+
+// Times `f` (a sync call) into fsync_seconds.
+template <class F>
+int timed_sync(F f) {
+  const auto start = std::chrono::steady_clock::now();
+  const int rc = f();
+  fsync_seconds().observe(std::chrono::steady_clock::now() - start);
+  return rc;
 }
 
 class posix_file final : public file {
@@ -49,7 +70,7 @@ class posix_file final : public file {
   }
 
   result<void> sync() override {
-    while (::fdatasync(fd_) != 0) {
+    while (timed_sync([this] { return ::fdatasync(fd_); }) != 0) {
       if (errno != EINTR) return last_error();
     }
     return success();
@@ -122,7 +143,7 @@ class posix_fs final : public file_system {
   result<void> sync_directory(const std::filesystem::path& dir) override {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return last_error();
-    int rc = ::fsync(fd);
+    int rc = timed_sync([fd] { return ::fsync(fd); });
     auto ec = rc != 0 ? last_error() : std::error_code{};
     ::close(fd);
     if (ec) return ec;

@@ -44,6 +44,7 @@ class Broker:
         self.settings = dict(settings or {})
         self.shards = shards
         self.port = free_port()
+        self.admin_port = None  # the admin HTTP server's, once started
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "broker.log")
 
@@ -52,8 +53,9 @@ class Broker:
         return "127.0.0.1:%d" % self.port
 
     def start(self, timeout=60):
+        # The admin server on any free port: tests run side by side.
         args = [self.binary, "serve", "--data-dir", os.path.join(self.data_dir, "data"),
-                "--listen", self.bootstrap]
+                "--listen", self.bootstrap, "--admin-listen", "127.0.0.1:0"]
         if self.shards:
             args += ["--shards", str(self.shards)]
         for k, v in self.settings.items():
@@ -65,6 +67,8 @@ class Broker:
             line = self.proc.stdout.readline()
             if not line:
                 raise RuntimeError("broker exited during start-up:\n" + self.tail())
+            if line.startswith(b"runnel: admin on"):
+                self.admin_port = int(line.rsplit(b":", 1)[1])
             if line.startswith(b"runnel: ready on"):
                 return self
         raise TimeoutError("broker did not report ready:\n" + self.tail())

@@ -619,9 +619,15 @@ class Serve:
 
     def __init__(self, *args):
         self.dir = tempfile.mkdtemp(prefix="runnel-it-")
-        self.proc = subprocess.Popen([BINARY, "serve", "--data-dir", self.dir, *args],
+        # The admin server on any free port (tests run side by side); its
+        # line comes before the ready line.
+        self.proc = subprocess.Popen([BINARY, "serve", "--data-dir", self.dir,
+                                      "--admin-listen", "127.0.0.1:0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.ready = self.proc.stdout.readline().decode()
+        line = self.proc.stdout.readline()
+        if line.startswith(b"runnel: admin on"):
+            line = self.proc.stdout.readline()
+        self.ready = line.decode()
 
     def __enter__(self):
         return self

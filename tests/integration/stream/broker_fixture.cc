@@ -54,7 +54,8 @@ std::string start_broker(broker_process& b) {
   std::string log = (b.dir->path() / "broker.log").string();
   std::vector<std::string> args{
       RUNNEL_BINARY, "serve",     "--data-dir", data,
-      "--listen",    b.bootstrap, "--set",      "group.initial.rebalance.delay.ms=0"};
+      "--listen",    b.bootstrap, "--admin-listen", "127.0.0.1:0",
+      "--set",       "group.initial.rebalance.delay.ms=0"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
