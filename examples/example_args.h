@@ -1,7 +1,8 @@
 // The command line every example shares: --brokers, --application-id,
 // --state-dir, --topic renames, --commit-interval-ms, --max-task-idle-ms,
-// --metrics-log-interval-ms, --client-property, --dead-letter-topic. An
-// example adds its own options through the `more` callback of parse_args.
+// --metrics-log-interval-ms, --client-property, --dead-letter-topic,
+// --admin-listen. An example adds its own options through the `more`
+// callback of parse_args.
 #pragma once
 
 #include <cstdio>
@@ -72,6 +73,9 @@ inline args parse_args(int argc, char** argv, const std::string& name, const std
                  "session.timeout.ms=6000");
   cli.add_option("--dead-letter-topic", dead_letter,
                  "send bad and late records here instead of failing");
+  cli.add_option("--admin-listen", a.config.admin_listen,
+                 "HOST:PORT for the admin HTTP server: /metrics, /health, /ready, /v1/loglevel "
+                 "(default: none)");
   if (more) more(cli);
   try {
     cli.parse(argc, argv);

@@ -20,8 +20,8 @@ struct api_series {
 };
 
 auto& requests_family() {
-  static auto& f = observe::metrics().counter_family(
-      "runnel_requests_total", "Kafka requests handled, by API.", {"api"});
+  static auto& f = observe::metrics().counter_family("runnel_requests_total",
+                                                     "Kafka requests handled, by API.", {"api"});
   return f;
 }
 
@@ -113,8 +113,8 @@ void count_error(const kafka::api_info& api, int16_t code) {
 }
 
 void count_connection() {
-  static auto& opened = observe::metrics().counter(
-      "runnel_connections_opened_total", "Client connections accepted.");
+  static auto& opened =
+      observe::metrics().counter("runnel_connections_opened_total", "Client connections accepted.");
   opened.inc();
 }
 

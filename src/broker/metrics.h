@@ -65,10 +65,10 @@ void for_each_error(const T& m, F& f) {
     if constexpr (std::is_integral_v<std::remove_cvref_t<decltype(m.error_code)>>)
       if (m.error_code != 0) f(int16_t(m.error_code));
   }
-#define RUNNEL_WALK(field)                                                  \
-  if constexpr (requires { m.field; }) {                                    \
+#define RUNNEL_WALK(field)                                                   \
+  if constexpr (requires { m.field; }) {                                     \
     if constexpr (vector_of_structs<std::remove_cvref_t<decltype(m.field)>>) \
-      for (const auto& x : m.field) for_each_error(x, f);                  \
+      for (const auto& x : m.field) for_each_error(x, f);                    \
   }
   RUNNEL_WALK(topics)
   RUNNEL_WALK(partitions)

@@ -114,8 +114,7 @@ void collect(server& srv, observe::sample_sink& out) {
               tp_labels(p.topic, p.index), double(p.segments));
   }
 
-  std::sort(groups.begin(), groups.end(),
-            [](const auto& a, const auto& b) { return a.id < b.id; });
+  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   for (const auto& g : groups) {
     const observe::label_pairs gl{{"group", g.id}};
     out.gauge("runnel_consumer_group_members", "Members of the consumer group.", gl,

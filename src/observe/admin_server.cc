@@ -16,8 +16,8 @@
 #include <future>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "observe/exposition.h"
 #include "observe/log_level.h"
@@ -144,8 +144,7 @@ asio::awaitable<void> session(admin_server::impl* s, tcp::socket sock) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(max_body_bytes);
     stream.expires_after(idle_timeout);
-    auto [ec, n] =
-        co_await http::async_read(stream, buf, parser, asio::as_tuple(use_awaitable));
+    auto [ec, n] = co_await http::async_read(stream, buf, parser, asio::as_tuple(use_awaitable));
     if (ec) break;
     const request& req = parser.get();
     response res = co_await s->handle(req);

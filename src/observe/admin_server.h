@@ -41,8 +41,8 @@ struct status {
 
 struct admin_options {
   std::string host = "127.0.0.1";
-  uint16_t port = 9644;  // 0: any free port (see admin_server::port())
-  registry* metrics = nullptr;  // nullptr: registry::global()
+  uint16_t port = 9644;           // 0: any free port (see admin_server::port())
+  registry* metrics = nullptr;    // nullptr: registry::global()
   std::function<status()> alive;  // unset: alive
   std::function<status()> ready;  // unset: ready
 };

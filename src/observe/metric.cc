@@ -23,7 +23,8 @@ bucket_bounds latency_buckets() {
 }
 
 bucket_bounds exponential_buckets(double start, double factor, size_t count) {
-  if (start <= 0 || factor <= 1) throw std::invalid_argument("exponential buckets: start > 0, factor > 1");
+  if (start <= 0 || factor <= 1)
+    throw std::invalid_argument("exponential buckets: start > 0, factor > 1");
   std::vector<double> b;
   b.reserve(count);
   for (double v = start; b.size() < count; v *= factor) b.push_back(v);

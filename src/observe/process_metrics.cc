@@ -97,15 +97,14 @@ process_stats read_process_stats() {
 collector_fn process_collector() {
   return [](sample_sink& out) {
     const auto s = read_process_stats();
-    out.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                {}, s.cpu_seconds);
+    out.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", {},
+                s.cpu_seconds);
     out.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", {},
               double(s.resident_bytes));
     out.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", {},
               double(s.virtual_bytes));
     out.gauge("process_open_fds", "Number of open file descriptors.", {}, double(s.open_fds));
-    out.gauge("process_max_fds", "Maximum number of open file descriptors.", {},
-              double(s.max_fds));
+    out.gauge("process_max_fds", "Maximum number of open file descriptors.", {}, double(s.max_fds));
     out.gauge("process_threads", "Number of OS threads in the process.", {}, double(s.threads));
     out.gauge("process_start_time_seconds",
               "Start time of the process since unix epoch in seconds.", {}, s.start_time_seconds);

@@ -25,8 +25,8 @@ void check_metric_name(std::string_view name) {
 
 // ---- sample_sink ----
 
-family_snapshot* sample_sink::family(std::string_view name, std::string_view help,
-                                     metric_type type) {
+family_snapshot* sample_sink::family(std::string_view name, std::string_view help, metric_type type,
+                                     const label_pairs& labels) {
   auto it = families_.find(name);
   if (it == families_.end()) {
     check_metric_name(name);
@@ -34,25 +34,29 @@ family_snapshot* sample_sink::family(std::string_view name, std::string_view hel
              .emplace(std::string(name),
                       family_snapshot{std::string(name), std::string(help), type, {}})
              .first;
+    seen_.emplace(std::string(name), std::set<label_pairs>{});
   }
-  return it->second.type == type ? &it->second : nullptr;
+  if (it->second.type != type) return nullptr;
+  auto& seen = seen_.find(name)->second;
+  if (!seen.insert(labels).second) return nullptr;
+  return &it->second;
 }
 
 void sample_sink::counter(std::string_view name, std::string_view help, label_pairs labels,
                           double value) {
-  if (auto* f = family(name, help, metric_type::counter))
+  if (auto* f = family(name, help, metric_type::counter, labels))
     f->samples.push_back({"", std::move(labels), value});
 }
 
 void sample_sink::gauge(std::string_view name, std::string_view help, label_pairs labels,
                         double value) {
-  if (auto* f = family(name, help, metric_type::gauge))
+  if (auto* f = family(name, help, metric_type::gauge, labels))
     f->samples.push_back({"", std::move(labels), value});
 }
 
 void sample_sink::histogram(std::string_view name, std::string_view help, label_pairs labels,
                             const std::vector<double>& bounds, const histogram::snapshot& s) {
-  if (auto* f = family(name, help, metric_type::histogram))
+  if (auto* f = family(name, help, metric_type::histogram, labels))
     append_histogram(f->samples, labels, bounds, s);
 }
 
@@ -114,20 +118,17 @@ family_base& registry::add(std::unique_ptr<family_base> f, const std::vector<dou
 family<observe::counter>& registry::counter_family(std::string name, std::string help,
                                                    std::vector<std::string> labels,
                                                    size_t max_series) {
-  return static_cast<observe::family<observe::counter>&>(
-      add(std::make_unique<observe::family<observe::counter>>(
-              std::move(name), std::move(help), metric_type::counter, std::move(labels),
-              max_series),
-          nullptr));
+  return static_cast<observe::family<observe::counter>&>(add(
+      std::make_unique<observe::family<observe::counter>>(
+          std::move(name), std::move(help), metric_type::counter, std::move(labels), max_series),
+      nullptr));
 }
 
 family<observe::gauge>& registry::gauge_family(std::string name, std::string help,
-                                               std::vector<std::string> labels,
-                                               size_t max_series) {
+                                               std::vector<std::string> labels, size_t max_series) {
   return static_cast<observe::family<observe::gauge>&>(
-      add(std::make_unique<observe::family<observe::gauge>>(std::move(name), std::move(help),
-                                                            metric_type::gauge,
-                                                            std::move(labels), max_series),
+      add(std::make_unique<observe::family<observe::gauge>>(
+              std::move(name), std::move(help), metric_type::gauge, std::move(labels), max_series),
           nullptr));
 }
 

@@ -28,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,9 @@
 namespace runnel::observe {
 
 // What a collector emits into at scrape time. Samples of one name form one
-// family (its help and type are those of the first sample).
+// family (its help and type are those of the first sample); a series
+// emitted twice (two collectors describing the same thing) keeps its first
+// value, so the exposition never holds a duplicate.
 class sample_sink {
  public:
   void counter(std::string_view name, std::string_view help, label_pairs labels, double value);
@@ -50,8 +53,11 @@ class sample_sink {
   std::map<std::string, family_snapshot, std::less<>>& families() { return families_; }
 
  private:
-  family_snapshot* family(std::string_view name, std::string_view help, metric_type type);
+  // The family's snapshot if `labels` is new in it (and the type matches).
+  family_snapshot* family(std::string_view name, std::string_view help, metric_type type,
+                          const label_pairs& labels);
   std::map<std::string, family_snapshot, std::less<>> families_;
+  std::map<std::string, std::set<label_pairs>, std::less<>> seen_;
 };
 
 using collector_fn = std::function<void(sample_sink&)>;

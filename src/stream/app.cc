@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -15,6 +16,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app_observer.h"
+#include "observe/admin_server.h"
 #include "plan.h"
 #include "shared.h"
 #include "task.h"
@@ -82,6 +85,9 @@ struct app::impl {
   std::atomic<app_state> current{app_state::created};
   mutable std::mutex metrics_mu;
   app_metrics snapshot;
+  std::vector<runtime::store_stat> store_stats;  // under metrics_mu
+  runtime::app_histograms histograms;
+  std::atomic<uint16_t> admin_port{0};
 
   // The stream thread's own state, valid during run().
   runtime::plan plan;
@@ -106,7 +112,17 @@ struct app::impl {
   steady::time_point last_purge = steady::now();
   uint64_t commits = 0, rebalances = 0;
 
-  impl(topology t, app_config c) : topo(std::move(t)), config(std::move(c)) {}
+  // Last, so they go first: both read the members above from other threads.
+  observe::collector_handle collector;
+  std::unique_ptr<observe::admin_server> admin_server;
+
+  impl(topology t, app_config c)
+      : topo(std::move(t)), config(std::move(c)), histograms(config.application_id) {
+    collector = observe::metrics().add_collector([this](observe::sample_sink& out) {
+      std::lock_guard lock(metrics_mu);
+      runtime::emit(out, config.application_id, snapshot, store_stats, current.load());
+    });
+  }
 
   void fail(std::string why) {
     if (!failed) spdlog::error("stream: {}: {}", config.application_id, why);
@@ -123,6 +139,7 @@ struct app::impl {
   }
 
   client::result<void> run();
+  client::result<void> start_admin_server();
   client::result<void> start();
   void loop();
   void on_rebalance(const client::rebalance_event& e);
@@ -146,6 +163,7 @@ client::result<void> app::impl::start() {
   plan = runtime::group_sources(topo.graph(), config.application_id);
   if (plan.subtopologies.empty()) return error_of("the topology reads no topic");
   sh = std::make_unique<runtime::shared>(runtime::shared{config, plan, nullptr, &*admin, {}, {}});
+  sh->histograms = &histograms;
   RUNNEL_TRY(runtime::resolve_and_create(plan, topo.graph(), config, *admin));
   for (const auto& sub : plan.subtopologies)
     for (size_t i = 0; i < sub.sources.size(); ++i)
@@ -294,6 +312,7 @@ void app::impl::dispatch(const client::message_view& m) {
 
 client::result<void> app::impl::commit() {
   if (tasks.empty() || failed) return outcome::success();
+  const auto started = steady::now();
   // 0. What the store caches hold, into the stores and their changelogs.
   try {
     for (auto& [key, t] : tasks)
@@ -317,6 +336,7 @@ client::result<void> app::impl::commit() {
     RUNNEL_TRY(consumer->commit(offsets));
   }
   ++commits;
+  histograms.commit_latency.observe(steady::now() - started);
   dirty = false;
   purge_repartition_topics(offsets);
   return outcome::success();
@@ -367,11 +387,17 @@ void app::impl::update_metrics(bool with_lag) {
     }
   }
   app_metrics m;
-  for (auto& [key, t] : tasks) m.tasks.push_back(t->metrics());
+  std::vector<runtime::store_stat> stores;
+  for (auto& [key, t] : tasks) {
+    m.tasks.push_back(t->metrics());
+    if (std::find(pending.begin(), pending.end(), key) != pending.end()) continue;
+    for (auto& s : t->store_stats()) stores.push_back(std::move(s));
+  }
   m.commits = commits;
   m.rebalances = rebalances;
   std::lock_guard lock(metrics_mu);
   snapshot = std::move(m);
+  store_stats = std::move(stores);
 }
 
 void app::impl::loop() {
@@ -431,9 +457,41 @@ void app::impl::loop() {
   }
 }
 
+// The admin HTTP server app_config::admin_listen asks for: it serves the
+// process' registry, /health (not failed) and /ready (running), until the
+// app is destroyed.
+client::result<void> app::impl::start_admin_server() {
+  if (config.admin_listen.empty() || admin_server) return outcome::success();
+  auto at = observe::parse_host_port(config.admin_listen);
+  if (!at) return error_of("admin_listen expects HOST:PORT, got '" + config.admin_listen + "'");
+  observe::admin_options o;
+  o.host = at->first;
+  o.port = at->second;
+  o.alive = [this]() -> observe::status {
+    if (current.load() == app_state::failed) return {false, "the app failed (see its log)"};
+    return {};
+  };
+  o.ready = [this]() -> observe::status {
+    const auto s = current.load();
+    if (s == app_state::running) return {};
+    return {false, runtime::state_label(s)};
+  };
+  auto a = observe::admin_server::start(std::move(o));
+  if (!a)
+    return client::error{a.error(), "cannot start the admin server on " + config.admin_listen +
+                                        ": " + a.error().message()};
+  admin_server = std::move(a).value();
+  admin_port = admin_server->port();
+  return outcome::success();
+}
+
 client::result<void> app::impl::run() {
   signal_scope signals(config.handle_signals);
   current = app_state::starting;
+  if (auto r = start_admin_server(); !r) {
+    current = app_state::failed;
+    return r.error();
+  }
   if (auto r = start(); !r) {
     current = app_state::failed;
     return r.error();
@@ -477,6 +535,9 @@ app_metrics app::metrics() const {
 }
 app_state app::state() const {
   return impl_->current.load();
+}
+uint16_t app::admin_port() const {
+  return impl_->admin_port.load();
 }
 
 }  // namespace runnel::stream

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "app_observer.h"
 #include "plan.h"
 #include "runnel/client/admin.h"
 #include "runnel/client/producer.h"
@@ -38,7 +39,8 @@ struct shared {
   // Stable addresses: tasks keep pointers; slots are never removed (a
   // rebalance adds a few; they are small).
   std::deque<changelog_slot> slots;
-  std::string fatal;  // first error that stops the app
+  std::string fatal;                     // first error that stops the app
+  app_histograms* histograms = nullptr;  // the app's (app_observer.h); set before tasks exist
 };
 
 }  // namespace runnel::stream::runtime

@@ -140,7 +140,10 @@ client::result<void> task::restore(store_slot& slot, int64_t from, int64_t end,
   int64_t position = from;
   std::optional<client::error> failed;
   auto last_progress = steady::now();
+  slot.restore = make_restore_progress(shared_.config.application_id, id_, slot.spec->name);
+  slot.restore.remaining->set(double(end - from));
   while (position < end && !failed) {
+    const uint64_t applied_before = applied;
     auto on_message = [&](const client::message_view& m) {
       if (failed) return;
       position = m.offset() + 1;
@@ -160,6 +163,8 @@ client::result<void> task::restore(store_slot& slot, int64_t from, int64_t end,
       position = std::max(position, e.offset());
     };
     auto n = restorer.poll_batch(std::chrono::milliseconds(500), 10000, on_message, on_end);
+    slot.restore.restored->inc(applied - applied_before);
+    slot.restore.remaining->set(double(std::max<int64_t>(0, end - position)));
     if (!n && !client::is_transient(n.error())) return n.error();
     if (n && n.value() > 0) last_progress = steady::now();
     if (steady::now() - last_progress > restore_stall_limit)
@@ -168,6 +173,7 @@ client::result<void> task::restore(store_slot& slot, int64_t from, int64_t end,
                                        topic, partition_, position, end)};
   }
   if (failed) return *failed;
+  slot.restore.remaining->set(0);
   RUNNEL_TRY(restorer.assign({}));
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count();
   spdlog::info("stream: task {}: restored store {} from {} [{}, {}): {} records in {} ms", id_,
@@ -253,7 +259,9 @@ void task::process(input& in, const detail::raw_record& r, int64_t offset) {
   in.next_offset = offset + 1;
   run_stream_punctuators();
   if (!timed) return;
-  double us = std::chrono::duration<double, std::micro>(steady::now() - started).count();
+  const auto took = steady::now() - started;
+  if (shared_.histograms) shared_.histograms->process_latency.observe(took);
+  double us = std::chrono::duration<double, std::micro>(took).count();
   latency_sum_us_ += us;
   latency_max_us_ = std::max(latency_max_us_, us);
   ++latency_batches_;
@@ -422,6 +430,19 @@ void task::close() {
     if (!r) spdlog::warn("stream: task {}: closing store {}: {}", id_, name, r.error().message());
   }
   stores_.clear();
+}
+
+std::vector<store_stat> task::store_stats() const {
+  std::vector<store_stat> out;
+  for (const auto& [name, slot] : stores_) {
+    store_stat s{id_, name};
+    if (slot.kv) s = {id_, name, slot.kv->size_bytes(), slot.kv->approximate_entries()};
+    if (slot.window) s = {id_, name, slot.window->size_bytes(), slot.window->approximate_entries()};
+    if (slot.session)
+      s = {id_, name, slot.session->size_bytes(), slot.session->approximate_entries()};
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 task_metrics task::metrics() const {

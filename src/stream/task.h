@@ -58,6 +58,8 @@ class task final : public detail::task_context {
   void close();
 
   task_metrics metrics() const;
+  // Size and entries of each open store (RocksDB properties: cheap).
+  std::vector<store_stat> store_stats() const;
   void set_lag(int64_t lag) { lag_ = lag; }
 
   // ---- task_context ----
@@ -68,7 +70,10 @@ class task final : public detail::task_context {
             std::optional<std::string_view> value, int64_t timestamp, int32_t partition) override;
   int64_t stream_time() const override { return stream_time_; }
   void observe_timestamp(int64_t ts) override {
-    if (ts > stream_time_) stream_time_ = ts;
+    if (ts > stream_time_)
+      stream_time_ = ts;
+    else if (ts < stream_time_ && shared_.histograms)
+      shared_.histograms->lateness.observe(double(stream_time_ - ts) / 1000.0);
   }
   void schedule(std::chrono::milliseconds interval, punctuation_type type,
                 std::function<void(int64_t)> fn) override;
@@ -99,6 +104,7 @@ class task final : public detail::task_context {
     std::unique_ptr<window_cache> window_cached;  // in front of `window`, if the spec asks
     std::unique_ptr<state::session_store> session;
     changelog_slot* changelog = nullptr;
+    restore_progress restore;  // metrics, exported while the task lives
   };
   struct punctuator {
     int64_t interval;

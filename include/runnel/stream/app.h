@@ -16,8 +16,8 @@
 // and only then commits the input offsets. After a crash, records since the
 // last commit are processed again; nothing is lost.
 //
-// Thread-safety: run() on one thread; stop(), metrics() and state() from
-// any thread.
+// Thread-safety: run() on one thread; stop(), metrics(), state() and
+// admin_port() from any thread.
 #pragma once
 
 #include <chrono>
@@ -75,6 +75,12 @@ struct app_config {
   size_t max_poll_records = 10000;
   // Logs each task's metrics at this interval (0: never).
   std::chrono::milliseconds metrics_log_interval{0};
+  // "HOST:PORT" of an admin HTTP server to start with run(): Prometheus
+  // metrics of the app and the process at /metrics, /health (200 unless the
+  // app failed), /ready (200 while running: not starting, restoring or
+  // rebalancing) and the log level at /v1/loglevel (docs/monitoring.md).
+  // Port 0 takes any free port (admin_port() tells which). Empty: none.
+  std::string admin_listen;
   // SIGTERM and SIGINT stop run() cleanly (commit, leave the group).
   bool handle_signals = true;
   // Extra librdkafka properties for the app's consumer, producer and admin
@@ -120,6 +126,8 @@ class app {
 
   app_metrics metrics() const;
   app_state state() const;
+  // The admin server's port once run() started it (app_config::admin_listen), else 0.
+  uint16_t admin_port() const;
 
  private:
   struct impl;

@@ -36,6 +36,7 @@ class kv_store final : public kv_bytes_store {
   result<void> flush() { return db_->flush(); }
   result<void> close() { return db_->close(); }
   uint64_t approximate_entries() const { return db_->approximate_entries(); }
+  uint64_t size_bytes() const { return db_->size_bytes(); }
   static result<void> destroy(const std::filesystem::path& dir) { return rocks_db::destroy(dir); }
 
  private:

@@ -174,4 +174,12 @@ uint64_t rocks_db::approximate_entries() const {
   return 0;
 }
 
+uint64_t rocks_db::size_bytes() const {
+  if (!db_) return 0;
+  uint64_t sst = 0, mem = 0;
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kTotalSstFilesSize, &sst);
+  db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &mem);
+  return sst + mem;
+}
+
 }  // namespace runnel::stream::state

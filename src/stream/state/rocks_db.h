@@ -75,6 +75,8 @@ class rocks_db {
   result<void> close();
   // RocksDB's estimate of the number of keys in the primary column family.
   uint64_t approximate_entries() const;
+  // Bytes the store takes: its SST files and memtables, every column family.
+  uint64_t size_bytes() const;
 
  private:
   rocks_db() = default;

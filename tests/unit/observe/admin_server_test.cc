@@ -123,8 +123,9 @@ TEST_F(AdminServer, LogLevelReadsAndSets) {
 
 TEST_F(AdminServer, LogLevelRejectsBadInputAndKeepsTheLevel) {
   set_level(spdlog::level::info);
-  for (const char* target : {"/v1/loglevel?level=loud", "/v1/loglevel", "/v1/loglevel?level=debug&expires=-1",
-                             "/v1/loglevel?level=debug&expires=x"}) {
+  for (const char* target :
+       {"/v1/loglevel?level=loud", "/v1/loglevel", "/v1/loglevel?level=debug&expires=-1",
+        "/v1/loglevel?level=debug&expires=x"}) {
     auto r = call(port_, http::verb::put, target);
     EXPECT_EQ(r.status, 400) << target;
     EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body;
@@ -233,7 +234,8 @@ TEST(AdminServerStart, StopIsIdempotent) {
 }
 
 TEST(ParseHostPort, AcceptsHostsAndBracketedIpv6) {
-  EXPECT_EQ(parse_host_port("127.0.0.1:9644"), std::make_pair(std::string("127.0.0.1"), uint16_t(9644)));
+  EXPECT_EQ(parse_host_port("127.0.0.1:9644"),
+            std::make_pair(std::string("127.0.0.1"), uint16_t(9644)));
   EXPECT_EQ(parse_host_port("localhost:0"), std::make_pair(std::string("localhost"), uint16_t(0)));
   EXPECT_EQ(parse_host_port("[::1]:80"), std::make_pair(std::string("::1"), uint16_t(80)));
   EXPECT_FALSE(parse_host_port("9644"));

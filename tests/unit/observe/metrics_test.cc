@@ -167,6 +167,17 @@ TEST(Registry, CollectorsRunAtScrapeAndStopWithTheirHandle) {
   EXPECT_EQ(runs, 1);
 }
 
+TEST(Registry, ASeriesEmittedTwiceKeepsItsFirstValue) {
+  registry r;
+  auto a = r.add_collector([](sample_sink& s) { s.gauge("test_dup", "h", {{"k", "v"}}, 1); });
+  auto b = r.add_collector([](sample_sink& s) {
+    s.gauge("test_dup", "h", {{"k", "v"}}, 2);
+    s.gauge("test_dup", "h", {{"k", "w"}}, 3);
+  });
+  EXPECT_EQ(r.expose(),
+            "# HELP test_dup h\n# TYPE test_dup gauge\ntest_dup{k=\"v\"} 1\ntest_dup{k=\"w\"} 3\n");
+}
+
 TEST(Registry, CollectorCannotShadowARegisteredFamily) {
   registry r;
   r.counter("test_shadow_total", "h").inc();
