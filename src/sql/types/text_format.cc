@@ -1,0 +1,327 @@
+#include "sql/types/text_format.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "sql/types/jsonb.h"
+
+namespace runnel::sql {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+sql_error bad_input(const sql_type& t, std::string_view s) {
+  return make_error(errc::invalid_text_representation, -1,
+                    "invalid input syntax for type {}: \"{}\"", type_name(t), s);
+}
+
+result<datum> parse_int(const sql_type& t, std::string_view raw) {
+  auto s = trim(raw);
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  int64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || r.ptr != s.data() + s.size()) return bad_input(t, raw);
+  int64_t lo = INT64_MIN, hi = INT64_MAX;
+  if (t.id == type_id::int16) lo = INT16_MIN, hi = INT16_MAX;
+  if (t.id == type_id::int32) lo = INT32_MIN, hi = INT32_MAX;
+  if (t.id == type_id::oid) lo = 0, hi = UINT32_MAX;
+  if (r.ec == std::errc::result_out_of_range || v < lo || v > hi)
+    return make_error(errc::numeric_out_of_range, -1, "value \"{}\" is out of range for type {}",
+                      raw, type_name(t));
+  return datum::of_int(v);
+}
+
+result<datum> parse_float(const sql_type& t, std::string_view raw) {
+  auto s = trim(raw);
+  if (iequals(s, "nan")) return datum::of_double(std::numeric_limits<double>::quiet_NaN());
+  if (iequals(s, "infinity") || iequals(s, "inf") || iequals(s, "+infinity") || iequals(s, "+inf"))
+    return datum::of_double(std::numeric_limits<double>::infinity());
+  if (iequals(s, "-infinity") || iequals(s, "-inf"))
+    return datum::of_double(-std::numeric_limits<double>::infinity());
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  double v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || r.ptr != s.data() + s.size()) return bad_input(t, raw);
+  if (r.ec == std::errc::result_out_of_range)
+    return make_error(errc::numeric_out_of_range, -1, "\"{}\" is out of range for type {}", raw,
+                      type_name(t));
+  if (t.id == type_id::float32) v = static_cast<float>(v);
+  return datum::of_double(v);
+}
+
+}  // namespace
+
+std::string format_double(double v, bool is_float4) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  if (v == 0) return std::signbit(v) ? "-0" : "0";
+  char buf[64];
+  std::to_chars_result r;
+  if (is_float4)
+    r = std::to_chars(buf, buf + sizeof buf, static_cast<float>(v), std::chars_format::scientific);
+  else
+    r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string sci(buf, r.ptr);
+  // sci is d[.ddd]e±XX: digits and exponent.
+  auto epos = sci.find('e');
+  int exp = std::stoi(sci.substr(epos + 1));
+  std::string mant = sci.substr(0, epos);
+  bool neg = mant[0] == '-';
+  if (neg) mant.erase(0, 1);
+  std::string digits;
+  for (char c : mant)
+    if (c != '.') digits += c;
+  int threshold = is_float4 ? 6 : 15;
+  std::string out = neg ? "-" : "";
+  if (exp < -4 || exp >= threshold) {
+    out += digits[0];
+    if (digits.size() > 1) {
+      out += '.';
+      out += digits.substr(1);
+    }
+    out += exp < 0 ? "e-" : "e+";
+    int a = exp < 0 ? -exp : exp;
+    if (a < 10) out += '0';
+    out += std::to_string(a);
+    return out;
+  }
+  if (exp < 0) {
+    out += "0.";
+    out += std::string(static_cast<size_t>(-exp - 1), '0');
+    out += digits;
+  } else if (static_cast<int>(digits.size()) <= exp + 1) {
+    out += digits;
+    out += std::string(static_cast<size_t>(exp + 1) - digits.size(), '0');
+  } else {
+    out += digits.substr(0, static_cast<size_t>(exp + 1));
+    out += '.';
+    out += digits.substr(static_cast<size_t>(exp + 1));
+  }
+  return out;
+}
+
+std::string format_bytea(std::string_view bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+bool parse_bytea(std::string_view s, std::string& out) {
+  if (s.size() >= 2 && s[0] == '\\' && (s[1] == 'x' || s[1] == 'X')) {
+    auto val = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    for (size_t i = 2; i < s.size();) {
+      if (std::isspace(static_cast<unsigned char>(s[i]))) {
+        ++i;
+        continue;
+      }
+      if (i + 1 >= s.size()) return false;
+      int h = val(s[i]), l = val(s[i + 1]);
+      if (h < 0 || l < 0) return false;
+      out += static_cast<char>(h * 16 + l);
+      i += 2;
+    }
+    return true;
+  }
+  // Escape form: \\ and \ooo octal; everything else as is.
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\') {
+      out += s[i];
+      continue;
+    }
+    if (i + 1 < s.size() && s[i + 1] == '\\') {
+      out += '\\';
+      ++i;
+    } else if (i + 3 < s.size()) {
+      int v = 0;
+      for (int k = 1; k <= 3; ++k) {
+        char c = s[i + static_cast<size_t>(k)];
+        if (c < '0' || c > '7') return false;
+        v = v * 8 + (c - '0');
+      }
+      out += static_cast<char>(v);
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+void append_text(const sql_type& t, const datum& d, std::string& out) {
+  switch (t.id) {
+    case type_id::boolean:
+      out += d.as_bool() ? 't' : 'f';
+      return;
+    case type_id::int16:
+    case type_id::int32:
+    case type_id::int64:
+    case type_id::oid: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, d.as_int());
+      out.append(buf, r.ptr);
+      return;
+    }
+    case type_id::float32:
+    case type_id::float64:
+      out += format_double(d.as_double(), t.id == type_id::float32);
+      return;
+    case type_id::numeric:
+      out += dec::to_string(d.as_decimal());
+      return;
+    case type_id::bytea:
+      out += format_bytea(d.as_text());
+      return;
+    case type_id::date:
+      out += dt::format_date(static_cast<int32_t>(d.as_int()));
+      return;
+    case type_id::time:
+      out += dt::format_time(d.as_int());
+      return;
+    case type_id::timestamp:
+      out += dt::format_timestamp(d.as_int(), false);
+      return;
+    case type_id::timestamptz:
+      out += dt::format_timestamp(d.as_int(), true);
+      return;
+    case type_id::interval:
+      out += dt::format_interval(d.as_interval());
+      return;
+    case type_id::text:
+    case type_id::jsonb:
+    case type_id::unknown:
+    case type_id::text_array:
+      out += d.as_text();
+      return;
+  }
+}
+
+std::string to_text(const sql_type& t, const datum& d) {
+  std::string s;
+  append_text(t, d, s);
+  return s;
+}
+
+result<datum> from_text(const sql_type& t, std::string_view s, arena& a) {
+  switch (t.id) {
+    case type_id::boolean: {
+      auto v = trim(s);
+      for (auto w : {"t", "true", "yes", "y", "on", "1"})
+        if (iequals(v, w)) return datum::of_bool(true);
+      for (auto w : {"f", "false", "no", "n", "off", "0"})
+        if (iequals(v, w)) return datum::of_bool(false);
+      return bad_input(t, s);
+    }
+    case type_id::int16:
+    case type_id::int32:
+    case type_id::int64:
+    case type_id::oid:
+      return parse_int(t, s);
+    case type_id::float32:
+    case type_id::float64:
+      return parse_float(t, s);
+    case type_id::numeric: {
+      auto d = dec::parse(s);
+      if (!d) {
+        // Distinguish "too many digits" from garbage.
+        bool digits_only = !trim(s).empty();
+        for (char c : trim(s))
+          if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '+')
+            digits_only = false;
+        if (digits_only)
+          return make_error(errc::numeric_out_of_range, -1,
+                            "numeric field overflow: more than {} digits", decimal::max_digits);
+        return bad_input(t, s);
+      }
+      if (t.precision > 0) {
+        auto f = dec::fit(*d, t.precision, std::max<int>(0, t.scale));
+        if (!f)
+          return make_error(
+              errc::numeric_out_of_range, -1,
+              "numeric field overflow: a field with precision {}, scale {} must round to "
+              "an absolute value less than 10^{}",
+              t.precision, std::max<int>(0, t.scale), t.precision - std::max<int>(0, t.scale));
+        d = f;
+      }
+      return datum::of_decimal(*d);
+    }
+    case type_id::bytea: {
+      std::string out;
+      if (!parse_bytea(s, out)) return bad_input(t, s);
+      return datum::of_text(a.copy(out));
+    }
+    case type_id::date: {
+      auto v = dt::parse_date(s);
+      if (!v) {
+        // A timestamp literal is a valid date too: its date part counts.
+        if (auto ts = dt::parse_timestamp(s, false))
+          return datum::of_int(
+              static_cast<int32_t>((*ts >= 0 ? *ts : *ts - usecs_per_day + 1) / usecs_per_day));
+        return make_error(errc::invalid_datetime, -1, "invalid input syntax for type date: \"{}\"",
+                          s);
+      }
+      return datum::of_int(*v);
+    }
+    case type_id::time: {
+      auto v = dt::parse_time(s);
+      if (!v)
+        return make_error(errc::invalid_datetime, -1, "invalid input syntax for type time: \"{}\"",
+                          s);
+      return datum::of_int(*v);
+    }
+    case type_id::timestamp:
+    case type_id::timestamptz: {
+      auto v = dt::parse_timestamp(s, t.id == type_id::timestamptz);
+      if (!v)
+        return make_error(errc::invalid_datetime, -1, "invalid input syntax for type {}: \"{}\"",
+                          type_name(t), s);
+      return datum::of_int(*v);
+    }
+    case type_id::interval: {
+      auto v = dt::parse_interval(s);
+      if (!v)
+        return make_error(errc::invalid_datetime, -1,
+                          "invalid input syntax for type interval: \"{}\"", s);
+      return datum::of_interval(*v);
+    }
+    case type_id::jsonb: {
+      auto v = jsonb::normalize(s);
+      if (!v)
+        return make_error(errc::invalid_text_representation, -1,
+                          "invalid input syntax for type json");
+      return datum::of_text(a.copy(*v));
+    }
+    case type_id::text:
+    case type_id::unknown:
+    case type_id::text_array:
+      return datum::of_text(a.copy(s));
+  }
+  return bad_input(t, s);
+}
+
+}  // namespace runnel::sql

@@ -1,0 +1,31 @@
+// PostgreSQL's text forms of values: what the text wire format sends, what
+// casts to and from text do, and what literals in SQL mean.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sql/error.h"
+#include "sql/types/arena.h"
+#include "sql/types/datum.h"
+#include "sql/types/type.h"
+
+namespace runnel::sql {
+
+// Appends the text form of `d` (which must not be NULL).
+void append_text(const sql_type& t, const datum& d, std::string& out);
+std::string to_text(const sql_type& t, const datum& d);
+
+// Parses the text form of a `t`; strings are copied into `a`. Errors carry
+// PostgreSQL's messages (invalid input syntax for type integer: "12x").
+result<datum> from_text(const sql_type& t, std::string_view s, arena& a);
+
+// Floats as PostgreSQL 12+ prints them: the shortest text that reads back
+// exactly, in exponent form below 1e-4 and from 1e15 (1e6 for real).
+std::string format_double(double v, bool is_float4);
+
+// bytea's hex form (\x0a1b) and its parser (hex or escape form).
+std::string format_bytea(std::string_view bytes);
+bool parse_bytea(std::string_view text, std::string& out);
+
+}  // namespace runnel::sql
