@@ -1,0 +1,98 @@
+// The binder's internals, shared by binder.cc (queries), bind_expr.cc
+// (expressions) and bind_from.cc (FROM items and joins).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sql/plan/binder.h"
+
+namespace runnel::sql {
+
+// Placeholders for aggregates and window functions while a SELECT list is
+// bound: column references with these large indexes, replaced once the
+// aggregate (or row_number) node exists.
+constexpr int agg_marker = 1 << 24;
+constexpr int window_marker = 1 << 25;
+
+struct pending_agg {
+  std::string func;
+  std::vector<expr_ptr> args;
+  bool distinct = false;
+  bool star = false;
+  sql_type type;
+  int location = -1;
+};
+
+struct pending_window {
+  std::string func;  // row_number, rank, dense_rank
+  std::vector<expr_ptr> partition;
+  std::vector<std::pair<expr_ptr, sort_key>> order;  // sort_key.column unused here
+  int location = -1;
+};
+
+struct expr_ctx {
+  const std::vector<plan_column>* cols = nullptr;
+  std::vector<pending_agg>* aggs = nullptr;        // aggregates allowed and collected
+  std::vector<pending_window>* windows = nullptr;  // window functions allowed
+  const char* clause = "this context";             // for "not allowed in WHERE"
+};
+
+class binder {
+ public:
+  explicit binder(const bind_options& o) : opt_(o) {}
+
+  result<plan_ptr> query(const json& stmt);
+  result<expr_ptr> expression(const json& node, const expr_ctx& ctx);
+  result<sql_type> bind_type(const json& tn);
+
+  std::map<std::string, uint64_t> deps;
+  std::vector<sql_type> param_types;
+
+ private:
+  friend struct from_binder;
+  result<plan_ptr> select(const json& s);
+  result<plan_ptr> set_operation(const json& s);
+  result<plan_ptr> values(const json& s);
+  result<plan_ptr> from_list(const json& from);
+  result<plan_ptr> from_item(const json& item);
+  result<plan_ptr> range_var(const json& rv);
+  result<plan_ptr> range_function(const json& rf);
+  result<plan_ptr> join(const json& j);
+  result<plan_ptr> window_tvf(const json& call, const json& alias, int location);
+  result<plan_ptr> bind_view(const relation_info& r, const std::string& alias, int location);
+
+  result<expr_ptr> column_ref(const json& cr, const expr_ctx& ctx);
+  result<expr_ptr> func_call(const json& fc, const expr_ctx& ctx);
+  result<expr_ptr> a_expr(const json& ae, const expr_ctx& ctx);
+  result<expr_ptr> a_const(const json& c);
+  result<expr_ptr> type_cast(const json& tc, const expr_ctx& ctx);
+  result<expr_ptr> sql_value_function(const json& f);
+  result<expr_ptr> param_ref(const json& p);
+  result<std::vector<expr_ptr>> list(const json& arr, const expr_ctx& ctx);
+
+  // CTEs in scope (innermost last).
+  std::vector<std::map<std::string, plan_ptr>> ctes_;
+  // Locations of the RangeVars marked FOR SYSTEM_TIME AS OF PROCTIME().
+  std::vector<int> temporal_owners_;
+  bool top_ = true;
+  const bind_options& opt_;
+};
+
+// The name PostgreSQL gives an unnamed SELECT-list item (FigureColname).
+std::string figure_colname(const json& node);
+// A node's "location", or -1.
+int location_of(const json& node);
+// The string of a String node ({"String": {"sval": ...}}).
+std::string str_of(const json& node);
+
+// Plan-building helpers.
+plan_ptr make_project(plan_ptr input, std::vector<expr_ptr> exprs, std::vector<plan_column> cols);
+plan_ptr make_filter(plan_ptr input, expr_ptr predicate);
+// Splits an AND tree into conjuncts / joins conjuncts back.
+void conjuncts(const expr_ptr& e, std::vector<expr_ptr>& out);
+expr_ptr conjunction(const std::vector<expr_ptr>& parts);
+
+}  // namespace runnel::sql

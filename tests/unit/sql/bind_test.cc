@@ -1,0 +1,189 @@
+// The binder and the plan rewrites: names resolved against a catalog,
+// types decided once, PostgreSQL's errors at PostgreSQL's positions, and
+// the logical plans that the executor will maintain (printed by EXPLAIN).
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "sql/parse/statement.h"
+#include "sql/plan/binder.h"
+#include "sql/plan/relation.h"
+
+namespace runnel::sql {
+namespace {
+
+// A catalog of a few relations, as the durable catalog will hold them.
+class test_catalog : public catalog_reader {
+ public:
+  test_catalog() {
+    add("bids", relation_kind::source,
+        {{"auction", type_id::int64},
+         {"bidder", type_id::int64},
+         {"price", type_id::int64},
+         {"url", type_id::text},
+         {"date_time", type_id::timestamp}},
+        {}, {4});
+    add("users", relation_kind::table,
+        {{"id", type_id::int32}, {"name", type_id::text}, {"city", type_id::text}}, {0}, {});
+    add("orders", relation_kind::table,
+        {{"id", type_id::int32},
+         {"user_id", type_id::int32},
+         {"amount", sql_type(type_id::numeric, 10, 2)}},
+        {0}, {});
+  }
+  const relation_info* find(std::string_view name) const override {
+    for (const auto& r : rels_)
+      if (r.name == name) return &r;
+    return nullptr;
+  }
+  const relation_info* by_id(uint64_t id) const override {
+    for (const auto& r : rels_)
+      if (r.id == id) return &r;
+    return nullptr;
+  }
+  const relation_info* system_table(std::string_view, std::string_view) const override {
+    return nullptr;
+  }
+
+ private:
+  void add(std::string name, relation_kind kind, std::vector<std::pair<std::string, sql_type>> cols,
+           std::vector<int> pk, std::vector<int> watermarks) {
+    relation_info r;
+    r.id = rels_.size() + 1;
+    r.name = std::move(name);
+    r.kind = kind;
+    for (auto& [n, t] : cols) r.columns.push_back(plan_column{n, t, r.name, false});
+    r.primary_key = std::move(pk);
+    r.append_only = kind == relation_kind::source;
+    r.watermarks = std::move(watermarks);
+    rels_.push_back(std::move(r));
+  }
+  std::deque<relation_info> rels_;
+};
+
+result<plan_ptr> plan(std::string_view sql, bool streaming = true) {
+  static test_catalog catalog;
+  BOOST_OUTCOME_TRY(auto stmts, parse_sql(sql));
+  if (stmts.size() != 1) return make_error(errc::internal, -1, "one statement expected");
+  bind_options opt;
+  opt.catalog = &catalog;
+  opt.streaming = streaming;
+  opt.temporal_joins = stmts[0].temporal_joins;
+  BOOST_OUTCOME_TRY(auto q, bind_query(stmts[0].node, opt));
+  return rewrite(q.root, streaming);
+}
+
+std::string explained(std::string_view sql, bool streaming = true) {
+  auto p = plan(sql, streaming);
+  if (!p) return "ERROR: " + p.error().message;
+  return explain(*p.value());
+}
+
+sql_error error_of(std::string_view sql) {
+  auto p = plan(sql);
+  EXPECT_FALSE(p) << sql;
+  return p ? sql_error{} : p.error();
+}
+
+TEST(Bind, ColumnsAndTypes) {
+  auto p = plan(
+      "SELECT auction, price * 2 AS double_price, upper(url), date_time FROM bids WHERE price > "
+      "10");
+  ASSERT_TRUE(p) << p.error().message;
+  const auto& cols = p.value()->columns;
+  ASSERT_EQ(cols.size(), 4u);
+  EXPECT_EQ(cols[0].name, "auction");
+  EXPECT_EQ(cols[1].name, "double_price");
+  EXPECT_EQ(cols[1].type.id, type_id::int64);
+  EXPECT_EQ(cols[2].name, "upper");  // PostgreSQL's name for an unnamed call
+  EXPECT_EQ(cols[3].type.id, type_id::timestamp);
+  EXPECT_TRUE(p.value()->append_only);
+}
+
+TEST(Bind, AggregatesOverWindows) {
+  auto p = plan(
+      "SELECT auction, window_start, count(*) AS n, max(price), avg(price) FROM "
+      "TUMBLE(bids, date_time, INTERVAL '10' SECOND) GROUP BY auction, window_start");
+  ASSERT_TRUE(p) << p.error().message;
+  const auto& cols = p.value()->columns;
+  ASSERT_EQ(cols.size(), 5u);
+  EXPECT_EQ(cols[1].type.id, type_id::timestamp);
+  EXPECT_EQ(cols[2].type.id, type_id::int64);
+  EXPECT_EQ(cols[3].type.id, type_id::int64);
+  EXPECT_EQ(cols[4].type.id, type_id::numeric);  // avg(bigint) is numeric, as PostgreSQL
+  std::string e = explain(*p.value());
+  EXPECT_NE(e.find("Aggregate"), std::string::npos) << e;
+  EXPECT_NE(e.find("Tumble"), std::string::npos) << e;
+}
+
+TEST(Bind, JoinKeysComeFromWhereAndOn) {
+  std::string e = explained(
+      "SELECT u.name, sum(o.amount) FROM users u JOIN orders o ON u.id = o.user_id GROUP BY "
+      "u.name");
+  EXPECT_NE(e.find("Inner"), std::string::npos) << e;
+  EXPECT_NE(e.find("id = user_id"), std::string::npos) << e;
+  std::string w =
+      explained("SELECT u.name FROM users u, orders o WHERE u.id = o.user_id AND o.amount > 5");
+  EXPECT_NE(w.find("Inner"), std::string::npos) << w;
+  EXPECT_NE(w.find("id = user_id"), std::string::npos) << w;
+}
+
+TEST(Bind, TopNFusesRowNumberWithItsFilter) {
+  std::string e = explained(
+      "SELECT * FROM (SELECT auction, price, ROW_NUMBER() OVER (PARTITION BY auction ORDER BY "
+      "price DESC) AS rn "
+      "FROM bids) t WHERE rn <= 3");
+  EXPECT_NE(e.find("TopN"), std::string::npos) << e;
+  EXPECT_NE(e.find("limit=3"), std::string::npos) << e;
+}
+
+TEST(Bind, NowBecomesATemporalFilterInAView) {
+  std::string e =
+      explained("SELECT auction FROM bids WHERE date_time > now() - INTERVAL '15' MINUTE");
+  EXPECT_NE(e.find("TemporalFilter"), std::string::npos) << e;
+}
+
+TEST(Bind, CtesUnionAndSubqueries) {
+  auto p = plan(
+      "WITH big AS (SELECT auction, price FROM bids WHERE price > 100) "
+      "SELECT auction FROM big UNION ALL SELECT id::bigint FROM (SELECT id FROM users) u");
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(p.value()->columns.size(), 1u);
+  EXPECT_EQ(p.value()->columns[0].type.id, type_id::int64);
+}
+
+TEST(Bind, ErrorsPointWherePostgresPoints) {
+  std::string q1 = "SELECT nope FROM bids";
+  auto e1 = error_of(q1);
+  EXPECT_EQ(e1.code, errc::undefined_column);
+  EXPECT_EQ(e1.message, "column \"nope\" does not exist");
+  EXPECT_EQ(e1.position, 7);
+
+  std::string q2 = "SELECT a FROM missing";
+  auto e2 = error_of(q2);
+  EXPECT_EQ(e2.code, errc::undefined_table);
+  EXPECT_EQ(e2.message, "relation \"missing\" does not exist");
+  EXPECT_EQ(e2.position, 14);
+
+  std::string q3 = "SELECT auction, price FROM bids GROUP BY auction";
+  auto e3 = error_of(q3);
+  EXPECT_EQ(e3.code, errc::grouping_error);
+  EXPECT_EQ(e3.message,
+            "column \"bids.price\" must appear in the GROUP BY clause or be used in an aggregate "
+            "function");
+  EXPECT_EQ(e3.position, 16);
+
+  std::string q4 = "SELECT id FROM users u JOIN orders o ON u.id = o.user_id";
+  auto e4 = error_of(q4);
+  EXPECT_EQ(e4.code, errc::ambiguous_column);
+  EXPECT_EQ(e4.message, "column reference \"id\" is ambiguous");
+  EXPECT_EQ(e4.position, 7);
+
+  auto e5 = error_of("SELECT count(*) FROM bids WHERE count(*) > 1");
+  EXPECT_EQ(e5.code, errc::grouping_error);
+  EXPECT_EQ(e5.message, "aggregate functions are not allowed in WHERE");
+  EXPECT_EQ(e5.position, 32);
+}
+
+}  // namespace
+}  // namespace runnel::sql
