@@ -1,0 +1,57 @@
+// state_store: the durable state of a SQL process — one RocksDB database
+// (DESIGN.md decision 8) holding every operator's state_table as a key
+// range (an 8-byte table id prefix; docs/format/sql-state.md).
+//
+// Writes of the current epoch collect in a write batch that reads see at
+// once; commit() writes the batch atomically with the WAL synced. Because
+// each source's read offsets are state too, one commit makes the state of
+// every view and the input positions that produced it durable together: a
+// process killed at any moment restarts from its last commit and
+// continues, recomputing nothing that commit covered and counting nothing
+// twice.
+//
+// Thread-safety: the engine thread only.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "sql/error.h"
+#include "sql/state/state_table.h"
+
+namespace runnel::sql {
+
+class state_store {
+ public:
+  static result<std::unique_ptr<state_store>> open(const std::filesystem::path& dir);
+  ~state_store();
+
+  // The table with this id (jobs use job_id << 16 | n; id 0 is metadata).
+  std::unique_ptr<state_table> table(uint64_t id);
+
+  // Makes everything written since the last commit durable, atomically.
+  result<void> commit();
+  // Bytes written since the last commit (to bound an epoch's memory).
+  size_t pending_bytes() const;
+  // Removes tables [from, to) (a dropped view), at the next commit.
+  void drop_tables(uint64_t from, uint64_t to);
+  // Bytes on disk and in memory tables of tables [from, to).
+  int64_t approximate_bytes(uint64_t from, uint64_t to);
+
+  // The first error any table hit (reads of a broken disk); commit fails with it.
+  const std::optional<sql_error>& failure() const;
+
+  struct impl;
+
+ private:
+  explicit state_store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+// The 8-byte big-endian prefix of a table id.
+std::string table_prefix(uint64_t id);
+
+}  // namespace runnel::sql
