@@ -122,6 +122,11 @@ void derive_properties(plan_node& n);
 // temporal filter. Errors for what cannot be maintained.
 result<plan_ptr> rewrite(plan_ptr root, bool streaming);
 
+// EMIT ON WINDOW CLOSE: marks the aggregate under the root (below
+// projections and filters only) to emit each group once, final, when the
+// watermark closes it; an error if the query has no such aggregate.
+result<void> set_emit_on_window_close(plan_node& root);
+
 // A readable tree for EXPLAIN, one operator per line.
 std::string explain(const plan_node& n);
 

@@ -373,6 +373,18 @@ result<plan_ptr> rewrite(plan_ptr root, bool streaming) {
   return r;
 }
 
+result<void> set_emit_on_window_close(plan_node& root) {
+  plan_node* n = &root;
+  while ((n->kind == plan_kind::project || n->kind == plan_kind::filter) && !n->inputs.empty())
+    n = n->inputs[0].get();
+  if (n->kind != plan_kind::aggregate || n->group_keys.empty())
+    return make_error(errc::feature_not_supported, -1,
+                      "EMIT ON WINDOW CLOSE needs a query that ends in a GROUP BY over a window");
+  n->emit_on_window_close = true;
+  derive_properties(root);
+  return outcome::success();
+}
+
 void derive_properties(plan_node& n) {
   for (auto& in : n.inputs) derive_properties(*in);
   auto in = [&](size_t i) -> const plan_node& { return *n.inputs[i]; };

@@ -3,74 +3,35 @@
 // the logical plans that the executor will maintain (printed by EXPLAIN).
 #include <gtest/gtest.h>
 
-#include <deque>
-
-#include "sql/parse/statement.h"
-#include "sql/plan/binder.h"
-#include "sql/plan/relation.h"
+#include "test_catalog.h"
 
 namespace runnel::sql {
 namespace {
 
-// A catalog of a few relations, as the durable catalog will hold them.
-class test_catalog : public catalog_reader {
- public:
-  test_catalog() {
-    add("bids", relation_kind::source,
-        {{"auction", type_id::int64},
-         {"bidder", type_id::int64},
-         {"price", type_id::int64},
-         {"url", type_id::text},
-         {"date_time", type_id::timestamp}},
-        {}, {4});
-    add("users", relation_kind::table,
-        {{"id", type_id::int32}, {"name", type_id::text}, {"city", type_id::text}}, {0}, {});
-    add("orders", relation_kind::table,
-        {{"id", type_id::int32},
-         {"user_id", type_id::int32},
-         {"amount", sql_type(type_id::numeric, 10, 2)}},
-        {0}, {});
-  }
-  const relation_info* find(std::string_view name) const override {
-    for (const auto& r : rels_)
-      if (r.name == name) return &r;
-    return nullptr;
-  }
-  const relation_info* by_id(uint64_t id) const override {
-    for (const auto& r : rels_)
-      if (r.id == id) return &r;
-    return nullptr;
-  }
-  const relation_info* system_table(std::string_view, std::string_view) const override {
-    return nullptr;
-  }
-
- private:
-  void add(std::string name, relation_kind kind, std::vector<std::pair<std::string, sql_type>> cols,
-           std::vector<int> pk, std::vector<int> watermarks) {
-    relation_info r;
-    r.id = rels_.size() + 1;
-    r.name = std::move(name);
-    r.kind = kind;
-    for (auto& [n, t] : cols) r.columns.push_back(plan_column{n, t, r.name, false});
-    r.primary_key = std::move(pk);
-    r.append_only = kind == relation_kind::source;
-    r.watermarks = std::move(watermarks);
-    rels_.push_back(std::move(r));
-  }
-  std::deque<relation_info> rels_;
-};
+const testing::test_catalog& catalog() {
+  static const testing::test_catalog c = [] {
+    testing::test_catalog c;
+    c.add("bids", relation_kind::source,
+          {{"auction", type_id::int64},
+           {"bidder", type_id::int64},
+           {"price", type_id::int64},
+           {"url", type_id::text},
+           {"date_time", type_id::timestamp}},
+          {}, {4});
+    c.add("users", relation_kind::table,
+          {{"id", type_id::int32}, {"name", type_id::text}, {"city", type_id::text}}, {0});
+    c.add("orders", relation_kind::table,
+          {{"id", type_id::int32},
+           {"user_id", type_id::int32},
+           {"amount", sql_type(type_id::numeric, 10, 2)}},
+          {0});
+    return c;
+  }();
+  return c;
+}
 
 result<plan_ptr> plan(std::string_view sql, bool streaming = true) {
-  static test_catalog catalog;
-  BOOST_OUTCOME_TRY(auto stmts, parse_sql(sql));
-  if (stmts.size() != 1) return make_error(errc::internal, -1, "one statement expected");
-  bind_options opt;
-  opt.catalog = &catalog;
-  opt.streaming = streaming;
-  opt.temporal_joins = stmts[0].temporal_joins;
-  BOOST_OUTCOME_TRY(auto q, bind_query(stmts[0].node, opt));
-  return rewrite(q.root, streaming);
+  return catalog().plan(sql, streaming);
 }
 
 std::string explained(std::string_view sql, bool streaming = true) {
