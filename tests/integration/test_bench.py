@@ -3,7 +3,10 @@
 stderr when the cluster cannot be reached."""
 
 import json
+import os
+import re
 import subprocess
+import tempfile
 
 from harness import BINARY, Broker, free_port, run
 
@@ -140,9 +143,30 @@ def test_unreachable_cluster_is_one_error_line():
     assert len(lines) == 1 and lines[0].startswith("runnel bench produce:"), lines
 
 
+def test_metrics_overhead_script_runs():
+    # bench/metrics-overhead on a tiny run (this binary as both "before" and
+    # "after"), so the script cannot rot: three runs, a table, a scrape.
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
+                          "metrics-overhead")
+    with tempfile.TemporaryDirectory(prefix="runnel-it-mo-") as scratch:
+        r = subprocess.run([script, "--before", BINARY, "--after", BINARY, "--reps", "1",
+                            "--duration", "1s", "--workloads", "100b-l0", "--dir", scratch],
+                           capture_output=True, timeout=300)
+        left = os.listdir(scratch)
+    out = r.stdout.decode()
+    assert r.returncode == 0, "bench/metrics-overhead failed (%d):\n%s\n%s" % (
+        r.returncode, out, r.stderr.decode())
+    rows = [line for line in out.splitlines() if line.startswith("| 100b-l0 |")]
+    assert len(rows) == 3, out
+    scrapes = re.search(r"after, scraped 1/s .*\((\d+) scrapes\)", out)
+    assert scrapes and int(scrapes.group(1)) >= 1, out
+    assert left == [], "scratch directories left behind: %r" % left
+
+
 if __name__ == "__main__":
     run([test_produce_for_a_duration_creates_the_topic,
          test_produce_count_is_exact_with_several_producers,
          test_produce_at_a_rate_keeps_the_schedule, test_consume_reads_what_was_prepared,
          test_consume_of_a_missing_topic_fails_in_one_line, test_e2e_receives_everything_sent,
-         test_e2e_fetches_wake_on_every_append, test_unreachable_cluster_is_one_error_line])
+         test_e2e_fetches_wake_on_every_append, test_unreachable_cluster_is_one_error_line,
+         test_metrics_overhead_script_runs])
