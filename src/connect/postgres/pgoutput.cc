@@ -66,9 +66,9 @@ class cursor {
   }
 
   error short_read(const char* what) const {
-    return make_error(errc::data, "pgoutput: message ends inside " + std::string(what) +
-                                      " (byte " + std::to_string(pos_) + " of " +
-                                      std::to_string(b_.size()) + ")");
+    return make_error(errc::data, "pgoutput: message ends inside " + std::string(what) + " (byte " +
+                                      std::to_string(pos_) + " of " + std::to_string(b_.size()) +
+                                      ")");
   }
 
  private:

@@ -77,8 +77,8 @@ result<replication_connection> replication_connection::open(const std::string& c
     return make_error(errc::retriable, "postgres: out of memory opening a connection");
   }
   if (PQstatus(c->pg) != CONNECTION_OK) {
-    return make_error(errc::retriable, "postgres: cannot connect for replication: " +
-                                           c->last_error());
+    return make_error(errc::retriable,
+                      "postgres: cannot connect for replication: " + c->last_error());
   }
   return replication_connection(std::move(c));
 }
@@ -127,10 +127,9 @@ result<system_identity> replication_connection::identify_system() {
 }
 
 result<std::optional<lsn>> replication_connection::slot_confirmed_flush(const std::string& slot) {
-  BOOST_OUTCOME_TRY(auto rows,
-                    query("SELECT confirmed_flush_lsn, plugin FROM pg_replication_slots "
-                          "WHERE slot_name = " +
-                          quote_literal(slot)));
+  BOOST_OUTCOME_TRY(auto rows, query("SELECT confirmed_flush_lsn, plugin FROM pg_replication_slots "
+                                     "WHERE slot_name = " +
+                                     quote_literal(slot)));
   if (rows.empty()) {
     return std::optional<lsn>{};
   }
@@ -145,8 +144,8 @@ result<std::optional<lsn>> replication_connection::slot_confirmed_flush(const st
   }
   auto pos = lsn::parse(*rows[0][0]);
   if (!pos) {
-    return make_error(errc::fatal, "postgres: slot " + slot + " has confirmed_flush_lsn " +
-                                       *rows[0][0]);
+    return make_error(errc::fatal,
+                      "postgres: slot " + slot + " has confirmed_flush_lsn " + *rows[0][0]);
   }
   return std::optional<lsn>{*pos};
 }
@@ -158,16 +157,16 @@ result<slot_info> replication_connection::create_slot(const std::string& slot, b
                     (export_snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
   BOOST_OUTCOME_TRY(auto rows, query(sql));
   if (rows.size() != 1 || rows[0].size() < 3 || !rows[0][1]) {
-    return make_error(errc::fatal, "postgres: CREATE_REPLICATION_SLOT answered an unexpected shape");
+    return make_error(errc::fatal,
+                      "postgres: CREATE_REPLICATION_SLOT answered an unexpected shape");
   }
   auto pos = lsn::parse(*rows[0][1]);
   if (!pos) {
     return make_error(errc::fatal,
                       "postgres: CREATE_REPLICATION_SLOT answered consistent point " + *rows[0][1]);
   }
-  return slot_info{.name = slot,
-                   .consistent_point = *pos,
-                   .snapshot_name = rows[0][2].value_or("")};
+  return slot_info{
+      .name = slot, .consistent_point = *pos, .snapshot_name = rows[0][2].value_or("")};
 }
 
 result<void> replication_connection::start(const std::string& slot, lsn from,

@@ -37,14 +37,14 @@ struct system_identity {
 
 struct slot_info {
   std::string name;
-  lsn consistent_point;        // where the stream starts
-  std::string snapshot_name;   // exported snapshot; empty unless asked for
+  lsn consistent_point;       // where the stream starts
+  std::string snapshot_name;  // exported snapshot; empty unless asked for
 };
 
 // One chunk of WAL: a pgoutput message and where it ends.
 struct xlog_data {
   lsn wal_start;
-  lsn wal_end;    // the server's current end of WAL
+  lsn wal_end;  // the server's current end of WAL
   pg_timestamp send_time;
   std::vector<std::byte> payload;
 };

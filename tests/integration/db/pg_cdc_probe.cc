@@ -50,14 +50,17 @@ json to_json(const pg::message& m) {
         if constexpr (std::is_same_v<T, pg::begin_msg>) {
           return {{"type", "begin"}, {"xid", x.xid}, {"final_lsn", x.final_lsn.to_string()}};
         } else if constexpr (std::is_same_v<T, pg::commit_msg>) {
-          return {{"type", "commit"}, {"end_lsn", x.end_lsn.to_string()},
+          return {{"type", "commit"},
+                  {"end_lsn", x.end_lsn.to_string()},
                   {"ts_ms", x.commit_time.unix_millis()}};
         } else if constexpr (std::is_same_v<T, pg::relation>) {
           json cols = json::array();
           for (const auto& c : x.columns) {
             cols.push_back({{"name", c.name}, {"type_oid", c.type_oid}, {"key", c.part_of_key}});
           }
-          return {{"type", "relation"}, {"schema", x.schema}, {"table", x.name},
+          return {{"type", "relation"},
+                  {"schema", x.schema},
+                  {"table", x.name},
                   {"identity", std::string(1, static_cast<char>(x.identity))},
                   {"columns", cols}};
         } else if constexpr (std::is_same_v<T, pg::insert_msg>) {
@@ -70,7 +73,8 @@ json to_json(const pg::message& m) {
           }
           return j;
         } else if constexpr (std::is_same_v<T, pg::delete_msg>) {
-          return {{"type", "delete"}, {"old_kind", std::string(1, x.old_kind)},
+          return {{"type", "delete"},
+                  {"old_kind", std::string(1, x.old_kind)},
                   {"old", tuple_json(x.old_tuple)}};
         } else if constexpr (std::is_same_v<T, pg::truncate_msg>) {
           return {{"type", "truncate"}, {"relations", x.relation_oids.size()}};

@@ -75,7 +75,7 @@ TEST(Pgoutput, Relation) {
   EXPECT_EQ(r.columns[0].type_oid, 23u);  // int4
   EXPECT_EQ(r.columns[1].name, "name");
   EXPECT_FALSE(r.columns[1].part_of_key);
-  EXPECT_EQ(r.columns[1].type_oid, 25u);  // text
+  EXPECT_EQ(r.columns[1].type_oid, 25u);    // text
   EXPECT_EQ(r.columns[2].type_oid, 1700u);  // numeric
   // numeric(10,2): ((10 << 16) | 2) + 4
   EXPECT_EQ(r.columns[2].type_modifier, (10 << 16) + 2 + 4);
