@@ -4,6 +4,7 @@
 
 #include "sql/exec/aggregate.h"
 #include "sql/exec/basic_ops.h"
+#include "sql/exec/join.h"
 #include "sql/plan/relation.h"
 
 namespace runnel::sql {
@@ -93,6 +94,17 @@ result<op*> dataflow::add(const plan_node& n) {
                           "of a TUMBLE or HOP over a column with a WATERMARK)");
       made = std::make_unique<aggregate_op>(env_, types_of(in), n.group_keys, n.aggs,
                                             in.append_only, n.emit_on_window_close, wm_key);
+      break;
+    }
+    case plan_kind::join: {
+      const plan_node& l = *n.inputs[0];
+      if (n.temporal && !l.append_only)
+        return make_error(
+            errc::feature_not_supported, -1,
+            "a temporal join (FOR SYSTEM_TIME AS OF PROCTIME()) needs an append-only left side: a "
+            "source, or a view that never retracts");
+      made = std::make_unique<join_op>(env_, types_of(l), types_of(*n.inputs[1]), n.equi,
+                                       n.predicate, n.join, n.temporal);
       break;
     }
     default:
