@@ -1,0 +1,79 @@
+"""The official SDKs (boto3, azure-storage-blob) as independent readers and
+writers of objects for the object-store backend tests: what runnel writes,
+the SDK reads back, and the other way round. Run by objstore_emulator_test
+with this folder's .venv python.
+
+  sdk.py moto-setup ENDPOINT BUCKET...    (prints "ACCESS_KEY SECRET")
+  sdk.py s3-put ENDPOINT BUCKET KEY        (content on stdin)
+  sdk.py s3-get ENDPOINT BUCKET KEY        (content on stdout)
+  sdk.py azure-create-container ENDPOINT ACCOUNT KEY CONTAINER
+  sdk.py azure-put ENDPOINT ACCOUNT KEY CONTAINER BLOB    (stdin)
+  sdk.py azure-get ENDPOINT ACCOUNT KEY CONTAINER BLOB    (stdout)
+  sdk.py azure-sas ACCOUNT KEY CONTAINER   (a container SAS token, 1 hour)
+
+S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+"""
+import datetime
+import json
+import sys
+
+
+def s3(endpoint):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                        config=Config(s3={"addressing_style": "path"}))
+
+
+def blob_service(endpoint, account, key):
+    from azure.storage.blob import BlobServiceClient
+
+    return BlobServiceClient(account_url=endpoint,
+                             credential={"account_name": account, "account_key": key})
+
+
+def main(argv):
+    op, args = argv[1], argv[2:]
+    if op == "moto-setup":
+        # A user with a key and a policy that allows everything: moto checks
+        # signatures against it once its free initial requests are used.
+        import boto3
+
+        iam = boto3.client("iam", endpoint_url=args[0], region_name="us-east-1")
+        iam.create_user(UserName="runnel")
+        key = iam.create_access_key(UserName="runnel")["AccessKey"]
+        policy = {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="runnel", PolicyName="all",
+                            PolicyDocument=json.dumps(policy))
+        for bucket in args[1:]:
+            s3(args[0]).create_bucket(Bucket=bucket)
+        print(key["AccessKeyId"], key["SecretAccessKey"])
+    elif op == "s3-put":
+        s3(args[0]).put_object(Bucket=args[1], Key=args[2], Body=sys.stdin.buffer.read())
+    elif op == "s3-get":
+        body = s3(args[0]).get_object(Bucket=args[1], Key=args[2])["Body"].read()
+        sys.stdout.buffer.write(body)
+    elif op == "azure-create-container":
+        blob_service(*args[:3]).create_container(args[3])
+    elif op == "azure-put":
+        c = blob_service(*args[:3]).get_container_client(args[3])
+        c.upload_blob(args[4], sys.stdin.buffer.read(), overwrite=True)
+    elif op == "azure-get":
+        c = blob_service(*args[:3]).get_container_client(args[3])
+        sys.stdout.buffer.write(c.download_blob(args[4]).readall())
+    elif op == "azure-sas":
+        from azure.storage.blob import ContainerSasPermissions, generate_container_sas
+
+        expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        perms = ContainerSasPermissions(read=True, write=True, delete=True, list=True,
+                                        add=True, create=True)
+        print(generate_container_sas(args[0], args[2], account_key=args[1],
+                                     permission=perms, expiry=expiry))
+    else:
+        sys.exit(f"sdk.py: unknown operation {op}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
