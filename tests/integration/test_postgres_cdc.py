@@ -5,6 +5,7 @@ against a real PostgreSQL 15 started here (db_servers.py).
 ctest runs: /usr/bin/python3 test_postgres_cdc.py PATH/TO/pg_cdc_probe
 """
 
+import base64
 import json
 import subprocess
 import sys
@@ -104,6 +105,14 @@ def main():
             assert ch[0]["new"][:7] == ["1", "apple", "12345678901234.123456", "{a,b}",
                                         '{"k": [1, 2]}', "2026-12-03 08:00:00+00", "\\x00ff"], ch[0]
             assert ch[0]["new"][7] is None
+            # The same row as Debezium maps it: a Decimal as base64 of its
+            # unscaled value, timestamptz in UTC, bytea as base64.
+            after = ch[0]["after"]
+            assert after["id"] == 1 and after["name"] == "apple", after
+            assert after["price"] == base64.b64encode(
+                (12345678901234123456).to_bytes(9, "big", signed=True)).decode(), after
+            assert after["tags"] == ["a", "b"] and after["doc"] == '{"k": [1, 2]}', after
+            assert after["at"] == "2026-12-03T08:00:00Z" and after["raw"] == "AP8=", after
             # 96,000 characters that do not compress below the TOAST threshold.
             assert len(ch[1]["new"][7]) == 96000
             # A plain update sends no old tuple; a key change sends the old key.
@@ -149,9 +158,38 @@ def main():
                                capture_output=True, text=True, timeout=60)
             assert r.returncode == 1 and "cannot connect for replication" in r.stderr, r.stderr
 
+        def every_mapped_type_reads_from_a_live_server():
+            pg.execute("""
+                CREATE TABLE kinds (
+                  id bigint PRIMARY KEY, b bool, s smallint, f4 real, f8 double precision,
+                  n numeric, d date, t time, t3 time(3), ts timestamp, ts0 timestamp(0),
+                  tz timestamptz, ttz timetz, iv interval, u uuid, j json, ia int[],
+                  ta text[], ip inet)""")
+            probe = Probe(pg, "s3", changes=1)
+            probe.wait_for("streaming")
+            pg.execute("""
+                INSERT INTO kinds VALUES (
+                  -9000000000, true, -7, 1.5, 2.25, 3.14159, '2026-12-03', '04:05:06.789',
+                  '04:05:06.789', '2026-12-03 10:00:00.5', '2026-12-03 10:00:00',
+                  '2026-12-03 10:00:00+02', '04:05:06+02', '1 day 02:00:00',
+                  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": 1}', '{1,NULL,3}',
+                  '{x,"y z"}', '10.0.0.1')""")
+            after = changes_of(probe.finish())[0]["after"]
+            expect = {
+                "id": -9000000000, "b": True, "s": -7, "f4": 1.5, "f8": 2.25,
+                "n": {"scale": 5, "value": base64.b64encode((314159).to_bytes(3, "big")).decode()},
+                "d": 20790, "t": 14706789000, "t3": 14706789,
+                "ts": 1796292000500000, "ts0": 1796292000000,
+                "tz": "2026-12-03T08:00:00Z", "ttz": "02:05:06Z", "iv": 93600000000,
+                "u": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "j": '{"a": 1}',
+                "ia": [1, None, 3], "ta": ["x", "y z"], "ip": "10.0.0.1"}
+            assert after == expect, {k: (after.get(k), v) for k, v in expect.items()
+                                     if after.get(k) != v}
+
         check("stream every kind of change", stream_every_kind_of_change)
         check("a second run continues after the acknowledged position",
               a_second_run_continues_after_the_acknowledged_position)
+        check("every mapped type reads from a live server", every_mapped_type_reads_from_a_live_server)
         check("a hundred thousand row transaction", a_hundred_thousand_row_transaction)
         check("a slot of another plugin is a clear error", a_slot_of_another_plugin_is_a_clear_error)
         check("an unreachable server is a clear error", an_unreachable_server_is_a_clear_error)

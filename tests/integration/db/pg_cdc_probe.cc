@@ -18,8 +18,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "connect/convert/json_data.h"
 #include "connect/postgres/pgoutput.h"
 #include "connect/postgres/replication.h"
+#include "connect/postgres/value_mapping.h"
 
 namespace pg = runnel::connect::postgres;
 using nlohmann::json;
@@ -150,6 +152,26 @@ int main(int argc, char** argv) {
     if (const auto* ins = std::get_if<pg::insert_msg>(&m.value())) {
       if (const auto* r = relations.find(ins->relation_oid)) {
         j["table"] = r->schema + "." + r->name;
+        // The row as Debezium's "after" (value_mapping.h), in JsonConverter's JSON.
+        json mapped = json::object();
+        for (std::size_t i = 0; i < r->columns.size() && i < ins->new_tuple.size(); ++i) {
+          const auto& col = r->columns[i];
+          const auto& v = ins->new_tuple[i];
+          if (v.what != pg::value::kind::text) {
+            mapped[col.name] = nullptr;
+            continue;
+          }
+          auto value = pg::column_value(col, v.data);
+          if (!value) {
+            return fail(value.error());
+          }
+          auto as_json = runnel::connect::to_json(pg::column_schema(col, true), value.value());
+          if (!as_json) {
+            return fail(as_json.error());
+          }
+          mapped[col.name] = json::parse(as_json.value().dump());
+        }
+        j["after"] = mapped;
       }
     }
     if (auto* r = std::get_if<pg::relation>(&m.value())) {
