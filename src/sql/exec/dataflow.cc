@@ -5,6 +5,8 @@
 #include "sql/exec/aggregate.h"
 #include "sql/exec/basic_ops.h"
 #include "sql/exec/join.h"
+#include "sql/exec/sort.h"
+#include "sql/exec/top_n.h"
 #include "sql/plan/relation.h"
 
 namespace runnel::sql {
@@ -107,6 +109,15 @@ result<op*> dataflow::add(const plan_node& n) {
                                        n.predicate, n.join, n.temporal);
       break;
     }
+    case plan_kind::row_number:
+      made = std::make_unique<top_n_op>(env_, types_of(*n.inputs[0]), n.partition, n.order, n.limit,
+                                        n.skip, n.with_rank);
+      break;
+    case plan_kind::sort:
+      if (env_.streaming)
+        return make_error(errc::internal, -1, "a maintained query has no ORDER BY without LIMIT");
+      made = std::make_unique<sort_op>(env_, types_of(n), n.order, n.limit, n.skip);
+      break;
     default:
       return make_error(errc::feature_not_supported, -1, "{} is not supported in this version",
                         kind_name(n.kind));

@@ -1,0 +1,95 @@
+#include "sql/exec/top_n.h"
+
+#include <map>
+
+namespace runnel::sql {
+
+void append_sort_key(const schema_types& types, const std::vector<sort_key>& order,
+                     const datum* row, std::string& out) {
+  for (const auto& k : order) {
+    const datum& d = row[k.column];
+    if (d.is_null()) {
+      out += static_cast<char>(k.nulls_first ? 0x00 : 0x02);
+      continue;
+    }
+    out += static_cast<char>(0x01);
+    codec::append_key(types[static_cast<size_t>(k.column)], d, out, k.desc);
+  }
+}
+
+top_n_op::top_n_op(exec_env& env, schema_types in_types, std::vector<int> partition,
+                   std::vector<sort_key> order, int64_t limit, int64_t skip, bool with_rank)
+    : op(env),
+      in_types_(std::move(in_types)),
+      partition_(std::move(partition)),
+      order_(std::move(order)),
+      limit_(limit),
+      skip_(skip),
+      with_rank_(with_rank),
+      table_(env.new_table()) {
+  out_types_ = in_types_;
+  if (with_rank_) out_types_.push_back(type_id::int64);
+}
+
+void top_n_op::emit_partition(const std::string& prefix, int64_t sign, row_batch& out) {
+  const size_t width = in_types_.size();
+  int64_t rank = 0;  // rows seen so far, counting duplicates
+  const int64_t end = limit_ < 0 ? INT64_MAX : skip_ + limit_;
+  table_->scan_prefix(prefix, [&](std::string_view, std::string_view v) {
+    size_t p = 0;
+    int64_t count = 0;
+    codec::read_svarint(v, p, count);
+    for (int64_t i = 0; i < count && rank < end; ++i) {
+      ++rank;
+      if (rank <= skip_) continue;
+      datum* r = out.add(sign);
+      size_t q = p;
+      codec::read_row(in_types_, v, q, r, out.strings());
+      if (with_rank_) r[width] = datum::of_int(rank);
+    }
+    return rank < end;
+  });
+}
+
+void top_n_op::push(int, const row_batch& in) {
+  // The partitions this batch touches, with their changes.
+  std::map<std::string, std::vector<size_t>> touched;
+  std::string key;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in.weight(i) == 0) continue;
+    key.clear();
+    append_cols_key(in_types_, in.row(i), partition_, key);
+    touched[key].push_back(i);
+  }
+  row_batch out(static_cast<uint32_t>(out_types_.size()));
+  for (auto& [prefix, rows] : touched) {
+    emit_partition(prefix, -1, out);
+    for (size_t i : rows) {
+      const datum* row = in.row(i);
+      key = prefix;
+      append_sort_key(in_types_, order_, row, key);
+      append_row_key(in_types_, row, key);
+      int64_t count = 0;
+      auto cur = table_->get(key);
+      std::string value;
+      if (cur) {
+        size_t p = 0;
+        codec::read_svarint(*cur, p, count);
+        codec::append_svarint(count + in.weight(i), value);
+        value.append(*cur, p, std::string::npos);  // the row as first stored (exact)
+      } else {
+        codec::append_svarint(in.weight(i), value);
+        encode_row(in_types_, row, value);
+      }
+      if (count + in.weight(i) == 0)
+        table_->del(key);
+      else
+        table_->put(key, value);
+    }
+    emit_partition(prefix, 1, out);
+  }
+  consolidate(out, out_types_);
+  emit(out);
+}
+
+}  // namespace runnel::sql
