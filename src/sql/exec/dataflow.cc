@@ -6,6 +6,7 @@
 #include "sql/exec/basic_ops.h"
 #include "sql/exec/join.h"
 #include "sql/exec/sort.h"
+#include "sql/exec/temporal_filter.h"
 #include "sql/exec/top_n.h"
 #include "sql/plan/relation.h"
 
@@ -117,6 +118,9 @@ result<op*> dataflow::add(const plan_node& n) {
       if (env_.streaming)
         return make_error(errc::internal, -1, "a maintained query has no ORDER BY without LIMIT");
       made = std::make_unique<sort_op>(env_, types_of(n), n.order, n.limit, n.skip);
+      break;
+    case plan_kind::temporal_filter:
+      made = std::make_unique<temporal_filter_op>(env_, types_of(n), n.bound);
       break;
     default:
       return make_error(errc::feature_not_supported, -1, "{} is not supported in this version",

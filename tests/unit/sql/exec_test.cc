@@ -11,6 +11,7 @@
 
 #include "sql/exec/dataflow.h"
 #include "sql/exec/rows.h"
+#include "sql/types/datetime.h"
 #include "sql/types/text_format.h"
 #include "test_catalog.h"
 
@@ -464,6 +465,50 @@ TEST(Exec, TemporalJoinLooksUpTheTableAsItIsNow) {
   auto built = dataflow::build(*bad.value(), env);
   ASSERT_FALSE(built);
   EXPECT_EQ(built.error().code, errc::feature_not_supported);
+}
+
+// A view with now() in its WHERE: rows enter and leave as processing time
+// passes, and at every moment the view equals the one-off query run with
+// now() at that moment.
+TEST(Exec, TemporalFiltersFollowTheClock) {
+  fixture f;
+  const char* where[] = {
+      "ts > now() - INTERVAL '10' MINUTE",
+      "ts >= now() - INTERVAL '10' MINUTE AND ts < now() + INTERVAL '5' MINUTE",
+      "ts + INTERVAL '1' MINUTE <= now() AND v > 20",
+  };
+  auto at = [](int minute, int second) {
+    return *dt::parse_timestamp(fmt::format("2024-03-15 10:{:02}:{:02}", minute, second), false);
+  };
+  for (const char* w : where) {
+    std::string sql = std::string("SELECT k, g, ts FROM t WHERE ") + w;
+    auto view_plan = f.catalog.plan(sql, true);
+    ASSERT_TRUE(view_plan) << sql << ": " << view_plan.error().message;
+    ASSERT_NE(explain(*view_plan.value()).find("TemporalFilter"), std::string::npos)
+        << explain(*view_plan.value());
+    auto once_plan = f.catalog.plan(sql, false);
+    ASSERT_TRUE(once_plan) << once_plan.error().message;
+    exec_env env;
+    env.streaming = true;
+    env.now = at(5, 0);
+    env.new_table = [] { return make_memory_table(); };
+    auto flow = dataflow::build(*view_plan.value(), env);
+    ASSERT_TRUE(flow) << flow.error().message;
+    collector view(env, 3);
+    flow.value()->add_output(&view, 0);
+    flow.value()->push(f.t.rel->id, f.t.rows);
+    for (int minute = 5; minute <= 75; minute += 7) {
+      int64_t now = at(0, 0) + int64_t{minute} * 60'000'000 + 17'000'000;
+      flow.value()->tick(now);
+      row_batch maintained = view.rows();
+      consolidate(maintained, {type_id::int32, type_id::text, type_id::timestamp});
+      auto once = run_query(*once_plan.value(), {{f.t.rel->id, &f.t.rows}}, now);
+      ASSERT_TRUE(once) << once.error().message;
+      EXPECT_EQ(as_text(*view_plan.value(), maintained), as_text(*once_plan.value(), once.value()))
+          << sql << " at minute " << minute;
+    }
+    EXPECT_EQ(flow.value()->state_bytes(), 0) << sql;  // every row has left or never will enter
+  }
 }
 
 TEST(Exec, OneOffQueryFailsOnTheFirstBadRow) {
