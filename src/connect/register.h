@@ -11,5 +11,8 @@ void register_builtin_plugins(plugin_registry& r);
 
 void register_converters(plugin_registry& r);       // convert/
 void register_transformations(plugin_registry& r);  // transforms/
+namespace objstore {
+void register_objstore(plugin_registry& r);  // objstore/
+}
 
 }  // namespace runnel::connect

@@ -1,0 +1,48 @@
+// The configuration of the object-store and directory sources: the keys of
+// each store (Confluent's names where its S3 and Azure Blob connectors have
+// one: s3.bucket.name, store.url, aws.access.key.id, azblob.account.name,
+// …), the keys every source shares (topic, prefix, format, discovery,
+// limits, after-action), and the store they open.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "connect/api/config_def.h"
+#include "connect/objstore/blob_store.h"
+#include "connect/objstore/listing_discovery.h"
+#include "connect/objstore/record_reader.h"
+
+namespace runnel::connect::objstore {
+
+enum class store_kind { s3, azure, directory };
+
+// The full config_def of one source class (store keys + shared keys).
+const config_def& source_config_def(store_kind kind);
+
+enum class after_action { none, remove, move };
+
+struct source_settings {
+  store_kind kind = store_kind::directory;
+  config_map store_props;  // the original config, for open_store()
+  std::string topic;
+  std::optional<record_format> format;  // nullopt: pointer events
+  csv_options csv;
+  listing_options listing;
+  std::chrono::milliseconds poll_interval{1000};
+  bool include_existing = true;
+  int max_files_per_poll = 100;
+  int64_t max_bytes_per_poll = 16 << 20;
+  int64_t read_chunk_bytes = 4 << 20;
+  after_action after = after_action::none;
+  std::string move_prefix;
+};
+
+// errc::invalid_config with every problem found.
+result<source_settings> parse_source_settings(store_kind kind, const config_map& props);
+
+// Opens the store the config names.
+result<std::unique_ptr<blob_store>> open_store(store_kind kind, const config_map& props);
+
+}  // namespace runnel::connect::objstore

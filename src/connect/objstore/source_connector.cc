@@ -1,0 +1,60 @@
+// The source connectors: S3, Azure Blob Storage and a local directory, one
+// class each over the same task (source_task.h).
+#include <fmt/format.h>
+
+#include "connect/api/connector.h"
+#include "connect/api/plugins.h"
+#include "connect/objstore/source_task.h"
+
+namespace runnel::connect::objstore {
+
+namespace {
+
+class objstore_source_connector final : public source_connector {
+ public:
+  explicit objstore_source_connector(store_kind kind) : kind_(kind) {}
+
+  const config_def& config() const override { return source_config_def(kind_); }
+
+  result<void> start(const config_map& props, connector_context&) override {
+    // Refuse a bad config here, where the REST API reports it, rather
+    // than in every task.
+    CONNECT_TRY(parse_source_settings(kind_, props));
+    CONNECT_TRY(open_store(kind_, props));
+    props_ = props;
+    return ok();
+  }
+  // One task: the files of a store are read in one order by one reader.
+  result<std::vector<config_map>> task_configs(int) override { return std::vector{props_}; }
+  void stop() override {}
+  std::unique_ptr<source_task> create_task() const override {
+    return std::make_unique<objstore_source_task>(kind_);
+  }
+
+ private:
+  store_kind kind_;
+  config_map props_;
+};
+
+}  // namespace
+
+void register_objstore(plugin_registry& r) {
+  r.add({.class_name = "runnel.connect.objstore.S3SourceConnector",
+         .type = plugin_type::source,
+         .version = RUNNEL_VERSION,
+         .aliases = {},
+         .make = [] { return std::make_unique<objstore_source_connector>(store_kind::s3); }});
+  r.add({.class_name = "runnel.connect.objstore.AzureBlobSourceConnector",
+         .type = plugin_type::source,
+         .version = RUNNEL_VERSION,
+         .aliases = {},
+         .make = [] { return std::make_unique<objstore_source_connector>(store_kind::azure); }});
+  r.add(
+      {.class_name = "runnel.connect.objstore.DirectorySourceConnector",
+       .type = plugin_type::source,
+       .version = RUNNEL_VERSION,
+       .aliases = {},
+       .make = [] { return std::make_unique<objstore_source_connector>(store_kind::directory); }});
+}
+
+}  // namespace runnel::connect::objstore

@@ -1,0 +1,261 @@
+#include "connect/objstore/source_task.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace runnel::connect::objstore {
+
+namespace {
+
+// The source partition that records "this connector has started before",
+// so that include.existing=false skips only what was there the first time.
+data started_partition(const std::string& container) {
+  return partition_of(container, "");
+}
+
+int64_t millis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  auto ms = millis(t);
+  std::time_t s = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buf, ms % 1000);
+}
+
+}  // namespace
+
+result<void> objstore_source_task::start(const config_map& props, source_task_context& ctx) {
+  CONNECT_TRY(settings_, parse_source_settings(kind_, props));
+  CONNECT_TRY(store_, open_store(kind_, props));
+  dedup_ = std::make_unique<dedup_store>(store_->container(), &ctx.offsets());
+  listing_ = std::make_unique<listing_discovery>(settings_.listing);
+  skip_existing_ =
+      !settings_.include_existing && !ctx.offsets().offset(started_partition(store_->container()));
+  return ok();
+}
+
+void objstore_source_task::wakeup() {
+  std::lock_guard lock(mu_);
+  woken_ = true;
+  cv_.notify_all();
+}
+
+result<void> objstore_source_task::discover(std::chrono::system_clock::time_point now) {
+  CONNECT_TRY(auto found, listing_->scan(*store_, *dedup_, now));
+  for (auto& o : found) {
+    if (queued_.emplace(o.key, o.etag).second) queue_.push_back(std::move(o));
+  }
+  return ok();
+}
+
+source_record objstore_source_task::make_record(const object_info& o, data value, int64_t records,
+                                                bool done) const {
+  source_record r;
+  r.topic = settings_.topic;
+  r.key = o.key;
+  r.value = std::move(value);
+  r.timestamp = millis(o.last_modified);
+  r.source_partition = partition_of(store_->container(), o.key);
+  r.source_offset = offset_of({o.etag, o.size, records, done});
+  return r;
+}
+
+source_record objstore_source_task::pointer_event(const object_info& o) const {
+  // A CloudEvent (structured mode, JSON) per file, as storage events look.
+  std::string scheme = std::string(store_->kind());
+  data ev = data::object();
+  ev["specversion"] = "1.0";
+  ev["id"] = fmt::format("{}/{}/{}", store_->container(), o.key, o.etag);
+  ev["source"] = fmt::format("{}://{}", scheme, store_->container());
+  ev["type"] = "runnel.objstore.object.created";
+  ev["subject"] = o.key;
+  ev["time"] = iso8601(o.last_modified);
+  ev["datacontenttype"] = "application/json";
+  data d = data::object();
+  d["container"] = store_->container();
+  d["key"] = o.key;
+  d["size"] = o.size;
+  d["etag"] = o.etag;
+  d["url"] = fmt::format("{}://{}/{}", scheme, store_->container(), o.key);
+  ev["data"] = std::move(d);
+  return make_record(o, std::move(ev), 1, true);
+}
+
+result<bool> objstore_source_task::read_current(std::vector<source_record>& out, int64_t& budget) {
+  auto& f = *current_;
+  while (budget > 0 || f.read_pos >= f.info.size) {
+    // Records already complete in the reader first.
+    while (true) {
+      auto rec = f.reader->next();
+      if (!rec) {
+        return make_error(errc::data,
+                          fmt::format("{}://{}/{}: {}", store_->kind(), store_->container(),
+                                      f.info.key, rec.error().message));
+      }
+      if (!rec.value()) break;
+      int64_t records = rec.value()->index + 1;
+      dedup_->update(f.info.key, {f.info.etag, f.info.size, records, false});
+      if (rec.value()->index < f.skip) continue;  // in Kafka before the restart
+      out.push_back(make_record(f.info, std::move(rec.value()->value), records, false));
+    }
+    if (f.reader->done()) {
+      file_progress done{f.info.etag, f.info.size, f.reader->records(), true};
+      dedup_->update(f.info.key, done);
+      if (!out.empty() &&
+          out.back().source_partition == partition_of(store_->container(), f.info.key)) {
+        out.back().source_offset = offset_of(done);
+      } else {
+        // Nothing left to send (an empty file, or every record was sent
+        // before a restart): an offset-only record marks the file done.
+        source_record marker;
+        marker.source_partition = partition_of(store_->container(), f.info.key);
+        marker.source_offset = offset_of(done);
+        out.push_back(std::move(marker));
+      }
+      return true;
+    }
+    if (f.read_pos >= f.info.size) {
+      CONNECT_TRY(f.inflate->finish());
+      f.reader->end();
+      continue;
+    }
+    int64_t n = std::min(settings_.read_chunk_bytes, f.info.size - f.read_pos);
+    CONNECT_TRY(auto bytes, store_->read(f.info.key, f.read_pos, n, f.info.etag));
+    if (bytes.empty()) {
+      // Shorter than listed: the object changed under us (a directory
+      // file truncated); read it again as whatever it is now.
+      return make_error(errc::conflict, "shorter than listed");
+    }
+    f.read_pos += int64_t(bytes.size());
+    budget -= int64_t(bytes.size());
+    std::string plain;
+    CONNECT_TRY(f.inflate->feed(bytes, plain));
+    f.reader->feed(plain);
+  }
+  return false;
+}
+
+result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milliseconds timeout) {
+  if (pending_error_) {
+    auto e = std::move(*pending_error_);
+    pending_error_.reset();
+    return e;
+  }
+  std::vector<source_record> out;
+  // An error after some records were made: those go out first (the dedup
+  // store already counts them), the error with the next poll.
+  auto fail = [&](error e) -> result<std::vector<source_record>> {
+    if (out.empty()) return e;
+    pending_error_ = std::move(e);
+    return std::move(out);
+  };
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int64_t budget = settings_.max_bytes_per_poll;
+  int files = 0;
+  while (true) {
+    auto now = std::chrono::steady_clock::now();
+    if (!current_ && queue_.empty() && now >= next_listing_) {
+      auto listed = discover(std::chrono::system_clock::now());
+      next_listing_ = now + settings_.poll_interval;
+      if (!listed) return fail(make_error(errc::retriable, listed.error().message));
+      if (first_listing_) {
+        first_listing_ = false;
+        if (skip_existing_) {
+          // include.existing=false: what is there now is done, durably.
+          for (auto& o : queue_) {
+            // records -1: done without being read (no after.action).
+            file_progress p{o.etag, o.size, -1, true};
+            dedup_->update(o.key, p);
+            source_record marker;
+            marker.source_partition = partition_of(store_->container(), o.key);
+            marker.source_offset = offset_of(p);
+            out.push_back(std::move(marker));
+          }
+          queue_.clear();
+          queued_.clear();
+          source_record started;
+          started.source_partition = started_partition(store_->container());
+          started.source_offset = data::object({{"started", true}});
+          out.push_back(std::move(started));
+          return out;
+        }
+      }
+    }
+    if (!current_ && !queue_.empty() && files < settings_.max_files_per_poll && budget > 0) {
+      object_info o = std::move(queue_.front());
+      queue_.pop_front();
+      auto start = dedup_->start_record(o);
+      if (!start) {
+        queued_.erase({o.key, o.etag});
+        continue;
+      }
+      ++files;
+      if (!settings_.format) {
+        dedup_->update(o.key, {o.etag, o.size, 1, true});
+        queued_.erase({o.key, o.etag});
+        out.push_back(pointer_event(o));
+        continue;
+      }
+      current_ = open_file{o, *start, 0, make_decompressor(compression_of(o.key)),
+                           std::make_unique<record_reader>(*settings_.format, settings_.csv)};
+    }
+    if (current_) {
+      auto finished = read_current(out, budget);
+      if (!finished &&
+          (finished.error().kind == errc::conflict || finished.error().kind == errc::not_found)) {
+        // Replaced or removed while read: forget this version; the next
+        // listing finds what is there now.
+        spdlog::warn("objstore source: {}://{}/{} changed while read ({}); reading it again",
+                     store_->kind(), store_->container(), current_->info.key,
+                     finished.error().message);
+        dedup_->forget(current_->info.key);
+        queued_.erase({current_->info.key, current_->info.etag});
+        current_.reset();
+        next_listing_ = {};
+        continue;
+      }
+      if (!finished) return fail(finished.error());
+      if (finished.value()) {
+        queued_.erase({current_->info.key, current_->info.etag});
+        current_.reset();
+      }
+    }
+    bool more_now = (current_ || !queue_.empty()) && budget > 0 &&
+                    (current_ || files < settings_.max_files_per_poll);
+    if (!out.empty() && !more_now) return out;
+    if (more_now) continue;
+    // Nothing to return: wait for the next listing, the deadline or wakeup.
+    std::unique_lock lock(mu_);
+    auto until = std::min(deadline, next_listing_);
+    cv_.wait_until(lock, until, [this] { return woken_; });
+    if (woken_ || std::chrono::steady_clock::now() >= deadline) {
+      woken_ = false;
+      return out;
+    }
+  }
+}
+
+void objstore_source_task::commit_record(const source_record& r, const record_metadata*) {
+  if (settings_.after == after_action::none) return;
+  auto p = parse_offset(r.source_offset);
+  if (!p || !p->done || !r.source_partition.contains("key")) return;
+  auto key = r.source_partition["key"].get<std::string>();
+  if (key.empty()) return;
+  // Only a version that was read is acted on (not the files that
+  // include.existing=false marked done unread).
+  if (p->records < 0) return;
+  result<void> done = settings_.after == after_action::remove
+                          ? store_->remove(key)
+                          : store_->move(key, settings_.move_prefix + key);
+  if (!done) {
+    spdlog::warn("objstore source: after.action on {}://{}/{} failed: {}", store_->kind(),
+                 store_->container(), key, done.error().message);
+  }
+}
+
+}  // namespace runnel::connect::objstore
