@@ -127,6 +127,40 @@ std::string_view compression_name(compression c) {
   return "none";
 }
 
+std::string compress_whole(compression c, std::string_view plain) {
+  if (c == compression::zstd) {
+    std::string out(ZSTD_compressBound(plain.size()), '\0');
+    out.resize(ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3));
+    return out;
+  }
+  if (c == compression::gzip) {
+    z_stream z{};
+    deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    std::string out(deflateBound(&z, uLong(plain.size())) + 64, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+    z.avail_in = uInt(plain.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = uInt(out.size());
+    deflate(&z, Z_FINISH);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return out;
+  }
+  return std::string(plain);
+}
+
+std::string_view compression_extension(compression c) {
+  switch (c) {
+    case compression::gzip:
+      return ".gz";
+    case compression::zstd:
+      return ".zst";
+    case compression::none:
+      break;
+  }
+  return "";
+}
+
 std::unique_ptr<decompressor> make_decompressor(compression c) {
   switch (c) {
     case compression::gzip:

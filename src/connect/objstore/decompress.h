@@ -1,4 +1,5 @@
-// Streaming decompression of the files a source reads, chosen by the key's
+// Streaming decompression of the files a source reads (and whole-file
+// compression of what a sink writes), chosen by the key's
 // extension as the object stores' users name them: ".gz"/".gzip" (zlib,
 // concatenated members too) and ".zst"/".zstd" (libzstd, several frames
 // too); anything else is read as it is.
@@ -31,5 +32,10 @@ class decompressor {
 };
 
 std::unique_ptr<decompressor> make_decompressor(compression c);
+
+// The whole of `plain` compressed (one gzip member, one zstd frame): what
+// the sinks write. The extension to add: ".gz", ".zst" or "".
+std::string compress_whole(compression c, std::string_view plain);
+std::string_view compression_extension(compression c);
 
 }  // namespace runnel::connect::objstore

@@ -139,6 +139,25 @@ std::string env_or(const std::optional<std::string>& v, const char* env) {
 
 }  // namespace
 
+const config_def& store_config_def(store_kind kind) {
+  static const config_def defs[3] = {[] {
+                                       config_def d;
+                                       define_store_keys(d, store_kind::s3);
+                                       return d;
+                                     }(),
+                                     [] {
+                                       config_def d;
+                                       define_store_keys(d, store_kind::azure);
+                                       return d;
+                                     }(),
+                                     [] {
+                                       config_def d;
+                                       define_store_keys(d, store_kind::directory);
+                                       return d;
+                                     }()};
+  return defs[int(kind)];
+}
+
 const config_def& source_config_def(store_kind kind) {
   static const config_def defs[3] = {[] {
                                        config_def d;
@@ -203,8 +222,18 @@ result<source_settings> parse_source_settings(store_kind kind, const config_map&
   return s;
 }
 
-result<std::unique_ptr<blob_store>> open_store(store_kind kind, const config_map& props) {
-  CONNECT_TRY(auto c, source_config_def(kind).parse(props));
+result<std::unique_ptr<blob_store>> open_store(store_kind kind, const config_map& props,
+                                               std::string_view path_key) {
+  if (kind == store_kind::directory) {
+    auto it = props.find(std::string(path_key));
+    if (it == props.end() || it->second.empty()) {
+      return make_error(errc::invalid_config,
+                        fmt::format("Missing required configuration \"{}\"", path_key));
+    }
+    CONNECT_TRY(auto store, directory_store::open(it->second));
+    return std::unique_ptr<blob_store>(std::move(store));
+  }
+  CONNECT_TRY(auto c, store_config_def(kind).parse(props));
   if (kind == store_kind::s3) {
     s3_config s;
     s.bucket = c.get_string("s3.bucket.name");
@@ -227,8 +256,7 @@ result<std::unique_ptr<blob_store>> open_store(store_kind kind, const config_map
     CONNECT_TRY(auto store, azure_blob_store::open(std::move(a)));
     return std::unique_ptr<blob_store>(std::move(store));
   }
-  CONNECT_TRY(auto store, directory_store::open(c.get_string("input.path")));
-  return std::unique_ptr<blob_store>(std::move(store));
+  return make_error(errc::invalid_config, "unknown store");
 }
 
 }  // namespace runnel::connect::objstore

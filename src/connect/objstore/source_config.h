@@ -18,6 +18,10 @@ namespace runnel::connect::objstore {
 
 enum class store_kind { s3, azure, directory };
 
+// The keys of one store (bucket or container, endpoint, credentials; the
+// directory's path), shared by its source and its sink.
+const config_def& store_config_def(store_kind kind);
+
 // The full config_def of one source class (store keys + shared keys).
 const config_def& source_config_def(store_kind kind);
 
@@ -42,7 +46,9 @@ struct source_settings {
 // errc::invalid_config with every problem found.
 result<source_settings> parse_source_settings(store_kind kind, const config_map& props);
 
-// Opens the store the config names.
-result<std::unique_ptr<blob_store>> open_store(store_kind kind, const config_map& props);
+// Opens the store the config names; a directory is named by `path_key`
+// (the source's input.path, the sink's output.path).
+result<std::unique_ptr<blob_store>> open_store(store_kind kind, const config_map& props,
+                                               std::string_view path_key = "input.path");
 
 }  // namespace runnel::connect::objstore

@@ -16,6 +16,7 @@
 #include "connect/objstore/azure_blob_store.h"
 #include "connect/objstore/directory_store.h"
 #include "connect/objstore/s3_store.h"
+#include "connect/objstore/sink_task.h"
 #include "connect/objstore/source_task.h"
 #include "emulators.h"
 
@@ -483,6 +484,74 @@ TEST(azure_source, csv_and_pointer_events_from_blobs_the_sdk_wrote) {
   EXPECT_EQ(got[0].value["source"], "azure://runnel-sdk");
   EXPECT_EQ(got[0].value["subject"], "csv/people.csv");
   EXPECT_EQ(got[0].value["data"]["size"], 27);
+}
+
+// The sink writes to S3 (moto) and Azure (Azurite); the SDKs read the files
+// back under their exactly-once names.
+class null_sink_context : public sink_task_context {
+ public:
+  explicit null_sink_context(config_map p) : props_(std::move(p)) {}
+  const config_map& configs() const override { return props_; }
+  void offset(const client::topic_partition&, int64_t) override {}
+  void timeout(std::chrono::milliseconds) override {}
+  std::vector<client::topic_partition> assignment() const override { return {}; }
+  void pause(const std::vector<client::topic_partition>&) override {}
+  void resume(const std::vector<client::topic_partition>&) override {}
+  void request_commit() override {}
+  result<void> report(const sink_record&, const error& e) override { return e; }
+
+ private:
+  config_map props_;
+};
+
+std::vector<sink_record> sink_batch(int n) {
+  std::vector<sink_record> out;
+  for (int i = 0; i < n; ++i) {
+    sink_record r;
+    r.topic = "clicks";
+    r.kafka_partition = 2;
+    r.kafka_offset = 40 + i;
+    r.value = data{{"n", i}};
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+TEST(s3_sink, files_land_under_offset_names_and_boto3_reads_them) {
+  auto& e = emulators::get();
+  config_map props{{"s3.bucket.name", "runnel-vhost"},
+                   {"store.url", fmt::format("http://localhost:{}", e.moto->port())},
+                   {"aws.access.key.id", e.moto_key},
+                   {"aws.secret.access.key", e.moto_secret},
+                   {"flush.size", "2"},
+                   {"topics.dir", "out"}};
+  null_sink_context ctx(props);
+  objstore_sink_task t(store_kind::s3);
+  ASSERT_TRUE(t.start(props, ctx));
+  auto batch = sink_batch(3);
+  ASSERT_TRUE(t.put(batch));
+  EXPECT_EQ(run_sdk({"s3-get", fmt::format("http://127.0.0.1:{}", e.moto->port()), "runnel-vhost",
+                     "out/clicks/partition=2/clicks+2+0000000040.json"},
+                    {}, e.moto_env()),
+            "{\"n\":0}\n{\"n\":1}\n");
+}
+
+TEST(azure_sink, files_land_under_offset_names_and_the_sdk_reads_them) {
+  auto& e = emulators::get();
+  config_map props{{"azblob.account.name", azurite_account},
+                   {"azblob.account.key", azurite_key},
+                   {"azblob.container.name", "runnel-sdk"},
+                   {"store.url", e.azurite_endpoint()},
+                   {"flush.size", "3"},
+                   {"format", "csv"}};
+  null_sink_context ctx(props);
+  objstore_sink_task t(store_kind::azure);
+  ASSERT_TRUE(t.start(props, ctx));
+  auto batch = sink_batch(3);
+  ASSERT_TRUE(t.put(batch));
+  EXPECT_EQ(run_sdk({"azure-get", e.azurite_endpoint(), azurite_account, azurite_key, "runnel-sdk",
+                     "topics/clicks/partition=2/clicks+2+0000000040.csv"}),
+            "n\n0\n1\n2\n");
 }
 
 }  // namespace

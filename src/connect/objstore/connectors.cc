@@ -1,9 +1,11 @@
-// The source connectors: S3, Azure Blob Storage and a local directory, one
-// class each over the same task (source_task.h).
+// The connectors: S3, Azure Blob Storage and a local directory, a source
+// and a sink class each, over one source task (source_task.h) and one sink
+// task (sink_task.h).
 #include <fmt/format.h>
 
 #include "connect/api/connector.h"
 #include "connect/api/plugins.h"
+#include "connect/objstore/sink_task.h"
 #include "connect/objstore/source_task.h"
 
 namespace runnel::connect::objstore {
@@ -29,6 +31,33 @@ class objstore_source_connector final : public source_connector {
   void stop() override {}
   std::unique_ptr<source_task> create_task() const override {
     return std::make_unique<objstore_source_task>(kind_);
+  }
+
+ private:
+  store_kind kind_;
+  config_map props_;
+};
+
+class objstore_sink_connector final : public sink_connector {
+ public:
+  explicit objstore_sink_connector(store_kind kind) : kind_(kind) {}
+
+  const config_def& config() const override { return sink_config_def(kind_); }
+
+  result<void> start(const config_map& props, connector_context&) override {
+    CONNECT_TRY(parse_sink_settings(kind_, props));
+    CONNECT_TRY(open_store(kind_, props, "output.path"));
+    props_ = props;
+    return ok();
+  }
+  // Any number of tasks: each writes the partitions it is assigned, and
+  // file names carry the partition.
+  result<std::vector<config_map>> task_configs(int max_tasks) override {
+    return std::vector<config_map>(size_t(std::max(1, max_tasks)), props_);
+  }
+  void stop() override {}
+  std::unique_ptr<sink_task> create_task() const override {
+    return std::make_unique<objstore_sink_task>(kind_);
   }
 
  private:
