@@ -27,12 +27,18 @@ constexpr std::array apis = {
     api_info{api_key::delete_records, "DeleteRecords", 0, 2, 2},
     api_info{api_key::init_producer_id, "InitProducerId", 0, 4, 2},
     api_info{api_key::offset_for_leader_epoch, "OffsetForLeaderEpoch", 0, 4, 4},
+    api_info{api_key::add_partitions_to_txn, "AddPartitionsToTxn", 0, 3, 3},
+    api_info{api_key::add_offsets_to_txn, "AddOffsetsToTxn", 0, 3, 3},
+    api_info{api_key::end_txn, "EndTxn", 0, 3, 3},
+    api_info{api_key::txn_offset_commit, "TxnOffsetCommit", 0, 3, 3},
     api_info{api_key::describe_configs, "DescribeConfigs", 0, 4, 4},
     api_info{api_key::alter_configs, "AlterConfigs", 0, 2, 2},
     api_info{api_key::create_partitions, "CreatePartitions", 0, 3, 2},
     api_info{api_key::delete_groups, "DeleteGroups", 0, 2, 2},
     api_info{api_key::incremental_alter_configs, "IncrementalAlterConfigs", 0, 1, 1},
     api_info{api_key::offset_delete, "OffsetDelete", 0, 0, -1},
+    api_info{api_key::describe_transactions, "DescribeTransactions", 0, 0, 0},
+    api_info{api_key::list_transactions, "ListTransactions", 0, 0, 0},
 };
 
 }  // namespace
