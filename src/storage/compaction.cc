@@ -1,5 +1,7 @@
 #include "storage/compaction.h"
 
+#include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -35,6 +37,25 @@ result<void> for_each_batch(file_system& fs, const std::filesystem::path& dir,
   }
 }
 
+// The aborted transactions of the log, by producer: (first offset, marker
+// offset) ranges, so that a batch can be told to belong to one.
+class aborted_ranges {
+ public:
+  void add(const aborted_txn& e) { by_producer_[e.producer_id][e.first_offset] = e.last_offset; }
+  // Whether producer `pid`'s transactional batch at `offset` was aborted.
+  bool contains(int64_t pid, int64_t offset) const {
+    auto p = by_producer_.find(pid);
+    if (p == by_producer_.end()) return false;
+    auto it = p->second.upper_bound(offset);
+    if (it == p->second.begin()) return false;
+    --it;
+    return offset <= it->second;
+  }
+
+ private:
+  std::unordered_map<int64_t, std::map<int64_t, int64_t>> by_producer_;
+};
+
 // Runs fn when it goes out of scope, unless released.
 template <class Fn>
 class scope_exit {
@@ -55,6 +76,23 @@ class scope_exit {
 }  // namespace
 
 result<void> compaction_job::run() {
+  // 0. Aborted transactions, from every index of the log: a transaction's
+  // marker may lie after the part being cleaned.
+  aborted_ranges aborted;
+  std::map<int64_t, std::vector<aborted_txn>> index_of;  // by segment base
+  for (int64_t b : txn_indexes) {
+    RUNNEL_TRY(auto f,
+               fs->open(segment_path(dir, b, format::txn_index_suffix), open_mode::read_only));
+    RUNNEL_TRY(auto entries, read_txn_index(*f, b));
+    for (const auto& e : entries) aborted.add(e);
+    index_of[b] = std::move(entries);
+  }
+  for (const auto& e : active_aborted) aborted.add(e);
+  auto is_aborted = [&](const model::batch_header& h) {
+    return h.is_transactional() && !h.is_control() &&
+           aborted.contains(h.producer_id, h.base_offset);
+  };
+
   // 1. The key map: latest offset per key over the dirty segments. Stopping
   // early (memory budget) is safe at any point: an entry only ever points at
   // a record that stays in the log.
@@ -66,7 +104,7 @@ result<void> compaction_job::run() {
     if (map_bytes > max_map_bytes) break;
     auto map_batch = [&](const model::batch_header& h,
                          std::span<const std::byte> bytes) -> result<void> {
-      if (h.is_control() || h.record_count == 0) return success();
+      if (h.is_control() || h.record_count == 0 || is_aborted(h)) return success();
       std::vector<std::byte> storage;
       RUNNEL_TRY(auto recs, model::records_section(bytes, h, storage));
       RUNNEL_TRY(auto parsed, model::parse_records(recs, h.record_count));
@@ -109,24 +147,40 @@ result<void> compaction_job::run() {
   std::vector<int64_t> swapped;  // bases of groups that may have .swap files
   scope_exit discard([&] {
     for (int64_t b : swapped)
-      for (const char* suffix :
-           {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix})
+      for (const char* suffix : format::segment_file_suffixes)
         (void)fs->remove(segment_path(dir, b, (std::string(suffix) + format::swap_suffix).c_str()));
     if (!swapped.empty()) (void)fs->sync_directory(dir);
     outputs.clear();
   });
   const int64_t tombstone_horizon = now_ms - config.delete_retention_ms;
+  // Producers whose current transaction still has records in the output; a
+  // marker with none left may go (after delete.retention.ms).
+  std::set<int64_t> txn_has_records;
   for (const auto& group : groups) {
     RUNNEL_TRY(auto out, segment::create(*fs, dir, group.front().base, format::cleaned_suffix,
                                          format::file_kind::compacted_segment));
     uint64_t removed_here = 0;
+    std::set<int64_t> markers_dropped;                // their offsets
     std::optional<model::batch_header> dropped_last;  // last batch, if it vanished
     for (const auto& s : group) {
       const bool tombstones_expire = s.max_ts >= 0 && s.max_ts < tombstone_horizon;
       auto clean_batch = [&](const model::batch_header& h,
                              std::span<const std::byte> bytes) -> result<void> {
         dropped_last.reset();
-        if (h.is_control()) return out->append(bytes, h, config.index_interval_bytes);
+        if (h.is_control()) {
+          const bool needed = txn_has_records.erase(h.producer_id) > 0;
+          if (needed || !h.is_transactional() || !tombstones_expire)
+            return out->append(bytes, h, config.index_interval_bytes);
+          markers_dropped.insert(h.base_offset);
+          ++removed_here;
+          dropped_last = h;
+          return success();
+        }
+        if (is_aborted(h)) {
+          removed_here += uint64_t(h.record_count);
+          dropped_last = h;
+          return success();
+        }
         if (h.record_count == 0) {
           // Left empty by an earlier pass: it goes too, unless it is last.
           dropped_last = h;
@@ -153,6 +207,7 @@ result<void> compaction_job::run() {
           }
         }
         removed_here += uint64_t(h.record_count - kept_count);
+        if (kept_count > 0 && h.is_transactional()) txn_has_records.insert(h.producer_id);
         if (kept_count == h.record_count) return out->append(bytes, h, config.index_interval_bytes);
         if (kept_count == 0) {
           dropped_last = h;
@@ -170,8 +225,15 @@ result<void> compaction_job::run() {
     if (dropped_last) {
       // Keep the segment's end offset: an empty, uncompressed batch in place
       // of the last one.
+      // It belongs to no producer: a transactional or control placeholder
+      // would open (or end) a transaction when producer state is rebuilt.
       model::batch_header h = *dropped_last;
-      h.attributes = int16_t(h.attributes & ~model::batch_attr::codec_mask);
+      h.attributes =
+          int16_t(h.attributes & ~(model::batch_attr::codec_mask |
+                                   model::batch_attr::transactional | model::batch_attr::control));
+      h.producer_id = -1;
+      h.producer_epoch = -1;
+      h.base_sequence = -1;
       RUNNEL_TRY(auto empty, model::assemble_batch(h, {}, 0));
       RUNNEL_TRY(auto eh, model::parse_header(empty));
       RUNNEL_TRY(out->append(empty, eh, config.index_interval_bytes));
@@ -183,25 +245,35 @@ result<void> compaction_job::run() {
     };
     if (removed_here == 0 && group.size() == 1) {
       // Nothing to gain from swapping in an identical segment.
-      for (const char* suffix :
-           {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix})
-        (void)fs->remove(cleaned(suffix));
+      for (const char* suffix : format::segment_file_suffixes) (void)fs->remove(cleaned(suffix));
       continue;
+    }
+    // The group's aborted-transaction entries whose markers are still there.
+    std::vector<aborted_txn> kept_entries;
+    for (const auto& s : group)
+      if (auto it = index_of.find(s.base); it != index_of.end())
+        for (const auto& e : it->second)
+          if (!markers_dropped.count(e.last_offset)) kept_entries.push_back(e);
+    if (!kept_entries.empty()) {
+      RUNNEL_TRY(auto tf, write_txn_index(*fs, cleaned(format::txn_index_suffix),
+                                          group.front().base, kept_entries));
+      files.push_back(std::move(tf));
     }
     for (auto& f : files) {
       RUNNEL_TRY(f->sync());
     }
     // Index files first: a data .swap implies its index .swap files exist.
     swapped.push_back(group.front().base);
-    for (const char* suffix :
-         {format::offset_index_suffix, format::time_index_suffix, format::segment_suffix}) {
+    for (const char* suffix : format::segment_file_suffixes) {
+      if (std::string_view(suffix) == format::txn_index_suffix && kept_entries.empty()) continue;
       RUNNEL_TRY(fs->rename(cleaned(suffix),
                             segment_path(dir, group.front().base,
                                          (std::string(suffix) + format::swap_suffix).c_str())));
     }
     RUNNEL_TRY(fs->sync_directory(dir));
-    records_removed += removed_here;
-    outputs.push_back({group, out->summary()});
+    records_removed += removed_here - markers_dropped.size();
+    markers_removed += markers_dropped.size();
+    outputs.push_back({group, out->summary(), !kept_entries.empty()});
   }
   discard.release();
   return success();

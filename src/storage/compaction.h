@@ -20,7 +20,13 @@
 //    a batch left with no records is dropped, except the last one of each
 //    output segment, which stays as an empty batch so the segment still ends
 //    where the next one begins;
-//  - control batches are kept as they are.
+//  - transactions: only segments wholly below the last stable offset are
+//    cleaned, so every transaction there has its marker; records of aborted
+//    transactions are removed and never enter the key map (an aborted value
+//    must not shadow a committed one); a marker is removed once no record
+//    of its transaction is left and its segment is older than
+//    delete.retention.ms (as a tombstone is), together with its
+//    aborted-transaction index entry. Other control batches stay as they are.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +37,7 @@
 #include "storage/file_system.h"
 #include "storage/log_config.h"
 #include "storage/segment.h"
+#include "storage/txn_index.h"
 
 namespace runnel::storage {
 
@@ -43,6 +50,7 @@ class compaction_job {
   struct output {
     std::vector<segment_summary> replaced;  // the input group
     segment_summary summary;                // the cleaned segment
+    bool has_txn_index = false;             // a B.txnindex.swap was written too
   };
 
   // Inputs (set by partition_log::prepare_compaction).
@@ -56,11 +64,16 @@ class compaction_job {
   // part with an empty key map (it only drops expired tombstones).
   bool tombstone_pass = false;
   size_t max_map_bytes = size_t{128} << 20;
+  // Aborted transactions: the closed segments with a txnindex file (read by
+  // run()), and the active segment's entries.
+  std::vector<int64_t> txn_indexes;
+  std::vector<aborted_txn> active_aborted;
 
   // Outputs.
   std::vector<output> outputs;
   int64_t new_cleaner_offset = 0;
   uint64_t records_removed = 0;
+  uint64_t markers_removed = 0;
 };
 
 }  // namespace runnel::storage

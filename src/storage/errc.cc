@@ -26,6 +26,12 @@ class storage_category_impl final : public std::error_category {
         return "the log is closed";
       case storage_errc::injected_fault:
         return "injected fault";
+      case storage_errc::unknown_producer_id:
+        return "unknown producer id (its state expired or never existed)";
+      case storage_errc::out_of_order_sequence:
+        return "out-of-order sequence number";
+      case storage_errc::invalid_producer_epoch:
+        return "producer epoch is older than the partition's (fenced)";
     }
     return "unknown storage error " + std::to_string(ev);
   }

@@ -14,6 +14,10 @@ enum class storage_errc {
   bad_config,           // a configuration value is invalid
   closed,               // the log was closed
   injected_fault,       // fault_file_system: simulated power loss etc.
+  // Idempotent and transactional producers (producer_state.h).
+  unknown_producer_id,     // a producer this partition has no state for, mid-sequence
+  out_of_order_sequence,   // a gap (or a rewind) in a producer's sequence numbers
+  invalid_producer_epoch,  // an epoch older than the partition has seen: fenced
 };
 const std::error_category& storage_category();
 std::error_code make_error_code(storage_errc e);

@@ -5,7 +5,10 @@
 //   B.log        24-byte file header, then Kafka v2 record batches verbatim
 //   B.index      24-byte file header, then offset index entries
 //   B.timeindex  24-byte file header, then time index entries
-// and one `checkpoint` file (see log_checkpoint.h).
+//   B.txnindex   24-byte file header, then aborted-transaction entries (only
+//                for segments holding an abort marker)
+// plus O.snapshot files (producer state as of offset O) and one
+// `checkpoint` file (see log_checkpoint.h).
 #pragma once
 
 #include <cstddef>
@@ -34,6 +37,8 @@ enum class file_kind : uint16_t {
   time_index = 3,
   checkpoint = 4,
   compacted_segment = 5,
+  txn_index = 6,
+  producer_snapshot = 7,
 };
 
 // Offset index entry (8 bytes): relative offset u32 (batch base offset minus
@@ -44,6 +49,12 @@ inline constexpr size_t offset_index_entry_size = 8;
 // position u32 of that batch.
 inline constexpr size_t time_index_entry_size = 16;
 
+// Aborted-transaction index entry (32 bytes): producer id i64, first offset
+// i64 (the transaction's first batch in this partition), last offset i64
+// (its abort marker, which lies in this segment), last stable offset i64
+// (the partition's LSO just after the marker).
+inline constexpr size_t txn_index_entry_size = 32;
+
 // A segment is at most 4 GiB so positions fit u32 (segment.bytes is capped).
 inline constexpr uint64_t max_segment_bytes = (uint64_t{1} << 32) - 1;
 // Batches smaller than this cannot exist: the fixed header is 61 bytes.
@@ -52,6 +63,16 @@ inline constexpr size_t min_batch_bytes = 61;
 inline constexpr const char* segment_suffix = ".log";
 inline constexpr const char* offset_index_suffix = ".index";
 inline constexpr const char* time_index_suffix = ".timeindex";
+inline constexpr const char* txn_index_suffix = ".txnindex";
+// The files of one segment, data file last: compaction and recovery replace
+// them index files first, so a data .swap implies its index .swap files.
+// (A txnindex file exists only for a segment with an abort marker.)
+inline constexpr const char* segment_file_suffixes[] = {offset_index_suffix, time_index_suffix,
+                                                        txn_index_suffix, segment_suffix};
+inline constexpr const char* snapshot_suffix = ".snapshot";
+// Producer snapshots kept: the newest ones at segment bases (older ones only
+// cost scanning back further if both of these are damaged).
+inline constexpr size_t snapshots_kept = 2;
 inline constexpr const char* cleaned_suffix = ".cleaned";  // compaction output being written
 inline constexpr const char* swap_suffix = ".swap";        // compaction output ready to replace
 inline constexpr const char* checkpoint_name = "checkpoint";

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "model/control_record.h"
 #include "storage/compaction.h"
 #include "storage/errc.h"
 #include "storage/file_header.h"
@@ -63,6 +64,7 @@ partition_log::partition_log(log_options opts)
       fs_(opts.fs ? *opts.fs : posix_file_system()),
       cache_(*opts.cache),
       ex_(std::move(opts.executors)),
+      producer_expiration_ms_(opts.producer_id_expiration_ms),
       alive_(std::make_shared<bool>(true)) {}
 
 partition_log::~partition_log() {
@@ -96,8 +98,8 @@ result<std::unique_ptr<partition_log>> partition_log::open(log_options opts) {
 }
 
 void partition_log::remove_segment_files(int64_t base) {
-  for (const char* suffix :
-       {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix}) {
+  with_aborts_.erase(base);
+  for (const char* suffix : format::segment_file_suffixes) {
     auto p = segment_path(dir_, base, suffix);
     cache_.evict(p);
     (void)fs_.remove(p);
@@ -146,8 +148,7 @@ result<void> partition_log::complete_swaps(const std::vector<std::string>& names
       continue;
     }
     spdlog::info("storage: {}: dropping stale compaction output at offset {}", dir_.string(), *it);
-    for (const char* suffix :
-         {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix})
+    for (const char* suffix : format::segment_file_suffixes)
       (void)fs_.remove(
           segment_path(dir_, *it, (std::string(suffix) + format::swap_suffix).c_str()));
   }
@@ -158,7 +159,8 @@ result<void> partition_log::complete_swaps(const std::vector<std::string>& names
     for (int64_t b : bases)
       if (b >= sb && b < next) remove_segment_files(b);
     RUNNEL_TRY(fs_.sync_directory(dir_));
-    for (const char* suffix : {format::offset_index_suffix, format::time_index_suffix}) {
+    for (const char* suffix :
+         {format::offset_index_suffix, format::time_index_suffix, format::txn_index_suffix}) {
       auto from = segment_path(dir_, sb, (std::string(suffix) + format::swap_suffix).c_str());
       if (value_or(fs_.exists(from), false)) {
         RUNNEL_TRY(fs_.rename(from, segment_path(dir_, sb, suffix)));
@@ -207,7 +209,8 @@ result<void> partition_log::recover() {
     if (auto b = base_from_name(n, format::segment_suffix)) bases.push_back(*b);
   for (const auto& n : names) {
     // Index files of segments that no longer exist.
-    for (const char* suffix : {format::offset_index_suffix, format::time_index_suffix})
+    for (const char* suffix :
+         {format::offset_index_suffix, format::time_index_suffix, format::txn_index_suffix})
       if (auto b = base_from_name(n, suffix);
           b && !std::binary_search(bases.begin(), bases.end(), *b))
         (void)fs_.remove(dir_ / n);
@@ -217,6 +220,7 @@ result<void> partition_log::recover() {
   bool changed = false;
   size_t scanned = 0;
   std::vector<std::shared_ptr<file>> to_sync;
+  std::set<int64_t> rescanned;  // segments whose aborted-transaction index must be rebuilt
   for (size_t i = 0; i < bases.size(); ++i) {
     const int64_t base = bases[i];
     const bool last = i + 1 == bases.size();
@@ -256,6 +260,7 @@ result<void> partition_log::recover() {
       continue;
     }
     ++scanned;
+    rescanned.insert(base);
     RUNNEL_TRY(auto rec, segment::recover(fs_, dir_, base, config_.index_interval_bytes));
     to_sync.push_back(rec.seg->active_file());
     segments_.push_back(std::move(rec.seg));
@@ -279,6 +284,7 @@ result<void> partition_log::recover() {
     if (cp && !cp->segments.empty()) base = std::max(base, cp->segments.back().next);
     RUNNEL_TRY(auto seg, segment::create(fs_, dir_, base));
     to_sync.push_back(seg->active_file());
+    rescanned.insert(base);
     segments_.push_back(std::move(seg));
     changed = true;
   }
@@ -302,6 +308,8 @@ result<void> partition_log::recover() {
     segments_.erase(segments_.begin());
     changed = true;
   }
+  // Producers, open transactions and aborted-transaction indexes.
+  RUNNEL_TRY(recover_producers(rescanned, to_sync));
 
   // Make the recovered state durable before serving from it: what a crashed
   // process left in the page cache is not yet on disk.
@@ -346,7 +354,7 @@ bool partition_log::needs_roll(size_t batch_bytes, model::timestamp now) const {
   return anchor >= 0 && now.value - anchor >= config_.segment_ms;
 }
 
-result<void> partition_log::roll(model::timestamp) {
+result<void> partition_log::roll(model::timestamp now) {
   segment& a = *segments_.back();
   RUNNEL_TRY(auto files, a.seal(fs_));
   auto seg = segment::create(fs_, dir_, a.next());
@@ -356,9 +364,11 @@ result<void> partition_log::roll(model::timestamp) {
     return seg.error();
   }
   unsynced_files_.insert(unsynced_files_.end(), files.begin(), files.end());
+  const int64_t sealed = a.base();
   segments_.push_back(std::move(seg).value());
   dir_dirty_ = true;
   checkpoint_dirty_ = true;
+  on_roll(sealed, now.value);
   return success();
 }
 
@@ -372,6 +382,10 @@ result<append_result> partition_log::append(std::span<std::byte> batch, model::t
   // Records about to be re-encoded are checked one by one first.
   vo.deep = convert;
   RUNNEL_TRY(auto h, model::validate_batch(batch, vo));
+  if (h.is_control()) {
+    // Only transaction markers: anything else would end a transaction blind.
+    RUNNEL_TRY(model::parse_control_batch(batch, h));
+  }
   model::bytes converted;
   if (convert) {
     RUNNEL_TRY(converted, model::recompress_batch(batch, *config_.compression));
@@ -397,6 +411,9 @@ result<append_result> partition_log::append(std::span<std::byte> batch, model::t
   r.max_timestamp = model::timestamp{h.max_timestamp};
   RUNNEL_TRY(a.append(batch, h, config_.index_interval_bytes));
   unflushed_bytes_ += batch.size();
+  if (h.producer_id >= 0) {
+    RUNNEL_TRY(record_batch(batch, h, now.value));
+  }
   return r;
 }
 
@@ -522,6 +539,8 @@ std::unique_ptr<partition_log::flush_job> partition_log::make_job() {
   unsynced_files_.clear();
   if (flushed_ < job->target || unflushed_bytes_ > 0)
     job->files.push_back(segments_.back()->active_file());
+  if (txn_file_dirty_ && active_txn_file_) job->files.push_back(active_txn_file_);
+  txn_file_dirty_ = false;
   job->sync_dir = dir_dirty_;
   if (checkpoint_dirty_) {
     job->checkpoint = checkpoint_bytes(false);
@@ -644,7 +663,9 @@ size_t partition_log::apply_retention(model::timestamp now) {
   while (segments_.size() > 1) {
     segment& s = *segments_.front();
     bool drop = s.next() <= start_;
-    if (!drop && config_.cleanup_delete) {
+    // Retention never cuts into an open transaction: a segment goes only if
+    // it lies wholly below the last stable offset.
+    if (!drop && config_.cleanup_delete && s.next() <= last_stable_offset().value) {
       // now - max_ts > retention.ms, written so that it cannot overflow:
       // delete_records() passes INT64_MIN for "no time-based retention".
       const int64_t max_ts = s.summary().max_ts;
@@ -659,6 +680,10 @@ size_t partition_log::apply_retention(model::timestamp now) {
     for (auto p : {s.data_path(), s.offset_index_path(), s.time_index_path()}) {
       cache_.evict(p);
       pending_deletes_.push_back(p);
+    }
+    if (with_aborts_.erase(s.base())) {
+      cache_.evict(txn_index_path(s.base()));
+      pending_deletes_.push_back(txn_index_path(s.base()));
     }
     start_ = std::max(start_, s.next());
     segments_.erase(segments_.begin());
@@ -692,10 +717,14 @@ void partition_log::delete_records(model::offset before,
 std::unique_ptr<compaction_job> partition_log::prepare_compaction(model::timestamp now) {
   if (!config_.cleanup_compact || compaction_running_ || failed_ || closed_) return nullptr;
   auto job = std::make_unique<compaction_job>();
+  const int64_t lso = last_stable_offset().value;
   for (size_t i = 0; i + 1 < segments_.size(); ++i) {
     const auto& s = segments_[i]->summary();
     // min.compaction.lag.ms: records this young stay as written.
     if (s.max_ts > now.value - config_.min_compaction_lag_ms) break;
+    // Only what every transaction has decided: records of an open one may
+    // yet be aborted, so neither their keys nor their markers are known.
+    if (s.next > lso) break;
     job->segments.push_back(s);
   }
   if (job->segments.empty()) return nullptr;
@@ -710,6 +739,10 @@ std::unique_ptr<compaction_job> partition_log::prepare_compaction(model::timesta
   job->config = config_;
   job->now_ms = now.value;
   job->dirty_start = cleaner_offset_;
+  // Where the aborted transactions are: markers of the job's transactions may
+  // lie in any later segment, the active one included.
+  for (int64_t b : with_aborts_) job->txn_indexes.push_back(b);
+  job->active_aborted = active_aborted_;
   compaction_running_ = true;
   return job;
 }
@@ -734,9 +767,7 @@ result<void> partition_log::apply_compaction(std::unique_ptr<compaction_job> job
     if (!intact) {
       // Durably: a stale .swap brought back by a power loss would be swapped
       // in by recovery over whatever has replaced these segments since.
-      for (const char* suffix :
-           {format::segment_suffix, format::offset_index_suffix, format::time_index_suffix})
-        (void)fs_.remove(swap(suffix));
+      for (const char* suffix : format::segment_file_suffixes) (void)fs_.remove(swap(suffix));
       if (auto r = fs_.sync_directory(dir_); !r) {
         fail(r.error());
         return r.error();
@@ -751,13 +782,14 @@ result<void> partition_log::apply_compaction(std::unique_ptr<compaction_job> job
       fail(r.error());
       return r.error();
     }
-    for (const char* suffix :
-         {format::offset_index_suffix, format::time_index_suffix, format::segment_suffix}) {
+    for (const char* suffix : format::segment_file_suffixes) {
+      if (std::string_view(suffix) == format::txn_index_suffix && !out.has_txn_index) continue;
       if (auto r = fs_.rename(swap(suffix), segment_path(dir_, base, suffix)); !r) {
         fail(r.error());
         return r.error();
       }
     }
+    if (out.has_txn_index) with_aborts_.insert(base);
     dir_dirty_ = true;
     auto pos = segments_.erase(first, first + ptrdiff_t(out.replaced.size()));
     segments_.insert(pos, std::make_unique<segment>(dir_, out.summary));
@@ -778,6 +810,7 @@ result<void> partition_log::close() {
     RUNNEL_TRY(auto f, fs_.open(p, open_mode::read_write));
     RUNNEL_TRY(f->sync());
   }
+  RUNNEL_TRY(close_producers());
   RUNNEL_TRY(fs_.sync_directory(dir_));
   RUNNEL_TRY(log_checkpoint::store(fs_, dir_, checkpoint_bytes(true)));
   closed_ = true;

@@ -17,6 +17,13 @@
 // are written; flushed_offset() tells what is fsynced; flush_async() is group
 // commit (one fsync covers every waiter). After an fsync fails the log
 // refuses appends and flushes with that error until it is reopened.
+//
+// Transactions (DESIGN.md decision 11): the log keeps its producers' state
+// (producer_state.h: sequences for idempotence, open transactions), from
+// which the last stable offset follows; an abort marker adds an entry to the
+// active segment's aborted-transaction index (txn_index.h). Producer state
+// is snapshotted at each roll and clean close (producer_snapshot.h) and
+// rebuilt at open from the newest snapshot plus the batches after it.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <system_error>
@@ -37,7 +45,9 @@
 #include "storage/file_cache.h"
 #include "storage/file_system.h"
 #include "storage/log_config.h"
+#include "storage/producer_state.h"
 #include "storage/segment.h"
+#include "storage/txn_index.h"
 
 namespace runnel::storage {
 
@@ -55,6 +65,10 @@ struct log_options {
   file_system* fs = nullptr;    // default: posix_file_system()
   file_cache* cache = nullptr;  // required
   log_executors executors;
+  // Kafka's producer.id.expiration.ms (a broker setting): how long a
+  // producer with no open transaction keeps its sequence state after its
+  // last write. -1: forever.
+  int64_t producer_id_expiration_ms = int64_t{24} * 3600 * 1000;
 };
 
 struct append_result {
@@ -101,6 +115,9 @@ struct recovery_stats {
   size_t segments_truncated = 0;  // torn or corrupt tails cut away
   size_t segments_dropped = 0;    // removed because they followed a hole
   size_t indexes_rebuilt = 0;
+  int64_t snapshot_offset = -1;    // the producer snapshot loaded (-1: none)
+  size_t batches_replayed = 0;     // read back to rebuild producer state
+  size_t txn_indexes_rebuilt = 0;  // aborted-transaction indexes written anew
 };
 
 class partition_log {
@@ -115,11 +132,15 @@ class partition_log {
   // result durable. Blocking: call it off the shard's event loop.
   static result<std::unique_ptr<partition_log>> open(log_options opts);
 
-  // Appends one batch. The batch is edited in place (base offset, and the
-  // timestamp for LogAppendTime topics) and then written verbatim, unless
-  // the topic's compression.type names another codec than the batch's: then
-  // its records are validated one by one and re-compressed into a new batch
-  // (needs_recompression), which is what gets stored.
+  // Appends one batch (a producer's, or a control batch: a transaction
+  // marker the broker wrote). Idempotence and transaction checks are the
+  // caller's (producers().check()); append records the batch in them. The
+  // batch is edited in place (base offset, and the timestamp for
+  // LogAppendTime topics) and then written verbatim, unless the topic's
+  // compression.type names another codec than the batch's: then its records
+  // are validated one by one and re-compressed into a new batch
+  // (needs_recompression), which is what gets stored. Control batches are
+  // never re-compressed.
   result<append_result> append(std::span<std::byte> batch, model::timestamp now);
 
   // Whole batches starting at the one that contains `start`, at most
@@ -143,6 +164,15 @@ class partition_log {
                               const std::function<bool(const model::batch_header&)>& fn);
   // The base offset of the n-th last segment (n = 1: the active one).
   model::offset segment_base_from_end(size_t n) const;
+
+  // Transactions: the producers of this partition, the last stable offset
+  // (the first offset of the oldest open transaction, or the end offset),
+  // and the aborted transactions that overlap [from, upto) for a
+  // read_committed Fetch (entries whose marker is at or after `from` and
+  // whose first batch is before `upto`, in marker order).
+  const producer_state& producers() const { return producers_; }
+  model::offset last_stable_offset() const;
+  result<std::vector<aborted_txn>> aborted_transactions(model::offset from, model::offset upto);
 
   model::offset start_offset() const { return model::offset{start_}; }
   model::offset end_offset() const;
@@ -198,6 +228,14 @@ class partition_log {
   result<void> recover();
   result<void> complete_swaps(const std::vector<std::string>& names);
   void remove_segment_files(int64_t base);
+  // partition_log_txn.cc: the producer/transaction side.
+  result<void> recover_producers(const std::set<int64_t>& rescanned,
+                                 std::vector<std::shared_ptr<file>>& to_sync);
+  result<void> record_batch(std::span<const std::byte> batch, const model::batch_header& h,
+                            int64_t now_ms);
+  void on_roll(int64_t sealed_base, int64_t now_ms);
+  result<void> close_producers();
+  std::filesystem::path txn_index_path(int64_t base) const;
   result<void> roll(model::timestamp now);
   bool needs_roll(size_t batch_bytes, model::timestamp now) const;
   std::vector<std::byte> checkpoint_bytes(bool clean) const;
@@ -234,6 +272,17 @@ class partition_log {
   bool job_running_ = false;
   std::multimap<int64_t, std::function<void(std::error_code)>> waiters_;  // by upto
   std::vector<std::function<void(std::error_code)>> checkpoint_waiters_;
+  // Transactions: producer state, the active segment's aborted-transaction
+  // entries (and its index file, once it has one), the closed segments that
+  // have an index file, and the producer snapshots on disk.
+  producer_state producers_;
+  std::vector<aborted_txn> active_aborted_;
+  std::shared_ptr<file> active_txn_file_;
+  bool txn_file_dirty_ = false;
+  std::set<int64_t> with_aborts_;
+  std::vector<int64_t> snapshots_;
+  int64_t producer_expiration_ms_ = 0;
+
   bool compaction_running_ = false;
   int64_t last_tombstone_pass_ms_ = 0;
   std::shared_ptr<bool> alive_;  // completions check it after the log is gone
