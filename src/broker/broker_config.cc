@@ -44,6 +44,23 @@ result<void> broker_config::set(const std::string& name, const std::string& valu
   } else if (name == "offsets.topic.num.partitions") {
     RUNNEL_TRY(offsets_topic_num_partitions, parse_num<int32_t>(value));
     if (offsets_topic_num_partitions < 1) return storage::storage_errc::bad_config;
+  } else if (name == "transaction.state.log.num.partitions") {
+    RUNNEL_TRY(transaction_state_log_num_partitions, parse_num<int32_t>(value));
+    if (transaction_state_log_num_partitions < 1) return storage::storage_errc::bad_config;
+  } else if (name == "transaction.max.timeout.ms") {
+    RUNNEL_TRY(transaction_max_timeout_ms, parse_num<int32_t>(value));
+    if (transaction_max_timeout_ms < 1) return storage::storage_errc::bad_config;
+  } else if (name == "transactional.id.expiration.ms") {
+    RUNNEL_TRY(transactional_id_expiration_ms, parse_num<int64_t>(value));
+    if (transactional_id_expiration_ms < 1) return storage::storage_errc::bad_config;
+  } else if (name == "transaction.abort.timed.out.transaction.cleanup.interval.ms") {
+    RUNNEL_TRY(transaction_abort_timed_out_transaction_cleanup_interval_ms,
+               parse_num<int64_t>(value));
+    if (transaction_abort_timed_out_transaction_cleanup_interval_ms < 1)
+      return storage::storage_errc::bad_config;
+  } else if (name == "producer.id.expiration.ms") {
+    RUNNEL_TRY(producer_id_expiration_ms, parse_num<int64_t>(value));
+    if (producer_id_expiration_ms < 1) return storage::storage_errc::bad_config;
   } else if (name == "node.id" || name == "broker.id") {
     RUNNEL_TRY(node_id, parse_num<int32_t>(value));
   } else if (auto topic_setting = topic_setting_for_broker_name(name); !topic_setting.empty()) {

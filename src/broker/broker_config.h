@@ -31,6 +31,13 @@ struct broker_config {
   int64_t group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
   int64_t group_max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
   int32_t offsets_topic_num_partitions = 8;         // offsets.topic.num.partitions
+  int64_t producer_id_expiration_ms = 86400000;     // producer.id.expiration.ms
+  // Transactions (Kafka's defaults, but 8 log partitions like the offsets topic).
+  int32_t transaction_state_log_num_partitions = 8;    // transaction.state.log.num.partitions
+  int32_t transaction_max_timeout_ms = 900000;         // transaction.max.timeout.ms
+  int64_t transactional_id_expiration_ms = 604800000;  // transactional.id.expiration.ms
+  // How often timed-out transactions are aborted and idle ids expired.
+  int64_t transaction_abort_timed_out_transaction_cleanup_interval_ms = 10000;
   // Topic defaults (log.* names map to the topic-level ones).
   storage::log_config log_defaults;
 

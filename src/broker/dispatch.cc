@@ -60,6 +60,18 @@ boost::asio::awaitable<response> run_handler(request_context& ctx) {
       co_return co_await handle_offset_fetch(ctx);
     case api_key::offset_delete:
       co_return co_await handle_offset_delete(ctx);
+    case api_key::add_partitions_to_txn:
+      co_return co_await handle_add_partitions_to_txn(ctx);
+    case api_key::add_offsets_to_txn:
+      co_return co_await handle_add_offsets_to_txn(ctx);
+    case api_key::end_txn:
+      co_return co_await handle_end_txn(ctx);
+    case api_key::txn_offset_commit:
+      co_return co_await handle_txn_offset_commit(ctx);
+    case api_key::describe_transactions:
+      co_return co_await handle_describe_transactions(ctx);
+    case api_key::list_transactions:
+      co_return co_await handle_list_transactions(ctx);
     default:
       break;
   }

@@ -22,6 +22,11 @@ kafka::error_code to_kafka_error(std::error_code ec) {
     }
   }
   if (ec == storage::storage_errc::offset_out_of_range) return error_code::offset_out_of_range;
+  if (ec == storage::storage_errc::unknown_producer_id) return error_code::unknown_producer_id;
+  if (ec == storage::storage_errc::out_of_order_sequence)
+    return error_code::out_of_order_sequence_number;
+  if (ec == storage::storage_errc::invalid_producer_epoch)
+    return error_code::invalid_producer_epoch;
   // Everything else is the disk: the partition cannot serve.
   return error_code::kafka_storage_error;
 }

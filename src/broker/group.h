@@ -138,6 +138,9 @@ class group {
   // Log offset of the newest record written for a key and not yet applied:
   // a commit is applied after its fsync only if nothing newer was written.
   std::map<topic_partition, int64_t> last_write;
+  // Offsets written in a producer's transaction (TxnOffsetCommit), by
+  // producer id: applied by its commit marker, dropped by its abort marker.
+  std::map<int64_t, std::map<topic_partition, committed_offset>> pending_txn;
 
   // The delayed completion of the join phase.
   asio::steady_timer join_timer;

@@ -49,11 +49,11 @@ result<void> group_coordinator::load() {
     group_manager& mgr = manager_on(sh);
     RUNNEL_TRY(replay_offsets_log(
         *part->log,
-        [&mgr, &records](std::span<const std::byte> key,
-                         std::optional<std::span<const std::byte>> value, int64_t offset) {
-          mgr.replay(key, value, offset);
+        [&mgr, &records](const replayed_record& r) {
+          mgr.replay(r.key, r.value, r.offset, r.txn_producer_id);
           ++records;
-        }));
+        },
+        [&mgr, p](int64_t producer_id, bool commit) { mgr.complete_txn(producer_id, p, commit); }));
   }
   for (auto& m : managers_) m->finish_load();
   spdlog::info("broker: replayed {} record(s) of {}", records, name);

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -94,6 +95,19 @@ struct commit_args {
 struct fetched_offset {
   topic_partition tp;
   std::optional<committed_offset> value;  // nullopt: nothing committed
+  bool unstable = false;                  // a transaction holds an offset for it, not yet committed
+};
+
+// TxnOffsetCommit: offsets written in a producer's transaction, applied when
+// its commit marker reaches the group's __consumer_offsets partition.
+struct txn_commit_args {
+  std::string group_id;
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t generation = -1;  // v3+ (KIP-447); -1: not checked
+  std::string member_id;
+  std::optional<std::string> instance_id;
+  std::vector<commit_item> items;
 };
 
 struct offset_delete_outcome {
@@ -113,9 +127,11 @@ class group_manager {
   group_manager& operator=(const group_manager&) = delete;
 
   // Start-up, before the shard runs: one record of this shard's
-  // __consumer_offsets partitions, in log order; then finish_load() once.
+  // __consumer_offsets partitions, in log order (txn_producer_id >= 0: written
+  // in that producer's transaction, pending until its marker); then
+  // finish_load() once.
   void replay(std::span<const std::byte> key, std::optional<std::span<const std::byte>> value,
-              int64_t offset);
+              int64_t offset, int64_t txn_producer_id = -1);
   void finish_load();
   // Broker shutdown: answers every waiting JoinGroup and SyncGroup with
   // NOT_COORDINATOR (clients look for the coordinator again and rejoin once
@@ -129,6 +145,12 @@ class group_manager {
                                               std::vector<leave_member> members);
 
   boost::asio::awaitable<std::vector<kafka::error_code>> commit(commit_args a);
+  // group_txn_offsets.cc: TxnOffsetCommit, and the marker that ends the
+  // transaction in __consumer_offsets partition `offsets_partition` (at
+  // start-up or once a marker written by the transaction coordinator is
+  // durable): commit applies the producer's pending offsets, abort drops them.
+  boost::asio::awaitable<std::vector<kafka::error_code>> txn_commit(txn_commit_args a);
+  void complete_txn(int64_t producer_id, int32_t offsets_partition, bool commit);
   // parts == nullopt: every committed offset of the group.
   boost::asio::awaitable<std::vector<fetched_offset>> fetch_offsets(
       std::string group_id, std::optional<std::vector<topic_partition>> parts);
@@ -207,6 +229,8 @@ class group_manager {
   shard& sh_;
   int32_t partitions_;
   std::unordered_map<std::string, std::unique_ptr<group>> groups_;
+  // Producers with transactional offsets pending, and in which groups.
+  std::unordered_map<int64_t, std::set<std::string>> txn_groups_;
   uint64_t next_incarnation_ = 1;
   bool stopping_ = false;
 };

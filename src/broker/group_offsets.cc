@@ -127,7 +127,8 @@ boost::asio::awaitable<error_code> group_manager::wait_durable(std::string group
 // ------------------------------------------------------------ start-up
 
 void group_manager::replay(std::span<const std::byte> key,
-                           std::optional<std::span<const std::byte>> value, int64_t offset) {
+                           std::optional<std::span<const std::byte>> value, int64_t offset,
+                           int64_t txn_producer_id) {
   auto k = fmt_::decode_key(key);
   if (!k) {
     spdlog::warn("broker: skipping an unreadable key at {} offset {}", fmt_::topic_name, offset);
@@ -145,8 +146,14 @@ void group_manager::replay(std::span<const std::byte> key,
                    offset);
       return;
     }
-    get_or_create(ok->group).offsets[tp] =
-        committed_offset{v->offset, v->leader_epoch, v->metadata, v->commit_timestamp};
+    const committed_offset c{v->offset, v->leader_epoch, v->metadata, v->commit_timestamp};
+    if (txn_producer_id >= 0) {
+      // Visible only if the transaction's commit marker follows.
+      get_or_create(ok->group).pending_txn[txn_producer_id][tp] = c;
+      txn_groups_[txn_producer_id].insert(ok->group);
+      return;
+    }
+    get_or_create(ok->group).offsets[tp] = c;
     return;
   }
   const auto& gk = std::get<fmt_::group_key>(*k);
@@ -293,8 +300,11 @@ boost::asio::awaitable<std::vector<fetched_offset>> group_manager::fetch_offsets
   out.reserve(parts->size());
   for (auto& tp : *parts) {
     fetched_offset f{std::move(tp), std::nullopt};
-    if (g)
+    if (g) {
       if (auto it = g->offsets.find(f.tp); it != g->offsets.end()) f.value = it->second;
+      for (const auto& [pid, pending] : g->pending_txn)
+        if (pending.contains(f.tp)) f.unstable = true;
+    }
     out.push_back(std::move(f));
   }
   co_return out;

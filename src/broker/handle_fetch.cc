@@ -1,6 +1,9 @@
 // Fetch: whole batches from each partition's log as file ranges (sent with
 // sendfile), long polling on max_wait_ms / min_bytes that wakes as soon as
-// any requested partition gets data.
+// any requested partition gets data. With isolation_level 1
+// (read_committed) a partition is read only up to its last stable offset,
+// and the answer lists the aborted transactions of the range sent, so the
+// client drops their batches (the markers are in the data).
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,6 +29,7 @@ struct read_item {
   int32_t index = 0;
   int64_t offset = 0;
   int32_t max_bytes = 0;
+  bool read_committed = false;
   out_partition* out = nullptr;
   topic_io* io = nullptr;  // kept alive by `topics` in handle_fetch
   int64_t next = 0;        // offset after the last batch read
@@ -38,6 +42,11 @@ void set_error(out_partition& out, kafka::error_code e) {
   out.high_watermark = -1;
   out.last_stable_offset = -1;
   out.log_start_offset = -1;
+}
+
+// The offset below which a fetch may read.
+int64_t visible_end(const storage::partition_log& log, bool read_committed) {
+  return read_committed ? log.last_stable_offset().value : log.end_offset().value;
 }
 
 // On the owner shard: read each partition, within the request's byte budget.
@@ -57,7 +66,7 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
     auto& log = *p->log;
     out->error_code = 0;
     out->high_watermark = log.end_offset().value;
-    out->last_stable_offset = out->high_watermark;
+    out->last_stable_offset = log.last_stable_offset().value;
     out->log_start_offset = log.start_offset().value;
     out->records.null = false;
     // Out of budget: no data for this partition, but an out-of-range offset
@@ -69,10 +78,20 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
         set_error(*out, kafka::error_code::offset_out_of_range);
       continue;
     }
-    auto r = log.read(model::offset{it->offset}, uint64_t(std::max<int64_t>(want, 0)));
+    auto r = log.read(model::offset{it->offset}, uint64_t(std::max<int64_t>(want, 0)),
+                      model::offset{visible_end(log, it->read_committed)});
     if (!r) {
       set_error(*out, to_kafka_error(r.error()));
       continue;
+    }
+    if (it->read_committed && r.value().bytes > 0) {
+      auto aborted = log.aborted_transactions(model::offset{it->offset}, r.value().next);
+      if (!aborted) {
+        set_error(*out, to_kafka_error(aborted.error()));
+        continue;
+      }
+      auto& list = out->aborted_transactions.emplace();
+      for (const auto& a : aborted.value()) list.push_back({a.producer_id, a.first_offset});
     }
     for (auto& s : r.value().slices)
       out->records.chunks.push_back({std::shared_ptr<void>(s.f), s.pos, s.len});
@@ -89,7 +108,7 @@ asio::awaitable<void> watch_on_owner(shard& sh, std::vector<read_item*> items,
   for (auto* it : items) {
     partition* p = sh.find(it->topic, it->index);
     if (!p) continue;
-    if (p->log->end_offset().value > it->offset) {
+    if (visible_end(*p->log, it->read_committed) > it->offset) {
       asio::post(waiter->timer.get_executor(), [waiter] { waiter->wake(); });
       co_return;
     }
@@ -147,7 +166,8 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
         rp.aborted_transactions.emplace();  // Kafka: an empty list here
         continue;
       }
-      fan.add({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes, &rp, topic->io.get()});
+      fan.add({t.topic, p.partition, p.fetch_offset, p.partition_max_bytes,
+               req.isolation_level == 1, &rp, topic->io.get()});
     }
     if (topic) topics.push_back(std::move(topic));
   }

@@ -1,5 +1,7 @@
 // ListOffsets: earliest (-2), latest (-1), max timestamp (-3) or the first
-// offset whose batch max timestamp is at or after a given time.
+// offset whose batch max timestamp is at or after a given time. Under
+// isolation_level 1 (read_committed) "latest" is the last stable offset, and
+// an answer at or past it is withheld, as Kafka does.
 #include "broker/errors.h"
 #include "broker/fan_out.h"
 #include "broker/handlers.h"
@@ -16,6 +18,7 @@ struct lookup {
   std::string topic;
   int32_t index;
   int64_t timestamp;
+  bool read_committed;
   out_partition* out;
 };
 
@@ -32,7 +35,8 @@ asio::awaitable<void> lookup_on_owner(shard& sh, std::vector<lookup*> items) {
       it->out->offset = log.start_offset().value;
       it->out->leader_epoch = 0;
     } else if (it->timestamp == -1) {
-      it->out->offset = log.end_offset().value;
+      it->out->offset =
+          it->read_committed ? log.last_stable_offset().value : log.end_offset().value;
       it->out->leader_epoch = 0;
     } else if (it->timestamp == -3) {
       if (auto m = log.max_timestamp()) {
@@ -54,6 +58,12 @@ asio::awaitable<void> lookup_on_owner(shard& sh, std::vector<lookup*> items) {
         it->out->timestamp = r.value()->timestamp.value;
         it->out->leader_epoch = 0;
       }
+    }
+    if (it->read_committed && it->timestamp != -1 && it->timestamp != -2 &&
+        it->out->offset >= log.last_stable_offset().value) {
+      it->out->offset = -1;
+      it->out->timestamp = -1;
+      it->out->leader_epoch = -1;
     }
   }
   co_return;
@@ -80,7 +90,7 @@ boost::asio::awaitable<response> handle_list_offsets(request_context& ctx) {
         rp.error_code = kafka::code(kafka::error_code::unknown_topic_or_partition);
         continue;
       }
-      fan.add({t.name, p.partition_index, p.timestamp, &rp});
+      fan.add({t.name, p.partition_index, p.timestamp, req.isolation_level == 1, &rp});
     }
   }
   co_await fan.in_turn(lookup_on_owner);

@@ -99,6 +99,15 @@ asio::awaitable<response> handle_offset_fetch(request_context& ctx) {
     if (fresh) resp.topics.emplace_back().name = f.tp.topic;
     auto& rp = resp.topics[it->second].partitions.emplace_back();
     rp.partition_index = f.tp.partition;
+    if (f.unstable && req.require_stable) {
+      // A transaction holds an offset for it: the consumer retries until
+      // the transaction ends (KIP-447).
+      rp.committed_offset = -1;
+      rp.committed_leader_epoch = -1;
+      rp.metadata = "";
+      rp.error_code = kafka::code(error_code::unstable_offset_commit);
+      continue;
+    }
     if (f.value) {
       rp.committed_offset = f.value->offset;
       rp.committed_leader_epoch = f.value->leader_epoch;

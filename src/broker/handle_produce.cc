@@ -1,6 +1,9 @@
 // Produce: validate and append each partition's batch on its owner shard,
 // then (acks=-1) wait until the data is fsynced, with one group commit per
-// partition covering every waiting request.
+// partition covering every waiting request. A transactional batch is taken
+// only for a partition its transaction includes (KIP-890 part 1): a retried
+// or late batch that arrives after its transaction ended cannot open a new,
+// never-ending one there.
 #include <chrono>
 
 #include "broker/async_util.h"
@@ -20,6 +23,7 @@ struct append_item {
   std::string topic;
   int32_t index = 0;
   std::span<std::byte> batch;
+  bool has_transactional_id = false;
   kafka::produce_response::partition* out = nullptr;  // lives in the connection's coroutine
   int64_t flush_upto = -1;
 };
@@ -28,6 +32,15 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Whether the producer's ongoing transaction includes this partition: it is
+// open in the log already, or the coordinator added the partition to it.
+bool in_transaction(const partition& p, const model::batch_header& h) {
+  if (auto open = p.log->producers().open_transaction(h.producer_id))
+    return *open == h.producer_epoch;
+  auto it = p.txn_producers.find(h.producer_id);
+  return it != p.txn_producers.end() && it->second == h.producer_epoch;
 }
 
 // On the owner shard: append every item, in order.
@@ -39,15 +52,23 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
       continue;
     }
     auto h = model::parse_header(it->batch);
-    if (h && h.value().is_transactional()) {
+    if (h && h.value().is_control()) {
+      // Markers are the transaction coordinator's to write.
       it->out->error_code = kafka::code(error_code::invalid_record);
-      it->out->error_message = "transactions are not supported yet";
+      it->out->error_message = "control batches may not be produced by clients";
       continue;
     }
+    const bool transactional = h && h.value().is_transactional();
+    if (transactional && (!it->has_transactional_id || h.value().producer_id < 0)) {
+      it->out->error_code = kafka::code(error_code::invalid_record);
+      it->out->error_message = "a transactional batch needs a transactional.id and a producer id";
+      continue;
+    }
+    // The log records the batch in its producer state as it appends it.
     const bool idempotent = h && h.value().producer_id >= 0;
     if (idempotent) {
-      auto v = p->producers.check(h.value());
-      if (v.kind == producer_state::verdict::duplicate) {
+      auto v = p->log->producers().check(h.value());
+      if (v.kind == storage::producer_state::verdict::duplicate) {
         // A retry of a batch already written: its original offsets, once more,
         // and (as Kafka answers a duplicate) its max timestamp as the append time.
         it->out->base_offset = v.base_offset;
@@ -56,11 +77,16 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
         it->flush_upto = v.last_offset + 1;
         continue;
       }
-      if (v.kind == producer_state::verdict::reject) {
-        it->out->error_code = kafka::code(v.error);
+      if (v.kind == storage::producer_state::verdict::reject) {
+        it->out->error_code = kafka::code(to_kafka_error(v.error));
         it->out->log_start_offset = p->log->start_offset().value;
         continue;
       }
+    }
+    if (transactional && !in_transaction(*p, h.value())) {
+      it->out->error_code = kafka::code(error_code::invalid_txn_state);
+      it->out->error_message = "Partition was not added to the transaction";
+      continue;
     }
     auto r = p->log->append(it->batch, model::timestamp{now_ms()});
     if (!r) {
@@ -76,12 +102,6 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
     it->out->log_append_time_ms = r.value().log_append_time.value;
     it->out->log_start_offset = p->log->start_offset().value;
     it->flush_upto = r.value().last.value + 1;
-    if (idempotent) {
-      auto stored = h.value();
-      stored.base_offset = r.value().base.value;
-      stored.max_timestamp = r.value().max_timestamp.value;
-      p->producers.record(stored);
-    }
     p->notify_data();
   }
   co_return;
@@ -153,7 +173,7 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
         rp.error_code = kafka::code(e);
         continue;
       }
-      fan.add({t.name, p.index, p.records.bytes, &rp});
+      fan.add({t.name, p.index, p.records.bytes, req.transactional_id.has_value(), &rp});
     }
   }
 

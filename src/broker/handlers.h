@@ -112,6 +112,13 @@ boost::asio::awaitable<response> handle_delete_groups(request_context& ctx);
 boost::asio::awaitable<response> handle_offset_commit(request_context& ctx);
 boost::asio::awaitable<response> handle_offset_fetch(request_context& ctx);
 boost::asio::awaitable<response> handle_offset_delete(request_context& ctx);
+// Transactions (handle_txn.cc).
+boost::asio::awaitable<response> handle_add_partitions_to_txn(request_context& ctx);
+boost::asio::awaitable<response> handle_add_offsets_to_txn(request_context& ctx);
+boost::asio::awaitable<response> handle_end_txn(request_context& ctx);
+boost::asio::awaitable<response> handle_txn_offset_commit(request_context& ctx);
+boost::asio::awaitable<response> handle_describe_transactions(request_context& ctx);
+boost::asio::awaitable<response> handle_list_transactions(request_context& ctx);
 // An ApiVersions answer in the v0 layout, used for unsupported versions.
 response api_versions_unsupported(const request_context& ctx);
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "model/control_record.h"
 #include "model/record_batch.h"
 #include "model/record_batch_builder.h"
 #include "storage/file_system.h"
@@ -10,14 +11,24 @@ namespace runnel::broker {
 
 result<offsets_append> append_offsets_batch(storage::partition_log& log,
                                             const std::vector<offsets_record>& records,
-                                            int64_t now_ms) {
-  model::batch_builder b(model::compression::none, model::timestamp{now_ms});
-  for (const auto& r : records) {
+                                            int64_t now_ms, std::optional<txn_producer> txn) {
+  model::bytes encoded;
+  for (size_t i = 0; i < records.size(); ++i) {
     std::optional<std::span<const std::byte>> value;
-    if (r.value) value = std::span<const std::byte>(*r.value);
-    b.add(std::span<const std::byte>(r.key), value, model::timestamp{now_ms});
+    if (records[i].value) value = std::span<const std::byte>(*records[i].value);
+    model::encode_record(encoded, 0, int32_t(i), std::span<const std::byte>(records[i].key), value);
   }
-  RUNNEL_TRY(auto batch, b.build());
+  model::batch_header h;
+  h.last_offset_delta = records.empty() ? 0 : int32_t(records.size()) - 1;
+  h.base_timestamp = now_ms;
+  h.max_timestamp = now_ms;
+  if (txn) {
+    // No sequence: the coordinator, not the producer's numbering, guards it.
+    h.attributes = model::batch_attr::transactional;
+    h.producer_id = txn->producer_id;
+    h.producer_epoch = txn->producer_epoch;
+  }
+  RUNNEL_TRY(auto batch, model::assemble_batch(h, encoded, int32_t(records.size())));
   RUNNEL_TRY(auto appended, log.append(batch, model::timestamp{now_ms}));
   return offsets_append{appended.base, appended.last + 1};
 }
@@ -25,8 +36,12 @@ result<offsets_append> append_offsets_batch(storage::partition_log& log,
 namespace {
 
 void replay_batch(std::span<const std::byte> batch, const model::batch_header& h,
-                  const replay_fn& fn) {
-  if (h.is_control()) return;
+                  const replay_fn& fn, const marker_fn& on_marker) {
+  if (h.is_control()) {
+    if (auto m = model::parse_control_batch(batch, h); m && on_marker)
+      on_marker(h.producer_id, m.value().type == model::control_type::commit);
+    return;
+  }
   std::vector<std::byte> storage;
   auto section = model::records_section(batch, h, storage);
   if (!section) return;
@@ -34,13 +49,15 @@ void replay_batch(std::span<const std::byte> batch, const model::batch_header& h
   if (!recs) return;
   for (const auto& r : recs.value()) {
     if (!r.key) continue;
-    fn(*r.key, r.value, h.base_offset + r.offset_delta);
+    fn({*r.key, r.value, h.base_offset + r.offset_delta,
+        h.is_transactional() ? h.producer_id : int64_t{-1}});
   }
 }
 
 }  // namespace
 
-result<void> replay_offsets_log(storage::partition_log& log, const replay_fn& fn) {
+result<void> replay_offsets_log(storage::partition_log& log, const replay_fn& fn,
+                                const marker_fn& on_marker) {
   int64_t pos = log.start_offset().value;
   const int64_t end = log.end_offset().value;
   std::vector<std::byte> buf;
@@ -58,7 +75,7 @@ result<void> replay_offsets_log(storage::partition_log& log, const replay_fn& fn
         if (h.value().batch_length < 0 || size < model::batch_layout::header_size ||
             size > rest.size())
           break;
-        replay_batch(rest.first(size), h.value(), fn);
+        replay_batch(rest.first(size), h.value(), fn, on_marker);
         rest = rest.subspan(size);
       }
     }

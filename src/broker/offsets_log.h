@@ -1,7 +1,8 @@
-// Writing to and replaying the __consumer_offsets partition logs. Records
-// are built with model::batch_builder (one uncompressed batch per write) and
-// go through the same partition_log as every other topic; the record layout
-// is offsets_format.h.
+// Writing to and replaying the internal compacted topics the coordinators
+// keep (__consumer_offsets, __transaction_state). Records are built with
+// model::batch_builder (one uncompressed batch per write) and go through the
+// same partition_log as every other topic; the record layouts are
+// offsets_format.h and txn_format.h.
 #pragma once
 
 #include <cstddef>
@@ -27,18 +28,35 @@ struct offsets_append {
   model::offset upto;  // flush up to here (exclusive) to make the batch durable
 };
 
+// A transactional producer's write (TxnOffsetCommit): the batch carries its
+// id and epoch and the transactional bit, and takes effect with the
+// transaction's commit marker.
+struct txn_producer {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+};
+
 // Appends the records as one batch. On the log's owner shard.
 result<offsets_append> append_offsets_batch(storage::partition_log& log,
                                             const std::vector<offsets_record>& records,
-                                            int64_t now_ms);
+                                            int64_t now_ms,
+                                            std::optional<txn_producer> txn = std::nullopt);
 
-using replay_fn =
-    std::function<void(std::span<const std::byte> key,
-                       std::optional<std::span<const std::byte>> value, int64_t offset)>;
+struct replayed_record {
+  std::span<const std::byte> key;
+  std::optional<std::span<const std::byte>> value;
+  int64_t offset = -1;
+  int64_t txn_producer_id = -1;  // >= 0: written in that producer's transaction
+};
+using replay_fn = std::function<void(const replayed_record&)>;
+// A transaction marker: the producer's transaction committed or aborted.
+using marker_fn = std::function<void(int64_t producer_id, bool commit)>;
 
-// Calls fn for every record of the log, in offset order. Blocking (it reads
-// the files): for start-up, before the owner shard runs. Batches that do not
-// parse are skipped (recovery already checked every CRC).
-result<void> replay_offsets_log(storage::partition_log& log, const replay_fn& fn);
+// Calls fn for every record of the log and on_marker for every transaction
+// marker, in offset order. Blocking (it reads the files): for start-up,
+// before the owner shard runs. Batches that do not parse are skipped
+// (recovery already checked every CRC).
+result<void> replay_offsets_log(storage::partition_log& log, const replay_fn& fn,
+                                const marker_fn& on_marker = {});
 
 }  // namespace runnel::broker

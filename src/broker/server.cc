@@ -18,6 +18,7 @@
 #include "broker/connection.h"
 #include "broker/data_dir_lock.h"
 #include "broker/group_coordinator.h"
+#include "broker/txn_coordinator.h"
 
 namespace runnel::broker {
 
@@ -83,6 +84,7 @@ result<std::vector<std::unique_ptr<partition>>> server::open_partitions(const to
     o.fs = &fs_;
     o.cache = &sh.cache();
     o.executors = sh.log_executors();
+    o.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
     auto log = storage::partition_log::open(o);
     if (!log) {
       spdlog::error("broker: cannot open {}: {}", o.dir.string(), log.error().message());
@@ -93,18 +95,6 @@ result<std::vector<std::unique_ptr<partition>>> server::open_partitions(const to
     p->index = i;
     p->log = std::move(log).value();
     p->io = t.io;
-    // Idempotent producers: rebuild their recent sequences from the last
-    // two segments' batch headers.
-    auto* state = &p->producers;
-    auto scanned = p->log->for_each_batch(p->log->segment_base_from_end(2),
-                                          [state](const model::batch_header& h) {
-                                            if (h.producer_id >= 0 && !h.is_control())
-                                              state->record(h);
-                                            return true;
-                                          });
-    if (!scanned)
-      spdlog::warn("broker: {}-{}: could not rebuild producer state: {}", t.name, i,
-                   scanned.error().message());
     out.push_back(std::move(p));
   }
   return out;
@@ -133,9 +123,15 @@ result<void> server::start() {
   // Consumer groups: creates __consumer_offsets if needed and replays it.
   groups_ = std::make_unique<group_coordinator>(*this);
   RUNNEL_TRY(groups_->load());
+  // Transactions: creates __transaction_state if needed and replays it.
+  txns_ = std::make_unique<txn_coordinator>(*this);
+  RUNNEL_TRY(txns_->load());
 
   for (auto& s : shards_) s->start();
   shards_started_ = true;
+  // Before clients come: partitions learn of ongoing transactions, and
+  // transactions a crash left prepared get their markers.
+  txns_->start();
   asio::co_spawn(shards_[0]->context(), accept_loop(), asio::detached);
   spdlog::info("broker: listening on {}:{} ({} shard(s)); advertised as {}:{}", cfg_.listen_host,
                bound_port_, shards_.size(), cfg_.advertised_host, cfg_.advertised_port);
@@ -313,6 +309,7 @@ void server::shutdown() {
   }
   // Waiting JoinGroup/SyncGroup requests would hold shutdown up: answer them.
   if (groups_) groups_->shutdown();
+  if (txns_) txns_->shutdown();
   // Let in-flight requests finish (bounded); idle connections are dropped.
   for (int i = 0; i < 200 && requests_in_flight.load() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

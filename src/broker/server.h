@@ -27,6 +27,7 @@
 namespace runnel::broker {
 
 class group_coordinator;
+class txn_coordinator;
 
 struct creation_result_t {
   topic_registry::create_result res;
@@ -62,6 +63,8 @@ class server {
   producer_ids& producer_id_allocator() { return producer_ids_; }
   // Consumer groups and committed offsets (group_coordinator.h).
   group_coordinator& groups() { return *groups_; }
+  // Transactions (txn_coordinator.h).
+  txn_coordinator& transactions() { return *txns_; }
   asio::thread_pool& io_pool() { return io_; }
   size_t shard_count() const { return shards_.size(); }
   shard& shard_at(size_t i) { return *shards_[i]; }
@@ -121,8 +124,9 @@ class server {
   // The shards' threads run (start() got that far); shutdown() needs them.
   bool shards_started_ = false;
   size_t next_shard_ = 0;
-  // Last: its timers live on the shards' io_contexts, so it goes first.
+  // Last: their timers live on the shards' io_contexts, so they go first.
   std::unique_ptr<group_coordinator> groups_;
+  std::unique_ptr<txn_coordinator> txns_;
 };
 
 }  // namespace runnel::broker

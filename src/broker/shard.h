@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "broker/metrics.h"
-#include "broker/producer_state.h"
 #include "storage/file_cache.h"
 #include "storage/partition_log.h"
 
@@ -46,8 +45,13 @@ struct data_waiter {
 struct partition {
   std::string topic;
   int32_t index = 0;
-  std::unique_ptr<storage::partition_log> log;
-  producer_state producers;
+  std::unique_ptr<storage::partition_log> log;  // also holds the producer state
+  // Producers whose ongoing transaction includes this partition, with their
+  // epoch: set by the transaction coordinator before AddPartitionsToTxn
+  // answers, cleared by the transaction's marker (txn_markers.h). A
+  // transactional batch is accepted only from these, or from a producer
+  // whose transaction is already open in the log (KIP-890 part 1).
+  std::unordered_map<int64_t, int16_t> txn_producers;
   std::shared_ptr<topic_io> io;  // the topic's traffic counters (metrics.h)
   // Long-polling fetches waiting for data: each is woken (on its own
   // executor) by the next append. Fetches that timed out leave expired

@@ -24,7 +24,7 @@ int32_t last_seq_of(const model::batch_header& h) {
 
 // Fixed sizes of the snapshot body's parts (docs/format/log.md).
 constexpr size_t producer_bytes = 8 + 2 + 8 + 8 + 1;
-constexpr size_t batch_bytes = 4 + 4 + 8 + 8;
+constexpr size_t batch_bytes = 4 + 4 + 8 + 8 + 8;
 
 }  // namespace
 
@@ -59,6 +59,7 @@ producer_state::verdict producer_state::check(const model::batch_header& h) cons
       v.kind = verdict::duplicate;
       v.base_offset = b.base_offset;
       v.last_offset = b.last_offset;
+      v.max_timestamp = b.max_timestamp;
       return v;
     }
   }
@@ -96,8 +97,8 @@ std::optional<completed_txn> producer_state::apply(const model::batch_header& h,
     e.batches.clear();
   }
   if (h.base_sequence >= 0) {
-    e.batches.push_back(
-        {h.base_sequence, last_seq_of(h), h.base_offset, h.base_offset + h.last_offset_delta});
+    e.batches.push_back({h.base_sequence, last_seq_of(h), h.base_offset,
+                         h.base_offset + h.last_offset_delta, h.max_timestamp});
     while (e.batches.size() > batches_kept) e.batches.pop_front();
   }
   if (h.is_transactional() && e.txn_first_offset < 0) {
@@ -152,6 +153,7 @@ std::vector<std::byte> producer_state::encode() const {
       store_be<int32_t>(p + 4, b.last_seq);
       store_be<int64_t>(p + 8, b.base_offset);
       store_be<int64_t>(p + 16, b.last_offset);
+      store_be<int64_t>(p + 24, b.max_timestamp);
       p += batch_bytes;
     }
   }
@@ -178,7 +180,7 @@ result<producer_state> producer_state::decode(std::span<const std::byte> body) {
     for (size_t k = 0; k < batches; ++k) {
       const std::byte* b = body.data() + at;
       e.batches.push_back({load_be<int32_t>(b), load_be<int32_t>(b + 4), load_be<int64_t>(b + 8),
-                           load_be<int64_t>(b + 16)});
+                           load_be<int64_t>(b + 16), load_be<int64_t>(b + 24)});
       at += batch_bytes;
     }
     if (e.txn_first_offset >= 0) s.open_.insert({e.txn_first_offset, id});

@@ -49,6 +49,7 @@ class producer_state {
     std::error_code error;     // reject: storage_errc::unknown_producer_id, ...
     int64_t base_offset = -1;  // duplicate: the original offsets
     int64_t last_offset = -1;
+    int64_t max_timestamp = -1;  // duplicate: the original batch's (Kafka answers it)
   };
 
   // What to do with an incoming data batch (producer_id >= 0, not control).
@@ -86,6 +87,7 @@ class producer_state {
     int32_t last_seq = 0;
     int64_t base_offset = 0;
     int64_t last_offset = 0;
+    int64_t max_timestamp = -1;
     bool operator==(const batch_meta&) const = default;
   };
   struct entry {

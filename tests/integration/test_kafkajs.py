@@ -1,5 +1,6 @@
 """kafkajs against runnel: admin, produce, a consumer group that commits and
-resumes (js/kafkajs_check.mjs, run by node)."""
+resumes (js/kafkajs_check.mjs); transactions: commit, abort, sendOffsets,
+read_committed, fencing (js/kafkajs_transactions.mjs). Both run by node."""
 
 import os
 import subprocess
@@ -20,5 +21,16 @@ def test_kafkajs_admin_produce_group_consume():
         assert "ok" in out, out
 
 
+def test_kafkajs_transactions():
+    if not os.path.isdir(os.path.join(HERE, "js", "node_modules", "kafkajs")):
+        raise AssertionError("kafkajs is not installed: run scripts/setup")
+    with Broker(BINARY, settings={"group.initial.rebalance.delay.ms": 100}) as b:
+        r = subprocess.run(["node", os.path.join(HERE, "js", "kafkajs_transactions.mjs"),
+                            b.bootstrap], capture_output=True, timeout=240)
+        out = r.stdout.decode() + r.stderr.decode()
+        assert r.returncode == 0, out + "\n" + b.tail()
+        assert "ok" in out, out
+
+
 if __name__ == "__main__":
-    run([test_kafkajs_admin_produce_group_consume])
+    run([test_kafkajs_admin_produce_group_consume, test_kafkajs_transactions])
