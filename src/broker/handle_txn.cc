@@ -139,10 +139,13 @@ asio::awaitable<response> handle_txn_offset_commit(request_context& ctx) {
   a.generation = req.generation_id;
   a.member_id = req.member_id;
   a.instance_id = req.group_instance_id;
-  std::vector<kafka::txn_offset_commit_response::partition*> slots;  // parallel to a.items
+  // Pointers into resp, parallel to a.items: reserved so that they stay valid.
+  std::vector<kafka::txn_offset_commit_response::partition*> slots;
+  resp.topics.reserve(req.topics.size());
   for (auto& t : req.topics) {
     auto& rt = resp.topics.emplace_back();
     rt.name = t.name;
+    rt.partitions.reserve(t.partitions.size());
     for (auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition_index;

@@ -8,11 +8,14 @@ and aborts its open transaction), then resumes from the committed offsets;
 an error that aborts the transaction rewinds to them; a fatal one exits so
 the test starts a new instance.
 
-Usage: txn_copier.py BOOTSTRAP INPUT OUTPUT PARTITIONS [TXN_ID] [GROUP]
+Usage: txn_copier.py BOOTSTRAP INPUT OUTPUT PARTITIONS [TXN_ID] [GROUP] [BATCH] [PAUSE_MS]
+(at most BATCH records per transaction, default 200; PAUSE_MS of "work"
+after each, default 0, so that a crash test can make the copy last).
 Prints "ready" once initialised and "copied N" after each commit.
 """
 
 import sys
+import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
@@ -21,9 +24,11 @@ def main():
     bootstrap, src, dst, partitions = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     tid = sys.argv[5] if len(sys.argv) > 5 else "copier"
     group = sys.argv[6] if len(sys.argv) > 6 else "copier"
+    batch = int(sys.argv[7]) if len(sys.argv) > 7 else 200
+    pause = int(sys.argv[8]) / 1000 if len(sys.argv) > 8 else 0
     producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": tid,
                          "transaction.timeout.ms": 10000, "linger.ms": 5,
-                         "message.timeout.ms": 30000})
+                         "message.timeout.ms": 10000})
     producer.init_transactions(60)
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
@@ -39,7 +44,7 @@ def main():
     print("ready", flush=True)
     copied = 0
     while True:
-        msgs = [m for m in consumer.consume(200, 0.5) if not m.error()]
+        msgs = [m for m in consumer.consume(batch, 0.5) if not m.error()]
         if not msgs:
             continue
         try:
@@ -52,6 +57,7 @@ def main():
             retried(lambda: producer.commit_transaction(60))
             copied += len(msgs)
             print("copied", copied, flush=True)
+            time.sleep(pause)
         except KafkaException as e:
             err = e.args[0]
             if err.fatal() or not err.txn_requires_abort():

@@ -29,9 +29,9 @@ SETTINGS = {"transaction.abort.timed.out.transaction.cleanup.interval.ms": 200}
 class Service:
     """One txn_copier.py process at a time, restarted when it dies."""
 
-    def __init__(self, bootstrap, partitions, log_path):
+    def __init__(self, bootstrap, partitions, log_path, batch, pause_ms):
         self.args = [PYTHON, os.path.join(HERE, "txn_copier.py"), bootstrap, "input", "output",
-                     str(partitions), "copier", "copier"]
+                     str(partitions), "copier", "copier", str(batch), str(pause_ms)]
         self.log = open(log_path, "ab")
         self.proc = None
         self.starts = 0
@@ -89,7 +89,7 @@ def read_output(bootstrap, partitions, expect, timeout=120):
 
 
 def crash_test(binary, cycles=20, records=20000, partitions=4, seed=None, log=print,
-               min_pause=0.3, max_pause=2.5):
+               min_pause=0.3, max_pause=2.5, batch=100):
     rng = random.Random(seed)
     start = time.monotonic()
     broker = Broker(binary, settings=SETTINGS).start()
@@ -106,8 +106,12 @@ def crash_test(binary, cycles=20, records=20000, partitions=4, seed=None, log=pr
             if i % 10000 == 0:
                 p.poll(0)
         assert p.flush(60) == 0
+        # Pace the service so that the copy outlasts the kill cycles and the
+        # kills land in the middle of it.
+        transactions = max(records // batch, 1)
+        pause_ms = int(1000 * cycles * (min_pause + max_pause) / 2 / transactions)
         service = Service(broker.bootstrap, partitions,
-                          os.path.join(broker.data_dir, "service.log"))
+                          os.path.join(broker.data_dir, "service.log"), batch, pause_ms)
         service.ensure_running()
         kills = collections.Counter()
         for cycle in range(cycles):
