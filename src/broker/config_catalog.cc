@@ -73,7 +73,19 @@ constexpr broker_only_info broker_only[] = {
     {"num.partitions", t::int32, "Partitions of a topic created without a count."},
     {"offsets.topic.num.partitions", t::int32,
      "Partitions of __consumer_offsets, fixed when it is first created."},
+    {"producer.id.expiration.ms", t::int64,
+     "A producer with no open transaction keeps its sequence state in a partition this long "
+     "after its last write."},
     {"socket.request.max.bytes", t::int32, "Largest request accepted."},
+    {"transaction.abort.timed.out.transaction.cleanup.interval.ms", t::int64,
+     "How often transactions past their timeout are aborted and idle transactional ids "
+     "expired."},
+    {"transaction.max.timeout.ms", t::int32,
+     "The largest transaction.timeout.ms a producer may ask for."},
+    {"transaction.state.log.num.partitions", t::int32,
+     "Partitions of __transaction_state, fixed when it is first created."},
+    {"transactional.id.expiration.ms", t::int64,
+     "A transactional id with no transaction for this long is forgotten."},
 };
 
 std::map<std::string, std::string> broker_values(const broker_config& c, uint16_t port) {
@@ -94,6 +106,13 @@ std::map<std::string, std::string> broker_values(const broker_config& c, uint16_
   m["num.partitions"] = std::to_string(c.num_partitions);
   m["offsets.topic.num.partitions"] = std::to_string(c.offsets_topic_num_partitions);
   m["socket.request.max.bytes"] = std::to_string(c.socket_request_max_bytes);
+  m["producer.id.expiration.ms"] = std::to_string(c.producer_id_expiration_ms);
+  m["transaction.abort.timed.out.transaction.cleanup.interval.ms"] =
+      std::to_string(c.transaction_abort_timed_out_transaction_cleanup_interval_ms);
+  m["transaction.max.timeout.ms"] = std::to_string(c.transaction_max_timeout_ms);
+  m["transaction.state.log.num.partitions"] =
+      std::to_string(c.transaction_state_log_num_partitions);
+  m["transactional.id.expiration.ms"] = std::to_string(c.transactional_id_expiration_ms);
   for (const auto& [name, value] : c.log_defaults.describe())
     if (const auto* s = find_topic_setting(name)) m[std::string(s->broker_name)] = value;
   return m;

@@ -109,6 +109,13 @@ void add_load_flags(CLI::App& c, load_options& o, unsigned which) {
                  "batch.size: most bytes in one partition's batch (default: librdkafka's, 1000000)")
         ->check(at_least(1));
     c.add_flag("--idempotence", o.idempotence, "enable.idempotence (implies acks=all)");
+    c.add_option("--transactional-id", o.transactional_id,
+                 "Produce in transactions: producer n gets transactional.id ID-n (implies "
+                 "idempotence)");
+    c.add_option("--transaction-duration-ms", o.transaction_duration_ms,
+                 "With --transactional-id: commit a transaction this often")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
   }
   if (which & consumer_flags) {
     c.add_option("--consumers", o.consumers, "Consumer threads, each its own client")
@@ -170,10 +177,11 @@ void install_stop_handler() {
 }
 
 rd_kafka_conf_t* make_producer_conf(const CLI::App& cmd, const load_options& o) {
+  const bool idempotent = o.idempotence || !o.transactional_id.empty();
   std::vector<std::pair<std::string, std::string>> s = {
-      {"acks", o.idempotence ? "all" : o.acks},
+      {"acks", idempotent ? "all" : o.acks},
       {"compression.codec", o.compression},
-      {"enable.idempotence", o.idempotence ? "true" : "false"},
+      {"enable.idempotence", idempotent ? "true" : "false"},
       // librdkafka's 300 s would hide a dead cluster for five minutes.
       {"message.timeout.ms", "30000"},
   };

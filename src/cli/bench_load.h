@@ -40,6 +40,10 @@ struct load_options {
   std::optional<int> linger_ms;
   std::optional<int> batch_bytes;
   bool idempotence = false;
+  // Transactions (as Kafka's producer-perf-test): each producer gets the id
+  // "<transactional_id>-<n>" and commits every transaction_duration_ms.
+  std::string transactional_id;
+  int64_t transaction_duration_ms = 100;
   bool json = false;
   std::string group;
   uint64_t prepare_count = 0;  // consume: write this many messages first

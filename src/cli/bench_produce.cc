@@ -39,7 +39,9 @@ int run_bench_produce(const CLI::App& cmd, const load_options& o) {
     }
   }
   const auto t = join_producers(producers);
-  const int64_t end = t.last_delivery_ns ? t.last_delivery_ns : now_ns();
+  // Transactions: the data counts once its commit has returned.
+  const int64_t last = std::max(t.last_delivery_ns, t.last_commit_ns);
+  const int64_t end = last ? last : now_ns();
 
   load_report r;
   r.bench = "produce";
@@ -48,17 +50,21 @@ int run_bench_produce(const CLI::App& cmd, const load_options& o) {
   r.seconds = double(end - start) / 1e9;
   r.latency = &t.latency;
   r.latency_label = o.rate > 0 ? "latency from schedule slot to ack" : "latency from send to ack";
-  r.extra = {{"sent", t.sent},
-             {"errors", t.failed},
-             {"topic", o.topic},
-             {"partitions", topic->partitions()},
-             {"topic_created", topic->created()},
-             {"message_bytes", o.message_bytes},
-             {"producers", o.producers},
-             {"acks", o.idempotence ? "all" : o.acks},
-             {"compression", o.compression},
-             {"idempotence", o.idempotence},
-             {"rate", o.rate > 0 ? nlohmann::ordered_json(o.rate) : nullptr}};
+  const bool txn = !o.transactional_id.empty();
+  r.extra = {
+      {"sent", t.sent},
+      {"errors", t.failed},
+      {"topic", o.topic},
+      {"partitions", topic->partitions()},
+      {"topic_created", topic->created()},
+      {"message_bytes", o.message_bytes},
+      {"producers", o.producers},
+      {"acks", o.idempotence || txn ? "all" : o.acks},
+      {"compression", o.compression},
+      {"idempotence", o.idempotence || txn},
+      {"transactions", t.transactions},
+      {"transaction_duration_ms", txn ? nlohmann::ordered_json(o.transaction_duration_ms) : nullptr},
+      {"rate", o.rate > 0 ? nlohmann::ordered_json(o.rate) : nullptr}};
   print_report(r, o.json);
   // Close the clients before the topic may be deleted under them (a
   // consumer closing on a deleted topic waits for it).

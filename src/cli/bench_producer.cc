@@ -9,9 +9,14 @@ namespace runnel::cli::bench {
 
 std::unique_ptr<load_producer> load_producer::create(const CLI::App& cmd, rd_kafka_conf_t* conf,
                                                      const std::string& topic,
-                                                     const std::vector<char>& payload) {
+                                                     const std::vector<char>& payload,
+                                                     int64_t transaction_duration_ms) {
   std::unique_ptr<load_producer> p(new load_producer());
   p->payload_ = payload;
+  char tid[256];
+  size_t tid_len = sizeof tid;
+  const bool transactional =
+      rd_kafka_conf_get(conf, "transactional.id", tid, &tid_len) == RD_KAFKA_CONF_OK && tid_len > 1;
   rd_kafka_conf_set_dr_msg_cb(conf, &load_producer::on_delivery);
   rd_kafka_conf_set_opaque(conf, p.get());
   char err[512];
@@ -25,6 +30,14 @@ std::unique_ptr<load_producer> load_producer::create(const CLI::App& cmd, rd_kaf
   if (!p->rkt_) {
     fail(cmd, std::string("topic ") + topic + ": " + rd_kafka_err2str(rd_kafka_last_error()));
     return nullptr;
+  }
+  if (transactional) {
+    if (rd_kafka_error_t* e = rd_kafka_init_transactions(p->rk_, 30000)) {
+      fail(cmd, std::string("cannot initialise transactions: ") + rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+      return nullptr;
+    }
+    p->transaction_ns_ = std::max<int64_t>(transaction_duration_ms, 1) * 1'000'000;
   }
   return p;
 }
@@ -44,6 +57,8 @@ load_producer::~load_producer() {
 // results need no lock.
 void load_producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   auto* p = static_cast<load_producer*>(opaque);
+  std::unique_lock<std::mutex> lock(p->delivery_mu_, std::defer_lock);
+  if (p->transaction_ns_) lock.lock();  // a commit's flush serves reports too
   const int64_t now = now_ns();
   if (m->err) {
     if (p->failed++ == 0) {
@@ -76,11 +91,42 @@ void load_producer::join() {
   }
 }
 
+bool load_producer::next_transaction(bool last) {
+  if (rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, -1)) {
+    send_error_ = std::string("commit_transaction: ") + rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+    return false;
+  }
+  ++transactions;
+  last_commit_ns = now_ns();
+  if (last) return true;
+  if (rd_kafka_error_t* e = rd_kafka_begin_transaction(rk_)) {
+    send_error_ = std::string("begin_transaction: ") + rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+    return false;
+  }
+  return true;
+}
+
 void load_producer::send_all(const producer_plan& plan) {
   const double ns_per_msg = plan.rate > 0 ? 1e9 / plan.rate : 0;
   std::vector<char> stamped = payload_;
+  int64_t txn_started = 0;
+  if (transaction_ns_) {
+    if (rd_kafka_error_t* e = rd_kafka_begin_transaction(rk_)) {
+      send_error_ = std::string("begin_transaction: ") + rd_kafka_error_string(e);
+      rd_kafka_error_destroy(e);
+      sending_done_.store(true, std::memory_order_release);
+      return;
+    }
+    txn_started = now_ns();
+  }
   for (uint64_t i = 0;; ++i) {
     if (stop_requested() || (plan.count && i >= plan.count)) break;
+    if (transaction_ns_ && now_ns() - txn_started >= transaction_ns_) {
+      if (!next_transaction(false)) break;
+      txn_started = now_ns();
+    }
     int64_t intended;
     if (ns_per_msg > 0) {
       intended = plan.start_ns + int64_t(double(i) * ns_per_msg);
@@ -110,6 +156,7 @@ void load_producer::send_all(const producer_plan& plan) {
     }
     ++sent;
   }
+  if (transaction_ns_ && send_error_.empty()) next_transaction(true);
   sending_done_.store(true, std::memory_order_release);
 }
 
@@ -129,7 +176,17 @@ std::vector<std::unique_ptr<load_producer>> make_producers(const CLI::App& cmd,
   for (int i = 0; i < o.producers; ++i) {
     rd_kafka_conf_t* conf = make_producer_conf(cmd, o);
     if (!conf) return {};
-    auto p = load_producer::create(cmd, conf, o.topic, payload);
+    if (!o.transactional_id.empty()) {
+      const std::string tid = o.transactional_id + "-" + std::to_string(i);
+      char err[256];
+      if (rd_kafka_conf_set(conf, "transactional.id", tid.c_str(), err, sizeof err) !=
+          RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        fail(cmd, std::string("transactional.id: ") + err);
+        return {};
+      }
+    }
+    auto p = load_producer::create(cmd, conf, o.topic, payload, o.transaction_duration_ms);
     if (!p) return {};
     ps.push_back(std::move(p));
   }
@@ -163,6 +220,8 @@ producer_totals join_producers(const std::vector<std::unique_ptr<load_producer>>
     t.failed += p->failed;
     t.bytes += p->delivered_bytes;
     t.last_delivery_ns = std::max(t.last_delivery_ns, p->last_delivery_ns);
+    t.last_commit_ns = std::max(t.last_commit_ns, p->last_commit_ns);
+    t.transactions += p->transactions;
     if (t.first_error.empty()) t.first_error = p->first_error;
   }
   return t;

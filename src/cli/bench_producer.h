@@ -10,6 +10,10 @@
 // moment the sender hands the message to librdkafka, which then blocks
 // while librdkafka's queue is full.
 //
+// With a transactional.id the sender also begins and commits transactions,
+// one every `transaction_duration_ms`; committing flushes, which serves
+// delivery reports on the sender's thread too, so they take a lock then.
+//
 // Thread-safety: start() once, then join(); the results are the poller's
 // until join() returns. `live` may be read at any time.
 #pragma once
@@ -17,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,10 +45,13 @@ struct producer_plan {
 
 class load_producer {
  public:
-  // Takes ownership of `conf`; nullptr after printing why.
+  // Takes ownership of `conf`; nullptr after printing why. A conf with a
+  // transactional.id is initialised for transactions of
+  // `transaction_duration_ms`.
   static std::unique_ptr<load_producer> create(const CLI::App& cmd, rd_kafka_conf_t* conf,
                                                const std::string& topic,
-                                               const std::vector<char>& payload);
+                                               const std::vector<char>& payload,
+                                               int64_t transaction_duration_ms = 0);
   ~load_producer();
 
   void start(const producer_plan& plan);
@@ -61,6 +69,8 @@ class load_producer {
   uint64_t failed = 0;
   uint64_t delivered_bytes = 0;
   int64_t last_delivery_ns = 0;
+  uint64_t transactions = 0;   // committed
+  int64_t last_commit_ns = 0;  // when the last transaction's commit returned
   std::string first_error;
 
  private:
@@ -68,11 +78,16 @@ class load_producer {
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   void send_all(const producer_plan& plan);
   void poll_all();
+  // Commits the open transaction and (unless last) begins the next; false
+  // after recording why not.
+  bool next_transaction(bool last);
 
   rd_kafka_t* rk_ = nullptr;
   rd_kafka_topic_t* rkt_ = nullptr;
-  std::vector<char> payload_;  // sent without copying unless stamped
-  std::string send_error_;     // why the sender stopped early, if it did
+  std::vector<char> payload_;   // sent without copying unless stamped
+  std::string send_error_;      // why the sender stopped early, if it did
+  int64_t transaction_ns_ = 0;  // 0: not transactional
+  std::mutex delivery_mu_;      // delivery reports, when two threads may serve them
   std::atomic<bool> sending_done_{false};
   std::atomic<bool> finished_{false};
   std::thread sender_, poller_;
@@ -90,8 +105,9 @@ void start_producers(const std::vector<std::unique_ptr<load_producer>>& ps, cons
 
 struct producer_totals {
   histogram latency;
-  uint64_t sent = 0, delivered = 0, failed = 0, bytes = 0;
+  uint64_t sent = 0, delivered = 0, failed = 0, bytes = 0, transactions = 0;
   int64_t last_delivery_ns = 0;
+  int64_t last_commit_ns = 0;
   std::string first_error;
 };
 // Joins them all and adds up their results.
