@@ -51,20 +51,20 @@ int run_bench_produce(const CLI::App& cmd, const load_options& o) {
   r.latency = &t.latency;
   r.latency_label = o.rate > 0 ? "latency from schedule slot to ack" : "latency from send to ack";
   const bool txn = !o.transactional_id.empty();
-  r.extra = {
-      {"sent", t.sent},
-      {"errors", t.failed},
-      {"topic", o.topic},
-      {"partitions", topic->partitions()},
-      {"topic_created", topic->created()},
-      {"message_bytes", o.message_bytes},
-      {"producers", o.producers},
-      {"acks", o.idempotence || txn ? "all" : o.acks},
-      {"compression", o.compression},
-      {"idempotence", o.idempotence || txn},
-      {"transactions", t.transactions},
-      {"transaction_duration_ms", txn ? nlohmann::ordered_json(o.transaction_duration_ms) : nullptr},
-      {"rate", o.rate > 0 ? nlohmann::ordered_json(o.rate) : nullptr}};
+  r.extra = {{"sent", t.sent},
+             {"errors", t.failed},
+             {"topic", o.topic},
+             {"partitions", topic->partitions()},
+             {"topic_created", topic->created()},
+             {"message_bytes", o.message_bytes},
+             {"producers", o.producers},
+             {"acks", o.idempotence || txn ? "all" : o.acks},
+             {"compression", o.compression},
+             {"idempotence", o.idempotence || txn},
+             {"transactions", t.transactions},
+             {"transaction_duration_ms",
+              txn ? nlohmann::ordered_json(o.transaction_duration_ms) : nullptr},
+             {"rate", o.rate > 0 ? nlohmann::ordered_json(o.rate) : nullptr}};
   print_report(r, o.json);
   // Close the clients before the topic may be deleted under them (a
   // consumer closing on a deleted topic waits for it).
