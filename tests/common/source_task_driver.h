@@ -59,6 +59,11 @@ class source_task_driver : public connect::source_task_context, public connect::
     return got;
   }
 
+  // Stores an offset as if a run before had committed it.
+  void store(const connect::data& partition, const connect::data& offset) {
+    stored_[partition.dump()] = offset;
+  }
+
   static size_t count(const std::vector<connect::source_record>& rs) {
     size_t n = 0;
     for (auto& r : rs) n += !r.offset_only();

@@ -112,6 +112,28 @@ void define_shared_keys(config_def& d, store_kind kind) {
                "Read the files already there when the connector first starts; false: only "
                "files that appear later.",
                disc));
+  if (kind == store_kind::s3) {
+    d.define(key("discovery.mode", config_type::string, cd::of("listing"),
+                 "listing: list the bucket every poll.interval.ms; notifications: S3 event "
+                 "notifications from the SQS queue sqs.queue.url; hybrid: notifications for "
+                 "latency and a listing every backfill.interval.ms for what they miss.",
+                 disc, config_importance::high,
+                 validators::one_of({"listing", "notifications", "hybrid"})));
+    d.define(key("backfill.interval.ms", config_type::long_, cd::of("60000"),
+                 "hybrid: how often the bucket is listed.", disc, config_importance::medium,
+                 validators::at_least(1)));
+    d.define(key("sqs.queue.url", config_type::string, cd::null(),
+                 "The SQS queue the bucket's ObjectCreated notifications go to.", disc));
+    d.define(key("sqs.region", config_type::string, cd::null(),
+                 "The queue's region; default: s3.region.", disc, config_importance::low));
+    d.define(key("sqs.endpoint", config_type::string, cd::null(),
+                 "scheme://host[:port] SQS requests go to; default: the queue URL's.", disc,
+                 config_importance::low));
+    d.define(key("sqs.visibility.timeout.s", config_type::long_, cd::of("300"),
+                 "How long a received notification stays hidden; one not deleted (its file "
+                 "not yet done) comes back after this.",
+                 disc, config_importance::low, validators::between(1, 43200)));
+  }
   const std::string lim = "Limits";
   d.define(key("max.files.per.poll", config_type::int_, cd::of("100"),
                "At most this many files are started in one poll.", lim, config_importance::low,
@@ -208,6 +230,21 @@ result<source_settings> parse_source_settings(store_kind kind, const config_map&
             : after == "move" ? after_action::move
                               : after_action::none;
   s.move_prefix = c.get_string("after.move.prefix");
+  if (kind == store_kind::s3) {
+    auto mode = c.get_string("discovery.mode");
+    s.discovery = mode == "notifications" ? discovery_mode::notifications
+                  : mode == "hybrid"      ? discovery_mode::hybrid
+                                          : discovery_mode::listing;
+    s.backfill_interval = std::chrono::milliseconds(c.get_long("backfill.interval.ms"));
+    s.sqs_queue_url = c.get_optional_string("sqs.queue.url").value_or("");
+    s.sqs_region = c.get_optional_string("sqs.region").value_or(c.get_string("s3.region"));
+    s.sqs_endpoint = c.get_optional_string("sqs.endpoint").value_or("");
+    s.sqs_visibility = std::chrono::seconds(c.get_long("sqs.visibility.timeout.s"));
+    if (s.discovery != discovery_mode::listing && s.sqs_queue_url.empty()) {
+      return make_error(errc::invalid_config,
+                        fmt::format("discovery.mode={} needs sqs.queue.url", mode));
+    }
+  }
   if (s.after == after_action::move) {
     if (s.move_prefix.empty()) {
       return make_error(errc::invalid_config, "after.action=move needs after.move.prefix");

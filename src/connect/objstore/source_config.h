@@ -26,6 +26,7 @@ const config_def& store_config_def(store_kind kind);
 const config_def& source_config_def(store_kind kind);
 
 enum class after_action { none, remove, move };
+enum class discovery_mode { listing, notifications, hybrid };
 
 struct source_settings {
   store_kind kind = store_kind::directory;
@@ -41,6 +42,13 @@ struct source_settings {
   int64_t read_chunk_bytes = 4 << 20;
   after_action after = after_action::none;
   std::string move_prefix;
+  // S3 sources: event notifications through SQS.
+  discovery_mode discovery = discovery_mode::listing;
+  std::chrono::milliseconds backfill_interval{60000};  // hybrid: how often to list
+  std::string sqs_queue_url;
+  std::string sqs_region;
+  std::string sqs_endpoint;
+  std::chrono::seconds sqs_visibility{300};
 };
 
 // errc::invalid_config with every problem found.

@@ -1,7 +1,11 @@
 #include "connect/objstore/source_task.h"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "connect/objstore/s3_events.h"
 
 namespace runnel::connect::objstore {
 
@@ -36,7 +40,75 @@ result<void> objstore_source_task::start(const config_map& props, source_task_co
   listing_ = std::make_unique<listing_discovery>(settings_.listing);
   skip_existing_ =
       !settings_.include_existing && !ctx.offsets().offset(started_partition(store_->container()));
+  if (settings_.discovery != discovery_mode::listing) {
+    sqs_config q;
+    q.queue_url = settings_.sqs_queue_url;
+    q.region = settings_.sqs_region;
+    q.endpoint = settings_.sqs_endpoint;
+    auto get = [&props](const char* k, const char* env) {
+      auto it = props.find(k);
+      if (it != props.end() && !it->second.empty()) return it->second;
+      const char* e = std::getenv(env);
+      return std::string(e ? e : "");
+    };
+    q.access_key = get("aws.access.key.id", "AWS_ACCESS_KEY_ID");
+    q.secret_key = get("aws.secret.access.key", "AWS_SECRET_ACCESS_KEY");
+    q.session_token = get("aws.session.token", "AWS_SESSION_TOKEN");
+    CONNECT_TRY(sqs_, sqs_queue::open(std::move(q)));
+  }
+  if (settings_.discovery == discovery_mode::notifications) {
+    next_listing_ = std::chrono::steady_clock::time_point::max();
+  }
   return ok();
+}
+
+result<void> objstore_source_task::receive_notifications() {
+  CONNECT_TRY(auto messages, sqs_->receive(10, std::chrono::seconds(0), settings_.sqs_visibility));
+  for (auto& m : messages) {
+    auto objects = parse_s3_event(m.body);
+    if (!objects) {
+      spdlog::warn("objstore source: SQS message {} is not an S3 event ({}); deleting it", m.id,
+                   objects.error().message);
+      (void)sqs_->remove(m.receipt_handle);
+      continue;
+    }
+    std::set<std::pair<std::string, std::string>> pending;
+    for (auto& c : objects.value()) {
+      if (c.bucket != store_->container() || !c.object.key.starts_with(settings_.listing.prefix)) {
+        continue;
+      }
+      // Duplicated and late notifications of a done version end here.
+      if (!dedup_->start_record(c.object)) continue;
+      pending.emplace(c.object.key, c.object.etag);
+      if (queued_.emplace(c.object.key, c.object.etag).second) queue_.push_back(c.object);
+    }
+    if (pending.empty()) {
+      (void)sqs_->remove(m.receipt_handle);
+      continue;
+    }
+    for (auto& p : pending) receipts_.emplace(p, m.receipt_handle);
+    message_pending_[m.receipt_handle] = std::move(pending);
+  }
+  return ok();
+}
+
+void objstore_source_task::settle(const std::string& key, const std::string& etag) {
+  auto version = std::make_pair(key, etag);
+  auto [first, last] = receipts_.equal_range(version);
+  for (auto it = first; it != last; ++it) {
+    auto m = message_pending_.find(it->second);
+    if (m == message_pending_.end()) continue;
+    m->second.erase(version);
+    if (m->second.empty()) {
+      if (auto r = sqs_->remove(m->first); !r) {
+        // It comes back after its visibility timeout; the dedup store
+        // drops it then.
+        spdlog::warn("objstore source: deleting an SQS message: {}", r.error().message);
+      }
+      message_pending_.erase(m);
+    }
+  }
+  receipts_.erase(first, last);
 }
 
 void objstore_source_task::wakeup() {
@@ -159,9 +231,16 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
   int files = 0;
   while (true) {
     auto now = std::chrono::steady_clock::now();
+    if (sqs_ && now >= next_receive_ && queue_.size() < 1000) {
+      auto received = receive_notifications();
+      next_receive_ = now + settings_.poll_interval;
+      if (!received) return fail(make_error(errc::retriable, received.error().message));
+    }
     if (!current_ && queue_.empty() && now >= next_listing_) {
       auto listed = discover(std::chrono::system_clock::now());
-      next_listing_ = now + settings_.poll_interval;
+      next_listing_ =
+          now + (settings_.discovery == discovery_mode::hybrid ? settings_.backfill_interval
+                                                               : settings_.poll_interval);
       if (!listed) return fail(make_error(errc::retriable, listed.error().message));
       if (first_listing_) {
         first_listing_ = false;
@@ -215,8 +294,9 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
                      finished.error().message);
         dedup_->forget(current_->info.key);
         queued_.erase({current_->info.key, current_->info.etag});
+        if (sqs_) settle(current_->info.key, current_->info.etag);
         current_.reset();
-        next_listing_ = {};
+        if (settings_.discovery != discovery_mode::notifications) next_listing_ = {};
         continue;
       }
       if (!finished) return fail(finished.error());
@@ -232,6 +312,7 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
     // Nothing to return: wait for the next listing, the deadline or wakeup.
     std::unique_lock lock(mu_);
     auto until = std::min(deadline, next_listing_);
+    if (sqs_) until = std::min(until, next_receive_);
     cv_.wait_until(lock, until, [this] { return woken_; });
     if (woken_ || std::chrono::steady_clock::now() >= deadline) {
       woken_ = false;
@@ -241,11 +322,12 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
 }
 
 void objstore_source_task::commit_record(const source_record& r, const record_metadata*) {
-  if (settings_.after == after_action::none) return;
   auto p = parse_offset(r.source_offset);
   if (!p || !p->done || !r.source_partition.contains("key")) return;
   auto key = r.source_partition["key"].get<std::string>();
   if (key.empty()) return;
+  if (sqs_) settle(key, p->etag);
+  if (settings_.after == after_action::none) return;
   // Only a version that was read is acted on (not the files that
   // include.existing=false marked done unread).
   if (p->records < 0) return;

@@ -19,6 +19,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,6 +29,7 @@
 #include "connect/objstore/decompress.h"
 #include "connect/objstore/file_progress.h"
 #include "connect/objstore/source_config.h"
+#include "connect/objstore/sqs_queue.h"
 
 namespace runnel::connect::objstore {
 
@@ -52,6 +54,11 @@ class objstore_source_task final : public source_task {
 
   // Lists the store when it is time; queues what is new.
   result<void> discover(std::chrono::system_clock::time_point now);
+  // Receives S3 event notifications; queues the new objects they name.
+  result<void> receive_notifications();
+  // The version (key, etag) is done or gone: delete the notifications
+  // that named only what is settled now.
+  void settle(const std::string& key, const std::string& etag);
   // Reads from the current file into `out` until it ends or `budget` bytes
   // were read; true when the file is finished.
   result<bool> read_current(std::vector<source_record>& out, int64_t& budget);
@@ -70,6 +77,14 @@ class objstore_source_task final : public source_task {
   bool first_listing_ = true;
   bool skip_existing_ = false;  // include.existing=false and never started before
   std::optional<error> pending_error_;
+
+  // Notifications (S3 sources, discovery.mode notifications or hybrid): a
+  // message is deleted once every object it named is done, so one lost
+  // with a crash comes back after its visibility timeout.
+  std::unique_ptr<sqs_queue> sqs_;
+  std::chrono::steady_clock::time_point next_receive_{};
+  std::map<std::string, std::set<std::pair<std::string, std::string>>> message_pending_;
+  std::multimap<std::pair<std::string, std::string>, std::string> receipts_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -486,6 +486,85 @@ TEST(azure_source, csv_and_pointer_events_from_blobs_the_sdk_wrote) {
   EXPECT_EQ(got[0].value["data"]["size"], 27);
 }
 
+// Discovery by S3 event notifications through SQS (moto sends them as S3
+// does): every file once; a duplicated notification reads nothing again;
+// a lost one (the queue purged) is missed by notifications alone and found
+// by hybrid's backfill listing; notifications are deleted once their file
+// is done.
+TEST(s3_notifications, duplicated_and_lost_events_with_notifications_and_hybrid) {
+  auto& e = emulators::get();
+  auto endpoint = e.moto_endpoint();
+  run_sdk({"s3-create-bucket", endpoint, "runnel-events"}, {}, e.moto_env());
+  auto url = run_sdk({"s3-notify", endpoint, "runnel-events", "runnel-events-q"}, {}, e.moto_env());
+  while (!url.empty() && url.back() == '\n') url.pop_back();
+  config_map props{{"s3.bucket.name", "runnel-events"},
+                   {"store.url", endpoint},
+                   {"s3.path.style.access.enabled", "true"},
+                   {"aws.access.key.id", e.moto_key},
+                   {"aws.secret.access.key", e.moto_secret},
+                   {"topic", "files"},
+                   {"format", "json"},
+                   {"discovery.mode", "notifications"},
+                   {"sqs.queue.url", url},
+                   {"sqs.endpoint", endpoint},
+                   {"poll.interval.ms", "50"}};
+  auto count = [&] {
+    auto n = run_sdk({"sqs-count", endpoint, url}, {}, e.moto_env());
+    return std::stoi(n);
+  };
+  run_sdk({"s3-put", endpoint, "runnel-events", "a.json"}, numbered_lines(0, 2), e.moto_env());
+  run_sdk({"s3-put", endpoint, "runnel-events", "b.json"}, numbered_lines(2, 3), e.moto_env());
+  test::source_task_driver d(props);
+  objstore_source_task t(store_kind::s3);
+  ASSERT_TRUE(t.start(props, d));
+  auto got = d.run(t, 3, 100);
+  EXPECT_TRUE(d.errors.empty()) << (d.errors.empty() ? "" : d.errors.front());
+  EXPECT_EQ(numbers(got, "a.json"), (std::vector<int>{0, 1}));
+  EXPECT_EQ(numbers(got, "b.json"), (std::vector<int>{2}));
+  EXPECT_EQ(count(), 0);  // done, so deleted
+
+  // The same event again (a duplicate, or late): nothing is read twice.
+  run_sdk({"s3-put", endpoint, "runnel-events", "c.json"}, numbered_lines(3, 4), e.moto_env());
+  got = d.run(t, 1, 100);
+  EXPECT_EQ(numbers(got, "c.json"), (std::vector<int>{3}));
+  std::string event =
+      R"({"Records":[{"eventName":"ObjectCreated:Put","eventTime":"2026-12-03T11:00:00.000Z",)"
+      R"("s3":{"bucket":{"name":"runnel-events"},"object":{"key":"c.json","size":)" +
+      std::to_string(numbered_lines(3, 4).size()) + R"(,"eTag":")" +
+      s3_store::open({.bucket = "runnel-events",
+                      .endpoint = endpoint,
+                      .path_style = true,
+                      .access_key = e.moto_key,
+                      .secret_key = e.moto_secret})
+          .value()
+          ->stat("c.json")
+          .value()
+          .etag +
+      R"("}}}]})";
+  run_sdk({"sqs-send", endpoint, url}, event, e.moto_env());
+  EXPECT_EQ(test::source_task_driver::count(d.run(t, 1, 10)), 0u);
+  EXPECT_EQ(count(), 0);  // the duplicate was recognised and deleted
+
+  // A lost notification: notifications alone miss the file...
+  run_sdk({"s3-put", endpoint, "runnel-events", "d.json"}, numbered_lines(4, 5), e.moto_env());
+  run_sdk({"sqs-purge", endpoint, url}, {}, e.moto_env());
+  EXPECT_EQ(test::source_task_driver::count(d.run(t, 1, 10)), 0u);
+  // ... hybrid's backfill listing finds it, and only it.
+  props["discovery.mode"] = "hybrid";
+  props["backfill.interval.ms"] = "100";
+  test::source_task_driver h(props);
+  // The offsets so far, as the runtime would give them to a new task.
+  for (auto key : {"a.json", "b.json", "c.json"}) {
+    auto p = partition_of("runnel-events", key);
+    h.store(p, *d.offset(p));
+  }
+  objstore_source_task hybrid(store_kind::s3);
+  ASSERT_TRUE(hybrid.start(props, h));
+  got = h.run(hybrid, 1, 100);
+  EXPECT_EQ(test::source_task_driver::count(got), 1u);
+  EXPECT_EQ(numbers(got, "d.json"), (std::vector<int>{4}));
+}
+
 // The sink writes to S3 (moto) and Azure (Azurite); the SDKs read the files
 // back under their exactly-once names.
 class null_sink_context : public sink_task_context {

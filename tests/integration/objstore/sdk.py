@@ -6,6 +6,12 @@ with this folder's .venv python.
   sdk.py moto-setup ENDPOINT BUCKET...    (prints "ACCESS_KEY SECRET")
   sdk.py s3-put ENDPOINT BUCKET KEY        (content on stdin)
   sdk.py s3-get ENDPOINT BUCKET KEY        (content on stdout)
+  sdk.py s3-create-bucket ENDPOINT BUCKET
+  sdk.py s3-notify ENDPOINT BUCKET QUEUE  (a queue for the bucket's
+                                          ObjectCreated events; prints its URL)
+  sdk.py sqs-send ENDPOINT URL             (a message, the body on stdin)
+  sdk.py sqs-purge ENDPOINT URL            (drops every message: lost events)
+  sdk.py sqs-count ENDPOINT URL            (messages visible + in flight)
   sdk.py azure-create-container ENDPOINT ACCOUNT KEY CONTAINER
   sdk.py azure-put ENDPOINT ACCOUNT KEY CONTAINER BLOB    (stdin)
   sdk.py azure-get ENDPOINT ACCOUNT KEY CONTAINER BLOB    (stdout)
@@ -50,6 +56,34 @@ def main(argv):
         for bucket in args[1:]:
             s3(args[0]).create_bucket(Bucket=bucket)
         print(key["AccessKeyId"], key["SecretAccessKey"])
+    elif op == "s3-create-bucket":
+        s3(args[0]).create_bucket(Bucket=args[1])
+    elif op == "s3-notify":
+        import boto3
+
+        sqs = boto3.client("sqs", endpoint_url=args[0], region_name="us-east-1")
+        url = sqs.create_queue(QueueName=args[2])["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        s3(args[0]).put_bucket_notification_configuration(
+            Bucket=args[1],
+            NotificationConfiguration={"QueueConfigurations": [
+                {"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+        print(url)
+    elif op in ("sqs-send", "sqs-purge", "sqs-count"):
+        import boto3
+
+        sqs = boto3.client("sqs", endpoint_url=args[0], region_name="us-east-1")
+        if op == "sqs-send":
+            sqs.send_message(QueueUrl=args[1], MessageBody=sys.stdin.read())
+        elif op == "sqs-purge":
+            sqs.purge_queue(QueueUrl=args[1])
+        else:
+            a = sqs.get_queue_attributes(QueueUrl=args[1], AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+            a = a["Attributes"]
+            print(int(a["ApproximateNumberOfMessages"]) +
+                  int(a["ApproximateNumberOfMessagesNotVisible"]))
     elif op == "s3-put":
         s3(args[0]).put_object(Bucket=args[1], Key=args[2], Body=sys.stdin.buffer.read())
     elif op == "s3-get":

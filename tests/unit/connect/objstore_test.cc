@@ -18,6 +18,7 @@
 #include "connect/objstore/directory_store.h"
 #include "connect/objstore/directory_watcher.h"
 #include "connect/objstore/http.h"
+#include "connect/objstore/s3_events.h"
 #include "connect/objstore/s3_store.h"
 #include "connect/objstore/time_format.h"
 
@@ -103,6 +104,30 @@ TEST(objstore_azure, credentials_need_exactly_one_of_key_and_sas) {
   auto sas = azure_signer::make({"acct", "", "?sv=1&sig=2"}).value();
   EXPECT_EQ(sas.with_sas("http://h/c/b"), "http://h/c/b?sv=1&sig=2");
   EXPECT_EQ(sas.with_sas("http://h/c?comp=list"), "http://h/c?comp=list&sv=1&sig=2");
+}
+
+TEST(objstore_s3, events_name_the_created_objects_with_decoded_keys) {
+  // The shape of AWS's documented example, two records: one created, one
+  // removed (ignored).
+  auto objs = parse_s3_event(R"({"Records":[
+    {"eventVersion":"2.1","eventSource":"aws:s3","eventTime":"2026-12-03T11:40:00.000Z",
+     "eventName":"ObjectCreated:Put",
+     "s3":{"bucket":{"name":"landing"},
+           "object":{"key":"in/caf%C3%A9+au+lait.json","size":1024,"eTag":"d41d8cd9"}}},
+    {"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"landing"},
+     "object":{"key":"gone"}}}]})");
+  ASSERT_TRUE(objs) << objs.error().message;
+  ASSERT_EQ(objs.value().size(), 1u);
+  auto& c = objs.value()[0];
+  EXPECT_EQ(c.bucket, "landing");
+  EXPECT_EQ(c.object.key, "in/caf\xc3\xa9 au lait.json");
+  EXPECT_EQ(c.object.size, 1024);
+  EXPECT_EQ(c.object.etag, "d41d8cd9");
+  EXPECT_EQ(c.object.last_modified, *parse_iso8601("2026-12-03T11:40:00Z"));
+  // The test event S3 sends when notifications are set up names nothing.
+  EXPECT_TRUE(parse_s3_event(R"({"Service":"Amazon S3","Event":"s3:TestEvent"})").value().empty());
+  EXPECT_EQ(parse_s3_event("not json").error().kind, errc::data);
+  EXPECT_EQ(parse_s3_event("{}").error().kind, errc::data);
 }
 
 TEST(objstore_s3, open_refuses_incomplete_configs) {
