@@ -41,6 +41,10 @@ class category : public std::error_category {
         return "grouping error";
       case errc::dependent_objects:
         return "dependent objects still exist";
+      case errc::unique_violation:
+        return "unique violation";
+      case errc::not_null_violation:
+        return "not null violation";
       case errc::wrong_object_type:
         return "wrong object type";
       case errc::query_canceled:

@@ -27,11 +27,13 @@ enum class errc {
   invalid_text_representation,  // '12x'::int
   numeric_out_of_range,
   division_by_zero,
-  invalid_parameter,  // a bad option or argument value
-  invalid_datetime,   // a date/time field out of range or malformed
-  grouping_error,     // a column neither grouped nor aggregated
-  dependent_objects,  // DROP of something others depend on
-  wrong_object_type,  // DROP VIEW on a table, INSERT into a view, ...
+  invalid_parameter,   // a bad option or argument value
+  invalid_datetime,    // a date/time field out of range or malformed
+  grouping_error,      // a column neither grouped nor aggregated
+  dependent_objects,   // DROP of something others depend on
+  unique_violation,    // a second row with the same primary key
+  not_null_violation,  // NULL in a NOT NULL or primary key column
+  wrong_object_type,   // DROP VIEW on a table, INSERT into a view, ...
   query_canceled,
   protocol_violation,
   invalid_cursor,

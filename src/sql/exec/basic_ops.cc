@@ -32,6 +32,23 @@ bool decode_row(const schema_types& t, std::string_view in, size_t& pos, datum* 
   return codec::read_row(t, in, pos, row, a);
 }
 
+void own_strings(row_batch& b, const schema_types& types) {
+  row_batch out(b.width());
+  out.reserve(b.size());
+  for (size_t i = 0; i < b.size(); ++i) {
+    datum* r = out.add(b.weight(i));
+    const datum* src = b.row(i);
+    for (size_t c = 0; c < types.size(); ++c) {
+      type_id t = types[c].id;
+      bool text = t == type_id::text || t == type_id::bytea || t == type_id::jsonb ||
+                  t == type_id::unknown || t == type_id::text_array;
+      r[c] =
+          text && !src[c].is_null() ? datum::of_text(out.strings().copy(src[c].as_text())) : src[c];
+    }
+  }
+  b = std::move(out);
+}
+
 void consolidate(row_batch& b, const schema_types& types) {
   if (b.size() <= 1) {
     if (b.size() == 1 && b.weight(0) == 0) b.clear();

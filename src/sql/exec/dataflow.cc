@@ -186,6 +186,7 @@ result<row_batch> run_query(const plan_node& root,
   if (env.error) return *env.error;
   row_batch result = out.rows();
   consolidate(result, types_of(root));
+  own_strings(result, types_of(root));  // the plan's constants die with the plan
   for (size_t i = 0; i < result.size(); ++i)
     if (result.weight(i) < 0)
       return make_error(errc::internal, -1, "a query's result has a row with a negative count");

@@ -51,7 +51,8 @@ class dataflow {
 
 // A one-off query: the result of `root` over the given contents of the
 // relations it scans (relation id -> rows, each once), as rows with
-// positive counts. The first error of an expression fails it.
+// positive counts, owning their strings. The first error of an expression
+// fails it.
 result<row_batch> run_query(const plan_node& root,
                             const std::vector<std::pair<uint64_t, const row_batch*>>& inputs,
                             int64_t now = 0);

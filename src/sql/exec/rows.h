@@ -21,6 +21,11 @@ inline void append_cols_key(const schema_types& t, const datum* row, const std::
   for (int c : cols) codec::append_key(t[static_cast<size_t>(c)], row[c], out);
 }
 
+// Copies every string of `b` into its own arena, so that the batch no
+// longer needs what its rows pointed into (a plan's constants, other
+// batches): for rows that outlive the query that made them.
+void own_strings(row_batch& b, const schema_types& types);
+
 // Merges identical rows (by key) summing weights, drops zero weights.
 void consolidate(row_batch& b, const schema_types& types);
 

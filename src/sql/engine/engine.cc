@@ -1,0 +1,567 @@
+#include "sql/engine/engine.h"
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "sql/exec/rows.h"
+#include "sql/plan/binder.h"
+#include "sql/plan/binder_impl.h"
+#include "sql/plan/functions.h"
+
+namespace runnel::sql {
+
+namespace {
+
+// Collects what a view's dataflow emits until the engine takes it.
+class change_sink : public op {
+ public:
+  change_sink(exec_env& env, uint32_t width) : op(env), pending_(width) {}
+  void push(int, const row_batch& in) override {
+    pending_.keep_alive(in);
+    for (size_t i = 0; i < in.size(); ++i) pending_.add(in.row(i), in.weight(i));
+  }
+  row_batch take() {
+    row_batch out(pending_.width());
+    std::swap(out, pending_);
+    return out;
+  }
+
+ private:
+  row_batch pending_;
+};
+
+int64_t wall_clock_micros() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+schema_types types_of(const std::vector<plan_column>& cols) {
+  schema_types t;
+  for (const auto& c : cols) t.push_back(c.type);
+  return t;
+}
+
+plan_column text_column(std::string name) {
+  return plan_column{std::move(name), type_id::text, "", false};
+}
+
+json star_select(const json& range_var, const json* where) {
+  json target = {
+      {"ResTarget",
+       {{"val", {{"ColumnRef", {{"fields", json::array({{{"A_Star", json::object()}}})}}}}}}}};
+  json sel = {{"targetList", json::array({target})},
+              {"fromClause", json::array({{{"RangeVar", range_var}}})},
+              {"limitOption", "LIMIT_OPTION_DEFAULT"},
+              {"op", "SETOP_NONE"}};
+  if (where) sel["whereClause"] = *where;
+  return sel;
+}
+
+}  // namespace
+
+struct engine::relation {
+  relation_info info;
+  schema_types types;
+  row_batch contents{0};  // consolidated: every row once, with its count
+  std::vector<bool> not_null;
+
+  // A materialized view: its dataflow, and the relations it reads.
+  plan_ptr plan;
+  exec_env env;
+  std::unique_ptr<dataflow> flow;
+  std::unique_ptr<change_sink> sink;
+  std::set<uint64_t> reads;
+
+  bool is_view() const { return flow != nullptr; }
+  // The contents own their strings: a view's output points into its
+  // operators' batches and its plan's constants.
+  void add(const row_batch& changes) {
+    contents.keep_alive(changes);
+    for (size_t i = 0; i < changes.size(); ++i) contents.add(changes.row(i), changes.weight(i));
+    consolidate(contents, types);
+    own_strings(contents, types);
+  }
+};
+
+engine::engine() = default;
+engine::~engine() = default;
+
+const relation_info* engine::find(std::string_view name) const {
+  for (const auto& r : relations_)
+    if (r->info.name == name) return &r->info;
+  return nullptr;
+}
+
+const relation_info* engine::by_id(uint64_t id) const {
+  for (const auto& r : relations_)
+    if (r->info.id == id) return &r->info;
+  return nullptr;
+}
+
+const relation_info* engine::system_table(std::string_view, std::string_view) const {
+  return nullptr;
+}
+
+engine::relation* engine::lookup(std::string_view name) {
+  for (auto& r : relations_)
+    if (r->info.name == name) return r.get();
+  return nullptr;
+}
+
+result<std::vector<statement_result>> engine::execute(std::string_view sql, int64_t now) {
+  if (now == 0) now = wall_clock_micros();
+  BOOST_OUTCOME_TRY(auto stmts, parse_sql(sql));
+  std::vector<statement_result> out;
+  for (const auto& s : stmts) {
+    // Views with now() in them see the clock move before each statement.
+    for (auto& r : relations_)
+      if (r->is_view()) r->flow->tick(now);
+    apply_pending(now);
+    auto r = run(s, now);
+    if (!r) {
+      auto e = r.error();
+      if (e.position >= 0) e.position += static_cast<int>(s.offset);
+      return e;
+    }
+    out.push_back(std::move(r.value()));
+  }
+  return out;
+}
+
+void engine::apply_pending(int64_t now) {
+  std::map<uint64_t, std::vector<row_batch>> changes;
+  propagate(changes, now);
+}
+
+void engine::apply(relation& r, row_batch changes, int64_t now) {
+  std::map<uint64_t, std::vector<row_batch>> pending;
+  r.add(changes);
+  pending[r.info.id].push_back(std::move(changes));
+  propagate(pending, now);
+}
+
+void engine::propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int64_t now) {
+  for (auto& v : relations_) {
+    if (!v->is_view()) continue;
+    v->env.now = now;
+    for (uint64_t dep : v->reads) {
+      auto it = pending.find(dep);
+      if (it == pending.end()) continue;
+      for (const auto& b : it->second) v->flow->push(dep, b);
+    }
+    row_batch out = v->sink->take();
+    if (out.empty()) continue;
+    v->add(out);
+    pending[v->info.id].push_back(std::move(out));
+  }
+}
+
+result<statement_result> engine::run(const statement& s, int64_t now) {
+  switch (s.kind) {
+    case stmt_kind::create_view:
+      return create_view(s, now);
+    case stmt_kind::drop:
+      return drop(s);
+    case stmt_kind::show:
+      return show(s);
+    case stmt_kind::describe:
+      return describe(s);
+    case stmt_kind::flush:
+      return statement_result{{}, row_batch(0), "FLUSH"};
+    case stmt_kind::pg:
+      break;
+    default:
+      return make_error(errc::feature_not_supported, 0,
+                        "this statement is not supported in this version");
+  }
+  const json& n = s.node;
+  if (n.contains("SelectStmt")) return select(n["SelectStmt"], s, now);
+  if (n.contains("CreateStmt")) return create_table(s);
+  if (n.contains("InsertStmt")) return insert(s, now);
+  if (n.contains("DeleteStmt")) return remove(s, now);
+  if (n.contains("ExplainStmt")) return explain(s);
+  if (n.contains("VariableSetStmt")) return statement_result{{}, row_batch(0), "SET"};
+  if (n.contains("TransactionStmt")) {
+    std::string kind = n["TransactionStmt"].value("kind", "");
+    std::string tag = kind == "TRANS_STMT_COMMIT"     ? "COMMIT"
+                      : kind == "TRANS_STMT_ROLLBACK" ? "ROLLBACK"
+                                                      : "BEGIN";
+    return statement_result{{}, row_batch(0), tag};
+  }
+  return make_error(errc::feature_not_supported, 0,
+                    "this statement is not supported in this version");
+}
+
+result<statement_result> engine::create_table(const statement& s) {
+  const json& c = s.node["CreateStmt"];
+  std::string name = c["relation"].value("relname", "");
+  int loc = c["relation"].value("location", -1);
+  if (find(name)) {
+    if (c.value("if_not_exists", false)) return statement_result{{}, row_batch(0), "CREATE TABLE"};
+    return make_error(errc::duplicate_object, loc, "relation \"{}\" already exists", name);
+  }
+  auto r = std::make_unique<relation>();
+  r->info.id = next_id_++;
+  r->info.name = name;
+  r->info.kind = relation_kind::table;
+  r->info.definition = s.sql;
+  std::vector<std::string> pk_names;
+  for (const auto& e : c.value("tableElts", json::array())) {
+    if (e.contains("ColumnDef")) {
+      const json& d = e["ColumnDef"];
+      BOOST_OUTCOME_TRY(auto t, bind_type_name(d["typeName"]));
+      std::string col = d.value("colname", "");
+      for (const auto& existing : r->info.columns)
+        if (existing.name == col)
+          return make_error(errc::duplicate_object, d.value("location", -1),
+                            "column \"{}\" specified more than once", col);
+      r->info.columns.push_back(plan_column{col, t, name, false});
+      bool not_null = false;
+      for (const auto& k : d.value("constraints", json::array())) {
+        std::string ct = k["Constraint"].value("contype", "");
+        if (ct == "CONSTR_PRIMARY") pk_names.push_back(col);
+        if (ct == "CONSTR_NOTNULL" || ct == "CONSTR_PRIMARY") not_null = true;
+      }
+      r->not_null.push_back(not_null);
+    } else if (e.contains("Constraint") &&
+               e["Constraint"].value("contype", "") == "CONSTR_PRIMARY") {
+      for (const auto& k : e["Constraint"]["keys"]) pk_names.push_back(str_of(k));
+    } else {
+      return make_error(errc::feature_not_supported, location_of(e),
+                        "this table element is not supported");
+    }
+  }
+  for (const auto& k : pk_names) {
+    int found = -1;
+    for (size_t i = 0; i < r->info.columns.size(); ++i)
+      if (r->info.columns[i].name == k) found = static_cast<int>(i);
+    if (found < 0)
+      return make_error(errc::undefined_column, loc, "column \"{}\" named in key does not exist",
+                        k);
+    if (std::find(r->info.primary_key.begin(), r->info.primary_key.end(), found) ==
+        r->info.primary_key.end())
+      r->info.primary_key.push_back(found);
+    r->not_null[static_cast<size_t>(found)] = true;
+  }
+  r->types = types_of(r->info.columns);
+  r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+  relations_.push_back(std::move(r));
+  return statement_result{{}, row_batch(0), "CREATE TABLE"};
+}
+
+result<statement_result> engine::create_view(const statement& s, int64_t now) {
+  if (find(s.name)) {
+    if (s.if_not_exists)
+      return statement_result{
+          {}, row_batch(0), s.materialized ? "CREATE MATERIALIZED VIEW" : "CREATE VIEW"};
+    return make_error(errc::duplicate_object, s.name_pos, "relation \"{}\" already exists", s.name);
+  }
+  bind_options opt;
+  opt.catalog = this;
+  opt.now = now;
+  opt.streaming = s.materialized;
+  opt.temporal_joins = s.temporal_joins;
+  BOOST_OUTCOME_TRY(auto q, bind_query(s.node, opt));
+  BOOST_OUTCOME_TRY(auto plan, rewrite(q.root, s.materialized));
+  auto r = std::make_unique<relation>();
+  r->info.id = next_id_++;
+  r->info.name = s.name;
+  r->info.definition = s.sql;
+  r->info.columns = plan->columns;
+  if (!s.column_names.empty()) {
+    if (s.column_names.size() > r->info.columns.size())
+      return make_error(errc::syntax_error, s.name_pos,
+                        "CREATE VIEW specifies more column names than columns");
+    for (size_t i = 0; i < s.column_names.size(); ++i) r->info.columns[i].name = s.column_names[i];
+  }
+  for (auto& c : r->info.columns) c.qualifier = s.name;
+  r->info.deps = q.deps;
+  r->types = types_of(r->info.columns);
+  r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+  if (!s.materialized) {
+    r->info.kind = relation_kind::view;
+    r->info.query = std::make_shared<const json>(s.node);
+    r->info.temporal_joins = s.temporal_joins;
+    relations_.push_back(std::move(r));
+    return statement_result{{}, row_batch(0), "CREATE VIEW"};
+  }
+  if (s.emit_on_window_close) {
+    BOOST_OUTCOME_TRY(set_emit_on_window_close(*plan));
+  }
+  r->info.kind = relation_kind::materialized_view;
+  r->info.append_only = plan->append_only;
+  r->info.primary_key = plan->unique_key;
+  r->plan = plan;
+  r->env.streaming = true;
+  r->env.now = now;
+  r->env.name = s.name;
+  r->env.new_table = [] { return make_memory_table(); };
+  BOOST_OUTCOME_TRY(r->flow, dataflow::build(*plan, r->env));
+  r->sink = std::make_unique<change_sink>(r->env, static_cast<uint32_t>(r->types.size()));
+  r->flow->add_output(r->sink.get(), 0);
+  for (const auto& [name, id] : q.deps) {
+    const relation_info* d = by_id(id);
+    // A plain view is inlined: the view reads what it reads.
+    if (d && d->kind == relation_kind::view)
+      for (const auto& [n2, id2] : d->deps) r->reads.insert(id2);
+    else
+      r->reads.insert(id);
+  }
+  // Its first contents: everything its inputs hold now.
+  r->flow->on_create();
+  for (uint64_t id : r->reads)
+    for (auto& other : relations_)
+      if (other->info.id == id) r->flow->push(id, other->contents);
+  r->add(r->sink->take());
+  relations_.push_back(std::move(r));
+  return statement_result{{}, row_batch(0), "CREATE MATERIALIZED VIEW"};
+}
+
+result<statement_result> engine::select(const json& select_stmt, const statement& s, int64_t now) {
+  bind_options opt;
+  opt.catalog = this;
+  opt.now = now;
+  opt.temporal_joins = s.temporal_joins;
+  BOOST_OUTCOME_TRY(auto q, bind_query(select_stmt, opt));
+  BOOST_OUTCOME_TRY(auto plan, rewrite(q.root, false));
+  std::vector<std::pair<uint64_t, const row_batch*>> inputs;
+  std::set<uint64_t> ids;
+  for (const auto& [name, id] : q.deps) {
+    ids.insert(id);
+    const relation_info* d = by_id(id);
+    if (d && d->kind == relation_kind::view)
+      for (const auto& [n2, id2] : d->deps) ids.insert(id2);
+  }
+  for (auto& r : relations_)
+    if (ids.count(r->info.id)) inputs.emplace_back(r->info.id, &r->contents);
+  BOOST_OUTCOME_TRY(auto rows, run_query(*plan, inputs, now));
+  statement_result out;
+  out.columns = plan->columns;
+  int64_t n = 0;
+  for (size_t i = 0; i < rows.size(); ++i) n += rows.weight(i);
+  out.rows = std::move(rows);
+  out.tag = "SELECT " + std::to_string(n);
+  return out;
+}
+
+result<statement_result> engine::insert(const statement& s, int64_t now) {
+  const json& ins = s.node["InsertStmt"];
+  std::string name = ins["relation"].value("relname", "");
+  int loc = ins["relation"].value("location", -1);
+  relation* r = lookup(name);
+  if (!r) return make_error(errc::undefined_table, loc, "relation \"{}\" does not exist", name);
+  if (r->info.kind != relation_kind::table)
+    return make_error(errc::wrong_object_type, loc, "cannot insert into {} \"{}\"",
+                      relation_kind_name(r->info.kind), name);
+  // The target columns, in the order the rows give them.
+  std::vector<int> targets;
+  if (ins.contains("cols")) {
+    for (const auto& c : ins["cols"]) {
+      std::string col = c["ResTarget"].value("name", "");
+      int found = -1;
+      for (size_t i = 0; i < r->info.columns.size(); ++i)
+        if (r->info.columns[i].name == col) found = static_cast<int>(i);
+      if (found < 0)
+        return make_error(errc::undefined_column, c["ResTarget"].value("location", -1),
+                          "column \"{}\" of relation \"{}\" does not exist", col, name);
+      targets.push_back(found);
+    }
+  } else {
+    for (size_t i = 0; i < r->info.columns.size(); ++i) targets.push_back(static_cast<int>(i));
+  }
+  bind_options opt;
+  opt.catalog = this;
+  opt.now = now;
+  BOOST_OUTCOME_TRY(auto q, bind_query(ins["selectStmt"], opt));
+  const auto& src = q.root->columns;
+  if (src.size() > targets.size())
+    return make_error(errc::syntax_error, -1, "INSERT has more expressions than target columns");
+  // Each table column: its value cast to the column's type, or NULL.
+  std::vector<expr_ptr> exprs(r->types.size());
+  for (size_t i = 0; i < r->types.size(); ++i) exprs[i] = make_null(r->types[i]);
+  for (size_t k = 0; k < src.size(); ++k) {
+    size_t col = static_cast<size_t>(targets[k]);
+    BOOST_OUTCOME_TRY(exprs[col],
+                      make_cast(make_column(static_cast<int>(k), src[k].type), r->types[col], -1));
+  }
+  auto proj = make_project(q.root, exprs, r->info.columns);
+  BOOST_OUTCOME_TRY(auto plan, rewrite(proj, false));
+  std::vector<std::pair<uint64_t, const row_batch*>> inputs;
+  for (auto& other : relations_)
+    if (other->info.id != r->info.id || true) inputs.emplace_back(other->info.id, &other->contents);
+  BOOST_OUTCOME_TRY(auto rows, run_query(*plan, inputs, now));
+  // Constraints, before anything changes.
+  std::set<std::string> keys;
+  std::string key;
+  if (!r->info.primary_key.empty())
+    for (size_t i = 0; i < r->contents.size(); ++i) {
+      key.clear();
+      append_cols_key(r->types, r->contents.row(i), r->info.primary_key, key);
+      keys.insert(key);
+    }
+  int64_t n = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const datum* row = rows.row(i);
+    for (size_t c = 0; c < r->types.size(); ++c)
+      if (r->not_null[c] && row[c].is_null())
+        return make_error(
+            errc::not_null_violation, -1,
+            "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+            r->info.columns[c].name, name);
+    if (!r->info.primary_key.empty()) {
+      key.clear();
+      append_cols_key(r->types, row, r->info.primary_key, key);
+      if (rows.weight(i) > 1 || !keys.insert(key).second)
+        return make_error(errc::unique_violation, -1,
+                          "duplicate key value violates unique constraint \"{}_pkey\"", name);
+    }
+    n += rows.weight(i);
+  }
+  apply(*r, std::move(rows), now);
+  return statement_result{{}, row_batch(0), "INSERT 0 " + std::to_string(n)};
+}
+
+result<statement_result> engine::remove(const statement& s, int64_t now) {
+  const json& del = s.node["DeleteStmt"];
+  std::string name = del["relation"].value("relname", "");
+  int loc = del["relation"].value("location", -1);
+  relation* r = lookup(name);
+  if (!r) return make_error(errc::undefined_table, loc, "relation \"{}\" does not exist", name);
+  if (r->info.kind != relation_kind::table)
+    return make_error(errc::wrong_object_type, loc, "cannot delete from {} \"{}\"",
+                      relation_kind_name(r->info.kind), name);
+  json sel =
+      star_select(del["relation"], del.contains("whereClause") ? &del["whereClause"] : nullptr);
+  BOOST_OUTCOME_TRY(auto found, select(sel, s, now));
+  row_batch changes = std::move(found.rows);
+  int64_t n = 0;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    n += changes.weight(i);
+    changes.set_weight(i, -changes.weight(i));
+  }
+  apply(*r, std::move(changes), now);
+  return statement_result{{}, row_batch(0), "DELETE " + std::to_string(n)};
+}
+
+result<statement_result> engine::explain(const statement& s) {
+  const json& q = s.node["ExplainStmt"]["query"];
+  if (!q.contains("SelectStmt"))
+    return make_error(errc::feature_not_supported, 0, "EXPLAIN of this statement is not supported");
+  bind_options opt;
+  opt.catalog = this;
+  BOOST_OUTCOME_TRY(auto b, bind_query(q["SelectStmt"], opt));
+  BOOST_OUTCOME_TRY(auto plan, rewrite(b.root, false));
+  statement_result out;
+  out.columns = {text_column("QUERY PLAN")};
+  out.rows = row_batch(1);
+  std::string text = sql::explain(*plan);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    datum* d = out.rows.add(1);
+    d[0] =
+        datum::of_text(out.rows.strings().copy(std::string_view(text).substr(start, end - start)));
+    start = end + 1;
+  }
+  out.tag = "EXPLAIN";
+  return out;
+}
+
+result<statement_result> engine::drop(const statement& s) {
+  std::string tag = "DROP " + s.object_kind;
+  for (auto& c : tag) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const auto& name : s.names) {
+    relation* r = lookup(name);
+    if (!r) {
+      if (s.if_exists) continue;
+      return make_error(errc::undefined_table, s.name_pos, "{} \"{}\" does not exist",
+                        s.object_kind, name);
+    }
+    if (relation_kind_name(r->info.kind) != s.object_kind)
+      return make_error(errc::wrong_object_type, s.name_pos, "\"{}\" is not a {}", name,
+                        s.object_kind);
+    // What depends on it, directly or through others.
+    std::set<uint64_t> doomed{r->info.id};
+    for (auto& v : relations_)
+      for (const auto& [n, id] : v->info.deps)
+        if (doomed.count(id)) doomed.insert(v->info.id);
+    if (doomed.size() > 1 && !s.cascade) {
+      std::string other;
+      for (auto& v : relations_)
+        if (v->info.id != r->info.id && doomed.count(v->info.id)) other = v->info.name;
+      sql_error e =
+          make_error(errc::dependent_objects, s.name_pos,
+                     "cannot drop {} {} because other objects depend on it", s.object_kind, name);
+      e.detail = "materialized view " + other + " depends on " + s.object_kind + " " + name;
+      e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
+      return e;
+    }
+    std::erase_if(relations_,
+                  [&](const std::unique_ptr<relation>& v) { return doomed.count(v->info.id) > 0; });
+  }
+  return statement_result{{}, row_batch(0), tag};
+}
+
+result<statement_result> engine::show(const statement& s) {
+  statement_result out;
+  out.rows = row_batch(1);
+  auto add = [&](std::string_view v) {
+    datum* d = out.rows.add(1);
+    d[0] = datum::of_text(out.rows.strings().copy(v));
+  };
+  std::optional<relation_kind> kind;
+  if (s.show_what == "tables")
+    kind = relation_kind::table;
+  else if (s.show_what == "materialized views")
+    kind = relation_kind::materialized_view;
+  else if (s.show_what == "views")
+    kind = relation_kind::view;
+  else if (s.show_what == "sources")
+    kind = relation_kind::source;
+  else if (s.show_what == "sinks")
+    kind = relation_kind::sink;
+  if (kind) {
+    out.columns = {text_column("Name")};
+    for (const auto& r : relations_)
+      if (r->info.kind == *kind) add(r->info.name);
+  } else if (s.show_what == "create") {
+    const relation_info* r = find(s.show_arg);
+    if (!r)
+      return make_error(errc::undefined_table, -1, "relation \"{}\" does not exist", s.show_arg);
+    out.columns = {text_column("Name"), text_column("Create Sql")};
+    out.rows = row_batch(2);
+    datum* d = out.rows.add(1);
+    d[0] = datum::of_text(out.rows.strings().copy(r->name));
+    d[1] = datum::of_text(out.rows.strings().copy(r->definition));
+  } else if (s.show_what == "columns") {
+    statement d = s;
+    d.name = s.show_arg;
+    return describe(d);
+  } else {
+    return make_error(errc::feature_not_supported, 0, "SHOW {} is not supported in this version",
+                      s.show_what);
+  }
+  out.tag = "SHOW";
+  return out;
+}
+
+result<statement_result> engine::describe(const statement& s) {
+  const relation_info* r = find(s.name);
+  if (!r)
+    return make_error(errc::undefined_table, s.name_pos, "relation \"{}\" does not exist", s.name);
+  statement_result out;
+  out.columns = {text_column("Name"), text_column("Type"), text_column("Is Hidden")};
+  out.rows = row_batch(3);
+  for (const auto& c : r->columns) {
+    datum* d = out.rows.add(1);
+    d[0] = datum::of_text(out.rows.strings().copy(c.name));
+    d[1] = datum::of_text(out.rows.strings().copy(type_name(c.type)));
+    d[2] = datum::of_text(c.hidden ? "true" : "false");
+  }
+  out.tag = "DESCRIBE";
+  return out;
+}
+
+}  // namespace runnel::sql

@@ -1,0 +1,79 @@
+// engine: runs SQL statements against the relations of one SQL process —
+// plain tables written with INSERT and DELETE, and materialized views over
+// them (and over other views), kept up to date incrementally as each
+// statement changes a table. One-off SELECTs read the current contents.
+//
+// This is the statement layer that the PostgreSQL protocol server and the
+// tests drive. Its catalog and contents live in memory for now: the durable
+// catalog topic, Kafka sources and sinks, and RocksDB-backed views are not
+// here yet (src/sql/README.md).
+//
+// Thread-safety: none; one engine per thread (the server serialises).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sql/exec/dataflow.h"
+#include "sql/plan/relation.h"
+
+namespace runnel::sql {
+
+// What one statement returns: rows (for SELECT, SHOW, EXPLAIN, ...) and the
+// command tag PostgreSQL would send ("SELECT 3", "INSERT 0 2", "CREATE
+// TABLE", ...).
+struct statement_result {
+  std::vector<plan_column> columns;  // empty: the statement returns no rows
+  row_batch rows{0};
+  std::string tag;
+};
+
+class engine : public catalog_reader {
+ public:
+  engine();
+  ~engine() override;
+
+  // Runs every statement of `sql` in order and returns their results; the
+  // first error stops it (earlier statements stay done), with its position
+  // in `sql`. `now`: now() for one-off queries and the views' clock, in µs
+  // since the epoch (0: the wall clock).
+  result<std::vector<statement_result>> execute(std::string_view sql, int64_t now = 0);
+
+  // catalog_reader
+  const relation_info* find(std::string_view name) const override;
+  const relation_info* by_id(uint64_t id) const override;
+  const relation_info* system_table(std::string_view schema, std::string_view name) const override;
+
+  struct relation;
+
+ private:
+  result<statement_result> run(const statement& s, int64_t now);
+  result<statement_result> create_table(const statement& s);
+  result<statement_result> create_view(const statement& s, int64_t now);
+  result<statement_result> insert(const statement& s, int64_t now);
+  result<statement_result> remove(const statement& s, int64_t now);
+  result<statement_result> select(const json& select_stmt, const statement& s, int64_t now);
+  result<statement_result> explain(const statement& s);
+  result<statement_result> drop(const statement& s);
+  result<statement_result> show(const statement& s);
+  result<statement_result> describe(const statement& s);
+
+  // Applies `changes` to table `r` and to every view that depends on it.
+  void apply(relation& r, row_batch changes, int64_t now);
+  // Feeds the pending changes of each relation to the views that read it,
+  // in creation order, adding each view's own changes as they come.
+  void propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int64_t now);
+  // Takes what the views emitted on their own (a tick moved time).
+  void apply_pending(int64_t now);
+  relation* lookup(std::string_view name);
+
+  std::deque<std::unique_ptr<relation>> relations_;  // creation order: a view after what it reads
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace runnel::sql

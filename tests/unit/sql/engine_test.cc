@@ -1,0 +1,165 @@
+// The statement layer: tables written with INSERT and DELETE, materialized
+// views (also over other views) kept up to date as each statement changes
+// their inputs, one-off SELECTs, and PostgreSQL's errors for what a
+// statement may not do.
+#include <gtest/gtest.h>
+
+#include "sql/engine/engine.h"
+#include "sql/types/datetime.h"
+#include "sql/types/text_format.h"
+
+namespace runnel::sql {
+namespace {
+
+// 2024-03-15 10:00:00 UTC, and minutes after it.
+int64_t at_minute(int m) {
+  return *dt::parse_timestamp("2024-03-15 10:00:00", false) + int64_t{m} * 60'000'000;
+}
+
+class Engine : public ::testing::Test {
+ protected:
+  // Runs `sql`; returns the last statement's rows as "a|b" lines, in order.
+  std::vector<std::string> rows(std::string_view sql, int64_t now = at_minute(0)) {
+    auto r = e.execute(sql, now);
+    EXPECT_TRUE(r) << sql << ": " << (r ? "" : r.error().message);
+    if (!r || r.value().empty()) return {};
+    const auto& last = r.value().back();
+    std::vector<std::string> out;
+    for (size_t i = 0; i < last.rows.size(); ++i) {
+      std::string line;
+      for (size_t c = 0; c < last.columns.size(); ++c) {
+        if (c) line += '|';
+        const datum& d = last.rows.row(i)[c];
+        line += d.is_null() ? "NULL" : to_text(last.columns[c].type, d);
+      }
+      for (int64_t n = 0; n < last.rows.weight(i); ++n) out.push_back(line);
+    }
+    return out;
+  }
+  std::string tag(std::string_view sql) {
+    auto r = e.execute(sql, at_minute(0));
+    EXPECT_TRUE(r) << sql << ": " << (r ? "" : r.error().message);
+    return r && !r.value().empty() ? r.value().back().tag : "";
+  }
+  sql_error error(std::string_view sql) {
+    auto r = e.execute(sql, at_minute(0));
+    EXPECT_FALSE(r) << sql;
+    return r ? sql_error{} : r.error();
+  }
+  using V = std::vector<std::string>;
+  engine e;
+};
+
+TEST_F(Engine, ViewsFollowInsertsAndDeletes) {
+  EXPECT_EQ(tag("CREATE TABLE page_views (user_id INT, page TEXT, ts TIMESTAMP)"), "CREATE TABLE");
+  EXPECT_EQ(tag("INSERT INTO page_views VALUES (1, '/home', '2024-03-15 10:00:01'), (2, '/home', "
+                "'2024-03-15 10:00:02')"),
+            "INSERT 0 2");
+  EXPECT_EQ(tag("CREATE MATERIALIZED VIEW visits AS SELECT page, count(*) AS n, count(DISTINCT "
+                "user_id) AS users "
+                "FROM page_views GROUP BY page"),
+            "CREATE MATERIALIZED VIEW");
+  EXPECT_EQ(rows("SELECT * FROM visits"), (V{"/home|2|2"}));
+  tag("INSERT INTO page_views VALUES (1, '/about', '2024-03-15 10:01:00'), (1, '/home', "
+      "'2024-03-15 10:02:00')");
+  EXPECT_EQ(rows("SELECT * FROM visits ORDER BY page"), (V{"/about|1|1", "/home|3|2"}));
+  // A view over the view.
+  tag("CREATE MATERIALIZED VIEW popular AS SELECT page FROM visits WHERE n > 1");
+  EXPECT_EQ(rows("SELECT * FROM popular"), (V{"/home"}));
+  EXPECT_EQ(tag("DELETE FROM page_views WHERE user_id = 1"), "DELETE 3");
+  EXPECT_EQ(rows("SELECT * FROM visits"), (V{"/home|1|1"}));
+  EXPECT_EQ(rows("SELECT * FROM popular"), V{});
+  EXPECT_EQ(rows("SELECT count(*) FROM page_views"), (V{"1"}));
+  EXPECT_EQ(tag("SELECT * FROM visits"), "SELECT 1");
+}
+
+TEST_F(Engine, JoinedAndWindowedViews) {
+  tag("CREATE TABLE users (id INT PRIMARY KEY, city TEXT NOT NULL)");
+  tag("CREATE TABLE errors (app TEXT, user_id INT, ts TIMESTAMP)");
+  tag("CREATE MATERIALIZED VIEW errors_per_city AS SELECT u.city, count(*) AS n FROM errors e JOIN "
+      "users u ON "
+      "e.user_id = u.id GROUP BY u.city");
+  tag("CREATE MATERIALIZED VIEW errors_5m AS SELECT app, window_start, count(*) AS n FROM "
+      "TUMBLE(errors, ts, "
+      "INTERVAL '5' MINUTE) GROUP BY app, window_start HAVING count(*) >= 2");
+  tag("INSERT INTO users VALUES (1, 'Oslo'), (2, 'Lima')");
+  tag("INSERT INTO errors VALUES ('api', 1, '2024-03-15 10:01:00'), ('api', 2, '2024-03-15 "
+      "10:03:00'), "
+      "('web', 1, '2024-03-15 10:04:00'), ('api', 1, '2024-03-15 10:07:00')");
+  EXPECT_EQ(rows("SELECT * FROM errors_per_city ORDER BY city"), (V{"Lima|1", "Oslo|3"}));
+  EXPECT_EQ(rows("SELECT * FROM errors_5m"), (V{"api|2024-03-15 10:00:00|2"}));
+  tag("DELETE FROM users WHERE id = 2");
+  EXPECT_EQ(rows("SELECT * FROM errors_per_city"), (V{"Oslo|3"}));
+}
+
+// "Page visits in the last 15 minutes": a view with now() in it moves with
+// the clock between statements.
+TEST_F(Engine, ViewsWithNowMoveWithTheClock) {
+  tag("CREATE TABLE visits (page TEXT, ts TIMESTAMP)");
+  tag("CREATE MATERIALIZED VIEW recent AS SELECT page, count(*) AS n FROM visits WHERE ts > now() "
+      "- INTERVAL '15' "
+      "MINUTE GROUP BY page");
+  rows(
+      "INSERT INTO visits VALUES ('/a', '2024-03-15 10:00:00'), ('/a', '2024-03-15 10:10:00'), "
+      "('/b', "
+      "'2024-03-15 10:12:00')",
+      at_minute(12));
+  EXPECT_EQ(rows("SELECT * FROM recent ORDER BY page", at_minute(12)), (V{"/a|2", "/b|1"}));
+  EXPECT_EQ(rows("SELECT * FROM recent ORDER BY page", at_minute(20)), (V{"/a|1", "/b|1"}));
+  EXPECT_EQ(rows("SELECT * FROM recent ORDER BY page", at_minute(26)), (V{"/b|1"}));
+  EXPECT_EQ(rows("SELECT * FROM recent", at_minute(40)), V{});
+}
+
+TEST_F(Engine, PlainViewsShowExplainDescribe) {
+  tag("CREATE TABLE t (a INT, b TEXT)");
+  tag("INSERT INTO t (b, a) VALUES ('x', 1), ('y', 2)");
+  EXPECT_EQ(tag("CREATE VIEW big AS SELECT a * 10 AS a10, b FROM t WHERE a > 1"), "CREATE VIEW");
+  EXPECT_EQ(rows("SELECT * FROM big"), (V{"20|y"}));
+  tag("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM big");
+  tag("INSERT INTO t VALUES (3, 'z')");
+  EXPECT_EQ(rows("SELECT * FROM m"), (V{"2"}));
+  EXPECT_EQ(rows("SHOW TABLES"), (V{"t"}));
+  EXPECT_EQ(rows("SHOW MATERIALIZED VIEWS"), (V{"m"}));
+  EXPECT_EQ(rows("SHOW VIEWS"), (V{"big"}));
+  EXPECT_EQ(rows("DESCRIBE t"), (V{"a|integer|false", "b|text|false"}));
+  auto plan = rows("EXPLAIN SELECT b, count(*) FROM t GROUP BY b");
+  ASSERT_GE(plan.size(), 3u);
+  EXPECT_NE(plan[1].find("Aggregate"), std::string::npos) << plan[1];
+  EXPECT_NE(plan.back().find("Scan t"), std::string::npos) << plan.back();
+  EXPECT_EQ(tag("BEGIN; SET x = 1; COMMIT"), "COMMIT");
+}
+
+TEST_F(Engine, ConstraintsAndDropsAsPostgres) {
+  tag("CREATE TABLE u (id INT PRIMARY KEY, name TEXT NOT NULL)");
+  tag("INSERT INTO u VALUES (1, 'a')");
+  auto dup = error("INSERT INTO u VALUES (1, 'b')");
+  EXPECT_EQ(dup.code, errc::unique_violation);
+  EXPECT_EQ(dup.message, "duplicate key value violates unique constraint \"u_pkey\"");
+  auto nn = error("INSERT INTO u VALUES (2, NULL)");
+  EXPECT_EQ(nn.code, errc::not_null_violation);
+  EXPECT_EQ(nn.message,
+            "null value in column \"name\" of relation \"u\" violates not-null constraint");
+  EXPECT_EQ(rows("SELECT count(*) FROM u"), (V{"1"}));  // nothing of a failed INSERT stays
+
+  tag("CREATE MATERIALIZED VIEW names AS SELECT name FROM u");
+  auto into_view = error("INSERT INTO names VALUES ('x')");
+  EXPECT_EQ(into_view.code, errc::wrong_object_type);
+  auto again = error("CREATE TABLE u (x INT)");
+  EXPECT_EQ(again.code, errc::duplicate_object);
+  EXPECT_EQ(again.message, "relation \"u\" already exists");
+  auto dep = error("DROP TABLE u");
+  EXPECT_EQ(dep.code, errc::dependent_objects);
+  EXPECT_EQ(dep.message, "cannot drop table u because other objects depend on it");
+  EXPECT_EQ(dep.detail, "materialized view names depends on table u");
+  EXPECT_EQ(tag("DROP TABLE u CASCADE"), "DROP TABLE");
+  EXPECT_EQ(rows("SHOW MATERIALIZED VIEWS"), V{});
+  auto gone = error("SELECT * FROM u");
+  EXPECT_EQ(gone.code, errc::undefined_table);
+  EXPECT_EQ(gone.position, 14);
+  // A statement's error points into the whole query string.
+  auto second = error("SELECT 1; SELECT nope");
+  EXPECT_EQ(second.position, 17);
+}
+
+}  // namespace
+}  // namespace runnel::sql
