@@ -293,6 +293,35 @@ def main():
                 h.stop()
         check("heartbeat records (heartbeat.interval.ms)", heartbeats)
 
+        def kill_mid_snapshot():
+            # A snapshot interrupted by kill -9 is taken again from the start
+            # on restart (with a new slot), then streaming continues.
+            pg.execute("CREATE TABLE public.big (id int PRIMARY KEY, v text);"
+                       "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 30000) g")
+            w = tempfile.mkdtemp(prefix="runnel-pgconn-")
+            k = Connector(pg, w, **{"slot.name": "runnel_snap", "publication.name": "pub_big",
+                                    "publication.autocreate.mode": "filtered",
+                                    "table.include.list": "public\\.big",
+                                    "snapshot.fetch.size": "500", "max.batch.size": "500"})
+            k.start()
+            try:
+                k.wait_records(lambda rs: len(rs) > 2000, "part of the snapshot")
+                k.kill9()
+                k.start()
+                pg.execute("INSERT INTO big VALUES (30001, 'after')")
+                k.wait_records(lambda rs: any(r["key"] == {"id": 30001} for r in rs),
+                               "the change after the snapshot", timeout=120)
+                rs = k.records()
+                read = {r["key"]["id"] for r in rs if r["value"]["op"] == "r"}
+                assert read == set(range(1, 30001)), "snapshot rows missing: %d" % (
+                    30000 - len(read & set(range(1, 30001))))
+                markers = [r["value"]["source"]["snapshot"] for r in rs]
+                assert markers.count("last") == 1 and markers[-2] == "last", markers[-3:]
+                assert rs[-1]["value"]["op"] == "c"
+            finally:
+                k.stop()
+        check("kill -9 mid-snapshot: the snapshot is taken again, whole", kill_mid_snapshot)
+
         def bad_config():
             w = tempfile.mkdtemp(prefix="runnel-pgconn-")
             b = Connector(pg, w, **{"plugin.name": "decoderbufs", "slot.name": "runnel_bad"})

@@ -14,6 +14,7 @@
 #include "connect/postgres/replication.h"
 #include "connect/postgres/snapshot_reader.h"
 #include "connect/postgres/sql_connection.h"
+#include "observe/registry.h"
 
 namespace runnel::connect::postgres {
 
@@ -39,6 +40,16 @@ schema_ptr heartbeat_value_schema() {
                                   .field("ts_ms", schemas::int64())
                                   .build();
   return s;
+}
+
+// The slot's lag as this task sees it: WAL the server has decoded and sent
+// past what the task has confirmed (what a restart would read again, and
+// what the server cannot yet recycle on this slot's account).
+observe::family<observe::gauge>& slot_lag_family() {
+  static auto& f = observe::metrics().gauge_family(
+      "runnel_connect_postgres_slot_lag_bytes",
+      "WAL bytes the server has sent past the position the CDC task confirmed", {"slot"});
+  return f;
 }
 
 class cdc_source_task final : public source_task {
@@ -68,6 +79,7 @@ class cdc_source_task final : public source_task {
     }
     CONNECT_TRY(ensure_publication());
     CONNECT_TRY(auto slot, repl_->slot_confirmed_flush(cfg_.slot_name));
+    lag_ = slot_lag_family().scoped_with({cfg_.slot_name});
 
     bool snapshot =
         cfg_.snapshot == snapshot_mode::always || ((cfg_.snapshot == snapshot_mode::initial ||
@@ -82,7 +94,7 @@ class cdc_source_task final : public source_task {
             "(snapshot.mode={}, {})",
             cfg_.slot_name, props.count("snapshot.mode") ? props.at("snapshot.mode") : "",
             stored ? "the last snapshot did not finish" : "no stored offset");
-        CONNECT_TRY(sql_->query("SELECT pg_drop_replication_slot($1)", {cfg_.slot_name}));
+        CONNECT_TRY(drop_slot());
       }
       CONNECT_TRY(auto info, repl_->create_slot(cfg_.slot_name, false, true));
       // Import the exported snapshot before anything else runs on the
@@ -171,6 +183,24 @@ class cdc_source_task final : public source_task {
     std::int64_t seen = 0;  // change messages so far
     std::int64_t skip = 0;  // already delivered before a restart (-1: all)
   };
+
+  // Drops the slot, waiting (bounded) for a previous run's server process
+  // to let go of it: after a kill -9 the server notices the closed
+  // connection soon, but not at once.
+  result<void> drop_slot() {
+    auto deadline = steady::now() + std::chrono::seconds(30);
+    for (;;) {
+      auto r = sql_->query("SELECT pg_drop_replication_slot($1)", {cfg_.slot_name});
+      if (r || r.error().message.find("is active") == std::string::npos ||
+          steady::now() >= deadline) {
+        if (!r) {
+          return r.error();
+        }
+        return ok();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
 
   result<void> ensure_publication() {
     CONNECT_TRY(auto rows, sql_->query("SELECT puballtables FROM pg_publication WHERE pubname = $1",
@@ -445,13 +475,16 @@ class cdc_source_task final : public source_task {
   }
 
   void log_lag() {
+    auto wal = repl_->server_wal_end();
+    auto lag = wal > reported_ ? wal.value - reported_.value : 0;
+    if (lag_) {
+      lag_->set(static_cast<double>(lag));
+    }
     auto now = steady::now();
     if (now - last_lag_log_ < std::chrono::seconds(60)) {
       return;
     }
     last_lag_log_ = now;
-    auto wal = repl_->server_wal_end();
-    auto lag = wal > reported_ ? wal.value - reported_.value : 0;
     spdlog::info("postgres: slot {}: server at {}, confirmed {} (WAL held: {} bytes)",
                  cfg_.slot_name, wal.to_string(), reported_.to_string(), lag);
   }
@@ -477,6 +510,7 @@ class cdc_source_task final : public source_task {
   steady::time_point last_idle_{};
   steady::time_point last_lag_log_{};
   std::atomic<bool> woken_{false};
+  observe::scoped<observe::gauge> lag_;
 };
 
 }  // namespace
