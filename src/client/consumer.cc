@@ -503,6 +503,23 @@ result<void> consumer::resume(const std::vector<topic_partition>& partitions) {
   return first_partition_error(*list, "resuming");
 }
 
+result<void> consumer::seek(const std::vector<topic_partition_offset>& offsets,
+                            std::chrono::milliseconds timeout) {
+  partition_list_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& o : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition())->offset =
+        o.offset();
+  }
+  if (rd_kafka_error_t* e = rd_kafka_seek_partitions(impl_->rk.get(), list.get(),
+                                                     static_cast<int>(timeout.count()))) {
+    const rd_kafka_resp_err_t code = rd_kafka_error_code(e);
+    std::string detail = rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+    return make_error(code, "seeking", detail);
+  }
+  return first_partition_error(*list, "seeking in");
+}
+
 result<std::vector<topic_partition_offset>> consumer::committed(
     const std::vector<topic_partition>& partitions, std::chrono::milliseconds timeout) {
   if (!impl_->has_group) return invalid_argument("committed offsets need a consumer group");

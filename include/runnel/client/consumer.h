@@ -148,6 +148,12 @@ class consumer {
   result<void> pause(const std::vector<topic_partition>& partitions);
   result<void> resume(const std::vector<topic_partition>& partitions);
 
+  // Moves assigned partitions: the next message handed out of each is at
+  // its offset (a sink rewinding to the position it stored itself).
+  // Messages already fetched past it are dropped.
+  result<void> seek(const std::vector<topic_partition_offset>& offsets,
+                    std::chrono::milliseconds timeout);
+
   // The group's committed offsets for these partitions (the next offset to
   // read), asking the coordinator; offset -1 where nothing is committed.
   result<std::vector<topic_partition_offset>> committed(
