@@ -7,6 +7,7 @@ namespace runnel::connect {
 void register_builtin_plugins(plugin_registry& r) {
   register_converters(r);
   register_transformations(r);
+  register_file_stream(r);
   objstore::register_objstore(r);
   register_postgres(r);
 }
