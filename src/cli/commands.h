@@ -33,6 +33,9 @@ void add_consume(CLI::App& app);
 // `runnel group list|describe|delete|reset-offsets|offset-delete`.
 void add_group(CLI::App& app);
 
+// `runnel connect run`: connectors in this process (standalone mode).
+void add_connect(CLI::App& app);
+
 // The process exit code set by the subcommand that ran.
 int exit_code();
 void set_exit_code(int code);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   runnel::cli::add_produce(app);
   runnel::cli::add_consume(app);
   runnel::cli::add_group(app);
+  runnel::cli::add_connect(app);
 
   auto* bench = app.add_subcommand("bench", "Benchmarks");
   bench->require_subcommand(1);

@@ -229,7 +229,8 @@ def test_help_everywhere():
                 ["topic", "alter-config"], ["topic", "add-partitions"], ["produce"], ["consume"],
                 ["group"], ["group", "list"], ["group", "describe"], ["group", "delete"],
                 ["group", "reset-offsets"], ["group", "offset-delete"], ["serve"], ["bench"],
-                ["bench", "produce"], ["bench", "consume"], ["bench", "e2e"], ["bench", "storage"]]
+                ["bench", "produce"], ["bench", "consume"], ["bench", "e2e"], ["bench", "storage"],
+                ["connect"], ["connect", "run"]]
     top = cli(None, "--help")
     for c in commands:
         out = cli(None, *c, "--help")
@@ -244,7 +245,7 @@ def test_help_everywhere():
             assert "-b,--brokers" in out, (c, out)
             assert "--format" in out or "--json" in out, (c, out)
     # Every subcommand a parent lists is checked above.
-    for parent in ([], ["cluster"], ["topic"], ["group"], ["bench"]):
+    for parent in ([], ["cluster"], ["topic"], ["group"], ["bench"], ["connect"]):
         out = cli(None, *parent, "--help")
         listed = re.findall(r"^  ([a-z][a-z-]*)  ", out.split("Subcommands:")[1], re.M)
         assert listed, out
