@@ -54,4 +54,35 @@ result<std::vector<created_object>> parse_s3_event(std::string_view body) {
   return out;
 }
 
+result<std::vector<created_object>> parse_blob_created_event(std::string_view body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() && !j.is_array()) return make_error(errc::data, "not an Event Grid event");
+  if (j.is_object()) j = nlohmann::json::array({j});
+  std::vector<created_object> out;
+  for (auto& ev : j) {
+    if (!ev.is_object()) return make_error(errc::data, "not an Event Grid event");
+    auto type = ev.value("eventType", ev.value("type", std::string()));
+    if (type != "Microsoft.Storage.BlobCreated") continue;
+    constexpr std::string_view containers = "/blobServices/default/containers/";
+    auto subject = ev.value("subject", std::string());
+    auto at = subject.find(containers);
+    auto blobs = subject.find("/blobs/", at == std::string::npos ? 0 : at);
+    if (at == std::string::npos || blobs == std::string::npos) continue;
+    created_object c;
+    c.bucket = subject.substr(at + containers.size(), blobs - at - containers.size());
+    c.object.key = subject.substr(blobs + 7);
+    const auto& d = ev.contains("data") && ev["data"].is_object() ? ev["data"] : nlohmann::json();
+    if (!d.is_object()) continue;
+    c.object.etag = d.value("eTag", std::string());
+    if (c.object.etag.size() >= 2 && c.object.etag.front() == '"') {
+      c.object.etag = c.object.etag.substr(1, c.object.etag.size() - 2);
+    }
+    c.object.size = d.value("contentLength", int64_t(0));
+    c.object.last_modified = parse_iso8601(ev.value("eventTime", ev.value("time", std::string())))
+                                 .value_or(time_point{});
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace runnel::connect::objstore

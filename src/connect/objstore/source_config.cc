@@ -112,16 +112,33 @@ void define_shared_keys(config_def& d, store_kind kind) {
                "Read the files already there when the connector first starts; false: only "
                "files that appear later.",
                disc));
-  if (kind == store_kind::s3) {
+  if (kind != store_kind::directory) {
     d.define(key("discovery.mode", config_type::string, cd::of("listing"),
-                 "listing: list the bucket every poll.interval.ms; notifications: S3 event "
-                 "notifications from the SQS queue sqs.queue.url; hybrid: notifications for "
-                 "latency and a listing every backfill.interval.ms for what they miss.",
+                 "listing: list the store every poll.interval.ms; notifications: storage "
+                 "events from a queue (S3 events through SQS: sqs.queue.url; Event Grid "
+                 "BlobCreated through an Azure Storage queue: azqueue.name); hybrid: "
+                 "notifications for latency and a listing every backfill.interval.ms for what "
+                 "they miss.",
                  disc, config_importance::high,
                  validators::one_of({"listing", "notifications", "hybrid"})));
     d.define(key("backfill.interval.ms", config_type::long_, cd::of("60000"),
-                 "hybrid: how often the bucket is listed.", disc, config_importance::medium,
+                 "hybrid: how often the store is listed.", disc, config_importance::medium,
                  validators::at_least(1)));
+    d.define(key("notification.visibility.timeout.s", config_type::long_, cd::of("300"),
+                 "How long a received notification stays hidden; one not deleted (its file "
+                 "not yet done) comes back after this.",
+                 disc, config_importance::low, validators::between(1, 43200)));
+  }
+  if (kind == store_kind::azure) {
+    d.define(key("azqueue.name", config_type::string, cd::null(),
+                 "The Storage queue Event Grid delivers the account's BlobCreated events to.",
+                 disc));
+    d.define(key("azqueue.url", config_type::string, cd::null(),
+                 "The queue service URL; default: https://<account>.queue.core.windows.net "
+                 "(Azurite: http://127.0.0.1:10001/devstoreaccount1).",
+                 disc, config_importance::low));
+  }
+  if (kind == store_kind::s3) {
     d.define(key("sqs.queue.url", config_type::string, cd::null(),
                  "The SQS queue the bucket's ObjectCreated notifications go to.", disc));
     d.define(key("sqs.region", config_type::string, cd::null(),
@@ -129,10 +146,6 @@ void define_shared_keys(config_def& d, store_kind kind) {
     d.define(key("sqs.endpoint", config_type::string, cd::null(),
                  "scheme://host[:port] SQS requests go to; default: the queue URL's.", disc,
                  config_importance::low));
-    d.define(key("sqs.visibility.timeout.s", config_type::long_, cd::of("300"),
-                 "How long a received notification stays hidden; one not deleted (its file "
-                 "not yet done) comes back after this.",
-                 disc, config_importance::low, validators::between(1, 43200)));
   }
   const std::string lim = "Limits";
   d.define(key("max.files.per.poll", config_type::int_, cd::of("100"),
@@ -230,19 +243,27 @@ result<source_settings> parse_source_settings(store_kind kind, const config_map&
             : after == "move" ? after_action::move
                               : after_action::none;
   s.move_prefix = c.get_string("after.move.prefix");
-  if (kind == store_kind::s3) {
+  if (kind != store_kind::directory) {
     auto mode = c.get_string("discovery.mode");
     s.discovery = mode == "notifications" ? discovery_mode::notifications
                   : mode == "hybrid"      ? discovery_mode::hybrid
                                           : discovery_mode::listing;
     s.backfill_interval = std::chrono::milliseconds(c.get_long("backfill.interval.ms"));
-    s.sqs_queue_url = c.get_optional_string("sqs.queue.url").value_or("");
-    s.sqs_region = c.get_optional_string("sqs.region").value_or(c.get_string("s3.region"));
-    s.sqs_endpoint = c.get_optional_string("sqs.endpoint").value_or("");
-    s.sqs_visibility = std::chrono::seconds(c.get_long("sqs.visibility.timeout.s"));
-    if (s.discovery != discovery_mode::listing && s.sqs_queue_url.empty()) {
+    s.notification_visibility =
+        std::chrono::seconds(c.get_long("notification.visibility.timeout.s"));
+    const char* needs = kind == store_kind::s3 ? "sqs.queue.url" : "azqueue.name";
+    if (kind == store_kind::s3) {
+      s.sqs_queue_url = c.get_optional_string("sqs.queue.url").value_or("");
+      s.sqs_region = c.get_optional_string("sqs.region").value_or(c.get_string("s3.region"));
+      s.sqs_endpoint = c.get_optional_string("sqs.endpoint").value_or("");
+    } else {
+      s.azure_queue = c.get_optional_string("azqueue.name").value_or("");
+      s.azure_queue_url = c.get_optional_string("azqueue.url").value_or("");
+    }
+    if (s.discovery != discovery_mode::listing && s.sqs_queue_url.empty() &&
+        s.azure_queue.empty()) {
       return make_error(errc::invalid_config,
-                        fmt::format("discovery.mode={} needs sqs.queue.url", mode));
+                        fmt::format("discovery.mode={} needs {}", mode, needs));
     }
   }
   if (s.after == after_action::move) {

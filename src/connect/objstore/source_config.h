@@ -42,13 +42,15 @@ struct source_settings {
   int64_t read_chunk_bytes = 4 << 20;
   after_action after = after_action::none;
   std::string move_prefix;
-  // S3 sources: event notifications through SQS.
+  // S3 and Azure sources: storage events from a queue.
   discovery_mode discovery = discovery_mode::listing;
   std::chrono::milliseconds backfill_interval{60000};  // hybrid: how often to list
-  std::string sqs_queue_url;
+  std::chrono::seconds notification_visibility{300};
+  std::string sqs_queue_url;  // S3: SQS
   std::string sqs_region;
   std::string sqs_endpoint;
-  std::chrono::seconds sqs_visibility{300};
+  std::string azure_queue;  // Azure: a Storage queue fed by Event Grid
+  std::string azure_queue_url;
 };
 
 // errc::invalid_config with every problem found.

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "connect/objstore/azure_queue.h"
 #include "connect/objstore/s3_events.h"
+#include "connect/objstore/sqs_queue.h"
 
 namespace runnel::connect::objstore {
 
@@ -40,21 +42,28 @@ result<void> objstore_source_task::start(const config_map& props, source_task_co
   listing_ = std::make_unique<listing_discovery>(settings_.listing);
   skip_existing_ =
       !settings_.include_existing && !ctx.offsets().offset(started_partition(store_->container()));
-  if (settings_.discovery != discovery_mode::listing) {
+  auto get = [&props](const char* k, const char* env) {
+    auto it = props.find(k);
+    if (it != props.end() && !it->second.empty()) return it->second;
+    const char* e = env ? std::getenv(env) : nullptr;
+    return std::string(e ? e : "");
+  };
+  if (settings_.discovery != discovery_mode::listing && kind_ == store_kind::s3) {
     sqs_config q;
     q.queue_url = settings_.sqs_queue_url;
     q.region = settings_.sqs_region;
     q.endpoint = settings_.sqs_endpoint;
-    auto get = [&props](const char* k, const char* env) {
-      auto it = props.find(k);
-      if (it != props.end() && !it->second.empty()) return it->second;
-      const char* e = std::getenv(env);
-      return std::string(e ? e : "");
-    };
     q.access_key = get("aws.access.key.id", "AWS_ACCESS_KEY_ID");
     q.secret_key = get("aws.secret.access.key", "AWS_SECRET_ACCESS_KEY");
     q.session_token = get("aws.session.token", "AWS_SESSION_TOKEN");
-    CONNECT_TRY(sqs_, sqs_queue::open(std::move(q)));
+    CONNECT_TRY(events_, sqs_queue::open(std::move(q)));
+  } else if (settings_.discovery != discovery_mode::listing && kind_ == store_kind::azure) {
+    azure_queue_config q;
+    q.credentials = {get("azblob.account.name", nullptr), get("azblob.account.key", nullptr),
+                     get("azblob.sas.token", nullptr)};
+    q.queue = settings_.azure_queue;
+    q.endpoint = settings_.azure_queue_url;
+    CONNECT_TRY(events_, azure_queue::open(std::move(q)));
   }
   if (settings_.discovery == discovery_mode::notifications) {
     next_listing_ = std::chrono::steady_clock::time_point::max();
@@ -63,13 +72,14 @@ result<void> objstore_source_task::start(const config_map& props, source_task_co
 }
 
 result<void> objstore_source_task::receive_notifications() {
-  CONNECT_TRY(auto messages, sqs_->receive(10, std::chrono::seconds(0), settings_.sqs_visibility));
+  CONNECT_TRY(auto messages, events_->receive(10, settings_.notification_visibility));
   for (auto& m : messages) {
-    auto objects = parse_s3_event(m.body);
+    auto objects =
+        kind_ == store_kind::s3 ? parse_s3_event(m.body) : parse_blob_created_event(m.body);
     if (!objects) {
-      spdlog::warn("objstore source: SQS message {} is not an S3 event ({}); deleting it", m.id,
-                   objects.error().message);
-      (void)sqs_->remove(m.receipt_handle);
+      spdlog::warn("objstore source: queue message {} is not a storage event ({}); deleting it",
+                   m.id, objects.error().message);
+      (void)events_->remove(m.handle);
       continue;
     }
     std::set<std::pair<std::string, std::string>> pending;
@@ -83,11 +93,11 @@ result<void> objstore_source_task::receive_notifications() {
       if (queued_.emplace(c.object.key, c.object.etag).second) queue_.push_back(c.object);
     }
     if (pending.empty()) {
-      (void)sqs_->remove(m.receipt_handle);
+      (void)events_->remove(m.handle);
       continue;
     }
-    for (auto& p : pending) receipts_.emplace(p, m.receipt_handle);
-    message_pending_[m.receipt_handle] = std::move(pending);
+    for (auto& p : pending) receipts_.emplace(p, m.handle);
+    message_pending_[m.handle] = std::move(pending);
   }
   return ok();
 }
@@ -100,10 +110,10 @@ void objstore_source_task::settle(const std::string& key, const std::string& eta
     if (m == message_pending_.end()) continue;
     m->second.erase(version);
     if (m->second.empty()) {
-      if (auto r = sqs_->remove(m->first); !r) {
+      if (auto r = events_->remove(m->first); !r) {
         // It comes back after its visibility timeout; the dedup store
         // drops it then.
-        spdlog::warn("objstore source: deleting an SQS message: {}", r.error().message);
+        spdlog::warn("objstore source: deleting a queue message: {}", r.error().message);
       }
       message_pending_.erase(m);
     }
@@ -231,7 +241,7 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
   int files = 0;
   while (true) {
     auto now = std::chrono::steady_clock::now();
-    if (sqs_ && now >= next_receive_ && queue_.size() < 1000) {
+    if (events_ && now >= next_receive_ && queue_.size() < 1000) {
       auto received = receive_notifications();
       next_receive_ = now + settings_.poll_interval;
       if (!received) return fail(make_error(errc::retriable, received.error().message));
@@ -294,7 +304,7 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
                      finished.error().message);
         dedup_->forget(current_->info.key);
         queued_.erase({current_->info.key, current_->info.etag});
-        if (sqs_) settle(current_->info.key, current_->info.etag);
+        if (events_) settle(current_->info.key, current_->info.etag);
         current_.reset();
         if (settings_.discovery != discovery_mode::notifications) next_listing_ = {};
         continue;
@@ -312,7 +322,7 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
     // Nothing to return: wait for the next listing, the deadline or wakeup.
     std::unique_lock lock(mu_);
     auto until = std::min(deadline, next_listing_);
-    if (sqs_) until = std::min(until, next_receive_);
+    if (events_) until = std::min(until, next_receive_);
     cv_.wait_until(lock, until, [this] { return woken_; });
     if (woken_ || std::chrono::steady_clock::now() >= deadline) {
       woken_ = false;
@@ -326,7 +336,7 @@ void objstore_source_task::commit_record(const source_record& r, const record_me
   if (!p || !p->done || !r.source_partition.contains("key")) return;
   auto key = r.source_partition["key"].get<std::string>();
   if (key.empty()) return;
-  if (sqs_) settle(key, p->etag);
+  if (events_) settle(key, p->etag);
   if (settings_.after == after_action::none) return;
   // Only a version that was read is acted on (not the files that
   // include.existing=false marked done unread).

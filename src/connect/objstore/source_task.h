@@ -27,9 +27,9 @@
 
 #include "connect/api/source_task.h"
 #include "connect/objstore/decompress.h"
+#include "connect/objstore/event_queue.h"
 #include "connect/objstore/file_progress.h"
 #include "connect/objstore/source_config.h"
-#include "connect/objstore/sqs_queue.h"
 
 namespace runnel::connect::objstore {
 
@@ -54,7 +54,7 @@ class objstore_source_task final : public source_task {
 
   // Lists the store when it is time; queues what is new.
   result<void> discover(std::chrono::system_clock::time_point now);
-  // Receives S3 event notifications; queues the new objects they name.
+  // Receives storage events; queues the new objects they name.
   result<void> receive_notifications();
   // The version (key, etag) is done or gone: delete the notifications
   // that named only what is settled now.
@@ -78,10 +78,10 @@ class objstore_source_task final : public source_task {
   bool skip_existing_ = false;  // include.existing=false and never started before
   std::optional<error> pending_error_;
 
-  // Notifications (S3 sources, discovery.mode notifications or hybrid): a
+  // Notifications (discovery.mode notifications or hybrid): a
   // message is deleted once every object it named is done, so one lost
   // with a crash comes back after its visibility timeout.
-  std::unique_ptr<sqs_queue> sqs_;
+  std::unique_ptr<event_queue> events_;
   std::chrono::steady_clock::time_point next_receive_{};
   std::map<std::string, std::set<std::pair<std::string, std::string>>> message_pending_;
   std::multimap<std::pair<std::string, std::string>, std::string> receipts_;

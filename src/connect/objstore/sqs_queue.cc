@@ -70,6 +70,13 @@ result<std::vector<sqs_message>> sqs_queue::receive(int max, std::chrono::second
   return out;
 }
 
+result<std::vector<queued_event>> sqs_queue::receive(int max, std::chrono::seconds visibility) {
+  CONNECT_TRY(auto messages, receive(max, std::chrono::seconds(0), visibility));
+  std::vector<queued_event> out;
+  for (auto& m : messages) out.push_back({m.id, m.receipt_handle, m.body});
+  return out;
+}
+
 result<void> sqs_queue::remove(const std::string& receipt_handle) {
   nlohmann::json req = {{"QueueUrl", config_.queue_url}, {"ReceiptHandle", receipt_handle}};
   CONNECT_TRY(call("DeleteMessage", req.dump()));

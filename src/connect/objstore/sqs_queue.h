@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "connect/objstore/event_queue.h"
 #include "connect/objstore/http.h"
 
 namespace runnel::connect::objstore {
@@ -30,7 +31,7 @@ struct sqs_message {
   std::string body;
 };
 
-class sqs_queue {
+class sqs_queue final : public event_queue {
  public:
   static result<std::unique_ptr<sqs_queue>> open(sqs_config config);
 
@@ -39,7 +40,8 @@ class sqs_queue {
   // removed.
   result<std::vector<sqs_message>> receive(int max, std::chrono::seconds wait,
                                            std::chrono::seconds visibility);
-  result<void> remove(const std::string& receipt_handle);
+  result<void> remove(const std::string& receipt_handle) override;
+  result<std::vector<queued_event>> receive(int max, std::chrono::seconds visibility) override;
 
  private:
   sqs_queue(sqs_config config, std::string endpoint)

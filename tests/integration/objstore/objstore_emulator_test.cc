@@ -11,6 +11,7 @@
 #include <memory>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "../../common/source_task_driver.h"
 #include "connect/objstore/azure_blob_store.h"
@@ -37,7 +38,7 @@ constexpr const char* s3rver_key = "S3RVER";  // s3rver's fixed credentials (key
 // The servers, started once for the whole program and stopped at its end.
 struct emulators {
   temp_dir data;
-  std::unique_ptr<server_process> moto, s3rver, azurite;
+  std::unique_ptr<server_process> moto, s3rver, azurite, azurite_queue;
   std::string sas;  // a container SAS for "runnel-sas"
   // moto checks SigV4 signatures against its IAM users once the first five
   // requests (the setup: a user, its key, its policy, two buckets) are done.
@@ -72,6 +73,15 @@ struct emulators {
                                  "--location", (data.path() / "azurite").string(), "--silent",
                                  "--skipApiVersionCheck"},
         p, data.path() / "azurite.log");
+    p = test::free_port();
+    std::filesystem::create_directories(data.path() / "azurite-queue");
+    azurite_queue = std::make_unique<server_process>(
+        "azurite-queue",
+        std::vector<std::string>{(emulator_dir / "node_modules/.bin/azurite-queue").string(),
+                                 "--queueHost", "127.0.0.1", "--queuePort", std::to_string(p),
+                                 "--location", (data.path() / "azurite-queue").string(), "--silent",
+                                 "--skipApiVersionCheck"},
+        p, data.path() / "azurite-queue.log");
     auto creds = run_sdk({"moto-setup", moto_endpoint(), "runnel-path", "runnel-vhost"}, {},
                          {"AWS_ACCESS_KEY_ID=setup", "AWS_SECRET_ACCESS_KEY=setup"});
     auto space = creds.find(' ');
@@ -87,6 +97,9 @@ struct emulators {
 
   std::string moto_endpoint() const { return fmt::format("http://127.0.0.1:{}", moto->port()); }
   std::string s3rver_endpoint() const { return fmt::format("http://127.0.0.1:{}", s3rver->port()); }
+  std::string azurite_queue_endpoint() const {
+    return fmt::format("http://127.0.0.1:{}/{}", azurite_queue->port(), azurite_account);
+  }
   std::string azurite_endpoint() const {
     return fmt::format("http://127.0.0.1:{}/{}", azurite->port(), azurite_account);
   }
@@ -563,6 +576,50 @@ TEST(s3_notifications, duplicated_and_lost_events_with_notifications_and_hybrid)
   got = h.run(hybrid, 1, 100);
   EXPECT_EQ(test::source_task_driver::count(got), 1u);
   EXPECT_EQ(numbers(got, "d.json"), (std::vector<int>{4}));
+}
+
+// Event Grid BlobCreated events through an Azure Storage queue (Azurite's
+// queue service; the events are written as Event Grid writes them, since
+// Azurite has no Event Grid).
+TEST(azure_notifications, blob_created_events_once_each_and_deleted_when_done) {
+  auto& e = emulators::get();
+  auto qe = e.azurite_queue_endpoint();
+  auto be = e.azurite_endpoint();
+  run_sdk({"azqueue-create", qe, azurite_account, azurite_key, "blob-events"});
+  for (auto [blob, from, to] : {std::tuple{"ev/a.json", 0, 2}, std::tuple{"ev/b.json", 2, 3}}) {
+    run_sdk({"azure-put", be, azurite_account, azurite_key, "runnel-sdk", blob},
+            numbered_lines(from, to));
+    run_sdk({"azqueue-blob-created", qe, be, azurite_account, azurite_key, "blob-events",
+             "runnel-sdk", blob});
+  }
+  config_map props{{"azblob.account.name", azurite_account},
+                   {"azblob.account.key", azurite_key},
+                   {"azblob.container.name", "runnel-sdk"},
+                   {"store.url", be},
+                   {"topic", "files"},
+                   {"format", "json"},
+                   {"prefix", "ev/"},
+                   {"discovery.mode", "notifications"},
+                   {"azqueue.name", "blob-events"},
+                   {"azqueue.url", qe},
+                   {"poll.interval.ms", "50"}};
+  test::source_task_driver d(props);
+  objstore_source_task t(store_kind::azure);
+  auto started = t.start(props, d);
+  ASSERT_TRUE(started) << started.error().message;
+  auto got = d.run(t, 3, 100);
+  EXPECT_TRUE(d.errors.empty()) << (d.errors.empty() ? "" : d.errors.front());
+  EXPECT_EQ(numbers(got, "ev/a.json"), (std::vector<int>{0, 1}));
+  EXPECT_EQ(numbers(got, "ev/b.json"), (std::vector<int>{2}));
+  auto count = [&] {
+    return std::stoi(run_sdk({"azqueue-count", qe, azurite_account, azurite_key, "blob-events"}));
+  };
+  EXPECT_EQ(count(), 0);
+  // The same event again: nothing read twice, and the message is deleted.
+  run_sdk({"azqueue-blob-created", qe, be, azurite_account, azurite_key, "blob-events",
+           "runnel-sdk", "ev/a.json"});
+  EXPECT_EQ(test::source_task_driver::count(d.run(t, 1, 10)), 0u);
+  EXPECT_EQ(count(), 0);
 }
 
 // The sink writes to S3 (moto) and Azure (Azurite); the SDKs read the files

@@ -15,6 +15,11 @@ with this folder's .venv python.
   sdk.py azure-create-container ENDPOINT ACCOUNT KEY CONTAINER
   sdk.py azure-put ENDPOINT ACCOUNT KEY CONTAINER BLOB    (stdin)
   sdk.py azure-get ENDPOINT ACCOUNT KEY CONTAINER BLOB    (stdout)
+  sdk.py azqueue-create QENDPOINT ACCOUNT KEY QUEUE
+  sdk.py azqueue-blob-created QENDPOINT BENDPOINT ACCOUNT KEY QUEUE CONTAINER BLOB
+        (what Event Grid delivers for a BlobCreated event: the event JSON,
+         base64-encoded, in the queue; Azurite has no Event Grid)
+  sdk.py azqueue-count QENDPOINT ACCOUNT KEY QUEUE
   sdk.py azure-sas ACCOUNT KEY CONTAINER   (a container SAS token, 1 hour)
 
 S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
@@ -97,6 +102,34 @@ def main(argv):
     elif op == "azure-get":
         c = blob_service(*args[:3]).get_container_client(args[3])
         sys.stdout.buffer.write(c.download_blob(args[4]).readall())
+    elif op.startswith("azqueue-"):
+        import base64
+        from azure.storage.queue import QueueClient
+
+        q = QueueClient(account_url=args[0], queue_name=args[3] if op != "azqueue-blob-created"
+                        else args[4],
+                        credential={"account_name": args[1 if op != "azqueue-blob-created" else 2],
+                                    "account_key": args[2 if op != "azqueue-blob-created" else 3]})
+        if op == "azqueue-create":
+            q.create_queue()
+        elif op == "azqueue-count":
+            print(q.get_queue_properties().approximate_message_count)
+        else:
+            endpoint, account, key, container, blob = args[1], args[2], args[3], args[5], args[6]
+            props = blob_service(endpoint, account, key).get_blob_client(container, blob) \
+                .get_blob_properties()
+            event = [{
+                "topic": f"/subscriptions/0/resourceGroups/rg/providers/"
+                         f"Microsoft.Storage/storageAccounts/{account}",
+                "subject": f"/blobServices/default/containers/{container}/blobs/{blob}",
+                "eventType": "Microsoft.Storage.BlobCreated",
+                "eventTime": props.last_modified.strftime("%Y-%m-%dT%H:%M:%S.%f0Z"),
+                "id": "0", "dataVersion": "", "metadataVersion": "1",
+                "data": {"api": "PutBlob", "eTag": props.etag,
+                         "contentType": "application/octet-stream",
+                         "contentLength": props.size, "blobType": "BlockBlob",
+                         "url": f"{endpoint}/{container}/{blob}"}}]
+            q.send_message(base64.b64encode(json.dumps(event).encode()).decode())
     elif op == "azure-sas":
         from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 

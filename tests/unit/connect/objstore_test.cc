@@ -130,6 +130,31 @@ TEST(objstore_s3, events_name_the_created_objects_with_decoded_keys) {
   EXPECT_EQ(parse_s3_event("{}").error().kind, errc::data);
 }
 
+TEST(objstore_azure, event_grid_blob_created_events_in_both_schemas) {
+  // Event Grid schema (an array, as delivered to a Storage queue).
+  auto grid = parse_blob_created_event(R"([{
+    "subject":"/blobServices/default/containers/landing/blobs/in/a b.json",
+    "eventType":"Microsoft.Storage.BlobCreated","eventTime":"2026-12-03T11:40:00.1234567Z",
+    "data":{"api":"PutBlob","eTag":"0x8D4BCC2E4835CD0","contentLength":524288}},
+   {"subject":"/blobServices/default/containers/landing/blobs/x",
+    "eventType":"Microsoft.Storage.BlobDeleted","data":{}}])");
+  ASSERT_TRUE(grid) << grid.error().message;
+  ASSERT_EQ(grid.value().size(), 1u);
+  EXPECT_EQ(grid.value()[0].bucket, "landing");
+  EXPECT_EQ(grid.value()[0].object.key, "in/a b.json");
+  EXPECT_EQ(grid.value()[0].object.etag, "0x8D4BCC2E4835CD0");
+  EXPECT_EQ(grid.value()[0].object.size, 524288);
+  // CloudEvents schema, one event, a quoted eTag.
+  auto ce = parse_blob_created_event(R"({"specversion":"1.0",
+    "type":"Microsoft.Storage.BlobCreated","time":"2026-12-03T11:40:00Z",
+    "subject":"/blobServices/default/containers/c/blobs/k",
+    "data":{"eTag":"\"0x1\"","contentLength":3}})");
+  ASSERT_TRUE(ce) << ce.error().message;
+  ASSERT_EQ(ce.value().size(), 1u);
+  EXPECT_EQ(ce.value()[0].object.etag, "0x1");
+  EXPECT_EQ(parse_blob_created_event("nope").error().kind, errc::data);
+}
+
 TEST(objstore_s3, open_refuses_incomplete_configs) {
   s3_config c;
   EXPECT_EQ(s3_store::open(c).error().kind, errc::invalid_config);
