@@ -61,7 +61,7 @@ server::server(broker_config cfg, storage::file_system& fs)
       producer_ids_(fs_, cfg_.data_dir),
       io_(std::max(2u, std::thread::hardware_concurrency())) {
   unsigned n = cfg_.shards ? cfg_.shards : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<shard>(i, io_, fs_, 256));
+  for (unsigned i = 0; i < n; ++i) shards_.push_back(std::make_unique<shard>(i, io_));
 }
 
 server::~server() {
@@ -82,7 +82,6 @@ result<std::vector<std::unique_ptr<partition>>> server::open_partitions(const to
     o.dir = partition_dir(cfg_.data_dir, t.name, i);
     o.config = t.config;
     o.fs = &fs_;
-    o.cache = &sh.cache();
     o.executors = sh.log_executors();
     o.producer_id_expiration_ms = cfg_.producer_id_expiration_ms;
     auto log = storage::partition_log::open(o);

@@ -28,8 +28,7 @@ void partition::notify_data() {
     if (auto t = weak.lock()) asio::post(t->timer.get_executor(), [t] { t->wake(); });
 }
 
-shard::shard(unsigned id, asio::thread_pool& io, storage::file_system& fs, size_t max_open_files)
-    : id_(id), io_(io), cache_(fs, max_open_files), maintenance_(ctx_) {}
+shard::shard(unsigned id, asio::thread_pool& io) : id_(id), io_(io), maintenance_(ctx_) {}
 
 shard::~shard() {
   stop();

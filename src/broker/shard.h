@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "broker/metrics.h"
-#include "storage/file_cache.h"
 #include "storage/partition_log.h"
 
 namespace runnel::broker {
@@ -66,13 +65,12 @@ std::string partition_key(std::string_view topic, int32_t index);
 
 class shard {
  public:
-  shard(unsigned id, asio::thread_pool& io, storage::file_system& fs, size_t max_open_files);
+  shard(unsigned id, asio::thread_pool& io);
   ~shard();
 
   unsigned id() const { return id_; }
   asio::io_context& context() { return ctx_; }
   asio::io_context::executor_type executor() { return ctx_.get_executor(); }
-  storage::file_cache& cache() { return cache_; }
   // Executors for partition logs owned here: blocking work on the io pool,
   // completions back on this shard.
   storage::log_executors log_executors();
@@ -91,7 +89,6 @@ class shard {
   unsigned id_;
   asio::thread_pool& io_;
   asio::io_context ctx_{1};
-  storage::file_cache cache_;
   std::unordered_map<std::string, std::unique_ptr<partition>> parts_;
   asio::steady_timer maintenance_;
   std::thread thread_;

@@ -13,7 +13,6 @@
 #include "cli/checks.h"
 #include "cli/commands.h"
 #include "model/record_batch_builder.h"
-#include "storage/file_cache.h"
 #include "storage/partition_log.h"
 
 namespace runnel::cli {
@@ -59,10 +58,8 @@ int run_bench_storage(const bench_storage_options& o) {
   auto batch = std::move(built).value();
   const int32_t records_per_batch = b.count();
 
-  storage::file_cache cache(storage::posix_file_system(), 64);
   storage::log_options lo;
   lo.dir = dir;
-  lo.cache = &cache;
   lo.config.segment_bytes = int64_t(o.segment_bytes);
   lo.config.max_message_bytes = int64_t(batch.size()) + 1024;
   lo.config.flush_ms = -1;  // the benchmark decides when to fsync

@@ -32,6 +32,8 @@ class storage_category_impl final : public std::error_category {
         return "out-of-order sequence number";
       case storage_errc::invalid_producer_epoch:
         return "producer epoch is older than the partition's (fenced)";
+      case storage_errc::stale_view:
+        return "the segment changed under a deferred read";
     }
     return "unknown storage error " + std::to_string(ev);
   }

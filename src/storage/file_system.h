@@ -35,6 +35,9 @@ class file {
   virtual int native_handle() const { return -1; }
   // Advice that [pos, pos+len) will be read soon or is no longer needed.
   virtual void advise_sequential() {}
+  // [pos, pos+len) if the file is held in memory (memory_file), so it can be
+  // sent without a copy; empty otherwise.
+  virtual std::span<const std::byte> in_memory(uint64_t, uint64_t) const { return {}; }
 };
 
 enum class open_mode {

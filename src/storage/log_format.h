@@ -7,8 +7,9 @@
 //   B.timeindex  24-byte file header, then time index entries
 //   B.txnindex   24-byte file header, then aborted-transaction entries (only
 //                for segments holding an abort marker)
-// plus O.snapshot files (producer state as of offset O) and one
-// `checkpoint` file (see log_checkpoint.h).
+// plus O.snapshot files (producer state as of offset O), one `checkpoint`
+// file (see log_checkpoint.h), and at times `spare.log`, the next segment's
+// file created ahead of a roll.
 #pragma once
 
 #include <cstddef>
@@ -75,6 +76,9 @@ inline constexpr const char* snapshot_suffix = ".snapshot";
 inline constexpr size_t snapshots_kept = 2;
 inline constexpr const char* cleaned_suffix = ".cleaned";  // compaction output being written
 inline constexpr const char* swap_suffix = ".swap";        // compaction output ready to replace
+// The next segment's data file, created empty ahead of a roll so that the
+// roll itself opens nothing; renamed to B.log once a roll made it segment B.
+inline constexpr const char* spare_segment_name = "spare.log";
 inline constexpr const char* checkpoint_name = "checkpoint";
 inline constexpr const char* checkpoint_tmp_name = "checkpoint.tmp";
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
 
 #include <spdlog/spdlog.h>
 
@@ -11,6 +13,7 @@
 #include "storage/file_header.h"
 #include "storage/log_checkpoint.h"
 #include "storage/log_format.h"
+#include "storage/producer_snapshot.h"
 
 namespace runnel::storage {
 
@@ -27,8 +30,9 @@ std::optional<int64_t> base_from_name(std::string_view name, std::string_view su
 
 }  // namespace
 
-// The blocking part of a flush: runs on the io executor, touches only what it
-// holds (files by shared_ptr, paths, bytes).
+// The blocking part of a flush, and of the rolls since the last one: runs on
+// the io executor and touches only what it holds (files by shared_ptr,
+// paths, bytes, index entries no segment changes any more).
 struct partition_log::flush_job {
   file_system* fs = nullptr;
   std::filesystem::path dir;
@@ -39,8 +43,38 @@ struct partition_log::flush_job {
   // Called once `checkpoint` is durable (delete_records).
   std::vector<std::function<void(std::error_code)>> checkpoint_waiters;
   std::vector<std::filesystem::path> deletes;
+  // Rolls: index files of sealed segments, the spare file that became the
+  // active segment (renamed to its name), and a new spare to create.
+  std::vector<seal_work> seals;
+  std::optional<std::pair<std::filesystem::path, std::filesystem::path>> rename;
+  bool make_spare = false;
+  // Producer snapshots taken at rolls (O.snapshot), written here.
+  std::vector<std::pair<int64_t, producer_state>> snapshots;
+
+  // Results, valid once done.
+  std::shared_ptr<file> spare;
+  std::error_code ec;
 
   std::error_code run() {
+    // Index files before the checkpoint that vouches for their segments;
+    // the rename before the directory fsync that makes it durable.
+    for (const auto& w : seals) {
+      auto written = w.run(*fs);
+      if (!written) return written.error();
+      files.insert(files.end(), written.value().begin(), written.value().end());
+    }
+    if (rename)
+      if (auto r = fs->rename(rename->first, rename->second); !r) return r.error();
+    for (const auto& [at, state] : snapshots) {
+      auto f = write_producer_snapshot(*fs, dir, at, state);
+      if (f) {
+        files.push_back(std::move(f).value());
+      } else {
+        // Only a cost: start-up then reads back from an older snapshot.
+        spdlog::warn("storage: {}: could not write the producer snapshot at {}: {}", dir.string(),
+                     at, f.error().message());
+      }
+    }
     for (auto& f : files)
       if (auto r = f->sync(); !r) return r.error();
     if (sync_dir)
@@ -54,15 +88,39 @@ struct partition_log::flush_job {
       // Not fatal if this fails: the checkpoint already no longer names them.
       (void)fs->sync_directory(dir);
     }
+    if (make_spare) {
+      // Not fatal either: without a spare the next roll waits for one.
+      auto f = fs->open(dir / format::spare_segment_name, open_mode::create);
+      if (f && f.value()->truncate(0))
+        spare = std::move(f).value();
+      else
+        spdlog::warn("storage: {}: could not create the next segment's file", dir.string());
+    }
     return {};
   }
+
+  // close() waits for a job the io executor is running.
+  void finish(std::error_code e) {
+    std::lock_guard lock(mu_);
+    ec = e;
+    done_ = true;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
 };
 
 partition_log::partition_log(log_options opts)
     : dir_(std::move(opts.dir)),
       config_(opts.config),
       fs_(opts.fs ? *opts.fs : posix_file_system()),
-      cache_(*opts.cache),
       ex_(std::move(opts.executors)),
       producer_expiration_ms_(opts.producer_id_expiration_ms),
       alive_(std::make_shared<bool>(true)) {}
@@ -86,7 +144,6 @@ void partition_log::run_owner(task t) {
 }
 
 result<std::unique_ptr<partition_log>> partition_log::open(log_options opts) {
-  if (!opts.cache) return storage_errc::bad_config;
   std::unique_ptr<partition_log> log(new partition_log(std::move(opts)));
   RUNNEL_TRY(bool existed, log->fs_.exists(log->dir_));
   if (!existed) {
@@ -100,9 +157,7 @@ result<std::unique_ptr<partition_log>> partition_log::open(log_options opts) {
 void partition_log::remove_segment_files(int64_t base) {
   with_aborts_.erase(base);
   for (const char* suffix : format::segment_file_suffixes) {
-    auto p = segment_path(dir_, base, suffix);
-    cache_.evict(p);
-    (void)fs_.remove(p);
+    (void)fs_.remove(segment_path(dir_, base, suffix));
   }
 }
 
@@ -174,6 +229,31 @@ result<void> partition_log::complete_swaps(const std::vector<std::string>& names
   return success();
 }
 
+result<void> partition_log::recover_spare(const std::vector<std::string>& names) {
+  if (std::find(names.begin(), names.end(), format::spare_segment_name) == names.end())
+    return success();
+  // A spare that a roll made the active segment, written to before the job
+  // that names it ran: it holds the batches after the last named segment.
+  // Named now, recovery scans it like any segment the checkpoint does not
+  // vouch for. Any other spare (empty, or no longer the next segment) goes.
+  const auto path = dir_ / format::spare_segment_name;
+  std::optional<int64_t> base;
+  if (auto f = fs_.open(path, open_mode::read_only); f)
+    if (auto h = file_header::read(*f.value(), format::file_kind::segment); h)
+      base = h.value().base;
+  int64_t last = -1;
+  for (const auto& n : names)
+    if (auto b = base_from_name(n, format::segment_suffix)) last = std::max(last, *b);
+  if (base && *base > last) {
+    RUNNEL_TRY(fs_.rename(path, segment_path(dir_, *base, format::segment_suffix)));
+    spdlog::info("storage: {}: named the segment file at offset {} that a roll had begun",
+                 dir_.string(), *base);
+  } else {
+    (void)fs_.remove(path);
+  }
+  return fs_.sync_directory(dir_);
+}
+
 result<void> partition_log::recover() {
   RUNNEL_TRY(auto names, fs_.list(dir_));
   // Leftovers of work that never reached its durable point.
@@ -188,6 +268,8 @@ result<void> partition_log::recover() {
       (void)fs_.remove(dir_ / n);  // an index .swap whose data .swap never came
   }
   RUNNEL_TRY(complete_swaps(names));
+  RUNNEL_TRY(names, fs_.list(dir_));
+  RUNNEL_TRY(recover_spare(names));
   RUNNEL_TRY(names, fs_.list(dir_));
 
   std::optional<log_checkpoint> cp;
@@ -339,8 +421,11 @@ std::vector<std::byte> partition_log::checkpoint_bytes(bool clean) const {
   c.log_start_offset = start_;
   c.cleaner_offset = cleaner_offset_;
   c.clean_shutdown = clean;
-  for (const auto& s : segments_)
-    if (!s->is_active() || clean) c.segments.push_back(s->summary());
+  // Rolled segments (sealing ones too: the job that writes this checkpoint
+  // first writes and syncs their index files) and, at a clean close, the
+  // active one.
+  for (size_t i = 0; i < segments_.size(); ++i)
+    if (i + 1 < segments_.size() || clean) c.segments.push_back(segments_[i]->summary());
   return c.encode();
 }
 
@@ -354,47 +439,94 @@ bool partition_log::needs_roll(size_t batch_bytes, model::timestamp now) const {
   return anchor >= 0 && now.value - anchor >= config_.segment_ms;
 }
 
+bool partition_log::can_roll_now(size_t batch_bytes) const {
+  if (spare_ || !ex_.io) return true;
+  // Waiting for the spare is fine while the segment stays within what
+  // positions and relative offsets (u32) can address.
+  const segment& a = *segments_.back();
+  return a.size() + batch_bytes > format::max_segment_bytes ||
+         a.next() - a.base() > int64_t(UINT32_MAX) - (int64_t{1} << 19);
+}
+
+bool partition_log::wants_spare(model::timestamp now) const {
+  if (!ex_.io || spare_ || spare_wanted_ || closing_) return false;
+  // Created when the active segment is half way to a roll: most partitions
+  // never roll, and need no second file.
+  const segment& a = *segments_.back();
+  if (a.empty()) return false;
+  const int64_t anchor = a.summary().first_batch_ts;
+  return a.size() * 2 >= uint64_t(config_.segment_bytes) ||
+         (anchor >= 0 && now.value - anchor >= config_.segment_ms / 2);
+}
+
 result<void> partition_log::roll(model::timestamp now) {
   segment& a = *segments_.back();
-  RUNNEL_TRY(auto files, a.seal(fs_));
-  auto seg = segment::create(fs_, dir_, a.next());
-  if (!seg) {
-    // Keep appending to the old segment rather than lose the log.
-    (void)a.activate(fs_, config_.index_interval_bytes);
-    return seg.error();
+  std::unique_ptr<segment> next;
+  if (spare_) {
+    // The spare becomes the new segment here (a header written to the page
+    // cache); the next job gives it its name.
+    RUNNEL_TRY(next, segment::adopt(spare_, dir_, a.next()));
+    spare_.reset();
+    pending_rename_ = next->data_path();
+  } else {
+    // No executors (or past the hard limit of can_roll_now): create inline.
+    RUNNEL_TRY(next, segment::create(fs_, dir_, a.next()));
   }
-  unsynced_files_.insert(unsynced_files_.end(), files.begin(), files.end());
   const int64_t sealed = a.base();
-  segments_.push_back(std::move(seg).value());
+  if (ex_.io) {
+    // The sealed segment keeps its file and in-memory indexes for reads
+    // until the job has written its index files (seal_work).
+    pending_seals_.push_back(a.seal_begin());
+    unsynced_files_.push_back(a.active_file());
+    spare_wanted_ = true;
+  } else {
+    // On failure the old segment stays active: appends go on there.
+    auto files = a.seal(fs_);
+    if (!files) return files.error();
+    unsynced_files_.insert(unsynced_files_.end(), files.value().begin(), files.value().end());
+  }
+  segments_.push_back(std::move(next));
   dir_dirty_ = true;
   checkpoint_dirty_ = true;
   on_roll(sealed, now.value);
+  if (ex_.io) start_job();
   return success();
 }
+
+namespace {
+
+// What append() checks of every batch.
+model::validate_options validate_options_for(const log_config& c) {
+  model::validate_options vo;
+  vo.max_batch_bytes = size_t(std::max<int64_t>(c.max_message_bytes, 0));
+  vo.require_keys = c.cleanup_compact;
+  return vo;
+}
+
+}  // namespace
 
 result<append_result> partition_log::append(std::span<std::byte> batch, model::timestamp now) {
   if (failed_) return failed_;
   if (closed_) return storage_errc::closed;
-  model::validate_options vo;
-  vo.max_batch_bytes = size_t(std::max<int64_t>(config_.max_message_bytes, 0));
-  vo.require_keys = config_.cleanup_compact;
-  const bool convert = needs_recompression(config_, batch);
-  // Records about to be re-encoded are checked one by one first.
-  vo.deep = convert;
-  RUNNEL_TRY(auto h, model::validate_batch(batch, vo));
+  model::bytes converted;
+  if (needs_recompression(config_, batch)) {
+    RUNNEL_TRY(converted, recompress_for(config_, batch));
+    batch = converted;
+  }
+  RUNNEL_TRY(auto h, model::validate_batch(batch, validate_options_for(config_)));
   if (h.is_control()) {
     // Only transaction markers: anything else would end a transaction blind.
     RUNNEL_TRY(model::parse_control_batch(batch, h));
   }
-  model::bytes converted;
-  if (convert) {
-    RUNNEL_TRY(converted, model::recompress_batch(batch, *config_.compression));
-    if (converted.size() > vo.max_batch_bytes) return model::batch_errc::too_large;
-    batch = converted;
-    RUNNEL_TRY(h, model::parse_header(batch));
-  }
   if (needs_roll(batch.size(), now)) {
-    RUNNEL_TRY(roll(now));
+    if (can_roll_now(batch.size())) {
+      RUNNEL_TRY(roll(now));
+    } else if (!spare_wanted_) {
+      // Rolls as soon as the next segment's file exists; until then this
+      // segment grows a little past segment.bytes.
+      spare_wanted_ = true;
+      start_job();
+    }
   }
   segment& a = *segments_.back();
   append_result r;
@@ -425,6 +557,10 @@ bool needs_recompression(const log_config& c, std::span<const std::byte> batch) 
 }
 
 result<model::bytes> recompress_for(const log_config& c, std::span<const std::byte> batch) {
+  // Records about to be re-encoded are checked one by one first.
+  auto vo = validate_options_for(c);
+  vo.deep = true;
+  RUNNEL_TRY(model::validate_batch(batch, vo));
   return model::recompress_batch(batch, c.compression.value_or(model::compression::none));
 }
 
@@ -435,65 +571,54 @@ segment* partition_log::segment_for(int64_t o) {
   return (it - 1)->get();
 }
 
-result<read_result> partition_log::read(model::offset start, uint64_t max_bytes,
-                                        std::optional<model::offset> upto) {
+result<read_plan> partition_log::plan_read(model::offset start, uint64_t max_bytes,
+                                           std::optional<model::offset> upto) {
   const int64_t end = end_offset().value;
   if (start.value < start_ || start.value > end) return storage_errc::offset_out_of_range;
   const int64_t limit = std::min(upto ? upto->value : end, end);
-  read_result out;
-  out.next = start;
-  if (start.value >= limit) return out;
-  auto it = std::upper_bound(segments_.begin(), segments_.end(), start.value,
-                             [](int64_t v, const auto& s) { return v < s->base(); });
-  if (it != segments_.begin()) --it;
-  bool first = true;
-  for (; it != segments_.end(); ++it) {
-    segment& seg = **it;
-    if (seg.base() >= limit) break;
-    uint64_t pos = segment::data_start();
-    if (first) {
-      RUNNEL_TRY(pos, seg.position_of(start.value, cache_));
-    }
-    if (pos >= seg.size()) {
-      first = false;
-      continue;
-    }
-    uint64_t seg_limit = seg.size();
-    if (limit < seg.next()) {
-      RUNNEL_TRY(seg_limit, seg.position_of(limit, cache_));
-    }
-    const uint64_t room = max_bytes > out.bytes ? max_bytes - out.bytes : 0;
-    RUNNEL_TRY(uint64_t stop, seg.boundary_before(pos, std::min(seg_limit, pos + room), cache_));
-    RUNNEL_TRY(auto f, seg.data(cache_));
-    if (stop == pos) {
-      if (!out.slices.empty() || pos >= seg_limit) break;
-      // Always at least one batch, however large.
-      batch_scanner scan(*f, pos, seg.size(), model::batch_layout::header_size);
-      RUNNEL_TRY(auto b, scan.next());
-      if (!b) break;
-      stop = pos + b->header.size_bytes();
-    }
-    out.slices.push_back({f, pos, stop - pos});
-    out.bytes += stop - pos;
-    if (stop >= seg.size()) {
-      out.next = model::offset{seg.next()};
-    } else {
-      RUNNEL_TRY(int64_t next_base, seg.base_offset_at(stop, cache_));
-      out.next = model::offset{next_base};
-    }
-    first = false;
-    if (stop < seg.size() || out.bytes >= max_bytes) break;
+  read_plan p;
+  if (start.value >= limit) {
+    p.ready = read_result{{}, 0, start};
+    return p;
   }
-  return out;
+  segment* seg = segment_for(start.value);
+  if (!seg) return storage_errc::offset_out_of_range;  // below the first segment: not a valid log
+  if (auto r = seg->read_recent(start.value, limit, max_bytes)) {
+    p.ready = std::move(*r);
+    return p;
+  }
+  p.later = read_plan::deferred{segment_reader(seg->view(start.value, std::nullopt), fs_),
+                                start.value, limit, max_bytes};
+  return p;
+}
+
+result<read_result> partition_log::read(model::offset start, uint64_t max_bytes,
+                                        std::optional<model::offset> upto) {
+  for (int attempt = 0;; ++attempt) {
+    RUNNEL_TRY(auto p, plan_read(start, max_bytes, upto));
+    if (p.ready) return std::move(*p.ready);
+    auto r = p.later->run();
+    if (r || r.error() != storage_errc::stale_view || attempt == 2) return r;
+  }
+}
+
+partition_log::time_plan partition_log::plan_offset_for_timestamp(model::timestamp ts) const {
+  time_plan p;
+  p.min_offset = start_;
+  for (const auto& s : segments_) {
+    if (s->next() <= start_ || s->summary().max_ts < ts.value) continue;
+    p.readers.emplace_back(s->view(std::nullopt, ts.value), fs_);
+  }
+  return p;
 }
 
 result<std::optional<timestamp_lookup>> partition_log::offset_for_timestamp(model::timestamp ts) {
-  for (auto& s : segments_) {
-    if (s->next() <= start_ || s->summary().max_ts < ts.value) continue;
-    RUNNEL_TRY(auto hit, s->find_time(ts.value, start_, cache_));
-    if (!hit) continue;
-    return std::optional{
-        timestamp_lookup{model::offset{hit->offset}, model::timestamp{hit->timestamp}}};
+  auto p = plan_offset_for_timestamp(ts);
+  for (auto& r : p.readers) {
+    RUNNEL_TRY(auto hit, r.find_time(ts.value, p.min_offset));
+    if (hit)
+      return std::optional{
+          timestamp_lookup{model::offset{hit->offset}, model::timestamp{hit->timestamp}}};
   }
   return std::optional<timestamp_lookup>{};
 }
@@ -502,7 +627,10 @@ result<void> partition_log::for_each_batch(
     model::offset from, const std::function<bool(const model::batch_header&)>& fn) {
   for (auto& s : segments_) {
     if (s->next() <= from.value) continue;
-    RUNNEL_TRY(auto f, s->data(cache_));
+    std::shared_ptr<file> f = s->active_file();
+    if (!f) {
+      RUNNEL_TRY(f, fs_.open(s->data_path(), open_mode::read_only));
+    }
     batch_scanner scan(*f, segment::data_start(), s->size());
     for (;;) {
       RUNNEL_TRY(auto b, scan.next());
@@ -530,8 +658,8 @@ std::optional<timestamp_lookup> partition_log::max_timestamp() const {
   return best;
 }
 
-std::unique_ptr<partition_log::flush_job> partition_log::make_job() {
-  auto job = std::make_unique<flush_job>();
+std::shared_ptr<partition_log::flush_job> partition_log::make_job() {
+  auto job = std::make_shared<flush_job>();
   job->fs = &fs_;
   job->dir = dir_;
   job->target = end_offset().value;
@@ -541,7 +669,18 @@ std::unique_ptr<partition_log::flush_job> partition_log::make_job() {
     job->files.push_back(segments_.back()->active_file());
   if (txn_file_dirty_ && active_txn_file_) job->files.push_back(active_txn_file_);
   txn_file_dirty_ = false;
-  job->sync_dir = dir_dirty_;
+  job->snapshots = std::move(pending_snapshots_);
+  pending_snapshots_.clear();
+  job->seals = std::move(pending_seals_);
+  pending_seals_.clear();
+  if (pending_rename_) {
+    job->rename = std::pair{dir_ / format::spare_segment_name, *pending_rename_};
+    pending_rename_.reset();
+  }
+  // After the rename, so the spare's name is free again.
+  job->make_spare = spare_wanted_ && !spare_ && ex_.io && !closing_;
+  spare_wanted_ = false;
+  job->sync_dir = dir_dirty_ || !job->seals.empty() || job->rename;
   if (checkpoint_dirty_) {
     job->checkpoint = checkpoint_bytes(false);
     job->checkpoint_waiters = std::move(checkpoint_waiters_);
@@ -555,11 +694,17 @@ std::unique_ptr<partition_log::flush_job> partition_log::make_job() {
   return job;
 }
 
+bool partition_log::background_work() const {
+  return !pending_seals_.empty() || pending_rename_ || (spare_wanted_ && !spare_);
+}
+
 void partition_log::fail(std::error_code ec) {
   if (!failed_) {
     failed_ = ec;
-    spdlog::error("storage: {}: fsync failed ({}); the log accepts no more writes until reopened",
-                  dir_.string(), ec.message());
+    spdlog::error(
+        "storage: {}: a background write or fsync failed ({}); the log accepts no more writes "
+        "until reopened",
+        dir_.string(), ec.message());
   }
   auto waiters = std::move(waiters_);
   waiters_.clear();
@@ -570,30 +715,35 @@ void partition_log::fail(std::error_code ec) {
 }
 
 void partition_log::start_job() {
-  if (job_running_ || failed_) return;
+  if (job_running_ || failed_ || closing_) return;
   job_running_ = true;
   auto job = make_job();
+  current_job_ = job;
   std::weak_ptr<bool> alive = alive_;
-  auto* raw = job.release();
-  run_io([this, raw, alive] {
-    std::unique_ptr<flush_job> job(raw);
-    std::error_code ec = job->run();
-    auto* done = job.release();
-    run_owner([this, done, ec, alive] {
-      std::unique_ptr<flush_job> job(done);
+  run_io([this, job, alive] {
+    job->finish(job->run());
+    run_owner([this, job, alive] {
       if (auto a = alive.lock(); !a || !*a) return;
-      finish_job(std::move(job), ec);
+      if (current_job_ == job) finish_job(job);  // else close() finished it
     });
   });
 }
 
-void partition_log::finish_job(std::unique_ptr<flush_job> job, std::error_code ec) {
+void partition_log::finish_job(const std::shared_ptr<flush_job>& job) {
   job_running_ = false;
-  if (ec) {
-    fail(ec);
+  current_job_.reset();
+  if (job->ec) {
+    fail(job->ec);
     for (auto& done : job->checkpoint_waiters) done(failed_);
     return;
   }
+  // The sealed segments' index files exist now: they read like any closed
+  // segment from here on (retention may have dropped some meanwhile).
+  for (const auto& w : job->seals)
+    for (auto& s : segments_)
+      if (s->base() == w.base && s->summary().file_id == w.file_id && s->is_sealing())
+        s->seal_end();
+  if (job->spare && !spare_) spare_ = job->spare;
   flushed_ = std::max(flushed_, job->target);
   for (auto& done : job->checkpoint_waiters) done({});
   while (!waiters_.empty() && waiters_.begin()->first <= flushed_) {
@@ -601,7 +751,8 @@ void partition_log::finish_job(std::unique_ptr<flush_job> job, std::error_code e
     waiters_.erase(waiters_.begin());
     done({});
   }
-  if ((!waiters_.empty() || !checkpoint_waiters_.empty()) && !failed_) start_job();
+  if ((!waiters_.empty() || !checkpoint_waiters_.empty() || background_work()) && !failed_)
+    start_job();
 }
 
 void partition_log::flush_async(model::offset upto, std::function<void(std::error_code)> done) {
@@ -613,13 +764,13 @@ void partition_log::flush_async(model::offset upto, std::function<void(std::erro
 
 result<void> partition_log::flush() {
   if (failed_) return failed_;
-  if (job_running_) return storage_errc::closed;  // only used without executors
+  if (job_running_) return storage_errc::closed;  // only used without executors, and by close()
   auto job = make_job();
-  if (auto ec = job->run()) {
-    fail(ec);
-    return ec;
-  }
-  flushed_ = std::max(flushed_, job->target);
+  job_running_ = true;
+  current_job_ = job;
+  job->finish(job->run());
+  finish_job(job);
+  if (failed_) return failed_;
   return success();
 }
 
@@ -650,8 +801,9 @@ void partition_log::maintain(model::timestamp now) {
       });
     });
   }
+  if (wants_spare(now)) spare_wanted_ = true;
   if (time_due || bytes_due || checkpoint_dirty_ || !pending_deletes_.empty() ||
-      !unsynced_files_.empty()) {
+      !unsynced_files_.empty() || background_work()) {
     last_flush_ms_ = now.value;
     start_job();
   }
@@ -677,14 +829,9 @@ size_t partition_log::apply_retention(model::timestamp now) {
     }
     if (!drop) break;
     total -= s.size();
-    for (auto p : {s.data_path(), s.offset_index_path(), s.time_index_path()}) {
-      cache_.evict(p);
+    for (auto p : {s.data_path(), s.offset_index_path(), s.time_index_path()})
       pending_deletes_.push_back(p);
-    }
-    if (with_aborts_.erase(s.base())) {
-      cache_.evict(txn_index_path(s.base()));
-      pending_deletes_.push_back(txn_index_path(s.base()));
-    }
+    if (with_aborts_.erase(s.base())) pending_deletes_.push_back(txn_index_path(s.base()));
     start_ = std::max(start_, s.next());
     segments_.erase(segments_.begin());
     checkpoint_dirty_ = true;
@@ -719,6 +866,8 @@ std::unique_ptr<compaction_job> partition_log::prepare_compaction(model::timesta
   auto job = std::make_unique<compaction_job>();
   const int64_t lso = last_stable_offset().value;
   for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+    // Only closed segments: a sealing one may not have its file names yet.
+    if (!segments_[i]->is_closed()) break;
     const auto& s = segments_[i]->summary();
     // min.compaction.lag.ms: records this young stay as written.
     if (s.max_ts > now.value - config_.min_compaction_lag_ms) break;
@@ -802,7 +951,20 @@ result<void> partition_log::apply_compaction(std::unique_ptr<compaction_job> job
 result<void> partition_log::close() {
   if (closed_) return success();
   if (failed_) return failed_;
+  // No new background job from here; one still running is waited for (it
+  // needs nothing from this thread) and finished here.
+  closing_ = true;
+  if (auto job = current_job_) {
+    job->wait();
+    finish_job(job);
+    if (failed_) return failed_;
+  }
+  // The rest of the work inline, pending rolls included.
   RUNNEL_TRY(flush());
+  if (spare_) {
+    spare_.reset();
+    (void)fs_.remove(dir_ / format::spare_segment_name);
+  }
   RUNNEL_TRY(segments_.back()->write_indexes(fs_));
   // Index files of the active segment are part of what the clean checkpoint
   // vouches for, so they must be durable too.

@@ -8,10 +8,15 @@
 // group commit are driven from here.
 //
 // Threading (DESIGN.md decision 4): a log is owned by one shard and every
-// member function is called on that shard's thread. Blocking work (fsync,
-// checkpoint writes, file removal, compaction) runs on the `io` executor and
-// completes back on the `owner` executor; with no executors given both run
-// inline, which is what tests and the storage benchmark use.
+// member function is called on that shard's thread. Nothing the owner calls
+// waits for the disk when executors are given: fsync, checkpoint writes,
+// file removal, compaction and the file work of a segment roll (writing the
+// sealed segment's index files, naming the new segment's file, creating the
+// next one ahead of time) run on the `io` executor and complete back on the
+// `owner` executor; reads it cannot answer from memory come back as a
+// segment_reader for the caller to run on an I/O thread (plan_read,
+// plan_offset_for_timestamp). With no executors everything runs inline,
+// which is what tests and the storage benchmark use.
 //
 // Durability (DESIGN.md decisions 3 and 6): append() returns once the bytes
 // are written; flushed_offset() tells what is fsynced; flush_async() is group
@@ -42,11 +47,12 @@
 #include "model/record_batch_builder.h"
 #include "model/result.h"
 #include "model/strong_types.h"
-#include "storage/file_cache.h"
 #include "storage/file_system.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
+#include "storage/read_result.h"
 #include "storage/segment.h"
+#include "storage/segment_reader.h"
 #include "storage/txn_index.h"
 
 namespace runnel::storage {
@@ -62,8 +68,7 @@ struct log_executors {
 struct log_options {
   std::filesystem::path dir;
   log_config config;
-  file_system* fs = nullptr;    // default: posix_file_system()
-  file_cache* cache = nullptr;  // required
+  file_system* fs = nullptr;  // default: posix_file_system()
   log_executors executors;
   // Kafka's producer.id.expiration.ms (a broker setting): how long a
   // producer with no open transaction keeps its sequence state after its
@@ -78,17 +83,19 @@ struct append_result {
   model::timestamp max_timestamp;
 };
 
-// A byte range of a segment file, ready for sendfile/pread.
-struct file_slice {
-  std::shared_ptr<file> f;
-  uint64_t pos = 0;
-  uint64_t len = 0;
-};
-
-struct read_result {
-  std::vector<file_slice> slices;  // whole batches, in offset order
-  uint64_t bytes = 0;
-  model::offset next;  // offset after the last batch returned
+// A read as the owner can answer it: the data, if the recent batches of the
+// active (or a sealing) segment hold it, or else a reader to run on an I/O
+// thread (segment_reader.h): read(start, limit, max_bytes).
+struct read_plan {
+  std::optional<read_result> ready;
+  struct deferred {
+    segment_reader reader;
+    int64_t start = 0;
+    int64_t limit = 0;
+    uint64_t max_bytes = 0;
+    result<read_result> run() { return reader.read(start, limit, max_bytes); }
+  };
+  std::optional<deferred> later;
 };
 
 struct timestamp_lookup {
@@ -102,9 +109,9 @@ class compaction_job;
 // will re-compress it (DESIGN.md decision 2's one exception to "stored as
 // sent"). Thread-safe.
 bool needs_recompression(const log_config& c, std::span<const std::byte> batch);
-// The batch with its records re-compressed as `c` says, for a caller that
-// wants that CPU work off the log's thread (append() then stores it as is).
-// Does not validate: append() does. Thread-safe.
+// The batch with its records re-compressed as `c` says, after checking every
+// record as append() would: for a caller that wants that CPU work off the
+// log's thread (append() then stores the result as is). Thread-safe.
 result<model::bytes> recompress_for(const log_config& c, std::span<const std::byte> batch);
 
 // What open() found and did, for logs and tests.
@@ -143,16 +150,30 @@ class partition_log {
   // never re-compressed.
   result<append_result> append(std::span<std::byte> batch, model::timestamp now);
 
-  // Whole batches starting at the one that contains `start`, at most
-  // max_bytes (but always at least one batch), none at or past `upto`
-  // (default: the end offset). offset_out_of_range if start is outside
-  // [start_offset, end_offset].
+  // Whole batches of one segment starting at the one that contains
+  // `start`, at most max_bytes (but always at least one batch), none
+  // reaching `upto` (default: the end offset). offset_out_of_range if start
+  // is outside [start_offset, end_offset]. Never waits for the disk: a read
+  // at the tail is answered from memory, any other comes back as a reader.
+  result<read_plan> plan_read(model::offset start, uint64_t max_bytes,
+                              std::optional<model::offset> upto = std::nullopt);
+  // The same, running the reader inline (blocking): tests, benchmarks,
+  // start-up. A reader that finds its segment gone (stale_view) is planned
+  // again.
   result<read_result> read(model::offset start, uint64_t max_bytes,
                            std::optional<model::offset> upto = std::nullopt);
 
   // ListOffsets: the first record at or after the start offset whose
   // timestamp >= ts (its offset and timestamp), as Kafka answers; nullopt if
   // none. Reads (and decompresses) the one batch that holds it.
+  // plan_offset_for_timestamp returns the readers of the segments that may
+  // hold it, in order: run find_time(ts, min_offset) on each until one
+  // answers (on an I/O thread). offset_for_timestamp runs them inline.
+  struct time_plan {
+    std::vector<segment_reader> readers;
+    int64_t min_offset = 0;
+  };
+  time_plan plan_offset_for_timestamp(model::timestamp ts) const;
   result<std::optional<timestamp_lookup>> offset_for_timestamp(model::timestamp ts);
   // ListOffsets MAX_TIMESTAMP: the batch with the largest timestamp.
   std::optional<timestamp_lookup> max_timestamp() const;
@@ -177,6 +198,7 @@ class partition_log {
   model::offset start_offset() const { return model::offset{start_}; }
   model::offset end_offset() const;
   model::offset flushed_offset() const { return model::offset{flushed_}; }
+  file_system& fs() const { return fs_; }
   uint64_t size_bytes() const;
   size_t segment_count() const { return segments_.size(); }
   const log_config& config() const { return config_; }
@@ -214,7 +236,8 @@ class partition_log {
   // and the next maintain().
   void reconfigure(const log_config& c) { config_ = c; }
 
-  // Clean shutdown: flushes, writes the active segment's indexes and a
+  // Clean shutdown: waits for a background job still running, flushes,
+  // finishes every pending roll, writes the active segment's indexes and a
   // checkpoint marked clean. Blocking. The log is unusable afterwards.
   result<void> close();
 
@@ -238,10 +261,14 @@ class partition_log {
   std::filesystem::path txn_index_path(int64_t base) const;
   result<void> roll(model::timestamp now);
   bool needs_roll(size_t batch_bytes, model::timestamp now) const;
+  bool can_roll_now(size_t batch_bytes) const;
+  bool wants_spare(model::timestamp now) const;
+  result<void> recover_spare(const std::vector<std::string>& names);
   std::vector<std::byte> checkpoint_bytes(bool clean) const;
-  std::unique_ptr<flush_job> make_job();
+  bool background_work() const;
+  std::shared_ptr<flush_job> make_job();
   void start_job();
-  void finish_job(std::unique_ptr<flush_job> job, std::error_code ec);
+  void finish_job(const std::shared_ptr<flush_job>& job);
   void fail(std::error_code ec);
   void run_io(task t);
   void run_owner(task t);
@@ -250,7 +277,6 @@ class partition_log {
   std::filesystem::path dir_;
   log_config config_;
   file_system& fs_;
-  file_cache& cache_;
   log_executors ex_;
 
   std::vector<std::unique_ptr<segment>> segments_;  // by base offset; back() is active
@@ -264,12 +290,22 @@ class partition_log {
   // Work for the next background job.
   std::vector<std::shared_ptr<file>> unsynced_files_;  // sealed segments' files
   std::vector<std::filesystem::path> pending_deletes_;
+  std::vector<seal_work> pending_seals_;  // rolled segments' index files
+  // The spare file a roll turned into the active segment, to be given its
+  // name (docs/format/log.md, "Spare segment file").
+  std::optional<std::filesystem::path> pending_rename_;
+  // The next segment's file, created ahead of time on the I/O pool, so that
+  // a roll on the owner opens nothing.
+  std::shared_ptr<file> spare_;
+  bool spare_wanted_ = false;
   bool dir_dirty_ = false;
   bool checkpoint_dirty_ = false;
   uint64_t unflushed_bytes_ = 0;
   int64_t last_flush_ms_ = 0;
 
   bool job_running_ = false;
+  std::shared_ptr<flush_job> current_job_;
+  bool closing_ = false;
   std::multimap<int64_t, std::function<void(std::error_code)>> waiters_;  // by upto
   std::vector<std::function<void(std::error_code)>> checkpoint_waiters_;
   // Transactions: producer state, the active segment's aborted-transaction
@@ -281,6 +317,8 @@ class partition_log {
   bool txn_file_dirty_ = false;
   std::set<int64_t> with_aborts_;
   std::vector<int64_t> snapshots_;
+  // Taken at rolls, for the next background job to write (with executors).
+  std::vector<std::pair<int64_t, producer_state>> pending_snapshots_;
   int64_t producer_expiration_ms_ = 0;
 
   bool compaction_running_ = false;

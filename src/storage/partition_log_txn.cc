@@ -1,7 +1,10 @@
 // partition_log, transaction half: producer state, the last stable offset,
 // aborted-transaction indexes and producer snapshots (partition_log.h;
 // formats in docs/format/log.md). Same threading as the rest of the log:
-// the owner shard only, blocking calls only at open, roll and close.
+// the owner shard only; blocking calls at open and close, at the first abort
+// marker of a segment (its index file), and for read_committed reads of a
+// closed segment's index. A roll's snapshot is written by the background job
+// when the log has executors.
 #include <algorithm>
 #include <chrono>
 
@@ -50,7 +53,9 @@ result<std::vector<aborted_txn>> partition_log::aborted_transactions(model::offs
     if (seg.is_active()) {
       entries = &active_aborted_;
     } else if (with_aborts_.count(seg.base())) {
-      RUNNEL_TRY(auto f, cache_.get(txn_index_path(seg.base())));
+      // Blocking, on the owner: only read_committed fetches from a segment
+      // that holds an abort marker come here.
+      RUNNEL_TRY(auto f, fs_.open(txn_index_path(seg.base()), open_mode::read_only));
       RUNNEL_TRY(closed, read_txn_index(*f, seg.base()));
       entries = &closed;
     } else {
@@ -108,14 +113,19 @@ void partition_log::on_roll(int64_t sealed_base, int64_t now_ms) {
   txn_file_dirty_ = false;
   producers_.expire(now_ms, producer_expiration_ms_);
   const int64_t at = segments_.back()->base();
-  auto f = write_producer_snapshot(fs_, dir_, at, producers_);
-  if (!f) {
-    // Only a cost: start-up then reads back from an older snapshot.
-    spdlog::warn("storage: {}: could not write the producer snapshot at {}: {}", dir_.string(), at,
-                 f.error().message());
-    return;
+  if (ex_.io) {
+    // Written by the next background job, off the owner's thread.
+    pending_snapshots_.emplace_back(at, producers_);
+  } else {
+    auto f = write_producer_snapshot(fs_, dir_, at, producers_);
+    if (!f) {
+      // Only a cost: start-up then reads back from an older snapshot.
+      spdlog::warn("storage: {}: could not write the producer snapshot at {}: {}", dir_.string(),
+                   at, f.error().message());
+      return;
+    }
+    unsynced_files_.push_back(std::move(f).value());
   }
-  unsynced_files_.push_back(std::move(f).value());
   snapshots_.push_back(at);
   while (snapshots_.size() > format::snapshots_kept) {
     pending_deletes_.push_back(snapshot_path(dir_, snapshots_.front()));
@@ -217,7 +227,6 @@ result<void> partition_log::recover_producers(const std::set<int64_t>& rescanned
     if (!rebuilding) continue;
     ++stats_.txn_indexes_rebuilt;
     const auto p = txn_index_path(seg->base());
-    cache_.evict(p);
     if (entries.empty()) {
       (void)fs_.remove(p);
       continue;

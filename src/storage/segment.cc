@@ -55,15 +55,34 @@ result<std::unique_ptr<segment>> segment::create(file_system& fs, const std::fil
   return seg;
 }
 
+result<std::unique_ptr<segment>> segment::adopt(std::shared_ptr<file> spare,
+                                                const std::filesystem::path& dir, int64_t base) {
+  segment_summary s;
+  s.base = base;
+  s.next = base;
+  s.size = format::file_header_size;
+  s.file_id = new_file_id();
+  auto seg = std::make_unique<segment>(dir, s);
+  // The spare was created empty; a failed adoption leaves it as it was
+  // found, so it can be tried again.
+  auto header = file_header{format::file_kind::segment, base, s.file_id}.encode();
+  if (auto w = spare->write_at(0, header); !w) {
+    (void)spare->truncate(0);
+    return w.error();
+  }
+  seg->active_ = std::move(spare);
+  return seg;
+}
+
 void segment::add_index_entries(uint64_t pos, const model::batch_header& h,
                                 int64_t index_interval) {
   // The first batch of a segment needs no entry: lookups start at the header.
   if (pos > data_start() && bytes_since_index_ >= uint64_t(index_interval)) {
     const auto rel = uint32_t(h.base_offset - s_.base);
-    offset_index_.push_back({rel, uint32_t(pos)});
+    offset_index_->push_back({rel, uint32_t(pos)});
     if (s_.max_ts > last_time_entry_ts_) {
       // Entry for the batch before this one: the running max through it.
-      time_index_.push_back({s_.max_ts, rel, uint32_t(pos)});
+      time_index_->push_back({s_.max_ts, rel, uint32_t(pos)});
       last_time_entry_ts_ = s_.max_ts;
     }
     bytes_since_index_ = 0;
@@ -99,19 +118,65 @@ segment::recent_iterator segment::recent_containing(int64_t o) const {
                           [](const recent_batch& b, int64_t v) { return b.last < v; });
 }
 
-segment::recent_iterator segment::recent_at(uint64_t pos) const {
-  if (recent_.empty() || pos < recent_.front().pos) return recent_.end();
-  auto it = std::lower_bound(recent_.begin(), recent_.end(), pos,
-                             [](const recent_batch& b, uint64_t v) { return b.pos < v; });
-  return it != recent_.end() && it->pos == pos ? it : recent_.end();
+std::optional<read_result> segment::read_recent(int64_t start, int64_t limit,
+                                                uint64_t max_bytes) const {
+  auto it = recent_containing(start);
+  if (it == recent_.end()) return std::nullopt;
+  read_result out;
+  out.next = model::offset{start};
+  const uint64_t pos = it->pos;
+  uint64_t stop = pos;
+  int64_t next = s_.next;
+  for (; it != recent_.end(); ++it) {
+    // Never a batch that reaches `limit`; always the first one otherwise.
+    if (it->last >= limit || (stop > pos && stop - pos + it->size > max_bytes)) {
+      next = it->base;
+      break;
+    }
+    stop = it->pos + it->size;
+  }
+  if (stop == pos) return out;
+  out.slices.push_back({active_, pos, stop - pos});
+  out.bytes = stop - pos;
+  out.next = model::offset{next};
+  return out;
+}
+
+segment_view segment::view(std::optional<int64_t> offset, std::optional<int64_t> ts) const {
+  segment_view v;
+  v.data_path = data_path();
+  v.offset_index_path = offset_index_path();
+  v.time_index_path = time_index_path();
+  v.file_id = s_.file_id;
+  v.base = s_.base;
+  v.next = s_.next;
+  v.size = s_.size;
+  v.offset_hint = v.time_hint = data_start();
+  if (!active_) return v;
+  v.data = active_;
+  if (offset && *offset > s_.base) {
+    // The last entry at or before the batch holding `offset`.
+    const int64_t rel = *offset - s_.base;
+    auto e = std::upper_bound(offset_index_->begin(), offset_index_->end(), rel,
+                              [](int64_t r, const offset_index_entry& x) { return r < x.rel; });
+    if (e != offset_index_->begin()) v.offset_hint = (e - 1)->pos;
+  }
+  if (ts) {
+    // Entries hold running maxima, so they are sorted by timestamp: the last
+    // one below `ts` is where the first candidate batch can start.
+    auto e = std::lower_bound(time_index_->begin(), time_index_->end(), *ts,
+                              [](const time_index_entry& x, int64_t t) { return x.ts < t; });
+    if (e != time_index_->begin()) v.time_hint = (e - 1)->pos;
+  }
+  return v;
 }
 
 namespace {
 
 template <class Entry>
-result<void> write_index_file(file_system& fs, const std::filesystem::path& p,
-                              format::file_kind kind, int64_t base,
-                              const std::vector<Entry>& entries, std::shared_ptr<file>* out) {
+result<std::shared_ptr<file>> write_index_file(file_system& fs, const std::filesystem::path& p,
+                                               format::file_kind kind, int64_t base,
+                                               const std::vector<Entry>& entries) {
   constexpr size_t entry_size = std::is_same_v<Entry, offset_index_entry>
                                     ? format::offset_index_entry_size
                                     : format::time_index_entry_size;
@@ -133,33 +198,58 @@ result<void> write_index_file(file_system& fs, const std::filesystem::path& p,
   RUNNEL_TRY(auto f, fs.open(p, open_mode::create));
   RUNNEL_TRY(f->truncate(0));
   RUNNEL_TRY(f->write_at(0, buf));
-  if (out) *out = f;
-  return success();
+  return f;
 }
 
 }  // namespace
 
+result<std::vector<std::shared_ptr<file>>> seal_work::run(file_system& fs) const {
+  std::vector<std::shared_ptr<file>> files;
+  RUNNEL_TRY(auto oi, write_index_file(fs, offset_index_path, format::file_kind::offset_index, base,
+                                       *offset_index));
+  RUNNEL_TRY(auto ti, write_index_file(fs, time_index_path, format::file_kind::time_index, base,
+                                       *time_index));
+  files.push_back(std::move(oi));
+  files.push_back(std::move(ti));
+  return files;
+}
+
+seal_work segment::seal_begin() {
+  sealing_ = true;
+  seal_work w;
+  w.base = s_.base;
+  w.file_id = s_.file_id;
+  w.offset_index_path = offset_index_path();
+  w.time_index_path = time_index_path();
+  w.offset_index = offset_index_;
+  w.time_index = time_index_;
+  return w;
+}
+
+void segment::seal_end() {
+  active_.reset();
+  sealing_ = false;
+  offset_index_ = std::make_shared<std::vector<offset_index_entry>>();
+  time_index_ = std::make_shared<std::vector<time_index_entry>>();
+  recent_ = {};
+}
+
 result<void> segment::write_indexes(file_system& fs) {
-  RUNNEL_TRY(write_index_file(fs, offset_index_path(), format::file_kind::offset_index, s_.base,
-                              offset_index_, nullptr));
-  RUNNEL_TRY(write_index_file(fs, time_index_path(), format::file_kind::time_index, s_.base,
-                              time_index_, nullptr));
+  const seal_work w{s_.base,           s_.file_id,    offset_index_path(),
+                    time_index_path(), offset_index_, time_index_};
+  RUNNEL_TRY(w.run(fs));
   return success();
 }
 
 result<std::vector<std::shared_ptr<file>>> segment::seal(file_system& fs) {
-  std::vector<std::shared_ptr<file>> files{active_};
-  std::shared_ptr<file> oi, ti;
-  RUNNEL_TRY(write_index_file(fs, offset_index_path(), format::file_kind::offset_index, s_.base,
-                              offset_index_, &oi));
-  RUNNEL_TRY(write_index_file(fs, time_index_path(), format::file_kind::time_index, s_.base,
-                              time_index_, &ti));
-  files.push_back(std::move(oi));
-  files.push_back(std::move(ti));
-  active_.reset();
-  offset_index_ = {};
-  time_index_ = {};
-  recent_ = {};
+  auto w = seal_begin();
+  auto files = w.run(fs);
+  if (!files) {
+    sealing_ = false;  // still the active segment
+    return files.error();
+  }
+  files.value().insert(files.value().begin(), active_);
+  seal_end();
   return files;
 }
 
@@ -263,32 +353,32 @@ result<void> segment::load_indexes(file_system& fs) {
     RUNNEL_TRY(uint64_t size, f->size());
     std::vector<std::byte> b(size - format::file_header_size);
     RUNNEL_TRY(read_exact(*f, format::file_header_size, b));
-    offset_index_.clear();
+    offset_index_->clear();
     for (size_t i = 0; i + format::offset_index_entry_size <= b.size();
          i += format::offset_index_entry_size)
-      offset_index_.push_back({load_be<uint32_t>(&b[i]), load_be<uint32_t>(&b[i + 4])});
+      offset_index_->push_back({load_be<uint32_t>(&b[i]), load_be<uint32_t>(&b[i + 4])});
   }
   {
     RUNNEL_TRY(auto f, fs.open(time_index_path(), open_mode::read_only));
     RUNNEL_TRY(uint64_t size, f->size());
     std::vector<std::byte> b(size - format::file_header_size);
     RUNNEL_TRY(read_exact(*f, format::file_header_size, b));
-    time_index_.clear();
+    time_index_->clear();
     for (size_t i = 0; i + format::time_index_entry_size <= b.size();
          i += format::time_index_entry_size)
-      time_index_.push_back(
+      time_index_->push_back(
           {load_be<int64_t>(&b[i]), load_be<uint32_t>(&b[i + 8]), load_be<uint32_t>(&b[i + 12])});
   }
-  const uint64_t last_pos = offset_index_.empty() ? data_start() : offset_index_.back().pos;
+  const uint64_t last_pos = offset_index_->empty() ? data_start() : offset_index_->back().pos;
   bytes_since_index_ = s_.size - last_pos;
-  last_time_entry_ts_ = time_index_.empty() ? -1 : time_index_.back().ts;
+  last_time_entry_ts_ = time_index_->empty() ? -1 : time_index_->back().ts;
   return success();
 }
 
 result<void> segment::rebuild_index(int64_t index_interval) {
   // A header-only walk of the data file.
-  offset_index_.clear();
-  time_index_.clear();
+  offset_index_->clear();
+  time_index_->clear();
   bytes_since_index_ = 0;
   last_time_entry_ts_ = -1;
   const segment_summary keep = s_;
@@ -315,204 +405,6 @@ result<void> segment::activate(file_system& fs, int64_t index_interval) {
     if (load_indexes(fs)) return success();
   }
   return rebuild_index(index_interval);
-}
-
-result<std::shared_ptr<file>> segment::data(file_cache& cache) {
-  if (active_) return active_;
-  return cache.get(data_path());
-}
-
-namespace {
-
-// Largest i in [0, n) with key(i) <= target, via binary search; nullopt if none.
-template <class Key>
-result<std::optional<size_t>> floor_search(size_t n, int64_t target, Key&& key) {
-  size_t lo = 0, hi = n;  // answer in [lo-1, hi)
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    RUNNEL_TRY(int64_t k, key(mid));
-    if (k <= target)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  if (lo == 0) return std::optional<size_t>{};
-  return std::optional<size_t>{lo - 1};
-}
-
-result<std::pair<std::shared_ptr<file>, size_t>> open_index(file_cache& cache,
-                                                            const std::filesystem::path& p,
-                                                            size_t entry_size) {
-  RUNNEL_TRY(auto f, cache.get(p));
-  RUNNEL_TRY(uint64_t size, f->size());
-  if (size < format::file_header_size) return storage_errc::corrupt_file;
-  return std::pair{f, size_t((size - format::file_header_size) / entry_size)};
-}
-
-}  // namespace
-
-result<std::optional<offset_index_entry>> segment::floor_by_offset(int64_t rel, file_cache& cache) {
-  if (active_) {
-    auto it = std::upper_bound(offset_index_.begin(), offset_index_.end(), rel,
-                               [](int64_t v, const offset_index_entry& e) { return v < e.rel; });
-    if (it == offset_index_.begin()) return std::optional<offset_index_entry>{};
-    return std::optional{*(it - 1)};
-  }
-  RUNNEL_TRY(auto fi, open_index(cache, offset_index_path(), format::offset_index_entry_size));
-  auto& [f, n] = fi;
-  std::array<std::byte, format::offset_index_entry_size> e;
-  auto read = [&](size_t i) -> result<offset_index_entry> {
-    RUNNEL_TRY(read_exact(*f, format::file_header_size + i * e.size(), e));
-    return offset_index_entry{load_be<uint32_t>(e.data()), load_be<uint32_t>(e.data() + 4)};
-  };
-  RUNNEL_TRY(auto i, floor_search(n, rel, [&](size_t k) -> result<int64_t> {
-               RUNNEL_TRY(auto v, read(k));
-               return int64_t(v.rel);
-             }));
-  if (!i) return std::optional<offset_index_entry>{};
-  RUNNEL_TRY(auto v, read(*i));
-  return std::optional{v};
-}
-
-result<std::optional<offset_index_entry>> segment::floor_by_position(uint64_t pos,
-                                                                     file_cache& cache) {
-  if (active_) {
-    auto it = std::upper_bound(offset_index_.begin(), offset_index_.end(), pos,
-                               [](uint64_t v, const offset_index_entry& e) { return v < e.pos; });
-    if (it == offset_index_.begin()) return std::optional<offset_index_entry>{};
-    return std::optional{*(it - 1)};
-  }
-  RUNNEL_TRY(auto fi, open_index(cache, offset_index_path(), format::offset_index_entry_size));
-  auto& [f, n] = fi;
-  std::array<std::byte, format::offset_index_entry_size> e;
-  auto read = [&](size_t i) -> result<offset_index_entry> {
-    RUNNEL_TRY(read_exact(*f, format::file_header_size + i * e.size(), e));
-    return offset_index_entry{load_be<uint32_t>(e.data()), load_be<uint32_t>(e.data() + 4)};
-  };
-  RUNNEL_TRY(auto i, floor_search(n, int64_t(pos), [&](size_t k) -> result<int64_t> {
-               RUNNEL_TRY(auto v, read(k));
-               return int64_t(v.pos);
-             }));
-  if (!i) return std::optional<offset_index_entry>{};
-  RUNNEL_TRY(auto v, read(*i));
-  return std::optional{v};
-}
-
-result<std::optional<time_index_entry>> segment::last_time_before(int64_t ts, file_cache& cache) {
-  // Entries hold running maxima, so they are sorted by ts; we want the last
-  // entry with ts < target, i.e. floor(target - 1).
-  if (active_) {
-    auto it = std::lower_bound(time_index_.begin(), time_index_.end(), ts,
-                               [](const time_index_entry& e, int64_t v) { return e.ts < v; });
-    if (it == time_index_.begin()) return std::optional<time_index_entry>{};
-    return std::optional{*(it - 1)};
-  }
-  RUNNEL_TRY(auto fi, open_index(cache, time_index_path(), format::time_index_entry_size));
-  auto& [f, n] = fi;
-  std::array<std::byte, format::time_index_entry_size> e;
-  auto read = [&](size_t i) -> result<time_index_entry> {
-    RUNNEL_TRY(read_exact(*f, format::file_header_size + i * e.size(), e));
-    return time_index_entry{load_be<int64_t>(e.data()), load_be<uint32_t>(e.data() + 8),
-                            load_be<uint32_t>(e.data() + 12)};
-  };
-  RUNNEL_TRY(auto i, floor_search(n, ts - 1, [&](size_t k) -> result<int64_t> {
-               RUNNEL_TRY(auto v, read(k));
-               return v.ts;
-             }));
-  if (!i) return std::optional<time_index_entry>{};
-  RUNNEL_TRY(auto v, read(*i));
-  return std::optional{v};
-}
-
-result<uint64_t> segment::position_of(int64_t o, file_cache& cache) {
-  if (o >= s_.next) return s_.size;
-  if (auto b = recent_containing(o); b != recent_.end()) return b->pos;
-  uint64_t start = data_start();
-  if (o > s_.base) {
-    RUNNEL_TRY(auto e, floor_by_offset(o - s_.base, cache));
-    if (e) start = e->pos;
-  }
-  RUNNEL_TRY(auto f, data(cache));
-  batch_scanner scan(*f, start, s_.size, 64 * 1024);
-  for (;;) {
-    RUNNEL_TRY(auto b, scan.next());
-    if (!b) return s_.size;
-    if (b->header.base_offset + b->header.last_offset_delta >= o) return b->position;
-  }
-}
-
-result<uint64_t> segment::boundary_before(uint64_t start, uint64_t limit, file_cache& cache) {
-  limit = std::min(limit, s_.size);
-  if (limit <= start) return start;
-  if (auto it = recent_at(start); it != recent_.end()) {
-    // Contiguous to the end of the file: walk the batches in memory.
-    uint64_t end = start;
-    for (; it != recent_.end(); ++it) {
-      if (it->pos + it->size > limit) break;
-      end = it->pos + it->size;
-    }
-    return end;
-  }
-  uint64_t from = start;
-  RUNNEL_TRY(auto e, floor_by_position(limit, cache));
-  if (e && e->pos > start) from = e->pos;
-  RUNNEL_TRY(auto f, data(cache));
-  batch_scanner scan(*f, from, s_.size, 64 * 1024);
-  uint64_t end = from;
-  for (;;) {
-    RUNNEL_TRY(auto b, scan.next());
-    if (!b || b->position + b->header.size_bytes() > limit) break;
-    end = b->position + b->header.size_bytes();
-  }
-  return end;
-}
-
-result<int64_t> segment::base_offset_at(uint64_t pos, file_cache& cache) {
-  if (auto b = recent_at(pos); b != recent_.end()) return b->base;
-  RUNNEL_TRY(auto f, data(cache));
-  std::array<std::byte, model::batch_layout::log_overhead> frame;
-  RUNNEL_TRY(read_exact(*f, pos, frame));
-  return model::parse_frame(frame)->base_offset;
-}
-
-namespace {
-
-// The first record of one batch with timestamp >= ts and offset >= min_offset.
-// A LogAppendTime batch stamps every record with the batch's max timestamp.
-result<std::optional<record_time>> first_record_at_or_after(std::span<const std::byte> batch,
-                                                            const model::batch_header& h,
-                                                            int64_t ts, int64_t min_offset) {
-  std::vector<std::byte> storage;
-  RUNNEL_TRY(auto section, model::records_section(batch, h, storage));
-  RUNNEL_TRY(auto records, model::parse_records(section, h.record_count));
-  for (const auto& r : records) {
-    const int64_t o = h.base_offset + r.offset_delta;
-    const int64_t t =
-        h.is_log_append_time() ? h.max_timestamp : h.base_timestamp + r.timestamp_delta;
-    if (t >= ts && o >= min_offset) return std::optional{record_time{o, t}};
-  }
-  return std::optional<record_time>{};
-}
-
-}  // namespace
-
-result<std::optional<record_time>> segment::find_time(int64_t ts, int64_t min_offset,
-                                                      file_cache& cache) {
-  if (s_.max_ts < ts || s_.next <= min_offset) return std::optional<record_time>{};
-  uint64_t start = data_start();
-  RUNNEL_TRY(auto e, last_time_before(ts, cache));
-  if (e) start = e->pos;
-  RUNNEL_TRY(auto f, data(cache));
-  batch_scanner scan(*f, start, s_.size, 64 * 1024);
-  for (;;) {
-    RUNNEL_TRY(auto b, scan.next());
-    if (!b) return std::optional<record_time>{};
-    const auto& h = b->header;
-    if (h.max_timestamp < ts || h.base_offset + h.last_offset_delta < min_offset) continue;
-    RUNNEL_TRY(auto body, scan.body());
-    RUNNEL_TRY(auto hit, first_record_at_or_after(body, h, ts, min_offset));
-    if (hit) return hit;
-  }
 }
 
 }  // namespace runnel::storage

@@ -2,13 +2,20 @@
 // base offset, a sparse offset index and a time index
 // (docs/format/log.md).
 //
-// The last segment of a log is *active*: it is appended to, holds its data
-// file open and keeps its index entries in memory (bounded by
-// segment.bytes / index.interval.bytes). seal() writes them out and makes the
-// segment *closed*: immutable, its files opened on demand through the shard's
-// file_cache, no index kept in memory.
+// A segment is in one of three states:
+//  - active: the last segment of a log; appended to, holds its data file
+//    open and keeps its index entries in memory (bounded by
+//    segment.bytes / index.interval.bytes) and the positions of its recent
+//    batches;
+//  - sealing: rolled, immutable, still with its open data file and its
+//    in-memory indexes and recent batches, while an I/O thread writes its
+//    index files (seal_work);
+//  - closed: immutable, nothing open, nothing in memory; read through a
+//    segment_reader that opens its files by name.
 //
-// Owned by a partition_log and used only from its shard's thread.
+// Owned by a partition_log and used only from its shard's thread; a
+// seal_work and the views it hands out (segment_reader.h) may be used on
+// any thread.
 #pragma once
 
 #include <cstdint>
@@ -22,9 +29,10 @@
 #include "model/record_batch.h"
 #include "model/result.h"
 #include "storage/batch_scanner.h"
-#include "storage/file_cache.h"
 #include "storage/file_system.h"
 #include "storage/log_format.h"
+#include "storage/read_result.h"
+#include "storage/segment_reader.h"
 
 namespace runnel::storage {
 
@@ -50,14 +58,23 @@ struct time_index_entry {
   uint32_t pos;
 };
 
-// A record found by timestamp: its offset and its timestamp.
-struct record_time {
-  int64_t offset = 0;
-  int64_t timestamp = 0;
-};
-
 std::filesystem::path segment_path(const std::filesystem::path& dir, int64_t base,
                                    const char* suffix);
+
+// Writing the index files of a segment that was rolled: taken on the owner
+// (seal_begin), run on an I/O thread. The entries are shared with the
+// sealing segment, which no longer changes them.
+struct seal_work {
+  int64_t base = 0;
+  uint32_t file_id = 0;
+  std::filesystem::path offset_index_path;
+  std::filesystem::path time_index_path;
+  std::shared_ptr<const std::vector<offset_index_entry>> offset_index;
+  std::shared_ptr<const std::vector<time_index_entry>> time_index;
+
+  // Writes both index files (not synced); returns them, to be synced.
+  result<std::vector<std::shared_ptr<file>>> run(file_system& fs) const;
+};
 
 class segment {
  public:
@@ -67,6 +84,11 @@ class segment {
   static result<std::unique_ptr<segment>> create(
       file_system& fs, const std::filesystem::path& dir, int64_t base, const char* suffix = "",
       format::file_kind kind = format::file_kind::segment);
+  // Makes an empty active segment of `spare`, a file created ahead of time
+  // under another name: writes the data file's header into it (a write to
+  // the page cache, like an append). The caller renames it to data_path().
+  static result<std::unique_ptr<segment>> adopt(std::shared_ptr<file> spare,
+                                                const std::filesystem::path& dir, int64_t base);
 
   // A closed segment described by a trusted summary.
   segment(const std::filesystem::path& dir, const segment_summary& s);
@@ -97,52 +119,46 @@ class segment {
   int64_t next() const { return s_.next; }
   uint64_t size() const { return s_.size; }
   bool empty() const { return s_.next == s_.base && s_.size <= data_start(); }
-  bool is_active() const { return active_ != nullptr; }
+  bool is_active() const { return active_ && !sealing_; }
+  bool is_sealing() const { return active_ && sealing_; }
+  bool is_closed() const { return !active_; }
   static uint64_t data_start();
 
   // --- active segment only ---
   result<void> append(std::span<const std::byte> batch, const model::batch_header& h,
                       int64_t index_interval);
-  // Writes the in-memory indexes to their files (not synced) and closes the
-  // segment. Returns the files that must be synced to make it durable.
+  // Seals the segment at once: writes the in-memory indexes to their files
+  // (not synced) and closes it. Returns the files that must be synced to
+  // make it durable. Blocking (recovery, and logs without executors).
   result<std::vector<std::shared_ptr<file>>> seal(file_system& fs);
+  // Seals it in two steps: seal_begin() makes it sealing and returns the
+  // index writes for an I/O thread; seal_end(), once they are done, closes
+  // it.
+  seal_work seal_begin();
+  void seal_end();
   const std::shared_ptr<file>& active_file() const { return active_; }
   // Writes the index files without closing (clean shutdown).
   result<void> write_indexes(file_system& fs);
 
-  // --- lookups (either state) ---
-  // Position of the batch that contains `o`, or of the first batch whose base
-  // is >= o; size() if there is none.
-  result<uint64_t> position_of(int64_t o, file_cache& cache);
-  // The end of the longest run of whole batches in [start, limit) starting at
-  // `start` (a batch boundary). Returns start if the first batch alone does
-  // not fit.
-  result<uint64_t> boundary_before(uint64_t start, uint64_t limit, file_cache& cache);
-  // The base offset of the batch at `pos` (a batch boundary before size()).
-  result<int64_t> base_offset_at(uint64_t pos, file_cache& cache);
-  // The first record whose timestamp >= ts and whose offset >= min_offset,
-  // if any (ListOffsets). Looks inside the batches, as Kafka does: the index
-  // and the batch max timestamps find the first candidate batch, its records
-  // (decompressed if need be) give the answer.
-  result<std::optional<record_time>> find_time(int64_t ts, int64_t min_offset, file_cache& cache);
-  // The data file: the open one if active, else through the cache.
-  result<std::shared_ptr<file>> data(file_cache& cache);
+  // --- reads ---
+  // Answers a read from the positions of the recent batches (active or
+  // sealing segment) when `start` is among them, without touching the file:
+  // the read at the tail. nullopt otherwise.
+  std::optional<read_result> read_recent(int64_t start, int64_t limit, uint64_t max_bytes) const;
+  // The view a segment_reader needs, with hints from the in-memory indexes
+  // for a read at `offset` or a lookup of `ts` (active or sealing segment).
+  segment_view view(std::optional<int64_t> offset, std::optional<int64_t> ts) const;
 
   std::filesystem::path data_path() const;
   std::filesystem::path offset_index_path() const;
   std::filesystem::path time_index_path() const;
 
  private:
-  // Index access for either state: from memory when active, from the files
-  // (binary search by pread) when closed.
-  result<std::optional<offset_index_entry>> floor_by_offset(int64_t rel, file_cache& cache);
-  result<std::optional<offset_index_entry>> floor_by_position(uint64_t pos, file_cache& cache);
-  result<std::optional<time_index_entry>> last_time_before(int64_t ts, file_cache& cache);
   void add_index_entries(uint64_t pos, const model::batch_header& h, int64_t index_interval);
-  // The recent batches of the active segment, oldest first, contiguous up to
-  // its end. A consumer reading at the tail asks for exactly these; answering
-  // from memory spares every fetch a scan of the file from the last index
-  // entry (two preads of up to 64 KiB per partition per fetch).
+  // The recent batches of an active or sealing segment, oldest first,
+  // contiguous up to its end. A consumer reading at the tail asks for
+  // exactly these; answering from memory spares every fetch a scan of the
+  // file from the last index entry and a trip to the I/O pool.
   struct recent_batch {
     int64_t base;
     int64_t last;
@@ -151,9 +167,8 @@ class segment {
   };
   static constexpr size_t max_recent = 256;  // 8 KiB per active segment
   using recent_iterator = std::deque<recent_batch>::const_iterator;
-  // The recent batch holding `o` / starting at `pos`; recent_.end() if none.
+  // The recent batch holding `o`; recent_.end() if none.
   recent_iterator recent_containing(int64_t o) const;
-  recent_iterator recent_at(uint64_t pos) const;
 
   result<bool> indexes_valid(file_system& fs);
   result<void> load_indexes(file_system& fs);
@@ -163,8 +178,12 @@ class segment {
   const char* suffix_ = "";
   segment_summary s_;
   std::shared_ptr<file> active_;
-  std::vector<offset_index_entry> offset_index_;
-  std::vector<time_index_entry> time_index_;
+  bool sealing_ = false;
+  // Shared with a seal_work while sealing; never changed then.
+  std::shared_ptr<std::vector<offset_index_entry>> offset_index_ =
+      std::make_shared<std::vector<offset_index_entry>>();
+  std::shared_ptr<std::vector<time_index_entry>> time_index_ =
+      std::make_shared<std::vector<time_index_entry>>();
   uint64_t bytes_since_index_ = 0;
   int64_t last_time_entry_ts_ = -1;
   std::deque<recent_batch> recent_;

@@ -82,9 +82,7 @@ int leftover_files(log_fixture& fx) {
 // Every batch of the log from its start, with its header.
 std::vector<model::batch_header> batch_headers(partition_log& log) {
   std::vector<model::batch_header> hs;
-  auto r = log.read(log.start_offset(), uint64_t{1} << 30);
-  EXPECT_TRUE(r);
-  if (r) decode(slurp(r.value()), &hs);
+  decode(slurp_all(log), &hs);
   return hs;
 }
 
@@ -333,13 +331,13 @@ TEST_P(compaction_codec_test, rewritten_batches_keep_their_codec) {
   add(all, roll_append(*log, {{-1, "k7", "c" + pad, t0 + 3}, {-1, "z", "z", t0 + 3}}, codec));
   add(all, roll_append(*log, {{-1, "end", "x", t0 + 4}}));  // active
   std::vector<model::batch_header> before;
-  ASSERT_EQ(decode(slurp(log->read(model::offset{0}, 1 << 20).value()), &before), all);
+  ASSERT_EQ(decode(slurp_all(*log), &before), all);
   ASSERT_EQ(before.size(), 5u);
 
   log->maintain(model::timestamp{t0 + hour});
 
   std::vector<model::batch_header> after;
-  const auto got = decode(slurp(log->read(model::offset{0}, 1 << 20).value()), &after);
+  const auto got = decode(slurp_all(*log), &after);
   EXPECT_EQ(got, compacted(all, 0, 18));
   ASSERT_EQ(after.size(), 5u);
   for (size_t i = 0; i < after.size(); ++i) {

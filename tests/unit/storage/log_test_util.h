@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,7 +16,6 @@
 #include "model/record_batch.h"
 #include "model/record_batch_builder.h"
 #include "storage/fault_file_system.h"
-#include "storage/file_cache.h"
 #include "storage/partition_log.h"
 
 namespace runnel::storage::testing {
@@ -102,6 +102,22 @@ inline std::vector<rec> decode(std::span<const std::byte> data,
   return out;
 }
 
+// The bytes of every batch from `from` (default: the start) to the end, in
+// as many reads as it takes: a read ends at its segment's end.
+inline bytes slurp_all(partition_log& log, int64_t from = -1) {
+  bytes out;
+  model::offset at{from < 0 ? log.start_offset().value : from};
+  while (at < log.end_offset()) {
+    auto r = log.read(at, uint64_t{1} << 30);
+    EXPECT_TRUE(r) << r.error().message();
+    if (!r || r.value().slices.empty()) break;
+    auto part = slurp(r.value());
+    out.insert(out.end(), part.begin(), part.end());
+    at = r.value().next;
+  }
+  return out;
+}
+
 // Every record from `from` to the end, reading in steps of max_bytes.
 inline std::vector<rec> read_all(partition_log& log, int64_t from = -1,
                                  uint64_t max_bytes = 1 << 20) {
@@ -124,7 +140,6 @@ inline std::vector<rec> read_all(partition_log& log, int64_t from = -1,
 struct log_fixture {
   std::shared_ptr<fault_file_system> ffs = std::make_shared<fault_file_system>();
   file_system* fs = ffs.get();
-  file_cache cache{*fs, 16};
   std::filesystem::path dir = "/data/topic-0";
   log_config config;
 
@@ -133,19 +148,14 @@ struct log_fixture {
     (void)ffs->sync_directory("/");
   }
 
-  // Power loss: the disk keeps only what was durable, and the process's
-  // cached file handles are gone with the process.
-  void crash() {
-    ffs->power_loss();
-    cache.clear();
-  }
+  // Power loss: the disk keeps only what was durable.
+  void crash() { ffs->power_loss(); }
 
   result<std::unique_ptr<partition_log>> open() {
     log_options o;
     o.dir = dir;
     o.config = config;
     o.fs = fs;
-    o.cache = &cache;
     return partition_log::open(o);
   }
 
@@ -153,6 +163,25 @@ struct log_fixture {
     auto l = open();
     EXPECT_TRUE(l) << l.error().message();
     return l ? std::move(l).value() : nullptr;
+  }
+};
+
+// Executors that queue their tasks until the test runs them, so that it
+// chooses the interleaving of a log's background work with its calls.
+struct manual_executors {
+  std::deque<task> io, owner;
+  log_executors get() {
+    return {[this](task t) { io.push_back(std::move(t)); },
+            [this](task t) { owner.push_back(std::move(t)); }};
+  }
+  // Runs queued tasks (and what they queue) until both queues are empty.
+  void run_all() {
+    while (!io.empty() || !owner.empty()) {
+      auto& q = io.empty() ? owner : io;
+      auto t = std::move(q.front());
+      q.pop_front();
+      t();
+    }
   }
 };
 

@@ -371,7 +371,6 @@ TEST(partition_log, group_commit_covers_many_waiters_with_one_fsync) {
   log_options o;
   o.dir = fx.dir;
   o.fs = fx.fs;
-  o.cache = &fx.cache;
   o.executors.io = [&](task t) { io.push_back(std::move(t)); };
   o.executors.owner = [&](task t) { owner.push_back(std::move(t)); };
   auto log = std::move(partition_log::open(o)).value();
@@ -402,27 +401,6 @@ TEST(partition_log, group_commit_covers_many_waiters_with_one_fsync) {
   EXPECT_EQ(done, 10);
   EXPECT_EQ(log->flushed_offset(), offset{10});
   EXPECT_LE(fx.ffs->syncs() - syncs_before, 2u);  // two jobs, one fsync each
-}
-
-TEST(partition_log, file_descriptors_stay_bounded) {
-  log_fixture fx;
-  fx.config.segment_bytes = 1024;
-  file_cache small(*fx.fs, 4);
-  log_options o;
-  o.dir = fx.dir;
-  o.fs = fx.fs;
-  o.config = fx.config;
-  o.cache = &small;
-  auto log = std::move(partition_log::open(o)).value();
-  for (int i = 0; i < 300; ++i) {
-    auto b = make_simple_batch(3, 1000, 40);
-    ASSERT_TRUE(log->append(b, timestamp{1}));
-  }
-  ASSERT_GT(log->segment_count(), 50u);
-  EXPECT_EQ(read_all(*log).size(), 900u);
-  EXPECT_LE(small.size(), 4u);
-  for (int64_t t = 0; t < 900; t += 37) ASSERT_TRUE(log->read(offset{t}, 10));
-  EXPECT_LE(small.size(), 4u);
 }
 
 TEST(partition_log, config_parses_kafka_names) {

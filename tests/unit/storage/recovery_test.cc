@@ -166,7 +166,6 @@ TEST(recovery, power_loss_keeps_every_acknowledged_append) {
     o.dir = fx.dir;
     o.fs = fx.fs;
     o.config = fx.config;
-    o.cache = &fx.cache;
     o.executors.io = [&](task t) { io.push_back(std::move(t)); };
     o.executors.owner = [&](task t) { owner.push_back(std::move(t)); };
     auto log = std::move(partition_log::open(o)).value();
@@ -350,10 +349,8 @@ TEST(recovery, works_on_the_real_file_system) {
   auto dir =
       std::filesystem::temp_directory_path() / ("runnel-recovery-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  file_cache cache(posix_file_system(), 8);
   log_options o;
   o.dir = dir / "t-0";
-  o.cache = &cache;
   o.config.segment_bytes = 4096;
   std::vector<rec> all;
   {

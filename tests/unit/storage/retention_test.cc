@@ -290,22 +290,6 @@ TEST(delete_records_test, fails_on_a_closed_log) {
 
 // Executors that queue tasks until the test runs them, to hold a flush job
 // in flight.
-struct manual_executors {
-  std::deque<task> io, owner;
-  log_executors get() {
-    return {[this](task t) { io.push_back(std::move(t)); },
-            [this](task t) { owner.push_back(std::move(t)); }};
-  }
-  void run_all() {
-    while (!io.empty() || !owner.empty()) {
-      auto& q = io.empty() ? owner : io;
-      auto t = std::move(q.front());
-      q.pop_front();
-      t();
-    }
-  }
-};
-
 TEST(delete_records_test, a_flush_already_in_flight_does_not_count) {
   log_fixture fx;
   fx.config.segment_bytes = 4096;
@@ -314,7 +298,6 @@ TEST(delete_records_test, a_flush_already_in_flight_does_not_count) {
   o.dir = fx.dir;
   o.config = fx.config;
   o.fs = fx.fs;
-  o.cache = &fx.cache;
   o.executors = ex.get();
   auto log = partition_log::open(o).value();
   std::vector<rec> all;
