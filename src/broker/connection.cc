@@ -84,7 +84,8 @@ asio::awaitable<void> wait_event(asio::steady_timer& t) {
   co_await t.async_wait(asio::as_tuple(use_awaitable));
 }
 
-// Sends [pos, pos+len) of a file: sendfile where there is a descriptor.
+// Sends [pos, pos+len) of a file: straight from memory for what an I/O
+// thread read (storage::memory_file), sendfile where there is a descriptor.
 // Returns the error that ended the send, if any.
 //
 // sendfile(2) takes no MSG_NOSIGNAL: to a socket the peer has closed it
@@ -92,6 +93,11 @@ asio::awaitable<void> wait_event(asio::steady_timer& t) {
 // process-wide (Asio's own writes pass MSG_NOSIGNAL).
 asio::awaitable<std::error_code> send_chunk(tcp::socket& sock, const kafka::file_chunk& c) {
   auto* f = static_cast<storage::file*>(c.file.get());
+  if (auto mem = f->in_memory(c.pos, c.len); !mem.empty()) {
+    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(mem.data(), mem.size()),
+                                              asio::as_tuple(use_awaitable));
+    co_return ec;
+  }
   const int fd = f->native_handle();
   if (fd < 0) {
     std::vector<std::byte> buf(c.len);

@@ -61,6 +61,9 @@ class partition_fan_out {
   }
   bool empty() const { return items_.empty(); }
   const std::vector<Item>& items() const { return items_; }
+  // For work on some items' fields outside the owners (the vector itself
+  // must not change).
+  std::vector<Item>& items() { return items_; }
 
   // Runs `fn` on each owner, one after another in shard order.
   template <class... Args>

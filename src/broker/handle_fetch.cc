@@ -1,6 +1,10 @@
-// Fetch: whole batches from each partition's log as file ranges (sent with
-// sendfile), long polling on max_wait_ms / min_bytes that wakes as soon as
-// any requested partition gets data. With isolation_level 1
+// Fetch: whole batches from each partition's log, long polling on
+// max_wait_ms / min_bytes that wakes as soon as any requested partition gets
+// data. A read at the tail is answered on the owner shard from memory, as
+// ranges of the active segment file (sent with sendfile); any other read
+// (a closed segment, or far back in the active one: data that may be cold)
+// runs on the io pool and comes back as bytes in memory, so that no shard
+// waits for the disk (DESIGN.md decision 4). With isolation_level 1
 // (read_committed) a partition is read only up to its last stable offset,
 // and the answer lists the aborted transactions of the range sent, so the
 // client drops their batches (the markers are in the data).
@@ -10,6 +14,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "broker/errors.h"
 #include "broker/fan_out.h"
@@ -17,6 +24,7 @@
 #include "kafka/error_code.h"
 #include "kafka/messages/fetch.h"
 #include "storage/errc.h"
+#include "storage/partition_log.h"
 
 namespace runnel::broker {
 
@@ -33,6 +41,8 @@ struct read_item {
   out_partition* out = nullptr;
   topic_io* io = nullptr;  // kept alive by `topics` in handle_fetch
   int64_t next = 0;        // offset after the last batch read
+  // A read the owner could not answer from memory, for the io pool.
+  std::optional<storage::read_plan::deferred> later;
 };
 
 // A partition that answers with an error carries no offsets: Kafka sends -1
@@ -48,6 +58,10 @@ void set_error(out_partition& out, kafka::error_code e) {
 int64_t visible_end(const storage::partition_log& log, bool read_committed) {
   return read_committed ? log.last_stable_offset().value : log.end_offset().value;
 }
+
+// A deferred read that finds its segment changed (retention, compaction) is
+// planned again on the owner; this many times at most.
+constexpr int max_read_attempts = 3;
 
 // On the owner shard: read each partition, within the request's byte budget.
 // The first batch of the first partition with data is always whole, so a
@@ -78,27 +92,66 @@ asio::awaitable<void> read_on_owner(shard& sh, std::vector<read_item*> items,
         set_error(*out, kafka::error_code::offset_out_of_range);
       continue;
     }
-    auto r = log.read(model::offset{it->offset}, uint64_t(std::max<int64_t>(want, 0)),
-                      model::offset{visible_end(log, it->read_committed)});
-    if (!r) {
-      set_error(*out, to_kafka_error(r.error()));
+    const model::offset upto{visible_end(log, it->read_committed)};
+    auto plan =
+        log.plan_read(model::offset{it->offset}, uint64_t(std::max<int64_t>(want, 0)), upto);
+    if (!plan) {
+      set_error(*out, to_kafka_error(plan.error()));
       continue;
     }
-    if (it->read_committed && r.value().bytes > 0) {
-      auto aborted = log.aborted_transactions(model::offset{it->offset}, r.value().next);
-      if (!aborted) {
-        set_error(*out, to_kafka_error(aborted.error()));
-        continue;
+    if (it->read_committed) {
+      // A read at the tail knows where it ends; a deferred one does not yet,
+      // so it gets the aborted transactions up to the last stable offset (a
+      // client ignores those of batches it was not sent).
+      const model::offset stop = plan.value().ready ? plan.value().ready->next : upto;
+      if (stop.value > it->offset) {
+        auto aborted = log.aborted_transactions(model::offset{it->offset}, stop);
+        if (!aborted) {
+          set_error(*out, to_kafka_error(aborted.error()));
+          continue;
+        }
+        auto& list = out->aborted_transactions.emplace();
+        for (const auto& a : aborted.value()) list.push_back({a.producer_id, a.first_offset});
       }
-      auto& list = out->aborted_transactions.emplace();
-      for (const auto& a : aborted.value()) list.push_back({a.producer_id, a.first_offset});
     }
-    for (auto& s : r.value().slices)
+    if (plan.value().later) {
+      // What it will return is bounded by `want` (or one batch): reserved now.
+      it->later = std::move(plan.value().later);
+      *budget -= want;
+      continue;
+    }
+    for (auto& s : plan.value().ready->slices)
       out->records.chunks.push_back({std::shared_ptr<void>(s.f), s.pos, s.len});
-    it->next = r.value().next.value;
-    *budget -= int64_t(r.value().bytes);
+    it->next = plan.value().ready->next.value;
+    *budget -= int64_t(plan.value().ready->bytes);
   }
   co_return;
+}
+
+// On the io pool: the reads the owners deferred, one after another. A read
+// whose segment changed under it is planned again on its owner.
+asio::awaitable<void> read_deferred(server* srv, std::vector<read_item*> items,
+                                    std::shared_ptr<int64_t> budget) {
+  for (auto* it : items) {
+    for (int attempt = 1; it->later; ++attempt) {
+      auto r = it->later->run();
+      it->later.reset();
+      if (r) {
+        for (auto& s : r.value().slices)
+          it->out->records.chunks.push_back({std::shared_ptr<void>(s.f), s.pos, s.len});
+        it->next = r.value().next.value;
+      } else if (r.error() != storage::storage_errc::stale_view) {
+        set_error(*it->out, to_kafka_error(r.error()));
+      } else if (attempt == max_read_attempts) {
+        set_error(*it->out, kafka::error_code::kafka_storage_error);
+      } else {
+        shard& sh = srv->owner(it->topic, it->index);
+        std::vector<read_item*> again(1, it);  // (a braced list here trips GCC 12)
+        co_await asio::co_spawn(sh.context(), read_on_owner(sh, std::move(again), budget),
+                                asio::use_awaitable);
+      }
+    }
+  }
 }
 
 // On the owner shard: ask to be woken (once) when any of these partitions
@@ -175,7 +228,14 @@ boost::asio::awaitable<response> handle_fetch(request_context& ctx) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(req.max_wait_ms, 0));
   for (;;) {
-    co_await fan.in_turn(read_on_owner, std::make_shared<int64_t>(req.max_bytes));
+    auto budget = std::make_shared<int64_t>(req.max_bytes);
+    co_await fan.in_turn(read_on_owner, budget);
+    std::vector<read_item*> deferred;
+    for (auto& it : fan.items())
+      if (it.later) deferred.push_back(&it);
+    if (!deferred.empty())
+      co_await asio::co_spawn(srv.io_pool(), read_deferred(&srv, std::move(deferred), budget),
+                              asio::use_awaitable);
     const bool errors = std::any_of(fan.items().begin(), fan.items().end(),
                                     [](const read_item& i) { return i.out->error_code != 0; });
     if (errors || fan.empty() || total_bytes(resp) >= uint64_t(std::max(req.min_bytes, 0)) ||

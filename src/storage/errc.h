@@ -18,7 +18,7 @@ enum class storage_errc {
   unknown_producer_id,     // a producer this partition has no state for, mid-sequence
   out_of_order_sequence,   // a gap (or a rewind) in a producer's sequence numbers
   invalid_producer_epoch,  // an epoch older than the partition has seen: fenced
-  stale_view,           // a segment_reader's segment was deleted or replaced: plan again
+  stale_view,              // a segment_reader's segment was deleted or replaced: plan again
 };
 const std::error_category& storage_category();
 std::error_code make_error_code(storage_errc e);
