@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 
 from harness import BINARY, Broker, free_port, run
@@ -133,6 +134,21 @@ def test_e2e_fetches_wake_on_every_append():
         assert j["max_ms"] < 4000, j
 
 
+def test_cold_read_benchmark_runs():
+    # bench/cold-read on a tiny scale, so that it cannot rot: one rep, its
+    # Markdown table, the cold data evicted before the read.
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "cold-read")
+    with tempfile.TemporaryDirectory(prefix="runnel-cold-read-test-", dir="/var/tmp") as d:
+        r = subprocess.run([sys.executable, script, "--runnel", BINARY, "--cold-bytes", "24M",
+                            "--segment-bytes", "4M", "--duration", "2s", "--rate", "200",
+                            "--reps", "1", "--dir", d], capture_output=True, timeout=300)
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr.decode()[-3000:]
+    rows = [l for l in out.splitlines() if l.startswith("| ") and "runnel" in l]
+    assert len(rows) == 2 and "idle" in rows[0] and "cold read" in rows[1], out
+    assert "resident before the read" in out, out
+
+
 def test_unreachable_cluster_is_one_error_line():
     port = free_port()
     r = subprocess.run([BINARY, "bench", "produce", "--brokers", "127.0.0.1:%d" % port,
@@ -168,5 +184,5 @@ if __name__ == "__main__":
          test_produce_count_is_exact_with_several_producers,
          test_produce_at_a_rate_keeps_the_schedule, test_consume_reads_what_was_prepared,
          test_consume_of_a_missing_topic_fails_in_one_line, test_e2e_receives_everything_sent,
-         test_e2e_fetches_wake_on_every_append, test_unreachable_cluster_is_one_error_line,
-         test_metrics_overhead_script_runs])
+         test_e2e_fetches_wake_on_every_append, test_cold_read_benchmark_runs,
+         test_unreachable_cluster_is_one_error_line, test_metrics_overhead_script_runs])
