@@ -121,7 +121,9 @@ source_record change_events::tombstone(const table_schema& t, data key) const {
   r.topic = t.topic();
   r.key_schema = t.key_schema();
   r.key = std::move(key);
-  r.value_schema = t.envelope_schema();
+  // No value schema, as Debezium's tombstones: a converter writes a null
+  // value (the envelope's schema does not admit one).
+  r.value_schema = nullptr;
   r.value = nullptr;
   r.source_partition = data{{"server", opts_.topic_prefix}};
   return r;
