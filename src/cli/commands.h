@@ -9,6 +9,9 @@ namespace runnel::cli {
 // `runnel serve`: the broker.
 void add_serve(CLI::App& app);
 
+// `runnel sql`: streaming SQL over the PostgreSQL protocol.
+void add_sql(CLI::App& app);
+
 // `runnel bench storage`: append throughput of the partition log on disk.
 void add_bench_storage(CLI::App& bench);
 

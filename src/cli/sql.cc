@@ -1,0 +1,64 @@
+// `runnel sql`: a SQL-only process serving the PostgreSQL protocol.
+#include <csignal>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+#include <pthread.h>
+
+#include "cli/commands.h"
+#include "observe/admin_server.h"
+#include "sql/engine/engine.h"
+#include "sql/pgwire/server.h"
+
+namespace runnel::cli {
+
+namespace {
+
+struct sql_options {
+  std::string listen = "127.0.0.1:4566";  // RisingWave's port: tools and habits carry over
+};
+
+int run_sql(const sql_options& o) {
+  auto at = observe::parse_host_port(o.listen);
+  if (!at) {
+    fmt::print(stderr, "runnel sql: --listen wants HOST:PORT, not '{}'\n", o.listen);
+    return 2;
+  }
+  // SIGINT and SIGTERM are waited for below: block them before any thread
+  // starts, so that every thread inherits the mask and none is interrupted.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  sql::engine engine;
+  auto server = sql::pg_server::start(engine, at->first, at->second);
+  if (!server) {
+    fmt::print(stderr, "runnel sql: cannot start: {}\n", server.error().message);
+    return 1;
+  }
+  // A line scripts can wait for.
+  fmt::print("runnel: sql ready on {}:{}\n", at->first, server.value()->port());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  server.value().reset();
+  return 0;
+}
+
+}  // namespace
+
+void add_sql(CLI::App& app) {
+  auto o = std::make_shared<sql_options>();
+  auto* c = app.add_subcommand(
+      "sql", "Serve streaming SQL over the PostgreSQL protocol (psql -h 127.0.0.1 -p 4566 -d dev)");
+  c->add_option(
+       "--listen", o->listen,
+       "HOST:PORT for PostgreSQL clients (port 0: any free port); any user is accepted without a "
+       "password, so keep it on loopback")
+      ->capture_default_str();
+  c->callback([o] { set_exit_code(run_sql(*o)); });
+}
+
+}  // namespace runnel::cli
