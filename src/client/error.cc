@@ -46,4 +46,17 @@ bool is_transient(const error& e) {
   }
 }
 
+bool is_rebalance(const error& e) {
+  if (e.code.category() != kafka_category()) return false;
+  switch (static_cast<rd_kafka_resp_err_t>(e.code.value())) {
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+    case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace runnel::client

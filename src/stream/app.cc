@@ -12,6 +12,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -124,6 +125,21 @@ struct app::impl {
     });
   }
 
+  // A commit the group refused because it has moved on without this member
+  // (its session timed out while the coordinator was unreachable, say): the
+  // partitions may be another member's now, so the offsets are not ours to
+  // commit. It is not the app's failure: librdkafka rejoins and reports the
+  // partitions lost, which closes the tasks; whoever gets them next
+  // restores their state and reads from the last commit (at-least-once, as
+  // Kafka Streams does after a TaskMigratedException). Returns whether `e`
+  // was such a refusal.
+  bool fenced(const client::error& e, std::string_view when) {
+    if (!client::is_rebalance(e)) return false;
+    spdlog::warn("stream: {}: commit {}refused, the group rebalanced without this member: {}",
+                 config.application_id, when.empty() ? "" : std::string(when) + " ", e.message);
+    return true;
+  }
+
   void fail(std::string why) {
     if (!failed) spdlog::error("stream: {}: {}", config.application_id, why);
     failed = true;
@@ -234,7 +250,7 @@ void app::impl::on_rebalance(const client::rebalance_event& e) {
   if (e.what != client::rebalance_event::kind::assigned) {
     if (e.what == client::rebalance_event::kind::revoked && !failed) {
       current = app_state::restoring;
-      if (auto r = commit(); !r)
+      if (auto r = commit(); !r && !fenced(r.error(), "before giving partitions away"))
         fail("commit before giving partitions away failed: " + r.error().message);
     }
     close_tasks();
@@ -432,7 +448,7 @@ void app::impl::loop() {
       break;
     }
     if (dirty && now - last_commit >= config.commit_interval) {
-      if (auto r = commit(); !r) {
+      if (auto r = commit(); !r && !fenced(r.error(), "")) {
         fail("commit failed: " + r.error().message);
         break;
       }

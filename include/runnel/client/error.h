@@ -28,6 +28,12 @@ struct error {
 // a request timed out, leadership is moving.
 bool is_transient(const error& e);
 
+// A commit or group request refused because the group has rebalanced
+// without this member (unknown member, stale generation, a rebalance in
+// progress): the partitions may be another member's now. At-least-once
+// processing carries on: the next owner reads from the last commit.
+bool is_rebalance(const error& e);
+
 // Lets Outcome treat `error` as an error code with a payload (and throw a
 // std::system_error carrying the message from .value() on an error).
 inline std::error_code make_error_code(const error& e) {
