@@ -33,70 +33,12 @@
 #include "kafka/messages/offset_fetch.h"
 #include "kafka/messages/sync_group.h"
 #include "kafka/wire.h"
+#include "message_checks.h"
 
 namespace runnel::kafka {
 namespace {
 
-std::vector<std::byte> bytes_of(std::initializer_list<int> v) {
-  std::vector<std::byte> out;
-  for (int x : v) out.push_back(std::byte(uint8_t(x)));
-  return out;
-}
-
-// Concatenates byte pieces so golden vectors can be written field by field.
-std::vector<std::byte> cat(std::initializer_list<std::vector<std::byte>> parts) {
-  std::vector<std::byte> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
-std::vector<std::byte> ascii(std::string_view s) {
-  std::vector<std::byte> out;
-  for (char c : s) out.push_back(std::byte(uint8_t(c)));
-  return out;
-}
-
-const api_info& api(api_key k) {
-  const api_info* a = find_api(int16_t(k));
-  EXPECT_NE(a, nullptr);
-  return *a;
-}
-
-template <class M>
-std::vector<std::byte> encode(M m, api_key k, int16_t v) {
-  writer w;
-  encode_body(w, m, v, api(k).flexible(v));
-  return w.buffer();
-}
-
-// Encodes `m` at `v` and checks that it decodes back to `m` using every
-// byte, that re-encoding reproduces the bytes, and that every strict prefix
-// fails. Decoding reads the same fields in the same order whatever the
-// input, so a prefix always runs out of bytes somewhere: all must fail.
-template <class M>
-void expect_round_trip(const M& m, api_key k, int16_t v) {
-  SCOPED_TRACE(std::string(api(k).name) + " v" + std::to_string(v));
-  const bool flexible = api(k).flexible(v);
-  const std::vector<std::byte> buf = encode(m, k, v);
-  std::vector<std::byte> in = buf;
-  reader r(in);
-  M got;
-  ASSERT_TRUE(decode_body(r, got, v, flexible));
-  EXPECT_EQ(r.remaining(), 0u);
-  EXPECT_TRUE(got == m);
-  EXPECT_EQ(encode(got, k, v), buf);
-  for (size_t n = 0; n < buf.size(); ++n) {
-    // An exact-size copy, so a sanitizer build sees any read past the end.
-    std::vector<std::byte> prefix(buf.begin(), buf.begin() + ptrdiff_t(n));
-    reader pr(prefix);
-    M partial;
-    EXPECT_FALSE(decode_body(pr, partial, v, flexible)) << "prefix of " << n << " bytes";
-  }
-}
-
-// Passed as v, asks a maker for the fields of every version at once, even
-// those that later versions removed.
-constexpr int16_t every_version = -1;
+using namespace checks;
 
 // Whether a field present in versions [from, to] is there at v.
 bool has(int16_t v, int from, int to = 0x7fff) {
