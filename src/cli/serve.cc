@@ -8,6 +8,8 @@
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 
 #include "broker/config_catalog.h"
 #include "broker/metrics.h"
@@ -15,6 +17,8 @@
 #include "cli/commands.h"
 #include "cli/config_reference.h"
 #include "observe/admin_server.h"
+#include "sql/engine/engine.h"
+#include "sql/pgwire/server.h"
 
 namespace runnel::cli {
 
@@ -36,6 +40,10 @@ constexpr process_setting process_settings[] = {
     {"admin.listen", "", "--admin-listen", "`127.0.0.1:9644`",
      "HOST:PORT of the admin HTTP server: `/metrics`, `/health`, `/ready`, `/v1/loglevel` "
      "(docs/monitoring.md); port 0 picks a free one; `off`: no admin server."},
+    {"sql.listen", "", "--sql-listen", "`off`",
+     "HOST:PORT for PostgreSQL clients: streaming SQL over this broker's topics "
+     "(docs/sql/README.md), e.g. `127.0.0.1:4566`; port 0 picks a free one; any user is "
+     "accepted without a password, so keep it on loopback."},
 };
 
 struct serve_options {
@@ -46,6 +54,9 @@ struct serve_options {
   std::string advertised;
   // The admin HTTP server (metrics, health, log level); "off" disables it.
   std::string admin_listen = "127.0.0.1:9644";
+  // Streaming SQL in this process; off by default, so that brokers started
+  // side by side (tests, several data directories) do not fight for a port.
+  std::string sql_listen = "off";
   unsigned shards = 0;
   std::vector<std::string> overrides;  // --set key=value
 };
@@ -100,6 +111,8 @@ bool apply_setting(serve_options& o, broker::broker_config& c, const std::string
     o.advertised = v;
   else if (k == "admin.listen")
     o.admin_listen = v;
+  else if (k == "sql.listen")
+    o.sql_listen = v;
   else if (k == "shards") {
     // stoul would throw on "x" or accept "4x"; a bad value is a sentence.
     const auto n = std::strtoul(v.c_str(), nullptr, 10);
@@ -174,6 +187,15 @@ int run_serve(serve_options o) {
       return 2;
     }
   }
+  std::optional<std::pair<std::string, uint16_t>> sql_at;
+  if (o.sql_listen != "off") {
+    sql_at = observe::parse_host_port(o.sql_listen);
+    if (!sql_at) {
+      fmt::print(stderr, "runnel serve: --sql-listen expects HOST:PORT or off, got {}\n",
+                 o.sql_listen);
+      return 2;
+    }
+  }
   // Ready once the logs are recovered and the Kafka listener is bound, until
   // shutdown begins. The admin server starts first, so /health answers
   // during a long recovery; declared after srv, it goes first.
@@ -205,12 +227,43 @@ int run_serve(serve_options o) {
     return 1;
   }
   auto collectors = broker::attach_metrics(*srv);
+  // SQL reads and writes this broker's topics over the Kafka protocol, as
+  // `runnel sql` would from outside: it starts once the broker listens.
+  std::unique_ptr<sql::engine> sql_engine;
+  std::unique_ptr<sql::pg_server> sql_server;
+  if (sql_at) {
+    sql::engine_options eo;
+    bool any = c.listen_host.empty() || c.listen_host == "0.0.0.0" || c.listen_host == "::";
+    eo.brokers = fmt::format("{}:{}", any ? "127.0.0.1" : c.listen_host, srv->port());
+    sql_engine = std::make_unique<sql::engine>(eo);
+    auto s = sql::pg_server::start(*sql_engine, sql_at->first, sql_at->second);
+    if (!s) {
+      fmt::print(stderr, "runnel serve: cannot start SQL: {}\n", s.error().message);
+      srv->shutdown();
+      return 1;
+    }
+    sql_server = std::move(s).value();
+  }
   started = true;
   if (admin) fmt::print("runnel: admin on {}:{}\n", admin_at->first, admin->port());
+  if (sql_server) fmt::print("runnel: sql on {}:{}\n", sql_at->first, sql_server->port());
   // A line scripts can wait for (after the admin line).
   fmt::print("runnel: ready on {}:{}\n", c.listen_host, srv->port());
   std::fflush(stdout);
-  srv->run_until_signal();
+  if (!sql_server) {
+    srv->run_until_signal();
+  } else {
+    // SQL stops first: its sources and sinks still have their broker.
+    boost::asio::io_context sig_ctx;
+    boost::asio::signal_set signals(sig_ctx, SIGINT, SIGTERM);
+    signals.async_wait([](const boost::system::error_code&, int sig) {
+      spdlog::info("serve: signal {} received, shutting down", sig);
+    });
+    sig_ctx.run();
+    sql_server.reset();
+    sql_engine.reset();
+    srv->shutdown();
+  }
   collectors.reset();
   admin.reset();
   return 0;
@@ -232,6 +285,10 @@ void add_serve(CLI::App& app) {
                 "HOST:PORT clients are told to connect to (default: the listen address)");
   c->add_option("--admin-listen", o->admin_listen,
                 "HOST:PORT of the admin HTTP server (/metrics, /health, /ready, /v1/loglevel); "
+                "port 0: any free port; off: none")
+      ->capture_default_str();
+  c->add_option("--sql-listen", o->sql_listen,
+                "HOST:PORT for PostgreSQL clients (streaming SQL; RisingWave's port is 4566); "
                 "port 0: any free port; off: none")
       ->capture_default_str();
   c->add_option("--shards", o->shards, "Event-loop threads (default: one per core)");

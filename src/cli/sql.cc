@@ -17,6 +17,7 @@ namespace {
 
 struct sql_options {
   std::string listen = "127.0.0.1:4566";  // RisingWave's port: tools and habits carry over
+  std::string brokers = "127.0.0.1:9092";
 };
 
 int run_sql(const sql_options& o) {
@@ -32,7 +33,9 @@ int run_sql(const sql_options& o) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  sql::engine engine;
+  sql::engine_options eo;
+  eo.brokers = o.brokers;
+  sql::engine engine(eo);
   auto server = sql::pg_server::start(engine, at->first, at->second);
   if (!server) {
     fmt::print(stderr, "runnel sql: cannot start: {}\n", server.error().message);
@@ -57,6 +60,11 @@ void add_sql(CLI::App& app) {
        "--listen", o->listen,
        "HOST:PORT for PostgreSQL clients (port 0: any free port); any user is accepted without a "
        "password, so keep it on loopback")
+      ->capture_default_str();
+  c->add_option("-b,--brokers", o->brokers,
+                "The Kafka-protocol cluster of sources and sinks that do not name one "
+                "(properties.bootstrap.server), HOST:PORT[,HOST:PORT...]")
+      ->envname("RUNNEL_BROKERS")
       ->capture_default_str();
   c->callback([o] { set_exit_code(run_sql(*o)); });
 }

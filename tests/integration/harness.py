@@ -45,6 +45,7 @@ class Broker:
         self.shards = shards
         self.port = free_port()
         self.admin_port = None  # the admin HTTP server's, once started
+        self.sql_port = None  # the PostgreSQL listener's, if sql.listen is set
         self.proc = None
         self.log_path = os.path.join(self.data_dir, "broker.log")
 
@@ -69,6 +70,8 @@ class Broker:
                 raise RuntimeError("broker exited during start-up:\n" + self.tail())
             if line.startswith(b"runnel: admin on"):
                 self.admin_port = int(line.rsplit(b":", 1)[1])
+            if line.startswith(b"runnel: sql on"):  # settings={"sql.listen": ...}
+                self.sql_port = int(line.rsplit(b":", 1)[1])
             if line.startswith(b"runnel: ready on"):
                 return self
         raise TimeoutError("broker did not report ready:\n" + self.tail())

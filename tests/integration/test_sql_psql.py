@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 
 from harness import BINARY, run, wait_until
 
@@ -13,24 +14,21 @@ from harness import BINARY, run, wait_until
 class SqlServer:
     """A `runnel sql` process on a free loopback port."""
 
-    def __init__(self):
-        self.proc = subprocess.Popen([BINARY, "sql", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+    def __init__(self, *extra):
+        # stderr to a file: a pipe nobody reads would stall the process once full.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen([BINARY, "sql", "--listen", "127.0.0.1:0", *extra], stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True)
         line = self.proc.stdout.readline()  # the ready line, or EOF if it failed
-        assert line.startswith("runnel: sql ready on 127.0.0.1:"), (line, self.proc.stderr.read())
+        assert line.startswith("runnel: sql ready on 127.0.0.1:"), (line, self.stderr())
         self.port = int(line.rsplit(":", 1)[1])
 
+    def stderr(self):
+        self.log.seek(0)
+        return self.log.read()
+
     def psql(self, *sql, check=True, verbose=False):
-        args = [PSQL, "-X", "-At", "-F", "|", "-h", "127.0.0.1", "-p", str(self.port), "-d", "dev", "-U", "root",
-                "-v", "ON_ERROR_STOP=1"]
-        if verbose:
-            args += ["-v", "VERBOSITY=verbose"]
-        for s in sql:
-            args += ["-c", s]
-        r = subprocess.run(args, capture_output=True, text=True, timeout=30)
-        if check:
-            assert r.returncode == 0, (sql, r.stdout, r.stderr)
-        return r
+        return psql(self.port, *sql, check=check, verbose=verbose)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -44,6 +42,20 @@ class SqlServer:
 
 
 PSQL = shutil.which("psql") or "/usr/bin/psql"
+
+
+def psql(port, *sql, check=True, verbose=False):
+    """Runs statements with psql (one -c each, stopping at the first error)."""
+    args = [PSQL, "-X", "-At", "-F", "|", "-h", "127.0.0.1", "-p", str(port), "-d", "dev", "-U", "root",
+            "-v", "ON_ERROR_STOP=1"]
+    if verbose:
+        args += ["-v", "VERBOSITY=verbose"]
+    for s in sql:
+        args += ["-c", s]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    if check:
+        assert r.returncode == 0, (sql, r.stdout, r.stderr)
+    return r
 
 
 def test_views_follow_changes_through_psql():

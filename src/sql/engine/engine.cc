@@ -1,9 +1,13 @@
 #include "sql/engine/engine.h"
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <set>
 
+#include "sql/connector/kafka_options.h"
+#include "sql/connector/kafka_sink.h"
+#include "sql/connector/kafka_source.h"
 #include "sql/exec/rows.h"
 #include "sql/plan/binder.h"
 #include "sql/plan/binder_impl.h"
@@ -73,6 +77,18 @@ struct engine::relation {
   std::unique_ptr<change_sink> sink;
   std::set<uint64_t> reads;
 
+  // A source or table over a topic: what reads it, and its watermarks
+  // (WATERMARK FOR column AS expression: the largest value seen so far).
+  std::unique_ptr<kafka_source> source;
+  struct watermark {
+    int column = -1;
+    expr_ptr e;
+    int64_t value = std::numeric_limits<int64_t>::min();
+  };
+  std::vector<watermark> watermarks;
+  // A sink: where its dataflow's changes go (instead of `contents`).
+  std::unique_ptr<kafka_sink> out;
+
   bool is_view() const { return flow != nullptr; }
   // The contents own their strings: a view's output points into its
   // operators' batches and its plan's constants.
@@ -84,8 +100,21 @@ struct engine::relation {
   }
 };
 
-engine::engine() = default;
-engine::~engine() = default;
+engine::engine(engine_options options) : options_(std::move(options)) {}
+
+engine::~engine() {
+  std::vector<std::unique_ptr<kafka_source>> sources;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& r : relations_)
+      if (r->source) {
+        r->source->stop();
+        sources.push_back(std::move(r->source));
+      }
+  }
+  // Joined without mu_: a last delivery still finds its relation.
+  sources.clear();
+}
 
 const relation_info* engine::find(std::string_view name) const {
   for (const auto& r : relations_)
@@ -110,6 +139,52 @@ engine::relation* engine::lookup(std::string_view name) {
 }
 
 result<std::vector<statement_result>> engine::execute(std::string_view sql, int64_t now) {
+  std::vector<std::unique_ptr<kafka_source>> sources;
+  std::vector<std::unique_ptr<kafka_sink>> sinks;
+  std::unique_lock lock(mu_);
+  auto out = execute_locked(sql, now);
+  sources.swap(retired_sources_);
+  sinks.swap(retired_sinks_);
+  lock.unlock();
+  return out;  // what was dropped stops (joins, flushes) here, without mu_
+}
+
+void engine::ingest(uint64_t id, row_batch changes) {
+  std::lock_guard lock(mu_);
+  relation* r = nullptr;
+  for (auto& x : relations_)
+    if (x->info.id == id) r = x.get();
+  if (!r) return;  // dropped while the batch was on its way
+  int64_t now = wall_clock_micros();
+  for (auto& v : relations_)
+    if (v->is_view()) v->flow->tick(now);
+  apply_pending(now);
+  std::vector<std::pair<int, int64_t>> moved;
+  for (auto& w : r->watermarks) {
+    arena scratch;
+    eval_context c;
+    c.strings = &scratch;
+    c.now = now;
+    int64_t top = w.value;
+    for (size_t i = 0; i < changes.size(); ++i) {
+      if (changes.weight(i) <= 0) continue;
+      datum d = w.e->eval(changes.row(i), c);
+      if (!d.is_null() && d.as_int() > top) top = d.as_int();
+    }
+    if (top > w.value) {
+      w.value = top;
+      moved.emplace_back(w.column, top);
+    }
+  }
+  apply(*r, std::move(changes), now);
+  if (moved.empty()) return;
+  for (auto& v : relations_)
+    if (v->is_view() && v->reads.count(id))
+      for (const auto& [col, value] : moved) v->flow->watermark(id, col, value);
+  apply_pending(now);
+}
+
+result<std::vector<statement_result>> engine::execute_locked(std::string_view sql, int64_t now) {
   if (now == 0) now = wall_clock_micros();
   BOOST_OUTCOME_TRY(auto stmts, parse_sql(sql));
   std::vector<statement_result> out;
@@ -152,6 +227,10 @@ void engine::propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int6
     }
     row_batch out = v->sink->take();
     if (out.empty()) continue;
+    if (v->out) {
+      v->out->write(out);
+      continue;
+    }
     v->add(out);
     pending[v->info.id].push_back(std::move(out));
   }
@@ -161,6 +240,10 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
   switch (s.kind) {
     case stmt_kind::create_view:
       return create_view(s, now);
+    case stmt_kind::create_source:
+      return create_source(s, now);
+    case stmt_kind::create_sink:
+      return create_sink(s, now);
     case stmt_kind::drop:
       return drop(s);
     case stmt_kind::show:
@@ -206,6 +289,15 @@ result<statement_result> engine::create_table(const statement& s) {
   r->info.name = name;
   r->info.kind = relation_kind::table;
   r->info.definition = s.sql;
+  BOOST_OUTCOME_TRY(define_columns(c, *r));
+  relations_.push_back(std::move(r));
+  return statement_result{{}, row_batch(0), "CREATE TABLE"};
+}
+
+result<void> engine::define_columns(const json& c, relation& rel) {
+  relation* r = &rel;
+  const std::string& name = r->info.name;
+  int loc = c.contains("relation") ? c["relation"].value("location", -1) : -1;
   std::vector<std::string> pk_names;
   for (const auto& e : c.value("tableElts", json::array())) {
     if (e.contains("ColumnDef")) {
@@ -246,24 +338,18 @@ result<statement_result> engine::create_table(const statement& s) {
   }
   r->types = types_of(r->info.columns);
   r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
-  relations_.push_back(std::move(r));
-  return statement_result{{}, row_batch(0), "CREATE TABLE"};
+  return outcome::success();
 }
 
-result<statement_result> engine::create_view(const statement& s, int64_t now) {
-  if (find(s.name)) {
-    if (s.if_not_exists)
-      return statement_result{
-          {}, row_batch(0), s.materialized ? "CREATE MATERIALIZED VIEW" : "CREATE VIEW"};
-    return make_error(errc::duplicate_object, s.name_pos, "relation \"{}\" already exists", s.name);
-  }
+result<std::unique_ptr<engine::relation>> engine::maintain(const json& query, const statement& s,
+                                                           int64_t now) {
   bind_options opt;
   opt.catalog = this;
   opt.now = now;
-  opt.streaming = s.materialized;
+  opt.streaming = true;
   opt.temporal_joins = s.temporal_joins;
-  BOOST_OUTCOME_TRY(auto q, bind_query(s.node, opt));
-  BOOST_OUTCOME_TRY(auto plan, rewrite(q.root, s.materialized));
+  BOOST_OUTCOME_TRY(auto q, bind_query(query, opt));
+  BOOST_OUTCOME_TRY(auto plan, rewrite(q.root, true));
   auto r = std::make_unique<relation>();
   r->info.id = next_id_++;
   r->info.name = s.name;
@@ -279,17 +365,9 @@ result<statement_result> engine::create_view(const statement& s, int64_t now) {
   r->info.deps = q.deps;
   r->types = types_of(r->info.columns);
   r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
-  if (!s.materialized) {
-    r->info.kind = relation_kind::view;
-    r->info.query = std::make_shared<const json>(s.node);
-    r->info.temporal_joins = s.temporal_joins;
-    relations_.push_back(std::move(r));
-    return statement_result{{}, row_batch(0), "CREATE VIEW"};
-  }
   if (s.emit_on_window_close) {
     BOOST_OUTCOME_TRY(set_emit_on_window_close(*plan));
   }
-  r->info.kind = relation_kind::materialized_view;
   r->info.append_only = plan->append_only;
   r->info.primary_key = plan->unique_key;
   r->plan = plan;
@@ -308,14 +386,210 @@ result<statement_result> engine::create_view(const statement& s, int64_t now) {
     else
       r->reads.insert(id);
   }
-  // Its first contents: everything its inputs hold now.
-  r->flow->on_create();
-  for (uint64_t id : r->reads)
-    for (auto& other : relations_)
-      if (other->info.id == id) r->flow->push(id, other->contents);
+  return r;
+}
+
+void engine::start_from_inputs(relation& r) {
+  r.flow->on_create();
+  for (uint64_t id : r.reads)
+    for (auto& other : relations_) {
+      if (other->info.id != id) continue;
+      r.flow->push(id, other->contents);
+      for (const auto& w : other->watermarks)
+        if (w.value != std::numeric_limits<int64_t>::min())
+          r.flow->watermark(id, w.column, w.value);
+    }
+}
+
+result<statement_result> engine::create_view(const statement& s, int64_t now) {
+  const char* tag = s.materialized ? "CREATE MATERIALIZED VIEW" : "CREATE VIEW";
+  if (find(s.name)) {
+    if (s.if_not_exists) return statement_result{{}, row_batch(0), tag};
+    return make_error(errc::duplicate_object, s.name_pos, "relation \"{}\" already exists", s.name);
+  }
+  if (!s.materialized) {
+    bind_options opt;
+    opt.catalog = this;
+    opt.now = now;
+    opt.temporal_joins = s.temporal_joins;
+    BOOST_OUTCOME_TRY(auto q, bind_query(s.node, opt));
+    BOOST_OUTCOME_TRY(auto plan, rewrite(q.root, false));
+    auto r = std::make_unique<relation>();
+    r->info.id = next_id_++;
+    r->info.name = s.name;
+    r->info.definition = s.sql;
+    r->info.columns = plan->columns;
+    if (!s.column_names.empty()) {
+      if (s.column_names.size() > r->info.columns.size())
+        return make_error(errc::syntax_error, s.name_pos,
+                          "CREATE VIEW specifies more column names than columns");
+      for (size_t i = 0; i < s.column_names.size(); ++i)
+        r->info.columns[i].name = s.column_names[i];
+    }
+    for (auto& c : r->info.columns) c.qualifier = s.name;
+    r->info.deps = q.deps;
+    r->types = types_of(r->info.columns);
+    r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+    r->info.kind = relation_kind::view;
+    r->info.query = std::make_shared<const json>(s.node);
+    r->info.temporal_joins = s.temporal_joins;
+    relations_.push_back(std::move(r));
+    return statement_result{{}, row_batch(0), tag};
+  }
+  BOOST_OUTCOME_TRY(auto r, maintain(s.node, s, now));
+  r->info.kind = relation_kind::materialized_view;
+  start_from_inputs(*r);
   r->add(r->sink->take());
   relations_.push_back(std::move(r));
-  return statement_result{{}, row_batch(0), "CREATE MATERIALIZED VIEW"};
+  return statement_result{{}, row_batch(0), tag};
+}
+
+result<statement_result> engine::create_source(const statement& s, int64_t now) {
+  (void)now;
+  const char* tag = s.is_table ? "CREATE TABLE" : "CREATE SOURCE";
+  if (find(s.name)) {
+    if (s.if_not_exists) return statement_result{{}, row_batch(0), tag};
+    return make_error(errc::duplicate_object, s.name_pos, "relation \"{}\" already exists", s.name);
+  }
+  BOOST_OUTCOME_TRY(auto opts, read_source_options(s, options_.brokers));
+  auto r = std::make_unique<relation>();
+  r->info.id = next_id_++;
+  r->info.name = s.name;
+  r->info.kind = s.is_table ? relation_kind::table : relation_kind::source;
+  r->info.definition = s.sql;
+  const json& c = s.node["CreateStmt"];
+  if (!c.contains("tableElts"))
+    return make_error(errc::feature_not_supported, s.name_pos,
+                      "a Kafka source with ENCODE JSON needs its columns: CREATE {} {} (column "
+                      "type, ...)",
+                      s.is_table ? "TABLE" : "SOURCE", s.name);
+  BOOST_OUTCOME_TRY(define_columns(c, *r));
+  kafka_source_layout layout;
+  layout.value_columns = r->info.columns.size();
+  for (const auto& inc : s.includes) {
+    sql_type t;
+    if (inc.what == "key" || inc.what == "header") {
+      t = type_id::bytea;
+    } else if (inc.what == "partition" || inc.what == "offset") {
+      t = type_id::text;
+    } else if (inc.what == "timestamp") {
+      t = type_id::timestamptz;
+    } else {
+      return make_error(errc::feature_not_supported, inc.position,
+                        "INCLUDE {} is not supported: key, partition, offset, timestamp or "
+                        "header 'name'",
+                        inc.what);
+    }
+    std::string col = inc.alias;
+    if (col.empty())
+      col = inc.what == "header" ? "_rw_kafka_header_" + inc.header : "_rw_kafka_" + inc.what;
+    for (const auto& existing : r->info.columns)
+      if (existing.name == col)
+        return make_error(errc::duplicate_object, inc.position,
+                          "column \"{}\" specified more than once", col);
+    r->info.columns.push_back(plan_column{col, t, s.name, false});
+    r->not_null.push_back(false);
+    layout.includes.emplace_back(inc.what, inc.header);
+  }
+  r->types = types_of(r->info.columns);
+  r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+  if (opts.upsert && r->info.primary_key.empty())
+    return make_error(errc::invalid_parameter, s.name_pos,
+                      "FORMAT UPSERT needs a primary key: PRIMARY KEY (column, ...)");
+  if (opts.upsert && !s.is_table)
+    return make_error(errc::feature_not_supported, s.name_pos,
+                      "FORMAT UPSERT is for tables: CREATE TABLE {} (...) WITH (...) FORMAT "
+                      "UPSERT ENCODE JSON",
+                      s.name);
+  // A source keeps every row it read (it is append-only); a table is the
+  // current row of each key.
+  r->info.append_only = !opts.upsert && r->info.primary_key.empty();
+  if (!opts.upsert) layout.primary_key = r->info.primary_key;
+  for (const auto& w : s.watermarks) {
+    relation::watermark wm;
+    for (size_t i = 0; i < r->info.columns.size(); ++i)
+      if (r->info.columns[i].name == w.column) wm.column = static_cast<int>(i);
+    if (wm.column < 0)
+      return make_error(errc::undefined_column, w.column_pos, "column \"{}\" does not exist",
+                        w.column);
+    type_id wt = r->types[static_cast<size_t>(wm.column)].id;
+    if (wt != type_id::timestamp && wt != type_id::timestamptz)
+      return make_error(errc::datatype_mismatch, w.column_pos,
+                        "a watermark column is a timestamp, not {}",
+                        type_name(r->types[static_cast<size_t>(wm.column)]));
+    bind_options opt;
+    opt.catalog = this;
+    BOOST_OUTCOME_TRY(auto e, bind_expression(w.expr, r->info.columns, opt));
+    if (e->type.id != wt) {
+      BOOST_OUTCOME_TRY(e, make_cast(e, r->types[static_cast<size_t>(wm.column)], w.column_pos));
+    }
+    wm.e = e;
+    r->watermarks.push_back(std::move(wm));
+    r->info.watermarks.push_back(r->watermarks.back().column);
+  }
+  layout.columns = r->info.columns;
+  uint64_t id = r->info.id;
+  kafka_source::deliver_fn deliver = [this, id](row_batch changes) {
+    ingest(id, std::move(changes));
+  };
+  BOOST_OUTCOME_TRY(r->source, kafka_source::start(opts, std::move(layout), std::move(deliver)));
+  relations_.push_back(std::move(r));
+  return statement_result{{}, row_batch(0), tag};
+}
+
+result<statement_result> engine::create_sink(const statement& s, int64_t now) {
+  if (find(s.name)) {
+    if (s.if_not_exists) return statement_result{{}, row_batch(0), "CREATE SINK"};
+    return make_error(errc::duplicate_object, s.name_pos, "relation \"{}\" already exists", s.name);
+  }
+  BOOST_OUTCOME_TRY(auto opts, read_sink_options(s, options_.brokers));
+  json query = s.node;
+  if (!s.from.empty()) {
+    json range = {
+        {"relname", s.from}, {"inh", true}, {"relpersistence", "p"}, {"location", s.from_pos}};
+    query = star_select(range, nullptr);
+  } else if (query.contains("SelectStmt")) {
+    query = json(s.node["SelectStmt"]);
+  }
+  BOOST_OUTCOME_TRY(auto r, maintain(query, s, now));
+  r->info.kind = relation_kind::sink;
+  if (!opts.upsert && !opts.force_append_only && !r->plan->append_only)
+    return make_error(errc::invalid_parameter, s.name_pos,
+                      "the sink's input updates and deletes rows, which an append-only sink "
+                      "cannot write: use FORMAT UPSERT ENCODE JSON (with a primary key), or "
+                      "force_append_only = 'true' to drop the deletes");
+  std::vector<int> key;
+  if (opts.upsert) {
+    if (!opts.primary_key.empty()) {
+      std::string_view rest = opts.primary_key;
+      while (!rest.empty()) {
+        size_t comma = rest.find(',');
+        std::string_view part = rest.substr(0, comma);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+        int found = -1;
+        for (size_t i = 0; i < r->info.columns.size(); ++i)
+          if (r->info.columns[i].name == part) found = static_cast<int>(i);
+        if (found < 0)
+          return make_error(errc::undefined_column, s.with.position,
+                            "primary_key names \"{}\", which the sink's input does not have", part);
+        key.push_back(found);
+      }
+    } else {
+      key = r->info.primary_key;
+    }
+    if (key.empty())
+      return make_error(errc::invalid_parameter, s.name_pos,
+                        "an upsert sink needs a key and its input has none: WITH (..., "
+                        "primary_key = 'column, ...')");
+  }
+  BOOST_OUTCOME_TRY(r->out, kafka_sink::start(opts, r->info.columns, std::move(key)));
+  // What the input holds now goes out first.
+  start_from_inputs(*r);
+  r->out->write(r->sink->take());
+  relations_.push_back(std::move(r));
+  return statement_result{{}, row_batch(0), "CREATE SINK"};
 }
 
 result<statement_result> engine::select(const json& select_stmt, const statement& s, int64_t now) {
@@ -354,6 +628,9 @@ result<statement_result> engine::insert(const statement& s, int64_t now) {
   if (r->info.kind != relation_kind::table)
     return make_error(errc::wrong_object_type, loc, "cannot insert into {} \"{}\"",
                       relation_kind_name(r->info.kind), name);
+  if (r->source)
+    return make_error(errc::wrong_object_type, loc,
+                      "cannot insert into table \"{}\": its rows come from a Kafka topic", name);
   // The target columns, in the order the rows give them.
   std::vector<int> targets;
   if (ins.contains("cols")) {
@@ -431,6 +708,9 @@ result<statement_result> engine::remove(const statement& s, int64_t now) {
   if (r->info.kind != relation_kind::table)
     return make_error(errc::wrong_object_type, loc, "cannot delete from {} \"{}\"",
                       relation_kind_name(r->info.kind), name);
+  if (r->source)
+    return make_error(errc::wrong_object_type, loc,
+                      "cannot delete from table \"{}\": its rows come from a Kafka topic", name);
   json sel =
       star_select(del["relation"], del.contains("whereClause") ? &del["whereClause"] : nullptr);
   BOOST_OUTCOME_TRY(auto found, select(sel, s, now));
@@ -497,6 +777,14 @@ result<statement_result> engine::drop(const statement& s) {
       e.detail = "materialized view " + other + " depends on " + s.object_kind + " " + name;
       e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
       return e;
+    }
+    for (auto& v : relations_) {
+      if (!doomed.count(v->info.id)) continue;
+      if (v->source) {
+        v->source->stop();
+        retired_sources_.push_back(std::move(v->source));
+      }
+      if (v->out) retired_sinks_.push_back(std::move(v->out));
     }
     std::erase_if(relations_,
                   [&](const std::unique_ptr<relation>& v) { return doomed.count(v->info.id) > 0; });

@@ -4,17 +4,20 @@
 // statement changes a table. One-off SELECTs read the current contents.
 //
 // This is the statement layer that the PostgreSQL protocol server and the
-// tests drive. Its catalog and contents live in memory for now: the durable
-// catalog topic, Kafka sources and sinks, and RocksDB-backed views are not
-// here yet (src/sql/README.md).
+// tests drive. Sources and tables over Kafka topics (connector/) feed it
+// from their own threads; sinks write views' changes to topics. Its catalog
+// and contents live in memory for now: the durable catalog topic and
+// RocksDB-backed views are not here yet (src/sql/README.md).
 //
-// Thread-safety: none; one engine per thread (the server serialises).
+// Thread-safety: execute() may be called from any thread; it and the
+// sources' deliveries run one at a time (an internal mutex).
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,10 +36,19 @@ struct statement_result {
   std::string tag;
 };
 
+struct engine_options {
+  // The Kafka-protocol cluster of sources and sinks that do not name one
+  // (properties.bootstrap.server).
+  std::string brokers = "127.0.0.1:9092";
+};
+
+class kafka_source;
+class kafka_sink;
+
 class engine : public catalog_reader {
  public:
-  engine();
-  ~engine() override;
+  explicit engine(engine_options options = {});
+  ~engine() override;  // stops the sources, flushes the sinks
 
   // Runs every statement of `sql` in order and returns their results; the
   // first error stops it (earlier statements stay done), with its position
@@ -52,8 +64,19 @@ class engine : public catalog_reader {
   struct relation;
 
  private:
+  result<std::vector<statement_result>> execute_locked(std::string_view sql, int64_t now);
   result<statement_result> run(const statement& s, int64_t now);
   result<statement_result> create_table(const statement& s);
+  // The columns and keys of a CREATE TABLE / CREATE SOURCE into `r`.
+  result<void> define_columns(const json& create_stmt, relation& r);
+  result<statement_result> create_source(const statement& s, int64_t now);
+  result<statement_result> create_sink(const statement& s, int64_t now);
+  // A maintained query (a materialized view, a sink): bound, planned,
+  // its dataflow built and fed what its inputs hold now.
+  result<std::unique_ptr<relation>> maintain(const json& query, const statement& s, int64_t now);
+  // A new maintained query's first output: what its inputs hold now, and
+  // their watermarks.
+  void start_from_inputs(relation& r);
   result<statement_result> create_view(const statement& s, int64_t now);
   result<statement_result> insert(const statement& s, int64_t now);
   result<statement_result> remove(const statement& s, int64_t now);
@@ -71,9 +94,18 @@ class engine : public catalog_reader {
   // Takes what the views emitted on their own (a tick moved time).
   void apply_pending(int64_t now);
   relation* lookup(std::string_view name);
+  // A batch of changes from the source of relation `id` (its thread).
+  void ingest(uint64_t id, row_batch changes);
 
+  engine_options options_;
+  std::mutex mu_;                                    // guards everything below
   std::deque<std::unique_ptr<relation>> relations_;  // creation order: a view after what it reads
   uint64_t next_id_ = 1;
+  // Dropped sources and sinks, destroyed once mu_ is released: a source's
+  // thread may be waiting for mu_ to deliver, and joining it under mu_
+  // would wait forever.
+  std::vector<std::unique_ptr<kafka_source>> retired_sources_;
+  std::vector<std::unique_ptr<kafka_sink>> retired_sinks_;
 };
 
 }  // namespace runnel::sql

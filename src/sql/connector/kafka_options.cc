@@ -1,0 +1,152 @@
+#include "sql/connector/kafka_options.h"
+
+#include <charconv>
+
+namespace runnel::sql {
+
+namespace {
+
+// The options every Kafka connector reads: connector, topic, the cluster
+// and librdkafka properties. Returns false for an option it does not know.
+result<bool> common_option(const std::string& key, const std::string& value, int pos,
+                           std::string& topic, client::client_config& c) {
+  if (key == "connector") {
+    if (value != "kafka")
+      return make_error(errc::feature_not_supported, pos,
+                        "connector '{}' is not supported: only 'kafka' is", value);
+    return true;
+  }
+  if (key == "topic") {
+    topic = value;
+    return true;
+  }
+  if (key == "properties.bootstrap.server" || key == "properties.bootstrap.servers") {
+    c.brokers = value;
+    return true;
+  }
+  if (key.starts_with("properties.")) {
+    // Any librdkafka property: security.protocol, sasl.mechanism, ...
+    c.properties.emplace_back(key.substr(std::string_view("properties.").size()), value);
+    return true;
+  }
+  return false;
+}
+
+result<void> check_encode(const format_spec& f, std::string_view what) {
+  if (!f.encode.empty() && f.encode != "json")
+    return make_error(errc::feature_not_supported, f.position,
+                      "ENCODE {} is not supported for Kafka {}s yet: use ENCODE JSON", f.encode,
+                      what);
+  if (!f.format.empty() && f.format != "plain" && f.format != "upsert")
+    return make_error(errc::feature_not_supported, f.position,
+                      "FORMAT {} is not supported: use FORMAT PLAIN or FORMAT UPSERT", f.format);
+  return outcome::success();
+}
+
+}  // namespace
+
+result<kafka_source_options> read_source_options(const statement& s,
+                                                 const std::string& default_brokers) {
+  kafka_source_options o;
+  o.client.brokers = default_brokers;
+  o.client.client_id = "runnel-sql";
+  int pos = s.with.position;
+  if (!s.with.get("connector"))
+    return make_error(errc::invalid_parameter, pos, "WITH (connector = 'kafka', ...) is required");
+  bool has_timestamp = false;
+  std::string mode = "earliest";
+  for (const auto& [k, v] : s.with.items) {
+    BOOST_OUTCOME_TRY(bool known, common_option(k, v, pos, o.topic, o.client));
+    if (known) continue;
+    if (k == "scan.startup.mode") {
+      mode = v;
+    } else if (k == "scan.startup.timestamp.millis" || k == "scan.startup.timestamp_millis") {
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), o.startup_timestamp_ms);
+      if (ec != std::errc() || p != v.data() + v.size())
+        return make_error(errc::invalid_parameter, pos,
+                          "{} wants milliseconds since the epoch, not '{}'", k, v);
+      has_timestamp = true;
+    } else {
+      return make_error(errc::invalid_parameter, pos, "unknown option \"{}\" for a Kafka source",
+                        k);
+    }
+  }
+  if (o.topic.empty())
+    return make_error(errc::invalid_parameter, pos, "a Kafka source needs topic = '...'");
+  if (mode == "earliest") {
+    o.startup = kafka_source_options::start::earliest;
+  } else if (mode == "latest") {
+    o.startup = kafka_source_options::start::latest;
+  } else if (mode == "timestamp") {
+    o.startup = kafka_source_options::start::timestamp;
+  } else {
+    return make_error(errc::invalid_parameter, pos,
+                      "scan.startup.mode is 'earliest', 'latest' or 'timestamp', not '{}'", mode);
+  }
+  if (has_timestamp) o.startup = kafka_source_options::start::timestamp;
+  if (o.startup == kafka_source_options::start::timestamp && !has_timestamp)
+    return make_error(errc::invalid_parameter, pos,
+                      "scan.startup.mode = 'timestamp' needs scan.startup.timestamp.millis");
+  BOOST_OUTCOME_TRY(check_encode(s.format, "source"));
+  o.upsert = s.format.format == "upsert";
+  if (!s.format.options.items.empty())
+    return make_error(errc::invalid_parameter, s.format.position,
+                      "unknown option \"{}\" of ENCODE JSON", s.format.options.items[0].first);
+  return o;
+}
+
+result<kafka_sink_options> read_sink_options(const statement& s,
+                                             const std::string& default_brokers) {
+  kafka_sink_options o;
+  o.client.brokers = default_brokers;
+  o.client.client_id = "runnel-sql";
+  int pos = s.with.position;
+  if (!s.with.get("connector"))
+    return make_error(errc::invalid_parameter, pos, "WITH (connector = 'kafka', ...) is required");
+  std::string type;
+  auto flag = [&](const std::string& k, const std::string& v) -> result<bool> {
+    if (v == "true") return true;
+    if (v == "false") return false;
+    return make_error(errc::invalid_parameter, pos, "{} is 'true' or 'false', not '{}'", k, v);
+  };
+  for (const auto& [k, v] : s.with.items) {
+    BOOST_OUTCOME_TRY(bool known, common_option(k, v, pos, o.topic, o.client));
+    if (known) continue;
+    if (k == "type") {
+      type = v;
+    } else if (k == "primary_key") {
+      o.primary_key = v;
+    } else if (k == "force_append_only") {
+      BOOST_OUTCOME_TRY(o.force_append_only, flag(k, v));
+    } else {
+      return make_error(errc::invalid_parameter, pos, "unknown option \"{}\" for a Kafka sink", k);
+    }
+  }
+  if (o.topic.empty())
+    return make_error(errc::invalid_parameter, pos, "a Kafka sink needs topic = '...'");
+  BOOST_OUTCOME_TRY(check_encode(s.format, "sink"));
+  for (const auto& [k, v] : s.format.options.items) {
+    if (k == "force_append_only") {
+      BOOST_OUTCOME_TRY(o.force_append_only, flag(k, v));
+    } else {
+      return make_error(errc::invalid_parameter, s.format.position,
+                        "unknown option \"{}\" of ENCODE JSON", k);
+    }
+  }
+  // The older WITH (type = 'append-only' | 'upsert') spelling and FORMAT
+  // PLAIN | UPSERT say the same; they must not disagree.
+  if (!type.empty() && type != "append-only" && type != "upsert")
+    return make_error(errc::invalid_parameter, pos, "type is 'append-only' or 'upsert', not '{}'",
+                      type);
+  bool format_upsert = s.format.format == "upsert";
+  if (!type.empty() && !s.format.format.empty() && (type == "upsert") != format_upsert)
+    return make_error(errc::invalid_parameter, pos, "type = '{}' contradicts FORMAT {}", type,
+                      s.format.format);
+  o.upsert = format_upsert || type == "upsert";
+  if (o.upsert && o.force_append_only)
+    return make_error(errc::invalid_parameter, pos,
+                      "force_append_only is for append-only sinks, not upsert ones");
+  return o;
+}
+
+}  // namespace runnel::sql

@@ -1,0 +1,38 @@
+// kafka_options: the WITH (...) and FORMAT ... ENCODE ... clauses of
+// CREATE SOURCE / CREATE TABLE / CREATE SINK with connector = 'kafka',
+// read and checked once, with RisingWave's option names
+// (docs/sql/README.md, "Kafka sources and sinks").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runnel/client/config.h"
+#include "sql/parse/statement.h"
+
+namespace runnel::sql {
+
+struct kafka_source_options {
+  std::string topic;
+  client::client_config client;
+  enum class start { earliest, latest, timestamp } startup = start::earliest;
+  int64_t startup_timestamp_ms = 0;
+  bool upsert = false;  // FORMAT UPSERT: the record key names the row, a null value deletes it
+};
+
+struct kafka_sink_options {
+  std::string topic;
+  client::client_config client;
+  bool upsert = false;             // FORMAT UPSERT / type = 'upsert': keyed, deletes as tombstones
+  bool force_append_only = false;  // drop deletes instead of refusing an updating input
+  std::string primary_key;  // upsert: the key columns, comma-separated (else the input's key)
+};
+
+// `default_brokers`: the cluster of the SQL process (its --brokers), used
+// when properties.bootstrap.server is not given.
+result<kafka_source_options> read_source_options(const statement& s,
+                                                 const std::string& default_brokers);
+result<kafka_sink_options> read_sink_options(const statement& s,
+                                             const std::string& default_brokers);
+
+}  // namespace runnel::sql

@@ -1,0 +1,191 @@
+#include "sql/connector/kafka_source.h"
+
+#include <atomic>
+#include <thread>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "runnel/client/admin.h"
+#include "runnel/client/consumer.h"
+#include "sql/connector/json_row.h"
+#include "sql/exec/rows.h"
+
+namespace runnel::sql {
+
+namespace {
+
+// Records per delivered batch: large enough that the engine's per-batch
+// work (consolidating a table) is spread over many rows, small enough that
+// a view lags its topic by well under a second.
+constexpr size_t batch_records = 8192;
+constexpr std::chrono::milliseconds poll_wait{100};
+// Bad records are all counted; only the first few are logged one by one.
+constexpr uint64_t logged_bad_records = 10;
+
+}  // namespace
+
+struct kafka_source::impl {
+  kafka_source_options options;
+  kafka_source_layout layout;
+  schema_types types;
+  deliver_fn deliver;
+  client::consumer consumer;
+  json_row_decoder decoder;
+  std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> records{0};
+  std::atomic<uint64_t> bad{0};
+  // The current row of each key (replace and delete), encoded.
+  std::unordered_map<std::string, std::string> current;
+  std::vector<datum> scratch;
+  std::thread thread;
+
+  impl(client::consumer c, json_row_decoder d) : consumer(std::move(c)), decoder(std::move(d)) {}
+
+  void bad_record(const client::message_view& m, std::string_view why) {
+    uint64_t n = ++bad;
+    if (n <= logged_bad_records)
+      spdlog::warn("sql source on {}: skipped the record at partition {} offset {}: {}{}",
+                   options.topic, m.partition(), m.offset(), why,
+                   n == logged_bad_records ? " (further ones are only counted)" : "");
+  }
+
+  // Adds the changes one record makes to `out`.
+  void record(const client::message_view& m, row_batch& out, std::string& key) {
+    ++records;
+    const size_t width = layout.columns.size();
+    if (options.upsert) {
+      if (!m.key) return bad_record(m, "an upsert record needs a key");
+      key.assign(*m.key);
+    }
+    auto retract = [&](const std::string& k) {
+      auto it = current.find(k);
+      if (it == current.end()) return;
+      datum* old = out.add(-1);
+      size_t pos = 0;
+      decode_row(types, it->second, pos, old, out.strings());
+      current.erase(it);
+    };
+    if (!m.value) {
+      if (options.upsert)
+        retract(key);  // a tombstone
+      else
+        bad_record(m, "the value is null");
+      return;
+    }
+    // Decoded aside first: a replaced row's retraction goes before it.
+    scratch.assign(width, datum::null_value());
+    datum* row = scratch.data();
+    if (auto r = decoder.decode(*m.value, row, out.strings()); !r)
+      return bad_record(m, r.error().message);
+    for (size_t i = 0; i < layout.includes.size(); ++i) {
+      const auto& [what, header] = layout.includes[i];
+      datum& d = row[layout.value_columns + i];
+      if (what == "key") {
+        if (m.key) d = datum::of_text(out.strings().copy(*m.key));
+      } else if (what == "partition") {
+        d = datum::of_text(out.strings().copy(std::to_string(m.partition())));
+      } else if (what == "offset") {
+        d = datum::of_text(out.strings().copy(std::to_string(m.offset())));
+      } else if (what == "timestamp") {
+        if (m.timestamp() >= 0) d = datum::of_int(m.timestamp() * 1000);
+      } else if (what == "header") {
+        for (const auto& h : m.headers())
+          if (h.key == header && h.value) d = datum::of_text(out.strings().copy(*h.value));
+      }
+    }
+    if (!options.upsert && layout.primary_key.empty()) {
+      out.add(row, 1);
+      return;
+    }
+    if (!options.upsert) {
+      for (int c : layout.primary_key)
+        if (row[c].is_null())
+          return bad_record(m, fmt::format("the primary key column \"{}\" is null",
+                                           layout.columns[static_cast<size_t>(c)].name));
+      key.clear();
+      append_cols_key(types, row, layout.primary_key, key);
+    }
+    std::string encoded;
+    encode_row(types, row, encoded);
+    retract(key);
+    out.add(row, 1);
+    current[key] = std::move(encoded);
+  }
+
+  void run() {
+    std::string key;
+    while (!stopping.load()) {
+      row_batch out(static_cast<uint32_t>(layout.columns.size()));
+      auto n = consumer.poll_batch(poll_wait, batch_records,
+                                   [&](const client::message_view& m) { record(m, out, key); });
+      if (!n) spdlog::warn("sql source on {}: {}", options.topic, n.error().message);
+      if (!out.empty() && !stopping.load()) deliver(std::move(out));
+    }
+  }
+};
+
+result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_options& options,
+                                                          kafka_source_layout layout,
+                                                          deliver_fn deliver) {
+  auto fail = [&](errc code, const std::string& why) {
+    return make_error(code, -1, "Kafka source on topic \"{}\": {}", options.topic, why);
+  };
+  client::admin_options ao;
+  ao.client = options.client;
+  ao.timeout = std::chrono::seconds(10);
+  auto admin = client::admin::create(ao);
+  if (!admin) return fail(errc::connection_failure, admin.error().message);
+  auto info = admin.value().describe_topic(options.topic);
+  if (!info) return fail(errc::undefined_object, info.error().message);
+  if (info.value().partitions.empty()) return fail(errc::undefined_object, "it has no partitions");
+  client::consumer_options co;
+  co.client = options.client;
+  co.auto_commit = false;
+  // Past the end of a deleted range: start again where the log starts.
+  co.auto_offset_reset = "earliest";
+  auto consumer = client::consumer::create(co);
+  if (!consumer) return fail(errc::connection_failure, consumer.error().message);
+  std::vector<client::partition_assignment> parts;
+  for (const auto& p : info.value().partitions) {
+    client::start_position at = client::start_position::beginning();
+    if (options.startup == kafka_source_options::start::latest)
+      at = client::start_position::end();
+    else if (options.startup == kafka_source_options::start::timestamp)
+      at = client::start_position::at_time(model::timestamp(options.startup_timestamp_ms));
+    parts.push_back({options.topic, p.id, at});
+  }
+  if (auto r = consumer.value().assign(parts); !r)
+    return fail(errc::connection_failure, r.error().message);
+  std::vector<plan_column> value_cols(
+      layout.columns.begin(),
+      layout.columns.begin() + static_cast<std::ptrdiff_t>(layout.value_columns));
+  auto p =
+      std::make_unique<impl>(std::move(consumer.value()), json_row_decoder(std::move(value_cols)));
+  p->options = options;
+  for (const auto& c : layout.columns) p->types.push_back(c.type);
+  p->layout = std::move(layout);
+  p->deliver = std::move(deliver);
+  impl* raw = p.get();
+  p->thread = std::thread([raw] { raw->run(); });
+  return std::unique_ptr<kafka_source>(new kafka_source(std::move(p)));
+}
+
+kafka_source::kafka_source(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+kafka_source::~kafka_source() {
+  stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void kafka_source::stop() {
+  impl_->stopping.store(true);
+}
+uint64_t kafka_source::records() const {
+  return impl_->records.load();
+}
+uint64_t kafka_source::bad_records() const {
+  return impl_->bad.load();
+}
+
+}  // namespace runnel::sql

@@ -1,0 +1,169 @@
+"""Streaming SQL over Kafka topics (docs/sql/README.md, "Kafka sources and
+sinks"): a real broker, `runnel sql --brokers` pointed at it, psql for the
+statements, and runnel's own producer and consumer on the topics. JSON
+records flow from a topic through a source into a materialized view and
+out through a sink to another topic; an upsert table follows a keyed topic,
+tombstones included; bad records are skipped without stopping the source."""
+
+import json
+import subprocess
+
+from harness import BINARY, Broker, run, wait_until
+from test_sql_psql import SqlServer, psql
+
+
+def cli(broker, *args, stdin=None):
+    r = subprocess.run([BINARY, *args, "-b", broker.bootstrap], input=stdin, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, (args, r.stdout, r.stderr)
+    return r.stdout
+
+
+def produce(broker, topic, lines, key_sep=None, null_empty=False):
+    args = ["produce", topic, "-q"]
+    if key_sep:
+        args += ["-K", key_sep]
+    if null_empty:
+        args += ["-Z"]
+    cli(broker, *args, stdin="".join(line + "\n" for line in lines))
+
+
+def latest_by_key(broker, topic):
+    """The topic as a compacted topic would keep it: key -> last value (None: a tombstone)."""
+    out = cli(broker, "consume", topic, "-o", "beginning", "-e", "--format", "json")
+    latest = {}
+    for line in out.splitlines():
+        m = json.loads(line)
+        latest[m["key"]] = m["value"]
+    return latest
+
+
+def values(broker, topic):
+    out = cli(broker, "consume", topic, "-o", "beginning", "-e", "--format", "json")
+    return [json.loads(line)["value"] for line in out.splitlines()]
+
+
+def rows(s, query):
+    return s.psql(query).stdout
+
+
+def test_source_view_and_sinks():
+    with Broker(BINARY) as b:
+        for t in ["clicks", "visits_out", "big_clicks"]:
+            cli(b, "topic", "create", t, "--partitions", "3")
+        produce(b, "clicks", [
+            '{"user_id": 1, "page": "/home", "ts": "2024-03-15 10:00:00"}',
+            '{"user_id": 2, "page": "/home", "ts": "2024-03-15 10:00:01", "extra": [1, 2]}',
+            'not json at all',
+            '{"user_id": "x", "page": "/bad"}',
+            '{"user_id": 3, "page": "/about"}',
+        ])
+        s = SqlServer("--brokers", b.bootstrap)
+        try:
+            s.psql("CREATE SOURCE clicks (user_id INT, page TEXT, ts TIMESTAMP, "
+                   "WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) INCLUDE partition AS part "
+                   "WITH (connector = 'kafka', topic = 'clicks', scan.startup.mode = 'earliest') "
+                   "FORMAT PLAIN ENCODE JSON",
+                   "CREATE MATERIALIZED VIEW visits AS SELECT page, count(*) AS n FROM clicks GROUP BY page",
+                   "CREATE MATERIALIZED VIEW per_minute AS SELECT window_start, count(*) AS n "
+                   "FROM TUMBLE(clicks, ts, INTERVAL '1' MINUTE) GROUP BY window_start EMIT ON WINDOW CLOSE")
+            wait_until(lambda: rows(s, "SELECT page, n FROM visits ORDER BY page") == "/about|1\n/home|2\n",
+                       what="the view over the topic")
+            # The INCLUDEd partition is there for every row.
+            assert rows(s, "SELECT count(*) FROM clicks WHERE part IN ('0', '1', '2')") == "3\n"
+            # An updating view cannot go to an append-only sink...
+            r = s.psql("CREATE SINK bad FROM visits WITH (connector = 'kafka', topic = 'visits_out')",
+                       check=False, verbose=True)
+            assert r.returncode != 0 and "append-only sink" in r.stderr, r.stderr
+            # ... but to an upsert one, keyed by the view's GROUP BY key.
+            s.psql("CREATE SINK visits_sink FROM visits WITH (connector = 'kafka', topic = 'visits_out') "
+                   "FORMAT UPSERT ENCODE JSON",
+                   "CREATE SINK big AS SELECT user_id, page FROM clicks WHERE user_id >= 2 "
+                   "WITH (connector = 'kafka', topic = 'big_clicks') FORMAT PLAIN ENCODE JSON")
+            want = {'{"page":"/about"}': '{"page":"/about","n":1}', '{"page":"/home"}': '{"page":"/home","n":2}'}
+            wait_until(lambda: latest_by_key(b, "visits_out") == want, what="the upsert sink's first contents")
+            # The window of 10:00 is still open: the watermark is 10:00:01 - 5 s.
+            assert rows(s, "SELECT * FROM per_minute") == ""
+            produce(b, "clicks", ['{"user_id": 4, "page": "/home", "ts": "2024-03-15 10:02:00"}',
+                                  '{"user_id": 5, "page": "/new"}'])
+            # Now it is 10:01:55: the window closed and came out once, final.
+            wait_until(lambda: rows(s, "SELECT * FROM per_minute") == "2024-03-15 10:00:00|2\n",
+                       what="the window closed by the watermark")
+            want['{"page":"/home"}'] = '{"page":"/home","n":3}'
+            want['{"page":"/new"}'] = '{"page":"/new","n":1}'
+            wait_until(lambda: latest_by_key(b, "visits_out") == want, what="the upsert sink following")
+            wait_until(lambda: sorted(values(b, "big_clicks")) == sorted(
+                ['{"user_id":2,"page":"/home"}', '{"user_id":3,"page":"/about"}', '{"user_id":4,"page":"/home"}',
+                 '{"user_id":5,"page":"/new"}']), what="the append-only sink")
+            # Dropping stops the source and the sinks; the process keeps serving.
+            s.psql("DROP SINK visits_sink", "DROP SINK big", "DROP SOURCE clicks CASCADE")
+            assert rows(s, "SHOW SOURCES") == ""
+            assert "skipped the record" in s.stderr()
+        finally:
+            assert s.stop() == 0, s.stderr()
+
+
+def test_upsert_table_follows_keys_and_tombstones():
+    with Broker(BINARY) as b:
+        cli(b, "topic", "create", "users", "--partitions", "2")
+        s = SqlServer("--brokers", b.bootstrap)
+        try:
+            s.psql("CREATE TABLE users (id INT PRIMARY KEY, name TEXT, score NUMERIC, tags JSONB) "
+                   "WITH (connector = 'kafka', topic = 'users') FORMAT UPSERT ENCODE JSON",
+                   "CREATE MATERIALIZED VIEW total AS SELECT count(*) AS n, sum(score) AS s FROM users")
+            produce(b, "users", [
+                '1|{"id": 1, "name": "ann", "score": 10.25, "tags": {"b": 1, "a": [true]}}',
+                '2|{"id": 2, "name": "bob", "score": 12345678901234567890.5}',
+                '1|{"id": 1, "name": "ann", "score": 1.75}',
+            ], key_sep="|")
+            wait_until(lambda: rows(s, "SELECT id, name, score FROM users ORDER BY id") ==
+                       "1|ann|1.75\n2|bob|12345678901234567890.5\n", what="the upsert table")
+            assert rows(s, "SELECT n, s FROM total") == "2|12345678901234567892.25\n"
+            # A tombstone deletes the row its key names.
+            produce(b, "users", ["2|"], key_sep="|", null_empty=True)
+            wait_until(lambda: rows(s, "SELECT id FROM users") == "1\n", what="the tombstone")
+            assert rows(s, "SELECT n, s FROM total") == "1|1.75\n"
+            # A table over a topic takes no INSERT: the topic is its only writer.
+            r = s.psql("INSERT INTO users VALUES (3, 'x', 1, NULL)", check=False)
+            assert r.returncode != 0
+        finally:
+            assert s.stop() == 0, s.stderr()
+
+
+def test_clear_errors():
+    with Broker(BINARY) as b:
+        s = SqlServer("--brokers", b.bootstrap)
+        try:
+            r = s.psql("CREATE SOURCE nope (a INT) WITH (connector = 'kafka', topic = 'no_such_topic')",
+                       check=False, verbose=True)
+            assert r.returncode != 0 and 'Kafka source on topic "no_such_topic"' in r.stderr, r.stderr
+            r = s.psql("CREATE SOURCE x (a INT) WITH (connector = 'kafka', topic = 't', colour = 'red')",
+                       check=False, verbose=True)
+            assert r.returncode != 0 and 'unknown option "colour"' in r.stderr, r.stderr
+            r = s.psql("CREATE SOURCE x (a INT) WITH (connector = 'kafka', topic = 't') FORMAT PLAIN ENCODE CSV",
+                       check=False, verbose=True)
+            assert r.returncode != 0 and "ENCODE csv is not supported" in r.stderr, r.stderr
+            assert rows(s, "SHOW SOURCES") == ""
+        finally:
+            assert s.stop() == 0, s.stderr()
+
+
+def test_serve_hosts_sql_over_its_own_topics():
+    """`runnel serve --sql-listen`: SQL in the broker process, reading its topics."""
+    with Broker(BINARY, settings={"sql.listen": "127.0.0.1:0"}) as b:
+        assert b.sql_port, "no 'runnel: sql on' line"
+        cli(b, "topic", "create", "events", "--partitions", "1")
+        produce(b, "events", ['{"app": "a", "level": "error"}', '{"app": "a", "level": "info"}',
+                              '{"app": "b", "level": "error"}', '{"app": "a", "level": "error"}'])
+        psql(b.sql_port, "CREATE SOURCE events (app TEXT, level TEXT) WITH (connector = 'kafka', topic = 'events')",
+             "CREATE MATERIALIZED VIEW errors AS SELECT app, count(*) AS n FROM events WHERE level = 'error' "
+             "GROUP BY app")
+        wait_until(lambda: psql(b.sql_port, "SELECT app, n FROM errors ORDER BY app").stdout == "a|2\nb|1\n",
+                   what="the view inside serve")
+        # A clean stop with a source running.
+        assert b.stop() == 0, b.tail()
+
+
+if __name__ == "__main__":
+    run([test_source_view_and_sinks, test_upsert_table_follows_keys_and_tombstones, test_clear_errors,
+         test_serve_hosts_sql_over_its_own_topics])
