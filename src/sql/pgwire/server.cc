@@ -3,7 +3,9 @@
 #include <atomic>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include <sys/socket.h>
 
@@ -12,7 +14,9 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "sql/parse/lexer.h"
 #include "sql/parse/pg_parse.h"
+#include "sql/pgwire/params.h"
 #include "sql/pgwire/sqlstate.h"
 #include "sql/types/text_format.h"
 
@@ -65,6 +69,71 @@ class message {
 int32_t be32(const char* p) {
   return static_cast<int32_t>((uint32_t(uint8_t(p[0])) << 24) | (uint32_t(uint8_t(p[1])) << 16) |
                               (uint32_t(uint8_t(p[2])) << 8) | uint32_t(uint8_t(p[3])));
+}
+
+// Reads the fields of one incoming message; any read past its end fails
+// the message (a protocol violation), never the process.
+class reader {
+ public:
+  explicit reader(std::string_view b) : b_(b) {}
+  bool ok() const { return ok_; }
+  std::string_view cstr() {
+    size_t nul = b_.find('\0', at_);
+    if (nul == std::string_view::npos) return fail();
+    auto v = b_.substr(at_, nul - at_);
+    at_ = nul + 1;
+    return v;
+  }
+  int32_t i32() {
+    if (b_.size() - at_ < 4) return fail(), 0;
+    int32_t v = be32(b_.data() + at_);
+    at_ += 4;
+    return v;
+  }
+  int16_t i16() {
+    if (b_.size() - at_ < 2) return fail(), 0;
+    auto v = static_cast<int16_t>((uint16_t(uint8_t(b_[at_])) << 8) | uint8_t(b_[at_ + 1]));
+    at_ += 2;
+    return v;
+  }
+  std::string_view bytes(size_t n) {
+    if (b_.size() - at_ < n) return fail();
+    auto v = b_.substr(at_, n);
+    at_ += n;
+    return v;
+  }
+  char byte() {
+    if (at_ >= b_.size()) return fail(), '\0';
+    return b_[at_++];
+  }
+
+ private:
+  std::string_view fail() {
+    ok_ = false;
+    at_ = b_.size();
+    return {};
+  }
+  std::string_view b_;
+  size_t at_ = 0;
+  bool ok_ = true;
+};
+
+// The format code of result column `i` from Bind's list (none: all text;
+// one: all columns; else one each).
+int16_t format_of(const std::vector<int16_t>& formats, size_t i) {
+  if (formats.empty()) return 0;
+  if (formats.size() == 1) return formats[0];
+  return i < formats.size() ? formats[i] : 0;
+}
+
+// Statements that only read, which Describe of a prepared statement may
+// run once (with NULL parameters) to learn the columns it returns.
+bool reads_only(std::string_view query) {
+  auto toks = lex(query);
+  if (toks.empty()) return false;
+  for (auto w : {"select", "with", "values", "show", "describe", "explain", "table"})
+    if (toks[0].is_word(w)) return true;
+  return false;
 }
 
 }  // namespace
@@ -126,35 +195,278 @@ struct pg_server::impl {
     m.append_to(out);
   }
 
+  static void row_description(const statement_result& r, const std::vector<int16_t>& formats,
+                              std::string& out) {
+    message t('T');
+    t.i16(static_cast<int16_t>(r.columns.size()));
+    for (size_t i = 0; i < r.columns.size(); ++i) {
+      const auto& c = r.columns[i];
+      t.str(c.name).i32(0).i16(0).i32(static_cast<int32_t>(type_oid(c.type.id)));
+      t.i16(type_wire_length(c.type.id)).i32(-1).i16(format_of(formats, i));
+    }
+    t.append_to(out);
+  }
+
+  // DataRows for rows [from, from + max) of `r` counting each row as many
+  // times as its weight (max < 0: all). Returns how many it sent, or an
+  // error for a binary format this server cannot write.
+  static result<size_t> data_rows(const statement_result& r, const std::vector<int16_t>& formats,
+                                  size_t from, int64_t max, std::string& out) {
+    std::string text, one;
+    size_t seen = 0, sent = 0;
+    for (size_t i = 0; i < r.rows.size(); ++i) {
+      auto w = static_cast<size_t>(std::max<int64_t>(r.rows.weight(i), 0));
+      if (seen + w <= from) {
+        seen += w;
+        continue;
+      }
+      message d('D');
+      d.i16(static_cast<int16_t>(r.columns.size()));
+      for (size_t c = 0; c < r.columns.size(); ++c) {
+        const datum& v = r.rows.row(i)[c];
+        if (v.is_null()) {
+          d.i32(-1);
+          continue;
+        }
+        text.clear();
+        if (format_of(formats, c) == 1) {
+          if (!append_binary(r.columns[c].type, v, text))
+            return make_error(errc::feature_not_supported, -1,
+                              "the binary format of type {} is not supported: ask for text",
+                              type_name(r.columns[c].type));
+        } else {
+          append_text(r.columns[c].type, v, text);
+        }
+        d.i32(static_cast<int32_t>(text.size())).bytes(text);
+      }
+      one.clear();
+      d.append_to(one);
+      for (size_t n = seen < from ? from - seen : 0; n < w; ++n) {
+        if (max >= 0 && static_cast<int64_t>(sent) >= max) return sent;
+        out += one;
+        ++sent;
+      }
+      seen += w;
+    }
+    return sent;
+  }
+
   void result_messages(const statement_result& r, std::string& out) {
     if (!r.columns.empty()) {
-      message t('T');
-      t.i16(static_cast<int16_t>(r.columns.size()));
-      for (const auto& c : r.columns) {
-        t.str(c.name).i32(0).i16(0).i32(static_cast<int32_t>(type_oid(c.type.id)));
-        t.i16(type_wire_length(c.type.id)).i32(-1).i16(0);
-      }
-      t.append_to(out);
-      std::string text;
-      for (size_t i = 0; i < r.rows.size(); ++i) {
-        message d('D');
-        d.i16(static_cast<int16_t>(r.columns.size()));
-        for (size_t c = 0; c < r.columns.size(); ++c) {
-          const datum& v = r.rows.row(i)[c];
-          if (v.is_null()) {
-            d.i32(-1);
-            continue;
-          }
-          text.clear();
-          append_text(r.columns[c].type, v, text);
-          d.i32(static_cast<int32_t>(text.size())).bytes(text);
-        }
-        std::string one;
-        d.append_to(one);
-        for (int64_t n = 0; n < r.rows.weight(i); ++n) out += one;
-      }
+      row_description(r, {}, out);
+      (void)data_rows(r, {}, 0, -1, out);
     }
     message('C').str(r.tag).append_to(out);
+  }
+
+  // The extended query protocol's objects of one connection.
+  struct prepared {
+    std::string query;
+    std::vector<uint32_t> oids;  // declared parameter types (0: unspecified)
+    int params = 0;
+  };
+  struct portal {
+    std::string sql;  // the statement with its parameters written in
+    std::vector<int16_t> formats;
+    std::optional<statement_result> result;  // once run (by Describe or Execute)
+    bool empty = false;                      // an empty query
+    size_t sent = 0;                         // rows Execute sent so far
+  };
+  struct session {
+    std::unordered_map<std::string, prepared> stmts;
+    std::unordered_map<std::string, portal> portals;
+    std::string failed_query;  // a Parse that failed: what its error points into
+  };
+
+  // Runs a portal's statement once; its rows wait for Execute.
+  result<void> run_portal(portal& p) {
+    if (p.result || p.empty) return outcome::success();
+    if (p.sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
+      p.empty = true;
+      return outcome::success();
+    }
+    std::vector<statement_result> rs;
+    {
+      std::lock_guard lock(engine_mu);
+      BOOST_OUTCOME_TRY(rs, eng.execute(p.sql));
+    }
+    if (rs.size() != 1)
+      return make_error(errc::syntax_error, -1,
+                        "cannot insert multiple commands into a prepared statement");
+    p.result = std::move(rs[0]);
+    return outcome::success();
+  }
+
+  // Parse, Bind, Describe, Execute and Close. `query` is set to the text
+  // an error's position points into.
+  result<void> extended(session& ses, char type, const std::string& buf, std::string& out,
+                        std::string_view& query) {
+    reader in(buf);
+    auto violation = [&] {
+      return make_error(errc::protocol_violation, -1, "malformed '{}' message", type);
+    };
+    auto describe_result = [&](const portal& p, const std::vector<int16_t>& formats) {
+      if (p.empty || p.result->columns.empty())
+        message('n').append_to(out);  // NoData
+      else
+        row_description(*p.result, formats, out);
+    };
+    switch (type) {
+      case 'P': {  // Parse
+        std::string name(in.cstr());
+        std::string q(in.cstr());
+        int16_t n = in.i16();
+        prepared p;
+        for (int i = 0; i < n && in.ok(); ++i) p.oids.push_back(static_cast<uint32_t>(in.i32()));
+        if (!in.ok() || n < 0) return violation();
+        p.params = std::max<int>(count_params(q), n);
+        // Syntax errors belong to Parse, as in PostgreSQL.
+        if (auto parsed = parse_sql(q); !parsed) {
+          ses.failed_query = std::move(q);
+          query = ses.failed_query;
+          return parsed.error();
+        }
+        if (!name.empty() && ses.stmts.count(name))
+          return make_error(errc::duplicate_object, -1, "prepared statement \"{}\" already exists",
+                            name);
+        p.query = std::move(q);
+        ses.stmts[name] = std::move(p);
+        message('1').append_to(out);  // ParseComplete
+        return outcome::success();
+      }
+      case 'B': {  // Bind
+        std::string portal_name(in.cstr());
+        std::string stmt_name(in.cstr());
+        std::vector<int16_t> param_formats, result_formats;
+        int16_t nf = in.i16();
+        for (int i = 0; i < nf && in.ok(); ++i) param_formats.push_back(in.i16());
+        int16_t np = in.i16();
+        std::vector<bind_param> params;
+        for (int i = 0; i < np && in.ok(); ++i) {
+          int32_t len = in.i32();
+          bind_param bp;
+          if (len >= 0) bp.value = std::string(in.bytes(static_cast<size_t>(len)));
+          bp.binary = format_of(param_formats, static_cast<size_t>(i)) == 1;
+          params.push_back(std::move(bp));
+        }
+        int16_t nr = in.i16();
+        for (int i = 0; i < nr && in.ok(); ++i) result_formats.push_back(in.i16());
+        if (!in.ok() || nf < 0 || np < 0 || nr < 0) return violation();
+        for (auto f : param_formats)
+          if (f != 0 && f != 1) return violation();
+        for (auto f : result_formats)
+          if (f != 0 && f != 1) return violation();
+        auto it = ses.stmts.find(stmt_name);
+        if (it == ses.stmts.end())
+          return make_error(errc::undefined_object, -1, "prepared statement \"{}\" does not exist",
+                            stmt_name);
+        const prepared& ps = it->second;
+        if (np != ps.params)
+          return make_error(errc::protocol_violation, -1,
+                            "bind message supplies {} parameters, but prepared statement \"{}\" "
+                            "requires {}",
+                            np, stmt_name, ps.params);
+        for (size_t i = 0; i < params.size() && i < ps.oids.size(); ++i) params[i].oid = ps.oids[i];
+        query = ps.query;
+        BOOST_OUTCOME_TRY(auto sql, substitute_params(ps.query, params));
+        if (!portal_name.empty() && ses.portals.count(portal_name))
+          return make_error(errc::duplicate_object, -1, "portal \"{}\" already exists",
+                            portal_name);
+        portal p;
+        p.sql = std::move(sql);
+        p.formats = std::move(result_formats);
+        ses.portals[portal_name] = std::move(p);
+        message('2').append_to(out);  // BindComplete
+        return outcome::success();
+      }
+      case 'D': {  // Describe
+        char what = in.byte();
+        std::string name(in.cstr());
+        if (!in.ok()) return violation();
+        if (what == 'S') {
+          auto it = ses.stmts.find(name);
+          if (it == ses.stmts.end())
+            return make_error(errc::undefined_object, -1,
+                              "prepared statement \"{}\" does not exist", name);
+          const prepared& ps = it->second;
+          query = ps.query;
+          std::vector<bind_param> nulls(static_cast<size_t>(ps.params));
+          message t('t');  // ParameterDescription
+          t.i16(static_cast<int16_t>(ps.params));
+          for (size_t i = 0; i < nulls.size(); ++i) {
+            uint32_t oid = i < ps.oids.size() ? ps.oids[i] : 0;
+            nulls[i].oid = oid;
+            t.i32(static_cast<int32_t>(oid ? oid : type_oid(type_id::text)));
+          }
+          t.append_to(out);
+          // The columns: a statement that only reads runs once with NULL
+          // parameters; anything else is described as returning no rows.
+          if (!reads_only(ps.query)) {
+            message('n').append_to(out);
+            return outcome::success();
+          }
+          portal probe;
+          BOOST_OUTCOME_TRY(probe.sql, substitute_params(ps.query, nulls));
+          BOOST_OUTCOME_TRY(run_portal(probe));
+          describe_result(probe, {});
+          return outcome::success();
+        }
+        if (what == 'P') {
+          auto it = ses.portals.find(name);
+          if (it == ses.portals.end())
+            return make_error(errc::invalid_cursor, -1, "portal \"{}\" does not exist", name);
+          query = it->second.sql;
+          BOOST_OUTCOME_TRY(run_portal(it->second));
+          describe_result(it->second, it->second.formats);
+          return outcome::success();
+        }
+        return violation();
+      }
+      case 'E': {  // Execute
+        std::string name(in.cstr());
+        int32_t max = in.i32();
+        if (!in.ok()) return violation();
+        auto it = ses.portals.find(name);
+        if (it == ses.portals.end())
+          return make_error(errc::invalid_cursor, -1, "portal \"{}\" does not exist", name);
+        portal& p = it->second;
+        query = p.sql;
+        BOOST_OUTCOME_TRY(run_portal(p));
+        if (p.empty) {
+          message('I').append_to(out);  // EmptyQueryResponse
+          return outcome::success();
+        }
+        const statement_result& r = *p.result;
+        if (!r.columns.empty()) {
+          BOOST_OUTCOME_TRY(auto n, data_rows(r, p.formats, p.sent, max > 0 ? max : -1, out));
+          p.sent += n;
+          size_t total = 0;
+          for (size_t i = 0; i < r.rows.size(); ++i)
+            total += static_cast<size_t>(std::max<int64_t>(r.rows.weight(i), 0));
+          if (max > 0 && p.sent < total) {
+            message('s').append_to(out);  // PortalSuspended: Execute again for more
+            return outcome::success();
+          }
+        }
+        message('C').str(r.tag).append_to(out);
+        return outcome::success();
+      }
+      case 'C': {  // Close
+        char what = in.byte();
+        std::string name(in.cstr());
+        if (!in.ok()) return violation();
+        if (what == 'S')
+          ses.stmts.erase(name);
+        else if (what == 'P')
+          ses.portals.erase(name);
+        else
+          return violation();
+        message('3').append_to(out);  // CloseComplete
+        return outcome::success();
+      }
+      default:
+        return make_error(errc::protocol_violation, -1, "unexpected message type '{}'", type);
+    }
   }
 
   static void ready(std::string& out) { message('Z').bytes("I").append_to(out); }
@@ -201,6 +513,7 @@ struct pg_server::impl {
     ready(out);
     if (!send(s, out)) return;
     bool skip_to_sync = false;
+    session ses;
     for (;;) {
       if (!read_n(s, buf, 5)) return;
       char type = buf[0];
@@ -226,17 +539,17 @@ struct pg_server::impl {
         ready(out);
       } else if (type == 'S') {
         skip_to_sync = false;
+        ses.portals.erase("");  // the unnamed portal lasts until Sync
         ready(out);
       } else if (type == 'H') {
         // Flush: nothing is buffered.
       } else if (!skip_to_sync) {
-        skip_to_sync = true;
-        error_message(
-            make_error(errc::feature_not_supported, -1,
-                       "the extended query protocol is not supported yet (message '{}'); use the "
-                       "simple query protocol",
-                       type),
-            "", out);
+        std::string_view query;
+        if (auto r = extended(ses, type, buf, out, query); !r) {
+          // After an error the extended protocol skips everything up to Sync.
+          skip_to_sync = true;
+          error_message(r.error(), query, out);
+        }
       }
       if (!out.empty() && !send(s, out)) return;
     }

@@ -1,12 +1,15 @@
 // pg_server: the PostgreSQL wire protocol (version 3) in front of an
-// engine, so that psql and Postgres drivers connect unchanged. This first
-// version speaks the simple query protocol: startup (SSL refused, any user
-// accepted without a password — loopback only until security exists),
-// ParameterStatus for server_version, client_encoding and the rest psql
-// reads, Query with RowDescription/DataRow/CommandComplete in text format,
+// engine, so that psql and Postgres drivers connect unchanged: startup (SSL
+// refused, any user accepted without a password — loopback only until
+// security exists), ParameterStatus for server_version, client_encoding and
+// the rest psql reads, the simple query protocol (Query), and the extended
+// one (Parse, Bind, Describe, Execute, Close, Sync, Flush) with typed
+// parameters in text or binary and results in text or binary (params.h),
 // ErrorResponse with the SQLSTATE (sqlstate.h) and the error's position,
-// and Terminate. The extended protocol (Parse/Bind/Execute) is answered
-// with an error until Sync.
+// and Terminate. Parameters are written into the statement as typed
+// literals, so every statement takes them; Describe of a portal runs it
+// (Execute then sends its rows), Describe of a prepared statement runs a
+// statement that only reads once with NULL parameters to learn its columns.
 //
 // Threading: one thread accepts, one thread per connection; statements of
 // all connections run one at a time on the shared engine (a mutex).

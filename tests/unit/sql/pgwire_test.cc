@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -86,16 +87,80 @@ TEST_F(PgWire, ErrorsCarrySqlstateAndPosition) {
   auto ok = exec("SELECT 1 + 1");
   ASSERT_EQ(PQresultStatus(ok.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(ok.get());
   EXPECT_STREQ(PQgetvalue(ok.get(), 0, 0), "2");
-  // The extended protocol is refused with an error, and the connection
-  // goes on after the Sync that follows it.
-  result_ptr p(
-      PQexecParams(conn.get(), "SELECT $1::int", 1, nullptr, nullptr, nullptr, nullptr, 0));
+  // An error in the extended protocol skips to the Sync that follows it;
+  // the connection goes on.
+  const char* one[] = {"1"};
+  result_ptr p(PQexecParams(conn.get(), "SELECT $1::int FROM missing", 1, nullptr, one, nullptr,
+                            nullptr, 0));
   EXPECT_EQ(PQresultStatus(p.get()), PGRES_FATAL_ERROR);
-  EXPECT_STREQ(PQresultErrorField(p.get(), PG_DIAG_SQLSTATE), "0A000");
+  EXPECT_STREQ(PQresultErrorField(p.get(), PG_DIAG_SQLSTATE), "42P01");
+  result_ptr syntax(PQprepare(conn.get(), "bad", "SELEC 1", 0, nullptr));
+  EXPECT_STREQ(PQresultErrorField(syntax.get(), PG_DIAG_SQLSTATE), "42601");
   auto after = exec("SELECT 3");
   ASSERT_EQ(PQresultStatus(after.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(after.get());
   auto empty = exec("");
   EXPECT_EQ(PQresultStatus(empty.get()), PGRES_EMPTY_QUERY);
+}
+
+TEST_F(PgWire, ExtendedProtocolTakesParametersAndGivesBinary) {
+  exec("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, price NUMERIC(10,2), ts TIMESTAMP)");
+  // Text parameters, typed by Parse or by their neighbours; quotes and
+  // backslashes arrive as they were sent.
+  const Oid types[] = {20, 0, 0, 0};
+  const char* row[] = {"7", "it's a \\ pen", "2.50", "2024-03-15 10:00:00"};
+  result_ptr ins(PQexecParams(conn.get(), "INSERT INTO t VALUES ($1, $2, $3, $4)", 4, types, row,
+                              nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(ins.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(ins.get());
+  EXPECT_STREQ(PQcmdStatus(ins.get()), "INSERT 0 1");
+  const char* nul[] = {nullptr, "8"};
+  result_ptr ins2(PQexecParams(conn.get(), "INSERT INTO t (name, id) VALUES ($1, $2)", 2, nullptr,
+                               nul, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(ins2.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(ins2.get());
+  const char* key[] = {"7"};
+  result_ptr sel(PQexecParams(conn.get(), "SELECT name, price FROM t WHERE id = $1", 1, nullptr,
+                              key, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(sel.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(sel.get());
+  ASSERT_EQ(PQntuples(sel.get()), 1);
+  EXPECT_STREQ(PQgetvalue(sel.get(), 0, 0), "it's a \\ pen");
+  EXPECT_STREQ(PQgetvalue(sel.get(), 0, 1), "2.50");
+  // A binary parameter (int8) and binary results.
+  uint64_t be7 = __builtin_bswap64(7);
+  const char* bin[] = {reinterpret_cast<const char*>(&be7)};
+  const int lens[] = {8};
+  const int fmts[] = {1};
+  const Oid int8[] = {20};
+  result_ptr b(PQexecParams(conn.get(), "SELECT id, ts, name FROM t WHERE id = $1", 1, int8, bin,
+                            lens, fmts, 1));
+  ASSERT_EQ(PQresultStatus(b.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(b.get());
+  ASSERT_EQ(PQntuples(b.get()), 1);
+  EXPECT_EQ(PQfformat(b.get(), 0), 1);
+  ASSERT_EQ(PQgetlength(b.get(), 0, 0), 8);
+  uint64_t id = 0;
+  std::memcpy(&id, PQgetvalue(b.get(), 0, 0), 8);
+  EXPECT_EQ(__builtin_bswap64(id), 7u);
+  // timestamp: microseconds since 2000-01-01.
+  uint64_t ts = 0;
+  std::memcpy(&ts, PQgetvalue(b.get(), 0, 1), 8);
+  EXPECT_EQ(static_cast<int64_t>(__builtin_bswap64(ts)), 763812000000000LL);
+  // A named prepared statement, described, then executed twice.
+  result_ptr prep(PQprepare(conn.get(), "by_id",
+                            "SELECT id, name FROM t WHERE id >= $1 ORDER BY id", 1, nullptr));
+  ASSERT_EQ(PQresultStatus(prep.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(prep.get());
+  result_ptr desc(PQdescribePrepared(conn.get(), "by_id"));
+  ASSERT_EQ(PQresultStatus(desc.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(desc.get());
+  EXPECT_EQ(PQnparams(desc.get()), 1);
+  ASSERT_EQ(PQnfields(desc.get()), 2);
+  EXPECT_EQ(PQftype(desc.get(), 0), 20u);
+  for (const char* from : {"7", "8"}) {
+    const char* v[] = {from};
+    result_ptr e(PQexecPrepared(conn.get(), "by_id", 1, v, nullptr, nullptr, 0));
+    ASSERT_EQ(PQresultStatus(e.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(e.get());
+    EXPECT_EQ(PQntuples(e.get()), from[0] == '7' ? 2 : 1);
+  }
+  // Too few parameters is an error, not a guess.
+  result_ptr few(PQexecPrepared(conn.get(), "by_id", 0, nullptr, nullptr, nullptr, 0));
+  EXPECT_EQ(PQresultStatus(few.get()), PGRES_FATAL_ERROR);
+  EXPECT_STREQ(PQresultErrorField(few.get(), PG_DIAG_SQLSTATE), "08P01");
 }
 
 }  // namespace

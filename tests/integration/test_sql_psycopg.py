@@ -1,0 +1,72 @@
+"""psycopg 3 (py/requirements.txt, in the venv scripts/setup makes) against
+`runnel sql`: psycopg runs every statement with the extended query protocol
+(Parse/Bind/Describe/Execute/Sync), with parameters as text or binary, so
+this is what most Python programs connecting to runnel's SQL will do.
+
+ctest runs this with /usr/bin/python3; it re-runs itself with the venv's
+python."""
+
+import datetime
+import decimal
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
+
+if os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".venv")):
+    if not os.path.exists(VENV_PYTHON):
+        print("FAIL %s: run scripts/setup (creates it)\n0 passed, 1 failed" % VENV_PYTHON)
+        sys.exit(1)
+    os.execv(VENV_PYTHON, [VENV_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+
+import psycopg  # noqa: E402
+
+from harness import run  # noqa: E402
+from test_sql_psql import SqlServer  # noqa: E402
+
+
+def connect(s, **kw):
+    return psycopg.connect(host="127.0.0.1", port=s.port, dbname="dev", user="root", connect_timeout=10, **kw)
+
+
+def test_parameters_both_formats_and_transactions():
+    s = SqlServer()
+    try:
+        with connect(s) as conn:  # not autocommit: psycopg sends BEGIN and COMMIT
+            conn.execute("CREATE TABLE orders (id BIGINT PRIMARY KEY, item TEXT, amount NUMERIC(10,2), "
+                         "at TIMESTAMP, ok BOOLEAN)")
+            conn.execute("CREATE MATERIALIZED VIEW per_item AS SELECT item, count(*) AS n, sum(amount) AS total "
+                         "FROM orders GROUP BY item")
+            rows = [(1, "pen", decimal.Decimal("1.50"), datetime.datetime(2024, 3, 15, 10, 0), True),
+                    (2, "it's", decimal.Decimal("2.25"), datetime.datetime(2024, 3, 15, 10, 1), False),
+                    (3, "pen", decimal.Decimal("3.00"), None, None)]
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO orders VALUES (%s, %s, %s, %s, %s)", rows)
+                # Binary parameters and binary results (%b, binary=True).
+                cur.execute("SELECT id, item, at, ok FROM orders WHERE id = %b", (2,), binary=True)
+                assert cur.fetchall() == [(2, "it's", datetime.datetime(2024, 3, 15, 10, 1), False)]
+                cur.execute("SELECT item, n, total FROM per_item WHERE n >= %s ORDER BY item", (1,))
+                assert cur.fetchall() == [("it's", 1, decimal.Decimal("2.25")), ("pen", 2, decimal.Decimal("4.50"))]
+                assert [d.name for d in cur.description] == ["item", "n", "total"]
+            conn.commit()
+            # An error rolls back psycopg's transaction state; the connection goes on.
+            try:
+                conn.execute("SELECT * FROM missing WHERE id = %s", (1,))
+                raise AssertionError("no error")
+            except psycopg.errors.UndefinedTable as e:
+                assert e.sqlstate == "42P01"
+            conn.rollback()
+            assert conn.execute("SELECT count(*) FROM orders").fetchone() == (3,)
+        # Server-side prepared statements (prepare=True) run again and again.
+        with connect(s, autocommit=True) as conn:
+            for i in range(3):
+                got = conn.execute("SELECT item FROM orders WHERE id = %s", (i + 1,), prepare=True).fetchone()
+                assert got == (["pen", "it's", "pen"][i],), got
+            assert conn.info.parameter_status("server_version").startswith("15")
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
+if __name__ == "__main__":
+    run([test_parameters_both_formats_and_transactions])
