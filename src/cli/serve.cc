@@ -235,7 +235,17 @@ int run_serve(serve_options o) {
     sql::engine_options eo;
     bool any = c.listen_host.empty() || c.listen_host == "0.0.0.0" || c.listen_host == "::";
     eo.brokers = fmt::format("{}:{}", any ? "127.0.0.1" : c.listen_host, srv->port());
+    // The catalog lives in the broker it serves, so SQL objects outlive a restart.
+    eo.catalog_topic = "_runnel_sql_catalog";
     sql_engine = std::make_unique<sql::engine>(eo);
+    auto failed = sql_engine->open_catalog();
+    if (!failed) {
+      fmt::print(stderr, "runnel serve: cannot start SQL: {}\n", failed.error().message);
+      srv->shutdown();
+      return 1;
+    }
+    for (const auto& f : failed.value())
+      fmt::print(stderr, "runnel serve: SQL catalog entry not re-created: {}\n", f);
     auto s = sql::pg_server::start(*sql_engine, sql_at->first, sql_at->second);
     if (!s) {
       fmt::print(stderr, "runnel serve: cannot start SQL: {}\n", s.error().message);

@@ -18,6 +18,7 @@ namespace {
 struct sql_options {
   std::string listen = "127.0.0.1:4566";  // RisingWave's port: tools and habits carry over
   std::string brokers = "127.0.0.1:9092";
+  std::string catalog_topic;  // empty: the catalog goes with the process
 };
 
 int run_sql(const sql_options& o) {
@@ -35,7 +36,15 @@ int run_sql(const sql_options& o) {
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   sql::engine_options eo;
   eo.brokers = o.brokers;
+  eo.catalog_topic = o.catalog_topic;
   sql::engine engine(eo);
+  auto failed = engine.open_catalog();
+  if (!failed) {
+    fmt::print(stderr, "runnel sql: {}\n", failed.error().message);
+    return 1;
+  }
+  for (const auto& f : failed.value())
+    fmt::print(stderr, "runnel sql: catalog entry not re-created: {}\n", f);
   auto server = sql::pg_server::start(engine, at->first, at->second);
   if (!server) {
     fmt::print(stderr, "runnel sql: cannot start: {}\n", server.error().message);
@@ -66,6 +75,10 @@ void add_sql(CLI::App& app) {
                 "(properties.bootstrap.server), HOST:PORT[,HOST:PORT...]")
       ->envname("RUNNEL_BROKERS")
       ->capture_default_str();
+  c->add_option("--catalog-topic", o->catalog_topic,
+                "A compacted topic on --brokers that keeps every CREATE, so that a restarted "
+                "process re-creates its sources, tables, views and sinks (created if missing); "
+                "unset: they go with the process");
   c->callback([o] { set_exit_code(run_sql(*o)); });
 }
 

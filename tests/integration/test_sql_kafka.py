@@ -148,6 +148,57 @@ def test_clear_errors():
             assert s.stop() == 0, s.stderr()
 
 
+def test_catalog_survives_a_crash():
+    """--catalog-topic: after kill -9, a new process re-creates every source, view and sink from
+    the catalog, each source from the offsets it first started at (not its startup mode again)."""
+    with Broker(BINARY) as b:
+        cli(b, "topic", "create", "orders", "--partitions", "2")
+        cli(b, "topic", "create", "per_item_out", "--partitions", "1")
+        produce(b, "orders", ['{"item": "old", "qty": 100}'] * 3)  # before the source: never read
+        args = ("--brokers", b.bootstrap, "--catalog-topic", "_sql_catalog")
+        s = SqlServer(*args)
+        try:
+            s.psql("CREATE TABLE notes (id INT PRIMARY KEY, text TEXT)",
+                   "CREATE SOURCE orders (item TEXT, qty INT) WITH (connector = 'kafka', topic = 'orders', "
+                   "scan.startup.mode = 'latest')",
+                   "CREATE MATERIALIZED VIEW per_item AS SELECT item, sum(qty) AS qty FROM orders GROUP BY item",
+                   "CREATE MATERIALIZED VIEW gone AS SELECT count(*) FROM orders",
+                   "CREATE SINK per_item_sink FROM per_item WITH (connector = 'kafka', topic = 'per_item_out') "
+                   "FORMAT UPSERT ENCODE JSON",
+                   "DROP MATERIALIZED VIEW gone")
+            produce(b, "orders", ['{"item": "pen", "qty": 1}', '{"item": "ink", "qty": 2}',
+                                  '{"item": "pen", "qty": 3}'])
+            wait_until(lambda: rows(s, "SELECT * FROM per_item ORDER BY item") == "ink|2\npen|4\n",
+                       what="the view before the crash")
+        finally:
+            s.proc.kill()
+            s.proc.wait()
+        s = SqlServer(*args)
+        try:
+            assert rows(s, "SHOW SOURCES") == "orders\n"
+            assert rows(s, "SHOW MATERIALIZED VIEWS") == "per_item\n"  # the dropped one stays dropped
+            assert rows(s, "SHOW TABLES") == "notes\n"
+            # The same input as before: from where the source first started, not 'latest' again.
+            wait_until(lambda: rows(s, "SELECT * FROM per_item ORDER BY item") == "ink|2\npen|4\n",
+                       what="the view after the restart")
+            produce(b, "orders", ['{"item": "pen", "qty": 5}'])
+            wait_until(lambda: rows(s, "SELECT * FROM per_item ORDER BY item") == "ink|2\npen|9\n",
+                       what="the view going on")
+            wait_until(lambda: latest_by_key(b, "per_item_out") == {
+                '{"item":"ink"}': '{"item":"ink","qty":2}', '{"item":"pen"}': '{"item":"pen","qty":9}'},
+                what="the sink going on")
+            s.psql("DROP SINK per_item_sink", "DROP SOURCE orders CASCADE")
+        finally:
+            assert s.stop() == 0, s.stderr()
+        # What was dropped is gone for the next process too.
+        s = SqlServer(*args)
+        try:
+            assert rows(s, "SHOW SOURCES") == "" and rows(s, "SHOW SINKS") == ""
+            assert rows(s, "SHOW TABLES") == "notes\n"
+        finally:
+            assert s.stop() == 0, s.stderr()
+
+
 def test_serve_hosts_sql_over_its_own_topics():
     """`runnel serve --sql-listen`: SQL in the broker process, reading its topics."""
     with Broker(BINARY, settings={"sql.listen": "127.0.0.1:0"}) as b:
@@ -160,10 +211,15 @@ def test_serve_hosts_sql_over_its_own_topics():
              "GROUP BY app")
         wait_until(lambda: psql(b.sql_port, "SELECT app, n FROM errors ORDER BY app").stdout == "a|2\nb|1\n",
                    what="the view inside serve")
-        # A clean stop with a source running.
+        # A clean stop with a source running; the catalog is in the broker's own topic, so SQL
+        # comes back with it.
         assert b.stop() == 0, b.tail()
+        b.start()
+        assert psql(b.sql_port, "SHOW SOURCES").stdout == "events\n"
+        wait_until(lambda: psql(b.sql_port, "SELECT app, n FROM errors ORDER BY app").stdout == "a|2\nb|1\n",
+                   what="the view after the broker's restart")
 
 
 if __name__ == "__main__":
     run([test_source_view_and_sinks, test_upsert_table_follows_keys_and_tombstones, test_clear_errors,
-         test_serve_hosts_sql_over_its_own_topics])
+         test_catalog_survives_a_crash, test_serve_hosts_sql_over_its_own_topics])

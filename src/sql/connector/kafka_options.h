@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "runnel/client/config.h"
 #include "sql/parse/statement.h"
@@ -18,6 +20,10 @@ struct kafka_source_options {
   enum class start { earliest, latest, timestamp } startup = start::earliest;
   int64_t startup_timestamp_ms = 0;
   bool upsert = false;  // FORMAT UPSERT: the record key names the row, a null value deletes it
+  // Set when a restarted process re-creates the source (the durable
+  // catalog): the (partition, offset) it first started at, instead of the
+  // startup mode, so that it reads exactly what it read before.
+  std::vector<std::pair<int32_t, int64_t>> pinned_offsets;
 };
 
 struct kafka_sink_options {

@@ -1,6 +1,7 @@
 #include "sql/connector/kafka_source.h"
 
 #include <atomic>
+#include <map>
 #include <thread>
 #include <unordered_map>
 
@@ -38,6 +39,7 @@ struct kafka_source::impl {
   // The current row of each key (replace and delete), encoded.
   std::unordered_map<std::string, std::string> current;
   std::vector<datum> scratch;
+  std::vector<std::pair<int32_t, int64_t>> started;
   std::thread thread;
 
   impl(client::consumer c, json_row_decoder d) : consumer(std::move(c)), decoder(std::move(d)) {}
@@ -146,14 +148,33 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   co.auto_offset_reset = "earliest";
   auto consumer = client::consumer::create(co);
   if (!consumer) return fail(errc::connection_failure, consumer.error().message);
+  // The start resolved to offsets now, so that the catalog can pin them.
+  std::map<int32_t, int64_t> at;
+  if (!options.pinned_offsets.empty()) {
+    for (const auto& [p, o] : options.pinned_offsets) at[p] = o;
+  } else if (options.startup == kafka_source_options::start::timestamp) {
+    auto found = admin.value().offsets_for_time(options.topic,
+                                                model::timestamp(options.startup_timestamp_ms));
+    if (!found) return fail(errc::connection_failure, found.error().message);
+    for (const auto& tpo : found.value()) at[tpo.partition()] = tpo.offset();
+  } else {
+    auto ends = admin.value().offsets(options.topic);
+    if (!ends) return fail(errc::connection_failure, ends.error().message);
+    for (const auto& po : ends.value())
+      at[po.partition()] =
+          options.startup == kafka_source_options::start::latest ? po.end() : po.start();
+  }
   std::vector<client::partition_assignment> parts;
+  std::vector<std::pair<int32_t, int64_t>> started;
   for (const auto& p : info.value().partitions) {
-    client::start_position at = client::start_position::beginning();
-    if (options.startup == kafka_source_options::start::latest)
-      at = client::start_position::end();
-    else if (options.startup == kafka_source_options::start::timestamp)
-      at = client::start_position::at_time(model::timestamp(options.startup_timestamp_ms));
-    parts.push_back({options.topic, p.id, at});
+    auto it = at.find(p.id());
+    // -1 (a timestamp past the end): from the end; none known: the start.
+    client::start_position from = client::start_position::beginning();
+    if (it != at.end())
+      from = it->second >= 0 ? client::start_position::at(model::offset(it->second))
+                             : client::start_position::end();
+    parts.push_back({options.topic, p.id, from});
+    if (it != at.end() && it->second >= 0) started.emplace_back(p.id(), it->second);
   }
   if (auto r = consumer.value().assign(parts); !r)
     return fail(errc::connection_failure, r.error().message);
@@ -163,6 +184,7 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   auto p =
       std::make_unique<impl>(std::move(consumer.value()), json_row_decoder(std::move(value_cols)));
   p->options = options;
+  p->started = std::move(started);
   for (const auto& c : layout.columns) p->types.push_back(c.type);
   p->layout = std::move(layout);
   p->deliver = std::move(deliver);
@@ -180,6 +202,9 @@ kafka_source::~kafka_source() {
 
 void kafka_source::stop() {
   impl_->stopping.store(true);
+}
+const std::vector<std::pair<int32_t, int64_t>>& kafka_source::start_offsets() const {
+  return impl_->started;
 }
 uint64_t kafka_source::records() const {
   return impl_->records.load();

@@ -51,6 +51,8 @@ class kafka_source {
 
   // Asks the thread to stop after its current batch; returns at once.
   void stop();
+  // Where it started in each partition: (partition, offset).
+  const std::vector<std::pair<int32_t, int64_t>>& start_offsets() const;
   // Records read, and those skipped because they could not be decoded.
   uint64_t records() const;
   uint64_t bad_records() const;

@@ -5,6 +5,9 @@
 #include <map>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
+#include "sql/catalog/catalog_log.h"
 #include "sql/connector/kafka_options.h"
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
@@ -149,6 +152,58 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   return out;  // what was dropped stops (joins, flushes) here, without mu_
 }
 
+result<std::vector<std::string>> engine::open_catalog() {
+  std::vector<std::string> failed;
+  if (options_.catalog_topic.empty()) return failed;
+  client::client_config cluster;
+  cluster.brokers = options_.brokers;
+  cluster.client_id = "runnel-sql";
+  BOOST_OUTCOME_TRY(auto log, catalog_log::open(cluster, options_.catalog_topic));
+  std::vector<std::unique_ptr<kafka_source>> sources;
+  std::vector<std::unique_ptr<kafka_sink>> sinks;
+  std::unique_lock lock(mu_);
+  catalog_ = std::move(log);
+  std::vector<catalog_entry> entries = catalog_->entries();
+  for (const auto& e : entries) {
+    replaying_ = &e;
+    next_id_ = e.id;  // the same id as before: views name what they read by id
+    auto r = execute_locked(e.sql, 0);
+    replaying_ = nullptr;
+    if (!r || !find(e.name)) {
+      std::string why = r ? "it did not re-create it" : r.error().message;
+      spdlog::error("sql catalog: cannot re-create \"{}\": {}", e.name, why);
+      failed.push_back(e.name + ": " + why);
+    }
+    next_id_ = std::max(next_id_, e.id + 1);
+  }
+  sources.swap(retired_sources_);
+  sinks.swap(retired_sinks_);
+  lock.unlock();
+  return failed;
+}
+
+result<void> engine::log_created(const std::string& name) {
+  if (!catalog_ || replaying_) return outcome::success();
+  relation* r = lookup(name);
+  if (!r) return outcome::success();
+  catalog_entry e;
+  e.name = name;
+  e.id = r->info.id;
+  e.sql = r->info.definition;
+  if (r->source) e.start_offsets = r->source->start_offsets();
+  if (auto w = catalog_->put(e); !w) {
+    if (r->source) {
+      r->source->stop();
+      retired_sources_.push_back(std::move(r->source));
+    }
+    if (r->out) retired_sinks_.push_back(std::move(r->out));
+    uint64_t id = r->info.id;
+    std::erase_if(relations_, [&](const std::unique_ptr<relation>& v) { return v->info.id == id; });
+    return w.error();
+  }
+  return outcome::success();
+}
+
 void engine::ingest(uint64_t id, row_batch changes) {
   std::lock_guard lock(mu_);
   relation* r = nullptr;
@@ -239,11 +294,17 @@ void engine::propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int6
 result<statement_result> engine::run(const statement& s, int64_t now) {
   switch (s.kind) {
     case stmt_kind::create_view:
-      return create_view(s, now);
     case stmt_kind::create_source:
-      return create_source(s, now);
-    case stmt_kind::create_sink:
-      return create_sink(s, now);
+    case stmt_kind::create_sink: {
+      bool existed = find(s.name) != nullptr;
+      auto r = s.kind == stmt_kind::create_view     ? create_view(s, now)
+               : s.kind == stmt_kind::create_source ? create_source(s, now)
+                                                    : create_sink(s, now);
+      if (r && !existed) {
+        BOOST_OUTCOME_TRY(log_created(s.name));
+      }
+      return r;
+    }
     case stmt_kind::drop:
       return drop(s);
     case stmt_kind::show:
@@ -260,7 +321,15 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
   }
   const json& n = s.node;
   if (n.contains("SelectStmt")) return select(n["SelectStmt"], s, now);
-  if (n.contains("CreateStmt")) return create_table(s);
+  if (n.contains("CreateStmt")) {
+    std::string name = n["CreateStmt"]["relation"].value("relname", "");
+    bool existed = find(name) != nullptr;
+    auto r = create_table(s);
+    if (r && !existed) {
+      BOOST_OUTCOME_TRY(log_created(name));
+    }
+    return r;
+  }
   if (n.contains("InsertStmt")) return insert(s, now);
   if (n.contains("DeleteStmt")) return remove(s, now);
   if (n.contains("ExplainStmt")) return explain(s);
@@ -452,6 +521,7 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
     return make_error(errc::duplicate_object, s.name_pos, "relation \"{}\" already exists", s.name);
   }
   BOOST_OUTCOME_TRY(auto opts, read_source_options(s, options_.brokers));
+  if (replaying_) opts.pinned_offsets = replaying_->start_offsets;
   auto r = std::make_unique<relation>();
   r->info.id = next_id_++;
   r->info.name = s.name;
@@ -778,6 +848,11 @@ result<statement_result> engine::drop(const statement& s) {
       e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
       return e;
     }
+    if (catalog_)
+      for (auto& v : relations_)
+        if (doomed.count(v->info.id)) {
+          BOOST_OUTCOME_TRY(catalog_->remove(v->info.name));
+        }
     for (auto& v : relations_) {
       if (!doomed.count(v->info.id)) continue;
       if (v->source) {

@@ -40,15 +40,30 @@ struct engine_options {
   // The Kafka-protocol cluster of sources and sinks that do not name one
   // (properties.bootstrap.server).
   std::string brokers = "127.0.0.1:9092";
+  // The durable catalog: a compacted topic on `brokers` holding every
+  // CREATE (catalog/catalog_log.h); empty: the catalog lives and dies with
+  // the process.
+  std::string catalog_topic;
 };
 
 class kafka_source;
 class kafka_sink;
+class catalog_log;
+struct catalog_entry;
 
 class engine : public catalog_reader {
  public:
   explicit engine(engine_options options = {});
   ~engine() override;  // stops the sources, flushes the sinks
+
+  // Opens the durable catalog (engine_options::catalog_topic, if set) and
+  // re-creates what it holds, in creation order: tables (their schema; rows
+  // written with INSERT are not kept yet), sources from the offsets they
+  // first started at, views recomputed from their inputs, sinks. An entry
+  // that cannot be re-created (its topic is gone, ...) is reported in the
+  // returned list and left in the catalog; an unreachable catalog is an
+  // error.
+  result<std::vector<std::string>> open_catalog();
 
   // Runs every statement of `sql` in order and returns their results; the
   // first error stops it (earlier statements stay done), with its position
@@ -94,6 +109,10 @@ class engine : public catalog_reader {
   // Takes what the views emitted on their own (a tick moved time).
   void apply_pending(int64_t now);
   relation* lookup(std::string_view name);
+  // Writes the catalog entry of a relation just created (if there is a
+  // catalog and this is not a replay of it); on failure the relation is
+  // dropped again, so that nothing runs that a restart would lose.
+  result<void> log_created(const std::string& name);
   // A batch of changes from the source of relation `id` (its thread).
   void ingest(uint64_t id, row_batch changes);
 
@@ -101,6 +120,8 @@ class engine : public catalog_reader {
   std::mutex mu_;                                    // guards everything below
   std::deque<std::unique_ptr<relation>> relations_;  // creation order: a view after what it reads
   uint64_t next_id_ = 1;
+  std::unique_ptr<catalog_log> catalog_;
+  const catalog_entry* replaying_ = nullptr;  // the entry open_catalog() re-creates
   // Dropped sources and sinks, destroyed once mu_ is released: a source's
   // thread may be waiting for mu_ to deliver, and joining it under mu_
   // would wait forever.

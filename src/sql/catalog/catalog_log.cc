@@ -1,0 +1,165 @@
+#include "sql/catalog/catalog_log.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "runnel/client/admin.h"
+#include "runnel/client/consumer.h"
+#include "runnel/client/producer.h"
+
+namespace runnel::sql {
+
+namespace {
+
+using json = nlohmann::json;
+
+// The value's format (docs/format/sql-catalog.md): a version to refuse
+// what a later runnel may write.
+constexpr int catalog_version = 1;
+constexpr std::chrono::seconds cluster_wait{30};
+
+std::string encode(const catalog_entry& e) {
+  json offsets = json::array();
+  for (const auto& [p, o] : e.start_offsets) offsets.push_back({p, o});
+  json v = {{"version", catalog_version}, {"id", e.id}, {"sql", e.sql}};
+  if (!e.start_offsets.empty()) v["start_offsets"] = offsets;
+  return v.dump();
+}
+
+std::optional<catalog_entry> decode(std::string_view key, std::string_view value) {
+  auto v = json::parse(value, nullptr, false);
+  if (v.is_discarded() || !v.is_object() || v.value("version", 0) != catalog_version ||
+      !v.contains("id") || !v["id"].is_number_unsigned() || !v.contains("sql") ||
+      !v["sql"].is_string())
+    return std::nullopt;
+  catalog_entry e;
+  e.name = std::string(key);
+  e.id = v["id"].get<uint64_t>();
+  e.sql = v["sql"].get<std::string>();
+  if (v.contains("start_offsets")) {
+    if (!v["start_offsets"].is_array()) return std::nullopt;
+    for (const auto& p : v["start_offsets"]) {
+      if (!p.is_array() || p.size() != 2 || !p[0].is_number_integer() || !p[1].is_number_integer())
+        return std::nullopt;
+      e.start_offsets.emplace_back(p[0].get<int32_t>(), p[1].get<int64_t>());
+    }
+  }
+  return e;
+}
+
+sql_error cluster_error(const std::string& topic, const std::string& why) {
+  return make_error(errc::io_error, -1, "SQL catalog topic \"{}\": {}", topic, why);
+}
+
+}  // namespace
+
+struct catalog_log::impl {
+  std::string topic;
+  std::optional<client::producer> producer;
+  std::vector<catalog_entry> entries;
+
+  result<void> write(const std::string& key, std::optional<std::string> value) {
+    client::outgoing_message m;
+    m.topic = topic;
+    m.partition = model::partition_id(0);
+    m.key = key;
+    m.value = std::move(value);
+    if (auto r = producer->send(m); !r) return cluster_error(topic, r.error().message);
+    if (auto r = producer->flush(cluster_wait); !r) return cluster_error(topic, r.error().message);
+    return outcome::success();
+  }
+};
+
+result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_config& cluster,
+                                                       const std::string& topic) {
+  client::admin_options ao;
+  ao.client = cluster;
+  ao.timeout = cluster_wait;
+  auto admin = client::admin::create(ao);
+  if (!admin) return cluster_error(topic, admin.error().message);
+  if (!admin.value().describe_topic(topic)) {
+    client::new_topic t;
+    t.name = topic;
+    t.partitions = 1;
+    t.configs = {{"cleanup.policy", "compact"}};
+    if (auto r = admin.value().create_topic(t); !r && !admin.value().describe_topic(topic))
+      return cluster_error(topic, r.error().message);
+  }
+  // Read it to its end: the last record of each name wins.
+  client::consumer_options co;
+  co.client = cluster;
+  co.auto_commit = false;
+  co.auto_offset_reset = "earliest";
+  co.report_partition_end = true;
+  auto consumer = client::consumer::create(co);
+  if (!consumer) return cluster_error(topic, consumer.error().message);
+  if (auto r = consumer.value().assign(
+          {{topic, model::partition_id(0), client::start_position::beginning()}});
+      !r)
+    return cluster_error(topic, r.error().message);
+  std::map<std::string, std::optional<catalog_entry>> latest;
+  std::optional<sql_error> bad;
+  auto deadline = std::chrono::steady_clock::now() + cluster_wait;
+  for (bool at_end = false; !at_end;) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return cluster_error(topic, "not read to its end in time");
+    auto ev = consumer.value().poll(std::chrono::milliseconds(200));
+    if (!ev) {
+      if (client::is_transient(ev.error())) continue;
+      return cluster_error(topic, ev.error().message);
+    }
+    if (std::holds_alternative<client::partition_end>(ev.value())) at_end = true;
+    auto* m = std::get_if<client::message>(&ev.value());
+    if (!m) continue;
+    if (!m->key) return cluster_error(topic, "a record without a key");
+    if (!m->value) {
+      latest[*m->key] = std::nullopt;
+      continue;
+    }
+    auto e = decode(*m->key, *m->value);
+    if (!e)
+      return cluster_error(topic, fmt::format("the entry of \"{}\" at offset {} is not one this "
+                                              "version of runnel can read",
+                                              *m->key, m->offset()));
+    latest[*m->key] = std::move(*e);
+  }
+  auto p = std::make_unique<impl>();
+  p->topic = topic;
+  for (auto& [name, e] : latest)
+    if (e) p->entries.push_back(std::move(*e));
+  std::sort(p->entries.begin(), p->entries.end(),
+            [](const catalog_entry& a, const catalog_entry& b) { return a.id < b.id; });
+  client::producer_options po;
+  po.client = cluster;
+  po.acks = "all";
+  po.idempotent = true;
+  auto producer = client::producer::create(po);
+  if (!producer) return cluster_error(topic, producer.error().message);
+  p->producer.emplace(std::move(producer.value()));
+  return std::unique_ptr<catalog_log>(new catalog_log(std::move(p)));
+}
+
+catalog_log::catalog_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+catalog_log::~catalog_log() = default;
+
+const std::vector<catalog_entry>& catalog_log::entries() const {
+  return impl_->entries;
+}
+
+result<void> catalog_log::put(const catalog_entry& e) {
+  BOOST_OUTCOME_TRY(impl_->write(e.name, encode(e)));
+  std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == e.name; });
+  impl_->entries.push_back(e);
+  return outcome::success();
+}
+
+result<void> catalog_log::remove(const std::string& name) {
+  BOOST_OUTCOME_TRY(impl_->write(name, std::nullopt));
+  std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == name; });
+  return outcome::success();
+}
+
+}  // namespace runnel::sql

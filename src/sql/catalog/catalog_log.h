@@ -1,0 +1,55 @@
+// catalog_log: the durable catalog of a SQL process — one compacted topic
+// (one partition) whose record key is a relation's name and whose value is
+// what re-creates it: its id, its CREATE statement, and for a Kafka source
+// the offsets it started reading at, so that a restarted process rebuilds
+// every source, table, view and sink over exactly the same input. DROP
+// writes a tombstone. The format is in docs/format/sql-catalog.md.
+//
+// Thread-safety: one thread at a time (the engine's, under its mutex).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runnel/client/config.h"
+#include "sql/error.h"
+
+namespace runnel::sql {
+
+struct catalog_entry {
+  std::string name;
+  uint64_t id = 0;  // creation order: replayed in it, so a view after what it reads
+  std::string sql;  // the CREATE statement as the client wrote it
+  std::vector<std::pair<int32_t, int64_t>> start_offsets;  // a source's (partition, offset)
+};
+
+class catalog_log {
+ public:
+  // Opens (creating it, compacted, if missing) `topic` and reads every
+  // entry in it. Errors: the cluster cannot be reached, or an entry is not
+  // one this version can read (never skipped silently: a catalog that
+  // loses a view would be worse than one that refuses to start).
+  static result<std::unique_ptr<catalog_log>> open(const client::client_config& cluster,
+                                                   const std::string& topic);
+  ~catalog_log();
+
+  // The live entries, by id.
+  const std::vector<catalog_entry>& entries() const;
+  // Writes an entry (or replaces the one of that name) and waits until the
+  // cluster has it (acks=all).
+  result<void> put(const catalog_entry& e);
+  // Writes the name's tombstone and waits for it.
+  result<void> remove(const std::string& name);
+
+  struct impl;
+
+ private:
+  explicit catalog_log(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace runnel::sql
