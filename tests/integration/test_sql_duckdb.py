@@ -1,0 +1,166 @@
+"""Differential tests of the incremental operators: every `view` of each
+sql_diff/*.test file becomes a materialized view in `runnel sql`, and after
+each round of random inserts and deletes into its tables the view's contents
+must equal DuckDB's answer to the same query over the same rows (as
+multisets). DuckDB and psycopg come from py/requirements.txt (the venv
+scripts/setup makes).
+
+A .test file is blocks separated by blank lines ('#' lines are comments):
+  statement ok           a statement run on both (CREATE TABLE ...; the
+  <sql>                  first column of a randomised table is its id)
+  random TABLE ROWS      rows to keep in TABLE, one generator per column
+  <column> int LO HI | numeric LO HI | choice A B NULL ... | timestamp FROM TO
+  view NAME              a view: runnel's query, and optionally after a
+  <sql>                  '----' line DuckDB's spelling of it
+  [----
+  <duckdb sql>]
+
+ctest runs this with /usr/bin/python3; it re-runs itself with the venv's
+python. SQL_DIFF_SEED=n repeats a run."""
+
+import datetime
+import decimal
+import glob
+import os
+import random
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
+
+if os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".venv")):
+    if not os.path.exists(VENV_PYTHON):
+        print("FAIL %s: run scripts/setup (creates it)\n0 passed, 1 failed" % VENV_PYTHON)
+        sys.exit(1)
+    os.execv(VENV_PYTHON, [VENV_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+
+import duckdb  # noqa: E402
+import psycopg  # noqa: E402
+
+from harness import run  # noqa: E402
+from test_sql_psql import SqlServer  # noqa: E402
+
+ROUNDS = 6
+
+
+def parse(path):
+    blocks, cur = [], []
+    for line in open(path).read().splitlines() + [""]:
+        if line.startswith("#"):
+            continue
+        if line.strip():
+            cur.append(line)
+        elif cur:
+            blocks.append(cur)
+            cur = []
+    statements, randoms, views = [], {}, []
+    for b in blocks:
+        head = b[0].split()
+        if head == ["statement", "ok"]:
+            statements.append("\n".join(b[1:]))
+        elif head[0] == "random":
+            randoms[head[1]] = (int(head[2]), [line.split() for line in b[1:]])
+        elif head[0] == "view":
+            body = b[1:]
+            if "----" in body:
+                k = body.index("----")
+                ours, theirs = "\n".join(body[:k]), "\n".join(body[k + 1:])
+            else:
+                ours = theirs = "\n".join(body)
+            views.append((head[1], ours, theirs))
+        else:
+            raise ValueError("%s: unknown block %r" % (path, b[0]))
+    return statements, randoms, views
+
+
+def value(rng, gen):
+    kind, args = gen[1], gen[2:]
+    if kind == "int":
+        return rng.randint(int(args[0]), int(args[1]))
+    if kind == "numeric":
+        return decimal.Decimal(rng.randint(int(args[0]) * 100, int(args[1]) * 100)) / 100
+    if kind == "choice":
+        v = rng.choice(args)
+        return None if v == "NULL" else v
+    if kind == "timestamp":
+        lo, hi = (datetime.datetime.fromisoformat(a) for a in args)
+        return lo + datetime.timedelta(seconds=rng.randint(0, int((hi - lo).total_seconds()) - 1))
+    raise ValueError("unknown generator %r" % kind)
+
+
+def norm(v):
+    """The same value from either side: numbers as rounded floats (runnel's avg(numeric) is an
+    exact numeric, DuckDB's a double), everything else as it is."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, (int, float, decimal.Decimal)):
+        return round(float(v), 6)
+    return v
+
+
+def bag(rows):
+    out = {}
+    for r in rows:
+        k = tuple(norm(v) for v in r)
+        out[k] = out.get(k, 0) + 1
+    return out
+
+
+def check_file(path, seed):
+    statements, randoms, views = parse(path)
+    rng = random.Random(seed)
+    s = SqlServer()
+    try:
+        pg = psycopg.connect(host="127.0.0.1", port=s.port, dbname="dev", user="root", autocommit=True)
+        duck = duckdb.connect()
+        for st in statements:
+            pg.execute(st)
+            duck.execute(st.replace("PRIMARY KEY", ""))  # DuckDB's own key checks are not the test
+        for name, ours, _ in views:
+            pg.execute("CREATE MATERIALIZED VIEW %s AS %s" % (name, ours))
+        live = {t: [] for t in randoms}
+        next_id = {t: 1 for t in randoms}
+        for rnd in range(ROUNDS):
+            for table, (target, gens) in randoms.items():
+                # Deletes first (a third of what is there), then inserts up to about the target.
+                doomed = [r for r in live[table] if rng.random() < 0.33] if rnd else []
+                if doomed:
+                    ids = ", ".join(str(r[0]) for r in doomed)
+                    for db in (pg, duck):
+                        db.execute("DELETE FROM %s WHERE id IN (%s)" % (table, ids))
+                    gone = {r[0] for r in doomed}
+                    live[table] = [r for r in live[table] if r[0] not in gone]
+                fresh = []
+                for _ in range(max(0, target - len(live[table])) // 2 + rng.randint(1, 10)):
+                    fresh.append(tuple([next_id[table]] + [value(rng, g) for g in gens]))
+                    next_id[table] += 1
+                marks = ", ".join(["%s"] * (len(gens) + 1))
+                with pg.cursor() as cur:
+                    cur.executemany("INSERT INTO %s VALUES (%s)" % (table, marks), fresh)
+                duck.executemany("INSERT INTO %s VALUES (%s)" % (table, ", ".join(["?"] * (len(gens) + 1))),
+                                 [list(r) for r in fresh])
+                live[table] += fresh
+            for name, _, theirs in views:
+                got = bag(pg.execute("SELECT * FROM %s" % name).fetchall())
+                want = bag(duck.execute(theirs).fetchall())
+                if got != want:
+                    extra = {k: n for k, n in got.items() if want.get(k) != n}
+                    missing = {k: n for k, n in want.items() if got.get(k) != n}
+                    raise AssertionError("%s, view %s, round %d, SQL_DIFF_SEED=%d:\n runnel has %s\n DuckDB has %s"
+                                         % (os.path.basename(path), name, rnd, seed, sorted(extra.items())[:5],
+                                            sorted(missing.items())[:5]))
+        pg.close()
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
+def make_test(path):
+    def t():
+        seed = int(os.environ.get("SQL_DIFF_SEED", random.randrange(1 << 30)))
+        check_file(path, seed)
+    t.__name__ = "test_" + os.path.basename(path).replace(".test", "")
+    return t
+
+
+if __name__ == "__main__":
+    run([make_test(p) for p in sorted(glob.glob(os.path.join(HERE, "sql_diff", "*.test")))])
