@@ -265,7 +265,10 @@ result<plan_ptr> push_filter(plan_ptr f, bool streaming) {
     }
     BOOST_OUTCOME_TRY(plan_ptr nj, rewrite_node(j, streaming));
     if (keep.empty()) return nj;
-    return rewrite_node(make_filter(nj, conjunction(keep)), streaming);
+    // What stays above the join stays there: pushing it again would meet
+    // the same join and recurse until the stack ran out (a filter on the
+    // nullable side of a LEFT JOIN, a now() comparison).
+    return finish_filter(make_filter(nj, conjunction(keep)), streaming);
   }
   // Through a projection of plain columns.
   if (input->kind == plan_kind::project) {
