@@ -105,5 +105,25 @@ def test_a_taken_port_is_a_clear_error():
         assert s.stop() == 0
 
 
+def test_psql_lists_relations():
+    """psql's \\dt, \\dv, \\dm and \\d read pg_catalog; drivers and BI tools read information_schema."""
+    s = SqlServer()
+    try:
+        s.psql("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)",
+               "CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM t", "CREATE VIEW v AS SELECT id FROM t")
+        assert s.psql("\\dt").stdout == "public|t|table|root\n"
+        assert s.psql("\\dv").stdout == "public|v|view|root\n"
+        assert s.psql("\\dm").stdout == "public|mv|materialized view|root\n"
+        assert s.psql("\\d").stdout == "public|mv|materialized view|root\npublic|t|table|root\npublic|v|view|root\n"
+        out = s.psql("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+                     "ORDER BY table_name, ordinal_position").stdout
+        assert out == "mv|n|bigint|YES\nt|id|integer|NO\nt|name|text|YES\nv|id|integer|YES\n", out
+        assert s.psql("SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW' "
+                      "ORDER BY 1").stdout == "mv\nv\n"
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
-    run([test_views_follow_changes_through_psql, test_errors_carry_sqlstate, test_a_taken_port_is_a_clear_error])
+    run([test_views_follow_changes_through_psql, test_errors_carry_sqlstate, test_a_taken_port_is_a_clear_error,
+         test_psql_lists_relations])

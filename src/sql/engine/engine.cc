@@ -11,6 +11,7 @@
 #include "sql/connector/kafka_options.h"
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
+#include "sql/engine/system_tables.h"
 #include "sql/exec/rows.h"
 #include "sql/plan/binder.h"
 #include "sql/plan/binder_impl.h"
@@ -128,11 +129,11 @@ const relation_info* engine::find(std::string_view name) const {
 const relation_info* engine::by_id(uint64_t id) const {
   for (const auto& r : relations_)
     if (r->info.id == id) return &r->info;
-  return nullptr;
+  return system_table_by_id(id);
 }
 
-const relation_info* engine::system_table(std::string_view, std::string_view) const {
-  return nullptr;
+const relation_info* engine::system_table(std::string_view schema, std::string_view name) const {
+  return find_system_table(schema, name);
 }
 
 engine::relation* engine::lookup(std::string_view name) {
@@ -679,6 +680,20 @@ result<statement_result> engine::select(const json& select_stmt, const statement
   }
   for (auto& r : relations_)
     if (ids.count(r->info.id)) inputs.emplace_back(r->info.id, &r->contents);
+  // pg_catalog and information_schema: made now from the relations.
+  std::vector<const relation_info*> user;
+  for (const auto& r : relations_) user.push_back(&r->info);
+  std::map<uint64_t, row_batch> system;
+  std::vector<const plan_node*> todo{plan.get()};
+  while (!todo.empty()) {
+    const plan_node* n = todo.back();
+    todo.pop_back();
+    for (const auto& in : n->inputs) todo.push_back(in.get());
+    if (n->kind == plan_kind::scan && n->relation && n->relation->kind == relation_kind::system &&
+        !system.count(n->relation->id))
+      system.emplace(n->relation->id, system_rows(n->relation->id, user));
+  }
+  for (const auto& [id, rows] : system) inputs.emplace_back(id, &rows);
   BOOST_OUTCOME_TRY(auto rows, run_query(*plan, inputs, now));
   statement_result out;
   out.columns = plan->columns;

@@ -1,0 +1,268 @@
+#include "sql/engine/system_tables.h"
+
+#include <deque>
+#include <string>
+
+namespace runnel::sql {
+
+namespace {
+
+// System tables get ids far above any user relation's.
+constexpr uint64_t first_system_id = uint64_t(1) << 60;
+constexpr int64_t first_user_oid = 16384;
+constexpr int64_t pg_catalog_oid = 11, public_oid = 2200, information_schema_oid = 13000;
+constexpr int64_t database_oid = 16383, owner_oid = 10;
+
+enum class sys : uint64_t {
+  pg_namespace = first_system_id,
+  pg_class,
+  pg_attribute,
+  pg_type,
+  pg_am,
+  pg_database,
+  tables,
+  columns,
+  schemata,
+};
+
+struct def {
+  sys id;
+  const char* schema;
+  const char* name;
+  std::vector<std::pair<const char*, type_id>> columns;
+};
+
+const std::deque<relation_info>& all() {
+  static const std::deque<relation_info> tables = [] {
+    std::vector<def> defs = {
+        {sys::pg_namespace,
+         "pg_catalog",
+         "pg_namespace",
+         {{"oid", type_id::oid}, {"nspname", type_id::text}, {"nspowner", type_id::oid}}},
+        {sys::pg_class,
+         "pg_catalog",
+         "pg_class",
+         {{"oid", type_id::oid},
+          {"relname", type_id::text},
+          {"relnamespace", type_id::oid},
+          {"relkind", type_id::text},
+          {"relowner", type_id::oid},
+          {"relam", type_id::oid},
+          {"relpersistence", type_id::text},
+          {"relispartition", type_id::boolean},
+          {"relhasindex", type_id::boolean},
+          {"relnatts", type_id::int16}}},
+        {sys::pg_attribute,
+         "pg_catalog",
+         "pg_attribute",
+         {{"attrelid", type_id::oid},
+          {"attname", type_id::text},
+          {"atttypid", type_id::oid},
+          {"attnum", type_id::int16},
+          {"atttypmod", type_id::int32},
+          {"attnotnull", type_id::boolean},
+          {"attisdropped", type_id::boolean},
+          {"atthasdef", type_id::boolean}}},
+        {sys::pg_type,
+         "pg_catalog",
+         "pg_type",
+         {{"oid", type_id::oid},
+          {"typname", type_id::text},
+          {"typnamespace", type_id::oid},
+          {"typlen", type_id::int16}}},
+        {sys::pg_am, "pg_catalog", "pg_am", {{"oid", type_id::oid}, {"amname", type_id::text}}},
+        {sys::pg_database,
+         "pg_catalog",
+         "pg_database",
+         {{"oid", type_id::oid}, {"datname", type_id::text}}},
+        {sys::tables,
+         "information_schema",
+         "tables",
+         {{"table_catalog", type_id::text},
+          {"table_schema", type_id::text},
+          {"table_name", type_id::text},
+          {"table_type", type_id::text}}},
+        {sys::columns,
+         "information_schema",
+         "columns",
+         {{"table_catalog", type_id::text},
+          {"table_schema", type_id::text},
+          {"table_name", type_id::text},
+          {"column_name", type_id::text},
+          {"ordinal_position", type_id::int32},
+          {"data_type", type_id::text},
+          {"is_nullable", type_id::text}}},
+        {sys::schemata,
+         "information_schema",
+         "schemata",
+         {{"catalog_name", type_id::text}, {"schema_name", type_id::text}}},
+    };
+    std::deque<relation_info> out;
+    for (const auto& d : defs) {
+      relation_info r;
+      r.id = static_cast<uint64_t>(d.id);
+      r.name = d.name;
+      r.schema = d.schema;
+      r.kind = relation_kind::system;
+      for (const auto& [n, t] : d.columns) r.columns.push_back(plan_column{n, t, d.name, false});
+      out.push_back(std::move(r));
+    }
+    return out;
+  }();
+  return tables;
+}
+
+// psql's relkind letters; a source is a foreign table (\dE), as its rows
+// live elsewhere.
+const char* relkind(relation_kind k) {
+  switch (k) {
+    case relation_kind::table:
+      return "r";
+    case relation_kind::view:
+      return "v";
+    case relation_kind::materialized_view:
+      return "m";
+    case relation_kind::source:
+      return "f";
+    default:
+      return nullptr;
+  }
+}
+
+class rows {
+ public:
+  explicit rows(size_t width) : b_(static_cast<uint32_t>(width)) {}
+  rows& row() {
+    d_ = b_.add(1);
+    col_ = 0;
+    return *this;
+  }
+  rows& i(int64_t v) {
+    d_ = b_.row(b_.size() - 1);
+    d_[col_++] = datum::of_int(v);
+    return *this;
+  }
+  rows& b(bool v) {
+    d_ = b_.row(b_.size() - 1);
+    d_[col_++] = datum::of_bool(v);
+    return *this;
+  }
+  rows& t(std::string_view v) {
+    d_ = b_.row(b_.size() - 1);
+    d_[col_++] = datum::of_text(b_.strings().copy(v));
+    return *this;
+  }
+  row_batch take() { return std::move(b_); }
+
+ private:
+  row_batch b_;
+  datum* d_ = nullptr;
+  size_t col_ = 0;
+};
+
+}  // namespace
+
+const relation_info* find_system_table(std::string_view schema, std::string_view name) {
+  for (const auto& r : all())
+    if (r.schema == schema && r.name == name) return &r;
+  return nullptr;
+}
+
+const relation_info* system_table_by_id(uint64_t id) {
+  for (const auto& r : all())
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& relations) {
+  const relation_info* t = system_table_by_id(id);
+  rows out(t ? t->columns.size() : 0);
+  auto oid_of = [](const relation_info& r) { return first_user_oid + static_cast<int64_t>(r.id); };
+  switch (static_cast<sys>(id)) {
+    case sys::pg_namespace:
+      out.row().i(pg_catalog_oid).t("pg_catalog").i(owner_oid);
+      out.row().i(public_oid).t("public").i(owner_oid);
+      out.row().i(information_schema_oid).t("information_schema").i(owner_oid);
+      break;
+    case sys::pg_class:
+      for (const auto* r : relations)
+        if (const char* k = relkind(r->kind))
+          out.row()
+              .i(oid_of(*r))
+              .t(r->name)
+              .i(public_oid)
+              .t(k)
+              .i(owner_oid)
+              .i(0)
+              .t("p")
+              .b(false)
+              .b(false)
+              .i(static_cast<int64_t>(r->columns.size()));
+      break;
+    case sys::pg_attribute:
+      for (const auto* r : relations) {
+        if (!relkind(r->kind)) continue;
+        int n = 0;
+        for (size_t c = 0; c < r->columns.size(); ++c) {
+          if (r->columns[c].hidden) continue;
+          bool key = false;
+          for (int k : r->primary_key) key |= static_cast<size_t>(k) == c;
+          out.row()
+              .i(oid_of(*r))
+              .t(r->columns[c].name)
+              .i(type_oid(r->columns[c].type.id))
+              .i(++n)
+              .i(-1)
+              .b(key)
+              .b(false)
+              .b(false);
+        }
+      }
+      break;
+    case sys::pg_type:
+      for (auto t2 : {type_id::boolean, type_id::int16, type_id::int32, type_id::int64,
+                      type_id::float32, type_id::float64, type_id::numeric, type_id::text,
+                      type_id::bytea, type_id::date, type_id::time, type_id::timestamp,
+                      type_id::timestamptz, type_id::interval, type_id::jsonb, type_id::oid})
+        out.row().i(type_oid(t2)).t(type_short_name(t2)).i(pg_catalog_oid).i(type_wire_length(t2));
+      break;
+    case sys::pg_am:
+      break;
+    case sys::pg_database:
+      out.row().i(database_oid).t("dev");
+      break;
+    case sys::tables:
+      for (const auto* r : relations)
+        if (relkind(r->kind))
+          out.row().t("dev").t("public").t(r->name).t(
+              r->kind == relation_kind::view || r->kind == relation_kind::materialized_view
+                  ? "VIEW"
+                  : "BASE TABLE");
+      break;
+    case sys::columns:
+      for (const auto* r : relations) {
+        if (!relkind(r->kind)) continue;
+        int n = 0;
+        for (size_t c = 0; c < r->columns.size(); ++c) {
+          if (r->columns[c].hidden) continue;
+          bool key = false;
+          for (int k : r->primary_key) key |= static_cast<size_t>(k) == c;
+          out.row()
+              .t("dev")
+              .t("public")
+              .t(r->name)
+              .t(r->columns[c].name)
+              .i(++n)
+              .t(type_name(r->columns[c].type))
+              .t(key ? "NO" : "YES");
+        }
+      }
+      break;
+    case sys::schemata:
+      for (const char* s : {"pg_catalog", "public", "information_schema"}) out.row().t("dev").t(s);
+      break;
+  }
+  return out.take();
+}
+
+}  // namespace runnel::sql

@@ -1,0 +1,24 @@
+// The pg_catalog and information_schema tables that psql's \dt, \dv, \dm
+// and drivers and BI tools read to list relations and their columns:
+// pg_namespace, pg_class, pg_attribute, pg_type, pg_am, pg_database, and
+// information_schema.tables, .columns and .schemata. Their rows are made
+// from the engine's relations when a query reads them (nothing is stored).
+// User relations get oid 16384 + id, PostgreSQL's first user oid.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "sql/exec/row_batch.h"
+#include "sql/plan/relation.h"
+
+namespace runnel::sql {
+
+const relation_info* find_system_table(std::string_view schema, std::string_view name);
+const relation_info* system_table_by_id(uint64_t id);
+
+// The rows of system table `id` describing `relations` (the user's).
+row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& relations);
+
+}  // namespace runnel::sql
