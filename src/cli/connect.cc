@@ -1,6 +1,6 @@
 // `runnel connect run`: a standalone Connect worker (Kafka's
 // connect-standalone): the connectors of the config files run in this
-// process until SIGINT or SIGTERM.
+// process until SIGINT or SIGTERM; the REST API manages them meanwhile.
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -13,6 +13,7 @@
 #include "cli/client_flags.h"
 #include "cli/commands.h"
 #include "connect/service.h"
+#include "observe/admin_server.h"
 
 namespace runnel::cli {
 
@@ -24,6 +25,7 @@ struct connect_run_options {
   std::string brokers;
   std::string offsets_file;
   std::vector<std::string> settings;
+  std::string listen = "127.0.0.1:8083";
 };
 
 // The worker's properties: the file's, then the flags'.
@@ -49,6 +51,16 @@ std::optional<connect::config_map> worker_properties(const CLI::App& cmd,
   if (!o.brokers.empty()) props["bootstrap.servers"] = o.brokers;
   if (!o.offsets_file.empty()) props["offset.storage.file.filename"] = o.offsets_file;
   if (!props.count("bootstrap.servers")) props["bootstrap.servers"] = "127.0.0.1:9092";
+  if (o.listen != "off") {
+    auto hp = observe::parse_host_port(o.listen);
+    if (!hp) {
+      fail(cmd, fmt::format("--connect-listen {}: expected HOST:PORT or off", o.listen));
+      return std::nullopt;
+    }
+    const bool v6 = hp->first.find(':') != std::string::npos;
+    props["listeners"] = v6 ? fmt::format("http://[{}]:{}", hp->first, hp->second)
+                            : fmt::format("http://{}:{}", hp->first, hp->second);
+  }
   return props;
 }
 
@@ -76,7 +88,7 @@ int run_connect(const CLI::App& cmd, const connect_run_options& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto svc = connect::service::start({std::move(cfg).value()});
+  auto svc = connect::service::start({std::move(cfg).value(), o.listen != "off"});
   if (!svc) return fail(cmd, svc.error().message);
   auto& h = svc.value()->connect_herder();
   for (auto& [name, config] : connectors) {
@@ -89,7 +101,10 @@ int run_connect(const CLI::App& cmd, const connect_run_options& o) {
   std::string names;
   for (const auto& [name, _] : connectors) names += (names.empty() ? "" : ", ") + name;
   // The ready line (stdout) tells scripts and tests the connectors are created.
-  fmt::print("runnel connect: running {}\n", names.empty() ? "no connectors" : names);
+  std::string rest;
+  if (uint16_t port = svc.value()->rest_port())
+    rest = fmt::format("; REST API on http://{}:{}/", h.config().rest_host, port);
+  fmt::print("runnel connect: running {}{}\n", names.empty() ? "no connectors" : names, rest);
   std::fflush(stdout);
 
   int sig = 0;
@@ -113,8 +128,8 @@ void add_connect(CLI::App& app) {
   c->add_option("configs", o->configs,
                 "Connector config files: JSON as the REST API takes it ({\"name\": ..., "
                 "\"config\": {...}}) or a flat JSON object, or Java properties (Kafka's "
-                "connector .properties files)")
-      ->required()
+                "connector .properties files); none: start empty, add them through the REST "
+                "API")
       ->check(CLI::ExistingFile);
   c->add_option("-w,--worker-config", o->worker_file,
                 "Worker properties (Kafka's connect-standalone.properties keys: "
@@ -129,6 +144,10 @@ void add_connect(CLI::App& app) {
   c->add_option("--offsets", o->offsets_file,
                 "File of the source connectors' offsets (offset.storage.file.filename; "
                 "required unless the worker config sets it or offset.storage.topic)");
+  c->add_option("--connect-listen", o->listen,
+                "HOST:PORT of Kafka Connect's REST API (port 0: any free one; off: none); "
+                "also serves /metrics, /health, /ready and /v1/loglevel")
+      ->capture_default_str();
   c->add_option("--set", o->settings, "A worker property, name=value (repeatable)")
       ->allow_extra_args(false);
   c->callback([c, o] { set_exit_code(run_connect(*c, *o)); });

@@ -48,9 +48,44 @@ result<std::pair<std::string, config_map>> load_connector_file(const std::string
   return std::make_pair(name->second, std::move(config));
 }
 
+namespace {
+
+// The admin server's own endpoints; every other path is Kafka Connect's.
+bool admin_path(std::string_view target) {
+  auto path = target.substr(0, target.find('?'));
+  for (std::string_view p : {"/metrics", "/health", "/ready", "/v1/loglevel"})
+    if (path == p) return true;
+  return false;
+}
+
+}  // namespace
+
 result<std::unique_ptr<service>> service::start(service_options o) {
   std::unique_ptr<service> s(new service());
   auto& w = o.worker;
+  if (o.rest) {
+    // Listen first: with port 0 the worker's id (its REST address, which
+    // the status store records) is the port bound.
+    auto* self = s.get();
+    observe::admin_options ao;
+    ao.host = w.rest_host;
+    ao.port = w.rest_port;
+    ao.max_body_bytes = 1024 * 1024;  // a transforms-heavy config is a few KiB
+    ao.api = [self](const observe::http_call& c) -> std::optional<observe::http_reply> {
+      if (admin_path(c.target)) return std::nullopt;
+      auto* api = self->serving_.load();
+      if (!api) return observe::http_reply{503, R"({"error_code":503,"message":"starting"})"};
+      auto r = api->handle({c.method, c.target, c.body});
+      return observe::http_reply{r.status, std::move(r.body)};
+    };
+    auto srv = observe::admin_server::start(std::move(ao));
+    if (!srv)
+      return make_error(errc::invalid_config,
+                        fmt::format("cannot listen for the REST API on {}:{}: {}", w.rest_host,
+                                    w.rest_port, srv.error().message()));
+    s->server_ = std::move(srv).value();
+    w.rest_port = s->server_->port();
+  }
   std::unique_ptr<offset_store> offsets;
   if (!w.offset_topic.empty())
     offsets = make_topic_offset_store(w.offset_topic, w.offset_partitions, w.offset_rf,
@@ -65,6 +100,11 @@ result<std::unique_ptr<service>> service::start(service_options o) {
                                         std::make_unique<config_store>(),
                                         std::make_unique<status_store>(), nullptr);
   CONNECT_TRY(s->herder_->start());
+  if (s->server_) {
+    s->api_ = std::make_unique<rest_api>(*s->herder_);
+    s->serving_.store(s->api_.get());
+    spdlog::info("connect: REST API on http://{}:{}/", w.rest_host, s->server_->port());
+  }
   return s;
 }
 
@@ -72,7 +112,13 @@ service::~service() {
   stop();
 }
 
+uint16_t service::rest_port() const {
+  return server_ ? server_->port() : 0;
+}
+
 void service::stop() {
+  if (server_) server_->stop();
+  serving_.store(nullptr);
   if (herder_) herder_->stop();
 }
 

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <future>
 #include <thread>
@@ -34,7 +35,6 @@ using response = http::response<http::string_body>;
 
 namespace {
 
-constexpr size_t max_body_bytes = 64 * 1024;
 constexpr auto idle_timeout = std::chrono::seconds(30);
 constexpr int max_sessions = 64;
 
@@ -120,6 +120,8 @@ struct admin_server::impl {
   asio::steady_timer level_timer{ioc};
   uint64_t level_generation = 0;
   asio::thread_pool scrape_pool{1};
+  // Runs options.api (which may block); only when it is set.
+  std::optional<asio::thread_pool> api_pool;
   std::thread thread;
   uint16_t bound_port = 0;
   int sessions = 0;
@@ -136,13 +138,17 @@ asio::awaitable<std::string> scrape(registry* r) {
   co_return r->expose();
 }
 
+asio::awaitable<std::optional<http_reply>> call_api(const api_handler* api, http_call call) {
+  co_return (*api)(call);
+}
+
 asio::awaitable<void> session(admin_server::impl* s, tcp::socket sock) {
   ++s->sessions;
   beast::tcp_stream stream(std::move(sock));
   beast::flat_buffer buf;
   for (;;) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(max_body_bytes);
+    parser.body_limit(s->opts.max_body_bytes);
     stream.expires_after(idle_timeout);
     auto [ec, n] = co_await http::async_read(stream, buf, parser, asio::as_tuple(use_awaitable));
     if (ec) break;
@@ -184,6 +190,19 @@ asio::awaitable<response> admin_server::impl::handle(const request& req) {
   const std::string_view path = target.substr(0, q);
   const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
   const bool get = req.method() == http::verb::get;
+
+  if (opts.api) {
+    http_call call{std::string(req.method_string()), std::string(target), req.body()};
+    auto reply =
+        co_await asio::co_spawn(*api_pool, call_api(&opts.api, std::move(call)), use_awaitable);
+    if (reply) {
+      response r{http::status(reply->status), req.version()};
+      r.set(http::field::server, "runnel");
+      if (!reply->body.empty()) r.set(http::field::content_type, reply->content_type);
+      r.body() = std::move(reply->body);
+      co_return r;
+    }
+  }
 
   if (path == "/metrics") {
     if (!get) co_return not_allowed(req, "GET");
@@ -283,6 +302,7 @@ uint16_t admin_server::port() const {
 
 result<std::unique_ptr<admin_server>> admin_server::start(admin_options o) {
   auto s = std::make_unique<impl>(std::move(o));
+  if (s->opts.api) s->api_pool.emplace(size_t(std::max(1, s->opts.api_threads)));
   boost::system::error_code ec;
   tcp::resolver resolver(s->ioc);
   auto eps = resolver.resolve(s->opts.host, std::to_string(s->opts.port),
@@ -324,6 +344,7 @@ void admin_server::stop() {
   s.ioc.stop();
   s.thread.join();
   s.scrape_pool.join();
+  if (s.api_pool) s.api_pool->join();
 }
 
 std::optional<std::pair<std::string, uint16_t>> parse_host_port(std::string_view s) {

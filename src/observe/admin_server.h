@@ -11,14 +11,15 @@
 //                       previous level comes back after that many seconds
 //                       (also a JSON body {"level":"debug","expires":60})
 //   GET /               this list
+//   anything else       options.api, when set (a component's own API)
 //
 // Threads: one thread runs the listener and the requests; scrapes run on a
 // second one, so /health and /ready answer while a collector waits on the
 // broker's shards. The `alive` and `ready` callbacks run on the first: they
 // must be quick and thread-safe (read atomics).
 //
-// Requests are small: a body over 64 KiB, or a connection idle for 30 s,
-// closes the connection; at most 64 connections at once.
+// Requests are small: a body over max_body_bytes (64 KiB), or a connection
+// idle for 30 s, closes the connection; at most 64 connections at once.
 #pragma once
 
 #include <cstdint>
@@ -39,12 +40,34 @@ struct status {
   std::string detail;  // why not, shown in the 503 body
 };
 
+// A request handed to a component's own API (api_handler below).
+struct http_call {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query: "/connectors?expand=status"
+  std::string body;
+};
+
+struct http_reply {
+  int status = 200;
+  std::string body;  // empty: no body (204)
+  std::string content_type = "application/json";
+};
+
+// A component's API served on the same listener (connect's REST API on its
+// own port): asked first, nullopt leaves the request to the endpoints
+// above. It runs on a pool of api_threads threads, never on the I/O
+// thread, so it may block (connect waits for its config topic).
+using api_handler = std::function<std::optional<http_reply>(const http_call&)>;
+
 struct admin_options {
   std::string host = "127.0.0.1";
   uint16_t port = 9644;           // 0: any free port (see admin_server::port())
   registry* metrics = nullptr;    // nullptr: registry::global()
   std::function<status()> alive;  // unset: alive
   std::function<status()> ready;  // unset: ready
+  api_handler api;                // unset: only the endpoints above
+  int api_threads = 4;
+  size_t max_body_bytes = 64 * 1024;  // a larger body closes the connection
 };
 
 class admin_server {

@@ -19,9 +19,12 @@ class Connect:
     def __init__(self, args, log_path):
         self.log = open(log_path, "ab")
         self.log_path = log_path
+        if "--connect-listen" not in args:
+            args = ["--connect-listen", "127.0.0.1:0", *args]
         self.proc = subprocess.Popen([BINARY, "connect", "run", *args], stdout=subprocess.PIPE,
                                      stderr=self.log)
         line = self.proc.stdout.readline()
+        self.ready = line.decode()
         if not line.startswith(b"runnel connect: running"):
             self.proc.kill()
             self.proc.wait()
@@ -174,6 +177,10 @@ def test_kill9_loses_no_line():
 
 
 def connect_fails(args):
+    # No REST listener (unless the case is about it): its log lines are not
+    # the failure, and tests side by side must not contend for 8083.
+    if "--connect-listen" not in args:
+        args = ["--connect-listen", "off", *args]
     r = subprocess.run([BINARY, "connect", "run", *args], capture_output=True, timeout=60)
     assert r.returncode != 0, r
     lines = r.stderr.decode().splitlines()
@@ -211,6 +218,9 @@ def test_bad_configs_fail_with_one_line():
 
             bad_set = connect_fails(offsets + ["--set", "novalue", src])
             assert "name=value" in bad_set, bad_set
+
+            listen = connect_fails(offsets + ["--connect-listen", "nohost", src])
+            assert "HOST:PORT" in listen, listen
     finally:
         shutil.rmtree(d, ignore_errors=True)
 

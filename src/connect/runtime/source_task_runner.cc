@@ -62,7 +62,10 @@ class source_task_runner final : public worker_task {
  protected:
   void run() override {
     if (auto r = setup(); !r) {
-      fail(r.error());
+      // Kept in failure_ so that shutdown() leaves the FAILED status (and
+      // its trace) in place instead of reporting UNASSIGNED over it.
+      failure_ = r.error();
+      fail(*failure_);
       shutdown(false);
       return;
     }
