@@ -1,6 +1,10 @@
 // `runnel connect run`: a standalone Connect worker (Kafka's
 // connect-standalone): the connectors of the config files run in this
 // process until SIGINT or SIGTERM; the REST API manages them meanwhile.
+// `runnel connect distributed`: a distributed worker (Kafka's
+// connect-distributed): workers with the same group.id share connectors and
+// tasks through the Kafka group protocol; configs, offsets and statuses live
+// in compacted topics; connectors come through the REST API.
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -26,6 +30,7 @@ struct connect_run_options {
   std::string offsets_file;
   std::vector<std::string> settings;
   std::string listen = "127.0.0.1:8083";
+  bool distributed = false;
 };
 
 // The worker's properties: the file's, then the flags'.
@@ -88,7 +93,7 @@ int run_connect(const CLI::App& cmd, const connect_run_options& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto svc = connect::service::start({std::move(cfg).value(), o.listen != "off"});
+  auto svc = connect::service::start({std::move(cfg).value(), o.distributed, o.listen != "off"});
   if (!svc) return fail(cmd, svc.error().message);
   auto& h = svc.value()->connect_herder();
   for (auto& [name, config] : connectors) {
@@ -104,7 +109,10 @@ int run_connect(const CLI::App& cmd, const connect_run_options& o) {
   std::string rest;
   if (uint16_t port = svc.value()->rest_port())
     rest = fmt::format("; REST API on http://{}:{}/", h.config().rest_host, port);
-  fmt::print("runnel connect: running {}{}\n", names.empty() ? "no connectors" : names, rest);
+  if (o.distributed)
+    fmt::print("runnel connect: distributed worker in group {}{}\n", h.config().group_id, rest);
+  else
+    fmt::print("runnel connect: running {}{}\n", names.empty() ? "no connectors" : names, rest);
   std::fflush(stdout);
 
   int sig = 0;
@@ -151,6 +159,31 @@ void add_connect(CLI::App& app) {
   c->add_option("--set", o->settings, "A worker property, name=value (repeatable)")
       ->allow_extra_args(false);
   c->callback([c, o] { set_exit_code(run_connect(*c, *o)); });
+
+  auto d = std::make_shared<connect_run_options>();
+  d->distributed = true;
+  auto* dc = connect->add_subcommand(
+      "distributed",
+      "Run a distributed Connect worker (as Kafka's connect-distributed) until SIGINT/SIGTERM: "
+      "workers with the same group.id share the connectors and tasks; manage them through the "
+      "REST API");
+  dc->add_option("-w,--worker-config", d->worker_file,
+                 "Worker properties (Kafka's connect-distributed.properties keys: "
+                 "bootstrap.servers, group.id, config.storage.topic, offset.storage.topic, "
+                 "status.storage.topic, *.storage.replication.factor, key.converter, "
+                 "value.converter, ...)")
+      ->check(CLI::ExistingFile);
+  dc->add_option("-b,--brokers", d->brokers,
+                 "Bootstrap brokers, HOST:PORT[,HOST:PORT...] (bootstrap.servers; default "
+                 "127.0.0.1:9092)")
+      ->envname("RUNNEL_BROKERS");
+  dc->add_option("--connect-listen", d->listen,
+                 "HOST:PORT of Kafka Connect's REST API (port 0: any free one; off: none); "
+                 "also serves /metrics, /health, /ready and /v1/loglevel")
+      ->capture_default_str();
+  dc->add_option("--set", d->settings, "A worker property, name=value (repeatable)")
+      ->allow_extra_args(false);
+  dc->callback([dc, d] { set_exit_code(run_connect(*dc, *d)); });
 }
 
 }  // namespace runnel::cli

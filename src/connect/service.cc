@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "connect/distributed/connect_member.h"
+
 namespace runnel::connect {
 
 namespace {
@@ -87,18 +89,43 @@ result<std::unique_ptr<service>> service::start(service_options o) {
     w.rest_port = s->server_->port();
   }
   std::unique_ptr<offset_store> offsets;
-  if (!w.offset_topic.empty())
+  std::unique_ptr<config_store> configs;
+  std::unique_ptr<status_store> statuses;
+  std::unique_ptr<membership> member;
+  if (o.distributed) {
+    // Kafka's own sentences for the keys connect-distributed requires.
+    if (w.group_id.empty())
+      return make_error(errc::invalid_config,
+                        "Missing required configuration \"group.id\" which has no default value.");
+    for (auto [key, topic] : {std::pair{"config.storage.topic", w.config_topic},
+                              std::pair{"offset.storage.topic", w.offset_topic},
+                              std::pair{"status.storage.topic", w.status_topic}})
+      if (topic.empty())
+        return make_error(errc::invalid_config,
+                          fmt::format("Missing required configuration \"{}\" which has no "
+                                      "default value.",
+                                      key));
     offsets = make_topic_offset_store(w.offset_topic, w.offset_partitions, w.offset_rf,
                                       w.client("admin"));
-  else if (!w.offset_file.empty())
-    offsets = make_file_offset_store(w.offset_file);
-  else
-    return make_error(errc::invalid_config,
-                      "standalone mode needs offset.storage.file.filename (or "
-                      "offset.storage.topic)");
+    configs = std::make_unique<config_store>(w.config_topic, w.config_rf, w.client("admin"));
+    statuses = std::make_unique<status_store>(w.status_topic, w.status_partitions, w.status_rf,
+                                              w.client("admin"));
+    CONNECT_TRY(member, make_connect_member(w));
+  } else {
+    if (!w.offset_topic.empty())
+      offsets = make_topic_offset_store(w.offset_topic, w.offset_partitions, w.offset_rf,
+                                        w.client("admin"));
+    else if (!w.offset_file.empty())
+      offsets = make_file_offset_store(w.offset_file);
+    else
+      return make_error(errc::invalid_config,
+                        "standalone mode needs offset.storage.file.filename (or "
+                        "offset.storage.topic)");
+    configs = std::make_unique<config_store>();
+    statuses = std::make_unique<status_store>();
+  }
   s->herder_ = std::make_unique<herder>(w, plugin_registry::builtin(), std::move(offsets),
-                                        std::make_unique<config_store>(),
-                                        std::make_unique<status_store>(), nullptr);
+                                        std::move(configs), std::move(statuses), std::move(member));
   CONNECT_TRY(s->herder_->start());
   if (s->server_) {
     s->api_ = std::make_unique<rest_api>(*s->herder_);

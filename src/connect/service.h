@@ -1,5 +1,7 @@
 // service: a whole Connect worker in one object — the stores, the herder
-// and the REST listener — as `runnel connect run` (standalone) starts it.
+// and the REST listener — as `runnel connect run` (standalone), `runnel
+// connect distributed` and `runnel serve` (distributed, on its own broker)
+// start it.
 // The REST API is served by observe's admin server (rest/rest_api.h is the
 // transport-free API), so the same port also answers /metrics, /health,
 // /ready and /v1/loglevel.
@@ -22,8 +24,10 @@ namespace runnel::connect {
 
 struct service_options {
   // Standalone: offsets in offset.storage.file.filename, or in
-  // offset.storage.topic when set.
+  // offset.storage.topic when set. Distributed: group.id and the three
+  // topics (config/offset/status.storage.topic) are required.
   worker_config worker;
+  bool distributed = false;
   // Serve the REST API on worker.rest_host:rest_port (port 0: any free one).
   bool rest = true;
 };

@@ -230,7 +230,7 @@ def test_help_everywhere():
                 ["group"], ["group", "list"], ["group", "describe"], ["group", "delete"],
                 ["group", "reset-offsets"], ["group", "offset-delete"], ["serve"], ["bench"],
                 ["bench", "produce"], ["bench", "consume"], ["bench", "e2e"], ["bench", "storage"],
-                ["connect"], ["connect", "run"], ["sql"]]
+                ["connect"], ["connect", "run"], ["connect", "distributed"], ["sql"]]
     top = cli(None, "--help")
     for c in commands:
         out = cli(None, *c, "--help")
