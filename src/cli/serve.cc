@@ -16,6 +16,7 @@
 #include "broker/server.h"
 #include "cli/commands.h"
 #include "cli/config_reference.h"
+#include "connect/service.h"
 #include "observe/admin_server.h"
 #include "sql/engine/engine.h"
 #include "sql/pgwire/server.h"
@@ -44,6 +45,14 @@ constexpr process_setting process_settings[] = {
      "HOST:PORT for PostgreSQL clients: streaming SQL over this broker's topics "
      "(docs/sql/README.md), e.g. `127.0.0.1:4566`; port 0 picks a free one; any user is "
      "accepted without a password, so keep it on loopback."},
+    {"connect.listen", "listeners (Kafka Connect's)", "--connect-listen", "`127.0.0.1:8083`",
+     "HOST:PORT of the hosted Kafka Connect worker's REST API (docs/connect/README.md): "
+     "connectors run inside the broker process, their configs, offsets and statuses in the "
+     "compacted topics `connect-configs`, `connect-offsets`, `connect-status`; port 0 picks a "
+     "free one; `off`: no hosted worker."},
+    {"connect.config", "", "--connect-config", "none",
+     "Worker properties of the hosted Connect worker (Kafka's connect-distributed.properties "
+     "keys: group.id, converters, producer.*, ...), over runnel's defaults."},
 };
 
 struct serve_options {
@@ -57,6 +66,9 @@ struct serve_options {
   // Streaming SQL in this process; off by default, so that brokers started
   // side by side (tests, several data directories) do not fight for a port.
   std::string sql_listen = "off";
+  // The hosted Kafka Connect worker's REST API; "off" hosts none.
+  std::string connect_listen = "127.0.0.1:8083";
+  std::string connect_config;
   unsigned shards = 0;
   std::vector<std::string> overrides;  // --set key=value
 };
@@ -113,6 +125,10 @@ bool apply_setting(serve_options& o, broker::broker_config& c, const std::string
     o.admin_listen = v;
   else if (k == "sql.listen")
     o.sql_listen = v;
+  else if (k == "connect.listen")
+    o.connect_listen = v;
+  else if (k == "connect.config")
+    o.connect_config = v;
   else if (k == "shards") {
     // stoul would throw on "x" or accept "4x"; a bad value is a sentence.
     const auto n = std::strtoul(v.c_str(), nullptr, 10);
@@ -129,6 +145,57 @@ bool apply_setting(serve_options& o, broker::broker_config& c, const std::string
     return false;
   }
   return true;
+}
+
+// Where a client of this broker connects: the listen host, or loopback
+// when it listens on every interface.
+std::string client_host(const std::string& listen_host) {
+  if (listen_host == "0.0.0.0" || listen_host.empty()) return "127.0.0.1";
+  if (listen_host == "::") return "[::1]";
+  if (listen_host.find(':') != std::string::npos) return "[" + listen_host + "]";
+  return listen_host;
+}
+
+// The hosted Connect worker's configuration: Kafka's distributed-mode
+// sample settings for one node (connect-distributed.properties: group
+// connect-cluster, topics connect-configs/-offsets/-status, here with
+// replication factor 1), then --connect-config's properties, then the
+// REST address.
+std::optional<connect::worker_config> connect_worker(const serve_options& o,
+                                                     const broker::broker_config& c) {
+  connect::config_map props{
+      {"group.id", "connect-cluster"},
+      {"config.storage.topic", "connect-configs"},
+      {"offset.storage.topic", "connect-offsets"},
+      {"status.storage.topic", "connect-status"},
+      {"config.storage.replication.factor", "1"},
+      {"offset.storage.replication.factor", "1"},
+      {"status.storage.replication.factor", "1"},
+  };
+  if (!o.connect_config.empty()) {
+    auto p = connect::load_properties_file(o.connect_config);
+    if (!p) {
+      fmt::print(stderr, "runnel serve: --connect-config: {}\n", p.error().message);
+      return std::nullopt;
+    }
+    for (auto& [k, v] : p.value()) props[k] = v;
+  }
+  auto hp = observe::parse_host_port(o.connect_listen);
+  if (!hp) {
+    fmt::print(stderr, "runnel serve: --connect-listen expects HOST:PORT or off, got {}\n",
+               o.connect_listen);
+    return std::nullopt;
+  }
+  const bool v6 = hp->first.find(':') != std::string::npos;
+  props["listeners"] = v6 ? fmt::format("http://[{}]:{}", hp->first, hp->second)
+                          : fmt::format("http://{}:{}", hp->first, hp->second);
+  props["bootstrap.servers"] = fmt::format("{}:{}", client_host(c.listen_host), c.listen_port);
+  auto w = connect::worker_config::parse(props);
+  if (!w) {
+    fmt::print(stderr, "runnel serve: the hosted Connect worker: {}\n", w.error().message);
+    return std::nullopt;
+  }
+  return std::move(w).value();
 }
 
 int run_serve(serve_options o) {
@@ -221,6 +288,16 @@ int run_serve(serve_options o) {
     }
     admin = std::move(a).value();
   }
+  std::optional<connect::worker_config> connect_cfg;
+  if (o.connect_listen != "off") {
+    auto w = connect_worker(o, c);
+    if (!w) return 2;
+    connect_cfg = std::move(*w);
+  }
+  // Caught from here on (not only once ready), so that a signal during
+  // start-up still shuts the broker down cleanly.
+  boost::asio::io_context sig_ctx;
+  boost::asio::signal_set signals(sig_ctx, SIGINT, SIGTERM);
   srv = std::make_unique<broker::server>(c);
   if (auto r = srv->start(); !r) {
     fmt::print(stderr, "runnel serve: cannot start: {}\n", r.error().message());
@@ -257,23 +334,40 @@ int run_serve(serve_options o) {
   started = true;
   if (admin) fmt::print("runnel: admin on {}:{}\n", admin_at->first, admin->port());
   if (sql_server) fmt::print("runnel: sql on {}:{}\n", sql_at->first, sql_server->port());
-  // A line scripts can wait for (after the admin line).
+  // The hosted Connect worker is a client of this broker (DESIGN.md: connect
+  // speaks the Kafka protocol only), so it starts once the broker serves.
+  std::unique_ptr<connect::service> hosted;
+  if (connect_cfg) {
+    connect_cfg->bootstrap_servers = fmt::format("{}:{}", client_host(c.listen_host), srv->port());
+    auto svc = connect::service::start({std::move(*connect_cfg), true, true});
+    if (!svc) {
+      fmt::print(stderr,
+                 "runnel serve: cannot start the hosted Connect worker: {} (choose another "
+                 "address with --connect-listen HOST:PORT, or --connect-listen off)\n",
+                 svc.error().message);
+      sql_server.reset();
+      sql_engine.reset();
+      srv->shutdown();
+      return 1;
+    }
+    hosted = std::move(svc).value();
+    fmt::print("runnel: connect on {}:{}\n", hosted->connect_herder().config().rest_host,
+               hosted->rest_port());
+  }
+  // A line scripts can wait for (after the admin, sql and connect lines).
   fmt::print("runnel: ready on {}:{}\n", c.listen_host, srv->port());
   std::fflush(stdout);
-  if (!sql_server) {
-    srv->run_until_signal();
-  } else {
-    // SQL stops first: its sources and sinks still have their broker.
-    boost::asio::io_context sig_ctx;
-    boost::asio::signal_set signals(sig_ctx, SIGINT, SIGTERM);
-    signals.async_wait([](const boost::system::error_code&, int sig) {
-      spdlog::info("serve: signal {} received, shutting down", sig);
-    });
-    sig_ctx.run();
-    sql_server.reset();
-    sql_engine.reset();
-    srv->shutdown();
-  }
+  signals.async_wait([](const boost::system::error_code&, int sig) {
+    spdlog::info("serve: signal {} received, shutting down", sig);
+  });
+  sig_ctx.run();
+  // Connectors and SQL first: their last records and offsets still reach
+  // the broker.
+  if (hosted) hosted->stop();
+  hosted.reset();
+  sql_server.reset();
+  sql_engine.reset();
+  srv->shutdown();
   collectors.reset();
   admin.reset();
   return 0;
@@ -301,6 +395,15 @@ void add_serve(CLI::App& app) {
                 "HOST:PORT for PostgreSQL clients (streaming SQL; RisingWave's port is 4566); "
                 "port 0: any free port; off: none")
       ->capture_default_str();
+  c->add_option("--connect-listen", o->connect_listen,
+                "HOST:PORT of the hosted Kafka Connect worker's REST API (connectors run in "
+                "this process; state in connect-configs/-offsets/-status); port 0: any free "
+                "port; off: none")
+      ->capture_default_str();
+  c->add_option("--connect-config", o->connect_config,
+                "Worker properties of the hosted Connect worker (connect-distributed.properties "
+                "keys)")
+      ->check(CLI::ExistingFile);
   c->add_option("--shards", o->shards, "Event-loop threads (default: one per core)");
   c->add_option("--set", o->overrides,
                 "A broker setting by its Kafka name, e.g. --set num.partitions=3 (repeatable)");

@@ -37,8 +37,12 @@ def wait_until(cond, timeout=30.0, interval=0.05, what="condition"):
 class Broker:
     """A `runnel serve` process on a free port, with its own data directory."""
 
-    def __init__(self, binary, data_dir=None, settings=None, shards=None):
+    def __init__(self, binary, data_dir=None, settings=None, shards=None, connect=False):
         self.binary = binary
+        # connect: host a Kafka Connect worker (REST on any free port);
+        # otherwise none, so brokers side by side do not contend for 8083.
+        self.connect = connect
+        self.connect_port = None
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="runnel-it-")
         self.settings = dict(settings or {})
@@ -56,7 +60,8 @@ class Broker:
     def start(self, timeout=60):
         # The admin server on any free port: tests run side by side.
         args = [self.binary, "serve", "--data-dir", os.path.join(self.data_dir, "data"),
-                "--listen", self.bootstrap, "--admin-listen", "127.0.0.1:0"]
+                "--listen", self.bootstrap, "--admin-listen", "127.0.0.1:0",
+                "--connect-listen", "127.0.0.1:0" if self.connect else "off"]
         if self.shards:
             args += ["--shards", str(self.shards)]
         for k, v in self.settings.items():
@@ -72,6 +77,8 @@ class Broker:
                 self.admin_port = int(line.rsplit(b":", 1)[1])
             if line.startswith(b"runnel: sql on"):  # settings={"sql.listen": ...}
                 self.sql_port = int(line.rsplit(b":", 1)[1])
+            if line.startswith(b"runnel: connect on"):
+                self.connect_port = int(line.rsplit(b":", 1)[1])
             if line.startswith(b"runnel: ready on"):
                 return self
         raise TimeoutError("broker did not report ready:\n" + self.tail())

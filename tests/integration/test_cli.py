@@ -623,7 +623,8 @@ class Serve:
         # The admin server on any free port (tests run side by side); its
         # line comes before the ready line.
         self.proc = subprocess.Popen([BINARY, "serve", "--data-dir", self.dir,
-                                      "--admin-listen", "127.0.0.1:0", *args],
+                                      "--admin-listen", "127.0.0.1:0",
+                                      "--connect-listen", "off", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         line = self.proc.stdout.readline()
         if line.startswith(b"runnel: admin on"):
