@@ -124,6 +124,38 @@ def test_psql_lists_relations():
         assert s.stop() == 0, s.stderr()
 
 
+def test_subscribe_through_a_cursor():
+    """DECLARE c CURSOR FOR SUBSCRIBE: the contents first, then every change with its operation; a FETCH
+    with a timeout waits for the next change without holding other connections up."""
+    s = SqlServer()
+    try:
+        s.psql("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)", "INSERT INTO t VALUES (1, 'a')",
+               "CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM t")
+        out = s.psql("DECLARE c CURSOR FOR SUBSCRIBE mv", "FETCH ALL FROM c", "INSERT INTO t VALUES (2, 'b')",
+                     "FETCH 1 FROM c", "FETCH ALL FROM c", "FETCH ALL FROM c WITH (timeout = '0s')",
+                     "CLOSE c").stdout.splitlines()
+        assert [line.rsplit("|", 1)[0] for line in out if "|" in line] == ["1|Insert", "1|Delete", "2|Insert"], out
+        # A waiting FETCH in one connection; a change from another wakes it. The changes repeat until
+        # the waiter is done, as it may declare its cursor after the first of them.
+        waiter = subprocess.Popen([PSQL, "-X", "-At", "-F", "|", "-h", "127.0.0.1", "-p", str(s.port), "-d", "dev",
+                                   "-U", "root", "-c", "DECLARE d CURSOR FOR SUBSCRIBE t", "-c", "FETCH ALL d",
+                                   "-c", "FETCH ALL d WITH (timeout = '60s')"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(300):
+            if waiter.poll() is not None:
+                break
+            s.psql("INSERT INTO t VALUES (3, 'c')" if i % 2 == 0 else "DELETE FROM t WHERE id = 3")
+        got, err = waiter.communicate(timeout=30)
+        assert waiter.returncode == 0, err
+        rows = [line.rsplit("|", 1)[0] for line in got.splitlines() if "|" in line]
+        assert "1|a|Insert" in rows and "2|b|Insert" in rows, rows
+        assert rows[-1] in ("3|c|Insert", "3|c|Delete"), rows
+        r = s.psql("FETCH ALL FROM nope", check=False, verbose=True)
+        assert "34000" in r.stderr or 'cursor "nope" does not exist' in r.stderr, r.stderr
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
     run([test_views_follow_changes_through_psql, test_errors_carry_sqlstate, test_a_taken_port_is_a_clear_error,
-         test_psql_lists_relations])
+         test_psql_lists_relations, test_subscribe_through_a_cursor])

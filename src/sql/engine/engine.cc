@@ -11,6 +11,7 @@
 #include "sql/connector/kafka_options.h"
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
+#include "sql/engine/relation_state.h"
 #include "sql/engine/system_tables.h"
 #include "sql/exec/rows.h"
 #include "sql/plan/binder.h"
@@ -20,24 +21,6 @@
 namespace runnel::sql {
 
 namespace {
-
-// Collects what a view's dataflow emits until the engine takes it.
-class change_sink : public op {
- public:
-  change_sink(exec_env& env, uint32_t width) : op(env), pending_(width) {}
-  void push(int, const row_batch& in) override {
-    pending_.keep_alive(in);
-    for (size_t i = 0; i < in.size(); ++i) pending_.add(in.row(i), in.weight(i));
-  }
-  row_batch take() {
-    row_batch out(pending_.width());
-    std::swap(out, pending_);
-    return out;
-  }
-
- private:
-  row_batch pending_;
-};
 
 int64_t wall_clock_micros() {
   using namespace std::chrono;
@@ -68,45 +51,10 @@ json star_select(const json& range_var, const json* where) {
 
 }  // namespace
 
-struct engine::relation {
-  relation_info info;
-  schema_types types;
-  row_batch contents{0};  // consolidated: every row once, with its count
-  std::vector<bool> not_null;
-
-  // A materialized view: its dataflow, and the relations it reads.
-  plan_ptr plan;
-  exec_env env;
-  std::unique_ptr<dataflow> flow;
-  std::unique_ptr<change_sink> sink;
-  std::set<uint64_t> reads;
-
-  // A source or table over a topic: what reads it, and its watermarks
-  // (WATERMARK FOR column AS expression: the largest value seen so far).
-  std::unique_ptr<kafka_source> source;
-  struct watermark {
-    int column = -1;
-    expr_ptr e;
-    int64_t value = std::numeric_limits<int64_t>::min();
-  };
-  std::vector<watermark> watermarks;
-  // A sink: where its dataflow's changes go (instead of `contents`).
-  std::unique_ptr<kafka_sink> out;
-
-  bool is_view() const { return flow != nullptr; }
-  // The contents own their strings: a view's output points into its
-  // operators' batches and its plan's constants.
-  void add(const row_batch& changes) {
-    contents.keep_alive(changes);
-    for (size_t i = 0; i < changes.size(); ++i) contents.add(changes.row(i), changes.weight(i));
-    consolidate(contents, types);
-    own_strings(contents, types);
-  }
-};
-
 engine::engine(engine_options options) : options_(std::move(options)) {}
 
 engine::~engine() {
+  stop_waiting();
   std::vector<std::unique_ptr<kafka_source>> sources;
   {
     std::lock_guard lock(mu_);
@@ -142,11 +90,15 @@ engine::relation* engine::lookup(std::string_view name) {
   return nullptr;
 }
 
-result<std::vector<statement_result>> engine::execute(std::string_view sql, int64_t now) {
+result<std::vector<statement_result>> engine::execute(std::string_view sql, int64_t now,
+                                                      uint64_t session) {
   std::vector<std::unique_ptr<kafka_source>> sources;
   std::vector<std::unique_ptr<kafka_sink>> sinks;
   std::unique_lock lock(mu_);
+  session_ = session;
+  held_ = &lock;
   auto out = execute_locked(sql, now);
+  held_ = nullptr;
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
   lock.unlock();
@@ -163,6 +115,8 @@ result<std::vector<std::string>> engine::open_catalog() {
   std::vector<std::unique_ptr<kafka_source>> sources;
   std::vector<std::unique_ptr<kafka_sink>> sinks;
   std::unique_lock lock(mu_);
+  held_ = &lock;
+  session_ = 0;
   catalog_ = std::move(log);
   std::vector<catalog_entry> entries = catalog_->entries();
   for (const auto& e : entries) {
@@ -179,6 +133,7 @@ result<std::vector<std::string>> engine::open_catalog() {
   }
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
+  held_ = nullptr;
   lock.unlock();
   return failed;
 }
@@ -268,6 +223,7 @@ void engine::apply_pending(int64_t now) {
 void engine::apply(relation& r, row_batch changes, int64_t now) {
   std::map<uint64_t, std::vector<row_batch>> pending;
   r.add(changes);
+  notify(r.info.id, changes, now);
   pending[r.info.id].push_back(std::move(changes));
   propagate(pending, now);
 }
@@ -288,6 +244,7 @@ void engine::propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int6
       continue;
     }
     v->add(out);
+    notify(v->info.id, out, now);
     pending[v->info.id].push_back(std::move(out));
   }
 }
@@ -312,6 +269,19 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
       return show(s);
     case stmt_kind::describe:
       return describe(s);
+    case stmt_kind::declare:
+      return declare(s, now);
+    case stmt_kind::fetch:
+      return fetch(s);
+    case stmt_kind::close_cursor:
+      return close_cursor(s);
+    case stmt_kind::subscribe: {
+      sql_error e = make_error(errc::feature_not_supported, 0,
+                               "SUBSCRIBE on its own is not supported: use a cursor");
+      e.hint = "DECLARE c CURSOR FOR SUBSCRIBE " + (s.from.empty() ? "view" : s.from) +
+               "; FETCH ALL FROM c WITH (timeout = '1s');";
+      return e;
+    }
     case stmt_kind::flush:
       return statement_result{{}, row_batch(0), "FLUSH"};
     case stmt_kind::pg:

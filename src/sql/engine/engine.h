@@ -13,6 +13,7 @@
 // sources' deliveries run one at a time (an internal mutex).
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -69,7 +70,16 @@ class engine : public catalog_reader {
   // first error stops it (earlier statements stay done), with its position
   // in `sql`. `now`: now() for one-off queries and the views' clock, in µs
   // since the epoch (0: the wall clock).
-  result<std::vector<statement_result>> execute(std::string_view sql, int64_t now = 0);
+  // `session`: the connection, whose cursors (DECLARE ... CURSOR FOR
+  // SUBSCRIBE) the statements see. A FETCH that waits for changes releases
+  // the engine while it waits.
+  result<std::vector<statement_result>> execute(std::string_view sql, int64_t now = 0,
+                                                uint64_t session = 0);
+  // Drops the cursors of a session (its connection ended).
+  void close_session(uint64_t session);
+  // Wakes every waiting FETCH and makes later ones return at once (the
+  // server is stopping).
+  void stop_waiting();
 
   // catalog_reader
   const relation_info* find(std::string_view name) const override;
@@ -77,11 +87,19 @@ class engine : public catalog_reader {
   const relation_info* system_table(std::string_view schema, std::string_view name) const override;
 
   struct relation;
+  struct cursor;
 
  private:
   result<std::vector<statement_result>> execute_locked(std::string_view sql, int64_t now);
   result<statement_result> run(const statement& s, int64_t now);
   result<statement_result> create_table(const statement& s);
+  // SUBSCRIBE through cursors: DECLARE c CURSOR FOR SUBSCRIBE rel, FETCH,
+  // CLOSE (subscription.cc).
+  result<statement_result> declare(const statement& s, int64_t now);
+  result<statement_result> fetch(const statement& s);
+  result<statement_result> close_cursor(const statement& s);
+  // Queues the changes of relation `id` for the cursors subscribed to it.
+  void notify(uint64_t id, const row_batch& changes, int64_t now);
   // The columns and keys of a CREATE TABLE / CREATE SOURCE into `r`.
   result<void> define_columns(const json& create_stmt, relation& r);
   result<statement_result> create_source(const statement& s, int64_t now);
@@ -122,6 +140,11 @@ class engine : public catalog_reader {
   uint64_t next_id_ = 1;
   std::unique_ptr<catalog_log> catalog_;
   const catalog_entry* replaying_ = nullptr;  // the entry open_catalog() re-creates
+  std::vector<std::unique_ptr<cursor>> cursors_;
+  uint64_t session_ = 0;                          // the session of the statement running
+  std::unique_lock<std::mutex>* held_ = nullptr;  // execute()'s lock on mu_, for FETCH to wait on
+  std::condition_variable changed_;               // a cursor got changes, or stop_waiting()
+  bool stop_waiting_ = false;
   // Dropped sources and sinks, destroyed once mu_ is released: a source's
   // thread may be waiting for mu_ to deliver, and joining it under mu_
   // would wait forever.

@@ -140,7 +140,6 @@ bool reads_only(std::string_view query) {
 
 struct pg_server::impl {
   engine& eng;
-  std::mutex engine_mu;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::thread accept_thread;
@@ -148,6 +147,7 @@ struct pg_server::impl {
   std::list<std::pair<std::shared_ptr<tcp::socket>, std::thread>> conns;
   std::atomic<bool> stopping{false};
   std::atomic<int32_t> next_pid{1};
+  std::atomic<uint64_t> next_session{1};
 
   explicit impl(engine& e) : eng(e) {}
 
@@ -161,7 +161,11 @@ struct pg_server::impl {
         continue;
       }
       std::lock_guard lock(conns_mu);
-      conns.emplace_back(sock, std::thread([this, sock] { serve(*sock); }));
+      conns.emplace_back(sock, std::thread([this, sock] {
+                           uint64_t session = next_session++;
+                           serve(*sock, session);
+                           eng.close_session(session);  // its cursors go with it
+                         }));
     }
   }
 
@@ -276,20 +280,18 @@ struct pg_server::impl {
     std::unordered_map<std::string, prepared> stmts;
     std::unordered_map<std::string, portal> portals;
     std::string failed_query;  // a Parse that failed: what its error points into
+    uint64_t id = 0;           // the engine session: cursors are per connection
   };
 
   // Runs a portal's statement once; its rows wait for Execute.
-  result<void> run_portal(portal& p) {
+  result<void> run_portal(portal& p, uint64_t session_id) {
     if (p.result || p.empty) return outcome::success();
     if (p.sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
       p.empty = true;
       return outcome::success();
     }
     std::vector<statement_result> rs;
-    {
-      std::lock_guard lock(engine_mu);
-      BOOST_OUTCOME_TRY(rs, eng.execute(p.sql));
-    }
+    { BOOST_OUTCOME_TRY(rs, eng.execute(p.sql, 0, session_id)); }
     if (rs.size() != 1)
       return make_error(errc::syntax_error, -1,
                         "cannot insert multiple commands into a prepared statement");
@@ -407,7 +409,7 @@ struct pg_server::impl {
           }
           portal probe;
           BOOST_OUTCOME_TRY(probe.sql, substitute_params(ps.query, nulls));
-          BOOST_OUTCOME_TRY(run_portal(probe));
+          BOOST_OUTCOME_TRY(run_portal(probe, ses.id));
           describe_result(probe, {});
           return outcome::success();
         }
@@ -416,7 +418,7 @@ struct pg_server::impl {
           if (it == ses.portals.end())
             return make_error(errc::invalid_cursor, -1, "portal \"{}\" does not exist", name);
           query = it->second.sql;
-          BOOST_OUTCOME_TRY(run_portal(it->second));
+          BOOST_OUTCOME_TRY(run_portal(it->second, ses.id));
           describe_result(it->second, it->second.formats);
           return outcome::success();
         }
@@ -431,7 +433,7 @@ struct pg_server::impl {
           return make_error(errc::invalid_cursor, -1, "portal \"{}\" does not exist", name);
         portal& p = it->second;
         query = p.sql;
-        BOOST_OUTCOME_TRY(run_portal(p));
+        BOOST_OUTCOME_TRY(run_portal(p, ses.id));
         if (p.empty) {
           message('I').append_to(out);  // EmptyQueryResponse
           return outcome::success();
@@ -471,7 +473,7 @@ struct pg_server::impl {
 
   static void ready(std::string& out) { message('Z').bytes("I").append_to(out); }
 
-  void serve(tcp::socket& s) {
+  void serve(tcp::socket& s, uint64_t session_id) {
     std::string buf, out;
     // Startup: SSL and GSS encryption are refused; the client goes on in
     // plain text (psql's sslmode=prefer does).
@@ -514,6 +516,7 @@ struct pg_server::impl {
     if (!send(s, out)) return;
     bool skip_to_sync = false;
     session ses;
+    ses.id = session_id;
     for (;;) {
       if (!read_n(s, buf, 5)) return;
       char type = buf[0];
@@ -528,8 +531,7 @@ struct pg_server::impl {
         if (blank) {
           message('I').append_to(out);
         } else {
-          std::lock_guard lock(engine_mu);
-          auto r = eng.execute(query);
+          auto r = eng.execute(query, 0, session_id);
           if (!r) {
             error_message(r.error(), query, out);
           } else {
@@ -560,6 +562,7 @@ pg_server::pg_server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 pg_server::~pg_server() {
   impl_->stopping = true;
+  impl_->eng.stop_waiting();  // a FETCH waiting for changes must not hold the join up
   boost::system::error_code ec;
   // A blocking accept() is not woken by close() from another thread on
   // Linux; shutdown() of the listening socket is.

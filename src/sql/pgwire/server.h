@@ -12,7 +12,9 @@
 // statement that only reads once with NULL parameters to learn its columns.
 //
 // Threading: one thread accepts, one thread per connection; statements of
-// all connections run one at a time on the shared engine (a mutex).
+// all connections run one at a time on the shared engine (its own mutex,
+// which a FETCH waiting for changes releases). Each connection is an engine
+// session: its cursors are its own and are closed when it ends.
 #pragma once
 
 #include <cstdint>

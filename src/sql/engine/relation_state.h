@@ -1,0 +1,88 @@
+// The engine's private state (engine.cc, subscription.cc): what it keeps
+// for each relation, and for each cursor of a subscription. Not for use
+// outside src/sql/engine.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sql/connector/kafka_sink.h"
+#include "sql/connector/kafka_source.h"
+#include "sql/engine/engine.h"
+#include "sql/exec/rows.h"
+
+namespace runnel::sql {
+
+// Collects what a view's dataflow emits until the engine takes it.
+class change_sink : public op {
+ public:
+  change_sink(exec_env& env, uint32_t width) : op(env), pending_(width) {}
+  void push(int, const row_batch& in) override {
+    pending_.keep_alive(in);
+    for (size_t i = 0; i < in.size(); ++i) pending_.add(in.row(i), in.weight(i));
+  }
+  row_batch take() {
+    row_batch out(pending_.width());
+    std::swap(out, pending_);
+    return out;
+  }
+
+ private:
+  row_batch pending_;
+};
+
+struct engine::relation {
+  relation_info info;
+  schema_types types;
+  row_batch contents{0};  // consolidated: every row once, with its count
+  std::vector<bool> not_null;
+
+  // A materialized view: its dataflow, and the relations it reads.
+  plan_ptr plan;
+  exec_env env;
+  std::unique_ptr<dataflow> flow;
+  std::unique_ptr<change_sink> sink;
+  std::set<uint64_t> reads;
+
+  // A source or table over a topic: what reads it, and its watermarks
+  // (WATERMARK FOR column AS expression: the largest value seen so far).
+  std::unique_ptr<kafka_source> source;
+  struct watermark {
+    int column = -1;
+    expr_ptr e;
+    int64_t value = std::numeric_limits<int64_t>::min();
+  };
+  std::vector<watermark> watermarks;
+  // A sink: where its dataflow's changes go (instead of `contents`).
+  std::unique_ptr<kafka_sink> out;
+
+  bool is_view() const { return flow != nullptr; }
+  // The contents own their strings: a view's output points into its
+  // operators' batches and its plan's constants.
+  void add(const row_batch& changes) {
+    contents.keep_alive(changes);
+    for (size_t i = 0; i < changes.size(); ++i) contents.add(changes.row(i), changes.weight(i));
+    consolidate(contents, types);
+    own_strings(contents, types);
+  }
+};
+
+// DECLARE name CURSOR FOR SUBSCRIBE relation: the relation's contents when
+// it was declared, then every change, queued until FETCH takes them.
+struct engine::cursor {
+  uint64_t session = 0;
+  std::string name;
+  uint64_t relation = 0;
+  std::vector<plan_column> columns;
+  schema_types types;
+  std::deque<std::pair<int64_t, row_batch>> queue;  // (µs, changes owning their strings)
+  int64_t taken_from_front = 0;                     // row copies of queue.front() fetched
+};
+
+}  // namespace runnel::sql
