@@ -40,7 +40,12 @@ def topics(b):
 def test_serve_hosts_connect_and_keeps_it_across_restarts():
     d = tempfile.mkdtemp(prefix="runnel-connect-serve-")
     try:
-        b = Broker(BINARY, connect=True)
+        # --connect-config (here as its setting, connect.config): sink files
+        # are flushed at each offset commit, every 60 s by default.
+        worker = os.path.join(d, "worker.properties")
+        with open(worker, "w") as f:
+            f.write("offset.flush.interval.ms=500\n")
+        b = Broker(BINARY, connect=True, settings={"connect.config": worker})
         with b:
             assert b.connect_port, "no 'runnel: connect on' line:\n" + b.tail()
             rest = Rest(b.connect_port)
