@@ -1,6 +1,8 @@
 // admin: creating and deleting topics, partitions and records (CreateTopics,
 // DeleteTopics, CreatePartitions, DeleteRecords).
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "client/admin_impl.h"
 
@@ -35,6 +37,55 @@ result<void> check_topic_result(const rd_kafka_topic_result_t** results, size_t 
   return success();
 }
 
+// True when this metadata answer shows the topic with every partition led.
+bool topic_ready(const rd_kafka_metadata_t& md, const std::string& topic, int32_t partitions) {
+  for (int i = 0; i < md.topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& t = md.topics[i];
+    if (t.err || topic != t.topic || t.partition_cnt == 0) continue;
+    if (partitions > 0 && t.partition_cnt < partitions) return false;
+    return std::all_of(t.partitions, t.partitions + t.partition_cnt,
+                       [](const rd_kafka_metadata_partition_t& p) { return p.leader >= 0; });
+  }
+  return false;
+}
+
+// Kafka answers CreateTopics once the controller has the topic; each broker
+// learns of it in its own time, so the next command (from this process or
+// another) could still be told the topic does not exist. Wait, within the
+// request timeout, until the metadata shows every partition with a leader in
+// several answers in a row: librdkafka sends each metadata request to a
+// randomly chosen connected broker, so a few answers sample several brokers.
+// On a single runnel broker the first answer already has it.
+result<void> await_topic(rd_kafka_t* rk, const std::string& topic, int32_t partitions,
+                         std::chrono::milliseconds timeout) {
+  constexpr int answers_in_a_row = 3;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  topic_ptr only(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
+  int ready = 0;
+  auto pause = std::chrono::milliseconds(5);
+  while (ready < answers_in_a_row) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return make_error(RD_KAFKA_RESP_ERR__TIMED_OUT, "topic " + topic + " was created",
+                        "but not every broker knows its partitions' leaders yet");
+    }
+    const rd_kafka_metadata_t* raw = nullptr;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(rk, 0, only.get(), &raw, static_cast<int>(left.count()));
+    rd_kafka_poll(rk, 0);
+    metadata_ptr md(raw);
+    if (!err && md && topic_ready(*md, topic, partitions)) {
+      ++ready;
+      continue;
+    }
+    ready = 0;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(200));
+  }
+  return success();
+}
+
 }  // namespace
 
 result<void> admin::create_topic(const new_topic& t, bool validate_only) {
@@ -64,7 +115,11 @@ result<void> admin::create_topic(const new_topic& t, bool validate_only) {
   const auto* res = rd_kafka_event_CreateTopics_result(ev.get());
   size_t n = 0;
   const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(res, &n);
-  return check_topic_result(topics, n, what);
+  BOOST_OUTCOME_TRY(check_topic_result(topics, n, what));
+  if (validate_only) return success();
+  auto known = await_topic(impl_->rk.get(), t.name, t.partitions, impl_->timeout);
+  if (!known) return with_context(known.error(), *impl_);
+  return success();
 }
 
 result<void> admin::delete_topic(const std::string& topic) {
