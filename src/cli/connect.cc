@@ -16,6 +16,7 @@
 
 #include "cli/client_flags.h"
 #include "cli/commands.h"
+#include "connect/runtime/connector_config.h"
 #include "connect/service.h"
 #include "observe/admin_server.h"
 
@@ -80,6 +81,12 @@ int run_connect(const CLI::App& cmd, const connect_run_options& o) {
         return fail(cmd, fmt::format("{}: connector {} is defined twice", path, name));
     connectors.push_back(std::move(c).value());
   }
+  // Validated before anything starts too, so that a bad file runs nothing
+  // (the herder would refuse it only after the earlier files' connectors
+  // had started).
+  for (const auto& [name, config] : connectors)
+    if (auto r = connect::check_connector_config(config, connect::plugin_registry::builtin()); !r)
+      return fail(cmd, fmt::format("connector {}: {}", name, r.error().message));
   auto props = worker_properties(cmd, o);
   if (!props) return 1;
   auto cfg = connect::worker_config::parse(*props);

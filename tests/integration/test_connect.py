@@ -203,6 +203,16 @@ def test_bad_configs_fail_with_one_line():
                 {"name": "u", "config": {"connector.class": "NoSuchConnector", "topic": "t"}}))
             err = connect_fails(offsets + [unknown])
             assert "connector u" in err and "NoSuchConnector" in err, err
+            # A good file before a bad one: the good connector never runs.
+            lines_file = os.path.join(d, "good.txt")
+            append(lines_file, ["x"])
+            good = config("g.json", json.dumps({"name": "g", "config": {
+                "connector.class": "FileStreamSource", "file": lines_file, "topic": "never"}}))
+            err = connect_fails(offsets + ["--connect-listen", "127.0.0.1:0", good, unknown])
+            assert "connector u" in err, err
+            listed = subprocess.run([BINARY, "topic", "list", "--brokers", b.bootstrap],
+                                    capture_output=True, timeout=60, check=True).stdout
+            assert b"never" not in listed, listed
 
             nameless = config("n.properties", "connector.class=FileStreamSource\ntopic=t\n")
             assert "has no name" in connect_fails(offsets + [nameless])

@@ -392,6 +392,20 @@ data config_key_json(const config_key& k) {
   return j;
 }
 
+result<void> check_connector_config(const config_map& props, const plugin_registry& plugins) {
+  auto v = validate_connector_config(props, plugins);
+  if (v["error_count"].get<int>() == 0) return ok();
+  std::vector<std::string> errs;
+  for (const auto& c : v["configs"])
+    for (const auto& e : c["value"]["errors"]) errs.push_back(e.get<std::string>());
+  return make_error(errc::bad_request,
+                    fmt::format("Connector configuration is invalid and contains the following "
+                                "{} error(s):\n{}\nYou can also find the above list of errors "
+                                "at the endpoint `/connector-plugins/{{connectorType}}/config/"
+                                "validate`",
+                                errs.size(), fmt::join(errs, "\n")));
+}
+
 data validate_connector_config(const config_map& props, const plugin_registry& plugins) {
   data out = data::object();
   std::string cls;

@@ -67,6 +67,10 @@ struct connector_config {
 // connector's own. Returns the Kafka-shaped answer object:
 // {"name","error_count","groups","configs":[{"definition":…,"value":…}]}.
 data validate_connector_config(const config_map& props, const plugin_registry& plugins);
+// The same validation as a refusal: errc::bad_request with Kafka's sentence
+// ("Connector configuration is invalid and contains the following N
+// error(s): …") when there is any error (create, update, `connect run`).
+result<void> check_connector_config(const config_map& props, const plugin_registry& plugins);
 
 // The definition of one key as the REST API shows it (Kafka's ConfigKeyInfo).
 data config_key_json(const config_key& k);

@@ -337,18 +337,7 @@ result<herder::put_result> herder::put_connector(const std::string& name, config
                                              ") doesn't match connector name in the URL (" + name +
                                              ")");
   config["name"] = name;
-  auto v = validate(config);
-  if (v["error_count"].get<int>() > 0) {
-    std::vector<std::string> errs;
-    for (const auto& c : v["configs"])
-      for (const auto& e : c["value"]["errors"]) errs.push_back(e.get<std::string>());
-    return make_error(errc::bad_request,
-                      fmt::format("Connector configuration is invalid and contains the following "
-                                  "{} error(s):\n{}\nYou can also find the above list of errors "
-                                  "at the endpoint `/connector-plugins/{{connectorType}}/config/"
-                                  "validate`",
-                                  errs.size(), fmt::join(errs, "\n")));
-  }
+  CONNECT_TRY(check_connector_config(config, plugins_));
   (void)refresh_configs();
   const bool exists = configs_->snapshot().find(name) != nullptr;
   if (exists && !allow_replace)
