@@ -150,6 +150,17 @@ def test_subscribe_through_a_cursor():
         rows = [line.rsplit("|", 1)[0] for line in got.splitlines() if "|" in line]
         assert "1|a|Insert" in rows and "2|b|Insert" in rows, rows
         assert rows[-1] in ("3|c|Insert", "3|c|Delete"), rows
+        # Statements after a FETCH that waited, in the same query, are still this connection's while
+        # others ran theirs meanwhile.
+        waiter = subprocess.Popen([PSQL, "-X", "-At", "-F", "|", "-h", "127.0.0.1", "-p", str(s.port), "-d", "dev",
+                                   "-U", "root", "-v", "ON_ERROR_STOP=1", "-c",
+                                   "DECLARE e CURSOR FOR SUBSCRIBE mv; FETCH ALL e; "
+                                   "FETCH ALL e WITH (timeout = '2s'); CLOSE e"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while waiter.poll() is None:
+            s.psql("SELECT 1", "SHOW TABLES")
+        out, err = waiter.communicate(timeout=30)
+        assert waiter.returncode == 0, (out, err)
         r = s.psql("FETCH ALL FROM nope", check=False, verbose=True)
         assert "34000" in r.stderr or 'cursor "nope" does not exist' in r.stderr, r.stderr
     finally:

@@ -91,11 +91,18 @@ result<statement_result> engine::fetch(const statement& s) {
   // connections go on) until a change comes, the timeout passes, or the
   // server stops. No timeout: wait for the first change.
   if (c->queue.empty() && s.timeout_ms != 0 && held_) {
+    // Other connections run statements while this one waits, and set
+    // session_ and held_ for themselves: this statement's are put back
+    // once it holds the mutex again.
+    const uint64_t session = session_;
+    std::unique_lock<std::mutex>* const lock = held_;
     auto ready = [&] { return !c->queue.empty() || stop_waiting_; };
     if (s.timeout_ms < 0)
-      changed_.wait(*held_, ready);
+      changed_.wait(*lock, ready);
     else
-      changed_.wait_for(*held_, std::chrono::milliseconds(s.timeout_ms), ready);
+      changed_.wait_for(*lock, std::chrono::milliseconds(s.timeout_ms), ready);
+    session_ = session;
+    held_ = lock;
   }
   statement_result out;
   out.columns = c->columns;
