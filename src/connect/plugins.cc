@@ -10,6 +10,7 @@ void register_builtin_plugins(plugin_registry& r) {
   register_file_stream(r);
   objstore::register_objstore(r);
   register_postgres(r);
+  register_jdbc(r);
 }
 
 }  // namespace runnel::connect

@@ -13,6 +13,7 @@ void register_converters(plugin_registry& r);       // convert/
 void register_transformations(plugin_registry& r);  // transforms/
 void register_file_stream(plugin_registry& r);      // file_stream/
 void register_postgres(plugin_registry& r);         // postgres/
+void register_jdbc(plugin_registry& r);             // jdbc/
 namespace objstore {
 void register_objstore(plugin_registry& r);  // objstore/
 }

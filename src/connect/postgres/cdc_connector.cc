@@ -51,7 +51,10 @@ class postgres_cdc_connector final : public source_connector {
 
 }  // namespace
 
+void register_extract_new_record_state(plugin_registry& r);  // extract_new_record_state.cc
+
 void register_postgres(plugin_registry& r) {
+  register_extract_new_record_state(r);
   r.add({.class_name = "runnel.connect.postgres.PostgresConnector",
          .type = plugin_type::source,
          .aliases = {"io.debezium.connector.postgresql.PostgresConnector"},

@@ -76,10 +76,22 @@ result<sql_connection> sql_connection::open(const std::string& conninfo) {
 
 result<std::vector<sql_row>> sql_connection::query(const std::string& sql,
                                                    const std::vector<std::string>& params) {
+  CONNECT_TRY(auto r, query_with_columns(sql, params));
+  return std::move(r.rows);
+}
+
+result<sql_result> sql_connection::query_with_columns(const std::string& sql,
+                                                      const std::vector<std::string>& params) {
+  std::vector<std::optional<std::string>> nullable(params.begin(), params.end());
+  return execute(sql, nullable);
+}
+
+result<sql_result> sql_connection::execute(const std::string& sql,
+                                           const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) {
-    values.push_back(p.c_str());
+    values.push_back(p ? p->c_str() : nullptr);
   }
   pg_result r(PQexecParams(c_->pg, sql.c_str(), static_cast<int>(params.size()), nullptr,
                            values.data(), nullptr, nullptr, 0));
@@ -88,9 +100,15 @@ result<std::vector<sql_row>> sql_connection::query(const std::string& sql,
     auto kind = PQstatus(c_->pg) == CONNECTION_OK ? errc::fatal : errc::retriable;
     return make_error(kind, "postgres: " + sql.substr(0, 120) + ": " + c_->last_error());
   }
-  std::vector<sql_row> rows;
+  sql_result out;
+  auto& rows = out.rows;
   int n = PQntuples(r.get());
   int cols = PQnfields(r.get());
+  for (int j = 0; j < cols; ++j) {
+    out.columns.push_back(sql_column{.name = PQfname(r.get(), j),
+                                     .type_oid = PQftype(r.get(), j),
+                                     .type_modifier = PQfmod(r.get(), j)});
+  }
   rows.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     auto& row = rows.emplace_back();
@@ -104,7 +122,7 @@ result<std::vector<sql_row>> sql_connection::query(const std::string& sql,
       }
     }
   }
-  return rows;
+  return out;
 }
 
 }  // namespace runnel::connect::postgres

@@ -10,6 +10,7 @@
 // Not thread-safe: one owner.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,20 @@
 namespace runnel::connect::postgres {
 
 using sql_row = std::vector<std::optional<std::string>>;  // NULL as nullopt
+
+// A result column as the server describes it (what a query-based source
+// needs to map values it did not declare: value_mapping.h takes the OID and
+// modifier).
+struct sql_column {
+  std::string name;
+  std::uint32_t type_oid = 0;
+  std::int32_t type_modifier = -1;
+};
+
+struct sql_result {
+  std::vector<sql_column> columns;
+  std::vector<sql_row> rows;
+};
 
 class sql_connection {
  public:
@@ -34,6 +49,12 @@ class sql_connection {
   // is gone).
   result<std::vector<sql_row>> query(const std::string& sql,
                                      const std::vector<std::string>& params = {});
+  // The same, with the result's column names and types.
+  result<sql_result> query_with_columns(const std::string& sql,
+                                        const std::vector<std::string>& params = {});
+  // The same, with parameters that may be NULL (nullopt).
+  result<sql_result> execute(const std::string& sql,
+                             const std::vector<std::optional<std::string>>& params);
 
  private:
   struct conn;
