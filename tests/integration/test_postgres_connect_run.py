@@ -26,6 +26,9 @@ class Connect:
     def __init__(self, args, log_path):
         self.log = open(log_path, "ab")
         self.log_path = log_path
+        # No REST listener: tests side by side must not contend for 8083.
+        if "--connect-listen" not in args:
+            args = ["--connect-listen", "off", *args]
         self.proc = subprocess.Popen([BINARY, "connect", "run", *args], stdout=subprocess.PIPE,
                                      stderr=self.log)
         line = self.proc.stdout.readline()
