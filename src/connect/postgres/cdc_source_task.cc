@@ -151,8 +151,11 @@ class cdc_source_task final : public source_task {
 
   void commit() override {
     // The offsets of every acknowledged record are stored: PostgreSQL may
-    // now release the WAL they cover.
-    if (!streaming_ || acked_flush_ <= reported_) {
+    // now release the WAL they cover. The runtime commits once more after
+    // stop() (its final offset flush, as Kafka's WorkerSourceTask does): the
+    // replication connection is gone then, and the position is reported by
+    // the next start instead.
+    if (!repl_ || !streaming_ || acked_flush_ <= reported_) {
       return;
     }
     if (auto r = repl_->send_status(acked_flush_, acked_flush_); !r) {
