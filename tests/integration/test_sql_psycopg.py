@@ -10,6 +10,8 @@ import datetime
 import decimal
 import os
 import sys
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
@@ -68,5 +70,33 @@ def test_parameters_both_formats_and_transactions():
         assert s.stop() == 0, s.stderr()
 
 
+def test_cancel_stops_a_waiting_fetch():
+    """A CancelRequest (psycopg's conn.cancel(), psql's Ctrl-C) ends a FETCH that waits for changes
+    with 57014, and the connection goes on."""
+    s = SqlServer()
+    try:
+        with connect(s, autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (id INT)")
+            conn.execute("DECLARE c CURSOR FOR SUBSCRIBE t")
+            timer = threading.Timer(0.5, conn.cancel)
+            timer.start()
+            started = time.monotonic()
+            try:
+                conn.execute("FETCH ALL c WITH (timeout = '60s')")
+                raise AssertionError("not cancelled")
+            except psycopg.errors.QueryCanceled as e:
+                assert e.sqlstate == "57014"
+            finally:
+                timer.join()
+            assert time.monotonic() - started < 30
+            assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+            # A cancel that finds nothing waiting does not cancel what comes next.
+            conn.cancel()
+            conn.execute("INSERT INTO t VALUES (1)")
+            assert conn.execute("FETCH ALL c WITH (timeout = '5s')").fetchall()[0][:2] == (1, "Insert")
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
-    run([test_parameters_both_formats_and_transactions])
+    run([test_parameters_both_formats_and_transactions, test_cancel_stops_a_waiting_fetch])

@@ -97,6 +97,7 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   std::unique_lock lock(mu_);
   session_ = session;
   held_ = &lock;
+  cancelled_.erase(session);  // a cancel sent while nothing ran
   auto out = execute_locked(sql, now);
   held_ = nullptr;
   sources.swap(retired_sources_);

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,10 @@ class engine : public catalog_reader {
   // Wakes every waiting FETCH and makes later ones return at once (the
   // server is stopping).
   void stop_waiting();
+  // Cancels what the session is waiting in (a FETCH): it fails with
+  // query_canceled. A cancel that finds nothing waiting is forgotten when
+  // the session's next statement starts.
+  void cancel(uint64_t session);
 
   // catalog_reader
   const relation_info* find(std::string_view name) const override;
@@ -145,6 +150,7 @@ class engine : public catalog_reader {
   std::unique_lock<std::mutex>* held_ = nullptr;  // execute()'s lock on mu_, for FETCH to wait on
   std::condition_variable changed_;               // a cursor got changes, or stop_waiting()
   bool stop_waiting_ = false;
+  std::set<uint64_t> cancelled_;  // sessions whose wait was cancelled
   // Dropped sources and sinks, destroyed once mu_ is released: a source's
   // thread may be waiting for mu_ to deliver, and joining it under mu_
   // would wait forever.

@@ -42,6 +42,14 @@ void engine::close_session(uint64_t session) {
   std::erase_if(cursors_, [&](const std::unique_ptr<cursor>& c) { return c->session == session; });
 }
 
+void engine::cancel(uint64_t session) {
+  {
+    std::lock_guard lock(mu_);
+    cancelled_.insert(session);
+  }
+  changed_.notify_all();
+}
+
 void engine::stop_waiting() {
   {
     std::lock_guard lock(mu_);
@@ -96,13 +104,15 @@ result<statement_result> engine::fetch(const statement& s) {
     // once it holds the mutex again.
     const uint64_t session = session_;
     std::unique_lock<std::mutex>* const lock = held_;
-    auto ready = [&] { return !c->queue.empty() || stop_waiting_; };
+    auto ready = [&] { return !c->queue.empty() || stop_waiting_ || cancelled_.count(session); };
     if (s.timeout_ms < 0)
       changed_.wait(*lock, ready);
     else
       changed_.wait_for(*lock, std::chrono::milliseconds(s.timeout_ms), ready);
     session_ = session;
     held_ = lock;
+    if (cancelled_.erase(session))
+      return make_error(errc::query_canceled, -1, "canceling statement due to user request");
   }
   statement_result out;
   out.columns = c->columns;

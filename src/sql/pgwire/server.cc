@@ -4,6 +4,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <unordered_map>
 
@@ -147,6 +148,11 @@ struct pg_server::impl {
   std::list<std::pair<std::shared_ptr<tcp::socket>, std::thread>> conns;
   std::atomic<bool> stopping{false};
   std::atomic<int32_t> next_pid{1};
+  // BackendKeyData of live connections: pid -> (secret, engine session),
+  // what a CancelRequest must match.
+  std::mutex keys_mu;
+  std::unordered_map<int32_t, std::pair<int32_t, uint64_t>> keys;
+  std::random_device rng;
   std::atomic<uint64_t> next_session{1};
 
   explicit impl(engine& e) : eng(e) {}
@@ -487,7 +493,22 @@ struct pg_server::impl {
         if (!send(s, "N")) return;
         continue;
       }
-      if (code == cancel_request) return;  // not supported yet: the query runs on
+      if (code == cancel_request) {
+        // pid and secret key from BackendKeyData; a match cancels what that
+        // connection is waiting in. No reply either way, as PostgreSQL.
+        if (buf.size() < 12) return;
+        int32_t pid = be32(buf.data() + 4), secret = be32(buf.data() + 8);
+        std::optional<uint64_t> target;
+        {
+          std::lock_guard lock(keys_mu);
+          auto it = keys.find(pid);
+          if (it != keys.end() && it->second.first == secret) target = it->second.second;
+        }
+        if (target) eng.cancel(*target);
+        // libpq waits for the server to close a cancel connection.
+        ::shutdown(s.native_handle(), SHUT_RDWR);
+        return;
+      }
       if (code != protocol_3) {
         out.clear();
         error_message(make_error(errc::protocol_violation, -1,
@@ -511,7 +532,22 @@ struct pg_server::impl {
                         {"is_superuser", "on"},
                         {"application_name", ""}})
       message('S').str(k).str(v).append_to(out);
-    message('K').i32(next_pid++).i32(0).append_to(out);
+    int32_t pid = next_pid++;
+    int32_t secret = 0;
+    {
+      std::lock_guard lock(keys_mu);
+      secret = static_cast<int32_t>(rng());
+      keys[pid] = {secret, session_id};
+    }
+    struct forget {
+      impl* self;
+      int32_t pid;
+      ~forget() {
+        std::lock_guard lock(self->keys_mu);
+        self->keys.erase(pid);
+      }
+    } forget_key{this, pid};
+    message('K').i32(pid).i32(secret).append_to(out);
     ready(out);
     if (!send(s, out)) return;
     bool skip_to_sync = false;

@@ -6,10 +6,11 @@
 // one (Parse, Bind, Describe, Execute, Close, Sync, Flush) with typed
 // parameters in text or binary and results in text or binary (params.h),
 // ErrorResponse with the SQLSTATE (sqlstate.h) and the error's position,
-// and Terminate. Parameters are written into the statement as typed
-// literals, so every statement takes them; Describe of a portal runs it
-// (Execute then sends its rows), Describe of a prepared statement runs a
-// statement that only reads once with NULL parameters to learn its columns.
+// Terminate, and CancelRequest (matched against each connection's
+// BackendKeyData: pid and a random secret) for a FETCH that waits. Parameters are written into the
+// statement as typed literals, so every statement takes them; Describe of a portal runs it (Execute
+// then sends its rows), Describe of a prepared statement runs a statement that only reads once with
+// NULL parameters to learn its columns.
 //
 // Threading: one thread accepts, one thread per connection; statements of
 // all connections run one at a time on the shared engine (its own mutex,
