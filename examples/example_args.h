@@ -1,7 +1,7 @@
 // The command line every example shares: --brokers, --application-id,
-// --state-dir, --topic renames, --commit-interval-ms, --max-task-idle-ms,
-// --metrics-log-interval-ms, --client-property, --dead-letter-topic,
-// --admin-listen. An example adds its own options through the `more`
+// --state-dir, --topic renames, --processing-guarantee, --commit-interval-ms,
+// --max-task-idle-ms, --metrics-log-interval-ms, --client-property,
+// --dead-letter-topic, --admin-listen. An example adds its own options through the `more`
 // callback of parse_args.
 #pragma once
 
@@ -46,7 +46,8 @@ inline args parse_args(int argc, char** argv, const std::string& name, const std
   args a;
   CLI::App cli(about, name);
   a.config.application_id = name;
-  int64_t commit_ms = 1000;
+  int64_t commit_ms = -1;
+  std::string guarantee = "at_least_once";
   int64_t idle_ms = 0;
   int64_t metrics_ms = 30000;
   std::string state_dir;
@@ -59,8 +60,13 @@ inline args parse_args(int argc, char** argv, const std::string& name, const std
       ->capture_default_str();
   cli.add_option("--state-dir", state_dir,
                  "where the RocksDB state stores live (default: a directory under /tmp)");
-  cli.add_option("--commit-interval-ms", commit_ms, "how often progress is committed")
+  cli.add_option("--processing-guarantee", guarantee,
+                 "at_least_once, or exactly_once_v2: every commit is a transaction (read the "
+                 "output with isolation.level=read_committed)")
+      ->check(CLI::IsMember({"at_least_once", "exactly_once_v2"}))
       ->capture_default_str();
+  cli.add_option("--commit-interval-ms", commit_ms,
+                 "how often progress is committed (default: 1000 at-least-once, 100 exactly-once)");
   cli.add_option("--max-task-idle-ms", idle_ms,
                  "how long a task with several inputs waits for an empty one before going on")
       ->capture_default_str();
@@ -84,7 +90,9 @@ inline args parse_args(int argc, char** argv, const std::string& name, const std
     return a;
   }
   if (!state_dir.empty()) a.config.state_dir = state_dir;
-  a.config.commit_interval = std::chrono::milliseconds(commit_ms);
+  if (commit_ms >= 0) a.config.commit_interval = std::chrono::milliseconds(commit_ms);
+  if (guarantee == "exactly_once_v2")
+    a.config.guarantee = runnel::stream::processing_guarantee::exactly_once_v2;
   a.config.max_task_idle = std::chrono::milliseconds(idle_ms);
   a.config.metrics_log_interval = std::chrono::milliseconds(metrics_ms);
   if (!dead_letter.empty()) {

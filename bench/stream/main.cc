@@ -83,7 +83,8 @@ struct options {
   std::string emit = "update";
   std::string input_topic;
   std::string state_dir;
-  int64_t commit_interval_ms = 1000;
+  int64_t commit_interval_ms = -1;  // -1: the library's default for the guarantee
+  std::string guarantee = "at_least_once";
   int64_t timeout_s = 600;
   std::vector<std::string> client_properties;  // NAME=VALUE
   bool no_output = false;
@@ -118,7 +119,10 @@ int main(int argc, char** argv) {
       "reuse this input topic if it already holds --events records (default: a new one)");
   cli.add_option("--state-dir", o.state_dir,
                  "RocksDB state (default: a new temp dir, removed after)");
-  cli.add_option("--commit-interval-ms", o.commit_interval_ms, "app commit interval")
+  cli.add_option("--commit-interval-ms", o.commit_interval_ms,
+                 "app commit interval (default: 1000 at-least-once, 100 exactly-once)");
+  cli.add_option("--processing-guarantee", o.guarantee, "at_least_once | exactly_once_v2")
+      ->check(CLI::IsMember({"at_least_once", "exactly_once_v2"}))
       ->capture_default_str();
   cli.add_option("--timeout-s", o.timeout_s, "give up after this long")->capture_default_str();
   cli.add_option("--client-property", o.client_properties,
@@ -213,7 +217,9 @@ int main(int argc, char** argv) {
   c.application_id = "sbench-" + run_id;
   c.brokers = o.brokers;
   c.state_dir = state_dir;
-  c.commit_interval = std::chrono::milliseconds(o.commit_interval_ms);
+  if (o.commit_interval_ms >= 0)
+    c.commit_interval = std::chrono::milliseconds(o.commit_interval_ms);
+  if (o.guarantee == "exactly_once_v2") c.guarantee = rs::processing_guarantee::exactly_once_v2;
   c.handle_signals = true;
   if (o.cache_max_bytes >= 0) c.cache_max_bytes = static_cast<size_t>(o.cache_max_bytes);
   for (const auto& prop : o.client_properties) {
@@ -271,7 +277,8 @@ int main(int argc, char** argv) {
   double startup = std::chrono::duration<double>(p.first - started).count();
   auto rate = [&](double s) { return s > 0 ? static_cast<double>(o.events) / s : 0.0; };
   fmt::print(
-      "{{\"workload\":\"{}\",\"emit\":\"{}\",\"events\":{},\"partitions\":{},\"event_bytes_avg\":{:"
+      "{{\"guarantee\":\"{}\",\"workload\":\"{}\",\"emit\":\"{}\",\"events\":{},\"partitions\":{},"
+      "\"event_bytes_avg\":{:"
       ".1f},"
       "\"seconds\":{:.3f},\"events_per_s\":{:.0f},\"cpu_s\":{:.3f},\"events_per_cpu_s\":{:.0f},"
       "\"stream_thread_cpu_s\":{:.3f},\"events_per_stream_thread_cpu_s\":{:.0f},\"startup_s\":{:."
@@ -279,8 +286,9 @@ int main(int argc, char** argv) {
       "\"drain_s\":{:.3f},\"records_in\":{},\"records_out\":{},\"output_records\":{},\"commits\":{}"
       ","
       "\"preload_s\":{:.3f},\"preload_reused\":{}}}\n",
-      o.workload, windowed ? o.emit : "-", o.events, o.partitions, sample_event_bytes(), seconds,
-      rate(seconds), cpu, rate(cpu), thread_cpu, rate(thread_cpu), startup, drained_s, in, out,
-      outputs ? outputs.value() : -1, metrics.commits, pre.value().seconds, pre.value().reused);
+      o.guarantee, o.workload, windowed ? o.emit : "-", o.events, o.partitions,
+      sample_event_bytes(), seconds, rate(seconds), cpu, rate(cpu), thread_cpu, rate(thread_cpu),
+      startup, drained_s, in, out, outputs ? outputs.value() : -1, metrics.commits,
+      pre.value().seconds, pre.value().reused);
   return 0;
 }

@@ -569,6 +569,20 @@ result<void> consumer::commit(const std::vector<topic_partition_offset>& offsets
   return success();
 }
 
+consumer_group_metadata::consumer_group_metadata(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+consumer_group_metadata::consumer_group_metadata(consumer_group_metadata&&) noexcept = default;
+consumer_group_metadata& consumer_group_metadata::operator=(consumer_group_metadata&&) noexcept =
+    default;
+consumer_group_metadata::~consumer_group_metadata() = default;
+
+result<consumer_group_metadata> consumer::group_metadata() const {
+  if (!impl_->has_group) return invalid_argument("group_metadata: this consumer has no group");
+  auto md = std::make_unique<consumer_group_metadata::impl>();
+  md->md = rd_kafka_consumer_group_metadata(impl_->rk.get());
+  if (!md->md) return invalid_argument("group_metadata: this consumer has no group");
+  return consumer_group_metadata(std::move(md));
+}
+
 result<void> consumer::close() {
   return impl_->close();
 }

@@ -1,8 +1,10 @@
 #include "runnel/client/producer.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "client/rdkafka_handle.h"
@@ -55,19 +57,38 @@ producer::~producer() = default;
 result<producer> producer::create(const producer_options& o) {
   auto p = std::make_unique<impl>();
   p->on_delivery = o.on_delivery;
+  // librdkafka refuses message.timeout.ms > transaction.timeout.ms: a record
+  // not delivered by then fails its transaction anyway.
+  const bool transactional = !o.transactional_id.empty();
+  auto delivery_timeout = o.delivery_timeout;
+  if (!o.transactional_id.empty())
+    delivery_timeout = std::min(delivery_timeout, o.transaction_timeout);
   BOOST_OUTCOME_TRY(
-      auto conf, make_conf(o.client, p.get(),
-                           // Keys land where Kafka's Java client and Kafka
-                           // Streams put them (librdkafka's own default hashes
-                           // with CRC32), so data written by runnel and by Java
-                           // apps is co-partitioned. `partitioner` in the
-                           // client properties overrides it.
-                           {{"partitioner", "murmur2_random"},
-                            {"acks", o.acks},
-                            {"enable.idempotence", o.idempotent ? "true" : "false"},
-                            {"compression.codec", o.compression},
-                            {"linger.ms", std::to_string(o.linger.count())},
-                            {"message.timeout.ms", std::to_string(o.delivery_timeout.count())}}));
+      auto conf,
+      make_conf(o.client, p.get(),
+                // Keys land where Kafka's Java client and Kafka
+                // Streams put them (librdkafka's own default hashes
+                // with CRC32), so data written by runnel and by Java
+                // apps is co-partitioned. `partitioner` in the
+                // client properties overrides it.
+                {{"partitioner", "murmur2_random"},
+                 {"acks", transactional ? std::string("all") : o.acks},
+                 {"enable.idempotence", o.idempotent || transactional ? "true" : "false"},
+                 {"compression.codec", o.compression},
+                 {"linger.ms", std::to_string(o.linger.count())},
+                 {"message.timeout.ms", std::to_string(delivery_timeout.count())}}));
+  if (!o.transactional_id.empty()) {
+    BOOST_OUTCOME_TRY(set(conf.get(), "transactional.id", o.transactional_id));
+    // A transaction.timeout.ms among the client properties wins, as every
+    // property given there does.
+    const bool user_timeout =
+        std::any_of(o.client.properties.begin(), o.client.properties.end(),
+                    [](const auto& p) { return p.first == "transaction.timeout.ms"; });
+    if (!user_timeout) {
+      BOOST_OUTCOME_TRY(
+          set(conf.get(), "transaction.timeout.ms", std::to_string(o.transaction_timeout.count())));
+    }
+  }
   rd_kafka_conf_set_dr_msg_cb(conf.get(), impl::delivery_callback);
   BOOST_OUTCOME_TRY(p->rk, make_handle(RD_KAFKA_PRODUCER, std::move(conf)));
   return producer(std::move(p));
@@ -166,6 +187,72 @@ result<void> producer::flush(std::chrono::milliseconds timeout) {
 
 int producer::outstanding() const {
   return rd_kafka_outq_len(impl_->rk.get());
+}
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// Runs a librdkafka transaction call until it succeeds, fails for good, or
+// `timeout` passes; librdkafka asks for a retry of the same call when an
+// error is retriable (a coordinator moving, a request timing out).
+template <class Call>
+result<void> with_retries(std::string_view what, std::chrono::milliseconds timeout, Call call) {
+  const auto deadline = steady::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+    rd_kafka_error_t* e = call(static_cast<int>(std::max<int64_t>(left.count(), 1)));
+    if (!e) return success();
+    if (rd_kafka_error_is_retriable(e) && steady::now() < deadline) {
+      rd_kafka_error_destroy(e);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
+    const bool fatal = rd_kafka_error_is_fatal(e);
+    const bool abortable = rd_kafka_error_txn_requires_abort(e);
+    error out = take_error(e, what);
+    out.message += fatal       ? " (fatal: the producer cannot go on)"
+                   : abortable ? " (the transaction must be aborted)"
+                               : "";
+    return out;
+  }
+}
+
+}  // namespace
+
+result<void> producer::init_transactions(std::chrono::milliseconds timeout) {
+  return with_retries("init_transactions", timeout,
+                      [this](int ms) { return rd_kafka_init_transactions(impl_->rk.get(), ms); });
+}
+
+result<void> producer::begin_transaction() {
+  if (rd_kafka_error_t* e = rd_kafka_begin_transaction(impl_->rk.get()))
+    return take_error(e, "begin_transaction");
+  return success();
+}
+
+result<void> producer::send_offsets_to_transaction(
+    const std::vector<topic_partition_offset>& offsets, const consumer_group_metadata& group,
+    std::chrono::milliseconds timeout) {
+  if (!group.impl_ || !group.impl_->md)
+    return invalid_argument("send_offsets_to_transaction: no group metadata");
+  partition_list_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const auto& o : offsets)
+    rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition())->offset =
+        o.offset();
+  return with_retries("send_offsets_to_transaction", timeout, [&](int ms) {
+    return rd_kafka_send_offsets_to_transaction(impl_->rk.get(), list.get(), group.impl_->md, ms);
+  });
+}
+
+result<void> producer::commit_transaction(std::chrono::milliseconds timeout) {
+  return with_retries("commit_transaction", timeout,
+                      [this](int ms) { return rd_kafka_commit_transaction(impl_->rk.get(), ms); });
+}
+
+result<void> producer::abort_transaction(std::chrono::milliseconds timeout) {
+  return with_retries("abort_transaction", timeout,
+                      [this](int ms) { return rd_kafka_abort_transaction(impl_->rk.get(), ms); });
 }
 
 }  // namespace runnel::client

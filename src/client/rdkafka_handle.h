@@ -15,6 +15,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "runnel/client/config.h"
+#include "runnel/client/consumer.h"
 #include "runnel/client/error.h"
 
 namespace runnel::client::detail {
@@ -105,3 +106,15 @@ result<kafka_ptr> make_handle(rd_kafka_type_t type, conf_ptr conf);
 error with_context(error e, const handle_context& ctx);
 
 }  // namespace runnel::client::detail
+
+namespace runnel::client {
+
+// Owns librdkafka's copy of a consumer's group metadata.
+struct consumer_group_metadata::impl {
+  rd_kafka_consumer_group_metadata_t* md = nullptr;
+  ~impl() {
+    if (md) rd_kafka_consumer_group_metadata_destroy(md);
+  }
+};
+
+}  // namespace runnel::client

@@ -20,6 +20,7 @@
 #include "app_observer.h"
 #include "observe/admin_server.h"
 #include "plan.h"
+#include "process_id.h"
 #include "shared.h"
 #include "task.h"
 
@@ -133,8 +134,13 @@ struct app::impl {
   // restores their state and reads from the last commit (at-least-once, as
   // Kafka Streams does after a TaskMigratedException). Returns whether `e`
   // was such a refusal.
+  //
+  // Under exactly-once such a refusal leaves the transaction to be aborted
+  // and the stores holding its uncommitted writes; the app stops instead
+  // (a restart wipes the stores and restores them, read_committed), so no
+  // record counts twice. Kafka Streams aborts and rejoins in place: not yet.
   bool fenced(const client::error& e, std::string_view when) {
-    if (!client::is_rebalance(e)) return false;
+    if (exactly_once() || !client::is_rebalance(e)) return false;
     spdlog::warn("stream: {}: commit {}refused, the group rebalanced without this member: {}",
                  config.application_id, when.empty() ? "" : std::string(when) + " ", e.message);
     return true;
@@ -161,7 +167,15 @@ struct app::impl {
   void on_rebalance(const client::rebalance_event& e);
   void open_pending();
   void dispatch(const client::message_view& m);
-  client::result<void> commit();
+  bool exactly_once() const { return config.guarantee == processing_guarantee::exactly_once_v2; }
+  std::chrono::milliseconds commit_interval() const {
+    using std::chrono::milliseconds;
+    return config.commit_interval.value_or(exactly_once() ? milliseconds(100) : milliseconds(1000));
+  }
+  // `closing`: the tasks are closed right after (shutdown, revoke), so
+  // under exactly-once they write their checkpoints too.
+  client::result<void> commit(bool closing);
+  client::result<void> commit_transaction(bool closing);
   void purge_repartition_topics(const std::vector<client::topic_partition_offset>& committed);
   void close_tasks();
   void update_metrics(bool with_lag);
@@ -194,6 +208,18 @@ client::result<void> app::impl::start() {
   po.idempotent = true;
   po.linger = std::chrono::milliseconds(5);
   po.delivery_timeout = std::chrono::minutes(2);
+  if (exactly_once()) {
+    // One transactional producer for the stream thread (KIP-447), its id
+    // stable across restarts from the same state directory, so that a
+    // restarted process fences its dead predecessor and aborts the
+    // transaction it left open at once instead of after its timeout.
+    RUNNEL_TRY(auto id, runtime::process_id(config.state_dir / config.application_id));
+    po.transactional_id = config.application_id + "-" + id + "-0";
+    // Kafka Streams' default under exactly-once: a transaction left open
+    // by a process that died elsewhere blocks read_committed readers of its
+    // partitions for at most this long.
+    po.transaction_timeout = std::chrono::seconds(10);
+  }
   auto* shp = sh.get();
   po.on_delivery = [shp](const client::delivery_report& r) {
     if (r.error) {
@@ -209,6 +235,12 @@ client::result<void> app::impl::start() {
   RUNNEL_TRY(auto p, client::producer::create(po));
   producer.emplace(std::move(p));
   sh->producer = &*producer;
+  if (exactly_once()) {
+    RUNNEL_TRY(producer->init_transactions(std::chrono::minutes(1)));
+    RUNNEL_TRY(producer->begin_transaction());
+    spdlog::info("stream: {}: exactly-once, transactional.id {}", config.application_id,
+                 po.transactional_id);
+  }
 
   client::consumer_options co;
   co.client = client_config();
@@ -221,6 +253,10 @@ client::result<void> app::impl::start() {
   // queue keeps it fed; queued.max.messages.kbytes (64 MiB) still bounds
   // the memory.
   co.client.properties.insert(co.client.properties.begin(), {"queued.min.messages", "1000000"});
+  // Inputs written by transactions (repartition topics under exactly-once,
+  // or any transactional producer) are read committed only; this is
+  // librdkafka's default too.
+  co.client.properties.insert(co.client.properties.begin(), {"isolation.level", "read_committed"});
   co.group_id = config.application_id;
   if (!config.group_instance_id.empty())
     co.client.properties.insert(co.client.properties.begin(),
@@ -236,6 +272,9 @@ client::result<void> app::impl::start() {
   ro.client.client_id = config.application_id + "-restore";
   ro.report_partition_end = true;
   ro.auto_offset_reset = "earliest";
+  // Changelogs restore what committed transactions wrote, never the
+  // records of an aborted one.
+  ro.client.properties.insert(ro.client.properties.begin(), {"isolation.level", "read_committed"});
   RUNNEL_TRY(auto r, client::consumer::create(ro));
   restorer.emplace(std::move(r));
 
@@ -250,7 +289,7 @@ void app::impl::on_rebalance(const client::rebalance_event& e) {
   if (e.what != client::rebalance_event::kind::assigned) {
     if (e.what == client::rebalance_event::kind::revoked && !failed) {
       current = app_state::restoring;
-      if (auto r = commit(); !r && !fenced(r.error(), "before giving partitions away"))
+      if (auto r = commit(true); !r && !fenced(r.error(), "before giving partitions away"))
         fail("commit before giving partitions away failed: " + r.error().message);
     }
     close_tasks();
@@ -326,7 +365,8 @@ void app::impl::dispatch(const client::message_view& m) {
   dirty = true;
 }
 
-client::result<void> app::impl::commit() {
+client::result<void> app::impl::commit(bool closing) {
+  if (exactly_once()) return commit_transaction(closing);
   if (tasks.empty() || failed) return outcome::success();
   const auto started = steady::now();
   // 0. What the store caches hold, into the stores and their changelogs.
@@ -351,6 +391,47 @@ client::result<void> app::impl::commit() {
   if (!offsets.empty()) {
     RUNNEL_TRY(consumer->commit(offsets));
   }
+  ++commits;
+  histograms.commit_latency.observe(steady::now() - started);
+  dirty = false;
+  purge_repartition_topics(offsets);
+  return outcome::success();
+}
+
+// Exactly-once: the outputs, changelog records and input offsets since the
+// last commit are one transaction; then the next one begins. Local stores
+// are not made durable here: a process that dies wipes them and restores
+// from the changelogs (read_committed), so only a closing task writes its
+// checkpoint, after its transaction committed.
+client::result<void> app::impl::commit_transaction(bool closing) {
+  if (failed) return outcome::success();
+  const auto started = steady::now();
+  try {
+    for (auto& [key, t] : tasks)
+      if (std::find(pending.begin(), pending.end(), key) == pending.end()) t->flush_caches();
+  } catch (const runtime::fatal_error& e) {
+    return error_of(e.what());
+  }
+  std::vector<client::topic_partition_offset> offsets;
+  for (auto& [key, t] : tasks) {
+    if (std::find(pending.begin(), pending.end(), key) != pending.end()) continue;
+    auto o = t->offsets_to_commit();
+    offsets.insert(offsets.end(), o.begin(), o.end());
+  }
+  if (!offsets.empty()) {
+    RUNNEL_TRY(auto group, consumer->group_metadata());
+    RUNNEL_TRY(producer->send_offsets_to_transaction(offsets, group, std::chrono::minutes(1)));
+  }
+  RUNNEL_TRY(producer->commit_transaction(std::chrono::minutes(1)));
+  if (!sh->fatal.empty()) return error_of(sh->fatal);
+  if (closing) {
+    for (auto& [key, t] : tasks)
+      if (std::find(pending.begin(), pending.end(), key) == pending.end()) {
+        RUNNEL_TRY(t->flush_for_commit());
+      }
+  }
+  RUNNEL_TRY(producer->begin_transaction());
+  sh->produced = false;
   ++commits;
   histograms.commit_latency.observe(steady::now() - started);
   dirty = false;
@@ -447,8 +528,11 @@ void app::impl::loop() {
       fail(sh->fatal);
       break;
     }
-    if (dirty && now - last_commit >= config.commit_interval) {
-      if (auto r = commit(); !r && !fenced(r.error(), "")) {
+    // Under exactly-once, records sent by a wall-clock punctuation alone
+    // make a commit due too: an open transaction must not outlive its
+    // timeout.
+    if ((dirty || (sh->produced && exactly_once())) && now - last_commit >= commit_interval()) {
+      if (auto r = commit(false); !r && !fenced(r.error(), "")) {
         fail("commit failed: " + r.error().message);
         break;
       }
@@ -519,8 +603,12 @@ client::result<void> app::impl::run() {
   }
   current = app_state::stopping;
   if (!failed) {
-    if (auto r = commit(); !r) fail("final commit failed: " + r.error().message);
+    if (auto r = commit(true); !r) fail("final commit failed: " + r.error().message);
   }
+  // What an exactly-once app did since its last commit is thrown away at
+  // once, rather than when the transaction times out.
+  if (failed && exactly_once() && producer)
+    (void)producer->abort_transaction(std::chrono::seconds(10));
   // Taken while the tasks are still there, so that metrics() after run()
   // shows what they did.
   update_metrics(false);

@@ -39,7 +39,10 @@ struct shared {
   // Stable addresses: tasks keep pointers; slots are never removed (a
   // rebalance adds a few; they are small).
   std::deque<changelog_slot> slots;
-  std::string fatal;                     // first error that stops the app
+  std::string fatal;  // first error that stops the app
+  // Something was sent since the last commit (results, changelogs, dead
+  // letters): under exactly-once its transaction must be committed.
+  bool produced = false;
   app_histograms* histograms = nullptr;  // the app's (app_observer.h); set before tasks exist
 };
 

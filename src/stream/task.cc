@@ -51,6 +51,10 @@ client::result<void> task::open(client::consumer& restorer) {
     in.topic = sub_.topics[i];
     inputs_.push_back(std::move(in));
   }
+  // Under exactly-once the stores hold uncommitted work from here on, and
+  // only a clean close writes a checkpoint again: without one, the next
+  // open wipes them and restores the changelogs' committed records.
+  if (shared_.config.guarantee == processing_guarantee::exactly_once_v2) remove_checkpoint(dir_);
   // Operators are built after the stores are whole: they read watermarks
   // and register punctuations as they are instantiated.
   for (size_t i = 0; i < sub_.sources.size(); ++i)
@@ -97,6 +101,7 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
     m.key = key;
     m.value = value;
     m.tag = tag;
+    self->shared_.produced = true;
     if (auto r = self->shared_.producer->send(m); !r)
       throw fatal_error("cannot write changelog " + cl->topic + ": " + r.error().message);
   };
@@ -335,6 +340,7 @@ void task::send(const std::string& topic, bool internal, std::optional<std::stri
   m.value = value;
   // 0 would mean "now" to the producer; keep event time otherwise.
   m.timestamp_ms = timestamp > 0 ? timestamp : 0;
+  shared_.produced = true;
   if (auto r = shared_.producer->send(m); !r)
     throw fatal_error("cannot produce to " + std::string(m.topic) + ": " + r.error().message);
   ++records_out_;
@@ -378,6 +384,7 @@ void task::to_dead_letter(std::string_view why, std::optional<std::string_view> 
     m.headers.push_back({"runnel.source.partition", std::to_string(origin_.partition)});
     m.headers.push_back({"runnel.source.offset", std::to_string(origin_.offset)});
   }
+  shared_.produced = true;
   if (auto r = shared_.producer->send(m); !r)
     throw fatal_error("cannot write to the dead-letter topic " + m.topic + ": " +
                       r.error().message);

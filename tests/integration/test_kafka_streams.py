@@ -4,7 +4,10 @@ stream-table join through a repartition topic) against runnel. Input arrives
 in phases; between phases the broker is restarted cleanly, the application is
 replaced by one with no local state (it restores from the changelogs), and
 the broker is killed -9 while the application keeps running. After each phase the last value per key
-of every output topic must equal what a model of the topology computes."""
+of every output topic must equal what a model of the topology computes.
+The whole run is made twice: at_least_once, and exactly_once_v2 (Streams'
+transactional producer, sendOffsetsToTransaction and read_committed
+restores on runnel's transaction coordinator)."""
 
 import collections
 import os
@@ -19,6 +22,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 import jvm
+import kafka_raw
 from harness import BINARY, Broker, run, wait_until
 
 APP_ID = "runnel-streams-check"
@@ -140,7 +144,7 @@ def committed_to_end(bootstrap, topic):
         c.close()
 
 
-def test_kafka_streams_word_count_windows_join_restart_kill():
+def check_word_count_windows_join_restart_kill(guarantee):
     classes = jvm.compile_sources("kafka-4", "StreamsApp.java")
     state_dir = tempfile.mkdtemp(prefix="runnel-streams-state-")
     b = Broker(BINARY, settings=SETTINGS)
@@ -155,7 +159,7 @@ def test_kafka_streams_word_count_windows_join_restart_kill():
         producer = Producer({"bootstrap.servers": b.bootstrap, "acks": "all",
                              "enable.idempotence": True, "partitioner": "murmur2_random"})
         model = Model()
-        app = App(classes, b.bootstrap, state_dir, "at_least_once")
+        app = App(classes, b.bootstrap, state_dir, guarantee)
         wait_until(lambda: app.state() == "RUNNING" or app.proc.poll() is not None, timeout=120,
                    what="the Streams app to run")
         assert app.state() == "RUNNING", "\n".join(app.lines[-50:])
@@ -222,13 +226,22 @@ def test_kafka_streams_word_count_windows_join_restart_kill():
                 raise
 
         phase(0, [("c%d" % i, "name%d" % i) for i in range(4)])   # c4 unknown: its orders drop
+        if guarantee == "exactly_once_v2":
+            # Streams committed through runnel's transaction coordinator.
+            conn = kafka_raw.Conn(b.port)
+            try:
+                err, txns = kafka_raw.list_transactions(conn)
+            finally:
+                conn.close()
+            assert err == 0 and any(t[0].startswith(APP_ID) for t in txns), txns
+            print("transactions: %s" % sorted(t[0] for t in txns), flush=True)
         b.restart()
         phase(1, [("c4", "late-name4"), ("c1", "renamed1")])
         # A new instance with no local state rebuilds its stores from the
         # compacted changelogs on runnel.
         assert app.stop() in (0, 143), "\n".join(app.lines[-50:])
         shutil.rmtree(state_dir, ignore_errors=True)
-        app = App(classes, b.bootstrap, state_dir, "at_least_once")
+        app = App(classes, b.bootstrap, state_dir, guarantee)
         wait_until(lambda: app.state() == "RUNNING" or app.proc.poll() is not None, timeout=120,
                    what="the restarted Streams app to run")
         phase(2, [("c2", "renamed2")])
@@ -260,5 +273,13 @@ def test_kafka_streams_word_count_windows_join_restart_kill():
         shutil.rmtree(classes, ignore_errors=True)
 
 
+def test_kafka_streams_at_least_once():
+    check_word_count_windows_join_restart_kill("at_least_once")
+
+
+def test_kafka_streams_exactly_once_v2():
+    check_word_count_windows_join_restart_kill("exactly_once_v2")
+
+
 if __name__ == "__main__":
-    run([test_kafka_streams_word_count_windows_join_restart_kill])
+    run([test_kafka_streams_at_least_once, test_kafka_streams_exactly_once_v2])

@@ -97,6 +97,26 @@ struct partition_end {
   model::offset offset;
 };
 
+// A group member's identity (group, generation, member id) as a
+// transactional producer sends it with the offsets it commits
+// (producer::send_offsets_to_transaction), so that the group coordinator
+// refuses the offsets of a member that was fenced out of the group
+// (KIP-447). Taken from consumer::group_metadata().
+class consumer_group_metadata {
+ public:
+  consumer_group_metadata(consumer_group_metadata&&) noexcept;
+  consumer_group_metadata& operator=(consumer_group_metadata&&) noexcept;
+  ~consumer_group_metadata();
+
+  struct impl;  // private to src/client
+
+ private:
+  friend class consumer;
+  friend class producer;
+  explicit consumer_group_metadata(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
 // What poll() returns: nothing within the timeout, a message, or an end.
 using poll_event = std::variant<std::monostate, message, partition_end>;
 
@@ -168,6 +188,10 @@ class consumer {
   result<void> commit();
   // Synchronously commits these offsets (the next offset to read).
   result<void> commit(const std::vector<topic_partition_offset>& offsets);
+
+  // This member's current group identity, for a transactional producer's
+  // send_offsets_to_transaction. An error without a group.
+  result<consumer_group_metadata> group_metadata() const;
 
   // Leaves the group (committing first if auto_commit). Idempotent.
   result<void> close();

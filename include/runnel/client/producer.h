@@ -7,6 +7,14 @@
 //
 // Thread-safety: send(), poll() and flush() may be called from any threads
 // concurrently; on_delivery then runs on whichever thread is polling.
+//
+// Transactions (producer_options::transactional_id): init_transactions()
+// once, then begin_transaction(), sends, optionally
+// send_offsets_to_transaction() (a consume-transform-produce loop's input
+// offsets), and commit_transaction() or abort_transaction() — Kafka's
+// transactional producer, with its semantics: read_committed consumers see
+// all of a transaction's records or none. The transaction calls are made
+// from one thread at a time.
 #pragma once
 
 #include <chrono>
@@ -19,6 +27,7 @@
 #include <vector>
 
 #include "runnel/client/config.h"
+#include "runnel/client/consumer.h"
 #include "runnel/client/error.h"
 #include "runnel/client/message.h"
 
@@ -43,6 +52,14 @@ struct producer_options {
   // report says it failed (message.timeout.ms).
   std::chrono::milliseconds delivery_timeout{30000};
   std::function<void(const delivery_report&)> on_delivery;
+  // Non-empty: a transactional producer (transactional.id; implies
+  // idempotent and acks=all). Starting a producer with the id of another
+  // fences that one: its open transaction is aborted and its calls fail.
+  std::string transactional_id;
+  // How long a transaction may stay open before the transaction
+  // coordinator aborts it (transaction.timeout.ms; the broker caps it at
+  // its transaction.max.timeout.ms).
+  std::chrono::milliseconds transaction_timeout{60000};
 };
 
 struct outgoing_message {
@@ -98,6 +115,28 @@ class producer {
 
   // Messages queued or in flight, not yet reported.
   int outstanding() const;
+
+  // ---- Transactions (transactional_id set) ----
+  // Errors a call may retry are retried until its timeout. Any other error
+  // says in its message whether the transaction must be aborted (then
+  // abort_transaction() and go on) or the producer is unusable (fenced by a
+  // newer instance with the same transactional_id: destroy it).
+
+  // Registers the transactional id with its coordinator, fencing older
+  // producers with the same id and completing their open transaction. Once.
+  result<void> init_transactions(std::chrono::milliseconds timeout);
+  // Starts a transaction: sends from now on belong to it. Local; asks no one.
+  result<void> begin_transaction();
+  // Commits a consumer group's offsets as part of the transaction: they
+  // take effect only if it commits (Kafka's sendOffsetsToTransaction).
+  // `group` comes from consumer::group_metadata().
+  result<void> send_offsets_to_transaction(const std::vector<topic_partition_offset>& offsets,
+                                           const consumer_group_metadata& group,
+                                           std::chrono::milliseconds timeout);
+  // Flushes every send of the transaction, then commits it.
+  result<void> commit_transaction(std::chrono::milliseconds timeout);
+  // Drops what is still queued and aborts the transaction.
+  result<void> abort_transaction(std::chrono::milliseconds timeout);
 
  private:
   struct impl;

@@ -10,11 +10,19 @@
 //   runnel::stream::app app(b.build(), c);
 //   if (auto r = app.run(); !r) { fmt::print(stderr, "{}\n", r.error().message); return 1; }
 //
-// Processing is at-least-once: every commit interval (and on shutdown and
-// before giving partitions away) the app flushes its state stores, waits
-// until every produced record — results and changelogs — is acknowledged,
-// and only then commits the input offsets. After a crash, records since the
-// last commit are processed again; nothing is lost.
+// Processing is at-least-once by default: every commit interval (and on
+// shutdown and before giving partitions away) the app flushes its state
+// stores, waits until every produced record — results and changelogs — is
+// acknowledged, and only then commits the input offsets. After a crash,
+// records since the last commit are processed again; nothing is lost.
+//
+// With processing_guarantee::exactly_once_v2 (Kafka Streams' KIP-447 model)
+// the app's one producer is transactional: the results, the changelog
+// records and the input offsets of a commit interval are one transaction,
+// so read_committed readers see each input record's effects exactly once,
+// even across kill -9. The cost is a transaction per commit interval and,
+// after an unclean stop, local state rebuilt from the changelogs (see
+// docs/stream/README.md, "Exactly-once").
 //
 // Thread-safety: run() on one thread; stop(), metrics(), state() and
 // admin_port() from any thread.
@@ -24,6 +32,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +47,11 @@ enum class error_policy {
   log_and_skip,  // log, count, send to the dead-letter topic if set, go on
 };
 
+enum class processing_guarantee {
+  at_least_once,    // commit = flush, then commit offsets; a crash repeats work
+  exactly_once_v2,  // commit = one transaction of outputs, changelogs and offsets
+};
+
 struct app_config {
   // The consumer group, the prefix of internal topics, and the state
   // directory's name. Required.
@@ -45,8 +59,16 @@ struct app_config {
   std::string brokers = "127.0.0.1:9092";
   // Where tasks keep their RocksDB stores: <state_dir>/<application_id>/<task>/<store>.
   std::filesystem::path state_dir = std::filesystem::temp_directory_path() / "runnel-streams";
+  // Kafka Streams' processing.guarantee. exactly_once_v2 needs a broker
+  // with transactions (runnel, Kafka 2.5+, Redpanda) and makes every commit
+  // a transaction; read the outputs with isolation.level=read_committed.
+  processing_guarantee guarantee = processing_guarantee::at_least_once;
   // How often progress is committed (Kafka Streams' commit.interval.ms).
-  std::chrono::milliseconds commit_interval{1000};
+  // Unset: 1000 ms at-least-once; 100 ms exactly-once, as Kafka Streams,
+  // because read_committed readers see results only when their transaction
+  // commits, so the interval is the output's added latency (a shorter one
+  // costs more transactions: docs/benchmarks.md).
+  std::optional<std::chrono::milliseconds> commit_interval;
   // A task with several input partitions processes the buffered record with
   // the smallest timestamp first. With 0 it never waits for an empty
   // partition; with N > 0 it waits up to N ms for an input partition that has
