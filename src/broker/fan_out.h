@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -35,6 +36,9 @@ namespace runnel::broker {
 // The topic exists and has partition `index`.
 inline bool has_partition(const std::shared_ptr<const topic_info>& t, int32_t index) {
   return t && index >= 0 && index < t->partitions;
+}
+inline bool has_partition(server& srv, std::string_view topic, int32_t index) {
+  return has_partition(srv.registry().find(topic), index);
 }
 
 // How many partitions a request names (its topics' `.partitions`), to

@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "broker/commit_items.h"
 #include "broker/group_coordinator.h"
 #include "broker/handlers.h"
 #include "broker/server.h"
@@ -20,18 +21,6 @@ namespace asio = boost::asio;
 using asio::use_awaitable;
 using kafka::error_code;
 
-namespace {
-
-// Kafka's offset.metadata.max.bytes default.
-constexpr size_t offset_metadata_max_bytes = 4096;
-
-bool partition_exists(server& srv, const std::string& topic, int32_t index) {
-  auto t = srv.registry().find(topic);
-  return t && index >= 0 && index < t->partitions;
-}
-
-}  // namespace
-
 asio::awaitable<response> handle_offset_commit(request_context& ctx) {
   kafka::offset_commit_request req;
   if (!decode_request(ctx, req)) co_return response::malformed("malformed OffsetCommit request");
@@ -42,39 +31,12 @@ asio::awaitable<response> handle_offset_commit(request_context& ctx) {
   a.generation = req.generation_id_or_member_epoch;
   a.member_id = req.member_id;
   a.instance_id = req.group_instance_id;
-  std::vector<kafka::offset_commit_response::partition*> slots;  // parallel to a.items
-  resp.topics.reserve(req.topics.size());
-  for (auto& t : req.topics) {
-    auto& rt = resp.topics.emplace_back();
-    rt.name = t.name;
-    rt.partitions.reserve(t.partitions.size());
-    for (auto& p : t.partitions) {
-      auto& rp = rt.partitions.emplace_back();
-      rp.partition_index = p.partition_index;
-      if (!partition_exists(srv, t.name, p.partition_index)) {
-        rp.error_code = kafka::code(error_code::unknown_topic_or_partition);
-        continue;
-      }
-      if (p.committed_metadata && p.committed_metadata->size() > offset_metadata_max_bytes) {
-        rp.error_code = kafka::code(error_code::offset_metadata_too_large);
-        continue;
-      }
-      commit_item it;
-      it.tp = {t.name, p.partition_index};
-      it.value.offset = p.committed_offset;
-      it.value.leader_epoch = p.committed_leader_epoch;
-      it.value.metadata = p.committed_metadata.value_or("");
-      a.items.push_back(std::move(it));
-      slots.push_back(&rp);
-    }
-  }
+  auto slots = collect_commit_items(srv, req, resp, a.items);
   auto& coord = srv.groups();
   shard& owner = coord.shard_for(a.group_id);
   auto errors = co_await asio::co_spawn(
       owner.context(), coord.manager_on(owner).commit(std::move(a)), use_awaitable);
-  for (size_t i = 0; i < slots.size(); ++i)
-    slots[i]->error_code =
-        kafka::code(i < errors.size() ? errors[i] : error_code::unknown_server_error);
+  answer_commit_items(slots, errors);
   co_return respond(ctx, resp);
 }
 
@@ -136,7 +98,7 @@ asio::awaitable<response> handle_offset_delete(request_context& ctx) {
     for (auto& p : t.partitions) {
       auto& rp = rt.partitions.emplace_back();
       rp.partition_index = p.partition_index;
-      if (!partition_exists(srv, t.name, p.partition_index)) {
+      if (!has_partition(srv, t.name, p.partition_index)) {
         rp.error_code = kafka::code(error_code::unknown_topic_or_partition);
         continue;
       }

@@ -7,6 +7,7 @@
 
 #include <map>
 
+#include "broker/commit_items.h"
 #include "broker/group_coordinator.h"
 #include "broker/handlers.h"
 #include "broker/offsets_format.h"
@@ -28,11 +29,6 @@ using kafka::error_code;
 
 namespace {
 
-bool partition_exists(server& srv, const std::string& topic, int32_t index) {
-  auto t = srv.registry().find(topic);
-  return t && index >= 0 && index < t->partitions;
-}
-
 // PRODUCER_FENCED (KIP-588) is newer than these versions; their clients
 // know the same situation as INVALID_PRODUCER_EPOCH.
 error_code for_version(error_code e, int16_t version, int16_t fenced_from) {
@@ -52,7 +48,7 @@ asio::awaitable<response> handle_add_partitions_to_txn(request_context& ctx) {
   bool unknown = false;
   for (const auto& t : req.topics)
     for (int32_t p : t.partitions) {
-      if (!partition_exists(srv, t.name, p)) unknown = true;
+      if (!has_partition(srv, t.name, p)) unknown = true;
       parts.push_back({t.name, p});
     }
   error_code err = error_code::none;
@@ -76,8 +72,8 @@ asio::awaitable<response> handle_add_partitions_to_txn(request_context& ctx) {
       error_code e = err;
       // As Kafka: unknown partitions fail, the others are not attempted.
       if (unknown)
-        e = partition_exists(srv, t.name, p) ? error_code::operation_not_attempted
-                                             : error_code::unknown_topic_or_partition;
+        e = has_partition(srv, t.name, p) ? error_code::operation_not_attempted
+                                          : error_code::unknown_topic_or_partition;
       rt.results.push_back({p, kafka::code(e)});
     }
   }
@@ -139,29 +135,7 @@ asio::awaitable<response> handle_txn_offset_commit(request_context& ctx) {
   a.generation = req.generation_id;
   a.member_id = req.member_id;
   a.instance_id = req.group_instance_id;
-  // Pointers into resp, parallel to a.items: reserved so that they stay valid.
-  std::vector<kafka::txn_offset_commit_response::partition*> slots;
-  resp.topics.reserve(req.topics.size());
-  for (auto& t : req.topics) {
-    auto& rt = resp.topics.emplace_back();
-    rt.name = t.name;
-    rt.partitions.reserve(t.partitions.size());
-    for (auto& p : t.partitions) {
-      auto& rp = rt.partitions.emplace_back();
-      rp.partition_index = p.partition_index;
-      if (!partition_exists(srv, t.name, p.partition_index)) {
-        rp.error_code = kafka::code(error_code::unknown_topic_or_partition);
-        continue;
-      }
-      commit_item it;
-      it.tp = {t.name, p.partition_index};
-      it.value.offset = p.committed_offset;
-      it.value.leader_epoch = p.committed_leader_epoch;
-      it.value.metadata = p.committed_metadata.value_or("");
-      a.items.push_back(std::move(it));
-      slots.push_back(&rp);
-    }
-  }
+  auto slots = collect_commit_items(srv, req, resp, a.items);
   std::vector<error_code> errors;
   if (req.transactional_id.empty() || req.group_id.empty()) {
     errors.assign(slots.size(), error_code::invalid_request);
@@ -171,9 +145,7 @@ asio::awaitable<response> handle_txn_offset_commit(request_context& ctx) {
     errors = co_await asio::co_spawn(
         owner.context(), coord.manager_on(owner).txn_commit(std::move(a)), use_awaitable);
   }
-  for (size_t i = 0; i < slots.size(); ++i)
-    slots[i]->error_code =
-        kafka::code(i < errors.size() ? errors[i] : error_code::unknown_server_error);
+  answer_commit_items(slots, errors);
   co_return respond(ctx, resp);
 }
 

@@ -1,6 +1,14 @@
 #include "broker/offsets_log.h"
 
+#include <boost/asio/post.hpp>
+
+#include <future>
+#include <map>
+#include <memory>
+
 #include <spdlog/spdlog.h>
+
+#include "broker/server.h"
 
 #include "model/control_record.h"
 #include "model/record_batch.h"
@@ -82,6 +90,49 @@ result<void> replay_offsets_log(storage::partition_log& log, const replay_fn& fn
     pos = rr.next.value;
   }
   return success();
+}
+
+result<std::vector<storage::partition_log*>> open_internal_topic(server& srv,
+                                                                 const std::string& name,
+                                                                 int32_t partitions,
+                                                                 int64_t segment_bytes) {
+  auto topic = srv.registry().find(name);
+  if (!topic) {
+    const std::map<std::string, std::string> overrides{
+        {"cleanup.policy", "compact"}, {"segment.bytes", std::to_string(segment_bytes)}};
+    auto c = srv.create_on_io(name, partitions, overrides, false);
+    if (c->res.error != kafka::error_code::none || !c->res.topic) {
+      spdlog::error("broker: cannot create {}: {}", name, c->res.message);
+      return std::make_error_code(std::errc::io_error);
+    }
+    for (auto& p : c->parts) srv.owner(p->topic, p->index).install(std::move(p));
+    topic = c->res.topic;
+    spdlog::info("broker: created {} with {} partition(s)", name, topic->partitions);
+  }
+  std::vector<storage::partition_log*> logs;
+  for (int32_t p = 0; p < topic->partitions; ++p) {
+    partition* part = srv.owner(name, p).find(name, p);
+    if (!part || !part->log) {
+      spdlog::error("broker: {}-{} is not open", name, p);
+      return std::make_error_code(std::errc::io_error);
+    }
+    logs.push_back(part->log.get());
+  }
+  return logs;
+}
+
+void on_every_shard(server& srv, std::string_view what, std::chrono::seconds timeout,
+                    const std::function<void(size_t)>& fn) {
+  for (size_t i = 0; i < srv.shard_count(); ++i) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto finished = done->get_future();
+    boost::asio::post(srv.shard_at(i).context(), [fn, i, done] {
+      fn(i);
+      done->set_value();
+    });
+    if (finished.wait_for(timeout) != std::future_status::ready)
+      spdlog::warn("broker: {} of shard {} did not stop in time", what, i);
+  }
 }
 
 }  // namespace runnel::broker

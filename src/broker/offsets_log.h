@@ -5,11 +5,14 @@
 // offsets_format.h and txn_format.h.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/result.h"
@@ -58,5 +61,23 @@ using marker_fn = std::function<void(int64_t producer_id, bool commit)>;
 // (recovery already checked every CRC).
 result<void> replay_offsets_log(storage::partition_log& log, const replay_fn& fn,
                                 const marker_fn& on_marker = {});
+
+class server;
+
+// The logs of the internal compacted topic `name`, one per partition in
+// partition order, creating the topic first (with `partitions` partitions
+// and segment.bytes `segment_bytes`) if it does not exist; an existing one
+// keeps its partition count. Blocking: for start-up, before the shards run.
+result<std::vector<storage::partition_log*>> open_internal_topic(server& srv,
+                                                                 const std::string& name,
+                                                                 int32_t partitions,
+                                                                 int64_t segment_bytes);
+
+// Runs `fn(i)` on the event loop of every shard i and waits for each,
+// `timeout` at most: a shard that did not finish by then is named in a
+// warning ("<what> of shard <i> did not stop in time") and left behind.
+// For shutdown, from a thread that is not a shard's.
+void on_every_shard(server& srv, std::string_view what, std::chrono::seconds timeout,
+                    const std::function<void(size_t)>& fn);
 
 }  // namespace runnel::broker

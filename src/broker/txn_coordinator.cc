@@ -1,7 +1,6 @@
 #include "broker/txn_coordinator.h"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
 
 #include <chrono>
 #include <future>
@@ -21,35 +20,17 @@ txn_coordinator::~txn_coordinator() = default;
 
 result<void> txn_coordinator::load() {
   const std::string name(txn_format::topic_name);
-  auto topic = srv_.registry().find(name);
-  if (!topic) {
-    const std::map<std::string, std::string> overrides{
-        {"cleanup.policy", "compact"},
-        {"segment.bytes", std::to_string(txn_format::segment_bytes)}};
-    auto c = srv_.create_on_io(name, srv_.config().transaction_state_log_num_partitions, overrides,
-                               false);
-    if (c->res.error != kafka::error_code::none || !c->res.topic) {
-      spdlog::error("broker: cannot create {}: {}", name, c->res.message);
-      return std::make_error_code(std::errc::io_error);
-    }
-    for (auto& p : c->parts) srv_.owner(p->topic, p->index).install(std::move(p));
-    topic = c->res.topic;
-    spdlog::info("broker: created {} with {} partition(s)", name, topic->partitions);
-  }
-  partitions_ = topic->partitions;
+  RUNNEL_TRY(auto logs,
+             open_internal_topic(srv_, name, srv_.config().transaction_state_log_num_partitions,
+                                 txn_format::segment_bytes));
+  partitions_ = int32_t(logs.size());
   managers_.clear();
   for (size_t i = 0; i < srv_.shard_count(); ++i)
     managers_.push_back(std::make_unique<txn_manager>(srv_, srv_.shard_at(i), partitions_));
   size_t records = 0;
   for (int32_t p = 0; p < partitions_; ++p) {
-    shard& sh = srv_.owner(name, p);
-    partition* part = sh.find(name, p);
-    if (!part || !part->log) {
-      spdlog::error("broker: {}-{} is not open", name, p);
-      return std::make_error_code(std::errc::io_error);
-    }
-    txn_manager& mgr = manager_on(sh);
-    RUNNEL_TRY(replay_offsets_log(*part->log, [&mgr, &records](const replayed_record& r) {
+    txn_manager& mgr = manager_on(srv_.owner(name, p));
+    RUNNEL_TRY(replay_offsets_log(*logs[p], [&mgr, &records](const replayed_record& r) {
       mgr.replay(r.key, r.value, r.offset);
       ++records;
     }));
@@ -73,17 +54,9 @@ void txn_coordinator::start() {
 }
 
 void txn_coordinator::shutdown() {
-  for (size_t i = 0; i < managers_.size(); ++i) {
-    auto done = std::make_shared<std::promise<void>>();
-    auto finished = done->get_future();
-    txn_manager* m = managers_[i].get();
-    boost::asio::post(srv_.shard_at(i).context(), [m, done] {
-      m->shutdown();
-      done->set_value();
-    });
-    if (finished.wait_for(std::chrono::seconds(5)) != std::future_status::ready)
-      spdlog::warn("broker: transactions of shard {} did not stop in time", i);
-  }
+  on_every_shard(srv_, "transactions", std::chrono::seconds(5), [this](size_t i) {
+    if (i < managers_.size()) managers_[i]->shutdown();
+  });
 }
 
 int32_t txn_coordinator::partition_for(std::string_view transactional_id) const {

@@ -150,6 +150,35 @@ def add_partitions_to_txn(conn, transactional_id, pid, epoch, topic, partitions)
     return errs
 
 
+def add_offsets_to_txn(conn, transactional_id, pid, epoch, group):
+    """AddOffsetsToTxn v1: the error code."""
+    body = _str(transactional_id) + struct.pack(">qh", pid, epoch) + _str(group)
+    r = conn.request(25, 1, body)
+    _, err = struct.unpack(">ih", r[:6])
+    return err
+
+
+def txn_offset_commit(conn, transactional_id, group, pid, epoch, topic, offsets):
+    """TxnOffsetCommit v1, `offsets` a list of (partition, offset, metadata):
+    the error of each partition, in order."""
+    body = _str(transactional_id) + _str(group) + struct.pack(">qh", pid, epoch)
+    body += struct.pack(">i", 1) + _str(topic) + struct.pack(">i", len(offsets))
+    for p, o, md in offsets:
+        body += struct.pack(">iq", p, o) + _nullable_str(md)
+    r = conn.request(28, 1, body)
+    off = 4 + 4  # throttle, topic count
+    (tl,) = struct.unpack(">h", r[off:off + 2])
+    off += 2 + tl
+    (n,) = struct.unpack(">i", r[off:off + 4])
+    off += 4
+    errs = []
+    for _ in range(n):
+        _, e = struct.unpack(">ih", r[off:off + 6])
+        off += 6
+        errs.append(e)
+    return errs
+
+
 def end_txn(conn, transactional_id, pid, epoch, commit):
     """EndTxn v1: the error code."""
     body = _str(transactional_id) + struct.pack(">qhb", pid, epoch, 1 if commit else 0)

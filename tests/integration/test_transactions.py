@@ -211,6 +211,26 @@ def test_send_offsets_to_transaction_commits_offsets_with_the_output():
         assert committed_offset(b, "copier", "in") == 30
 
 
+def test_txn_offset_commit_refuses_metadata_over_offset_metadata_max_bytes():
+    # As OffsetCommit, and Kafka: 4096 bytes of metadata at most; the
+    # partitions within the limit are committed with the transaction.
+    with Broker(BINARY, settings=SETTINGS) as b:
+        create_topic(b, "in", partitions=2)
+        conn = kafka_raw.Conn(b.port)
+        err, pid, epoch = kafka_raw.init_producer_id(conn, b"tid-md")
+        assert err == 0
+        assert kafka_raw.add_offsets_to_txn(conn, b"tid-md", pid, epoch, b"g-md") == 0
+        errs = kafka_raw.txn_offset_commit(conn, b"tid-md", b"g-md", pid, epoch, b"in",
+                                           [(0, 7, b"m" * 4096), (1, 9, b"m" * 4097)])
+        assert errs == [0, 12], errs  # 12: OFFSET_METADATA_TOO_LARGE
+        assert kafka_raw.end_txn(conn, b"tid-md", pid, epoch, commit=True) == 0
+        conn.close()
+        c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "g-md"})
+        got = c.committed([TopicPartition("in", 0), TopicPartition("in", 1)], timeout=10)
+        c.close()
+        assert [tp.offset for tp in got] == [7, -1001], got
+
+
 def test_list_and_describe_transactions():
     with Broker(BINARY, settings=SETTINGS) as b:
         create_topic(b, "t", 3)
@@ -309,6 +329,7 @@ if __name__ == "__main__":
          test_a_second_instance_fences_the_first,
          test_the_coordinator_aborts_a_transaction_past_its_timeout,
          test_send_offsets_to_transaction_commits_offsets_with_the_output,
+         test_txn_offset_commit_refuses_metadata_over_offset_metadata_max_bytes,
          test_list_and_describe_transactions,
          test_a_late_produce_cannot_open_a_hanging_transaction,
          test_transactions_survive_a_crash])
