@@ -19,6 +19,7 @@ admin::~admin() = default;
 result<admin> admin::create(const admin_options& o) {
   auto a = std::make_unique<impl>();
   a->timeout = o.timeout;
+  a->client = o.client;
   // Metadata requests must never create the topic they ask about.
   BOOST_OUTCOME_TRY(auto conf,
                     make_conf(o.client, a.get(), {{"allow.auto.create.topics", "false"}}));

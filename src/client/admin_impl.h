@@ -13,6 +13,7 @@ namespace runnel::client {
 struct admin::impl : detail::handle_context {
   detail::kafka_ptr rk;
   std::chrono::milliseconds timeout{30000};
+  client_config client;  // what the handle was made from
 
   int timeout_ms() const { return static_cast<int>(timeout.count()); }
 
@@ -30,6 +31,10 @@ struct admin::impl : detail::handle_context {
     issue(q.get());
     return wait(q.get(), what);
   }
+
+  // Waits until every broker knows of a topic just created (every partition
+  // led) or no longer lists one just deleted (admin_topics.cc).
+  result<void> await_topic(const std::string& topic, int32_t partitions, bool present);
 
   // A partition's start and end offsets (ListOffsets to its leader).
   result<partition_offsets> watermarks(const std::string& topic, int32_t partition);

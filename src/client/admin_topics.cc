@@ -2,7 +2,9 @@
 // DeleteTopics, CreatePartitions, DeleteRecords).
 #include <algorithm>
 #include <chrono>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "client/admin_impl.h"
 
@@ -49,44 +51,82 @@ bool topic_ready(const rd_kafka_metadata_t& md, const std::string& topic, int32_
   return false;
 }
 
-// Kafka answers CreateTopics once the controller has the topic; each broker
-// learns of it in its own time, so the next command (from this process or
-// another) could still be told the topic does not exist. Wait, within the
-// request timeout, until the metadata shows every partition with a leader in
-// several answers in a row: librdkafka sends each metadata request to a
-// randomly chosen connected broker, so a few answers sample several brokers.
-// On a single runnel broker the first answer already has it.
-result<void> await_topic(rd_kafka_t* rk, const std::string& topic, int32_t partitions,
-                         std::chrono::milliseconds timeout) {
-  constexpr int answers_in_a_row = 3;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+// True when this metadata answer lists the topic at all.
+bool topic_listed(const rd_kafka_metadata_t& md, const std::string& topic) {
+  for (int i = 0; i < md.topic_cnt; ++i)
+    if (md.topics[i].err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART && topic == md.topics[i].topic)
+      return true;
+  return false;
+}
+
+struct broker_address {
+  std::string host;
+  int port = 0;
+};
+
+// Asks `rk` for the topic's metadata until an answer shows every partition
+// with a leader (`present`) or no longer lists the topic (not `present`), by
+// the deadline. Returns the brokers of the cluster, from the last answer.
+result<std::vector<broker_address>> await_on(rd_kafka_t* rk, const std::string& topic,
+                                             int32_t partitions, bool present,
+                                             std::chrono::steady_clock::time_point deadline) {
   topic_ptr only(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
-  int ready = 0;
   auto pause = std::chrono::milliseconds(5);
-  while (ready < answers_in_a_row) {
+  for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      return make_error(RD_KAFKA_RESP_ERR__TIMED_OUT, "topic " + topic + " was created",
-                        "but not every broker knows its partitions' leaders yet");
+      return make_error(RD_KAFKA_RESP_ERR__TIMED_OUT,
+                        "topic " + topic + (present ? " was created" : " was deleted"),
+                        present ? "but not every broker knows its partitions' leaders yet"
+                                : "but some broker still lists it");
     }
     const rd_kafka_metadata_t* raw = nullptr;
     const rd_kafka_resp_err_t err =
         rd_kafka_metadata(rk, 0, only.get(), &raw, static_cast<int>(left.count()));
     rd_kafka_poll(rk, 0);
     metadata_ptr md(raw);
-    if (!err && md && topic_ready(*md, topic, partitions)) {
-      ++ready;
-      continue;
+    const bool gone =
+        err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || (!err && md && !topic_listed(*md, topic));
+    if (present ? (!err && md && topic_ready(*md, topic, partitions)) : gone) {
+      std::vector<broker_address> brokers;
+      if (md)
+        for (int b = 0; b < md->broker_cnt; ++b)
+          brokers.push_back({md->brokers[b].host, md->brokers[b].port});
+      return brokers;
     }
-    ready = 0;
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(200));
   }
-  return success();
 }
 
 }  // namespace
+
+// Kafka answers CreateTopics (and DeleteTopics) once the controller has
+// made the change; each broker learns of it in its own time, so the next
+// command (from this process or another, which may ask another broker)
+// could still be told the topic does not exist (or see it listed). Wait,
+// within the request timeout, until every broker's metadata shows it with
+// every partition led (or no longer lists it): on a cluster, each broker is
+// asked through a short-lived handle bootstrapped from it alone (librdkafka
+// sends a metadata request to any broker it is connected to, and such a
+// handle is connected to that one only). On a single runnel broker the
+// first answer already has it.
+result<void> admin::impl::await_topic(const std::string& topic, int32_t partitions, bool present) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  BOOST_OUTCOME_TRY(auto brokers, await_on(rk.get(), topic, partitions, present, deadline));
+  if (brokers.size() <= 1) return success();
+  for (const auto& b : brokers) {
+    client_config one = client;
+    one.brokers = b.host + ":" + std::to_string(b.port);
+    handle_context ctx;
+    ctx.brokers = one.brokers;
+    BOOST_OUTCOME_TRY(auto conf, make_conf(one, &ctx, {{"allow.auto.create.topics", "false"}}));
+    BOOST_OUTCOME_TRY(auto h, make_handle(RD_KAFKA_PRODUCER, std::move(conf)));
+    BOOST_OUTCOME_TRY(await_on(h.get(), topic, partitions, present, deadline));
+  }
+  return success();
+}
 
 result<void> admin::create_topic(const new_topic& t, bool validate_only) {
   const std::string what = "cannot create topic " + t.name;
@@ -117,7 +157,7 @@ result<void> admin::create_topic(const new_topic& t, bool validate_only) {
   const rd_kafka_topic_result_t** topics = rd_kafka_CreateTopics_result_topics(res, &n);
   BOOST_OUTCOME_TRY(check_topic_result(topics, n, what));
   if (validate_only) return success();
-  auto known = await_topic(impl_->rk.get(), t.name, t.partitions, impl_->timeout);
+  auto known = impl_->await_topic(t.name, t.partitions, true);
   if (!known) return with_context(known.error(), *impl_);
   return success();
 }
@@ -136,7 +176,10 @@ result<void> admin::delete_topic(const std::string& topic) {
   const auto* res = rd_kafka_event_DeleteTopics_result(ev.get());
   size_t n = 0;
   const rd_kafka_topic_result_t** topics = rd_kafka_DeleteTopics_result_topics(res, &n);
-  return check_topic_result(topics, n, what);
+  BOOST_OUTCOME_TRY(check_topic_result(topics, n, what));
+  auto gone = impl_->await_topic(topic, -1, false);
+  if (!gone) return with_context(gone.error(), *impl_);
+  return success();
 }
 
 result<void> admin::create_partitions(const std::string& topic, int32_t total) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string_view>
@@ -145,6 +146,23 @@ struct app::impl {
                  config.application_id, when.empty() ? "" : std::string(when) + " ", e.message);
     return true;
   }
+
+  // A commit that failed on its way to the group coordinator (NOT_COORDINATOR
+  // after the coordinator's broker died, a timeout) loses nothing under
+  // at-least-once: the stores are flushed, the inputs' offsets stay
+  // uncommitted, and the next commit interval tries again once librdkafka
+  // has found the coordinator. As Kafka Streams' task.timeout.ms, it gives
+  // up when commits have failed for 5 minutes in a row. Returns whether `e`
+  // is to be retried.
+  bool retry_later(const client::error& e, steady::time_point now) {
+    if (exactly_once() || !client::is_transient(e)) return false;
+    if (!commit_failing_since) commit_failing_since = now;
+    if (now - *commit_failing_since >= std::chrono::minutes(5)) return false;
+    spdlog::warn("stream: {}: commit failed, retried at the next commit interval: {}",
+                 config.application_id, e.message);
+    return true;
+  }
+  std::optional<steady::time_point> commit_failing_since;
 
   void fail(std::string why) {
     if (!failed) spdlog::error("stream: {}: {}", config.application_id, why);
@@ -532,9 +550,13 @@ void app::impl::loop() {
     // make a commit due too: an open transaction must not outlive its
     // timeout.
     if ((dirty || (sh->produced && exactly_once())) && now - last_commit >= commit_interval()) {
-      if (auto r = commit(false); !r && !fenced(r.error(), "")) {
-        fail("commit failed: " + r.error().message);
-        break;
+      if (auto r = commit(false); !r) {
+        if (!fenced(r.error(), "") && !retry_later(r.error(), now)) {
+          fail("commit failed: " + r.error().message);
+          break;
+        }
+      } else {
+        commit_failing_since.reset();
       }
       last_commit = now;
     }
