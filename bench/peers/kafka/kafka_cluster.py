@@ -60,7 +60,13 @@ def _port_open(port):
 
 def _cluster_id():
     # Kafka's format: a UUID in URL-safe base64 without padding (22 chars).
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # One in 64 starts with "-", which kafka-storage's argument parser takes
+    # for an option ("argument --cluster-id/-t: expected one argument");
+    # Kafka's own Uuid.randomUuid() draws again in that case, and so do we.
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
 
 
 class Node:
