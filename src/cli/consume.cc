@@ -197,16 +197,16 @@ int run_consume(const CLI::App& cmd, consume_options o) {
           at = client::start_position::beginning();
           break;
         case start_spec::kind::offset:
-          at = client::start_position::at(model::offset{start.value});
+          at = client::start_position::at(runnel::offset{start.value});
           break;
         case start_spec::kind::timestamp:
-          at = client::start_position::at_time(model::timestamp{start.value});
+          at = client::start_position::at_time(runnel::timestamp{start.value});
           break;
         case start_spec::kind::from_end: {
           auto b = bounds.find(p.id());
           if (b != bounds.end()) {
             const int64_t from = std::max(b->second.start(), b->second.end() - start.value);
-            at = client::start_position::at(model::offset{from});
+            at = client::start_position::at(runnel::offset{from});
           }
           break;
         }

@@ -234,7 +234,7 @@ int run_offset_delete(const CLI::App& cmd, const group_options& o) {
       if (target.size() == before)
         return fail(cmd, "group " + o.group + " has no committed offsets in topic " + topic);
     } else {
-      for (int32_t p : partitions) target.push_back({topic, model::partition_id{p}});
+      for (int32_t p : partitions) target.push_back({topic, runnel::partition_id{p}});
     }
   }
   if (auto r = admin->delete_committed_offsets(o.group, target); !r)
@@ -266,7 +266,7 @@ int run_reset_offsets(const CLI::App& cmd, const group_options& o) {
   if (!committed) return fail(cmd, committed.error().message);
   std::vector<client::topic_partition_offset> by_time;
   if (o.to_timestamp) {
-    auto r = admin->offsets_for_time(o.topic, model::timestamp{*o.to_timestamp});
+    auto r = admin->offsets_for_time(o.topic, runnel::timestamp{*o.to_timestamp});
     if (!r) return fail(cmd, r.error().message);
     by_time = std::move(r).value();
   }
@@ -290,7 +290,7 @@ int run_reset_offsets(const CLI::App& cmd, const group_options& o) {
       if (c.partition == p.partition) current = c.offset();
     }
     plan.push_back({p.partition(), current, to});
-    target.push_back({o.topic, p.partition, model::offset{to}});
+    target.push_back({o.topic, p.partition, runnel::offset{to}});
   }
   if (o.execute) {
     if (auto r = admin->alter_committed_offsets(o.group, target); !r) {

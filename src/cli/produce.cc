@@ -155,7 +155,7 @@ int run_produce(const CLI::App& cmd, produce_options o) {
   client::outgoing_message m;
   m.topic = o.topic;
   m.headers = std::move(headers);
-  if (o.partition) m.partition = model::partition_id{*o.partition};
+  if (o.partition) m.partition = runnel::partition_id{*o.partition};
   uint64_t lines = 0;
   size_t largest = 0;
   std::string line;

@@ -105,7 +105,7 @@ int run_describe(const CLI::App& cmd, const topic_options& o) {
 
   const auto& parts = info.value().partitions;
   const auto& offs = offsets.value();
-  auto offsets_of = [&](model::partition_id p) -> const client::partition_offsets* {
+  auto offsets_of = [&](runnel::partition_id p) -> const client::partition_offsets* {
     for (const auto& x : offs) {
       if (x.partition == p) return &x;
     }

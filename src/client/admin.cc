@@ -95,7 +95,7 @@ result<cluster_info> admin::metadata(const std::optional<std::string>& topic) {
     topic_info ti{t.topic, {}};
     for (int p = 0; p < t.partition_cnt; ++p) {
       const rd_kafka_metadata_partition_t& mp = t.partitions[p];
-      partition_info pi{model::partition_id{mp.id}, mp.leader, {}, {}};
+      partition_info pi{runnel::partition_id{mp.id}, mp.leader, {}, {}};
       pi.replicas.assign(mp.replicas, mp.replicas + mp.replica_cnt);
       pi.isr.assign(mp.isrs, mp.isrs + mp.isr_cnt);
       ti.partitions.push_back(std::move(pi));
@@ -129,8 +129,8 @@ result<partition_offsets> admin::impl::watermarks(const std::string& topic, int3
     const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
         rk.get(), topic.c_str(), partition, &low, &high, timeout_ms());
     if (!err)
-      return partition_offsets{model::partition_id{partition}, model::offset{low},
-                               model::offset{high}};
+      return partition_offsets{runnel::partition_id{partition}, runnel::offset{low},
+                               runnel::offset{high}};
     const bool leader_trouble = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
                                 err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
                                 err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
@@ -156,7 +156,7 @@ result<std::vector<partition_offsets>> admin::offsets(const std::string& topic) 
 }
 
 result<std::vector<topic_partition_offset>> admin::offsets_for_time(const std::string& topic,
-                                                                    model::timestamp t) {
+                                                                    runnel::timestamp t) {
   BOOST_OUTCOME_TRY(auto info, describe_topic(topic));
   partition_list_ptr list(
       rd_kafka_topic_partition_list_new(static_cast<int>(info.partitions.size())));
@@ -181,7 +181,7 @@ result<std::vector<topic_partition_offset>> admin::offsets_for_time(const std::s
       BOOST_OUTCOME_TRY(auto w, impl_->watermarks(topic, e.partition));
       offset = w.end();
     }
-    out.push_back({topic, model::partition_id{e.partition}, model::offset{offset}});
+    out.push_back({topic, runnel::partition_id{e.partition}, runnel::offset{offset}});
   }
   return out;
 }

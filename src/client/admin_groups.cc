@@ -121,7 +121,7 @@ result<group_description> admin::describe_group(const std::string& group) {
       if (const rd_kafka_topic_partition_list_t* parts = rd_kafka_MemberAssignment_partitions(a)) {
         for (int j = 0; j < parts->cnt; ++j) {
           gm.assignment.push_back(
-              {parts->elems[j].topic, model::partition_id{parts->elems[j].partition}});
+              {parts->elems[j].topic, runnel::partition_id{parts->elems[j].partition}});
         }
       }
     }
@@ -176,7 +176,7 @@ result<std::vector<topic_partition_offset>> admin::committed_offsets(
       const auto& p = parts->elems[j];
       if (p.offset < 0) continue;  // listed, but nothing committed
       if (topic && *topic != p.topic) continue;
-      out.push_back({p.topic, model::partition_id{p.partition}, model::offset{p.offset}});
+      out.push_back({p.topic, runnel::partition_id{p.partition}, runnel::offset{p.offset}});
     }
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

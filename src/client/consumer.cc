@@ -93,7 +93,7 @@ struct consumer::impl : handle_context {
     ev.partitions.reserve(static_cast<size_t>(partitions->cnt));
     for (int i = 0; i < partitions->cnt; ++i) {
       ev.partitions.push_back(
-          {partitions->elems[i].topic, model::partition_id{partitions->elems[i].partition}});
+          {partitions->elems[i].topic, runnel::partition_id{partitions->elems[i].partition}});
     }
     // An exception must not unwind through librdkafka's C frames, and the
     // (un)assignment after the hook must happen either way.
@@ -183,10 +183,10 @@ std::vector<header> read_headers(const rd_kafka_message_t& m) {
 message to_message(const rd_kafka_message_t& m) {
   message out;
   out.topic = rd_kafka_topic_name(m.rkt);
-  out.partition = model::partition_id{m.partition};
-  out.offset = model::offset{m.offset};
+  out.partition = runnel::partition_id{m.partition};
+  out.offset = runnel::offset{m.offset};
   rd_kafka_timestamp_type_t type;
-  out.timestamp = model::timestamp{rd_kafka_message_timestamp(&m, &type)};
+  out.timestamp = runnel::timestamp{rd_kafka_message_timestamp(&m, &type)};
   out.ts_type = to_timestamp_type(type);
   if (m.key) out.key.emplace(static_cast<const char*>(m.key), m.key_len);
   if (m.payload) out.value.emplace(static_cast<const char*>(m.payload), m.len);
@@ -197,10 +197,10 @@ message to_message(const rd_kafka_message_t& m) {
 message_view to_view(const rd_kafka_message_t& m) {
   message_view v;
   v.topic = rd_kafka_topic_name(m.rkt);
-  v.partition = model::partition_id{m.partition};
-  v.offset = model::offset{m.offset};
+  v.partition = runnel::partition_id{m.partition};
+  v.offset = runnel::offset{m.offset};
   rd_kafka_timestamp_type_t type;
-  v.timestamp = model::timestamp{rd_kafka_message_timestamp(&m, &type)};
+  v.timestamp = runnel::timestamp{rd_kafka_message_timestamp(&m, &type)};
   v.ts_type = to_timestamp_type(type);
   if (m.key) v.key.emplace(static_cast<const char*>(m.key), m.key_len);
   if (m.payload) v.value.emplace(static_cast<const char*>(m.payload), m.len);
@@ -238,7 +238,7 @@ std::vector<topic_partition_offset> to_offsets(const rd_kafka_topic_partition_li
   for (int i = 0; i < list.cnt; ++i) {
     const auto& e = list.elems[i];
     out.push_back(
-        {e.topic, model::partition_id{e.partition}, model::offset{e.offset < 0 ? -1 : e.offset}});
+        {e.topic, runnel::partition_id{e.partition}, runnel::offset{e.offset < 0 ? -1 : e.offset}});
   }
   return out;
 }
@@ -379,7 +379,7 @@ result<std::vector<topic_partition>> consumer::assignment() {
   partition_list_ptr list(raw);
   std::vector<topic_partition> out;
   for (int i = 0; i < list->cnt; ++i) {
-    out.push_back({list->elems[i].topic, model::partition_id{list->elems[i].partition}});
+    out.push_back({list->elems[i].topic, runnel::partition_id{list->elems[i].partition}});
   }
   return out;
 }
@@ -390,8 +390,8 @@ result<poll_event> consumer::poll(std::chrono::milliseconds timeout) {
   message_ptr m(rd_kafka_consumer_poll(impl_->rk.get(), static_cast<int>(timeout.count())));
   if (!m) return poll_event{};
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-    return poll_event{partition_end{rd_kafka_topic_name(m->rkt), model::partition_id{m->partition},
-                                    model::offset{m->offset}}};
+    return poll_event{partition_end{rd_kafka_topic_name(m->rkt), runnel::partition_id{m->partition},
+                                    runnel::offset{m->offset}}};
   }
   if (m->err) {
     std::string what = "consuming";
@@ -461,8 +461,8 @@ result<size_t> consumer::poll_batch(std::chrono::milliseconds timeout, size_t ma
       ++seen;
     } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       if (on_end) {
-        on_end(partition_end{rd_kafka_topic_name(m->rkt), model::partition_id{m->partition},
-                             model::offset{m->offset}});
+        on_end(partition_end{rd_kafka_topic_name(m->rkt), runnel::partition_id{m->partition},
+                             runnel::offset{m->offset}});
       }
     } else {
       std::string what = "consuming";

@@ -31,10 +31,10 @@ struct producer::impl : handle_context {
     delivery_report r;
     r.tag = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(m->_private));
     r.topic = rd_kafka_topic_name(m->rkt);
-    r.partition = model::partition_id{m->partition};
-    r.offset = model::offset{m->offset};
+    r.partition = runnel::partition_id{m->partition};
+    r.offset = runnel::offset{m->offset};
     rd_kafka_timestamp_type_t type;
-    r.timestamp = model::timestamp{rd_kafka_message_timestamp(m, &type)};
+    r.timestamp = runnel::timestamp{rd_kafka_message_timestamp(m, &type)};
     if (m->err) {
       std::string what = "message to " + r.topic;
       if (m->partition >= 0) what += " partition " + std::to_string(m->partition);

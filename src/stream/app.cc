@@ -208,11 +208,11 @@ client::result<void> app::impl::start() {
   RUNNEL_TRY(auto a, client::admin::create(
                          client::admin_options{client_config(), std::chrono::seconds(30)}));
   admin.emplace(std::move(a));
-  plan = runtime::group_sources(topo.graph(), config.application_id);
+  plan = runtime::group_sources(detail::access::graph_of(topo), config.application_id);
   if (plan.subtopologies.empty()) return error_of("the topology reads no topic");
   sh = std::make_unique<runtime::shared>(runtime::shared{config, plan, nullptr, &*admin, {}, {}});
   sh->histograms = &histograms;
-  RUNNEL_TRY(runtime::resolve_and_create(plan, topo.graph(), config, *admin));
+  RUNNEL_TRY(runtime::resolve_and_create(plan, detail::access::graph_of(topo), config, *admin));
   for (const auto& sub : plan.subtopologies)
     for (size_t i = 0; i < sub.sources.size(); ++i)
       if (sub.sources[i]->internal) internal_inputs.insert(sub.topics[i]);
@@ -351,9 +351,9 @@ void app::impl::open_pending() {
     if (t == by_partition.end()) continue;
     client::message_view v{};
     v.topic = h.topic;
-    v.partition = model::partition_id(h.partition);
-    v.offset = model::offset(h.offset);
-    v.timestamp = model::timestamp(h.timestamp);
+    v.partition = runnel::partition_id(h.partition);
+    v.offset = runnel::offset(h.offset);
+    v.timestamp = runnel::timestamp(h.timestamp);
     if (h.key) v.key = *h.key;
     if (h.value) v.value = *h.value;
     t->second->add(v);

@@ -14,9 +14,9 @@ std::string topology::describe() const {
       out += fmt::format("  source {}{}\n", sub.topics[i],
                          sub.sources[i]->internal ? " (internal)" : "");
     for (const auto* st : sub.stores) {
-      const char* kind = st->kind == detail::store_kind::kv       ? "key-value"
-                         : st->kind == detail::store_kind::window ? "window"
-                                                                  : "session";
+      const char* kind = st->kind == store_kind::key_value ? "key-value"
+                         : st->kind == store_kind::window  ? "window"
+                                                           : "session";
       out += fmt::format("  store {} ({}), changelog {}\n", st->name, kind,
                          p.changelog_topic(st->name));
     }

@@ -21,7 +21,7 @@ client::error invalid(std::string message) {
 // also drop what is older than their retention (plus a day, as Kafka
 // Streams does, so a slow restore still finds what it needs).
 std::vector<std::pair<std::string, std::string>> changelog_configs(const detail::store_spec& s) {
-  if (s.kind == detail::store_kind::kv) return {{"cleanup.policy", "compact"}};
+  if (s.kind == store_kind::key_value) return {{"cleanup.policy", "compact"}};
   return {{"cleanup.policy", "compact,delete"},
           {"retention.ms", std::to_string(s.retention_ms + 24 * 3600 * 1000LL)}};
 }

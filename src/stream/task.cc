@@ -107,13 +107,13 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
   };
 
   switch (spec.kind) {
-    case detail::store_kind::kv: {
+    case store_kind::key_value: {
       auto s = state::open_kv_store(store_dir, log);
       if (!s) return store_error("cannot open store " + spec.name, s.error());
       slot.kv = std::move(s.value());
       break;
     }
-    case detail::store_kind::window: {
+    case store_kind::window: {
       auto s = state::open_window_store(store_dir, log);
       if (!s) return store_error("cannot open store " + spec.name, s.error());
       slot.window = std::move(s.value());
@@ -122,7 +122,7 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
             std::make_unique<window_cache>(*slot.window, shared_.config.cache_max_bytes);
       break;
     }
-    case detail::store_kind::session: {
+    case store_kind::session: {
       auto s = state::open_session_store(store_dir, log);
       if (!s) return store_error("cannot open store " + spec.name, s.error());
       slot.session = std::move(s.value());
@@ -140,7 +140,7 @@ client::result<void> task::restore(store_slot& slot, int64_t from, int64_t end,
   const auto& topic = slot.changelog->topic;
   auto started = steady::now();
   RUNNEL_TRY(restorer.assign({client::partition_assignment{
-      topic, model::partition_id(partition_), client::start_position::at(model::offset(from))}}));
+      topic, runnel::partition_id(partition_), client::start_position::at(runnel::offset(from))}}));
   uint64_t applied = 0;
   int64_t position = from;
   std::optional<client::error> failed;
@@ -305,7 +305,7 @@ void task::schedule(std::chrono::milliseconds interval, punctuation_type type,
   punctuators_.push_back(punctuator{std::max<int64_t>(1, interval.count()), type, std::move(fn)});
 }
 
-task::store_slot& task::slot(const std::string& name, detail::store_kind kind) {
+task::store_slot& task::slot(const std::string& name, store_kind kind) {
   auto it = stores_.find(name);
   if (it == stores_.end() || it->second.spec->kind != kind)
     throw fatal_error("task " + id_ + " has no store " + name + " of that kind");
@@ -313,15 +313,15 @@ task::store_slot& task::slot(const std::string& name, detail::store_kind kind) {
 }
 
 kv_bytes_store& task::kv_store(const std::string& name) {
-  return *slot(name, detail::store_kind::kv).kv;
+  return *slot(name, store_kind::key_value).kv;
 }
 window_bytes_store& task::window_store(const std::string& name) {
-  auto& s = slot(name, detail::store_kind::window);
+  auto& s = slot(name, store_kind::window);
   if (s.window_cached) return *s.window_cached;
   return *s.window;
 }
 session_bytes_store& task::session_store(const std::string& name) {
-  return *slot(name, detail::store_kind::session).session;
+  return *slot(name, store_kind::session).session;
 }
 
 void task::send(const std::string& topic, bool internal, std::optional<std::string_view> key,
@@ -376,7 +376,7 @@ void task::to_dead_letter(std::string_view why, std::optional<std::string_view> 
   m.topic = shared_.config.dead_letter_topic;
   if (key) m.key.emplace(*key);
   if (value) m.value.emplace(*value);
-  if (ts > 0) m.timestamp = model::timestamp(ts);
+  if (ts > 0) m.timestamp = runnel::timestamp(ts);
   m.headers.push_back({"runnel.error", std::string(why)});
   m.headers.push_back({"runnel.application.id", shared_.config.application_id});
   if (origin_.topic) {
@@ -419,7 +419,7 @@ std::vector<client::topic_partition_offset> task::offsets_to_commit() const {
   std::vector<client::topic_partition_offset> out;
   for (const auto& in : inputs_)
     if (in.next_offset >= 0)
-      out.push_back({in.topic, model::partition_id(partition_), model::offset(in.next_offset)});
+      out.push_back({in.topic, runnel::partition_id(partition_), runnel::offset(in.next_offset)});
   return out;
 }
 

@@ -122,7 +122,7 @@ class task final : public detail::task_context {
   void run_stream_punctuators();
   void to_dead_letter(std::string_view why, std::optional<std::string_view> key,
                       std::optional<std::string_view> value, int64_t ts);
-  store_slot& slot(const std::string& name, detail::store_kind kind);
+  store_slot& slot(const std::string& name, store_kind kind);
 
   const subtopology& sub_;
   int32_t partition_;

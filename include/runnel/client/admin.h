@@ -32,7 +32,7 @@ struct new_topic {
 };
 
 struct partition_info {
-  model::partition_id id;
+  runnel::partition_id id;
   int32_t leader = -1;
   std::vector<int32_t> replicas;
   std::vector<int32_t> isr;
@@ -59,9 +59,9 @@ struct cluster_info {
 // A partition's log start (first offset still stored) and end (next offset
 // to be written): end - start records at most.
 struct partition_offsets {
-  model::partition_id partition;
-  model::offset start;
-  model::offset end;
+  runnel::partition_id partition;
+  runnel::offset start;
+  runnel::offset end;
 };
 
 enum class config_resource_type { topic, broker };
@@ -109,9 +109,9 @@ struct group_description {
 // the partition's end it is.
 struct partition_lag {
   std::string topic;
-  model::partition_id partition;
-  model::offset committed;
-  model::offset end;
+  runnel::partition_id partition;
+  runnel::offset committed;
+  runnel::offset end;
   int64_t lag = 0;  // end - committed, never negative
 };
 
@@ -143,7 +143,7 @@ class admin {
   // Per partition, the first offset whose timestamp is >= `t`, or the end
   // offset when no message is that new.
   result<std::vector<topic_partition_offset>> offsets_for_time(const std::string& topic,
-                                                               model::timestamp t);
+                                                               runnel::timestamp t);
 
   result<std::vector<config_entry>> describe_configs(const config_resource& r);
   // Sets and removes dynamic configs, keeping the other dynamic ones.

@@ -76,16 +76,16 @@ struct start_position {
 
   static start_position beginning() { return {kind::beginning, 0}; }
   static start_position end() { return {kind::end, 0}; }
-  static start_position at(model::offset o) { return {kind::offset, o()}; }
+  static start_position at(runnel::offset o) { return {kind::offset, o()}; }
   // The first message whose timestamp is >= t, or the end if none is.
-  static start_position at_time(model::timestamp t) { return {kind::timestamp, t()}; }
+  static start_position at_time(runnel::timestamp t) { return {kind::timestamp, t()}; }
   // The group's committed offset, else auto_offset_reset.
   static start_position committed() { return {kind::committed, 0}; }
 };
 
 struct partition_assignment {
   std::string topic;
-  model::partition_id partition;
+  runnel::partition_id partition;
   start_position start;
 };
 
@@ -93,8 +93,8 @@ struct partition_assignment {
 // partition. More may come later.
 struct partition_end {
   std::string topic;
-  model::partition_id partition;
-  model::offset offset;
+  runnel::partition_id partition;
+  runnel::offset offset;
 };
 
 // A group member's identity (group, generation, member id) as a

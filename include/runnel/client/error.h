@@ -1,7 +1,7 @@
 // Errors of the client module.
 //
 // Every fallible call returns client::result<T>: the same Boost.Outcome result
-// as runnel::result (model/result.h), but its error also carries the sentence
+// as runnel::result (runnel/result.h), but its error also carries the sentence
 // the broker or librdkafka gave, because "Broker: Invalid config" alone does
 // not tell a user which value was wrong. `code` is comparable like any
 // std::error_code: librdkafka's error numbers in kafka_category() (negative:
@@ -12,7 +12,7 @@
 #include <string>
 #include <system_error>
 
-#include "model/result.h"
+#include "runnel/result.h"
 
 namespace runnel::client {
 

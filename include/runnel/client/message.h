@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/strong_types.h"
+#include "runnel/strong_types.h"
 
 namespace runnel::client {
 
@@ -20,14 +20,14 @@ struct header {
 
 struct topic_partition {
   std::string topic;
-  model::partition_id partition;
+  runnel::partition_id partition;
   friend auto operator<=>(const topic_partition&, const topic_partition&) = default;
 };
 
 struct topic_partition_offset {
   std::string topic;
-  model::partition_id partition;
-  model::offset offset;
+  runnel::partition_id partition;
+  runnel::offset offset;
   friend bool operator==(const topic_partition_offset&, const topic_partition_offset&) = default;
 };
 
@@ -36,9 +36,9 @@ enum class timestamp_type { not_available, create_time, log_append_time };
 // A consumed record. Keys and values are bytes; std::string only holds them.
 struct message {
   std::string topic;
-  model::partition_id partition;
-  model::offset offset;
-  model::timestamp timestamp = model::timestamp::missing();
+  runnel::partition_id partition;
+  runnel::offset offset;
+  runnel::timestamp timestamp = runnel::timestamp::missing();
   timestamp_type ts_type = timestamp_type::not_available;
   std::optional<std::string> key;
   std::optional<std::string> value;
@@ -50,9 +50,9 @@ struct message {
 // buffers and are valid only during that callback; copy() keeps one.
 struct message_view {
   std::string_view topic;
-  model::partition_id partition;
-  model::offset offset;
-  model::timestamp timestamp = model::timestamp::missing();
+  runnel::partition_id partition;
+  runnel::offset offset;
+  runnel::timestamp timestamp = runnel::timestamp::missing();
   timestamp_type ts_type = timestamp_type::not_available;
   std::optional<std::string_view> key;    // nullopt: a null key
   std::optional<std::string_view> value;  // nullopt: a null value (a tombstone)

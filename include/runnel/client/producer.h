@@ -36,9 +36,9 @@ namespace runnel::client {
 struct delivery_report {
   uint64_t tag = 0;  // outgoing_message::tag, to match report and message
   std::string topic;
-  model::partition_id partition{-1};
-  model::offset offset{-1};  // -1 if unknown (acks=0, failure)
-  model::timestamp timestamp = model::timestamp::missing();
+  runnel::partition_id partition{-1};
+  runnel::offset offset{-1};  // -1 if unknown (acks=0, failure)
+  runnel::timestamp timestamp = runnel::timestamp::missing();
   std::optional<client::error> error;  // set if the message was not delivered
 };
 
@@ -64,13 +64,13 @@ struct producer_options {
 
 struct outgoing_message {
   std::string topic;
-  std::optional<model::partition_id>
+  std::optional<runnel::partition_id>
       partition;  // unset: the key's murmur2 hash, or random if no key
   std::optional<std::string> key;
   std::optional<std::string> value;
   std::vector<header> headers;
-  std::optional<model::timestamp> timestamp;  // unset: now
-  uint64_t tag = 0;                           // echoed in the delivery report
+  std::optional<runnel::timestamp> timestamp;  // unset: now
+  uint64_t tag = 0;                            // echoed in the delivery report
 };
 
 // A record to send, borrowed rather than owned: the fast path for callers

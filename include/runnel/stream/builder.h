@@ -30,12 +30,15 @@ struct consumed {
 // A built topology: what an app runs. Copyable; shares the graph.
 class topology {
  public:
-  explicit topology(std::shared_ptr<detail::graph> g) : graph_(std::move(g)) {}
-  const detail::graph& graph() const { return *graph_; }
   // A readable listing of sub-topologies, sources, stores and sinks.
   std::string describe() const;
 
  private:
+  friend struct detail::access;
+  friend class builder;
+  explicit topology(std::shared_ptr<detail::graph> g) : graph_(std::move(g)) {}
+  const detail::graph& graph() const { return *graph_; }
+
   std::shared_ptr<detail::graph> graph_;
 };
 
@@ -45,9 +48,9 @@ class builder {
 
   template <class K, class V>
   runnel::stream::stream<K, V> stream(const std::string& topic, consumed<K, V> c = {}) {
-    return runnel::stream::stream<K, V>::source_of(
-        graph_, topic, false, detail::share(std::move(c.key)), detail::share(std::move(c.value)),
-        std::move(c.timestamp_extractor));
+    return detail::source<K, V>(graph_, topic, false, detail::share(std::move(c.key)),
+                                detail::share(std::move(c.value)),
+                                std::move(c.timestamp_extractor));
   }
 
   // A table read from a topic: each record upserts its key, a null value
@@ -57,7 +60,7 @@ class builder {
                                     std::string store_name = {}) {
     int group = graph_->new_group();
     if (store_name.empty()) store_name = graph_->name("table") + "-store";
-    graph_->stores.push_back({detail::store_kind::kv, store_name, group, 0});
+    graph_->stores.push_back({store_kind::key_value, store_name, group, 0});
     auto out = std::make_shared<detail::node<K, std::optional<V>>>(graph_, group);
     auto ks = detail::serde_or_default<K>(detail::share(std::move(c.key)));
     auto vs = detail::serde_or_default<V>(detail::share(std::move(c.value)));
@@ -83,12 +86,13 @@ class builder {
                 down(record<K, std::optional<V>>{std::move(*k), std::move(v), r.timestamp});
               });
         }});
-    return runnel::stream::table<K, V>(out, ks, vs, store_name);
+    return detail::access::make<runnel::stream::table<K, V>>(out, ks, vs, store_name);
   }
 
   // A store for user processors (processor.h), in the sub-topology of the
-  // processors that name it.
-  void add_store(detail::store_kind kind, const std::string& name, int64_t retention_ms = 0) {
+  // processors that name it. Window and session stores: their changelog
+  // topics drop entries older than `retention_ms` (plus a day).
+  void add_store(store_kind kind, const std::string& name, int64_t retention_ms = 0) {
     graph_->stores.push_back({kind, name, -1, retention_ms});
   }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "runnel/stream/stream.h"
@@ -34,27 +35,27 @@ struct materialized {
 template <class K, class V>
 class grouped_stream {
  public:
-  explicit grouped_stream(stream<K, V> s) : s_(std::move(s)) {}
-
   // The number of records per key.
   table<K, int64_t> count(materialized<int64_t> m = {}) const {
-    return aggregate<int64_t>([] { return int64_t{0}; },
-                              [](const K&, const V&, int64_t n) { return n + 1; }, std::move(m));
+    return aggregate([] { return int64_t{0}; }, [](const K&, const V&, int64_t n) { return n + 1; },
+                     std::move(m));
   }
 
   // Combines the values of a key: fn(aggregate, value) -> aggregate; the
   // first value is the start.
   template <class F>
   table<K, V> reduce(F fn, materialized<V> m = {}) const {
-    if (!m.value && s_.value_serde()) m.value = *s_.value_serde();
+    if (!m.value && detail::access::value_serde(s_)) m.value = *detail::access::value_serde(s_);
     return aggregate_impl<V>(
         [fn](const K&, const V& v, std::optional<V> agg) mutable { return agg ? fn(*agg, v) : v; },
         std::move(m));
   }
 
-  // Folds the values of a key into an A: init() starts, add(k, v, a) -> a.
-  template <class A, class I, class F>
-  table<K, A> aggregate(I init, F add, materialized<A> m = {}) const {
+  // Folds the values of a key into an aggregate: init() starts it,
+  // add(k, v, aggregate) returns the next one. The aggregate's type is what
+  // init() returns.
+  template <class I, class F, class A = std::decay_t<std::invoke_result_t<I&>>>
+  table<K, A> aggregate(I init, F add, materialized<std::type_identity_t<A>> m = {}) const {
     return aggregate_impl<A>(
         [init, add](const K& k, const V& v, std::optional<A> agg) mutable {
           return add(k, v, agg ? std::move(*agg) : init());
@@ -67,19 +68,22 @@ class grouped_stream {
   sliding_windowed_stream<K, V> windowed_by(const sliding_window& w) const;
   session_windowed_stream<K, V> windowed_by(const session_window& w) const;
 
-  const stream<K, V>& source() const { return s_; }
-
  private:
+  friend struct detail::access;
+  friend class stream<K, V>;
+
+  explicit grouped_stream(stream<K, V> s) : s_(std::move(s)) {}
+
   template <class A, class F>
   table<K, A> aggregate_impl(F step, materialized<A> m) const {
-    auto& g = s_.node_ptr()->topology();
+    const auto& from = detail::access::node(s_);
+    auto& g = from->topology();
     std::string store = m.store_name.empty() ? g.name("aggregate") + "-store" : m.store_name;
-    g.stores.push_back({detail::store_kind::kv, store, s_.node_ptr()->group(), 0});
-    auto ks = detail::serde_or_default<K>(s_.key_serde());
+    g.stores.push_back({store_kind::key_value, store, from->group(), 0});
+    auto ks = detail::serde_or_default<K>(detail::access::key_serde(s_));
     auto as = detail::serde_or_default<A>(detail::share(std::move(m.value)));
-    auto out = std::make_shared<detail::node<K, std::optional<A>>>(s_.node_ptr()->topology_ptr(),
-                                                                   s_.node_ptr()->group());
-    s_.node_ptr()->add_child([out, ks, as, store, step](detail::task_context& t) {
+    auto out = detail::derive<K, std::optional<A>>(from, false);
+    from->add_child([out, ks, as, store, step](detail::task_context& t) {
       auto& st = t.kv_store(store);
       return [&t, &st, ks, as, step, down = out->instantiate(t), kb = std::string(),
               vb = std::string()](record<K, V>&& r) mutable {
@@ -98,7 +102,7 @@ class grouped_stream {
         down(record<K, std::optional<A>>{std::move(r.key), std::move(next), r.timestamp});
       };
     });
-    return table<K, A>(out, ks, as, store);
+    return detail::access::make<table<K, A>>(out, ks, as, store);
   }
 
   stream<K, V> s_;

@@ -84,7 +84,7 @@ struct join_instance {
         down(std::move(d)),
         ls(tc.window_store(o.left_store)),
         rs(tc.window_store(o.right_store)) {
-    if (auto w = ls.get("", watermark_slot)) closed = decode_i64(*w);
+    closed = read_watermark(tc, ls.get("", watermark_slot));
   }
 
   int64_t close_bound(int64_t now) const {
@@ -163,14 +163,27 @@ struct join_instance {
           unmatched.emplace_back(std::string(k), ts, std::string(v.substr(1)));
         return true;
       });
+      // An entry that cannot be read back is a bad record (the error
+      // policy decides), never silently left out.
       for (auto& [kb, ts, vb] : unmatched) {
         std::string why;
         auto key = op.ks->deserialize(kb, &why);
-        if (!key) continue;
+        if (!key) {
+          t.bad_record("buffered join key: " + why, kb, vb, ts);
+          continue;
+        }
         if (left) {
-          if (auto v = op.vs1->deserialize(vb, &why)) emit(*key, std::move(*v), std::nullopt, ts);
+          auto v = op.vs1->deserialize(vb, &why);
+          if (!v)
+            t.bad_record("buffered join value: " + why, kb, vb, ts);
+          else
+            emit(*key, std::move(*v), std::nullopt, ts);
         } else {
-          if (auto v = op.vs2->deserialize(vb, &why)) emit(*key, std::nullopt, std::move(*v), ts);
+          auto v = op.vs2->deserialize(vb, &why);
+          if (!v)
+            t.bad_record("buffered join value: " + why, kb, vb, ts);
+          else
+            emit(*key, std::nullopt, std::move(*v), ts);
         }
       }
       st.expire(bound + 1);
@@ -184,7 +197,7 @@ struct join_instance {
     else
       rs.expire(bound + 1);
     closed = bound;
-    ls.put("", watermark_slot, encode_i64(bound));
+    ls.put("", watermark_slot, encode_watermark(bound));
   }
 };
 
@@ -193,9 +206,11 @@ stream<K, R> add_stream_join(
     const stream<K, V1>& left_in, const stream<K, V2>& right_in, const join_window& w,
     join_kind kind, std::function<R(const std::optional<V1>&, const std::optional<V2>&)> joiner) {
   // Both sides must be partitioned by the join key.
-  stream<K, V1> l = left_in.node_ptr()->key_changed ? left_in.repartition() : left_in;
-  stream<K, V2> r = right_in.node_ptr()->key_changed ? right_in.repartition() : right_in;
-  auto& g = l.node_ptr()->topology();
+  stream<K, V1> l = access::node(left_in)->key_changed ? left_in.repartition() : left_in;
+  stream<K, V2> r = access::node(right_in)->key_changed ? right_in.repartition() : right_in;
+  const auto& ln = access::node(l);
+  const auto& rn = access::node(r);
+  auto& g = ln->topology();
   auto op = std::make_shared<join_op<K, V1, V2, R>>();
   op->name = g.name("join");
   op->left_store = op->name + "-left-store";
@@ -204,13 +219,13 @@ stream<K, R> add_stream_join(
   op->after = w.after.count();
   op->grace = w.grace_period.count();
   op->kind = kind;
-  op->ks = serde_or_default<K>(l.key_serde());
-  op->vs1 = serde_or_default<V1>(l.value_serde());
-  op->vs2 = serde_or_default<V2>(r.value_serde());
+  op->ks = serde_or_default<K>(access::key_serde(l));
+  op->vs1 = serde_or_default<V1>(access::value_serde(l));
+  op->vs2 = serde_or_default<V2>(access::value_serde(r));
   op->joiner = std::move(joiner);
   int64_t retention = op->before + op->after + op->grace + 1;
-  auto out = l.template derived<K, R>(false);
-  out->join_group(r.node_ptr()->group());
+  auto out = derive<K, R>(ln, false);
+  out->join_group(rn->group());
   g.stores.push_back({store_kind::window, op->left_store, out->group(), retention});
   g.stores.push_back({store_kind::window, op->right_store, out->group(), retention});
   // One instance per task, shared by the two sides' entry points.
@@ -224,13 +239,13 @@ stream<K, R> add_stream_join(
     }
     return std::static_pointer_cast<join_instance<K, V1, V2, R>>(slot);
   };
-  l.node_ptr()->add_child([instance_of](task_context& t) {
+  ln->add_child([instance_of](task_context& t) {
     return [inst = instance_of(t)](record<K, V1>&& rec) { inst->left_record(std::move(rec)); };
   });
-  r.node_ptr()->add_child([instance_of](task_context& t) {
+  rn->add_child([instance_of](task_context& t) {
     return [inst = instance_of(t)](record<K, V2>&& rec) { inst->right_record(std::move(rec)); };
   });
-  return stream<K, R>(out, l.key_serde(), nullptr);
+  return access::make<stream<K, R>>(out, access::key_serde(l), nullptr);
 }
 
 }  // namespace detail

@@ -3,49 +3,67 @@
 // any number of records, and schedules punctuations on stream or wall-clock
 // time.
 //
-//   struct dedup : processor<std::string, Event, std::string, Event> {
+//   struct dedup : processor<std::string, Event> {   // in and out: <std::string, Event>
+//     processor_context<std::string, Event>* ctx = nullptr;
 //     std::optional<key_value_store<std::string, int64_t>> seen;
 //     void init(processor_context<std::string, Event>& c) override {
 //       ctx = &c;
-//       seen.emplace(c.kv_store("seen"), serdes::string(), serdes::int64());
+//       seen.emplace(c.kv_store("seen"));              // serdes::of<K>(), serdes::of<V>()
 //       c.schedule(std::chrono::minutes(1), punctuation_type::wall_clock, [](int64_t) {...});
 //     }
 //     void process(record<std::string, Event>&& r) override {
-//       if (!seen->get(r.key)) { seen->put(r.key, r.timestamp); ctx->forward(std::move(r)); }
+//       auto last = seen->get(r.key);                  // a result: the entry may be unreadable
+//       if (!last) throw std::runtime_error(last.error().message);
+//       if (!last.value()) { seen->put(r.key, r.timestamp); ctx->forward(std::move(r)); }
 //     }
 //   };
-//   b.add_store(store_kind::kv, "seen");
-//   s.process<std::string, Event>([] { return std::make_unique<dedup>(); }, {"seen"});
+//   b.add_store(store_kind::key_value, "seen");
+//   auto fresh = s.process([] { return std::make_unique<dedup>(); }, {"seen"});
+//   // fresh: a stream<std::string, Event>, the processor's output types
 //
 // One processor instance per task; init() runs when the task starts, after
-// its stores are restored.
+// its stores are restored. An exception thrown by process() or a
+// punctuation is a bad record: the app's error policy decides (app.h).
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "runnel/client/error.h"
 #include "runnel/stream/stream.h"
 
 namespace runnel::stream {
 
-using detail::store_kind;
-
-// A typed view of a key-value store: keys and values through serdes.
+// A typed view of a key-value store: keys and values through serdes. A read
+// tells "no such key" (nullopt) from "the stored bytes are not a K or V"
+// (an error, code std::errc::illegal_byte_sequence): a store written with
+// other serdes, or corrupt, never reads as empty.
 template <class K, class V>
 class key_value_store {
  public:
   key_value_store(kv_bytes_store& s, serde<K> ks, serde<V> vs)
       : s_(&s), ks_(std::move(ks)), vs_(std::move(vs)) {}
+  // With the natural serdes of K and V (serdes::of).
+  explicit key_value_store(kv_bytes_store& s)
+      : key_value_store(s, serdes::of<K>(), serdes::of<V>()) {}
 
-  std::optional<V> get(const K& k) {
-    auto b = s_->get(key(k));
-    if (!b) return std::nullopt;
-    return vs_.deserialize(*b, nullptr);
+  // The value of `k`; nullopt if there is none.
+  client::result<std::optional<V>> get(const K& k) {
+    auto kb = key(k);
+    auto b = s_->get(kb);
+    if (!b) return std::optional<V>();
+    std::string why;
+    auto v = vs_.deserialize(*b, &why);
+    if (!v) return unreadable("value", kb, why);
+    return std::optional<V>(std::move(*v));
   }
   void put(const K& k, const V& v) {
     auto kb = key(k);
@@ -54,13 +72,26 @@ class key_value_store {
     s_->put(kb, vb_);
   }
   void remove(const K& k) { s_->remove(key(k)); }
-  // Every entry in key-byte order; fn(k, v) returns false to stop.
-  void for_each(const std::function<bool(const K&, const V&)>& fn) {
+  // Every entry in key-byte order; fn(k, v) returns false to stop. Stops
+  // with an error at the first entry that cannot be read.
+  client::result<void> for_each(const std::function<bool(const K&, const V&)>& fn) {
+    std::optional<client::error> failed;
     s_->range({}, {}, [&](std::string_view kb, std::string_view vb) {
-      auto k = ks_.deserialize(kb, nullptr);
-      auto v = vs_.deserialize(vb, nullptr);
-      return !(k && v) || fn(*k, *v);
+      std::string why;
+      auto k = ks_.deserialize(kb, &why);
+      if (!k) {
+        failed = unreadable("key", kb, why);
+        return false;
+      }
+      auto v = vs_.deserialize(vb, &why);
+      if (!v) {
+        failed = unreadable("value", kb, why);
+        return false;
+      }
+      return fn(*k, *v);
     });
+    if (failed) return *failed;
+    return outcome::success();
   }
 
  private:
@@ -69,6 +100,15 @@ class key_value_store {
     ks_.serialize(k, b);
     return b;
   }
+  client::error unreadable(std::string_view what, std::string_view key_bytes,
+                           const std::string& why) const {
+    return client::error{std::make_error_code(std::errc::illegal_byte_sequence),
+                         "state store entry (key of " + std::to_string(key_bytes.size()) +
+                             " bytes): cannot read its " + std::string(what) + " as " +
+                             (what == "key" ? ks_.name : vs_.name) + (why.empty() ? "" : ": ") +
+                             why};
+  }
+
   kv_bytes_store* s_;
   serde<K> ks_;
   serde<V> vs_;
@@ -91,6 +131,7 @@ class processor_context {
   int32_t partition() const { return t_.partition(); }
   const std::string& application_id() const { return t_.application_id(); }
 
+  // The stores named in stream::process, by name.
   kv_bytes_store& kv_store(const std::string& name) { return t_.kv_store(name); }
   window_bytes_store& window_store(const std::string& name) { return t_.window_store(name); }
   session_bytes_store& session_store(const std::string& name) { return t_.session_store(name); }
@@ -100,19 +141,30 @@ class processor_context {
   typename detail::node<K, V>::sink down_;
 };
 
+// A processor taking record<KIn, VIn> and forwarding record<KOut, VOut>.
 template <class KIn, class VIn, class KOut = KIn, class VOut = VIn>
 class processor {
  public:
+  using key_in_type = KIn;
+  using value_in_type = VIn;
+  using key_out_type = KOut;
+  using value_out_type = VOut;
+
   virtual ~processor() = default;
   virtual void init(processor_context<KOut, VOut>& context) { (void)context; }
   virtual void process(record<KIn, VIn>&& r) = 0;
 };
 
 template <class K, class V>
-template <class KOut, class VOut>
-stream<KOut, VOut> stream<K, V>::process(
-    std::function<std::unique_ptr<processor<K, V, KOut, VOut>>()> supplier,
-    std::vector<std::string> store_names) const {
+template <class S>
+auto stream<K, V>::process(S supplier, std::vector<std::string> store_names) const {
+  using made = std::invoke_result_t<S&>;  // std::unique_ptr<P>
+  using P = typename made::element_type;
+  using KOut = typename P::key_out_type;
+  using VOut = typename P::value_out_type;
+  static_assert(std::is_base_of_v<processor<K, V, KOut, VOut>, P>,
+                "process(): the supplier must return a std::unique_ptr to a processor of this "
+                "stream's key and value types");
   auto& g = node_->topology();
   for (auto& name : store_names) {
     auto* spec = g.find_store(name);
@@ -123,8 +175,8 @@ stream<KOut, VOut> stream<K, V>::process(
     else
       node_->join_group(spec->group);
   }
-  auto out = derived<KOut, VOut>(true);
-  node_->add_child([supplier, out](detail::task_context& t) {
+  auto out = detail::derive<KOut, VOut>(node_, true);
+  node_->add_child([supplier, out](detail::task_context& t) mutable {
     struct instance {
       std::unique_ptr<processor<K, V, KOut, VOut>> p;
       processor_context<KOut, VOut> ctx;

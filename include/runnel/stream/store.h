@@ -27,6 +27,11 @@
 
 namespace runnel::stream {
 
+// The three kinds of state store, for builder::add_store: key_value
+// (kv_bytes_store), window (window_bytes_store), session
+// (session_bytes_store).
+enum class store_kind { key_value, window, session };
+
 // Receives each change for the store's changelog topic: the record key and
 // value, or nullopt for a tombstone (delete).
 using change_logger =

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@ template <class K, class V>
 class table;
 template <class K, class V>
 class stream;
+template <class K, class V>
+class branched_stream;
 struct join_window;
 
 // Serdes for an operator that writes (to, repartition, group_by); unset ones
@@ -47,6 +50,46 @@ struct produced {
 };
 
 namespace detail {
+
+// How the library's operators (the templates in these headers) reach the
+// insides of streams, tables and grouped streams — their graph node and
+// serdes — which are not part of the API. Every DSL class befriends it.
+struct access {
+  template <class S>
+  static const auto& node(const S& s) {
+    return s.node_;
+  }
+  template <class S>
+  static const auto& key_serde(const S& s) {
+    return s.key_serde_;
+  }
+  template <class S>
+  static const auto& value_serde(const S& s) {
+    return s.value_serde_;
+  }
+  // The key-value store a table is kept in (empty: not materialised).
+  template <class S>
+  static const std::string& store(const S& s) {
+    return s.store_;
+  }
+  // A built topology's graph, for the runtime.
+  template <class T>
+  static const graph& graph_of(const T& topology) {
+    return topology.graph();
+  }
+  // Constructs S through its private constructor.
+  template <class S, class... Args>
+  static S make(Args&&... args) {
+    return S(std::forward<Args>(args)...);
+  }
+};
+
+// The stream read from a topic (builder::stream, repartition): a new
+// source in a new sub-topology.
+template <class K, class V>
+stream<K, V> source(const std::shared_ptr<graph>& g, std::string topic, bool internal,
+                    std::shared_ptr<const serde<K>> ks, std::shared_ptr<const serde<V>> vs,
+                    std::function<int64_t(const K&, const V&, int64_t)> extractor);
 
 // Calls f(k, v) or f(v), whichever it takes.
 template <class F, class K, class V>
@@ -120,14 +163,10 @@ class stream {
   using key_type = K;
   using value_type = V;
 
-  stream(std::shared_ptr<detail::node<K, V>> n, std::shared_ptr<const serde<K>> ks,
-         std::shared_ptr<const serde<V>> vs)
-      : node_(std::move(n)), key_serde_(std::move(ks)), value_serde_(std::move(vs)) {}
-
   // Keeps the records for which pred(k, v) (or pred(v)) is true.
   template <class F>
   stream filter(F pred) const {
-    auto out = derived<K, V>(false);
+    auto out = detail::derive<K, V>(node_, false);
     node_->add_child([pred, out](detail::task_context& t) {
       return [pred, down = out->instantiate(t)](record<K, V>&& r) mutable {
         if (detail::call_kv(pred, r.key, r.value)) down(std::move(r));
@@ -145,7 +184,7 @@ class stream {
   // A new value for each record: fn(k, v) or fn(v). The key stays.
   template <class F, class V2 = detail::kv_result_t<F, K, V>>
   stream<K, V2> map_values(F fn) const {
-    auto out = derived<K, V2>(false);
+    auto out = detail::derive<K, V2>(node_, false);
     node_->add_child([fn, out](detail::task_context& t) {
       return [fn, down = out->instantiate(t)](record<K, V>&& r) mutable {
         down(record<K, V2>{std::move(r.key), detail::call_kv(fn, r.key, r.value), r.timestamp});
@@ -160,7 +199,7 @@ class stream {
   auto map(F fn) const {
     using K2 = decltype(std::declval<R>().key);
     using V2 = decltype(std::declval<R>().value);
-    auto out = derived<K2, V2>(true);
+    auto out = detail::derive<K2, V2>(node_, true);
     node_->add_child([fn, out](detail::task_context& t) {
       return [fn, down = out->instantiate(t)](record<K, V>&& r) mutable {
         auto kv = fn(r.key, r.value);
@@ -174,7 +213,7 @@ class stream {
   // for repartitioning.
   template <class F, class K2 = detail::kv_result_t<F, K, V>>
   stream<K2, V> select_key(F fn) const {
-    auto out = derived<K2, V>(true);
+    auto out = detail::derive<K2, V>(node_, true);
     node_->add_child([fn, out](detail::task_context& t) {
       return [fn, down = out->instantiate(t)](record<K, V>&& r) mutable {
         K2 k = detail::call_kv(fn, r.key, r.value);
@@ -191,7 +230,7 @@ class stream {
     using item = std::decay_t<decltype(*std::begin(std::declval<R&>()))>;
     using K2 = decltype(std::declval<item>().key);
     using V2 = decltype(std::declval<item>().value);
-    auto out = derived<K2, V2>(true);
+    auto out = detail::derive<K2, V2>(node_, true);
     node_->add_child([fn, out](detail::task_context& t) {
       return [fn, down = out->instantiate(t)](record<K, V>&& r) mutable {
         for (auto& kv : fn(r.key, r.value))
@@ -206,7 +245,7 @@ class stream {
   template <class F, class R = detail::kv_result_t<F, K, V>>
   auto flat_map_values(F fn) const {
     using V2 = std::decay_t<decltype(*std::begin(std::declval<R&>()))>;
-    auto out = derived<K, V2>(false);
+    auto out = detail::derive<K, V2>(node_, false);
     node_->add_child([fn, out](detail::task_context& t) {
       return [fn, down = out->instantiate(t)](record<K, V>&& r) mutable {
         for (auto& v : detail::call_kv(fn, r.key, r.value))
@@ -219,7 +258,7 @@ class stream {
   // Calls fn(k, v) for each record and passes it on unchanged.
   template <class F>
   stream peek(F fn) const {
-    auto out = derived<K, V>(false);
+    auto out = detail::derive<K, V>(node_, false);
     node_->add_child([fn, out](detail::task_context& t) {
       return [fn, down = out->instantiate(t)](record<K, V>&& r) mutable {
         detail::call_kv(fn, r.key, r.value);
@@ -240,7 +279,7 @@ class stream {
   // Both streams' records in one stream (the two inputs must be
   // co-partitioned: they run in the same task).
   stream merge(const stream& other) const {
-    auto out = derived<K, V>(node_->key_changed || other.node_->key_changed);
+    auto out = detail::derive<K, V>(node_, other.node_->key_changed);
     out->join_group(other.node_->group());
     auto add = [out](const std::shared_ptr<detail::node<K, V>>& from) {
       from->add_child([out](detail::task_context& t) { return out->instantiate(t); });
@@ -250,24 +289,20 @@ class stream {
     return {out, key_serde_, value_serde_};
   }
 
-  // Splits the stream: each record goes to the first branch whose predicate
-  // holds; the last stream returned gets the records no predicate took.
-  template <class F>
-  std::vector<stream> split(std::vector<F> predicates) const {
-    std::vector<std::shared_ptr<detail::node<K, V>>> outs;
-    for (size_t i = 0; i <= predicates.size(); ++i) outs.push_back(derived<K, V>(false));
-    node_->add_child([predicates, outs](detail::task_context& t) {
-      std::vector<typename detail::node<K, V>::sink> downs;
-      for (auto& o : outs) downs.push_back(o->instantiate(t));
-      return [predicates, downs](record<K, V>&& r) mutable {
-        for (size_t i = 0; i < predicates.size(); ++i)
-          if (detail::call_kv(predicates[i], r.key, r.value)) return downs[i](std::move(r));
-        downs.back()(std::move(r));
-      };
-    });
-    std::vector<stream> result;
-    for (auto& o : outs) result.emplace_back(o, key_serde_, value_serde_);
-    return result;
+  // Splits the stream into branches (Kafka Streams' split()): each record
+  // goes to the first branch whose predicate holds.
+  //
+  //   auto parts = s.split("kind-")
+  //                    .branch([](const Event& e) { return e.level == "error"; }, "errors")
+  //                    .branch([](const Event& e) { return e.level == "warn"; },
+  //                            [](stream<std::string, Event> w) { w.to("warnings"); })
+  //                    .default_branch("rest");
+  //   parts["kind-errors"].to("errors");  parts["kind-rest"]...
+  //
+  // Branches are named `prefix` + their name, or `prefix` + their number
+  // counting from 1 (the default branch: `prefix` + "0"), as in Kafka Streams.
+  branched_stream<K, V> split(std::string prefix = {}) const {
+    return branched_stream<K, V>(*this, std::move(prefix));
   }
 
   // Writes every record to `topic` (partitioned by the key's murmur2 hash).
@@ -288,7 +323,7 @@ class stream {
     std::string topic = name + "-repartition";
     g.internal_topics.push_back({topic, node_->group()});
     node_->add_child(detail::sink_factory<K, V>(topic, true, ks, vs));
-    return source_of(node_->topology_ptr(), topic, true, ks, vs, {});
+    return detail::source<K, V>(node_->topology_ptr(), topic, true, ks, vs, {});
   }
 
   // Groups by the current key, for aggregations (repartitions first if an
@@ -317,40 +352,24 @@ class stream {
   template <class V2, class F>
   auto outer_join(const stream<K, V2>& other, F joiner, const join_window& w) const;
 
-  // Runs a user processor (processor.h) on every record; it may forward
-  // records of other types. Names the stores it uses (builder::add_store).
-  template <class KOut, class VOut>
-  stream<KOut, VOut> process(std::function<std::unique_ptr<processor<K, V, KOut, VOut>>()> supplier,
-                             std::vector<std::string> store_names = {}) const;
-
-  // ---- for the library's own operators ----
-  const std::shared_ptr<detail::node<K, V>>& node_ptr() const { return node_; }
-  const std::shared_ptr<const serde<K>>& key_serde() const { return key_serde_; }
-  const std::shared_ptr<const serde<V>>& value_serde() const { return value_serde_; }
-
-  // The stream read from a topic (builder, repartition).
-  static stream source_of(const std::shared_ptr<detail::graph>& g, std::string topic, bool internal,
-                          std::shared_ptr<const serde<K>> ks, std::shared_ptr<const serde<V>> vs,
-                          std::function<int64_t(const K&, const V&, int64_t)> extractor) {
-    int group = g->new_group();
-    auto out = std::make_shared<detail::node<K, V>>(g, group);
-    ks = detail::serde_or_default<K>(ks);
-    vs = detail::serde_or_default<V>(vs);
-    g->sources.push_back(detail::source_spec{
-        std::move(topic), internal, group, [out, ks, vs, extractor](detail::task_context& t) {
-          return detail::deserializing_source<K, V>(t, out->instantiate(t), ks, vs, extractor);
-        }});
-    return {out, ks, vs};
-  }
-
-  template <class K2, class V2>
-  std::shared_ptr<detail::node<K2, V2>> derived(bool key_changes) const {
-    auto out = std::make_shared<detail::node<K2, V2>>(node_->topology_ptr(), node_->group());
-    out->key_changed = node_->key_changed || key_changes;
-    return out;
-  }
+  // Runs a user processor (processor.h) on every record: `supplier()`
+  // returns a std::unique_ptr to a new processor<K, V, KOut, VOut>, one per
+  // task; the result is a stream<KOut, VOut> of what it forwards. Names the
+  // stores it uses (builder::add_store).
+  template <class S>
+  auto process(S supplier, std::vector<std::string> store_names = {}) const;
 
  private:
+  friend struct detail::access;
+  template <class, class>
+  friend class stream;
+  template <class, class>
+  friend class branched_stream;
+
+  stream(std::shared_ptr<detail::node<K, V>> n, std::shared_ptr<const serde<K>> ks,
+         std::shared_ptr<const serde<V>> vs)
+      : node_(std::move(n)), key_serde_(std::move(ks)), value_serde_(std::move(vs)) {}
+
   template <class T2, class T1>
   static std::shared_ptr<const serde<T2>> same_or_null(const std::shared_ptr<const serde<T1>>& s) {
     if constexpr (std::is_same_v<T1, T2>)
@@ -369,5 +388,104 @@ class stream {
   std::shared_ptr<const serde<K>> key_serde_;
   std::shared_ptr<const serde<V>> value_serde_;
 };
+
+// What stream::split() returns: add branches with branch(), then end with
+// default_branch() or no_default_branch(), which return the branches' streams
+// by name. A record no branch takes goes to the default branch, or is dropped
+// without one.
+template <class K, class V>
+class branched_stream {
+ public:
+  // Records for which pred(k, v) (or pred(v)) holds and no earlier branch
+  // took; the branch is in the returned map as prefix + name (or prefix +
+  // its number when `name` is empty).
+  template <class F>
+  branched_stream& branch(F pred, std::string name = {}) {
+    add(std::move(pred), std::move(name));
+    return *this;
+  }
+  // The same, handing the branch's stream to chain(stream) at once (Kafka
+  // Streams' Branched.withConsumer); it is not in the returned map.
+  template <class F, class C>
+  requires std::is_invocable_v<C&, stream<K, V>> branched_stream& branch(F pred, C chain) {
+    chain(add(std::move(pred), {}, false));
+    return *this;
+  }
+
+  // Ends the split; records no branch took go to a last branch, named
+  // prefix + name (prefix + "0" if empty).
+  std::map<std::string, stream<K, V>> default_branch(std::string name = {}) {
+    auto out = detail::derive<K, V>(from_.node_, false);
+    state_->fallback = out;
+    named_.emplace(prefix_ + (name.empty() ? "0" : name), stream<K, V>(out, ks(), vs()));
+    return std::move(named_);
+  }
+  // Ends the split; records no branch took are dropped.
+  std::map<std::string, stream<K, V>> no_default_branch() { return std::move(named_); }
+
+ private:
+  friend class stream<K, V>;
+  using predicate = std::function<bool(const K&, const V&)>;
+  struct split_state {
+    std::vector<std::pair<predicate, std::shared_ptr<detail::node<K, V>>>> branches;
+    std::shared_ptr<detail::node<K, V>> fallback;
+  };
+
+  // Filled while the topology is built, read when tasks instantiate it.
+  branched_stream(const stream<K, V>& from, std::string prefix)
+      : from_(from), prefix_(std::move(prefix)), state_(std::make_shared<split_state>()) {
+    from_.node_->add_child([state = state_](detail::task_context& t) {
+      std::vector<std::pair<predicate, typename detail::node<K, V>::sink>> downs;
+      for (auto& [pred, out] : state->branches) downs.emplace_back(pred, out->instantiate(t));
+      typename detail::node<K, V>::sink fallback;
+      if (state->fallback) fallback = state->fallback->instantiate(t);
+      return [downs = std::move(downs), fallback = std::move(fallback)](record<K, V>&& r) mutable {
+        for (auto& [pred, down] : downs)
+          if (pred(r.key, r.value)) return down(std::move(r));
+        if (fallback) fallback(std::move(r));
+      };
+    });
+  }
+
+  template <class F>
+  stream<K, V> add(F pred, std::string name, bool named = true) {
+    auto out = detail::derive<K, V>(from_.node_, false);
+    state_->branches.emplace_back(
+        [pred](const K& k, const V& v) mutable {
+          return static_cast<bool>(detail::call_kv(pred, k, v));
+        },
+        out);
+    stream<K, V> s(out, ks(), vs());
+    if (named)
+      named_.emplace(prefix_ + (name.empty() ? std::to_string(state_->branches.size()) : name), s);
+    return s;
+  }
+  const std::shared_ptr<const serde<K>>& ks() const { return from_.key_serde_; }
+  const std::shared_ptr<const serde<V>>& vs() const { return from_.value_serde_; }
+
+  stream<K, V> from_;
+  std::string prefix_;
+  std::shared_ptr<split_state> state_;
+  std::map<std::string, stream<K, V>> named_;
+};
+
+namespace detail {
+
+template <class K, class V>
+stream<K, V> source(const std::shared_ptr<graph>& g, std::string topic, bool internal,
+                    std::shared_ptr<const serde<K>> ks, std::shared_ptr<const serde<V>> vs,
+                    std::function<int64_t(const K&, const V&, int64_t)> extractor) {
+  int group = g->new_group();
+  auto out = std::make_shared<node<K, V>>(g, group);
+  ks = serde_or_default<K>(ks);
+  vs = serde_or_default<V>(vs);
+  g->sources.push_back(
+      source_spec{std::move(topic), internal, group, [out, ks, vs, extractor](task_context& t) {
+                    return deserializing_source<K, V>(t, out->instantiate(t), ks, vs, extractor);
+                  }});
+  return access::make<stream<K, V>>(out, ks, vs);
+}
+
+}  // namespace detail
 
 }  // namespace runnel::stream

@@ -24,14 +24,8 @@ struct is_optional<std::optional<T>> : std::true_type {};
 template <class K, class V>
 class table {
  public:
-  using change_node = detail::node<K, std::optional<V>>;
-
-  table(std::shared_ptr<change_node> n, std::shared_ptr<const serde<K>> ks,
-        std::shared_ptr<const serde<V>> vs, std::string store)
-      : node_(std::move(n)),
-        key_serde_(std::move(ks)),
-        value_serde_(std::move(vs)),
-        store_(std::move(store)) {}
+  using key_type = K;
+  using value_type = V;
 
   // Keeps entries for which pred(k, v) holds; an entry that stops passing
   // is deleted downstream.
@@ -72,7 +66,7 @@ class table {
         if (r.value) down(record<K, V>{std::move(r.key), std::move(*r.value), r.timestamp});
       };
     });
-    return {out, key_serde_, value_serde_};
+    return detail::access::make<stream<K, V>>(out, key_serde_, value_serde_);
   }
 
   // Every change, deletes as nullopt; to() writes those as tombstones.
@@ -80,7 +74,7 @@ class table {
     std::shared_ptr<const serde<std::optional<V>>> vs;
     if (value_serde_)
       vs = std::make_shared<const serde<std::optional<V>>>(serdes::nullable(*value_serde_));
-    return {node_, key_serde_, vs};
+    return detail::access::make<stream<K, std::optional<V>>>(node_, key_serde_, vs);
   }
 
   // This table kept in a key-value store, so that streams can join it. Tables
@@ -89,7 +83,7 @@ class table {
     if (!store_.empty()) return *this;
     auto& g = node_->topology();
     if (store_name.empty()) store_name = g.name("table") + "-store";
-    g.stores.push_back({detail::store_kind::kv, store_name, node_->group(), 0});
+    g.stores.push_back({store_kind::key_value, store_name, node_->group(), 0});
     auto out = derived<V>();
     auto ks = detail::serde_or_default<K>(key_serde_);
     auto vs = detail::serde_or_default<V>(value_serde_);
@@ -112,13 +106,20 @@ class table {
     return {out, ks, vs, store_name};
   }
 
-  const std::shared_ptr<change_node>& node_ptr() const { return node_; }
-  const std::shared_ptr<const serde<K>>& key_serde() const { return key_serde_; }
-  const std::shared_ptr<const serde<V>>& value_serde() const { return value_serde_; }
-  // The key-value store holding this table; empty if not materialised.
-  const std::string& store_name() const { return store_; }
-
  private:
+  friend struct detail::access;
+  template <class, class>
+  friend class table;
+  // Internally a table is its stream of changes; nullopt deletes the key.
+  using change_node = detail::node<K, std::optional<V>>;
+
+  table(std::shared_ptr<change_node> n, std::shared_ptr<const serde<K>> ks,
+        std::shared_ptr<const serde<V>> vs, std::string store)
+      : node_(std::move(n)),
+        key_serde_(std::move(ks)),
+        value_serde_(std::move(vs)),
+        store_(std::move(store)) {}
+
   template <class V2>
   std::shared_ptr<detail::node<K, std::optional<V2>>> derived() const {
     return std::make_shared<detail::node<K, std::optional<V2>>>(node_->topology_ptr(),
@@ -128,7 +129,7 @@ class table {
   std::shared_ptr<change_node> node_;
   std::shared_ptr<const serde<K>> key_serde_;
   std::shared_ptr<const serde<V>> value_serde_;
-  std::string store_;
+  std::string store_;  // the key-value store holding it; empty if not materialised
 };
 
 // ---- stream–table joins (declared in stream.h) ----
@@ -148,15 +149,16 @@ template <class K, class V, class VT, bool left, class F>
 auto stream_table_join(const stream<K, V>& in, const table<K, VT>& tbl_in, F joiner) {
   using R = typename join_result<left, F, V, VT>::type;
   // A re-keyed stream must first be partitioned like the table's topic.
-  stream<K, V> s = in.node_ptr()->key_changed ? in.repartition() : in;
+  stream<K, V> s = access::node(in)->key_changed ? in.repartition() : in;
   auto tbl = tbl_in.materialized();
-  auto out = s.template derived<K, R>(false);
-  out->join_group(tbl.node_ptr()->group());
-  s.node_ptr()->join_group(out->group());
-  auto ks = serde_or_default<K>(s.key_serde());
-  auto vts = tbl.value_serde();
-  std::string store = tbl.store_name();
-  s.node_ptr()->add_child([out, ks, vts, store, joiner](task_context& t) {
+  const auto& from = access::node(s);
+  auto out = derive<K, R>(from, false);
+  out->join_group(access::node(tbl)->group());
+  from->join_group(out->group());
+  auto ks = serde_or_default<K>(access::key_serde(s));
+  auto vts = access::value_serde(tbl);
+  std::string store = access::store(tbl);
+  from->add_child([out, ks, vts, store, joiner](task_context& t) {
     auto& st = t.kv_store(store);
     return [&t, &st, ks, vts, joiner, down = out->instantiate(t),
             kb = std::string()](record<K, V>&& r) mutable {
@@ -176,7 +178,7 @@ auto stream_table_join(const stream<K, V>& in, const table<K, VT>& tbl_in, F joi
       }
     };
   });
-  return stream<K, R>(out, s.key_serde(), nullptr);
+  return access::make<stream<K, R>>(out, access::key_serde(s), nullptr);
 }
 
 }  // namespace detail

@@ -3,19 +3,17 @@
 //
 // Each aggregation keeps its windows in a window (or session) store. Stream
 // time closes windows (windows.h); the largest closed bound is kept in the
-// store itself (a watermark entry under the empty key at INT64_MIN), so a
-// restarted or moved task still refuses records for windows it already
-// closed. emit::on_update forwards every change; emit::on_window_close
-// forwards each window once, when it closes, then deletes it (logged, so a
-// restore does not bring it back).
+// store itself (a watermark entry under the empty key at INT64_MIN,
+// docs/format/state-stores.md), so a restarted or moved task still refuses
+// records for windows it already closed. emit::on_update forwards every
+// change; emit::on_window_close forwards each window once, when it closes,
+// then deletes it (logged, so a restore does not bring it back).
 #pragma once
 
 #include <climits>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -30,15 +28,36 @@ namespace detail {
 
 constexpr int64_t watermark_slot = INT64_MIN;
 
-inline std::string encode_i64(int64_t v) {
-  std::string s(8, '\0');
-  std::memcpy(s.data(), &v, 8);
+// The watermark entry's value (docs/format/state-stores.md, "Watermark
+// entries"): a format byte, then the closed bound as 8 bytes big-endian.
+constexpr char watermark_format = 1;
+inline std::string encode_watermark(int64_t bound) {
+  std::string s(1, watermark_format);
+  append_big_endian(s, static_cast<uint64_t>(bound));
   return s;
 }
-inline int64_t decode_i64(std::string_view s) {
-  int64_t v = INT64_MIN;
-  if (s.size() == 8) std::memcpy(&v, s.data(), 8);
-  return v;
+// nullopt: not a watermark value. Stores written before the format byte hold
+// the bound as 8 bytes in host order, which was little-endian on every host
+// runnel ran on; those still read.
+inline std::optional<int64_t> decode_watermark(std::string_view s) {
+  if (s.size() == 9 && s[0] == watermark_format)
+    return static_cast<int64_t>(read_big_endian<uint64_t>(s.substr(1)));
+  if (s.size() == 8) {
+    uint64_t u = 0;
+    for (int i = 7; i >= 0; --i) u = (u << 8) | static_cast<unsigned char>(s[i]);
+    return static_cast<int64_t>(u);
+  }
+  return std::nullopt;
+}
+// The closed bound a store's watermark entry holds; INT64_MIN (nothing
+// closed) without one. An unreadable entry is a bad record: the error policy
+// decides (fail stops the app), never a silent "nothing closed".
+inline int64_t read_watermark(task_context& t, const std::optional<std::string>& bytes) {
+  if (!bytes) return INT64_MIN;
+  if (auto bound = decode_watermark(*bytes)) return *bound;
+  t.bad_record("unreadable window watermark entry in a state store", std::nullopt, *bytes,
+               t.stream_time());
+  return INT64_MIN;
 }
 
 // floor(v / m) * m for any sign.
@@ -111,7 +130,7 @@ struct time_window_instance : window_base<K, V, A> {
   window_bytes_store& st;
   time_window_instance(task_context& t, const window_op<K, V, A>& op, window_sink<K, A> down)
       : window_base<K, V, A>(t, op, std::move(down)), st(t.window_store(op.store)) {
-    if (auto w = st.get("", watermark_slot)) this->closed = decode_i64(*w);
+    this->closed = read_watermark(t, st.get("", watermark_slot));
   }
 
   // The last window start that is closed at stream time `now`.
@@ -167,7 +186,7 @@ struct time_window_instance : window_base<K, V, A> {
       st.expire(bound + 1);
     }
     this->closed = bound;
-    st.put("", watermark_slot, encode_i64(bound));
+    st.put("", watermark_slot, encode_watermark(bound));
   }
 };
 
@@ -180,7 +199,7 @@ struct sliding_window_instance : window_base<K, V, A> {
   uint32_t sub = 0;
   sliding_window_instance(task_context& t, const window_op<K, V, A>& op, window_sink<K, A> down)
       : window_base<K, V, A>(t, op, std::move(down)), st(t.window_store(op.store)) {
-    if (auto w = st.get("", watermark_slot)) this->closed = decode_i64(*w);
+    this->closed = read_watermark(t, st.get("", watermark_slot));
   }
 
   // Records whose window ends at or below this are closed.
@@ -261,7 +280,7 @@ struct sliding_window_instance : window_base<K, V, A> {
     // A buffered record is needed until the last window containing it closes.
     if (bound - this->op.size > INT64_MIN) st.expire(bound - this->op.size);
     this->closed = bound;
-    st.put("", watermark_slot, encode_i64(bound));
+    st.put("", watermark_slot, encode_watermark(bound));
   }
 };
 
@@ -272,10 +291,12 @@ struct session_window_instance : window_base<K, V, A> {
   session_bytes_store& st;
   session_window_instance(task_context& t, const window_op<K, V, A>& op, window_sink<K, A> down)
       : window_base<K, V, A>(t, op, std::move(down)), st(t.session_store(op.store)) {
+    std::optional<std::string> mark;
     st.find("", INT64_MIN, INT64_MIN, [&](int64_t s, int64_t e, std::string_view v) {
-      if (s == INT64_MIN && e == INT64_MIN) this->closed = decode_i64(v);
+      if (s == INT64_MIN && e == INT64_MIN) mark.emplace(v);
       return true;
     });
+    this->closed = read_watermark(t, mark);
   }
 
   // Sessions ending at or below this can no longer grow.
@@ -338,7 +359,7 @@ struct session_window_instance : window_base<K, V, A> {
       st.expire(bound + 1);
     }
     this->closed = bound;
-    st.put("", INT64_MIN, INT64_MIN, encode_i64(bound));
+    st.put("", INT64_MIN, INT64_MIN, encode_watermark(bound));
   }
 };
 
@@ -347,15 +368,16 @@ template <template <class, class, class> class Instance, class K, class V, class
 table<windowed<K>, A> add_window_aggregation(const stream<K, V>& s, store_kind kind,
                                              int64_t retention, int64_t key_window_size,
                                              std::shared_ptr<window_op<K, V, A>> op) {
-  auto& g = s.node_ptr()->topology();
+  const auto& from = access::node(s);
+  auto& g = from->topology();
   // Tumbling and hopping aggregates rewrite each window once per record: a
   // cache turns those into one store write and changelog record per commit.
   // Sliding and session stores are scanned on every record, so gain nothing.
   constexpr bool cached = std::is_same_v<Instance<K, V, A>, time_window_instance<K, V, A>>;
-  g.stores.push_back({kind, op->store, s.node_ptr()->group(), retention, cached});
-  auto out = std::make_shared<node<windowed<K>, std::optional<A>>>(s.node_ptr()->topology_ptr(),
-                                                                   s.node_ptr()->group());
-  s.node_ptr()->add_child([out, op](task_context& t) {
+  g.stores.push_back({kind, op->store, from->group(), retention, cached});
+  auto out =
+      std::make_shared<node<windowed<K>, std::optional<A>>>(from->topology_ptr(), from->group());
+  from->add_child([out, op](task_context& t) {
     auto inst = std::make_shared<Instance<K, V, A>>(t, *op, out->instantiate(t));
     t.schedule(std::chrono::milliseconds(1), punctuation_type::stream_time,
                [inst](int64_t now) { inst->on_time(now); });
@@ -363,7 +385,7 @@ table<windowed<K>, A> add_window_aggregation(const stream<K, V>& s, store_kind k
   });
   auto wks =
       std::make_shared<const serde<windowed<K>>>(serdes::windowed_key(*op->ks, key_window_size));
-  return table<windowed<K>, A>(out, wks, op->as, op->store);
+  return access::make<table<windowed<K>, A>>(out, wks, op->as, op->store);
 }
 
 }  // namespace detail
@@ -381,40 +403,33 @@ class windowed_stream_base {
   }
 
   table<windowed<K>, int64_t> count(materialized<int64_t> m = {}) const {
-    return static_cast<const Derived&>(*this).template make<int64_t>(
+    return derived().template make<int64_t>(
         [](const K&, const V&, std::optional<int64_t> n) { return n.value_or(0) + 1; },
         [](const K&, int64_t a, int64_t b) { return a + b; }, std::move(m));
   }
 
+  // Combines the values of a key in each window: fn(aggregate, value) ->
+  // aggregate; the first value is the start (and, for sessions, merges two
+  // sessions' aggregates).
   template <class F>
   table<windowed<K>, V> reduce(F fn, materialized<V> m = {}) const {
-    if (!m.value && s_.value_serde()) m.value = *s_.value_serde();
-    return static_cast<const Derived&>(*this).template make<V>(
+    if (!m.value && detail::access::value_serde(s_)) m.value = *detail::access::value_serde(s_);
+    return derived().template make<V>(
         [fn](const K&, const V& v, std::optional<V> agg) mutable { return agg ? fn(*agg, v) : v; },
         [fn](const K&, V a, V b) mutable { return fn(a, b); }, std::move(m));
   }
 
-  // init() -> A; add(k, v, a) -> a; for session windows also
-  // merge(k, a, b) -> a (two sessions joined by a record).
-  template <class A, class I, class F>
-  table<windowed<K>, A> aggregate(I init, F add, materialized<A> m = {},
-                                  std::function<A(const K&, A, A)> merge = {}) const {
-    return static_cast<const Derived&>(*this).template make<A>(
-        [init, add](const K& k, const V& v, std::optional<A> a) mutable {
-          return add(k, v, a ? std::move(*a) : init());
-        },
-        std::move(merge), std::move(m));
-  }
-
  protected:
   explicit windowed_stream_base(stream<K, V> s) : s_(std::move(s)) {}
+
+  const Derived& derived() const { return static_cast<const Derived&>(*this); }
 
   template <class A>
   std::shared_ptr<detail::window_op<K, V, A>> base_op(
       std::function<A(const K&, const V&, std::optional<A>)> step,
       std::function<A(const K&, A, A)> merge, materialized<A>& m, int64_t size, int64_t advance,
       int64_t grace) const {
-    auto& g = s_.node_ptr()->topology();
+    auto& g = detail::access::node(s_)->topology();
     auto op = std::make_shared<detail::window_op<K, V, A>>();
     op->name = g.name("window");
     op->store = m.store_name.empty() ? op->name + "-store" : m.store_name;
@@ -422,20 +437,40 @@ class windowed_stream_base {
     op->advance = advance;
     op->grace = grace;
     op->mode = mode_;
-    op->ks = detail::serde_or_default<K>(s_.key_serde());
+    op->ks = detail::serde_or_default<K>(detail::access::key_serde(s_));
     op->as = detail::serde_or_default<A>(detail::share(std::move(m.value)));
     op->step = std::move(step);
     op->merge = std::move(merge);
     return op;
+  }
+  // The step of aggregate(init, add): add(k, v, aggregate or init()).
+  template <class A, class I, class F>
+  static std::function<A(const K&, const V&, std::optional<A>)> fold(I init, F add) {
+    return [init, add](const K& k, const V& v, std::optional<A> a) mutable -> A {
+      return add(k, v, a ? std::move(*a) : init());
+    };
   }
 
   stream<K, V> s_;
   runnel::stream::emit mode_ = runnel::stream::emit::on_update;
 };
 
+// Tumbling and hopping windows: (key, window start) -> aggregate.
 template <class K, class V>
 class time_windowed_stream : public windowed_stream_base<K, V, time_windowed_stream<K, V>> {
  public:
+  // Folds the values of a key in each window: init() starts, add(k, v,
+  // aggregate) returns the next; the aggregate's type is what init() returns.
+  template <class I, class F, class A = std::decay_t<std::invoke_result_t<I&>>>
+  table<windowed<K>, A> aggregate(I init, F add,
+                                  materialized<std::type_identity_t<A>> m = {}) const {
+    return make<A>(this->template fold<A>(std::move(init), std::move(add)), {}, std::move(m));
+  }
+
+ private:
+  friend class grouped_stream<K, V>;
+  friend class windowed_stream_base<K, V, time_windowed_stream>;
+
   time_windowed_stream(stream<K, V> s, int64_t size, int64_t advance, int64_t grace)
       : windowed_stream_base<K, V, time_windowed_stream>(std::move(s)),
         size_(size),
@@ -447,18 +482,29 @@ class time_windowed_stream : public windowed_stream_base<K, V, time_windowed_str
                              std::function<A(const K&, A, A)> merge, materialized<A> m) const {
     auto op =
         this->template base_op<A>(std::move(step), std::move(merge), m, size_, advance_, grace_);
-    if (this->s_.value_serde()) op->vs = this->s_.value_serde();
+    if (detail::access::value_serde(this->s_)) op->vs = detail::access::value_serde(this->s_);
     return detail::add_window_aggregation<detail::time_window_instance>(
-        this->s_, detail::store_kind::window, size_ + grace_, size_, op);
+        this->s_, store_kind::window, size_ + grace_, size_, op);
   }
 
- private:
   int64_t size_, advance_, grace_;
 };
 
+// Sliding windows: the records themselves are buffered, (key, time) -> value.
 template <class K, class V>
 class sliding_windowed_stream : public windowed_stream_base<K, V, sliding_windowed_stream<K, V>> {
  public:
+  // As time_windowed_stream::aggregate, over each record's window.
+  template <class I, class F, class A = std::decay_t<std::invoke_result_t<I&>>>
+  table<windowed<K>, A> aggregate(I init, F add,
+                                  materialized<std::type_identity_t<A>> m = {}) const {
+    return make<A>(this->template fold<A>(std::move(init), std::move(add)), {}, std::move(m));
+  }
+
+ private:
+  friend class grouped_stream<K, V>;
+  friend class windowed_stream_base<K, V, sliding_windowed_stream>;
+
   sliding_windowed_stream(stream<K, V> s, int64_t difference, int64_t grace)
       : windowed_stream_base<K, V, sliding_windowed_stream>(std::move(s)),
         difference_(difference),
@@ -469,18 +515,32 @@ class sliding_windowed_stream : public windowed_stream_base<K, V, sliding_window
                              std::function<A(const K&, A, A)> merge, materialized<A> m) const {
     auto op =
         this->template base_op<A>(std::move(step), std::move(merge), m, difference_, 1, grace_);
-    op->vs = detail::serde_or_default<V>(this->s_.value_serde());
+    op->vs = detail::serde_or_default<V>(detail::access::value_serde(this->s_));
     return detail::add_window_aggregation<detail::sliding_window_instance>(
-        this->s_, detail::store_kind::window, 2 * difference_ + grace_ + 1, difference_ + 1, op);
+        this->s_, store_kind::window, 2 * difference_ + grace_ + 1, difference_ + 1, op);
   }
 
- private:
   int64_t difference_, grace_;
 };
 
+// Session windows: (key, start, end) -> aggregate.
 template <class K, class V>
 class session_windowed_stream : public windowed_stream_base<K, V, session_windowed_stream<K, V>> {
  public:
+  // As time_windowed_stream::aggregate, plus merge(k, a, b) -> aggregate,
+  // which combines two sessions that a record joins into one (Kafka
+  // Streams' session merger).
+  template <class I, class F, class M, class A = std::decay_t<std::invoke_result_t<I&>>>
+  table<windowed<K>, A> aggregate(I init, F add, M merge,
+                                  materialized<std::type_identity_t<A>> m = {}) const {
+    return make<A>(this->template fold<A>(std::move(init), std::move(add)),
+                   std::function<A(const K&, A, A)>(std::move(merge)), std::move(m));
+  }
+
+ private:
+  friend class grouped_stream<K, V>;
+  friend class windowed_stream_base<K, V, session_windowed_stream>;
+
   session_windowed_stream(stream<K, V> s, int64_t gap, int64_t grace)
       : windowed_stream_base<K, V, session_windowed_stream>(std::move(s)),
         gap_(gap),
@@ -489,16 +549,14 @@ class session_windowed_stream : public windowed_stream_base<K, V, session_window
   template <class A>
   table<windowed<K>, A> make(std::function<A(const K&, const V&, std::optional<A>)> step,
                              std::function<A(const K&, A, A)> merge, materialized<A> m) const {
-    if (!merge) throw std::invalid_argument("session-windowed aggregate() needs a merge function");
     auto op = this->template base_op<A>(std::move(step), std::move(merge), m, gap_, 1, grace_);
-    if (this->s_.value_serde()) op->vs = this->s_.value_serde();
+    if (detail::access::value_serde(this->s_)) op->vs = detail::access::value_serde(this->s_);
     // The key serde's window size is unknown for sessions; readers of the
     // output get start only (Kafka Streams' session keys carry both).
     return detail::add_window_aggregation<detail::session_window_instance>(
-        this->s_, detail::store_kind::session, gap_ + grace_, 0, op);
+        this->s_, store_kind::session, gap_ + grace_, 0, op);
   }
 
- private:
   int64_t gap_, grace_;
 };
 

@@ -14,14 +14,12 @@
 
 namespace runnel::stream {
 
-using std::chrono::milliseconds;
-
 // The grace period every window kind has: how long after a window's end
 // records are still accepted into it. w.grace(30s) returns a copy.
 template <class Window>
 struct graced {
-  milliseconds grace_period{0};
-  Window grace(milliseconds g) const {
+  std::chrono::milliseconds grace_period{0};
+  Window grace(std::chrono::milliseconds g) const {
     Window w = static_cast<const Window&>(*this);
     w.grace_period = g;
     return w;
@@ -30,16 +28,16 @@ struct graced {
 
 // Fixed-size, non-overlapping windows: [k*size, (k+1)*size).
 struct tumbling_window : graced<tumbling_window> {
-  milliseconds size;
-  explicit tumbling_window(milliseconds s) : size(s) {}
+  std::chrono::milliseconds size;
+  explicit tumbling_window(std::chrono::milliseconds s) : size(s) {}
 };
 
 // Fixed-size windows starting every `advance`: a record belongs to
 // size/advance of them. [k*advance, k*advance + size).
 struct hopping_window : graced<hopping_window> {
-  milliseconds size;
-  milliseconds advance;
-  hopping_window(milliseconds s, milliseconds a) : size(s), advance(a) {}
+  std::chrono::milliseconds size;
+  std::chrono::milliseconds advance;
+  hopping_window(std::chrono::milliseconds s, std::chrono::milliseconds a) : size(s), advance(a) {}
 };
 
 // One window per record, ending at it: the record at time t is aggregated
@@ -48,8 +46,8 @@ struct hopping_window : graced<hopping_window> {
 // updates the windows of the later records it falls into, so it is late
 // only when every window ending in [t, t + difference] is closed.
 struct sliding_window : graced<sliding_window> {
-  milliseconds difference;
-  explicit sliding_window(milliseconds d) : difference(d) {}
+  std::chrono::milliseconds difference;
+  explicit sliding_window(std::chrono::milliseconds d) : difference(d) {}
 };
 
 // Activity sessions: records of a key at most `gap` apart belong to one
@@ -58,8 +56,8 @@ struct sliding_window : graced<sliding_window> {
 // record is late only if the session it would make or join is closed (as in
 // Kafka Streams, a record older than that still joins an open session).
 struct session_window : graced<session_window> {
-  milliseconds gap;
-  explicit session_window(milliseconds g) : gap(g) {}
+  std::chrono::milliseconds gap;
+  explicit session_window(std::chrono::milliseconds g) : gap(g) {}
 };
 
 // When a windowed aggregation emits: on every update of a window (the

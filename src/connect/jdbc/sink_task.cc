@@ -92,8 +92,8 @@ class jdbc_sink_task final : public sink_task {
     for (const auto& r : records) {
       client::topic_partition tp{
           r.original_topic.empty() ? r.topic : r.original_topic,
-          model::partition_id{r.original_partition >= 0 ? r.original_partition
-                                                        : r.kafka_partition.value_or(0)}};
+          runnel::partition_id{r.original_partition >= 0 ? r.original_partition
+                                                         : r.kafka_partition.value_or(0)}};
       auto stored = next_.find(tp);
       if (stored != next_.end() && r.kafka_offset < stored->second) {
         continue;  // already in the table: delivered again after a restart

@@ -10,7 +10,7 @@ namespace runnel::connect::objstore {
 namespace {
 
 client::topic_partition tp_of(const std::string& topic, int32_t partition) {
-  return {topic, model::partition_id(partition)};
+  return {topic, runnel::partition_id(partition)};
 }
 
 // A CSV field, quoted when it must be (RFC 4180).

@@ -64,7 +64,7 @@ struct catalog_log::impl {
   result<void> write(const std::string& key, std::optional<std::string> value) {
     client::outgoing_message m;
     m.topic = topic;
-    m.partition = model::partition_id(0);
+    m.partition = runnel::partition_id{0};
     m.key = key;
     m.value = std::move(value);
     if (auto r = producer->send(m); !r) return cluster_error(topic, r.error().message);
@@ -97,7 +97,7 @@ result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_conf
   auto consumer = client::consumer::create(co);
   if (!consumer) return cluster_error(topic, consumer.error().message);
   if (auto r = consumer.value().assign(
-          {{topic, model::partition_id(0), client::start_position::beginning()}});
+          {{topic, runnel::partition_id{0}, client::start_position::beginning()}});
       !r)
     return cluster_error(topic, r.error().message);
   std::map<std::string, std::optional<catalog_entry>> latest;

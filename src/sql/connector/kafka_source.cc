@@ -154,7 +154,7 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
     for (const auto& [p, o] : options.pinned_offsets) at[p] = o;
   } else if (options.startup == kafka_source_options::start::timestamp) {
     auto found = admin.value().offsets_for_time(options.topic,
-                                                model::timestamp(options.startup_timestamp_ms));
+                                                runnel::timestamp{options.startup_timestamp_ms});
     if (!found) return fail(errc::connection_failure, found.error().message);
     for (const auto& tpo : found.value()) at[tpo.partition()] = tpo.offset();
   } else {
@@ -171,7 +171,7 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
     // -1 (a timestamp past the end): from the end; none known: the start.
     client::start_position from = client::start_position::beginning();
     if (it != at.end())
-      from = it->second >= 0 ? client::start_position::at(model::offset(it->second))
+      from = it->second >= 0 ? client::start_position::at(runnel::offset{it->second})
                              : client::start_position::end();
     parts.push_back({options.topic, p.id, from});
     if (it != at.end() && it->second >= 0) started.emplace_back(p.id(), it->second);

@@ -239,10 +239,10 @@ void broker_fixture::produce(const std::vector<input>& records) {
   for (const auto& in : records) {
     client::outgoing_message m;
     m.topic = in.topic;
-    m.partition = model::partition_id(in.partition);
+    m.partition = runnel::partition_id(in.partition);
     m.key = in.key;
     m.value = in.value;
-    m.timestamp = model::timestamp(in.timestamp);
+    m.timestamp = runnel::timestamp(in.timestamp);
     auto r = producer_->send(m);
     ASSERT_TRUE(r) << r.error().message;
   }

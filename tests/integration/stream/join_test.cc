@@ -21,6 +21,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
+using std::chrono::milliseconds;
+
 class joins : public broker_fixture {};
 
 const int64_t t0 = base_time();

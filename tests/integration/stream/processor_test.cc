@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
 
 #include "broker_fixture.h"
 
@@ -13,11 +14,11 @@ namespace {
 
 class processors : public broker_fixture {};
 
-class counter : public processor<std::string, std::string, std::string, std::string> {
+class counter : public processor<std::string, std::string> {
  public:
   void init(processor_context<std::string, std::string>& c) override {
     ctx_ = &c;
-    counts_.emplace(c.kv_store("proc-counts"), serdes::string(), serdes::int64());
+    counts_.emplace(c.kv_store("proc-counts"));
     c.schedule(std::chrono::seconds(10), punctuation_type::stream_time, [this](int64_t t) {
       ctx_->forward({"stream-tick", std::to_string(t), t});
     });
@@ -26,7 +27,9 @@ class counter : public processor<std::string, std::string, std::string, std::str
     });
   }
   void process(record<std::string, std::string>&& r) override {
-    int64_t n = counts_->get(r.key).value_or(0) + 1;
+    auto old = counts_->get(r.key);
+    if (!old) throw std::runtime_error(old.error().message);
+    int64_t n = old.value().value_or(0) + 1;
     counts_->put(r.key, n);
     ctx_->forward({r.key, std::to_string(n), r.timestamp});
   }
@@ -43,11 +46,10 @@ TEST_F(processors, store_and_both_punctuation_kinds) {
   create_topic(out);
   const int64_t t0 = base_time();
   builder b;
-  b.add_store(store_kind::kv, "proc-counts");
-  b.stream<std::string, std::string>(in)
-      .process<std::string, std::string>([] { return std::make_unique<counter>(); },
-                                         {"proc-counts"})
-      .to(out);
+  b.add_store(store_kind::key_value, "proc-counts");
+  stream<std::string, std::string> counted = b.stream<std::string, std::string>(in).process(
+      [] { return std::make_unique<counter>(); }, {"proc-counts"});
+  counted.to(out);
   running_app app(b.build(), config(id));
   std::vector<input> inputs;
   for (int i = 0; i < 30; ++i) inputs.push_back({in, i % 2 ? "b" : "a", "v", t0 + i * 1000, 0});

@@ -101,15 +101,23 @@ TEST_F(stateless, every_operator_writes_the_expected_records) {
         std::lock_guard lock(mu);
         seen.emplace_back(k, v);
       });
-  using pred = std::function<bool(const std::string&, const std::string&)>;
-  auto branches = src.split(std::vector<pred>{
-      [](const std::string& k, const std::string&) { return k == "k0"; },
-      [](const std::string& k, const std::string&) { return k == "k0" || k == "k1"; }});
-  EXPECT_EQ(branches.size(), 3u);
-  branches[0].to(out["split0"]);
-  branches[1].to(out["split1"]);
-  branches[2].to(out["split_rest"]);
-  branches[0].merge(branches[1]).to(out["merge"]);
+  // split: a named branch, a branch handed to a function (not in the map),
+  // and the default branch, named by number.
+  std::optional<stream<std::string, std::string>> second;
+  auto branches =
+      src.split("part-")
+          .branch([](const std::string& k, const std::string&) { return k == "k0"; }, "zero")
+          .branch([](const std::string& k, const std::string&) { return k == "k0" || k == "k1"; },
+                  [&](stream<std::string, std::string> s) {
+                    s.to(out["split1"]);
+                    second = s;
+                  })
+          .default_branch();
+  EXPECT_EQ(branches.size(), 2u);
+  ASSERT_TRUE(branches.count("part-zero") && branches.count("part-0") && second);
+  branches.at("part-zero").to(out["split0"]);
+  branches.at("part-0").to(out["split_rest"]);
+  branches.at("part-zero").merge(*second).to(out["merge"]);
   // Explicit serdes: key upper-cased, value as decimal text.
   serde<std::string> upper = serdes::string();
   upper.serialize = [](const std::string& v, std::string& o) {

@@ -76,10 +76,10 @@ TEST_F(tables, grouped_count_reduce_aggregate_and_group_by_a_new_key) {
       .to_stream()
       .to(reduced);
   s.group_by_key()
-      .aggregate<int64_t>([] { return int64_t{0}; },
-                          [](const std::string&, const std::string& v, int64_t a) {
-                            return a + static_cast<int64_t>(v.size());
-                          })
+      .aggregate([] { return int64_t{0}; },
+                 [](const std::string&, const std::string& v, int64_t a) {
+                   return a + static_cast<int64_t>(v.size());
+                 })
       .to_stream()
       .to(summed);
   s.group_by([](const std::string&, const std::string& word) { return word; })

@@ -17,6 +17,8 @@ namespace {
 
 using std::chrono::milliseconds;
 
+using std::chrono::milliseconds;
+
 class windows : public broker_fixture {};
 
 const int64_t t0 = base_time();

@@ -14,15 +14,15 @@ TEST(admin_delete_records, moves_the_log_start) {
   for (int i = 0; i < 10; ++i) {
     client::outgoing_message m;
     m.topic = topic;
-    m.partition = model::partition_id(i % 2);
+    m.partition = runnel::partition_id(i % 2);
     m.value = "v" + std::to_string(i);
     msgs.push_back(m);
   }
   produce(msgs);
   auto admin = client::admin::create(client::admin_options{config(), std::chrono::seconds(30)});
   ASSERT_TRUE(admin) << admin.error().message;
-  auto r = admin.value().delete_records({{topic, model::partition_id(0), model::offset(3)},
-                                         {topic, model::partition_id(1), model::offset(5)}});
+  auto r = admin.value().delete_records({{topic, runnel::partition_id(0), runnel::offset(3)},
+                                         {topic, runnel::partition_id(1), runnel::offset(5)}});
   ASSERT_TRUE(r) << r.error().message;
   auto offsets = admin.value().offsets(topic);
   ASSERT_TRUE(offsets) << offsets.error().message;
@@ -32,7 +32,7 @@ TEST(admin_delete_records, moves_the_log_start) {
   EXPECT_EQ(offsets.value()[0].end(), 5);
 
   // Past the end is refused with Kafka's error, not ignored.
-  auto bad = admin.value().delete_records({{topic, model::partition_id(0), model::offset(99)}});
+  auto bad = admin.value().delete_records({{topic, runnel::partition_id(0), runnel::offset(99)}});
   EXPECT_FALSE(bad);
 }
 

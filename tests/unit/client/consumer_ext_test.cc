@@ -38,14 +38,14 @@ std::vector<client::partition_assignment> from_beginning(const std::string& topi
                                                          int32_t partitions) {
   std::vector<client::partition_assignment> out;
   for (int32_t p = 0; p < partitions; ++p) {
-    out.push_back({topic, model::partition_id{p}, client::start_position::beginning()});
+    out.push_back({topic, runnel::partition_id{p}, client::start_position::beginning()});
   }
   return out;
 }
 
 std::vector<client::topic_partition> all_partitions(const std::string& topic, int32_t n) {
   std::vector<client::topic_partition> out;
-  for (int32_t p = 0; p < n; ++p) out.push_back({topic, model::partition_id{p}});
+  for (int32_t p = 0; p < n; ++p) out.push_back({topic, runnel::partition_id{p}});
   return out;
 }
 
@@ -67,10 +67,10 @@ TEST(PollBatch, DeliversEveryMessageWithItsFieldsAndServesPartitionEnds) {
   for (int i = 0; i < n; ++i) {
     client::outgoing_message m;
     m.topic = topic;
-    m.partition = model::partition_id{i % partitions};
+    m.partition = runnel::partition_id{i % partitions};
     m.key = "k" + std::to_string(i);
     m.value = "value-" + std::to_string(i);
-    m.timestamp = model::timestamp{base_ts + i};
+    m.timestamp = runnel::timestamp{base_ts + i};
     if (i % 100 == 0) m.headers = {{"h", "x" + std::to_string(i)}, {"null", std::nullopt}};
     out.push_back(std::move(m));
   }
@@ -159,7 +159,7 @@ TEST(PauseResume, PauseStopsDeliveryAndResumeRestartsIt) {
     for (int i = first; i < first + count; ++i) {
       client::outgoing_message m;
       m.topic = topic;
-      m.partition = model::partition_id{i % 2};
+      m.partition = runnel::partition_id{i % 2};
       m.value = std::to_string(i);
       out.push_back(std::move(m));
     }
@@ -224,7 +224,7 @@ TEST(Offsets, CommittedAndPositionFollowConsumingAndCommits) {
   for (int i = 0; i < 10; ++i) {
     client::outgoing_message m;
     m.topic = topic;
-    m.partition = model::partition_id{i % 2};
+    m.partition = runnel::partition_id{i % 2};
     m.value = "v";
     out.push_back(std::move(m));
   }
@@ -254,7 +254,7 @@ TEST(Offsets, CommittedAndPositionFollowConsumingAndCommits) {
   ASSERT_TRUE(committed) << committed.error().message;
   EXPECT_EQ(offsets_of(committed.value()), (std::vector<int64_t>{5, 5}));
 
-  ASSERT_TRUE(c.commit({{topic, model::partition_id{0}, model::offset{2}}}));
+  ASSERT_TRUE(c.commit({{topic, runnel::partition_id{0}, runnel::offset{2}}}));
   committed = c.committed(tps, 10s);
   ASSERT_TRUE(committed);
   EXPECT_EQ(offsets_of(committed.value()), (std::vector<int64_t>{2, 5}));
@@ -262,7 +262,7 @@ TEST(Offsets, CommittedAndPositionFollowConsumingAndCommits) {
 
 TEST(Offsets, CommittedNeedsAGroup) {
   auto c = make_consumer();
-  auto r = c.committed({{"any", model::partition_id{0}}}, 1s);
+  auto r = c.committed({{"any", runnel::partition_id{0}}}, 1s);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, std::make_error_code(std::errc::invalid_argument));
 }

@@ -48,7 +48,7 @@ std::vector<client::message> consume_all(const std::string& topic, int32_t parti
   EXPECT_TRUE(c) << c.error().message;
   std::vector<client::partition_assignment> all;
   for (int32_t p = 0; p < partitions; ++p) {
-    all.push_back({topic, model::partition_id{p}, client::start_position::beginning()});
+    all.push_back({topic, runnel::partition_id{p}, client::start_position::beginning()});
   }
   EXPECT_TRUE(c.value().assign(all));
   std::vector<client::message> got;

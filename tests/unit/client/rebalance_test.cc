@@ -103,7 +103,7 @@ void fill(const std::string& topic, int32_t partitions, int per_partition) {
     for (int i = 0; i < per_partition; ++i) {
       client::outgoing_message m;
       m.topic = topic;
-      m.partition = model::partition_id{p};
+      m.partition = runnel::partition_id{p};
       m.value = std::to_string(i);
       out.push_back(std::move(m));
     }
@@ -115,7 +115,8 @@ void fill(const std::string& topic, int32_t partitions, int per_partition) {
 // partition, synchronously, from inside the hook.
 void commit_seven(member& m, const rebalance_event& e) {
   std::vector<client::topic_partition_offset> offsets;
-  for (const auto& tp : e.partitions) offsets.push_back({tp.topic, tp.partition, model::offset{7}});
+  for (const auto& tp : e.partitions)
+    offsets.push_back({tp.topic, tp.partition, runnel::offset{7}});
   if (auto r = m.c->commit(offsets); !r)
     m.problems.push_back("commit in revoke: " + r.error().message);
 }
@@ -169,7 +170,7 @@ TEST(Rebalance, EagerRangeRevokesCommitsThenSplitsPartitions) {
   for (int32_t p : theirs) EXPECT_EQ(b->seen[p], tail) << "partition " << p;
 
   std::vector<client::topic_partition> all;
-  for (int32_t p = 0; p < 4; ++p) all.push_back({topic, model::partition_id{p}});
+  for (int32_t p = 0; p < 4; ++p) all.push_back({topic, runnel::partition_id{p}});
   auto committed = b->c->committed(all, 10s);
   ASSERT_TRUE(committed) << committed.error().message;
   for (const auto& o : committed.value()) EXPECT_EQ(o.offset(), 7) << o.partition();
@@ -253,7 +254,7 @@ TEST(Rebalance, CloseRunsTheRevokeHookWhichMayCommit) {
   auto other = client::consumer::create(o);
   ASSERT_TRUE(other);
   auto committed = other.value().committed(
-      {{topic, model::partition_id{0}}, {topic, model::partition_id{1}}}, 10s);
+      {{topic, runnel::partition_id{0}}, {topic, runnel::partition_id{1}}}, 10s);
   ASSERT_TRUE(committed) << committed.error().message;
   EXPECT_EQ(committed.value()[0].offset(), 5);
   EXPECT_EQ(committed.value()[1].offset(), 5);

@@ -33,7 +33,7 @@ client::producer transactional(const std::string& id) {
 void send(client::producer& p, const std::string& topic, const std::string& value) {
   client::outgoing_message m;
   m.topic = topic;
-  m.partition = model::partition_id{0};
+  m.partition = runnel::partition_id{0};
   m.value = value;
   auto r = p.send(m);
   EXPECT_TRUE(r) << r.error().message;
@@ -48,7 +48,7 @@ std::vector<std::string> read_committed(const std::string& topic) {
   auto c = client::consumer::create(o);
   EXPECT_TRUE(c) << c.error().message;
   EXPECT_TRUE(
-      c.value().assign({{topic, model::partition_id{0}, client::start_position::beginning()}}));
+      c.value().assign({{topic, runnel::partition_id{0}, client::start_position::beginning()}}));
   std::vector<std::string> got;
   bool at_end = false;
   poll_until([&] {
@@ -88,7 +88,7 @@ TEST(Transactions, OffsetsSentToATransactionCommitWithItOnly) {
   const std::string topic = unique_topic("txn-in");
   create_topic(topic, 1);
   std::vector<client::outgoing_message> in;
-  for (int i = 0; i < 10; ++i) in.push_back({topic, model::partition_id{0}, {}, "v"});
+  for (int i = 0; i < 10; ++i) in.push_back({topic, runnel::partition_id{0}, {}, "v"});
   produce(in);
 
   client::consumer_options o;
@@ -104,9 +104,9 @@ TEST(Transactions, OffsetsSentToATransactionCommitWithItOnly) {
     auto e = c.value().poll(200ms);
     return e && std::holds_alternative<client::message>(e.value());
   }));
-  const std::vector<client::topic_partition> tp = {{topic, model::partition_id{0}}};
+  const std::vector<client::topic_partition> tp = {{topic, runnel::partition_id{0}}};
   const std::vector<client::topic_partition_offset> at5 = {
-      {topic, model::partition_id{0}, model::offset{5}}};
+      {topic, runnel::partition_id{0}, runnel::offset{5}}};
   auto committed = [&] {
     auto r = c.value().committed(tp, 30s);
     EXPECT_TRUE(r) << r.error().message;

@@ -88,11 +88,11 @@ TEST_F(sink_test, files_roll_by_count_and_are_named_from_partition_and_first_off
             "{\"n\":3}\n{\"n\":4}\n{\"n\":5}\n");
   // Records 106 (partition 0) and 5 (partition 1) are buffered: the offsets
   // safe to commit stop before them.
-  offset_map current{{{"orders", model::partition_id(0)}, 107},
-                     {{"orders", model::partition_id(1)}, 6}};
+  offset_map current{{{"orders", runnel::partition_id(0)}, 107},
+                     {{"orders", runnel::partition_id(1)}, 6}};
   auto safe = t.pre_commit(current).value();
-  client::topic_partition p0{"orders", model::partition_id(0)};
-  client::topic_partition p1{"orders", model::partition_id(1)};
+  client::topic_partition p0{"orders", runnel::partition_id(0)};
+  client::topic_partition p1{"orders", runnel::partition_id(1)};
   EXPECT_EQ(safe[p0], 106);
   EXPECT_EQ(safe[p1], 5);
 }
@@ -107,7 +107,7 @@ TEST_F(sink_test, a_replay_after_a_crash_rewrites_the_same_files_and_nothing_twi
     ASSERT_TRUE(t.start(d.configs(), d));
     std::vector<sink_record> first(all.begin(), all.begin() + 8);
     ASSERT_TRUE(t.put(first));
-    committed = t.pre_commit({{{"orders", model::partition_id(0)}, 8}}).value().begin()->second;
+    committed = t.pre_commit({{{"orders", runnel::partition_id(0)}, 8}}).value().begin()->second;
     EXPECT_EQ(committed, 6);
     // More records go into files, but the task dies before the next commit.
     std::vector<sink_record> more(all.begin() + 8, all.end());
@@ -156,7 +156,7 @@ TEST_F(sink_test, hive_time_paths_record_time_rotation_csv_and_gzip) {
   std::string plain;
   ASSERT_TRUE(inflate->feed(body, plain));
   EXPECT_EQ(plain, "id,note\n1,\"a, b\"\n2,c\n");
-  auto safe = t.pre_commit({{{"orders", model::partition_id(0)}, 4}}).value();
+  auto safe = t.pre_commit({{{"orders", runnel::partition_id(0)}, 4}}).value();
   EXPECT_EQ(safe.begin()->second, 2);  // hour 12's file starts at offset 2
 }
 

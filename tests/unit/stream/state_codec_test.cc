@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "runnel/stream/windowed.h"
 #include "stream/state/changelog_codec.h"
 #include "stream/state/time_index_codec.h"
 
@@ -114,6 +115,28 @@ TEST(state_codec, malformed_keys_do_not_decode) {
   EXPECT_FALSE(decode_window_key(encode_session_key({"abc", 1, 2})));
   EXPECT_FALSE(decode_window_index_key(good.substr(0, 10)));
   EXPECT_FALSE(decode_session_index_key(std::string(8, '\0')));
+}
+
+// The watermark entry of window and join stores: a format byte, then the
+// bound big-endian, whatever the host's byte order.
+TEST(state_codec, watermark_is_a_format_byte_and_big_endian) {
+  EXPECT_EQ(detail::encode_watermark(1700000000000), "\x01\x00\x00\x01\x8b\xcf\xe5\x68\x00"s);
+  EXPECT_EQ(detail::encode_watermark(-1), "\x01"s + std::string(8, '\xff'));
+  EXPECT_EQ(detail::encode_watermark(std::numeric_limits<int64_t>::min()),
+            "\x01\x80"s + std::string(7, '\0'));
+  for (int64_t b : {std::numeric_limits<int64_t>::min(), int64_t{-5}, int64_t{0},
+                    int64_t{1700000000000}, std::numeric_limits<int64_t>::max()})
+    EXPECT_EQ(detail::decode_watermark(detail::encode_watermark(b)), b);
+}
+
+// Stores written before the format byte: 8 bytes, little-endian (the host
+// order of every machine runnel ran on), still read.
+TEST(state_codec, watermark_reads_the_old_little_endian_form) {
+  EXPECT_EQ(detail::decode_watermark("\x00\x68\xe5\xcf\x8b\x01\x00\x00"s), 1700000000000);
+  EXPECT_EQ(detail::decode_watermark(std::string(8, '\xff')), -1);
+  EXPECT_EQ(detail::decode_watermark(""), std::nullopt);
+  EXPECT_EQ(detail::decode_watermark("\x02"s + std::string(8, '\0')), std::nullopt);
+  EXPECT_EQ(detail::decode_watermark("\x01\x00"s), std::nullopt);
 }
 
 }  // namespace

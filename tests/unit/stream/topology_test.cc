@@ -32,7 +32,7 @@ TEST(topology, independent_streams_are_separate_subtopologies) {
   b.stream<std::string, std::string>("a").to("out-a");
   b.stream<std::string, std::string>("b").to("out-b");
   auto t = b.build();
-  auto p = rs::runtime::group_sources(t.graph(), "app");
+  auto p = rs::runtime::group_sources(rs::detail::access::graph_of(t), "app");
   ASSERT_EQ(p.subtopologies.size(), 2u);
   EXPECT_EQ(p.topic_subtopology.at("a"), 0);
   EXPECT_EQ(p.topic_subtopology.at("b"), 1);
@@ -46,7 +46,7 @@ TEST(topology, joins_and_merges_share_a_subtopology) {
   a.merge(c)
       .join(users, [](const std::string& v, const std::string& u) { return v + u; })
       .to("out");
-  auto p = rs::runtime::group_sources(b.build().graph(), "app");
+  auto p = rs::runtime::group_sources(rs::detail::access::graph_of(b.build()), "app");
   ASSERT_EQ(p.subtopologies.size(), 1u);
   EXPECT_EQ(p.subtopologies[0].topics.size(), 3u);
   ASSERT_EQ(p.subtopologies[0].stores.size(), 1u);
@@ -63,8 +63,8 @@ TEST(topology, rekeying_before_grouping_goes_through_a_repartition_topic) {
       .to_stream()
       .to("counts");
   auto t = b.build();
-  ASSERT_EQ(t.graph().internal_topics.size(), 1u);
-  auto p = rs::runtime::group_sources(t.graph(), "app");
+  ASSERT_EQ(rs::detail::access::graph_of(t).internal_topics.size(), 1u);
+  auto p = rs::runtime::group_sources(rs::detail::access::graph_of(t), "app");
   ASSERT_EQ(p.subtopologies.size(), 2u);
   // The aggregate's store belongs to the sub-topology that reads the
   // repartition topic, not to the one reading "in".
@@ -81,7 +81,7 @@ TEST(topology, grouping_by_an_unchanged_key_does_not_repartition) {
       .group_by_key()
       .windowed_by(rs::tumbling_window(1min).grace(10s))
       .count();
-  EXPECT_TRUE(b.build().graph().internal_topics.empty());
+  EXPECT_TRUE(rs::detail::access::graph_of(b.build()).internal_topics.empty());
 }
 
 TEST(topology, names_are_deterministic) {
@@ -91,4 +91,55 @@ TEST(topology, names_are_deterministic) {
     return b.build().describe();
   };
   EXPECT_EQ(make(), make());
+}
+
+// The DSL's types come from the user's functions, as in Kafka Streams.
+TEST(dsl, aggregate_and_process_deduce_their_types) {
+  rs::builder b;
+  auto s = b.stream<std::string, std::string>("in");
+  auto sum = s.group_by_key().aggregate(
+      [] { return 0.0; },
+      [](const std::string&, const std::string& v, double a) { return a + double(v.size()); });
+  static_assert(std::is_same_v<decltype(sum), rs::table<std::string, double>>);
+  auto windowed =
+      s.group_by_key()
+          .windowed_by(rs::tumbling_window(1min))
+          .aggregate([] { return int32_t{0}; },
+                     [](const std::string&, const std::string&, int32_t n) { return n + 1; });
+  static_assert(std::is_same_v<decltype(windowed), rs::table<rs::windowed<std::string>, int32_t>>);
+  auto sessions =
+      s.group_by_key()
+          .windowed_by(rs::session_window(1min))
+          .aggregate([] { return std::string(); },
+                     [](const std::string&, const std::string& v, std::string a) { return a + v; },
+                     [](const std::string&, std::string a, std::string b) { return a + b; });
+  static_assert(
+      std::is_same_v<decltype(sessions), rs::table<rs::windowed<std::string>, std::string>>);
+
+  struct length : rs::processor<std::string, std::string, std::string, int64_t> {
+    void process(rs::record<std::string, std::string>&&) override {}
+  };
+  auto lengths = s.process([] { return std::make_unique<length>(); });
+  static_assert(std::is_same_v<decltype(lengths), rs::stream<std::string, int64_t>>);
+}
+
+TEST(dsl, split_names_branches_like_kafka_streams) {
+  rs::builder b;
+  auto s = b.stream<std::string, std::string>("in");
+  auto yes = [](const std::string& v) { return !v.empty(); };
+  int chained = 0;
+  auto named = s.split("x-")
+                   .branch(yes, "a")
+                   .branch(yes)
+                   .branch(yes, [&](rs::stream<std::string, std::string>) { ++chained; })
+                   .default_branch();
+  EXPECT_EQ(chained, 1);
+  std::vector<std::string> names;
+  for (const auto& [name, branch] : named) names.push_back(name);
+  // Unnamed branches by their number from 1, the default branch "0"; a
+  // branch handed to a function is not in the map.
+  EXPECT_EQ(names, (std::vector<std::string>{"x-0", "x-2", "x-a"}));
+  auto without = s.split().branch(yes).no_default_branch();
+  EXPECT_EQ(without.size(), 1u);
+  EXPECT_TRUE(without.count("1"));
 }

@@ -11,6 +11,7 @@
 // Thread-safety: built on one thread, then read-only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,10 +42,8 @@ struct source_spec {
   std::function<raw_sink(task_context&)> instantiate;
 };
 
-enum class store_kind { kv, window, session };
-
 struct store_spec {
-  store_kind kind = store_kind::kv;
+  store_kind kind = store_kind::key_value;
   std::string name;
   int group = 0;
   // Window and session stores: how long entries must be kept, for the
@@ -154,5 +153,15 @@ class node {
   int group_;
   std::vector<factory> children_;
 };
+
+// A new node after `from`, in its sub-topology; `key_changes`: the operator
+// between them changes the key (so grouping or joining downstream
+// repartitions first).
+template <class K2, class V2, class K, class V>
+std::shared_ptr<node<K2, V2>> derive(const std::shared_ptr<node<K, V>>& from, bool key_changes) {
+  auto out = std::make_shared<node<K2, V2>>(from->topology_ptr(), from->group());
+  out->key_changed = from->key_changed || key_changes;
+  return out;
+}
 
 }  // namespace runnel::stream::detail
