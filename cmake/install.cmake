@@ -4,6 +4,7 @@
 #   bin/runnel                                  the broker and command line
 #   include/runnel/...                          the public headers (self-contained)
 #   lib/librunnel_client.a, librunnel_stream.a  the embeddable libraries
+#   lib/librunnel_observe.a                     metrics and admin server, which runnel::stream links
 #   lib/cmake/runnel/                           find_package(runnel CONFIG): runnel::client, runnel::stream
 #   lib/pkgconfig/runnel-client.pc, runnel-stream.pc
 #
@@ -17,7 +18,9 @@ include(CMakePackageConfigHelpers)
 set(RUNNEL_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/runnel)
 
 install(TARGETS runnel RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS runnel_client runnel_stream EXPORT runnel_targets
+# runnel::observe is no API of its own: it is there because the static
+# runnel::stream needs it at link time.
+install(TARGETS runnel_client runnel_stream runnel_observe EXPORT runnel_targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/runnel DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT runnel_targets NAMESPACE runnel:: FILE runnelTargets.cmake

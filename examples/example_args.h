@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include "runnel/stream.h"
@@ -122,6 +123,10 @@ inline args parse_args(int argc, char** argv, const std::string& name, const std
 }
 
 inline int run(runnel::stream::topology t, const args& a) {
+  // Each log line out at once, even when stdout is a file or a pipe: an
+  // operator tailing the log (or a test reading it) sees what the app is
+  // doing now — restoring, waiting for its group — not 4 KiB later.
+  spdlog::flush_on(spdlog::level::info);
   runnel::stream::app app(std::move(t), a.config);
   auto r = app.run();
   if (!r) {

@@ -36,8 +36,8 @@ app_histograms::app_histograms(const std::string& id)
                        observe::make_buckets({0.001, 0.01, 0.1, 1, 10, 60, 300, 900, 3600, 86400}))
                    .with({id})) {}
 
-restore_progress make_restore_progress(const std::string& id, const std::string& task,
-                                       const std::string& store) {
+restore_meters make_restore_meters(const std::string& id, const std::string& task,
+                                   const std::string& store) {
   static auto& remaining = observe::metrics().gauge_family(
       "runnel_stream_restore_remaining_records",
       "Changelog records a store still has to restore (0 once restored).",

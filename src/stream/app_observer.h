@@ -3,8 +3,8 @@
 // (docs/monitoring.md, "Stream apps").
 //
 // Recorded as they happen, on the stream thread: the process-latency,
-// commit-latency and lateness histograms, and restore progress (a restore
-// blocks the loop, so it cannot wait for the next snapshot). Everything
+// commit-latency and lateness histograms, and restore progress (the
+// restorer updates it after each step). Everything
 // else is read at scrape time from the app's once-a-second snapshot
 // (app::metrics()) by the collector emit() feeds.
 #pragma once
@@ -36,13 +36,13 @@ struct app_histograms {
 };
 
 // Restore progress of one store of one task: records still to apply, and
-// applied. Live while the task is.
-struct restore_progress {
+// applied. Live while the restorer keeps the job (until the task goes).
+struct restore_meters {
   observe::scoped<observe::gauge> remaining;
   observe::scoped<observe::counter> restored;
 };
-restore_progress make_restore_progress(const std::string& application_id, const std::string& task,
-                                       const std::string& store);
+restore_meters make_restore_meters(const std::string& application_id, const std::string& task,
+                                   const std::string& store);
 
 // The scrape-time samples of one app.
 void emit(observe::sample_sink& out, const std::string& application_id, const app_metrics& m,

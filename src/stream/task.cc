@@ -20,9 +20,6 @@ client::error store_error(const std::string& what, const std::error_code& ec) {
 // Process latency is measured on every 16th record (and the first 15 are not).
 constexpr uint64_t latency_sample_every = 16;
 
-// How long a restore may go without progress before it is an error.
-constexpr auto restore_stall_limit = std::chrono::minutes(2);
-
 }  // namespace
 
 task::task(const subtopology& sub, int32_t partition, shared& s)
@@ -36,16 +33,23 @@ task::~task() {
   close();
 }
 
-client::result<void> task::open(client::consumer& restorer) {
+client::result<std::vector<restore_job>> task::open_stores() {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) return store_error("cannot create state directory " + dir_.string(), ec);
   auto cp = read_checkpoint(dir_);
+  std::vector<restore_job> jobs;
   for (const auto* spec : sub_.stores) {
     auto& slot = stores_[spec->name];
     slot.spec = spec;
-    RUNNEL_TRY(open_store(slot, cp, restorer));
+    RUNNEL_TRY(auto job, open_store(slot, cp));
+    if (job) jobs.push_back(std::move(*job));
   }
+  return jobs;
+}
+
+void task::start() {
+  inputs_.clear();
   for (size_t i = 0; i < sub_.sources.size(); ++i) {
     input in;
     in.topic = sub_.topics[i];
@@ -59,11 +63,10 @@ client::result<void> task::open(client::consumer& restorer) {
   // and register punctuations as they are instantiated.
   for (size_t i = 0; i < sub_.sources.size(); ++i)
     inputs_[i].sink = sub_.sources[i]->instantiate(*this);
-  return outcome::success();
 }
 
-client::result<void> task::open_store(store_slot& slot, const std::optional<checkpoint>& cp,
-                                      client::consumer& restorer) {
+client::result<std::optional<restore_job>> task::open_store(store_slot& slot,
+                                                            const std::optional<checkpoint>& cp) {
   const auto& spec = *slot.spec;
   auto store_dir = dir_ / spec.name;
   std::string topic = shared_.p.changelog_topic(spec.name);
@@ -74,7 +77,7 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
     if (o.partition() == partition_) end = o.end();
 
   // Restore from the checkpoint if it is there and still makes sense,
-  // else rebuild from the changelog's start.
+  // else rebuild from the changelog's start (docs/format/stream-checkpoint.md).
   int64_t from = 0;
   bool have = cp && cp->count(spec.name) && std::filesystem::exists(store_dir);
   if (have && cp->at(spec.name) <= end) {
@@ -88,10 +91,9 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
     }
   }
 
-  // Delivery reports find the slot by tag: its index + 1 (0 = not a changelog).
-  uint64_t tag = shared_.slots.size() + 1;
-  shared_.slots.push_back(changelog_slot{topic, partition_, end});
-  slot.changelog = &shared_.slots.back();
+  // Delivery reports find the slot by its tag.
+  uint64_t tag = 0;
+  slot.changelog = &shared_.slots.acquire(topic, partition_, end, tag);
   auto* cl = slot.changelog;
   auto* self = this;
   change_logger log = [self, cl, tag](std::string_view key, std::optional<std::string_view> value) {
@@ -106,11 +108,15 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
       throw fatal_error("cannot write changelog " + cl->topic + ": " + r.error().message);
   };
 
+  restore_job job;
   switch (spec.kind) {
     case store_kind::key_value: {
       auto s = state::open_kv_store(store_dir, log);
       if (!s) return store_error("cannot open store " + spec.name, s.error());
       slot.kv = std::move(s.value());
+      job.apply = [kv = slot.kv.get()](std::string_view k, std::optional<std::string_view> v) {
+        return kv->restore(k, v);
+      };
       break;
     }
     case store_kind::window: {
@@ -120,70 +126,29 @@ client::result<void> task::open_store(store_slot& slot, const std::optional<chec
       if (spec.cached && shared_.config.cache_max_bytes > 0)
         slot.window_cached =
             std::make_unique<window_cache>(*slot.window, shared_.config.cache_max_bytes);
+      job.apply = [w = slot.window.get()](std::string_view k, std::optional<std::string_view> v) {
+        return w->restore(k, v);
+      };
       break;
     }
     case store_kind::session: {
       auto s = state::open_session_store(store_dir, log);
       if (!s) return store_error("cannot open store " + spec.name, s.error());
       slot.session = std::move(s.value());
+      job.apply = [ss = slot.session.get()](std::string_view k, std::optional<std::string_view> v) {
+        return ss->restore(k, v);
+      };
       break;
     }
   }
-  if (from < end) {
-    RUNNEL_TRY(restore(slot, from, end, restorer));
-  }
-  return outcome::success();
-}
-
-client::result<void> task::restore(store_slot& slot, int64_t from, int64_t end,
-                                   client::consumer& restorer) {
-  const auto& topic = slot.changelog->topic;
-  auto started = steady::now();
-  RUNNEL_TRY(restorer.assign({client::partition_assignment{
-      topic, runnel::partition_id(partition_), client::start_position::at(runnel::offset(from))}}));
-  uint64_t applied = 0;
-  int64_t position = from;
-  std::optional<client::error> failed;
-  auto last_progress = steady::now();
-  slot.restore = make_restore_progress(shared_.config.application_id, id_, slot.spec->name);
-  slot.restore.remaining->set(double(end - from));
-  while (position < end && !failed) {
-    const uint64_t applied_before = applied;
-    auto on_message = [&](const client::message_view& m) {
-      if (failed) return;
-      position = m.offset() + 1;
-      if (!m.key) return;
-      std::optional<std::string_view> value = m.value;
-      result<void> r = outcome::success();
-      if (slot.kv)
-        r = slot.kv->restore(*m.key, value);
-      else if (slot.window)
-        r = slot.window->restore(*m.key, value);
-      else
-        r = slot.session->restore(*m.key, value);
-      if (!r) failed = store_error("restoring " + topic, r.error());
-      ++applied;
-    };
-    auto on_end = [&](const client::partition_end& e) {
-      position = std::max(position, e.offset());
-    };
-    auto n = restorer.poll_batch(std::chrono::milliseconds(500), 10000, on_message, on_end);
-    slot.restore.restored->inc(applied - applied_before);
-    slot.restore.remaining->set(double(std::max<int64_t>(0, end - position)));
-    if (!n && !client::is_transient(n.error())) return n.error();
-    if (n && n.value() > 0) last_progress = steady::now();
-    if (steady::now() - last_progress > restore_stall_limit)
-      return client::error{std::make_error_code(std::errc::timed_out),
-                           fmt::format("restoring {} partition {} stalled at offset {} of {}",
-                                       topic, partition_, position, end)};
-  }
-  if (failed) return *failed;
-  slot.restore.remaining->set(0);
-  RUNNEL_TRY(restorer.assign({}));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - started).count();
-  spdlog::info("stream: task {}: restored store {} from {} [{}, {}): {} records in {} ms", id_,
-               slot.spec->name, topic, from, end, applied, ms);
-  return outcome::success();
+  if (from >= end) return std::optional<restore_job>();
+  job.task = id_;
+  job.store = spec.name;
+  job.topic = topic;
+  job.partition = partition_;
+  job.from = from;
+  job.end = end;
+  return std::optional<restore_job>(std::move(job));
 }
 
 task::input* task::find_input(std::string_view topic) {

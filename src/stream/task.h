@@ -3,7 +3,11 @@
 // changelogs before the first record), its punctuations and its progress
 // (the offsets to commit).
 //
-// Owned by app::impl on the stream thread; nothing here is thread-safe.
+// Life: open_stores() (the restorer then replays the changelogs it names),
+// start(), records and commits, close().
+//
+// Owned by the task manager on the stream thread; nothing here is
+// thread-safe.
 #pragma once
 
 #include <chrono>
@@ -17,6 +21,7 @@
 #include <vector>
 
 #include "checkpoint.h"
+#include "restorer.h"
 #include "runnel/client/consumer.h"
 #include "runnel/stream/app.h"
 #include "runnel/stream/detail/graph.h"
@@ -36,9 +41,12 @@ class task final : public detail::task_context {
   const std::string& id() const { return id_; }
   const subtopology& sub() const { return sub_; }
 
-  // Opens the stores, restores them from their changelogs (through the
-  // assign-only `restorer`), then builds the operators.
-  client::result<void> open(client::consumer& restorer);
+  // Opens the stores and returns what each must replay from its changelog
+  // before the task runs (the restorer does that, step by step).
+  client::result<std::vector<restore_job>> open_stores();
+  // Once the stores are whole: builds the operators (they read watermarks
+  // and register punctuations as they are instantiated).
+  void start();
 
   // A consumed record of one of this task's inputs: processed now if the
   // task has one input, else buffered for timestamp-ordered processing.
@@ -104,7 +112,6 @@ class task final : public detail::task_context {
     std::unique_ptr<window_cache> window_cached;  // in front of `window`, if the spec asks
     std::unique_ptr<state::session_store> session;
     changelog_slot* changelog = nullptr;
-    restore_progress restore;  // metrics, exported while the task lives
   };
   struct punctuator {
     int64_t interval;
@@ -113,10 +120,8 @@ class task final : public detail::task_context {
     int64_t next = INT64_MIN;
   };
 
-  client::result<void> open_store(store_slot& slot, const std::optional<checkpoint>& cp,
-                                  client::consumer& restorer);
-  client::result<void> restore(store_slot& slot, int64_t from, int64_t end,
-                               client::consumer& restorer);
+  client::result<std::optional<restore_job>> open_store(store_slot& slot,
+                                                        const std::optional<checkpoint>& cp);
   input* find_input(std::string_view topic);
   void process(input& in, const detail::raw_record& r, int64_t offset);
   void run_stream_punctuators();

@@ -512,7 +512,9 @@ def test_kill_minus_nine_loses_no_update():
             for start in range(ts // ADVANCE * ADVANCE - WINDOW + ADVANCE, ts + 1, ADVANCE):
                 expected[(page, start)] += 1
 
-        fast = ["--client-property", "session.timeout.ms=6000",
+        # The killed member holds its place for session.timeout.ms; the
+        # restarted one waits that long for its assignment, and says so.
+        fast = ["--client-property", "session.timeout.ms=10000",
                 "--client-property", "heartbeat.interval.ms=500"]
         app = env.start("page-visits", "--commit-interval-ms", "100", *fast)
         # Views keep coming while the app is killed and restarted.
@@ -533,9 +535,12 @@ def test_kill_minus_nine_loses_no_update():
         finally:
             producer.join()
         assert in_output < 15 * len(events), "everything was counted before the kill"
-        env.start("page-visits", *fast)
+        again = env.start("page-visits", *fast)
         got = out.wait(lambda recs: all(final_counts(recs).get(w, 0) >= n for w, n in expected.items()),
                        timeout=90, what="every view counted")
+        waited = [line for line in again.text().splitlines()
+                  if "waiting" in line and "session.timeout.ms = 10000" in line]
+        assert waited, "the restarted app did not say what it waited for:\n" + again.text()[-3000:]
         counts = final_counts(settle(out))
         assert set(counts) == set(expected)
         # At-least-once: no view is lost. A view processed but not committed
@@ -672,7 +677,7 @@ def test_two_instances_split_and_fail_over():
         assert "assigned 8 partitions" in after, after[-3000:]
         # B's counting tasks were rebuilt in A from their changelogs' start.
         b_tasks = set(re.findall(r" task (1_\d+): in \d+ out [1-9]", b.text()))
-        restored = set(re.findall(r"task (1_\d+): restored store \S+ from \S+ \[0, [1-9]", after))
+        restored = set(re.findall(r"task (1_\d+): restored store \S+ from \S+ partition \d+ \[0, [1-9]", after))
         assert b_tasks and b_tasks <= restored, (b_tasks, restored, after[-3000:])
         out.close()
         assert a.stop() == 0

@@ -124,12 +124,34 @@ struct task_metrics {
   int64_t stream_time = INT64_MIN;
 };
 
+// One state store of a task being rebuilt from its changelog partition
+// before the task processes records (Kafka Streams' restoration). The app
+// restores step by step between polls of its consumer, so a long restore
+// never makes it miss max.poll.interval.ms and fall out of the group.
+struct restore_progress {
+  std::string task;       // "<sub-topology>_<partition>"
+  std::string store;      // the store's name
+  std::string changelog;  // its changelog topic; the partition is the task's
+  int32_t partition = 0;
+  int64_t start_offset = 0;  // where the restore began (the checkpoint, or the start)
+  int64_t end_offset = 0;    // the changelog's end when the task opened: done there
+  int64_t position = 0;      // the next changelog offset to apply
+  uint64_t records_restored = 0;
+  int64_t duration_ms = 0;  // so far, or in all once done
+  bool done = false;
+};
+
 struct app_metrics {
   std::vector<task_metrics> tasks;
   uint64_t commits = 0;
   uint64_t rebalances = 0;
+  // The restores since the last rebalance: those in progress and those
+  // done (the tasks of this member that had anything to restore).
+  std::vector<restore_progress> restores;
 };
 
+// restoring: partitions are assigned and some task is still restoring its
+// stores (metrics().restores says how far); running: every task processes.
 enum class app_state { created, starting, restoring, running, stopping, stopped, failed };
 
 class app {
@@ -146,6 +168,8 @@ class app {
   // Asks run() to finish; returns at once.
   void stop();
 
+  // A snapshot taken by the stream thread about once a second, and when a
+  // restore starts or ends.
   app_metrics metrics() const;
   app_state state() const;
   // The admin server's port once run() started it (app_config::admin_listen), else 0.
