@@ -5,7 +5,8 @@
 // wipes its stores and restores from the changelogs' start.
 //
 // File: <task dir>/.checkpoint, JSON {"version":1,"offsets":{"store":N}},
-// replaced atomically (write temp, fsync, rename, fsync dir).
+// replaced atomically (write temp, fsync, rename, fsync dir). The format and
+// how a task uses it: docs/format/stream-checkpoint.md.
 #pragma once
 
 #include <cstdint>
