@@ -1,10 +1,18 @@
 // Produce: validate and append each partition's batch on its owner shard,
 // then (acks=-1) wait until the data is fsynced, with one group commit per
-// partition covering every waiting request. A transactional batch is taken
+// partition covering every waiting request. A batch the topic's
+// compression.type wants in another codec is re-compressed on the io pool
+// first (CPU work that would stall every partition of the owner shard,
+// DESIGN.md decision 4); the log then stores it as it comes. A transactional batch is taken
 // only for a partition its transaction includes (KIP-890 part 1): a retried
 // or late batch that arrives after its transaction ended cannot open a new,
 // never-ending one there.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <chrono>
+#include <memory>
+#include <vector>
 
 #include "broker/async_util.h"
 #include "broker/errors.h"
@@ -12,6 +20,7 @@
 #include "broker/handlers.h"
 #include "kafka/messages/produce.h"
 #include "model/record_batch.h"
+#include "storage/partition_log.h"
 
 namespace runnel::broker {
 
@@ -26,6 +35,10 @@ struct append_item {
   bool has_transactional_id = false;
   kafka::produce_response::partition* out = nullptr;  // lives in the connection's coroutine
   int64_t flush_upto = -1;
+  // The topic's config when compression.type makes the log re-compress this
+  // batch (kept alive by `topics` in handle_produce), and the result.
+  const storage::log_config* recompress = nullptr;
+  model::bytes converted;
 };
 
 int64_t now_ms() {
@@ -43,9 +56,27 @@ bool in_transaction(const partition& p, const model::batch_header& h) {
   return it != p.txn_producers.end() && it->second == h.producer_epoch;
 }
 
+// On the io pool: the batches to store in another codec, validated record
+// by record and re-compressed. One the records of which are invalid is
+// refused here, as append() would.
+asio::awaitable<void> recompress_off_shard(std::vector<append_item*> items) {
+  for (auto* it : items) {
+    auto r = storage::recompress_for(*it->recompress, it->batch);
+    if (!r) {
+      it->out->error_code = kafka::code(to_kafka_error(r.error()));
+      it->out->error_message = r.error().message();
+      continue;
+    }
+    it->converted = std::move(r).value();
+    it->batch = it->converted;
+  }
+  co_return;
+}
+
 // On the owner shard: append every item, in order.
 asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items) {
   for (auto* it : items) {
+    if (it->out->error_code != 0) continue;  // refused by recompress_off_shard
     partition* p = sh.find(it->topic, it->index);
     if (!p) {
       it->out->error_code = kafka::code(error_code::not_leader_or_follower);
@@ -147,6 +178,8 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
 
   kafka::produce_response resp;
   partition_fan_out<append_item> fan(srv, partition_count(req.topics));
+  std::vector<std::shared_ptr<const topic_info>> topics;  // for their configs
+  std::vector<append_item*> to_recompress;
   resp.topics.reserve(req.topics.size());
   for (auto& t : req.topics) {
     auto& rt = resp.topics.emplace_back();
@@ -173,9 +206,17 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
         rp.error_code = kafka::code(e);
         continue;
       }
-      fan.add({t.name, p.index, p.records.bytes, req.transactional_id.has_value(), &rp});
+      append_item item{t.name, p.index, p.records.bytes, req.transactional_id.has_value(), &rp};
+      if (storage::needs_recompression(topic->config, item.batch)) item.recompress = &topic->config;
+      fan.add(std::move(item));
     }
+    if (topic) topics.push_back(std::move(topic));
   }
+  for (auto& it : fan.items())
+    if (it.recompress) to_recompress.push_back(&it);
+  if (!to_recompress.empty())
+    co_await asio::co_spawn(srv.io_pool(), recompress_off_shard(std::move(to_recompress)),
+                            asio::use_awaitable);
 
   // Appends, one hop per owner; then (acks=all) every owner's group commits
   // concurrently.
