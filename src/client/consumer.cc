@@ -1,10 +1,15 @@
 #include "runnel/client/consumer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
+#include <limits>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "client/rdkafka_handle.h"
 
@@ -17,6 +22,7 @@ struct consumer::impl : handle_context {
   queue_ptr queue;  // the consumer queue, for poll_batch
   bool has_group = false;
   bool closed = false;
+  std::chrono::milliseconds api_timeout{60000};  // consumer_options::default_api_timeout
 
   // Rebalances (consumer_options::on_rebalance) ---------------------------
   std::function<void(const rebalance_event&)> on_rebalance;
@@ -36,6 +42,9 @@ struct consumer::impl : handle_context {
 
   // Reused by poll_batch so that a batch allocates nothing.
   std::vector<rd_kafka_message_t*> batch;
+
+  // consumer::commit: `offsets`, or null for the positions poll() reached.
+  result<void> commit(const rd_kafka_topic_partition_list_t* offsets);
 
   result<void> close() {
     if (closed || !rk) return success();
@@ -281,8 +290,14 @@ consumer& consumer::operator=(consumer&&) noexcept = default;
 consumer::~consumer() = default;
 
 result<consumer> consumer::create(const consumer_options& o) {
+  if (o.default_api_timeout <= std::chrono::milliseconds(0) ||
+      o.default_api_timeout > std::chrono::milliseconds(std::numeric_limits<int>::max())) {
+    return invalid_argument("default_api_timeout must be between 1 ms and " +
+                            std::to_string(std::numeric_limits<int>::max()) + " ms");
+  }
   auto c = std::make_unique<impl>();
   c->has_group = !o.group_id.empty();
+  c->api_timeout = o.default_api_timeout;
   const bool commit = c->has_group && o.auto_commit;
   BOOST_OUTCOME_TRY(auto conf,
                     make_conf(o.client, c.get(),
@@ -542,31 +557,65 @@ result<std::vector<topic_partition_offset>> consumer::position(
   return to_offsets(*list);
 }
 
-result<void> consumer::commit() {
-  if (!impl_->has_group) return invalid_argument("committing needs a consumer group");
-  const rd_kafka_resp_err_t err = rd_kafka_commit(impl_->rk.get(), nullptr, 0);
-  if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-    return with_context(make_error(err, "committing offsets", ""), *impl_);
+// rd_kafka_commit(sync) waits for the coordinator's answer without a bound:
+// a commit from a cooperative revoke hook was seen waiting for minutes on a
+// loaded machine, holding the poll loop. Kafka's commitSync gives up after
+// default.api.timeout.ms, so this sends the commit with its answer posted to
+// a private queue and waits that long for it. A late answer finds the queue
+// destroyed and is dropped by librdkafka.
+result<void> consumer::impl::commit(const rd_kafka_topic_partition_list_t* offsets) {
+  if (!has_group) return invalid_argument("committing needs a consumer group");
+  queue_ptr q(rd_kafka_queue_new(rk.get()));
+  if (const rd_kafka_resp_err_t err =
+          rd_kafka_commit_queue(rk.get(), offsets, q.get(), nullptr, nullptr)) {
+    return with_context(make_error(err, "committing offsets", ""), *this);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + api_timeout;
+  event_ptr ev;
+  for (auto now = std::chrono::steady_clock::now(); !ev && now < deadline;
+       now = std::chrono::steady_clock::now()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    ev.reset(rd_kafka_queue_poll(q.get(), static_cast<int>(left.count())));
+    // Only the commit's answer is posted to q; anything else is skipped.
+    if (ev && rd_kafka_event_type(ev.get()) != RD_KAFKA_EVENT_OFFSET_COMMIT) ev.reset();
+  }
+  if (!ev) {
+    return with_context(
+        make_error(RD_KAFKA_RESP_ERR__TIMED_OUT, "committing offsets",
+                   fmt::format("no answer from the group coordinator within {} ms "
+                               "(consumer_options::default_api_timeout); the offsets may "
+                               "still be committed",
+                               api_timeout.count())),
+        *this);
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_event_error(ev.get());
+  // Nothing to commit (no message returned since the last commit).
+  if (err == RD_KAFKA_RESP_ERR__NO_OFFSET && !offsets) return success();
+  if (err) return with_context(make_error(err, "committing offsets", ""), *this);
+  // Explicit offsets: each partition's own answer counts too.
+  const rd_kafka_topic_partition_list_t* list =
+      offsets ? rd_kafka_event_topic_partition_list(ev.get()) : nullptr;
+  if (list) {
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto& e = list->elems[i];
+      if (e.err)
+        return make_error(e.err, "committing an offset in " + where(e.topic, e.partition), "");
+    }
   }
   return success();
 }
 
+result<void> consumer::commit() {
+  return impl_->commit(nullptr);
+}
+
 result<void> consumer::commit(const std::vector<topic_partition_offset>& offsets) {
-  if (!impl_->has_group) return invalid_argument("committing needs a consumer group");
   partition_list_ptr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
   for (const auto& o : offsets) {
     rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition())->offset =
         o.offset();
   }
-  if (const rd_kafka_resp_err_t err = rd_kafka_commit(impl_->rk.get(), list.get(), 0)) {
-    return with_context(make_error(err, "committing offsets", ""), *impl_);
-  }
-  for (int i = 0; i < list->cnt; ++i) {
-    const auto& e = list->elems[i];
-    if (e.err)
-      return make_error(e.err, "committing an offset in " + where(e.topic, e.partition), "");
-  }
-  return success();
+  return impl_->commit(list.get());
 }
 
 consumer_group_metadata::consumer_group_metadata(std::unique_ptr<impl> p) : impl_(std::move(p)) {}

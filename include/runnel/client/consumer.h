@@ -66,6 +66,11 @@ struct consumer_options {
   // hits is returned by the next poll/poll_batch. Unset: librdkafka assigns
   // by itself, as before.
   std::function<void(const rebalance_event&)> on_rebalance;
+  // How long commit() waits for the group coordinator's answer (Kafka's
+  // default.api.timeout.ms, whose default this is). Past it, commit returns
+  // RD_KAFKA_RESP_ERR__TIMED_OUT, as commitSync throws a TimeoutException;
+  // the offsets may still be committed after that.
+  std::chrono::milliseconds default_api_timeout{60000};
 };
 
 // Where an assigned partition starts.
@@ -184,9 +189,11 @@ class consumer {
   result<std::vector<topic_partition_offset>> position(
       const std::vector<topic_partition>& partitions);
 
-  // Synchronously commits the offsets after the messages poll() returned.
+  // Synchronously commits the offsets after the messages poll() returned,
+  // waiting at most consumer_options::default_api_timeout.
   result<void> commit();
-  // Synchronously commits these offsets (the next offset to read).
+  // Synchronously commits these offsets (the next offset to read), waiting
+  // at most consumer_options::default_api_timeout.
   result<void> commit(const std::vector<topic_partition_offset>& offsets);
 
   // This member's current group identity, for a transactional producer's

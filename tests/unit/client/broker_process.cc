@@ -88,8 +88,17 @@ std::string broker_process::start(const std::string& binary,
   }
 }
 
+void broker_process::suspend() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void broker_process::resume() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
+}
+
 void broker_process::stop() {
   if (pid_ > 0) {
+    kill(pid_, SIGCONT);
     kill(pid_, SIGTERM);
     // A clean shutdown takes well under a second; don't let a hung broker
     // hang the test.

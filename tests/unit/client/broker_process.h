@@ -30,6 +30,10 @@ class broker_process {
                     const std::vector<std::pair<std::string, std::string>>& settings,
                     std::chrono::seconds timeout = std::chrono::seconds(60));
   void stop();
+  // SIGSTOP / SIGCONT: the broker keeps its connections open but answers
+  // nothing until resumed (a coordinator that hangs). stop() resumes first.
+  void suspend();
+  void resume();
 
   // "127.0.0.1:PORT", once started.
   const std::string& bootstrap() const { return bootstrap_; }

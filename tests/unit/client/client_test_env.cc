@@ -51,6 +51,14 @@ client::client_config config() {
   return c;
 }
 
+void suspend_broker() {
+  if (the_broker) the_broker->suspend();
+}
+
+void resume_broker() {
+  if (the_broker) the_broker->resume();
+}
+
 std::string unique_topic(const std::string& prefix) {
   static std::atomic<int> n{0};
   return prefix + "-" + std::to_string(n++);

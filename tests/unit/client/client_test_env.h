@@ -20,6 +20,11 @@ namespace runnel::test {
 const std::string& bootstrap();
 client::client_config config();
 
+// This process's broker stops answering (SIGSTOP) until resume_broker()
+// (SIGCONT) or the end of the process.
+void suspend_broker();
+void resume_broker();
+
 // A topic name no other test in this process uses.
 std::string unique_topic(const std::string& prefix);
 // Creates `name` with `partitions` partitions; fails the test if it cannot.

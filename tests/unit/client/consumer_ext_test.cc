@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <map>
 #include <set>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "client_test_env.h"
 #include "runnel/client/consumer.h"
+#include "runnel/client/error.h"
 
 namespace runnel::test {
 namespace {
@@ -258,6 +260,58 @@ TEST(Offsets, CommittedAndPositionFollowConsumingAndCommits) {
   committed = c.committed(tps, 10s);
   ASSERT_TRUE(committed);
   EXPECT_EQ(offsets_of(committed.value()), (std::vector<int64_t>{2, 5}));
+}
+
+// A coordinator that never answers: commit gives up after
+// default_api_timeout with a timeout error (Kafka's commitSync throws a
+// TimeoutException), instead of holding the caller (a revoke hook inside
+// the poll loop, say) until the broker comes back.
+TEST(Offsets, CommitGivesUpAfterTheDefaultApiTimeout) {
+  const std::string topic = unique_topic("commit-timeout");
+  const std::string group = unique_topic("commit-timeout-group");
+  create_topic(topic, 1);
+  client::consumer_options o;
+  o.client = config();
+  o.group_id = group;
+  o.auto_commit = false;
+  o.default_api_timeout = 2s;
+  auto made = client::consumer::create(o);
+  ASSERT_TRUE(made) << made.error().message;
+  auto c = std::move(made).value();
+  ASSERT_TRUE(c.assign(from_beginning(topic, 1)));
+  // The coordinator is known and answers.
+  const std::vector<client::topic_partition_offset> offsets = {
+      {topic, runnel::partition_id{0}, runnel::offset{0}}};
+  auto first = c.commit(offsets);
+  ASSERT_TRUE(first) << first.error().message;
+
+  suspend_broker();
+  struct resume_at_exit {
+    ~resume_at_exit() { resume_broker(); }
+  } resume;
+  auto pending = std::async(std::launch::async, [&] { return c.commit(offsets); });
+  // Well past the 2 s bound: a commit still waiting then is unbounded. The
+  // broker is resumed either way, so the commit returns and the test ends.
+  const bool returned = pending.wait_for(60s) == std::future_status::ready;
+  resume_broker();
+  auto r = pending.get();
+  ASSERT_TRUE(returned) << "commit still waiting 60 s after default_api_timeout (2 s)";
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, std::error_code(-185, client::kafka_category()))  // __TIMED_OUT
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("default_api_timeout"), std::string::npos) << r.error().message;
+
+  // Once the broker answers again, commits work.
+  ASSERT_TRUE(poll_until([&] { return bool(c.commit(offsets)); }));
+}
+
+TEST(Offsets, NonPositiveDefaultApiTimeoutIsRefused) {
+  client::consumer_options o;
+  o.client = config();
+  o.default_api_timeout = 0ms;
+  auto c = client::consumer::create(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, std::make_error_code(std::errc::invalid_argument));
 }
 
 TEST(Offsets, CommittedNeedsAGroup) {
