@@ -27,11 +27,14 @@
 #include <vector>
 
 #include "runnel/client/config.h"
-#include "runnel/client/consumer.h"
 #include "runnel/client/error.h"
 #include "runnel/client/message.h"
 
 namespace runnel::client {
+
+// consumer.h; taken by reference only, so a producer's users need not
+// include the consumer.
+class consumer_group_metadata;
 
 struct delivery_report {
   uint64_t tag = 0;  // outgoing_message::tag, to match report and message
