@@ -532,15 +532,23 @@ def test_kill_minus_nine_loses_no_update():
             out.wait_count(15 * 300, timeout=60)
             assert app.kill() == -signal.SIGKILL
             in_output = out.count()
+            # Restarted at once, so that it joins well within the dead
+            # member's session: it then waits for it, 2 s and more.
+            again = env.start("page-visits", *fast)
         finally:
             producer.join()
         assert in_output < 15 * len(events), "everything was counted before the kill"
-        again = env.start("page-visits", *fast)
+        # The line comes 2 s into the wait; the counts may be whole before
+        # that (when the first run had counted every view before its kill).
+        def said_what_it_waits_for():
+            return any("waiting" in line and "session.timeout.ms = 10000" in line
+                       for line in again.text().splitlines())
+        try:
+            wait_until(said_what_it_waits_for, timeout=30, what="the restarted app's waiting line")
+        except TimeoutError:
+            raise AssertionError("the restarted app did not say what it waited for:\n" + again.text()[-3000:])
         got = out.wait(lambda recs: all(final_counts(recs).get(w, 0) >= n for w, n in expected.items()),
                        timeout=90, what="every view counted")
-        waited = [line for line in again.text().splitlines()
-                  if "waiting" in line and "session.timeout.ms = 10000" in line]
-        assert waited, "the restarted app did not say what it waited for:\n" + again.text()[-3000:]
         counts = final_counts(settle(out))
         assert set(counts) == set(expected)
         # At-least-once: no view is lost. A view processed but not committed
