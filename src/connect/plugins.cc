@@ -11,6 +11,7 @@ void register_builtin_plugins(plugin_registry& r) {
   objstore::register_objstore(r);
   register_postgres(r);
   register_jdbc(r);
+  register_http(r);
 }
 
 }  // namespace runnel::connect

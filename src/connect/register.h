@@ -14,6 +14,7 @@ void register_transformations(plugin_registry& r);  // transforms/
 void register_file_stream(plugin_registry& r);      // file_stream/
 void register_postgres(plugin_registry& r);         // postgres/
 void register_jdbc(plugin_registry& r);             // jdbc/
+void register_http(plugin_registry& r);             // http/
 namespace objstore {
 void register_objstore(plugin_registry& r);  // objstore/
 }

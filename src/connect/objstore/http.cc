@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include <cctype>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 
@@ -53,7 +54,9 @@ std::string http_response::header(std::string_view name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-http_session::http_session(std::chrono::milliseconds timeout) : timeout_(timeout) {
+http_session::http_session(std::chrono::milliseconds timeout,
+                           std::chrono::milliseconds connect_timeout)
+    : timeout_(timeout), connect_timeout_(connect_timeout) {
   global_init();
   curl_ = curl_easy_init();
   if (!curl_) throw std::runtime_error("curl_easy_init failed");
@@ -71,7 +74,7 @@ result<http_response> http_session::perform(const http_request& req) {
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, long(timeout_.count()));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, long(connect_timeout_.count()));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -103,6 +106,10 @@ result<http_response> http_session::perform(const http_request& req) {
   if (!req.aws_sigv4.empty()) {
     curl_easy_setopt(c, CURLOPT_AWS_SIGV4, req.aws_sigv4.c_str());
     curl_easy_setopt(c, CURLOPT_USERPWD, req.aws_credentials.c_str());
+  } else if (!req.user.empty()) {
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, long(CURLAUTH_BASIC));
+    curl_easy_setopt(c, CURLOPT_USERNAME, req.user.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, req.password.c_str());
   }
 
   CURLcode rc = curl_easy_perform(c);
@@ -113,6 +120,21 @@ result<http_response> http_session::perform(const http_request& req) {
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   return resp;
+}
+
+std::optional<std::chrono::milliseconds> retry_after(const http_response& r,
+                                                     std::chrono::system_clock::time_point now) {
+  std::string v = r.header("retry-after");
+  if (v.empty()) return std::nullopt;
+  if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    if (v.size() > 9) return std::nullopt;  // past 30 years: not a real request
+    return std::chrono::seconds(std::stol(v));
+  }
+  time_t at = curl_getdate(v.c_str(), nullptr);  // IMF-fixdate and the obsolete forms
+  if (at < 0) return std::nullopt;
+  auto wait = std::chrono::system_clock::from_time_t(at) - now;
+  if (wait < std::chrono::milliseconds(0)) return std::chrono::milliseconds(0);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(wait);
 }
 
 std::string uri_encode(std::string_view s, bool keep_slash) {

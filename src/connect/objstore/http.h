@@ -1,7 +1,9 @@
-// HTTP requests for the object-store backends, over one libcurl easy handle
-// per session (so connections are kept alive and reused). S3 requests are
-// signed by libcurl itself (CURLOPT_AWS_SIGV4); Azure's Shared Key signature
-// is computed by azure_auth.h and passed as a header.
+// HTTP requests over one libcurl easy handle per session (so connections
+// are kept alive and reused), for the object-store backends and the HTTP
+// sink (http/). S3 requests are signed by libcurl itself
+// (CURLOPT_AWS_SIGV4); Azure's Shared Key signature is computed by
+// azure_auth.h and passed as a header; HTTP Basic credentials are libcurl's
+// too.
 //
 // Threading: a session is used by one thread at a time.
 #pragma once
@@ -9,6 +11,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +29,10 @@ struct http_request {
   // "access_key:secret_key"; empty: no SigV4 signature.
   std::string aws_sigv4;
   std::string aws_credentials;
+  // HTTP Basic authentication when `user` is not empty (libcurl encodes it;
+  // separate fields, so a ':' in the user name is not ambiguous).
+  std::string user;
+  std::string password;
 };
 
 struct http_response {
@@ -39,7 +46,10 @@ struct http_response {
 
 class http_session {
  public:
-  explicit http_session(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // `timeout` bounds a whole request, `connect_timeout` its TCP (and TLS)
+  // connection.
+  explicit http_session(std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                        std::chrono::milliseconds connect_timeout = std::chrono::seconds(10));
   ~http_session();
   http_session(const http_session&) = delete;
   http_session& operator=(const http_session&) = delete;
@@ -51,7 +61,15 @@ class http_session {
  private:
   void* curl_;  // CURL*
   std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds connect_timeout_;
 };
+
+// How long a response's Retry-After header (RFC 9110 §10.2.3: seconds, or an
+// HTTP-date) asks the client to wait, from `now`; nullopt when there is no
+// usable header. A date in the past is zero.
+std::optional<std::chrono::milliseconds> retry_after(
+    const http_response& r,
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // Percent-encodes everything but RFC 3986's unreserved characters (AWS's
 // UriEncode); '/' too unless `keep_slash`.
