@@ -13,6 +13,7 @@
 #include "connect/http/sink_config.h"
 #include "connect/http/sink_task.h"
 #include "connect/objstore/http.h"
+#include "connect/runtime/connector_config.h"
 
 namespace runnel::connect::http {
 namespace {
@@ -170,6 +171,22 @@ TEST(HttpSinkConfig, ValidationNamesTheKey) {
   EXPECT_TRUE(errors["http.api.url"].empty());
   // A good config has no error anywhere.
   for (auto& v : c->validate(base())) EXPECT_TRUE(v.errors.empty()) << v.name;
+}
+
+TEST(HttpSinkConfig, ConfluentOnlyKeysAreIgnored) {
+  // A Confluent config with keys runnel does not read still validates
+  // (docs/connect/http-sink.md, "Differences").
+  auto props = base({{"reporter.bootstrap.servers", "localhost:9092"},
+                     {"reporter.error.topic.name", "error-responses"},
+                     {"retry.on.status.codes", "400-"},
+                     {"batch.key.pattern", "someKey"}});
+  auto v = validate_connector_config(props, plugin_registry::builtin());
+  EXPECT_EQ(v["error_count"].get<int>(), 0) << v.dump();
+  EXPECT_TRUE(check_connector_config(props, plugin_registry::builtin()));
+  auto bad = check_connector_config(base({{"auth.type", "BASIC"}}), plugin_registry::builtin());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("auth.type BASIC needs connection.user"), std::string::npos)
+      << bad.error().message;
 }
 
 TEST(HttpSinkConfig, FoundByEveryName) {
