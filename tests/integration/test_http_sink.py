@@ -6,7 +6,9 @@ array with the configured headers and HTTP Basic credentials; a server
 answering 503 (and 429 with Retry-After) for a while loses nothing and the
 wait it asked for is kept; a 400 is not retried — with errors.tolerance=all
 the batch goes to the dead letter queue with Kafka Connect's error headers,
-with the default tolerance the task fails with the answer in its trace; and
+with the default tolerance the task fails with the answer in its trace,
+with behavior.on.error=log it is skipped (as is a batch whose retries ran
+out) and the task goes on; and
 a server that vanishes (connection refused) and comes back on the same port
 gets every record.
 
@@ -386,6 +388,52 @@ def test_400_fails_the_task_without_tolerance():
         ep.stop()
 
 
+def test_behavior_on_error_log_skips_refused_and_exhausted_batches():
+    d = tempfile.mkdtemp(prefix="runnel-httpsink-")
+
+    def answer(path, body):
+        rs = batch_of(body)
+        if any(r.get("bad") for r in rs):
+            return 400, {}
+        if any(r.get("flaky") for r in rs):
+            return 503, {}
+        return 200, {}
+    ep = Endpoint(answer)
+    try:
+        with Broker(BINARY) as b:
+            args = setup(d, b, "hook", {
+                "connector.class": "HttpSinkConnector",
+                "http.api.url": ep.url + "/hook",
+                "behavior.on.error": "log",
+                "max.retries": "2",
+                "retry.backoff.ms": "20",
+                "retry.backoff.policy": "CONSTANT_VALUE"}, partitions=1)
+            log = os.path.join(d, "connect.log")
+            c = Connect(args, log)
+            try:
+                want = [("k", {"key": "k", "seq": i}) for i in range(20)]
+                want[4][1]["bad"] = True
+                want[9][1]["flaky"] = True
+                produce(b, want)
+                good = [kv for kv in want if not kv[1].get("bad") and not kv[1].get("flaky")]
+                wait_until(lambda: len(ep.delivered()) >= len(good), 60,
+                           what="the records after the skipped ones")
+                check_order(ep.delivered(), good)
+                st = ep.statuses()
+                assert st.count(400) == 1, st  # not retried
+                assert st.count(503) == 3, st  # one try and max.retries=2 retries
+                with open(log, "rb") as f:
+                    text = f.read().decode(errors="replace")
+                assert "gave up after 2 retries" in text, text[-2000:]
+                assert "skipping 1 record(s) (behavior.on.error=log)" in text, text[-2000:]
+                assert c.status("hook")["tasks"][0]["state"] == "RUNNING"
+            finally:
+                rc = c.stop()
+            assert rc == 0, "connect exited %d:\n%s" % (rc, c.tail())
+    finally:
+        ep.stop()
+
+
 def test_server_vanishes_and_returns():
     d = tempfile.mkdtemp(prefix="runnel-httpsink-")
     ep = Endpoint()
@@ -431,4 +479,5 @@ if __name__ == "__main__":
          test_503_and_429_retried_until_the_server_recovers,
          test_400_goes_to_the_dead_letter_queue_not_retried,
          test_400_fails_the_task_without_tolerance,
+         test_behavior_on_error_log_skips_refused_and_exhausted_batches,
          test_server_vanishes_and_returns])
