@@ -71,7 +71,7 @@ class Endpoint:
                 self.end_headers()
                 self.wfile.write(reply)
 
-            do_POST = do_PUT = do
+            do_POST = do_PUT = do_PATCH = do
 
             def log_message(self, *args):
                 pass
@@ -404,6 +404,7 @@ def test_behavior_on_error_log_skips_refused_and_exhausted_batches():
             args = setup(d, b, "hook", {
                 "connector.class": "HttpSinkConnector",
                 "http.api.url": ep.url + "/hook",
+                "request.method": "PATCH",
                 "behavior.on.error": "log",
                 "max.retries": "2",
                 "retry.backoff.ms": "20",
@@ -419,6 +420,8 @@ def test_behavior_on_error_log_skips_refused_and_exhausted_batches():
                 wait_until(lambda: len(ep.delivered()) >= len(good), 60,
                            what="the records after the skipped ones")
                 check_order(ep.delivered(), good)
+                with ep.lock:
+                    assert {r[1] for r in ep.requests} == {"PATCH"}, ep.requests[:3]
                 st = ep.statuses()
                 assert st.count(400) == 1, st  # not retried
                 assert st.count(503) == 3, st  # one try and max.retries=2 retries

@@ -89,12 +89,12 @@ result<http_response> http_session::perform(const http_request& req) {
 
   if (req.method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-  } else if (req.method == "PUT" || req.method == "POST") {
+  } else if (req.method == "PUT" || req.method == "POST" || req.method == "PATCH") {
     // POSTFIELDS (not an upload callback) so that libcurl's SigV4 hashes the
     // payload it signs; the method name is then replaced.
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(req.body.size()));
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
-    if (req.method == "PUT") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+    if (req.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     bool has_type = std::any_of(req.headers.begin(), req.headers.end(), [](const std::string& h) {
       return h.size() > 13 && strncasecmp(h.c_str(), "content-type:", 13) == 0;
     });

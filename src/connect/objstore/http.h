@@ -21,10 +21,10 @@
 namespace runnel::connect::objstore {
 
 struct http_request {
-  std::string method = "GET";        // GET, HEAD, PUT, DELETE, POST
+  std::string method = "GET";        // GET, HEAD, PUT, DELETE, POST, PATCH
   std::string url;                   // already percent-encoded
   std::vector<std::string> headers;  // "Name: value"
-  std::string_view body;             // sent with PUT and POST (also when empty)
+  std::string_view body;             // sent with PUT, POST and PATCH (also when empty)
   // libcurl's SigV4 provider string ("aws:amz:us-east-1:s3") and
   // "access_key:secret_key"; empty: no SigV4 signature.
   std::string aws_sigv4;
