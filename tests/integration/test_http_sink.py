@@ -147,10 +147,11 @@ class Connect:
         return rc
 
 
-def setup(d, broker, name, config, partitions=3):
-    subprocess.run([BINARY, "topic", "create", "events", "--brokers", broker.bootstrap,
-                    "--partitions", str(partitions)], check=True, capture_output=True,
-                   timeout=60)
+def setup(d, broker, name, config, partitions=3, create_topic=True):
+    if create_topic:
+        subprocess.run([BINARY, "topic", "create", "events", "--brokers", broker.bootstrap,
+                        "--partitions", str(partitions)], check=True, capture_output=True,
+                       timeout=60)
     worker = os.path.join(d, "worker.properties")
     with open(worker, "w") as f:
         f.write("bootstrap.servers=%s\n"
@@ -477,10 +478,30 @@ def test_server_vanishes_and_returns():
         ep.stop()
 
 
+def test_bad_configs_refused_before_anything_runs():
+    d = tempfile.mkdtemp(prefix="runnel-httpsink-")
+    with Broker(BINARY) as b:
+        cases = [({"http.api.url": "ftp://example.com/x"}, "http:// or https://"),
+                 ({"http.api.url": "http://h/", "auth.type": "BASIC"},
+                  "auth.type BASIC needs connection.user"),
+                 ({"http.api.url": "http://h/", "headers": "X-Broken"}, "Name:Value"),
+                 ({"http.api.url": "http://h/", "request.method": "DELETE"}, "request.method")]
+        for i, (config, expect) in enumerate(cases):
+            args = setup(d, b, "bad%d" % i, dict({"connector.class": "HttpSink"}, **config),
+                         create_topic=False)
+            r = subprocess.run([BINARY, "connect", "run", "--connect-listen", "off", *args],
+                               capture_output=True, timeout=60)
+            err = r.stderr.decode()
+            assert r.returncode != 0, (config, err)
+            assert expect in err, (config, err)
+            assert "runnel connect run: " in err, err
+
+
 if __name__ == "__main__":
     run([test_every_record_once_in_order_batched_with_auth,
          test_503_and_429_retried_until_the_server_recovers,
          test_400_goes_to_the_dead_letter_queue_not_retried,
          test_400_fails_the_task_without_tolerance,
          test_behavior_on_error_log_skips_refused_and_exhausted_batches,
-         test_server_vanishes_and_returns])
+         test_server_vanishes_and_returns,
+         test_bad_configs_refused_before_anything_runs])

@@ -111,12 +111,12 @@ class http_sink_task final : public sink_task {
     const std::string what = fmt::format("http sink: {} {}", cfg_.method, redact_url(b.url));
     auto r = session_->perform(req);
     if (!r) {
-      // libcurl's sentence names the full URL: say it again without secrets.
+      // The session's sentence is "METHOD URL: libcurl's reason": say it
+      // again without the URL's secrets.
       auto m = r.error().message;
-      auto colon = m.rfind(": ");
-      return {verdict::retry,
-              fmt::format("{}: {}", what, colon == std::string::npos ? m : m.substr(colon + 2)),
-              std::nullopt};
+      const auto full = fmt::format("{} {}: ", req.method, req.url);
+      if (m.starts_with(full)) m = m.substr(full.size());
+      return {verdict::retry, fmt::format("{}: {}", what, m), std::nullopt};
     }
     const auto& resp = r.value();
     attempt a;
