@@ -220,10 +220,13 @@ def test_every_record_once_in_order_batched_with_auth():
                 "connection.user": "hook",
                 "connection.password": "pa:ss",
                 "batch.max.size": "25"})
+            # Produced first, so that polls are full and batches too (the
+            # request count below); records written while the connector runs
+            # are the other tests'.
+            want = records(0, 2000)
+            produce(b, want)
             c = Connect(args, os.path.join(d, "connect.log"))
             try:
-                want = records(0, 2000)
-                produce(b, want)
                 wait_until(lambda: len(ep.delivered()) >= len(want), 90,
                            what="every record at the endpoint")
                 got = ep.delivered()
