@@ -1,0 +1,427 @@
+// PostgreSQL's JDBC driver (pgJDBC, profile pgjdbc) against runnel's SQL:
+// the simple and the extended query protocol, prepared statements with typed
+// parameters (also past prepareThreshold, where pgJDBC switches to named
+// server-side statements and binary results), typed getters and
+// ResultSetMetaData, DatabaseMetaData (pg_catalog queries), a source over a
+// Kafka topic with a materialized view that follows new records, SQLSTATE
+// errors after which the connection goes on, and a SUBSCRIBE cursor through
+// DECLARE/FETCH. Run by test_sql_pgjdbc.py.
+//
+// Usage: java -cp 'lib/pgjdbc/*:classes' PgJdbcCheck SQL_PORT RUNNEL BOOTSTRAP TOPIC
+// (RUNNEL BOOTSTRAP: `runnel produce` writes to TOPIC, which the test made.)
+// Prints PASS/FAIL per check and 'N passed, M failed' last; exit 1 on failure.
+
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+public final class PgJdbcCheck {
+  static int port;
+  static String runnel, bootstrap, topic;
+  static int passed = 0, failed = 0;
+
+  interface Check {
+    void run() throws Exception;
+  }
+
+  interface Cond {
+    boolean get() throws Exception;
+  }
+
+  static void check(String name, Check c) {
+    long start = System.nanoTime();
+    try {
+      c.run();
+      passed++;
+      System.out.printf("PASS %s (%.1fs)%n", name, (System.nanoTime() - start) / 1e9);
+    } catch (Throwable t) {
+      failed++;
+      System.out.println("FAIL " + name);
+      t.printStackTrace(System.out);
+    }
+    System.out.flush();
+  }
+
+  static void expect(boolean cond, String what) {
+    if (!cond) throw new AssertionError(what);
+  }
+
+  static void expectEq(Object want, Object got, String what) {
+    if (want == null ? got != null : !want.equals(got))
+      throw new AssertionError(what + ": want <" + want + ">, got <" + got + ">");
+  }
+
+  static void waitUntil(Cond cond, long timeoutMs, String what) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < deadline) {
+      if (cond.get()) return;
+      Thread.sleep(50);
+    }
+    throw new AssertionError("timed out after " + timeoutMs + " ms waiting for " + what);
+  }
+
+  static Connection connect(String... props) throws SQLException {
+    Properties p = new Properties();
+    p.setProperty("user", "root");
+    p.setProperty("connectTimeout", "10");
+    p.setProperty("socketTimeout", "60");
+    for (int i = 0; i + 1 < props.length; i += 2) p.setProperty(props[i], props[i + 1]);
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
+  }
+
+  // Every row of a query as "a|b|c" lines (getString of each column).
+  static List<String> rows(Connection c, String sql) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      int n = rs.getMetaData().getColumnCount();
+      while (rs.next()) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i <= n; i++) b.append(i > 1 ? "|" : "").append(rs.getString(i));
+        out.add(b.toString());
+      }
+    }
+    return out;
+  }
+
+  // `runnel produce TOPIC -b BOOTSTRAP`, one record per line.
+  static void produce(String... lines) throws Exception {
+    Process p = new ProcessBuilder(runnel, "produce", topic, "-q", "-b", bootstrap)
+        .redirectErrorStream(true).start();
+    try (OutputStream in = p.getOutputStream()) {
+      for (String l : lines) in.write((l + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    expect(p.waitFor(60, TimeUnit.SECONDS), "runnel produce did not finish");
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    expectEq(0, p.exitValue(), "runnel produce's exit code (" + out + ")");
+  }
+
+  static void connectAndServerInfo() throws Exception {
+    try (Connection c = connect()) {
+      DatabaseMetaData md = c.getMetaData();
+      expectEq("PostgreSQL", md.getDatabaseProductName(), "database product");
+      expect(md.getDatabaseProductVersion().startsWith("15"), "server version " + md.getDatabaseProductVersion());
+      expectEq(15, md.getDatabaseMajorVersion(), "major version");
+      expectEq("dev", c.getCatalog(), "catalog (database)");
+      expectEq("root", md.getUserName(), "user");
+      System.out.println("  pgJDBC " + md.getDriverVersion() + ", server " + md.getDatabaseProductVersion());
+    }
+  }
+
+  // preferQueryMode=simple: every statement as one Query message, parameters
+  // written in by the driver.
+  static void simpleProtocol() throws Exception {
+    try (Connection c = connect("preferQueryMode", "simple"); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE simple_t (id INT PRIMARY KEY, name TEXT)");
+      expectEq(2, st.executeUpdate("INSERT INTO simple_t VALUES (1, 'one'), (2, 'it''s')"), "insert count");
+      try (PreparedStatement ps = c.prepareStatement("SELECT name FROM simple_t WHERE id = ?")) {
+        ps.setInt(1, 2);
+        try (ResultSet rs = ps.executeQuery()) {
+          expect(rs.next(), "a row");
+          expectEq("it's", rs.getString(1), "name");
+          expect(!rs.next(), "one row");
+        }
+      }
+      expectEq(List.of("1|one", "2|it's"), rows(c, "SELECT id, name FROM simple_t ORDER BY id"), "rows");
+    }
+  }
+
+  // The default (extended) protocol: Parse/Bind/Describe/Execute/Sync. Past
+  // prepareThreshold (here 2) pgJDBC names the statement on the server, asks
+  // for binary results and sends int/bigint/double parameters in binary.
+  static void preparedTypedParameters() throws Exception {
+    try (Connection c = connect("prepareThreshold", "2"); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE typed (id BIGINT PRIMARY KEY, n INT, name TEXT, ok BOOLEAN, score DOUBLE PRECISION, "
+                 + "at TIMESTAMP, amount NUMERIC(10,2), small SMALLINT, day DATE)");
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO typed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (int i = 1; i <= 6; i++) {
+          ps.setLong(1, 10_000_000_000L + i);
+          ps.setInt(2, -i);
+          ps.setString(3, i % 2 == 0 ? "even 'quoted'" : "odd");
+          ps.setBoolean(4, i % 2 == 0);
+          ps.setDouble(5, i + 0.25);
+          ps.setTimestamp(6, Timestamp.valueOf(LocalDateTime.of(2024, 3, 15, 10, 0, i, 123_456_000)));
+          ps.setBigDecimal(7, new BigDecimal(i + ".50"));
+          ps.setShort(8, (short) (i * 100));
+          ps.setDate(9, java.sql.Date.valueOf("2024-03-1" + i));
+          expectEq(1, ps.executeUpdate(), "insert " + i);
+        }
+        // NULLs of each type.
+        ps.setLong(1, 1);
+        ps.setNull(2, Types.INTEGER);
+        ps.setNull(3, Types.VARCHAR);
+        ps.setNull(4, Types.BOOLEAN);
+        ps.setNull(5, Types.DOUBLE);
+        ps.setNull(6, Types.TIMESTAMP);
+        ps.setNull(7, Types.NUMERIC);
+        ps.setNull(8, Types.SMALLINT);
+        ps.setNull(9, Types.DATE);
+        expectEq(1, ps.executeUpdate(), "insert of NULLs");
+      }
+      String q = "SELECT id, n, name, ok, score, at, amount, small, day FROM typed WHERE id = ? AND ok = ? "
+                 + "AND score > ? AND name <> ? AND at >= ?";
+      try (PreparedStatement ps = c.prepareStatement(q)) {
+        for (int round = 0; round < 4; round++) {  // unnamed, then named with binary results
+          ps.setLong(1, 10_000_000_004L);
+          ps.setBoolean(2, true);
+          ps.setDouble(3, 1.5);
+          ps.setString(4, "nobody");
+          ps.setTimestamp(5, Timestamp.valueOf("2024-03-15 10:00:00"));
+          try (ResultSet rs = ps.executeQuery()) {
+            expect(rs.next(), "round " + round + ": a row");
+            expectEq(10_000_000_004L, rs.getLong("id"), "getLong");
+            expectEq(-4, rs.getInt("n"), "getInt");
+            expectEq("even 'quoted'", rs.getString("name"), "getString");
+            expectEq(true, rs.getBoolean("ok"), "getBoolean");
+            expectEq(4.25, rs.getDouble("score"), "getDouble");
+            expectEq(Timestamp.valueOf(LocalDateTime.of(2024, 3, 15, 10, 0, 4, 123_456_000)),
+                     rs.getTimestamp("at"), "getTimestamp");
+            expectEq(LocalDateTime.of(2024, 3, 15, 10, 0, 4, 123_456_000), rs.getObject("at", LocalDateTime.class),
+                     "getObject(LocalDateTime)");
+            expectEq(new BigDecimal("4.50"), rs.getBigDecimal("amount"), "getBigDecimal");
+            expectEq((short) 400, rs.getShort("small"), "getShort");
+            expectEq(java.sql.Date.valueOf("2024-03-14"), rs.getDate("day"), "getDate");
+            expectEq(Long.class, rs.getObject("id").getClass(), "getObject(bigint) class");
+            expectEq(Integer.class, rs.getObject("n").getClass(), "getObject(int) class");
+            expectEq(Boolean.class, rs.getObject("ok").getClass(), "getObject(boolean) class");
+            expectEq(Double.class, rs.getObject("score").getClass(), "getObject(double) class");
+            ResultSetMetaData md = rs.getMetaData();
+            int[] want = {Types.BIGINT, Types.INTEGER, Types.VARCHAR, Types.BIT, Types.DOUBLE, Types.TIMESTAMP,
+                          Types.NUMERIC, Types.SMALLINT, Types.DATE};
+            String[] names = {"int8", "int4", "text", "bool", "float8", "timestamp", "numeric", "int2", "date"};
+            for (int i = 0; i < want.length; i++) {
+              expectEq(want[i], md.getColumnType(i + 1), "column type of " + md.getColumnName(i + 1));
+              expectEq(names[i], md.getColumnTypeName(i + 1), "column type name of " + md.getColumnName(i + 1));
+            }
+            expect(!rs.next(), "one row");
+          }
+        }
+      }
+      // The NULL row through the getters.
+      try (PreparedStatement ps = c.prepareStatement("SELECT n, name, ok, score, at, amount FROM typed WHERE id = ?")) {
+        ps.setLong(1, 1);
+        try (ResultSet rs = ps.executeQuery()) {
+          expect(rs.next(), "the NULL row");
+          expectEq(0, rs.getInt(1), "getInt of NULL");
+          expect(rs.wasNull(), "wasNull");
+          expectEq(null, rs.getString(2), "getString of NULL");
+          expectEq(null, rs.getObject(3), "getObject of NULL");
+          expectEq(null, rs.getTimestamp(5), "getTimestamp of NULL");
+          expectEq(null, rs.getBigDecimal(6), "getBigDecimal of NULL");
+        }
+      }
+      // setObject with java.time values and a batch.
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO typed (id, at, name) VALUES (?, ?, ?)")) {
+        for (int i = 0; i < 3; i++) {
+          ps.setObject(1, 100L + i);
+          ps.setObject(2, LocalDateTime.of(2025, 1, 1, 0, 0, i));
+          ps.setObject(3, "batch " + i);
+          ps.addBatch();
+        }
+        int[] counts = ps.executeBatch();
+        expectEq(3, counts.length, "batch counts");
+        for (int n : counts) expectEq(1, n, "batch count");
+      }
+      expectEq(List.of("100|2025-01-01 00:00:00|batch 0", "102|2025-01-01 00:00:02|batch 2"),
+               rows(c, "SELECT id, at, name FROM typed WHERE id IN (100, 102) ORDER BY id"), "batch rows");
+    }
+  }
+
+  // setFetchSize outside autocommit: pgJDBC reads the result in portions
+  // (Execute with a row limit, PortalSuspended, Execute again).
+  static void fetchSizeInPortions() throws Exception {
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE many (i INT)");
+      st.execute("INSERT INTO many SELECT * FROM (VALUES (1), (2), (3), (4), (5), (6), (7)) AS v(i)");
+      c.setAutoCommit(false);
+      try (Statement s2 = c.createStatement()) {
+        s2.setFetchSize(3);
+        try (ResultSet rs = s2.executeQuery("SELECT i FROM many ORDER BY i")) {
+          int want = 1;
+          while (rs.next()) expectEq(want++, rs.getInt(1), "row in order");
+          expectEq(8, want, "all seven rows");
+        }
+      }
+      c.commit();
+    }
+  }
+
+  static void databaseMetaData() throws Exception {
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE md_orders (id INT PRIMARY KEY, item VARCHAR, amount NUMERIC(10,2), at TIMESTAMP)");
+      st.execute("CREATE MATERIALIZED VIEW md_per_item AS SELECT item, count(*) AS n FROM md_orders GROUP BY item");
+      st.execute("CREATE VIEW md_ids AS SELECT id FROM md_orders");
+      DatabaseMetaData md = c.getMetaData();
+      List<String> got = new ArrayList<>();
+      try (ResultSet rs = md.getTables(null, "public", "md_%", null)) {
+        while (rs.next())
+          got.add(rs.getString("TABLE_SCHEM") + "." + rs.getString("TABLE_NAME") + ":" + rs.getString("TABLE_TYPE"));
+      }
+      expectEq(List.of("public.md_per_item:MATERIALIZED VIEW", "public.md_orders:TABLE", "public.md_ids:VIEW"),
+               got, "getTables");
+      got.clear();
+      try (ResultSet rs = md.getTables(null, null, "%", new String[] {"TABLE"})) {
+        while (rs.next()) got.add(rs.getString("TABLE_NAME"));
+      }
+      expect(got.contains("md_orders") && !got.contains("md_ids"), "getTables of type TABLE: " + got);
+      got.clear();
+      try (ResultSet rs = md.getColumns(null, "public", "md_orders", "%")) {
+        while (rs.next())
+          got.add(rs.getString("COLUMN_NAME") + ":" + rs.getInt("DATA_TYPE") + ":" + rs.getString("TYPE_NAME") + ":"
+                  + rs.getInt("ORDINAL_POSITION") + ":" + rs.getInt("NULLABLE"));
+      }
+      expectEq(List.of("id:" + Types.INTEGER + ":int4:1:" + DatabaseMetaData.columnNoNulls,
+                       "item:" + Types.VARCHAR + ":text:2:" + DatabaseMetaData.columnNullable,
+                       "amount:" + Types.NUMERIC + ":numeric:3:" + DatabaseMetaData.columnNullable,
+                       "at:" + Types.TIMESTAMP + ":timestamp:4:" + DatabaseMetaData.columnNullable),
+               got, "getColumns");
+      got.clear();
+      try (ResultSet rs = md.getColumns(null, null, "md_per_item", null)) {
+        while (rs.next()) got.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME"));
+      }
+      expectEq(List.of("item:text", "n:int8"), got, "getColumns of a materialized view");
+      got.clear();
+      try (ResultSet rs = md.getSchemas()) {
+        while (rs.next()) got.add(rs.getString("TABLE_SCHEM"));
+      }
+      expect(got.contains("public"), "getSchemas: " + got);
+      got.clear();
+      try (ResultSet rs = md.getPrimaryKeys(null, "public", "md_orders")) {
+        while (rs.next()) got.add(rs.getString("COLUMN_NAME"));
+      }
+      expectEq(List.of("id"), got, "getPrimaryKeys");
+    }
+  }
+
+  static void sourceViewFollowsTopic() throws Exception {
+    produce("{\"user_id\": 1, \"page\": \"/home\", \"ts\": \"2024-03-15 10:00:00\"}",
+            "{\"user_id\": 2, \"page\": \"/home\", \"ts\": \"2024-03-15 10:00:01\"}",
+            "{\"user_id\": 3, \"page\": \"/about\", \"ts\": \"2024-03-15 10:00:02\"}");
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE SOURCE clicks (user_id INT, page TEXT, ts TIMESTAMP) WITH (connector = 'kafka', topic = '"
+                 + topic + "', scan.startup.mode = 'earliest') FORMAT PLAIN ENCODE JSON");
+      st.execute("CREATE MATERIALIZED VIEW visits AS SELECT page, count(*) AS n, max(ts) AS last FROM clicks GROUP BY page");
+      String q = "SELECT page, n, last FROM visits WHERE n >= ? ORDER BY page";
+      try (PreparedStatement ps = c.prepareStatement(q)) {
+        Cond seen = () -> {
+          ps.setLong(1, 1);
+          List<String> got = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) got.add(rs.getString(1) + "|" + rs.getLong(2) + "|" + rs.getTimestamp(3));
+          }
+          return got.equals(List.of("/about|1|2024-03-15 10:00:02.0", "/home|2|2024-03-15 10:00:01.0"));
+        };
+        waitUntil(seen, 30000, "the view over the topic");
+        produce("{\"user_id\": 4, \"page\": \"/home\", \"ts\": \"2024-03-15 10:05:00\"}",
+                "{\"user_id\": 5, \"page\": \"/new\", \"ts\": \"2024-03-15 10:06:00\"}");
+        Cond updated = () -> {
+          ps.setLong(1, 1);
+          List<String> got = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) got.add(rs.getString(1) + "|" + rs.getLong(2) + "|" + rs.getTimestamp(3));
+          }
+          return got.equals(List.of("/about|1|2024-03-15 10:00:02.0", "/home|3|2024-03-15 10:05:00.0",
+                                    "/new|1|2024-03-15 10:06:00.0"));
+        };
+        waitUntil(updated, 30000, "the view after more records");
+      }
+      expectEq(List.of("5"), rows(c, "SELECT count(*) FROM clicks"), "the source's rows");
+    }
+  }
+
+  static void errorsCarrySqlstate() throws Exception {
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      try {
+        st.executeQuery("SELECT nope FROM missing");
+        throw new AssertionError("no error");
+      } catch (SQLException e) {
+        expectEq("42P01", e.getSQLState(), "SQLSTATE of a missing relation (" + e.getMessage() + ")");
+        expect(e.getMessage().contains("relation \"missing\" does not exist"), e.getMessage());
+      }
+      // The same through a prepared statement with a parameter.
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 / ?")) {
+        ps.setInt(1, 0);
+        ps.executeQuery();
+        throw new AssertionError("no error");
+      } catch (SQLException e) {
+        expectEq("22012", e.getSQLState(), "SQLSTATE of a division by zero (" + e.getMessage() + ")");
+      }
+      try {
+        st.execute("SELEC 1");
+        throw new AssertionError("no error");
+      } catch (SQLException e) {
+        expectEq("42601", e.getSQLState(), "SQLSTATE of a syntax error (" + e.getMessage() + ")");
+      }
+      expectEq(List.of("2"), rows(c, "SELECT 1 + 1"), "the connection after errors");
+      // In a transaction (pgJDBC sends BEGIN): an error, a rollback, and on.
+      c.setAutoCommit(false);
+      try {
+        st.executeQuery("SELECT * FROM missing_too");
+        throw new AssertionError("no error");
+      } catch (SQLException e) {
+        expectEq("42P01", e.getSQLState(), "SQLSTATE in a transaction");
+      }
+      c.rollback();
+      expectEq(List.of("3"), rows(c, "SELECT 1 + 2"), "after the rollback");
+      c.commit();
+    }
+  }
+
+  static void subscribeCursor() throws Exception {
+    try (Connection c = connect(); Connection w = connect(); Statement st = c.createStatement();
+         Statement ws = w.createStatement()) {
+      ws.execute("CREATE TABLE sub_t (id INT, name TEXT)");
+      ws.execute("INSERT INTO sub_t VALUES (1, 'first')");
+      st.execute("DECLARE c CURSOR FOR SUBSCRIBE sub_t");
+      List<String> got = new ArrayList<>();
+      try (ResultSet rs = st.executeQuery("FETCH ALL FROM c WITH (timeout = '5s')")) {
+        ResultSetMetaData md = rs.getMetaData();
+        expectEq("op", md.getColumnName(3), "the op column");
+        while (rs.next()) got.add(rs.getInt(1) + "|" + rs.getString(2) + "|" + rs.getString("op"));
+      }
+      expectEq(List.of("1|first|Insert"), got, "the contents");
+      ws.execute("INSERT INTO sub_t VALUES (2, 'second')");
+      ws.execute("DELETE FROM sub_t WHERE id = 1");
+      got.clear();
+      long deadline = System.currentTimeMillis() + 30000;
+      while (got.size() < 2 && System.currentTimeMillis() < deadline) {
+        try (ResultSet rs = st.executeQuery("FETCH 10 FROM c WITH (timeout = '5s')")) {
+          while (rs.next()) got.add(rs.getInt(1) + "|" + rs.getString(2) + "|" + rs.getString("op"));
+        }
+      }
+      expectEq(List.of("2|second|Insert", "1|first|Delete"), got, "the changes");
+      st.execute("CLOSE c");
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    port = Integer.parseInt(args[0]);
+    runnel = args[1];
+    bootstrap = args[2];
+    topic = args[3];
+    check("connect_and_server_info", PgJdbcCheck::connectAndServerInfo);
+    check("simple_protocol", PgJdbcCheck::simpleProtocol);
+    check("prepared_typed_parameters", PgJdbcCheck::preparedTypedParameters);
+    check("fetch_size_in_portions", PgJdbcCheck::fetchSizeInPortions);
+    check("database_metadata", PgJdbcCheck::databaseMetaData);
+    check("source_view_follows_topic", PgJdbcCheck::sourceViewFollowsTopic);
+    check("errors_carry_sqlstate", PgJdbcCheck::errorsCarrySqlstate);
+    check("subscribe_cursor", PgJdbcCheck::subscribeCursor);
+    System.out.printf("%d passed, %d failed%n", passed, failed);
+    System.exit(failed == 0 ? 0 : 1);
+  }
+}
