@@ -76,6 +76,14 @@ class engine : public catalog_reader {
   // the engine while it waits.
   result<std::vector<statement_result>> execute(std::string_view sql, int64_t now = 0,
                                                 uint64_t session = 0);
+  // The types of the parameters $1..$n of one statement, as PostgreSQL
+  // infers them when a prepared statement is parsed: each one's declared
+  // type (`declared`, unknown where the client sent none), else the type
+  // its context gives it (`id = $1` with a bigint id: bigint; a value of
+  // INSERT: its column's type), else text. A statement that cannot be bound
+  // now gets its declared types and text for the rest (running it reports
+  // the error).
+  std::vector<sql_type> param_types(std::string_view sql, std::vector<sql_type> declared, int n);
   // Drops the cursors of a session (its connection ended).
   void close_session(uint64_t session);
   // Wakes every waiting FETCH and makes later ones return at once (the

@@ -118,11 +118,49 @@ result<std::string> binary_text(uint32_t oid, std::string_view b) {
       if (!s) return bad();
       return *s;
     }
+    case type_id::time:
+      if (b.size() != 8) return bad();
+      return dt::format_time(static_cast<int64_t>(be(b)));
+    case type_id::interval:
+      if (b.size() != 16) return bad();
+      return dt::format_interval(interval{static_cast<int32_t>(be(b.substr(12, 4))),
+                                          static_cast<int32_t>(be(b.substr(8, 4))),
+                                          static_cast<int64_t>(be(b.substr(0, 8)))});
     default:
       return make_error(errc::feature_not_supported, -1,
                         "binary parameters of type {} are not supported: send it as text",
                         type_name(*t));
   }
+}
+
+// NUMERIC's binary form of a decimal: |v| in base-10000 digits around the
+// point, without leading or trailing zero digits; dscale is the scale.
+void append_numeric(const decimal& d, std::string& out) {
+  uint128 u = d.v < 0 ? static_cast<uint128>(-d.v) : static_cast<uint128>(d.v);
+  std::string all;
+  while (u > 0) {
+    all.insert(all.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  }
+  auto scale = static_cast<size_t>(std::max<int>(d.scale, 0));
+  if (all.size() < scale) all.insert(0, scale - all.size(), '0');
+  std::string intpart = all.substr(0, all.size() - scale), frac = all.substr(all.size() - scale);
+  intpart.insert(0, (4 - intpart.size() % 4) % 4, '0');
+  frac.append((4 - frac.size() % 4) % 4, '0');
+  std::vector<int> groups;
+  for (size_t i = 0; i < intpart.size(); i += 4) groups.push_back(std::stoi(intpart.substr(i, 4)));
+  int weight = static_cast<int>(groups.size()) - 1;
+  for (size_t i = 0; i < frac.size(); i += 4) groups.push_back(std::stoi(frac.substr(i, 4)));
+  size_t first = 0;
+  while (first < groups.size() && groups[first] == 0) ++first, --weight;
+  size_t last = groups.size();
+  while (last > first && groups[last - 1] == 0) --last;
+  if (first == last) weight = 0;
+  put_be(last - first, 2, out);
+  put_be(static_cast<uint16_t>(static_cast<int16_t>(weight)), 2, out);
+  put_be(d.v < 0 && first != last ? 0x4000 : 0, 2, out);
+  put_be(scale, 2, out);
+  for (size_t i = first; i < last; ++i) put_be(static_cast<uint64_t>(groups[i]), 2, out);
 }
 
 }  // namespace
@@ -212,6 +250,19 @@ bool append_binary(const sql_type& t, const datum& d, std::string& out) {
     case type_id::timestamp:
     case type_id::timestamptz:
       put_be(static_cast<uint64_t>(d.as_int() - pg_epoch_micros), 8, out);
+      return true;
+    case type_id::time:  // µs since midnight
+      put_be(static_cast<uint64_t>(d.as_int()), 8, out);
+      return true;
+    case type_id::interval: {  // µs, days, months
+      interval iv = d.as_interval();
+      put_be(static_cast<uint64_t>(iv.micros), 8, out);
+      put_be(static_cast<uint32_t>(iv.days), 4, out);
+      put_be(static_cast<uint32_t>(iv.months), 4, out);
+      return true;
+    }
+    case type_id::numeric:
+      append_numeric(d.as_decimal(), out);
       return true;
     default:
       return false;

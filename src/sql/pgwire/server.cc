@@ -273,6 +273,10 @@ struct pg_server::impl {
   struct prepared {
     std::string query;
     std::vector<uint32_t> oids;  // declared parameter types (0: unspecified)
+    // Each parameter's type as ParameterDescription reports it: declared, or
+    // inferred from its context (engine::param_types). A driver encodes its
+    // values as these types (pgx, pgJDBC), in binary for most.
+    std::vector<uint32_t> types;
     int params = 0;
   };
   struct portal {
@@ -337,6 +341,17 @@ struct pg_server::impl {
         if (!name.empty() && ses.stmts.count(name))
           return make_error(errc::duplicate_object, -1, "prepared statement \"{}\" already exists",
                             name);
+        std::vector<sql_type> declared;
+        for (uint32_t oid : p.oids) {
+          auto t = oid ? type_of_oid(oid) : std::nullopt;
+          declared.push_back(t ? *t : sql_type(type_id::unknown));
+        }
+        // A declared type is reported as the client sent it (varchar stays
+        // 1043: pgJDBC refuses a statement whose parameters change type).
+        for (const auto& t : eng.param_types(q, std::move(declared), p.params)) {
+          size_t i = p.types.size();
+          p.types.push_back(i < p.oids.size() && p.oids[i] ? p.oids[i] : type_oid(t.id));
+        }
         p.query = std::move(q);
         ses.stmts[name] = std::move(p);
         message('1').append_to(out);  // ParseComplete
@@ -374,7 +389,14 @@ struct pg_server::impl {
                             "bind message supplies {} parameters, but prepared statement \"{}\" "
                             "requires {}",
                             np, stmt_name, ps.params);
-        for (size_t i = 0; i < params.size() && i < ps.oids.size(); ++i) params[i].oid = ps.oids[i];
+        // A text parameter without a declared type stays an untyped literal
+        // (its context types it when the statement runs); a binary one is
+        // read as the type ParameterDescription gave the driver.
+        for (size_t i = 0; i < params.size(); ++i) {
+          uint32_t declared = i < ps.oids.size() ? ps.oids[i] : 0;
+          uint32_t described = i < ps.types.size() ? ps.types[i] : 0;
+          params[i].oid = declared ? declared : params[i].binary ? described : 0;
+        }
         query = ps.query;
         BOOST_OUTCOME_TRY(auto sql, substitute_params(ps.query, params));
         if (!portal_name.empty() && ses.portals.count(portal_name))
@@ -402,9 +424,12 @@ struct pg_server::impl {
           message t('t');  // ParameterDescription
           t.i16(static_cast<int16_t>(ps.params));
           for (size_t i = 0; i < nulls.size(); ++i) {
-            uint32_t oid = i < ps.oids.size() ? ps.oids[i] : 0;
-            nulls[i].oid = oid;
-            t.i32(static_cast<int32_t>(oid ? oid : type_oid(type_id::text)));
+            uint32_t oid = i < ps.types.size() ? ps.types[i] : type_oid(type_id::text);
+            t.i32(static_cast<int32_t>(oid));
+            // The probe's NULLs: typed, but text (also what nothing typed
+            // falls back to) as an untyped NULL that takes its context's type.
+            bool declared = i < ps.oids.size() && ps.oids[i] != 0;
+            nulls[i].oid = declared || oid != type_oid(type_id::text) ? oid : 0;
           }
           t.append_to(out);
           // The columns: a statement that only reads runs once with NULL

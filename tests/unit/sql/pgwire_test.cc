@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sql/pgwire/server.h"
 
@@ -161,6 +162,73 @@ TEST_F(PgWire, ExtendedProtocolTakesParametersAndGivesBinary) {
   result_ptr few(PQexecPrepared(conn.get(), "by_id", 0, nullptr, nullptr, nullptr, 0));
   EXPECT_EQ(PQresultStatus(few.get()), PGRES_FATAL_ERROR);
   EXPECT_STREQ(PQresultErrorField(few.get(), PG_DIAG_SQLSTATE), "08P01");
+}
+
+// What drivers that prepare first (pgx, pgJDBC) rely on: ParameterDescription
+// gives each untyped parameter the type of its context, as PostgreSQL
+// infers it, and a binary parameter is read as that type.
+TEST_F(PgWire, DescribeInfersParameterTypes) {
+  exec("CREATE TABLE p (id BIGINT PRIMARY KEY, ok BOOLEAN, at TIMESTAMP, amount NUMERIC(10,2))");
+  auto types_of = [&](const char* name, const char* sql) {
+    result_ptr prep(PQprepare(conn.get(), name, sql, 0, nullptr));
+    EXPECT_EQ(PQresultStatus(prep.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(prep.get());
+    result_ptr d(PQdescribePrepared(conn.get(), name));
+    std::vector<Oid> out;
+    for (int i = 0; i < PQnparams(d.get()); ++i) out.push_back(PQparamtype(d.get(), i));
+    return out;
+  };
+  EXPECT_EQ(types_of("ins", "INSERT INTO p VALUES ($1, $2, $3, $4)"),
+            (std::vector<Oid>{20, 16, 1114, 1700}));
+  EXPECT_EQ(types_of("ins2", "INSERT INTO p (amount, id) VALUES ($2, $1)"),
+            (std::vector<Oid>{20, 1700}));
+  EXPECT_EQ(types_of("sel", "SELECT amount FROM p WHERE id = $1 AND at >= $2 AND ok = $3"),
+            (std::vector<Oid>{20, 1114, 16}));
+  EXPECT_EQ(types_of("cast", "SELECT $1::int + 1, $2"), (std::vector<Oid>{23, 25}));
+  EXPECT_EQ(types_of("del", "DELETE FROM p WHERE amount > $1"), (std::vector<Oid>{1700}));
+  // A binary int8 for $1 with no type in Parse: read as the bigint it was described as.
+  uint64_t be7 = __builtin_bswap64(7);
+  const char* vals[] = {reinterpret_cast<const char*>(&be7), "t", "2024-03-15 10:00:00", "1.50"};
+  const int lens[] = {8, 0, 0, 0};
+  const int fmts[] = {1, 0, 0, 0};
+  result_ptr ins(PQexecPrepared(conn.get(), "ins", 4, vals, lens, fmts, 0));
+  ASSERT_EQ(PQresultStatus(ins.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(ins.get());
+  auto r = exec("SELECT id, amount FROM p");
+  ASSERT_EQ(PQntuples(r.get()), 1);
+  EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "7");
+}
+
+// Binary results of numeric, time and interval (pgx asks binary for them).
+TEST_F(PgWire, BinaryNumericTimeInterval) {
+  result_ptr r(PQexecParams(conn.get(),
+                            "SELECT 1.50::numeric(10,2), -0.0012::numeric, 0::numeric, "
+                            "12345678.9::numeric, 1000000::numeric, '10:00:01.5'::time, "
+                            "'1 mon 2 days 00:00:03'::interval",
+                            0, nullptr, nullptr, nullptr, nullptr, 1));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  auto bytes = [&](int col) {
+    return std::string(PQgetvalue(r.get(), 0, col),
+                       static_cast<size_t>(PQgetlength(r.get(), 0, col)));
+  };
+  auto be16 = [](std::initializer_list<int> v) {
+    std::string s;
+    for (int x : v)
+      s.push_back(static_cast<char>((x >> 8) & 0xff)), s.push_back(static_cast<char>(x & 0xff));
+    return s;
+  };
+  // ndigits, weight, sign, dscale, then base-10000 digits (as PostgreSQL 15 sends them).
+  EXPECT_EQ(bytes(0), be16({2, 0, 0, 2, 1, 5000}));
+  EXPECT_EQ(bytes(1), be16({1, -1, 0x4000, 4, 12}));
+  EXPECT_EQ(bytes(2), be16({0, 0, 0, 0}));
+  EXPECT_EQ(bytes(3), be16({3, 1, 0, 1, 1234, 5678, 9000}));
+  EXPECT_EQ(bytes(4), be16({1, 1, 0, 0, 100}));
+  uint64_t t = 0;
+  ASSERT_EQ(bytes(5).size(), 8u);
+  std::memcpy(&t, bytes(5).data(), 8);
+  EXPECT_EQ(__builtin_bswap64(t), 36001500000u);
+  // µs (8 bytes), days, months.
+  std::string iv = bytes(6);
+  ASSERT_EQ(iv.size(), 16u);
+  EXPECT_EQ(iv, std::string("\0\0\0\0\0\x2d\xc6\xc0\0\0\0\x02\0\0\0\x01", 16));
 }
 
 }  // namespace
