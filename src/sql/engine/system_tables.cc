@@ -1,5 +1,6 @@
 #include "sql/engine/system_tables.h"
 
+#include <algorithm>
 #include <deque>
 #include <string>
 
@@ -9,7 +10,6 @@ namespace {
 
 // System tables get ids far above any user relation's.
 constexpr uint64_t first_system_id = uint64_t(1) << 60;
-constexpr int64_t first_user_oid = 16384;
 constexpr int64_t pg_catalog_oid = 11, public_oid = 2200, information_schema_oid = 13000;
 constexpr int64_t database_oid = 16383, owner_oid = 10;
 
@@ -20,6 +20,8 @@ enum class sys : uint64_t {
   pg_type,
   pg_am,
   pg_database,
+  pg_description,
+  pg_attrdef,
   tables,
   columns,
   schemata,
@@ -62,19 +64,45 @@ const std::deque<relation_info>& all() {
           {"atttypmod", type_id::int32},
           {"attnotnull", type_id::boolean},
           {"attisdropped", type_id::boolean},
-          {"atthasdef", type_id::boolean}}},
+          {"atthasdef", type_id::boolean},
+          {"attlen", type_id::int16},
+          {"attidentity", type_id::text},
+          {"attgenerated", type_id::text}}},
         {sys::pg_type,
          "pg_catalog",
          "pg_type",
          {{"oid", type_id::oid},
           {"typname", type_id::text},
           {"typnamespace", type_id::oid},
-          {"typlen", type_id::int16}}},
+          {"typlen", type_id::int16},
+          {"typtype", type_id::text},
+          {"typnotnull", type_id::boolean},
+          {"typtypmod", type_id::int32},
+          {"typbasetype", type_id::oid},
+          {"typelem", type_id::oid},
+          {"typdelim", type_id::text},
+          {"typrelid", type_id::oid}}},
         {sys::pg_am, "pg_catalog", "pg_am", {{"oid", type_id::oid}, {"amname", type_id::text}}},
         {sys::pg_database,
          "pg_catalog",
          "pg_database",
          {{"oid", type_id::oid}, {"datname", type_id::text}}},
+        // Comments (none yet) and column defaults (none): empty, for the
+        // LEFT JOINs of JDBC's getTables and getColumns.
+        {sys::pg_description,
+         "pg_catalog",
+         "pg_description",
+         {{"objoid", type_id::oid},
+          {"classoid", type_id::oid},
+          {"objsubid", type_id::int32},
+          {"description", type_id::text}}},
+        {sys::pg_attrdef,
+         "pg_catalog",
+         "pg_attrdef",
+         {{"oid", type_id::oid},
+          {"adrelid", type_id::oid},
+          {"adnum", type_id::int16},
+          {"adbin", type_id::text}}},
         {sys::tables,
          "information_schema",
          "tables",
@@ -129,6 +157,12 @@ const char* relkind(relation_kind k) {
   }
 }
 
+// atttypmod: numeric(p,s) as PostgreSQL encodes it, -1 for the rest.
+int64_t typmod(const sql_type& t) {
+  if (t.id != type_id::numeric || t.precision <= 0) return -1;
+  return ((int64_t{t.precision} << 16) | std::max<int64_t>(t.scale, 0)) + 4;
+}
+
 class rows {
  public:
   explicit rows(size_t width) : b_(static_cast<uint32_t>(width)) {}
@@ -177,7 +211,7 @@ const relation_info* system_table_by_id(uint64_t id) {
 row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& relations) {
   const relation_info* t = system_table_by_id(id);
   rows out(t ? t->columns.size() : 0);
-  auto oid_of = [](const relation_info& r) { return first_user_oid + static_cast<int64_t>(r.id); };
+  auto oid_of = [](const relation_info& r) { return relation_oid(r); };
   switch (static_cast<sys>(id)) {
     case sys::pg_namespace:
       out.row().i(pg_catalog_oid).t("pg_catalog").i(owner_oid);
@@ -212,10 +246,13 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
               .t(r->columns[c].name)
               .i(type_oid(r->columns[c].type.id))
               .i(++n)
-              .i(-1)
+              .i(typmod(r->columns[c].type))
               .b(key)
               .b(false)
-              .b(false);
+              .b(false)
+              .i(type_wire_length(r->columns[c].type.id))
+              .t("")
+              .t("");
         }
       }
       break;
@@ -224,7 +261,34 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
                       type_id::float32, type_id::float64, type_id::numeric, type_id::text,
                       type_id::bytea, type_id::date, type_id::time, type_id::timestamp,
                       type_id::timestamptz, type_id::interval, type_id::jsonb, type_id::oid})
-        out.row().i(type_oid(t2)).t(type_short_name(t2)).i(pg_catalog_oid).i(type_wire_length(t2));
+        out.row()
+            .i(type_oid(t2))
+            .t(type_short_name(t2))
+            .i(pg_catalog_oid)
+            .i(type_wire_length(t2))
+            .t("b")  // a base type
+            .b(false)
+            .i(-1)
+            .i(0)
+            .i(0)
+            .t(",")
+            .i(0);
+      // text[] (current_schemas()): an array of text.
+      out.row()
+          .i(type_oid(type_id::text_array))
+          .t(type_short_name(type_id::text_array))
+          .i(pg_catalog_oid)
+          .i(-1)
+          .t("b")
+          .b(false)
+          .i(-1)
+          .i(0)
+          .i(type_oid(type_id::text))
+          .t(",")
+          .i(0);
+      break;
+    case sys::pg_description:
+    case sys::pg_attrdef:
       break;
     case sys::pg_am:
       break;

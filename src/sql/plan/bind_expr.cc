@@ -286,8 +286,21 @@ result<expr_ptr> binder::expression(const json& node, const expr_ctx& ctx) {
         "subqueries in expressions are not supported yet; use a join or a subquery in FROM");
   if (k == "RowExpr")
     return make_error(errc::feature_not_supported, loc, "row constructors are not supported");
-  if (k == "A_Indirection")
-    return make_error(errc::feature_not_supported, loc, "array subscripts are not supported");
+  if (k == "A_Indirection") {
+    // array[i] of a text[] (current_schemas(true))[1]; no slices, no fields.
+    const json& ind = node["A_Indirection"];
+    const json& list = ind["indirection"];
+    if (list.size() == 1 && list[0].contains("A_Indices") &&
+        !list[0]["A_Indices"].value("is_slice", false) && list[0]["A_Indices"].contains("uidx")) {
+      BOOST_OUTCOME_TRY(auto arr, expression(ind["arg"], ctx));
+      if (arr->type.id == type_id::text_array) {
+        BOOST_OUTCOME_TRY(auto idx, expression(list[0]["A_Indices"]["uidx"], ctx));
+        return make_array_subscript(arr, idx, loc);
+      }
+    }
+    return make_error(errc::feature_not_supported, loc,
+                      "subscripts are supported on text[] only, one index each");
+  }
   return make_error(errc::feature_not_supported, loc, "expression {} is not supported", k);
 }
 
@@ -366,6 +379,44 @@ result<expr_ptr> binder::a_const(const json& c) {
   return make_error(errc::syntax_error, loc, "unknown constant");
 }
 
+std::optional<int64_t> binder::regtype_oid(std::string_view name) const {
+  auto t = type_by_name(name);
+  if (!t && (name == "_text" || name == "text[]")) t = sql_type(type_id::text_array);
+  if (!t) {
+    // "character varying", "name" keep their own oids in pg_type's eyes.
+    return std::nullopt;
+  }
+  if (name == "varchar" || name == "character varying") return 1043;
+  if (name == "name") return 19;
+  if (name == "bpchar" || name == "char" || name == "character") return 1042;
+  if (name == "json") return 114;
+  if (name == "regclass") return 2205;
+  if (name == "regtype") return 2206;
+  return type_oid(t->id);
+}
+
+std::optional<int64_t> binder::regclass_oid(std::string_view name) const {
+  std::string_view schema;
+  if (auto dot = name.find('.'); dot != std::string_view::npos) {
+    schema = name.substr(0, dot);
+    name = name.substr(dot + 1);
+  }
+  // PostgreSQL's own oids for the catalogs drivers name ('pg_class'::regclass).
+  static constexpr std::pair<std::string_view, int64_t> catalogs[] = {
+      {"pg_class", 1259},      {"pg_type", 1247},     {"pg_attribute", 1249},
+      {"pg_namespace", 2615},  {"pg_database", 1262}, {"pg_description", 2609},
+      {"pg_attrdef", 2604},    {"pg_am", 2601},       {"pg_proc", 1255},
+      {"pg_constraint", 2606}, {"pg_index", 2610},
+  };
+  if (schema.empty() || schema == "pg_catalog")
+    for (const auto& [n, oid] : catalogs)
+      if (n == name) return oid;
+  if (!opt_.catalog || (!schema.empty() && schema != "public")) return std::nullopt;
+  const relation_info* r = opt_.catalog->find(name);
+  if (!r) return std::nullopt;
+  return relation_oid(*r);
+}
+
 result<sql_type> binder::bind_type(const json& tn) {
   std::vector<std::string> names;
   for (const auto& n : tn["names"]) names.push_back(str_of(n));
@@ -403,6 +454,28 @@ result<sql_type> binder::bind_type(const json& tn) {
 result<expr_ptr> binder::type_cast(const json& tc, const expr_ctx& ctx) {
   int loc = tc["typeName"].value("location", tc.value("location", -1));
   BOOST_OUTCOME_TRY(auto t, bind_type(tc["typeName"]));
+  // 'name'::regclass, 'int8'::regtype: the object's oid, looked up now.
+  std::string target;
+  for (const auto& n : tc["typeName"]["names"]) target = str_of(n);
+  if ((target == "regclass" || target == "regtype") && !tc["typeName"].contains("arrayBounds")) {
+    BOOST_OUTCOME_TRY(auto arg, expression(tc["arg"], ctx));
+    if (is_string_like(arg->type.id) && is_constant_expr(*arg)) {
+      arena a;
+      BOOST_OUTCOME_TRY(auto v, fold(*arg, a, opt_.now));
+      if (v.is_null()) return make_null(t, loc);
+      std::string name(v.as_text());
+      std::optional<int64_t> oid = target == "regtype" ? regtype_oid(name) : regclass_oid(name);
+      if (!oid) {
+        if (target == "regtype")
+          return make_error(errc::undefined_object, arg->location, "type \"{}\" does not exist",
+                            name);
+        return make_error(errc::undefined_table, arg->location, "relation \"{}\" does not exist",
+                          name);
+      }
+      return make_constant(t, datum::of_int(*oid), loc);
+    }
+    return make_cast(arg, t, loc);
+  }
   // INTERVAL '5' SECOND: the qualifier says what a bare number means.
   if (t.id == type_id::interval && tc["arg"].contains("A_Const") &&
       tc["arg"]["A_Const"].contains("sval") && tc["typeName"].contains("typmods")) {
@@ -711,7 +784,7 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
       if (a.func != "count")
         return make_error(errc::syntax_error, loc, "{}(*) is not allowed", name);
     } else {
-      BOOST_OUTCOME_TRY(a.args, list(fc["args"], inner));
+      BOOST_OUTCOME_TRY(a.args, list(fc.contains("args") ? fc["args"] : json(), inner));
       if (a.args.size() != 1)
         return make_error(errc::undefined_function, loc, "function {} takes one argument", name);
       auto& x = a.args[0];
@@ -757,7 +830,8 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
     e->location = loc;
     return expr_ptr(e);
   }
-  BOOST_OUTCOME_TRY(auto args, list(fc["args"], ctx));
+  // No "args" for f(): a const json's [] of a missing key is undefined.
+  BOOST_OUTCOME_TRY(auto args, list(fc.contains("args") ? fc["args"] : json(), ctx));
   if (name == "coalesce") {
     BOOST_OUTCOME_TRY(unify(args, loc, "COALESCE"));
     auto e = std::make_shared<expr>();

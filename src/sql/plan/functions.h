@@ -51,6 +51,9 @@ sql_error no_function(std::string_view name, const std::vector<expr_ptr>& args, 
 // A string computed by a function, copied into the context's arena.
 datum text_result(eval_context& c, std::string_view s);
 
+// array[index] of a text[] (1-based; NULL outside it).
+result<expr_ptr> make_array_subscript(expr_ptr array, expr_ptr index, int location);
+
 void register_operator_functions();
 void register_math_functions();
 void register_string_functions();

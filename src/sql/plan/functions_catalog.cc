@@ -2,6 +2,9 @@
 // look around (version(), format_type, pg_table_is_visible, ...). runnel has
 // one database, one schema that matters (public) and no privileges yet, so
 // most answers are constants.
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "sql/plan/functions.h"
@@ -75,6 +78,34 @@ datum array_to_string_fn(const datum* a, const expr&, eval_context& c) {
   if (!s.empty()) flush();
   return text_result(c, out);
 }
+// The elements of a text[] literal {a,b,"c d"}, unquoted.
+std::vector<std::string> array_elements(std::string_view s) {
+  if (s.size() >= 2 && s.front() == '{') s = s.substr(1, s.size() - 2);
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
+    if (ch == '"') {
+      quoted = !quoted;
+    } else if (ch == ',' && !quoted) {
+      out.push_back(std::move(cur));
+      cur.clear();
+    } else if (ch == '\\' && i + 1 < s.size()) {
+      cur += s[++i];
+    } else {
+      cur += ch;
+    }
+  }
+  if (!s.empty()) out.push_back(std::move(cur));
+  return out;
+}
+datum array_subscript_fn(const datum* a, const expr&, eval_context& c) {
+  auto items = array_elements(a[0].as_text());
+  int64_t i = a[1].as_int();
+  if (i < 1 || static_cast<size_t>(i) > items.size()) return datum::null_value();
+  return text_result(c, items[static_cast<size_t>(i - 1)]);
+}
 datum size_pretty_fn(const datum* a, const expr&, eval_context& c) {
   int64_t v = a[0].as_int();
   const char* units[] = {"bytes", "kB", "MB", "GB", "TB"};
@@ -118,6 +149,11 @@ void constant_function(const char* name, type_id ret, scalar_fn fn, size_t min_a
 }
 
 }  // namespace
+
+result<expr_ptr> make_array_subscript(expr_ptr array, expr_ptr index, int location) {
+  BOOST_OUTCOME_TRY(index, coerce(index, type_id::int64, location));
+  return make_fn("array_subscript", type_id::text, &array_subscript_fn, {array, index}, location);
+}
 
 void register_catalog_functions() {
   constant_function("pg_table_is_visible", type_id::boolean, &const_true, 1, 1);

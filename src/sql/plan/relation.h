@@ -36,6 +36,12 @@ struct relation_info {
   std::string schema = "public";
 };
 
+// The oid a user relation has in pg_class (and 'name'::regclass):
+// PostgreSQL's first user oid, 16384, plus its id.
+inline int64_t relation_oid(const relation_info& r) {
+  return 16384 + static_cast<int64_t>(r.id);
+}
+
 class catalog_reader {
  public:
   virtual ~catalog_reader() = default;

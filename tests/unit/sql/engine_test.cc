@@ -161,5 +161,81 @@ TEST_F(Engine, ConstraintsAndDropsAsPostgres) {
   EXPECT_EQ(second.position, 17);
 }
 
+// What drivers read while they look around: pgJDBC 42.7's DatabaseMetaData
+// queries (getTables, getColumns, getSchemas, verbatim but for their
+// parameters), 'name'::regclass / ::regtype, text[] subscripts, and
+// functions called without arguments.
+TEST_F(Engine, DriverCatalogQueries) {
+  tag("CREATE TABLE md_orders (id INT PRIMARY KEY, item VARCHAR, amount NUMERIC(10,2), at "
+      "TIMESTAMP)");
+  tag("CREATE MATERIALIZED VIEW md_per_item AS SELECT item, count(*) AS n FROM md_orders GROUP BY "
+      "item");
+  EXPECT_EQ(
+      rows("SELECT current_database() AS \"TABLE_CAT\", n.nspname AS \"TABLE_SCHEM\", c.relname "
+           "AS \"TABLE_NAME\",  CASE n.nspname ~ '^pg_' OR n.nspname = 'information_schema'  "
+           "WHEN true THEN CASE  WHEN n.nspname = 'pg_catalog' OR n.nspname = "
+           "'information_schema' THEN CASE c.relkind   WHEN 'r' THEN 'SYSTEM TABLE'   WHEN 'v' "
+           "THEN 'SYSTEM VIEW'   WHEN 'i' THEN 'SYSTEM INDEX'   ELSE NULL   END  WHEN n.nspname "
+           "= 'pg_toast' THEN CASE c.relkind   WHEN 'r' THEN 'SYSTEM TOAST TABLE'   WHEN 'i' "
+           "THEN 'SYSTEM TOAST INDEX'   ELSE NULL   END  ELSE CASE c.relkind   WHEN 'r' THEN "
+           "'TEMPORARY TABLE'   WHEN 'p' THEN 'TEMPORARY TABLE'   WHEN 'i' THEN 'TEMPORARY "
+           "INDEX'   WHEN 'S' THEN 'TEMPORARY SEQUENCE'   WHEN 'v' THEN 'TEMPORARY VIEW'   ELSE "
+           "NULL   END  END  WHEN false THEN CASE c.relkind  WHEN 'r' THEN 'TABLE'  WHEN 'p' "
+           "THEN 'PARTITIONED TABLE'  WHEN 'i' THEN 'INDEX'  WHEN 'P' then 'PARTITIONED INDEX'  "
+           "WHEN 'S' THEN 'SEQUENCE'  WHEN 'v' THEN 'VIEW'  WHEN 'c' THEN 'TYPE'  WHEN 'f' THEN "
+           "'FOREIGN TABLE'  WHEN 'm' THEN 'MATERIALIZED VIEW'  ELSE NULL  END  ELSE NULL  END  "
+           "AS \"TABLE_TYPE\", d.description AS \"REMARKS\",  '' as \"TYPE_CAT\", '' as "
+           "\"TYPE_SCHEM\", '' as \"TYPE_NAME\", '' AS \"SELF_REFERENCING_COL_NAME\", '' AS "
+           "\"REF_GENERATION\"  FROM pg_catalog.pg_namespace n, pg_catalog.pg_class c  LEFT "
+           "JOIN pg_catalog.pg_description d ON (c.oid = d.objoid AND d.objsubid = 0  and "
+           "d.classoid = 'pg_class'::regclass)  WHERE c.relnamespace = n.oid  AND n.nspname "
+           "LIKE 'public' AND c.relname LIKE 'md_%' AND (false  OR ( c.relkind IN ('r','p') AND "
+           "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' )  OR ( c.relkind = 'v' "
+           "AND n.nspname <> 'pg_catalog' AND n.nspname <> 'information_schema' ) OR ( "
+           "c.relkind = 'm' ) ) ORDER BY \"TABLE_TYPE\",\"TABLE_SCHEM\",\"TABLE_NAME\""),
+      (V{"dev|public|md_per_item|MATERIALIZED VIEW|NULL|||||",
+         "dev|public|md_orders|TABLE|NULL|||||"}));
+  EXPECT_EQ(
+      rows("SELECT * FROM (SELECT current_database() AS current_database, "
+           "n.nspname,c.relname,a.attname,a.atttypid,a.attnotnull  OR (t.typtype = 'd' AND "
+           "t.typnotnull) AS attnotnull,a.atttypmod,a.attlen,t.typtypmod,row_number() OVER "
+           "(PARTITION BY a.attrelid ORDER BY a.attnum) AS attnum, nullif(a.attidentity, '') as "
+           "attidentity,nullif(a.attgenerated, '') as "
+           "attgenerated,pg_catalog.pg_get_expr(def.adbin, def.adrelid) AS "
+           "adsrc,dsc.description,t.typbasetype,t.typtype  FROM pg_catalog.pg_namespace n  JOIN "
+           "pg_catalog.pg_class c ON (c.relnamespace = n.oid)  JOIN pg_catalog.pg_attribute a "
+           "ON (a.attrelid=c.oid)  JOIN pg_catalog.pg_type t ON (a.atttypid = t.oid)  LEFT JOIN "
+           "pg_catalog.pg_attrdef def ON (a.attrelid=def.adrelid AND a.attnum = def.adnum)  "
+           "LEFT JOIN pg_catalog.pg_description dsc ON (c.oid=dsc.objoid AND a.attnum = "
+           "dsc.objsubid)  LEFT JOIN pg_catalog.pg_class dc ON (dc.oid=dsc.classoid AND "
+           "dc.relname='pg_class')  LEFT JOIN pg_catalog.pg_namespace dn ON "
+           "(dc.relnamespace=dn.oid AND dn.nspname='pg_catalog')  WHERE c.relkind in "
+           "('r','p','v','f','m') and a.attnum > 0 AND NOT a.attisdropped  AND n.nspname LIKE "
+           "'public' AND c.relname LIKE 'md_orders') c WHERE true  AND attname LIKE '%' ORDER "
+           "BY nspname,c.relname,attnum"),
+      (V{"dev|public|md_orders|id|23|t|-1|4|-1|1|NULL|NULL|NULL|NULL|0|b",
+         "dev|public|md_orders|item|25|f|-1|-1|-1|2|NULL|NULL|NULL|NULL|0|b",
+         "dev|public|md_orders|amount|1700|f|655366|-1|-1|3|NULL|NULL|NULL|NULL|0|b",
+         "dev|public|md_orders|at|1114|f|-1|8|-1|4|NULL|NULL|NULL|NULL|0|b"}));
+  EXPECT_EQ(
+      rows("SELECT nspname AS \"TABLE_SCHEM\", current_database() AS \"TABLE_CATALOG\" FROM "
+           "pg_catalog.pg_namespace  WHERE nspname <> 'pg_toast' AND (nspname !~ '^pg_temp_'  "
+           "OR nspname = (pg_catalog.current_schemas(true))[1]) AND (nspname !~ "
+           "'^pg_toast_temp_'  OR nspname = replace((pg_catalog.current_schemas(true))[1], "
+           "'pg_temp_', 'pg_toast_temp_'))  ORDER BY \"TABLE_SCHEM\""),
+      (V{"information_schema|dev", "pg_catalog|dev", "public|dev"}));
+  EXPECT_EQ(rows("SELECT 'pg_class'::regclass::oid, 'md_orders'::regclass::oid > 16384, "
+                 "'int8'::regtype::oid, 'varchar'::regtype::oid, '_text'::text::regtype::oid"),
+            (V{"1259|t|20|1043|1009"}));
+  EXPECT_EQ(error("SELECT 'nope'::regclass").code, errc::undefined_table);
+  EXPECT_EQ(error("SELECT 'nope'::regtype").code, errc::undefined_object);
+  EXPECT_EQ(rows("SELECT (current_schemas(true))[2], (current_schemas(true))[3], "
+                 "current_database(), current_user"),
+            (V{"public|NULL|dev|root"}));
+  EXPECT_EQ(rows("SELECT typname, typtype, typelem, typdelim FROM pg_type WHERE oid = 1009"),
+            (V{"_text|b|25|,"}));
+  EXPECT_EQ(rows("SELECT count(*) FROM pg_description"), (V{"0"}));
+}
+
 }  // namespace
 }  // namespace runnel::sql
