@@ -175,8 +175,12 @@ std::optional<int32_t> parse_date(std::string_view s) {
   int32_t d;
   if (!parse_date_part(c, d)) return std::nullopt;
   c.skip_spaces();
-  if (!c.done()) return std::nullopt;
-  return d;
+  if (c.done()) return d;
+  // A time and a zone after the date are read and dropped, as PostgreSQL
+  // does ('2024-03-11 +00' is how pgJDBC sends a java.sql.Date).
+  auto ts = parse_timestamp(s, false);
+  if (!ts) return std::nullopt;
+  return static_cast<int32_t>(floor_div(*ts, usecs_per_day));
 }
 
 std::optional<int64_t> parse_time(std::string_view s) {
@@ -197,7 +201,9 @@ std::optional<int64_t> parse_timestamp(std::string_view s, bool with_tz) {
   int64_t t = 0;
   if (c.eat('T') || c.eat('t') || c.eat(' ')) {
     c.skip_spaces();
-    if (!c.done() && !parse_time_part(c, t)) return std::nullopt;
+    // A zone may follow the date alone ('2024-03-11 +00').
+    if (!c.done() && c.peek() != '+' && c.peek() != '-' && !parse_time_part(c, t))
+      return std::nullopt;
   }
   c.skip_spaces();
   int64_t offset = 0;

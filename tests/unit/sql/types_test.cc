@@ -91,6 +91,13 @@ TEST(Timestamp, ParsesPrintsTruncatesExtracts) {
   EXPECT_EQ(dt::format_timestamp(*plus, false), "2024-02-29 00:00:00");
   EXPECT_EQ(dt::format_date(*dt::parse_date("1999-12-31")), "1999-12-31");
   EXPECT_FALSE(dt::parse_date("2023-02-29"));
+  // A time and a zone after a date are dropped (PostgreSQL 15: '2024-03-11 +00'::date is
+  // 2024-03-11; pgJDBC sends a java.sql.Date so); a zone may follow a date in a timestamp.
+  EXPECT_EQ(dt::format_date(*dt::parse_date("2024-03-11 +00")), "2024-03-11");
+  EXPECT_EQ(dt::format_date(*dt::parse_date("2024-03-11 23:59:59-05")), "2024-03-11");
+  EXPECT_FALSE(dt::parse_date("2024-03-11 x"));
+  EXPECT_EQ(dt::format_timestamp(*dt::parse_timestamp("2024-03-11 +02", true), true),
+            "2024-03-10 22:00:00+00");
 }
 
 TEST(Jsonb, NormalizesAsPostgres) {
