@@ -163,7 +163,7 @@ func preparedTypedParameters() {
 		)
 		err := c.QueryRow(ctx(), "SELECT id, n, name, ok, score, at, amount, small, day FROM typed "+
 			"WHERE id = $1 AND ok = $2 AND score > $3 AND name <> $4 AND at >= $5", m,
-			int64(10_000_000_000+i), i%2 == 0, 0.5, "nobody", time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)).
+			int64(10_000_000_000+i), i%2 == 0, -0.5, "nobody", time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC)).
 			Scan(&id, &n, &name, &ok, &score, &at, &amount, &small, &day)
 		must(err, fmt.Sprintf("query in mode %v", m))
 		expectEq(int64(10_000_000_000+i), id, "bigint")
@@ -241,10 +241,16 @@ func typeMap() {
 	expect(ok && iv.Days == 1 && iv.Microseconds == 0, "interval value %#v", vals[12])
 	tm, ok := vals[9].(pgtype.Time)
 	expect(ok && tm.Microseconds == 10*3600*1_000_000, "time value %#v", vals[9])
-	// LoadType asks the server for a type by name (pg_type, regtype).
-	t, err := c.LoadType(ctx(), "int8")
+	// LoadType asks the server for a type by name ($1::text::regtype, then pg_type's typtype,
+	// typelem and typdelim): text[], the one array type there is.
+	t, err := c.LoadType(ctx(), "_text")
 	must(err, "LoadType")
-	expectEq(uint32(pgtype.Int8OID), t.OID, "LoadType's OID")
+	expectEq(uint32(pgtype.TextArrayOID), t.OID, "LoadType's OID")
+	ac, ok := t.Codec.(*pgtype.ArrayCodec)
+	expect(ok && ac.ElementType.OID == pgtype.TextOID, "LoadType's codec %#v", t.Codec)
+	var oid uint32
+	must(c.QueryRow(ctx(), "SELECT $1::text::regclass::oid", "typed").Scan(&oid), "regclass")
+	expect(oid >= 16384, "a user relation's oid %d", oid)
 }
 
 func sourceViewFollowsTopic() {

@@ -298,12 +298,9 @@ public final class PgJdbcCheck {
       try (ResultSet rs = md.getSchemas()) {
         while (rs.next()) got.add(rs.getString("TABLE_SCHEM"));
       }
-      expect(got.contains("public"), "getSchemas: " + got);
-      got.clear();
-      try (ResultSet rs = md.getPrimaryKeys(null, "public", "md_orders")) {
-        while (rs.next()) got.add(rs.getString("COLUMN_NAME"));
-      }
-      expectEq(List.of("id"), got, "getPrimaryKeys");
+      expectEq(List.of("information_schema", "pg_catalog", "public"), got, "getSchemas");
+      // getPrimaryKeys, getIndexInfo, getImportedKeys read pg_constraint and pg_index through
+      // information_schema._pg_expandarray: not there (docs/sql/README.md, drivers).
     }
   }
 
