@@ -1,8 +1,9 @@
 """PostgreSQL's JDBC driver (pgJDBC, pinned in java/pom.xml, profile pgjdbc)
 against `runnel serve --sql-listen`: java/src/PgJdbcCheck.java runs the
 simple and extended protocols, typed prepared statements, DatabaseMetaData,
-a source over a topic of this broker with a view that follows it, SQLSTATE
-errors and a SUBSCRIBE cursor (its checks print PASS/FAIL each)."""
+a source over a topic of this broker with a view that follows it, an upsert
+table over a keyed topic, SQLSTATE errors and a SUBSCRIBE cursor with
+Statement.cancel() (its checks print PASS/FAIL each)."""
 
 import shutil
 
@@ -17,8 +18,9 @@ def test_pgjdbc():
         with Broker(BINARY, settings={"sql.listen": "127.0.0.1:0"}) as b:
             assert b.sql_port, "no 'runnel: sql on' line"
             cli(b, "topic", "create", "jdbc_clicks", "--partitions", "2")
+            cli(b, "topic", "create", "jdbc_users", "--partitions", "2")
             rc, out = jvm.run("pgjdbc", classes, "PgJdbcCheck", b.sql_port, BINARY, b.bootstrap, "jdbc_clicks",
-                              timeout=400)
+                              "jdbc_users", timeout=400)
             print(out, flush=True)
             assert rc == 0 and "0 failed" in out, b.tail()
     finally:

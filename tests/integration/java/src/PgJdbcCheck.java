@@ -7,8 +7,8 @@
 // errors after which the connection goes on, and a SUBSCRIBE cursor through
 // DECLARE/FETCH. Run by test_sql_pgjdbc.py.
 //
-// Usage: java -cp 'lib/pgjdbc/*:classes' PgJdbcCheck SQL_PORT RUNNEL BOOTSTRAP TOPIC
-// (RUNNEL BOOTSTRAP: `runnel produce` writes to TOPIC, which the test made.)
+// Usage: java -cp 'lib/pgjdbc/*:classes' PgJdbcCheck SQL_PORT RUNNEL BOOTSTRAP TOPIC KEYED_TOPIC
+// (RUNNEL BOOTSTRAP: `runnel produce` writes to TOPIC and KEYED_TOPIC, which the test made.)
 // Prints PASS/FAIL per check and 'N passed, M failed' last; exit 1 on failure.
 
 import java.io.OutputStream;
@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 
 public final class PgJdbcCheck {
   static int port;
-  static String runnel, bootstrap, topic;
+  static String runnel, bootstrap, topic, keyedTopic;
   static int passed = 0, failed = 0;
 
   interface Check {
@@ -100,8 +100,16 @@ public final class PgJdbcCheck {
 
   // `runnel produce TOPIC -b BOOTSTRAP`, one record per line.
   static void produce(String... lines) throws Exception {
-    Process p = new ProcessBuilder(runnel, "produce", topic, "-q", "-b", bootstrap)
-        .redirectErrorStream(true).start();
+    produceTo(List.of(runnel, "produce", topic, "-q", "-b", bootstrap), lines);
+  }
+
+  // Keyed records "key|value" to KEYED_TOPIC; an empty value is a tombstone.
+  static void produceKeyed(String... lines) throws Exception {
+    produceTo(List.of(runnel, "produce", keyedTopic, "-q", "-b", bootstrap, "-K", "|", "-Z"), lines);
+  }
+
+  static void produceTo(List<String> cmd, String... lines) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try (OutputStream in = p.getOutputStream()) {
       for (String l : lines) in.write((l + "\n").getBytes(StandardCharsets.UTF_8));
     }
@@ -340,6 +348,27 @@ public final class PgJdbcCheck {
     }
   }
 
+  // An upsert table over a keyed topic: a record replaces its key's row, a
+  // tombstone deletes it; a view over the table follows.
+  static void upsertTableFollowsKeys() throws Exception {
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE users (id INT PRIMARY KEY, name TEXT, score NUMERIC) WITH (connector = 'kafka', "
+                 + "topic = '" + keyedTopic + "') FORMAT UPSERT ENCODE JSON");
+      st.execute("CREATE MATERIALIZED VIEW user_total AS SELECT count(*) AS n, sum(score) AS s FROM users");
+      produceKeyed("1|{\"id\": 1, \"name\": \"ann\", \"score\": 10.25}", "2|{\"id\": 2, \"name\": \"bob\", \"score\": 1}");
+      waitUntil(() -> rows(c, "SELECT id, name, score FROM users ORDER BY id").equals(List.of("1|ann|10.25", "2|bob|1")),
+                30000, "the table over the keyed topic");
+      produceKeyed("1|{\"id\": 1, \"name\": \"ann\", \"score\": 0.75}", "2|");
+      waitUntil(() -> rows(c, "SELECT id, name, score FROM users ORDER BY id").equals(List.of("1|ann|0.75")), 30000,
+                "the update and the tombstone");
+      try (ResultSet rs = st.executeQuery("SELECT n, s FROM user_total")) {
+        expect(rs.next(), "a row");
+        expectEq(1L, rs.getLong(1), "count");
+        expectEq(new BigDecimal("0.75"), rs.getBigDecimal(2), "sum");
+      }
+    }
+  }
+
   static void errorsCarrySqlstate() throws Exception {
     try (Connection c = connect(); Statement st = c.createStatement()) {
       try {
@@ -401,6 +430,33 @@ public final class PgJdbcCheck {
         }
       }
       expectEq(List.of("2|second|Insert", "1|first|Delete"), got, "the changes");
+      // Statement.cancel() (a CancelRequest on a connection of its own) ends a FETCH that
+      // waits for changes with 57014, and the connection goes on. Cancelled until it ends:
+      // a cancel that comes before the FETCH waits is forgotten.
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      Thread canceller = new Thread(() -> {
+        try {
+          while (!done.get()) {
+            Thread.sleep(200);
+            st.cancel();
+          }
+        } catch (Exception e) {
+          // ends the thread; the FETCH then fails the check by its own timeout
+        }
+      });
+      canceller.start();
+      long start = System.currentTimeMillis();
+      try {
+        st.executeQuery("FETCH ALL FROM c WITH (timeout = '60s')");
+        throw new AssertionError("not cancelled");
+      } catch (SQLException e) {
+        expectEq("57014", e.getSQLState(), "SQLSTATE of a cancelled FETCH (" + e.getMessage() + ")");
+      } finally {
+        done.set(true);
+        canceller.join();
+      }
+      expect(System.currentTimeMillis() - start < 30000, "cancelled promptly");
+      expectEq(List.of("1"), rows(c, "SELECT count(*) FROM sub_t"), "the connection after the cancel");
       st.execute("CLOSE c");
     }
   }
@@ -410,12 +466,14 @@ public final class PgJdbcCheck {
     runnel = args[1];
     bootstrap = args[2];
     topic = args[3];
+    keyedTopic = args[4];
     check("connect_and_server_info", PgJdbcCheck::connectAndServerInfo);
     check("simple_protocol", PgJdbcCheck::simpleProtocol);
     check("prepared_typed_parameters", PgJdbcCheck::preparedTypedParameters);
     check("fetch_size_in_portions", PgJdbcCheck::fetchSizeInPortions);
     check("database_metadata", PgJdbcCheck::databaseMetaData);
     check("source_view_follows_topic", PgJdbcCheck::sourceViewFollowsTopic);
+    check("upsert_table_follows_keys", PgJdbcCheck::upsertTableFollowsKeys);
     check("errors_carry_sqlstate", PgJdbcCheck::errorsCarrySqlstate);
     check("subscribe_cursor", PgJdbcCheck::subscribeCursor);
     System.out.printf("%d passed, %d failed%n", passed, failed);
