@@ -1,7 +1,8 @@
 """pgx v5 (Go, pinned in go/go.mod) against `runnel serve --sql-listen`:
 go/pgxcheck runs the simple protocol and every pgx query mode with typed
 parameters, typed scans and pgx's type map, a source over a topic of this
-broker with a view that follows it, SQLSTATE errors and a SUBSCRIBE cursor
+broker with a view that follows it, an upsert table over a keyed topic,
+SQLSTATE errors and a SUBSCRIBE cursor
 (its checks print PASS/FAIL each)."""
 
 import os
@@ -28,7 +29,8 @@ def test_pgx():
         with Broker(BINARY, settings={"sql.listen": "127.0.0.1:0"}) as b:
             assert b.sql_port, "no 'runnel: sql on' line"
             cli(b, "topic", "create", "pgx_clicks", "--partitions", "2")
-            r = subprocess.run([exe, str(b.sql_port), BINARY, b.bootstrap, "pgx_clicks"], stdout=subprocess.PIPE,
+            cli(b, "topic", "create", "pgx_users", "--partitions", "2")
+            r = subprocess.run([exe, str(b.sql_port), BINARY, b.bootstrap, "pgx_clicks", "pgx_users"], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, timeout=400)
             out = r.stdout.decode(errors="replace")
             print(out, flush=True)

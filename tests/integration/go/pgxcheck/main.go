@@ -1,13 +1,14 @@
 // pgx v5 (pinned in ../go.mod) against runnel's SQL, run by
 // tests/integration/test_sql_pgx.py as
 //
-//	pgxcheck SQL_PORT RUNNEL BOOTSTRAP TOPIC
+//	pgxcheck SQL_PORT RUNNEL BOOTSTRAP TOPIC KEYED_TOPIC
 //
-// (`RUNNEL produce TOPIC -b BOOTSTRAP` writes records to TOPIC, which the
-// test made). The simple protocol, pgx's default extended mode (a named
+// (`RUNNEL produce TOPIC -b BOOTSTRAP` writes records to TOPIC and
+// KEYED_TOPIC, which the test made). The simple protocol, pgx's default extended mode (a named
 // statement per query, described first so that parameters are encoded as the
 // server's types, binary results where pgx has a binary codec), typed scans,
-// the type map, a source over a topic with a view that follows it, SQLSTATE
+// the type map, a source over a topic with a view that follows it, an upsert
+// table over a keyed topic, SQLSTATE
 // errors and a SUBSCRIBE cursor. Each check prints PASS/FAIL; the last line
 // is 'N passed, M failed'.
 package main
@@ -29,7 +30,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-var port, runnel, bootstrap, topic string
+var port, runnel, bootstrap, topic, keyedTopic string
 
 type failure string
 
@@ -94,7 +95,15 @@ func rows(c *pgx.Conn, sql string, args ...any) []string {
 }
 
 func produce(lines ...string) {
-	cmd := exec.Command(runnel, "produce", topic, "-q", "-b", bootstrap)
+	produceTo(exec.Command(runnel, "produce", topic, "-q", "-b", bootstrap), lines)
+}
+
+// produceKeyed writes "key|value" records to KEYED_TOPIC; an empty value is a tombstone.
+func produceKeyed(lines ...string) {
+	produceTo(exec.Command(runnel, "produce", keyedTopic, "-q", "-b", bootstrap, "-K", "|", "-Z"), lines)
+}
+
+func produceTo(cmd *exec.Cmd, lines []string) {
 	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
 	out, err := cmd.CombinedOutput()
 	must(err, "runnel produce: "+string(out))
@@ -286,6 +295,22 @@ func sourceViewFollowsTopic() {
 	expectEq([]string{"5"}, rows(c, "SELECT count(*) FROM clicks"), "the source's rows")
 }
 
+func upsertTableFollowsKeys() {
+	c := connect()
+	defer c.Close(ctx())
+	exec1(c, "CREATE TABLE users (id INT PRIMARY KEY, name TEXT) WITH (connector = 'kafka', topic = '"+keyedTopic+
+		"') FORMAT UPSERT ENCODE JSON")
+	users := func() []string { return rows(c, "SELECT id, name FROM users WHERE id > $1 ORDER BY id", 0) }
+	produceKeyed(`1|{"id": 1, "name": "ann"}`, `2|{"id": 2, "name": "bob"}`)
+	waitUntil(30*time.Second, "the table over the keyed topic", func() bool {
+		return reflect.DeepEqual(users(), []string{"1|ann", "2|bob"})
+	})
+	produceKeyed(`1|{"id": 1, "name": "anne"}`, `2|`)
+	waitUntil(30*time.Second, "the update and the tombstone", func() bool {
+		return reflect.DeepEqual(users(), []string{"1|anne"})
+	})
+}
+
 func errorsCarrySqlstate() {
 	c := connect()
 	defer c.Close(ctx())
@@ -341,7 +366,7 @@ func subscribeCursor() {
 }
 
 func main() {
-	port, runnel, bootstrap, topic = os.Args[1], os.Args[2], os.Args[3], os.Args[4]
+	port, runnel, bootstrap, topic, keyedTopic = os.Args[1], os.Args[2], os.Args[3], os.Args[4], os.Args[5]
 	var cancel context.CancelFunc
 	rootCtx, cancel = context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -354,6 +379,7 @@ func main() {
 		{"prepared_typed_parameters", preparedTypedParameters},
 		{"type_map", typeMap},
 		{"source_view_follows_topic", sourceViewFollowsTopic},
+		{"upsert_table_follows_keys", upsertTableFollowsKeys},
 		{"errors_carry_sqlstate", errorsCarrySqlstate},
 		{"subscribe_cursor", subscribeCursor},
 	}
