@@ -85,4 +85,7 @@ struct engine::cursor {
   int64_t taken_from_front = 0;                     // row copies of queue.front() fetched
 };
 
+// SELECT * FROM range_var [WHERE where]: the rows a DELETE removes.
+json star_select(const json& range_var, const json* where);
+
 }  // namespace runnel::sql
