@@ -2,8 +2,8 @@
 go/pgxcheck runs the simple protocol and every pgx query mode with typed
 parameters, typed scans and pgx's type map, a source over a topic of this
 broker with a view that follows it, an upsert table over a keyed topic,
-SQLSTATE errors and a SUBSCRIBE cursor
-(its checks print PASS/FAIL each)."""
+SQLSTATE errors and a SUBSCRIBE cursor with a CancelRequest (its checks
+print PASS/FAIL each)."""
 
 import os
 import shutil

@@ -8,9 +8,8 @@
 // statement per query, described first so that parameters are encoded as the
 // server's types, binary results where pgx has a binary codec), typed scans,
 // the type map, a source over a topic with a view that follows it, an upsert
-// table over a keyed topic, SQLSTATE
-// errors and a SUBSCRIBE cursor. Each check prints PASS/FAIL; the last line
-// is 'N passed, M failed'.
+// table over a keyed topic, SQLSTATE errors and a SUBSCRIBE cursor with a
+// cancel. Each check prints PASS/FAIL; the last line is 'N passed, M failed'.
 package main
 
 import (
@@ -362,6 +361,30 @@ func subscribeCursor() {
 		got = append(got, fetch("FETCH 10 FROM c WITH (timeout = '5s')")...)
 	}
 	expectEq([]string{"2|second|Insert", "1|first|Delete"}, got, "the changes")
+	// PgConn.CancelRequest (a CancelRequest on a connection of its own, safe from another
+	// goroutine) ends a FETCH that waits for changes with 57014, and the connection goes on.
+	// Sent until the FETCH ends: a cancel that comes before the FETCH waits is forgotten.
+	done := make(chan struct{})
+	sent := make(chan struct{})
+	go func() {
+		defer close(sent)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(200 * time.Millisecond):
+				_ = c.PgConn().CancelRequest(ctx())
+			}
+		}
+	}()
+	start := time.Now()
+	_, err := c.Exec(ctx(), "FETCH ALL FROM c WITH (timeout = '60s')")
+	close(done)
+	<-sent
+	var pe *pgconn.PgError
+	expect(errors.As(err, &pe) && pe.Code == "57014", "a cancelled FETCH: 57014, got %v", err)
+	expect(time.Since(start) < 30*time.Second, "cancelled promptly")
+	expectEq([]string{"1"}, rows(c, "SELECT count(*) FROM sub_t"), "the connection after the cancel")
 	exec1(c, "CLOSE c")
 }
 
