@@ -81,12 +81,16 @@ const std::deque<relation_info>& all() {
           {"typbasetype", type_id::oid},
           {"typelem", type_id::oid},
           {"typdelim", type_id::text},
-          {"typrelid", type_id::oid}}},
+          {"typrelid", type_id::oid},
+          {"typinput", type_id::oid}}},
         {sys::pg_am, "pg_catalog", "pg_am", {{"oid", type_id::oid}, {"amname", type_id::text}}},
         {sys::pg_database,
          "pg_catalog",
          "pg_database",
-         {{"oid", type_id::oid}, {"datname", type_id::text}}},
+         {{"oid", type_id::oid},
+          {"datname", type_id::text},
+          {"datallowconn", type_id::boolean},
+          {"datistemplate", type_id::boolean}}},
         // Comments (none yet) and column defaults (none): empty, for the
         // LEFT JOINs of JDBC's getTables and getColumns.
         {sys::pg_description,
@@ -272,7 +276,8 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
             .i(0)
             .i(0)
             .t(",")
-            .i(0);
+            .i(0)
+            .i(typinput_oid(t2));
       // text[] (current_schemas()): an array of text.
       out.row()
           .i(type_oid(type_id::text_array))
@@ -285,7 +290,8 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
           .i(0)
           .i(type_oid(type_id::text))
           .t(",")
-          .i(0);
+          .i(0)
+          .i(typinput_oid(type_id::text_array));
       break;
     case sys::pg_description:
     case sys::pg_attrdef:
@@ -293,7 +299,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
     case sys::pg_am:
       break;
     case sys::pg_database:
-      out.row().i(database_oid).t("dev");
+      out.row().i(database_oid).t("dev").b(true).b(false);
       break;
     case sys::tables:
       for (const auto* r : relations)

@@ -395,6 +395,12 @@ std::optional<int64_t> binder::regtype_oid(std::string_view name) const {
   return type_oid(t->id);
 }
 
+std::optional<int64_t> binder::regproc_oid(std::string_view name) const {
+  // pgJDBC tells arrays by typinput = 'pg_catalog.array_in'::regproc.
+  if (auto oid = input_function_oid(name)) return *oid;
+  return std::nullopt;
+}
+
 std::optional<int64_t> binder::regclass_oid(std::string_view name) const {
   std::string_view schema;
   if (auto dot = name.find('.'); dot != std::string_view::npos) {
@@ -454,18 +460,25 @@ result<sql_type> binder::bind_type(const json& tn) {
 result<expr_ptr> binder::type_cast(const json& tc, const expr_ctx& ctx) {
   int loc = tc["typeName"].value("location", tc.value("location", -1));
   BOOST_OUTCOME_TRY(auto t, bind_type(tc["typeName"]));
-  // 'name'::regclass, 'int8'::regtype: the object's oid, looked up now.
+  // 'name'::regclass, 'int8'::regtype, 'array_in'::regproc: the object's
+  // oid, looked up now.
   std::string target;
   for (const auto& n : tc["typeName"]["names"]) target = str_of(n);
-  if ((target == "regclass" || target == "regtype") && !tc["typeName"].contains("arrayBounds")) {
+  if ((target == "regclass" || target == "regtype" || target == "regproc") &&
+      !tc["typeName"].contains("arrayBounds")) {
     BOOST_OUTCOME_TRY(auto arg, expression(tc["arg"], ctx));
     if (is_string_like(arg->type.id) && is_constant_expr(*arg)) {
       arena a;
       BOOST_OUTCOME_TRY(auto v, fold(*arg, a, opt_.now));
       if (v.is_null()) return make_null(t, loc);
       std::string name(v.as_text());
-      std::optional<int64_t> oid = target == "regtype" ? regtype_oid(name) : regclass_oid(name);
+      std::optional<int64_t> oid = target == "regtype"   ? regtype_oid(name)
+                                   : target == "regproc" ? regproc_oid(name)
+                                                         : regclass_oid(name);
       if (!oid) {
+        if (target == "regproc")
+          return make_error(errc::undefined_function, arg->location,
+                            "function \"{}\" does not exist", name);
         if (target == "regtype")
           return make_error(errc::undefined_object, arg->location, "type \"{}\" does not exist",
                             name);

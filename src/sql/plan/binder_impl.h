@@ -71,6 +71,7 @@ class binder {
   // The oid of 'name'::regtype / 'name'::regclass, if it names something.
   std::optional<int64_t> regtype_oid(std::string_view name) const;
   std::optional<int64_t> regclass_oid(std::string_view name) const;
+  std::optional<int64_t> regproc_oid(std::string_view name) const;
   result<expr_ptr> type_cast(const json& tc, const expr_ctx& ctx);
   result<expr_ptr> sql_value_function(const json& f);
   result<expr_ptr> param_ref(const json& p);

@@ -106,6 +106,17 @@ datum array_subscript_fn(const datum* a, const expr&, eval_context& c) {
   if (i < 1 || static_cast<size_t>(i) > items.size()) return datum::null_value();
   return text_result(c, items[static_cast<size_t>(i - 1)]);
 }
+// array_upper/array_length (a text[] has one dimension, counted from 1;
+// PostgreSQL gives NULL for an empty array or another dimension).
+datum array_upper_fn(const datum* a, const expr&, eval_context&) {
+  auto n = array_elements(a[0].as_text()).size();
+  if (n == 0 || a[1].as_int() != 1) return datum::null_value();
+  return datum::of_int(static_cast<int64_t>(n));
+}
+datum array_lower_fn(const datum* a, const expr&, eval_context&) {
+  if (array_elements(a[0].as_text()).empty() || a[1].as_int() != 1) return datum::null_value();
+  return datum::of_int(1);
+}
 datum size_pretty_fn(const datum* a, const expr&, eval_context& c) {
   int64_t v = a[0].as_int();
   const char* units[] = {"bytes", "kB", "MB", "GB", "TB"};
@@ -190,6 +201,15 @@ void register_catalog_functions() {
         args.resize(2);
         return make_fn("array_to_string", type_id::text, &array_to_string_fn, args, loc);
       });
+  for (auto [name, fn] : {std::pair{"array_upper", &array_upper_fn},
+                          {"array_length", &array_upper_fn},
+                          {"array_lower", &array_lower_fn}})
+    register_function(name, [name, fn](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
+      if (args.size() != 2 || args[0]->type.id != type_id::text_array)
+        return no_function(name, args, loc);
+      BOOST_OUTCOME_TRY(args[1], coerce(args[1], type_id::int32, loc));
+      return make_fn(name, type_id::int32, fn, args, loc);
+    });
   register_function("pg_size_pretty", [](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
     if (args.size() != 1) return no_function("pg_size_pretty", args, loc);
     BOOST_OUTCOME_TRY(args[0], coerce(args[0], type_id::int64, loc));

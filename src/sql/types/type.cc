@@ -62,6 +62,48 @@ int16_t type_wire_length(type_id t) {
   return row_of(t).wire_length;
 }
 
+namespace {
+
+struct input_fn {
+  type_id type;
+  std::string_view name;
+  uint32_t oid;
+};
+constexpr input_fn input_fns[] = {
+    {type_id::boolean, "boolin", 1242},
+    {type_id::int16, "int2in", 38},
+    {type_id::int32, "int4in", 42},
+    {type_id::int64, "int8in", 460},
+    {type_id::float32, "float4in", 200},
+    {type_id::float64, "float8in", 214},
+    {type_id::numeric, "numeric_in", 1701},
+    {type_id::text, "textin", 46},
+    {type_id::bytea, "byteain", 1244},
+    {type_id::date, "date_in", 1084},
+    {type_id::time, "time_in", 1143},
+    {type_id::timestamp, "timestamp_in", 1312},
+    {type_id::timestamptz, "timestamptz_in", 1150},
+    {type_id::interval, "interval_in", 1160},
+    {type_id::jsonb, "jsonb_in", 3806},
+    {type_id::oid, "oidin", 1798},
+    {type_id::text_array, "array_in", 750},
+};
+
+}  // namespace
+
+uint32_t typinput_oid(type_id t) {
+  for (const auto& f : input_fns)
+    if (f.type == t) return f.oid;
+  return 0;
+}
+
+std::optional<uint32_t> input_function_oid(std::string_view name) {
+  if (name.starts_with("pg_catalog.")) name.remove_prefix(11);
+  for (const auto& f : input_fns)
+    if (f.name == name) return f.oid;
+  return std::nullopt;
+}
+
 std::optional<sql_type> type_of_oid(uint32_t oid) {
   switch (oid) {
     case 1043:  // varchar

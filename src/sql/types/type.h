@@ -55,6 +55,11 @@ std::string type_name(const sql_type& t);
 std::string_view type_short_name(type_id t);
 // The PostgreSQL type OID (pg_type.oid) and the wire length (-1: variable).
 uint32_t type_oid(type_id t);
+// pg_type.typinput: the oid of the type's input function (array_in, 750,
+// for text[]), and the oid of an input function by name ('int4in'), as
+// PostgreSQL 15 numbers them.
+uint32_t typinput_oid(type_id t);
+std::optional<uint32_t> input_function_oid(std::string_view name);
 int16_t type_wire_length(type_id t);
 // The type with this OID, if it is one of ours.
 std::optional<sql_type> type_of_oid(uint32_t oid);

@@ -235,6 +235,22 @@ TEST_F(Engine, DriverCatalogQueries) {
   EXPECT_EQ(rows("SELECT typname, typtype, typelem, typdelim FROM pg_type WHERE oid = 1009"),
             (V{"_text|b|25|,"}));
   EXPECT_EQ(rows("SELECT count(*) FROM pg_description"), (V{"0"}));
+  // pgJDBC's TypeInfoCache, for a type outside its built-in list (jsonb, interval): what
+  // ResultSetMetaData.getColumnType and getColumns ask.
+  EXPECT_EQ(rows("SELECT typinput='pg_catalog.array_in'::regproc as is_array, typtype, typname, "
+                 "pg_type.oid FROM pg_catalog.pg_type LEFT JOIN (select ns.oid as nspoid, "
+                 "ns.nspname, r.r from pg_namespace as ns join ( select s.r, "
+                 "(current_schemas(false))[s.r] as nspname from generate_series(1, "
+                 "array_upper(current_schemas(false), 1)) as s(r) ) as r using ( nspname ) ) as "
+                 "sp ON sp.nspoid = typnamespace WHERE pg_type.oid IN (3802, 1009) ORDER BY "
+                 "sp.r, pg_type.oid DESC"),
+            (V{"f|b|jsonb|3802", "t|b|_text|1009"}));
+  EXPECT_EQ(rows("SELECT array_upper(current_schemas(true), 1), array_lower('{a}'::text[], 1), "
+                 "array_length('{}'::text[], 1), 'int4in'::regproc::oid"),
+            (V{"2|1|NULL|42"}));
+  EXPECT_EQ(error("SELECT 'nope'::regproc").code, errc::undefined_function);
+  EXPECT_EQ(rows("SELECT datname FROM pg_catalog.pg_database WHERE datallowconn = true"),
+            (V{"dev"}));
 }
 
 }  // namespace

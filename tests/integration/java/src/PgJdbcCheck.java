@@ -307,8 +307,52 @@ public final class PgJdbcCheck {
         while (rs.next()) got.add(rs.getString("TABLE_SCHEM"));
       }
       expectEq(List.of("information_schema", "pg_catalog", "public"), got, "getSchemas");
+      got.clear();
+      try (ResultSet rs = md.getCatalogs()) {
+        while (rs.next()) got.add(rs.getString("TABLE_CAT"));
+      }
+      expectEq(List.of("dev"), got, "getCatalogs");
       // getPrimaryKeys, getIndexInfo, getImportedKeys read pg_constraint and pg_index through
       // information_schema._pg_expandarray: not there (docs/sql/README.md, drivers).
+    }
+  }
+
+  // Types outside pgJDBC's built-in list (jsonb, interval) make it ask the
+  // server about them (TypeInfoCache: pg_type, regproc, generate_series,
+  // array_upper); the rest through their getters, text and binary.
+  static void otherTypes() throws Exception {
+    try (Connection c = connect("prepareThreshold", "1"); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE other (id INT PRIMARY KEY, j JSONB, iv INTERVAL, b BYTEA, tz TIMESTAMPTZ, t TIME)");
+      st.execute("INSERT INTO other VALUES (1, '{\"a\": [1, 2]}', '1 day 02:00:00', '\\x0102ff', "
+                 + "'2024-03-15 10:00:00+00', '10:30:00.5')");
+      int[] want = {Types.INTEGER, Types.OTHER, Types.OTHER, Types.BINARY, Types.TIMESTAMP, Types.TIME};
+      String[] names = {"int4", "jsonb", "interval", "bytea", "timestamptz", "time"};
+      for (int round = 0; round < 2; round++) {  // unnamed, then named with binary results
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, j, iv, b, tz, t FROM other WHERE id = ?")) {
+          ps.setInt(1, 1);
+          try (ResultSet rs = ps.executeQuery()) {
+            ResultSetMetaData md = rs.getMetaData();
+            for (int i = 0; i < want.length; i++) {
+              expectEq(want[i], md.getColumnType(i + 1), "column type of " + md.getColumnName(i + 1));
+              expectEq(names[i], md.getColumnTypeName(i + 1), "column type name of " + md.getColumnName(i + 1));
+            }
+            expect(rs.next(), "a row");
+            expectEq("{\"a\": [1, 2]}", rs.getString("j"), "jsonb");
+            expectEq("1 day 02:00:00", rs.getString("iv"), "interval");
+            expect(java.util.Arrays.equals(new byte[] {1, 2, (byte) 0xff}, rs.getBytes("b")), "bytea");
+            expectEq(java.time.OffsetDateTime.parse("2024-03-15T10:00:00Z"),
+                     rs.getObject("tz", java.time.OffsetDateTime.class), "timestamptz");
+            expectEq(java.time.LocalTime.parse("10:30:00.5"), rs.getObject("t", java.time.LocalTime.class), "time");
+          }
+        }
+      }
+      List<String> got = new ArrayList<>();
+      try (ResultSet rs = c.getMetaData().getColumns(null, "public", "other", null)) {
+        while (rs.next()) got.add(rs.getString("COLUMN_NAME") + ":" + rs.getInt("DATA_TYPE") + ":" + rs.getString("TYPE_NAME"));
+      }
+      expectEq(List.of("id:" + Types.INTEGER + ":int4", "j:" + Types.OTHER + ":jsonb", "iv:" + Types.OTHER + ":interval",
+                       "b:" + Types.BINARY + ":bytea", "tz:" + Types.TIMESTAMP + ":timestamptz",
+                       "t:" + Types.TIME + ":time"), got, "getColumns");
     }
   }
 
@@ -472,6 +516,7 @@ public final class PgJdbcCheck {
     check("prepared_typed_parameters", PgJdbcCheck::preparedTypedParameters);
     check("fetch_size_in_portions", PgJdbcCheck::fetchSizeInPortions);
     check("database_metadata", PgJdbcCheck::databaseMetaData);
+    check("other_types", PgJdbcCheck::otherTypes);
     check("source_view_follows_topic", PgJdbcCheck::sourceViewFollowsTopic);
     check("upsert_table_follows_keys", PgJdbcCheck::upsertTableFollowsKeys);
     check("errors_carry_sqlstate", PgJdbcCheck::errorsCarrySqlstate);
