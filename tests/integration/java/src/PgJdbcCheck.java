@@ -312,6 +312,11 @@ public final class PgJdbcCheck {
         while (rs.next()) got.add(rs.getString("TABLE_CAT"));
       }
       expectEq(List.of("dev"), got, "getCatalogs");
+      got.clear();
+      try (ResultSet rs = md.getTableTypes()) {
+        while (rs.next()) got.add(rs.getString("TABLE_TYPE"));
+      }
+      expect(got.containsAll(List.of("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")), "getTableTypes: " + got);
       // getPrimaryKeys, getIndexInfo, getImportedKeys read pg_constraint and pg_index through
       // information_schema._pg_expandarray: not there (docs/sql/README.md, drivers).
     }
