@@ -7,6 +7,7 @@ started. A script prints 'N passed, M failed' last and exits non-zero if
 anything failed.
 """
 
+import json
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.request
 
 
 def free_port():
@@ -127,6 +129,58 @@ class Broker:
 
     def __exit__(self, *exc):
         self.cleanup()
+
+
+class Connect:
+    """A `runnel connect run ARGS…` process, started and waited on until it
+    prints its ready line. `listen` is the REST listener passed as
+    --connect-listen unless ARGS name one: a free port by default; "off" for
+    tests that run side by side with others and need no REST API. `rest` is
+    the REST API's base URL when it listens, else None."""
+
+    def __init__(self, args, log_path, listen="127.0.0.1:0"):
+        self.log = open(log_path, "ab")
+        self.log_path = log_path
+        if "--connect-listen" not in args:
+            args = ["--connect-listen", listen, *args]
+        self.proc = subprocess.Popen([BINARY, "connect", "run", *args], stdout=subprocess.PIPE,
+                                     stderr=self.log)
+        line = self.proc.stdout.readline()
+        self.ready = line.decode(errors="replace")
+        if not line.startswith(b"runnel connect: running"):
+            self.proc.kill()
+            self.proc.wait()
+            self.proc.stdout.close()
+            self.log.close()
+            raise AssertionError("connect did not start: %r\n%s" % (line, self.tail()))
+        self.rest = None
+        if "REST API on " in self.ready:
+            self.rest = self.ready.rsplit("REST API on ", 1)[1].strip().rstrip("/")
+
+    def status(self, name):
+        """GET /connectors/NAME/status as a dict."""
+        with urllib.request.urlopen("%s/connectors/%s/status" % (self.rest, name),
+                                    timeout=10) as r:
+            return json.loads(r.read())
+
+    def tail(self, n=40):
+        with open(self.log_path, "rb") as f:
+            return b"".join(f.readlines()[-n:]).decode(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        """Signals the process (SIGTERM: a clean stop) and waits up to 60 s;
+        returns its exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("connect did not stop on signal %d:\n%s" % (sig, self.tail()))
+        self.proc.stdout.close()
+        self.log.close()
+        return rc
 
 
 def run(tests):

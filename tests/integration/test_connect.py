@@ -10,42 +10,7 @@ import signal
 import subprocess
 import tempfile
 
-from harness import BINARY, Broker, run, wait_until
-
-
-class Connect:
-    """A `runnel connect run` process; waits for its ready line."""
-
-    def __init__(self, args, log_path):
-        self.log = open(log_path, "ab")
-        self.log_path = log_path
-        if "--connect-listen" not in args:
-            args = ["--connect-listen", "127.0.0.1:0", *args]
-        self.proc = subprocess.Popen([BINARY, "connect", "run", *args], stdout=subprocess.PIPE,
-                                     stderr=self.log)
-        line = self.proc.stdout.readline()
-        self.ready = line.decode()
-        if not line.startswith(b"runnel connect: running"):
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("connect did not start: %r\n%s" % (line, self.tail()))
-
-    def tail(self, n=40):
-        with open(self.log_path, "rb") as f:
-            return b"".join(f.readlines()[-n:]).decode(errors="replace")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("connect did not stop on signal %d:\n%s" % (sig, self.tail()))
-        self.proc.stdout.close()
-        self.log.close()
-        return rc
+from harness import BINARY, Broker, Connect, run, wait_until
 
 
 def read_lines(path):

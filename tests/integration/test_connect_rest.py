@@ -11,8 +11,8 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from harness import BINARY, Broker, run, wait_until
-from test_connect import Connect, append, read_lines
+from harness import BINARY, Broker, Connect, run, wait_until
+from test_connect import append, read_lines
 
 
 class Rest:

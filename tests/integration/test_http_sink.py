@@ -18,16 +18,14 @@ ctest runs: /usr/bin/python3 test_http_sink.py PATH/TO/runnel
 import base64
 import json
 import os
-import signal
 import socket
 import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from harness import BINARY, Broker, run, wait_until
+from harness import BINARY, Broker, Connect, run, wait_until
 
 
 def batch_of(body):
@@ -106,45 +104,6 @@ class Endpoint:
     def statuses(self):
         with self.lock:
             return [r[5] for r in self.requests]
-
-
-class Connect:
-    """A `runnel connect run` process with its REST API on a free port."""
-
-    def __init__(self, args, log_path):
-        self.log = open(log_path, "ab")
-        self.log_path = log_path
-        self.proc = subprocess.Popen([BINARY, "connect", "run", "--connect-listen",
-                                      "127.0.0.1:0", *args], stdout=subprocess.PIPE,
-                                     stderr=self.log)
-        line = self.proc.stdout.readline().decode()
-        if not line.startswith("runnel connect: running"):
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("connect did not start: %r\n%s" % (line, self.tail()))
-        self.rest = line.rsplit("REST API on ", 1)[1].strip().rstrip("/")
-
-    def status(self, name):
-        with urllib.request.urlopen("%s/connectors/%s/status" % (self.rest, name),
-                                    timeout=10) as r:
-            return json.loads(r.read())
-
-    def tail(self, n=40):
-        with open(self.log_path, "rb") as f:
-            return b"".join(f.readlines()[-n:]).decode(errors="replace")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            rc = self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("connect did not stop:\n%s" % self.tail())
-        self.proc.stdout.close()
-        self.log.close()
-        return rc
 
 
 def setup(d, broker, name, config, partitions=3, create_topic=True):

@@ -21,9 +21,8 @@ import subprocess
 import tempfile
 
 from db_servers import PostgresServer
-from harness import BINARY, Broker, run, wait_until
+from harness import BINARY, Broker, Connect, run, wait_until
 from test_jdbc_source import write_connector, write_worker
-from test_postgres_connect_run import Connect
 
 KEY_SCHEMA = {"type": "struct", "optional": False, "fields": [
     {"field": "id", "type": "int32", "optional": False}]}

@@ -22,8 +22,8 @@ import tempfile
 import threading
 
 from db_servers import PostgresServer
-from harness import BINARY, Broker, run, wait_until
-from test_postgres_connect_run import Connect, consume
+from harness import BINARY, Broker, Connect, run, wait_until
+from test_postgres_connect_run import consume
 
 
 class OpenTransaction:
