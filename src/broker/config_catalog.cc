@@ -48,6 +48,10 @@ constexpr topic_setting_info topic_settings[] = {
     {"segment.ms", "log.roll.ms", t::int64, "Age at which a segment is rolled."},
     {"unclean.leader.election.enable", "unclean.leader.election.enable", t::boolean,
      "Always false: there is no other replica to elect."},
+    {"write.caching", "log.write.caching", t::boolean,
+     "true: acks=all is answered once the batch is written to the page cache, before its fsync "
+     "(Kafka's single-node behaviour); flush.ms and flush.bytes bound the unsynced data "
+     "(runnel; Redpanda's name)."},
 };
 
 struct broker_only_info {

@@ -1,6 +1,7 @@
 // Produce: validate and append each partition's batch on its owner shard,
 // then (acks=-1) wait until the data is fsynced, with one group commit per
-// partition covering every waiting request. A batch the topic's
+// partition covering every waiting request (unless the topic has
+// write.caching, which answers acks=all from the page cache). A batch the topic's
 // compression.type wants in another codec is re-compressed on the io pool
 // first (CPU work that would stall every partition of the owner shard,
 // DESIGN.md decision 4); the log then stores it as it comes. A transactional batch is taken
@@ -34,6 +35,8 @@ struct append_item {
   std::span<std::byte> batch;
   bool has_transactional_id = false;
   kafka::produce_response::partition* out = nullptr;  // lives in the connection's coroutine
+  // The topic's write.caching: acks=all does not wait for this batch's fsync.
+  bool write_caching = false;
   int64_t flush_upto = -1;
   // The topic's config when compression.type makes the log re-compress this
   // batch (kept alive by `topics` in handle_produce), and the result.
@@ -142,7 +145,7 @@ asio::awaitable<void> append_on_owner(shard& sh, std::vector<append_item*> items
 asio::awaitable<void> flush_on_owner(shard& sh, std::vector<append_item*> items) {
   countdown cd(co_await asio::this_coro::executor);
   for (auto* it : items) {
-    if (it->flush_upto < 0) continue;
+    if (it->flush_upto < 0 || it->write_caching) continue;
     partition* p = sh.find(it->topic, it->index);
     if (!p) {
       it->out->error_code = kafka::code(error_code::not_leader_or_follower);
@@ -208,6 +211,7 @@ asio::awaitable<response> handle_produce(request_context& ctx) {
       }
       append_item item{t.name, p.index, p.records.bytes, req.transactional_id.has_value(), &rp};
       if (storage::needs_recompression(topic->config, item.batch)) item.recompress = &topic->config;
+      item.write_caching = topic->config.write_caching;
       fan.add(std::move(item));
     }
     if (topic) topics.push_back(std::move(topic));

@@ -27,6 +27,7 @@ constexpr std::string_view names[] = {
     "index.interval.bytes",  "flush.ms",
     "flush.bytes",           "message.timestamp.type",
     "compression.type",      "message.format.version",
+    "write.caching",
 };
 
 // compression.type's values, as Kafka spells them.
@@ -141,6 +142,13 @@ result<void> log_config::set(std::string_view name, std::string_view value) {
     RUNNEL_TRY(flush_ms, parse_int(value, 0));
   } else if (name == "flush.bytes") {
     RUNNEL_TRY(flush_bytes, parse_int(value, 0));
+  } else if (name == "write.caching") {
+    if (value == "true")
+      write_caching = true;
+    else if (value == "false")
+      write_caching = false;
+    else
+      return storage_errc::bad_config;
   } else if (name == "message.timestamp.type") {
     if (value == "CreateTime")
       log_append_time = false;
@@ -191,6 +199,7 @@ std::map<std::string, std::string> log_config::describe() const {
   for (const auto& n : codec_names)
     if (n.codec == compression) m["compression.type"] = std::string(n.name);
   m["message.format.version"] = message_format_version;
+  m["write.caching"] = write_caching ? "true" : "false";
   for (const auto& f : fixed_settings) m[std::string(f.name)] = std::string(f.value);
   return m;
 }

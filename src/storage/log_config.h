@@ -32,6 +32,11 @@ struct log_config {
   int64_t flush_ms = 1000;                 // flush.ms
   int64_t flush_bytes = int64_t{1} << 30;  // flush.bytes (runnel's name)
   bool log_append_time = false;            // message.timestamp.type=LogAppendTime
+  // write.caching (Redpanda's name): acks=all is answered once the batch is
+  // in the page cache, as Kafka answers it on one node, instead of after its
+  // fsync; the background flush (flush.ms, flush.bytes) makes it durable
+  // later. Off by default: acks=all means on disk.
+  bool write_caching = false;
   // compression.type: nullopt is "producer" (batches stored as sent); a codec
   // (compression::none for "uncompressed") makes append() re-compress every
   // batch that arrives in another codec, as Kafka does.

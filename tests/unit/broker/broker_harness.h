@@ -30,6 +30,7 @@
 #include "kafka/header.h"
 #include "kafka/messages/create_topics.h"
 #include "kafka/messages/fetch.h"
+#include "kafka/messages/incremental_alter_configs.h"
 #include "kafka/messages/init_producer_id.h"
 #include "kafka/messages/produce.h"
 #include "model/endian.h"
@@ -239,6 +240,19 @@ class kafka_client {
     t.replication_factor = 1;
     auto resp = call<kafka::create_topics_response>(kafka::api_key::create_topics, 4, req);
     return resp.body.topics.empty() ? -1 : resp.body.topics[0].error_code;
+  }
+
+  // IncrementalAlterConfigs: sets one topic setting; its error code.
+  int16_t set_topic_config(const std::string& topic, const std::string& name,
+                           const std::string& value) {
+    kafka::incremental_alter_configs_request req;
+    auto& r = req.resources.emplace_back();
+    r.resource_type = 2;  // TOPIC
+    r.resource_name = topic;
+    r.configs.push_back({name, 0, value});
+    auto resp = call<kafka::incremental_alter_configs_response>(
+        kafka::api_key::incremental_alter_configs, 1, req);
+    return resp.body.responses.empty() ? -1 : resp.body.responses[0].error_code;
   }
 
   static constexpr int16_t produce_version = 8;

@@ -5,8 +5,10 @@
 // power loss. docs/operations.md ("Disk faults") describes the behaviour.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <system_error>
+#include <thread>
 
 #include "broker/errc.h"
 #include "broker_harness.h"
@@ -162,6 +164,50 @@ TEST(disk_faults, enospc_on_append_is_a_clean_error_and_recovers_when_space_free
   kafka_client c(b.port());
   expect_all_there(c, "a", 0, a);
   expect_all_there(c, "b", 0, other);
+}
+
+// write.caching answers acks=all from the page cache (Kafka's behaviour on
+// one node): no fsync on the request's path, so a failing or slow disk does
+// not hold the answer back. It is a topic setting that applies at once. A
+// clean stop still flushes what it cached.
+TEST(disk_faults, write_caching_answers_acks_all_without_an_fsync) {
+  in_process_broker b;
+  b.start();
+  acked_map a;
+  {
+    kafka_client c(b.port());
+    // Without write.caching this acks=all produce waits for its fsync, which
+    // also syncs the new partition's files: no background sync is left.
+    remember(a, c.produce("a", 0, make_batch("a0", 3)), "a0", 3);
+    ASSERT_EQ(c.set_topic_config("a", "write.caching", "true"), 0);
+    const auto syncs = b.fs.syncs();
+    b.fs.fail_sync(1, eio);  // would fail an fsync made for this produce
+    remember(a, c.produce("a", 0, make_batch("a1", 3)), "a1", 3);
+    EXPECT_EQ(b.fs.syncs(), syncs) << "acks=all fsynced although the topic caches writes";
+    b.fs.clear_faults();
+    expect_all_there(c, "a", 0, a);
+  }
+  b.stop_and_lose_power();
+  b.start();
+  kafka_client c(b.port());
+  expect_all_there(c, "a", 0, a);
+}
+
+// The background flush bounds what write.caching leaves unsynced: within
+// flush.ms of a produce its data is fsynced without any request asking.
+TEST(disk_faults, write_caching_flushes_within_flush_ms) {
+  auto cfg = small_config();
+  cfg.log_defaults.write_caching = true;
+  cfg.log_defaults.flush_ms = 50;
+  in_process_broker b(cfg);
+  b.start();
+  kafka_client c(b.port());
+  ASSERT_EQ(c.produce("a", 0, make_batch("a0", 3)).error_code, 0);
+  const auto syncs = b.fs.syncs();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (b.fs.syncs() == syncs && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_GT(b.fs.syncs(), syncs) << "no background fsync within 10 s (flush.ms 50)";
 }
 
 bytes as_bytes(std::string_view s) {
