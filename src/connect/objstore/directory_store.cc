@@ -89,27 +89,35 @@ result<fs::path> directory_store::path_of(std::string_view key) const {
 }
 
 result<list_page> directory_store::list(const list_request& req) {
-  std::vector<std::string> keys;
-  std::error_code ec;
-  auto it =
-      fs::recursive_directory_iterator(root_, fs::directory_options::skip_permission_denied, ec);
-  if (ec) return io_error("list", root_, ec.value());
-  for (auto end = fs::recursive_directory_iterator(); it != end; it.increment(ec)) {
-    if (ec) {
-      // A directory removed while walking: what is left is still listed.
-      ec.clear();
-      continue;
+  std::lock_guard lock(walk_mu_);
+  bool continued = !req.token.empty() && req.token == walk_token_ && req.prefix == walk_prefix_;
+  if (!continued) {
+    walk_keys_.clear();
+    walk_token_.clear();
+    std::error_code ec;
+    auto it =
+        fs::recursive_directory_iterator(root_, fs::directory_options::skip_permission_denied, ec);
+    if (ec) return io_error("list", root_, ec.value());
+    ++walks_;
+    for (auto end = fs::recursive_directory_iterator(); it != end; it.increment(ec)) {
+      if (ec) {
+        // A directory removed while walking: what is left is still listed.
+        ec.clear();
+        continue;
+      }
+      auto name = it->path().filename().string();
+      if (name.starts_with(directory_temp_prefix)) {
+        if (it->is_directory(ec)) it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file(ec)) continue;
+      auto key = it->path().lexically_relative(root_).generic_string();
+      if (key.starts_with(req.prefix)) walk_keys_.push_back(std::move(key));
     }
-    auto name = it->path().filename().string();
-    if (name.starts_with(directory_temp_prefix)) {
-      if (it->is_directory(ec)) it.disable_recursion_pending();
-      continue;
-    }
-    if (!it->is_regular_file(ec)) continue;
-    auto key = it->path().lexically_relative(root_).generic_string();
-    if (key.starts_with(req.prefix)) keys.push_back(std::move(key));
+    std::sort(walk_keys_.begin(), walk_keys_.end());
+    walk_prefix_ = req.prefix;
   }
-  std::sort(keys.begin(), keys.end());
+  const auto& keys = walk_keys_;
   const std::string& after = req.token.empty() ? req.start_after : req.token;
   auto first = after.empty() ? keys.begin() : std::upper_bound(keys.begin(), keys.end(), after);
   list_page page;
@@ -122,7 +130,14 @@ result<list_page> directory_store::list(const list_request& req) {
     if (::stat((root_ / *k).c_str(), &st) != 0) continue;  // removed since the walk
     page.objects.push_back(info_of(*k, st));
   }
+  walk_token_ = page.next_token;
+  if (walk_token_.empty()) walk_keys_ = {};  // the last page: nothing to keep
   return page;
+}
+
+int64_t directory_store::walks() const {
+  std::lock_guard lock(walk_mu_);
+  return walks_;
 }
 
 result<object_info> directory_store::stat(std::string_view key) {

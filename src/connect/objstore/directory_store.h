@@ -16,7 +16,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "connect/objstore/blob_store.h"
 
@@ -32,7 +34,9 @@ class directory_store final : public blob_store {
 
   // Every regular file under the root, recursively (symbolic links to files
   // are followed, to directories are not). The token is the last key of the
-  // page.
+  // page. The tree is walked once per listing: the pages after the first
+  // (a request with the token the previous page returned) come from the
+  // keys that walk found, so listing N files costs one walk, not N/1000.
   result<list_page> list(const list_request& req) override;
   result<object_info> stat(std::string_view key) override;
   result<std::string> write(std::string_view key, std::string_view bytes) override;
@@ -42,6 +46,8 @@ class directory_store final : public blob_store {
   result<void> move(std::string_view from, std::string_view to) override;
 
   const std::filesystem::path& root() const { return root_; }
+  // How many times list() walked the tree (for tests).
+  int64_t walks() const;
 
  protected:
   result<std::string> read_bytes(std::string_view key, int64_t offset,
@@ -54,6 +60,15 @@ class directory_store final : public blob_store {
 
   std::filesystem::path root_;
   std::string root_text_;
+
+  // The keys of the listing in progress (sorted, under `walk_prefix_`),
+  // kept while its pages are read: the next page is asked for with
+  // `walk_token_`.
+  mutable std::mutex walk_mu_;
+  std::vector<std::string> walk_keys_;
+  std::string walk_prefix_;
+  std::string walk_token_;
+  int64_t walks_ = 0;
 };
 
 // The prefix of this store's temporary files.

@@ -19,6 +19,9 @@ data started_partition(const std::string& container) {
   return partition_of(container, "");
 }
 
+// Messages asked for per receive: SQS's maximum per ReceiveMessage.
+constexpr int notification_batch = 10;
+
 int64_t millis(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
@@ -71,8 +74,9 @@ result<void> objstore_source_task::start(const config_map& props, source_task_co
   return ok();
 }
 
-result<void> objstore_source_task::receive_notifications() {
-  CONNECT_TRY(auto messages, events_->receive(10, settings_.notification_visibility));
+result<size_t> objstore_source_task::receive_notifications() {
+  CONNECT_TRY(auto messages,
+              events_->receive(notification_batch, settings_.notification_visibility));
   for (auto& m : messages) {
     auto objects =
         kind_ == store_kind::s3 ? parse_s3_event(m.body) : parse_blob_created_event(m.body);
@@ -99,7 +103,7 @@ result<void> objstore_source_task::receive_notifications() {
     for (auto& p : pending) receipts_.emplace(p, m.handle);
     message_pending_[m.handle] = std::move(pending);
   }
-  return ok();
+  return messages.size();
 }
 
 void objstore_source_task::settle(const std::string& key, const std::string& etag) {
@@ -243,8 +247,15 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
     auto now = std::chrono::steady_clock::now();
     if (events_ && now >= next_receive_ && queue_.size() < 1000) {
       auto received = receive_notifications();
-      next_receive_ = now + settings_.poll_interval;
-      if (!received) return fail(make_error(errc::retriable, received.error().message));
+      if (!received) {
+        next_receive_ = now + settings_.poll_interval;
+        return fail(make_error(errc::retriable, received.error().message));
+      }
+      // A full batch (SQS gives at most 10 per request): more are probably
+      // waiting, so receive again at once rather than after
+      // poll.interval.ms — else a burst of files is read at 10 per interval.
+      next_receive_ =
+          received.value() >= size_t(notification_batch) ? now : now + settings_.poll_interval;
     }
     if (!current_ && queue_.empty() && now >= next_listing_) {
       auto listed = discover(std::chrono::system_clock::now());

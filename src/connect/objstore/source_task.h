@@ -54,8 +54,9 @@ class objstore_source_task final : public source_task {
 
   // Lists the store when it is time; queues what is new.
   result<void> discover(std::chrono::system_clock::time_point now);
-  // Receives storage events; queues the new objects they name.
-  result<void> receive_notifications();
+  // Receives storage events; queues the new objects they name. Returns
+  // how many messages came (a full batch: more are probably waiting).
+  result<size_t> receive_notifications();
   // The version (key, etag) is done or gone: delete the notifications
   // that named only what is settled now.
   void settle(const std::string& key, const std::string& etag);

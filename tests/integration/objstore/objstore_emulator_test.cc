@@ -578,6 +578,42 @@ TEST(s3_notifications, duplicated_and_lost_events_with_notifications_and_hybrid)
   EXPECT_EQ(numbers(got, "d.json"), (std::vector<int>{4}));
 }
 
+// A burst of notifications (more than one ReceiveMessage batch of 10) is
+// read at once, not 10 files per poll.interval.ms: the source receives
+// again straight away while the queue hands out full batches.
+TEST(s3_notifications, a_burst_is_drained_without_waiting_for_the_poll_interval) {
+  auto& e = emulators::get();
+  auto endpoint = e.moto_endpoint();
+  run_sdk({"s3-create-bucket", endpoint, "runnel-burst"}, {}, e.moto_env());
+  auto url = run_sdk({"s3-notify", endpoint, "runnel-burst", "runnel-burst-q"}, {}, e.moto_env());
+  while (!url.empty() && url.back() == '\n') url.pop_back();
+  run_sdk({"s3-put-many", endpoint, "runnel-burst", "f", "35"}, {}, e.moto_env());
+  config_map props{{"s3.bucket.name", "runnel-burst"},
+                   {"store.url", endpoint},
+                   {"s3.path.style.access.enabled", "true"},
+                   {"aws.access.key.id", e.moto_key},
+                   {"aws.secret.access.key", e.moto_secret},
+                   {"topic", "files"},
+                   {"format", "json"},
+                   {"discovery.mode", "notifications"},
+                   {"sqs.queue.url", url},
+                   {"sqs.endpoint", endpoint},
+                   // Far longer than the test: a second receive on this
+                   // schedule would never come.
+                   {"poll.interval.ms", "600000"}};
+  test::source_task_driver d(props);
+  objstore_source_task t(store_kind::s3);
+  ASSERT_TRUE(t.start(props, d));
+  auto got = d.run(t, 35, 20);
+  EXPECT_TRUE(d.errors.empty()) << (d.errors.empty() ? "" : d.errors.front());
+  std::multiset<int> seen;
+  for (auto& r : got) {
+    if (!r.offset_only()) seen.insert(r.value["n"].get<int>());
+  }
+  ASSERT_EQ(seen.size(), 35u);
+  for (int i = 0; i < 35; ++i) EXPECT_EQ(seen.count(i), 1u) << i;
+}
+
 // Event Grid BlobCreated events through an Azure Storage queue (Azurite's
 // queue service; the events are written as Event Grid writes them, since
 // Azurite has no Event Grid).

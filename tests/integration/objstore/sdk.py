@@ -5,6 +5,7 @@ with this folder's .venv python.
 
   sdk.py moto-setup ENDPOINT BUCKET...    (prints "ACCESS_KEY SECRET")
   sdk.py s3-put ENDPOINT BUCKET KEY        (content on stdin)
+  sdk.py s3-put-many ENDPOINT BUCKET PREFIX N  (PREFIX000.json … one line {"n":i} each)
   sdk.py s3-get ENDPOINT BUCKET KEY        (content on stdout)
   sdk.py s3-create-bucket ENDPOINT BUCKET
   sdk.py s3-notify ENDPOINT BUCKET QUEUE  (a queue for the bucket's
@@ -91,6 +92,11 @@ def main(argv):
                   int(a["ApproximateNumberOfMessagesNotVisible"]))
     elif op == "s3-put":
         s3(args[0]).put_object(Bucket=args[1], Key=args[2], Body=sys.stdin.buffer.read())
+    elif op == "s3-put-many":
+        client = s3(args[0])
+        for i in range(int(args[3])):
+            client.put_object(Bucket=args[1], Key="%s%03d.json" % (args[2], i),
+                              Body=b'{"n":%d}\n' % i)
     elif op == "s3-get":
         body = s3(args[0]).get_object(Bucket=args[1], Key=args[2])["Body"].read()
         sys.stdout.buffer.write(body)

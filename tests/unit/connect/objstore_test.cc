@@ -198,6 +198,38 @@ TEST(directory_store_test, temporary_files_are_not_listed_and_writes_leave_none)
   EXPECT_EQ(files, 2u);  // c.txt and the planted one: write left no temporary
 }
 
+// A listing of N files is one walk of the tree, not one per page: the
+// pages after the first come from the first page's walk (a listing of
+// 10,000 files once walked the tree ten times, so a source polling a big
+// landing directory spent most of its time walking it).
+TEST(directory_store_test, a_paged_listing_walks_the_tree_once) {
+  temp_root t;
+  auto store = directory_store::open(t.path).value();
+  for (int i = 0; i < 25; ++i) {
+    std::ofstream(t.path / fmt::format("f{:03}.json", i)) << i;
+  }
+  std::vector<std::string> keys;
+  list_request req;
+  req.max_keys = 10;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = store->list(req).value();
+    for (auto& o : page.objects) keys.push_back(o.key);
+    if (page.next_token.empty()) break;
+    req.token = page.next_token;
+  }
+  ASSERT_EQ(keys.size(), 25u);
+  for (int i = 0; i < 25; ++i) EXPECT_EQ(keys[size_t(i)], fmt::format("f{:03}.json", i));
+  EXPECT_EQ(store->walks(), 1);
+  // A new listing walks again and sees a file added since.
+  std::ofstream(t.path / "f100.json") << 100;
+  list_request again;
+  again.start_after = "f024.json";
+  auto page = store->list(again).value();
+  ASSERT_EQ(page.objects.size(), 1u);
+  EXPECT_EQ(page.objects[0].key, "f100.json");
+  EXPECT_EQ(store->walks(), 2);
+}
+
 TEST(directory_store_test, etag_changes_when_a_file_is_modified_in_place) {
   temp_root t;
   auto store = directory_store::open(t.path).value();
