@@ -245,6 +245,10 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
   int files = 0;
   while (true) {
     auto now = std::chrono::steady_clock::now();
+    // What was made goes out once the poll's time is up, even before
+    // max.files.per.poll: against a slow store (or one queue request per
+    // file) the first records would otherwise wait for a hundred requests.
+    if (!out.empty() && now >= deadline) return out;
     if (events_ && now >= next_receive_ && queue_.size() < 1000) {
       auto received = receive_notifications();
       if (!received) {
