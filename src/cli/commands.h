@@ -21,6 +21,9 @@ void add_bench_produce(CLI::App& bench);
 void add_bench_consume(CLI::App& bench);
 void add_bench_e2e(CLI::App& bench);
 
+// `runnel nexmark`: the Nexmark benchmark's events into topics.
+void add_nexmark(CLI::App& app);
+
 // `runnel cluster info`.
 void add_cluster(CLI::App& app);
 

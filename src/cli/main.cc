@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   runnel::cli::add_group(app);
   runnel::cli::add_connect(app);
   runnel::cli::add_sql(app);
+  runnel::cli::add_nexmark(app);
 
   auto* bench = app.add_subcommand("bench", "Benchmarks");
   bench->require_subcommand(1);
