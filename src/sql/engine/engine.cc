@@ -884,6 +884,31 @@ result<statement_result> engine::show(const statement& s) {
     datum* d = out.rows.add(1);
     d[0] = datum::of_text(out.rows.strings().copy(r->name));
     d[1] = datum::of_text(out.rows.strings().copy(r->definition));
+  } else if (s.show_what == "stats") {
+    // What each relation holds and has seen, for benchmarks and operators:
+    // its rows (a view's contents, everything a source has read so far),
+    // the bytes its operators keep in state, the records its source read
+    // and skipped, and its rows with failed expressions or behind a
+    // watermark.
+    auto big = [](std::string name) {
+      return plan_column{std::move(name), type_id::int64, "", false};
+    };
+    out.columns = {text_column("Name"), text_column("Kind"), big("Rows"),       big("State Bytes"),
+                   big("Records Read"), big("Bad Records"),  big("Row Errors"), big("Late Rows")};
+    out.rows = row_batch(8);
+    for (const auto& r : relations_) {
+      int64_t rows = 0;
+      for (size_t i = 0; i < r->contents.size(); ++i) rows += r->contents.weight(i);
+      datum* d = out.rows.add(1);
+      d[0] = datum::of_text(out.rows.strings().copy(r->info.name));
+      d[1] = datum::of_text(relation_kind_name(r->info.kind));
+      d[2] = datum::of_int(rows);
+      d[3] = datum::of_int(r->flow ? r->flow->state_bytes() : 0);
+      d[4] = datum::of_int(r->source ? static_cast<int64_t>(r->source->records()) : 0);
+      d[5] = datum::of_int(r->source ? static_cast<int64_t>(r->source->bad_records()) : 0);
+      d[6] = datum::of_int(static_cast<int64_t>(r->env.row_errors));
+      d[7] = datum::of_int(static_cast<int64_t>(r->env.late_rows));
+    }
   } else if (s.show_what == "columns") {
     statement d = s;
     d.name = s.show_arg;

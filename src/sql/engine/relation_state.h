@@ -40,7 +40,7 @@ class change_sink : public op {
 struct engine::relation {
   relation_info info;
   schema_types types;
-  row_batch contents{0};  // consolidated: every row once, with its count
+  row_batch contents{0};  // positive counts; a row may be in several entries (add())
   std::vector<bool> not_null;
 
   // A materialized view: its dataflow, and the relations it reads.
@@ -66,6 +66,18 @@ struct engine::relation {
   // The contents own their strings: a view's output points into its
   // operators' batches and its plan's constants.
   void add(const row_batch& changes) {
+    // Inserts only (every batch of an append-only source, and of most
+    // views over one): appended with their strings copied. Identical rows
+    // may then sit in separate entries, which every reader takes as the
+    // same multiset; consolidating all the contents on every batch made a
+    // source of n rows cost O(n) per batch.
+    bool inserts_only = true;
+    for (size_t i = 0; i < changes.size() && inserts_only; ++i)
+      inserts_only = changes.weight(i) >= 0;
+    if (inserts_only) {
+      append_owned(contents, changes, types);
+      return;
+    }
     contents.keep_alive(changes);
     for (size_t i = 0; i < changes.size(); ++i) contents.add(changes.row(i), changes.weight(i));
     consolidate(contents, types);

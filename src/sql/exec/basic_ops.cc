@@ -32,21 +32,34 @@ bool decode_row(const schema_types& t, std::string_view in, size_t& pos, datum* 
   return codec::read_row(t, in, pos, row, a);
 }
 
+namespace {
+
+bool points_to_string(type_id t) {
+  return t == type_id::text || t == type_id::bytea || t == type_id::jsonb ||
+         t == type_id::unknown || t == type_id::text_array;
+}
+
+// Adds `src` to `out` with weight w, its strings copied into out's arena.
+void add_owned(row_batch& out, const datum* src, int64_t w, const schema_types& types) {
+  datum* r = out.add(w);
+  for (size_t c = 0; c < types.size(); ++c)
+    r[c] = points_to_string(types[c].id) && !src[c].is_null()
+               ? datum::of_text(out.strings().copy(src[c].as_text()))
+               : src[c];
+}
+
+}  // namespace
+
 void own_strings(row_batch& b, const schema_types& types) {
   row_batch out(b.width());
   out.reserve(b.size());
-  for (size_t i = 0; i < b.size(); ++i) {
-    datum* r = out.add(b.weight(i));
-    const datum* src = b.row(i);
-    for (size_t c = 0; c < types.size(); ++c) {
-      type_id t = types[c].id;
-      bool text = t == type_id::text || t == type_id::bytea || t == type_id::jsonb ||
-                  t == type_id::unknown || t == type_id::text_array;
-      r[c] =
-          text && !src[c].is_null() ? datum::of_text(out.strings().copy(src[c].as_text())) : src[c];
-    }
-  }
+  for (size_t i = 0; i < b.size(); ++i) add_owned(out, b.row(i), b.weight(i), types);
   b = std::move(out);
+}
+
+void append_owned(row_batch& to, const row_batch& from, const schema_types& types) {
+  for (size_t i = 0; i < from.size(); ++i)
+    if (from.weight(i) > 0) add_owned(to, from.row(i), from.weight(i), types);
 }
 
 void consolidate(row_batch& b, const schema_types& types) {

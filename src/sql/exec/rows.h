@@ -26,6 +26,10 @@ inline void append_cols_key(const schema_types& t, const datum* row, const std::
 // batches): for rows that outlive the query that made them.
 void own_strings(row_batch& b, const schema_types& types);
 
+// Appends the rows of `from` with a positive weight to `to`, their strings
+// copied into `to`'s arena.
+void append_owned(row_batch& to, const row_batch& from, const schema_types& types);
+
 // Merges identical rows (by key) summing weights, drops zero weights.
 void consolidate(row_batch& b, const schema_types& types);
 

@@ -535,7 +535,7 @@ result<statement> prepass::show(statement s) {
     s.show_what = "materialized views";
     i_ += 2;
   } else if (word("tables") || word("sources") || word("sinks") || word("views") ||
-             word("cursors")) {
+             word("cursors") || word("stats")) {
     s.show_what = cur().text;
     ++i_;
   } else if (word("columns") && (at(i_ + 1).is_word("from") || at(i_ + 1).is_word("in"))) {
