@@ -72,10 +72,9 @@ result<plan_ptr> plan_join(plan_ptr j) {
     }
     residual.push_back(p);
   }
-  if (lkeys.empty()) {
-    j->equi.clear();
-    return j;
-  }
+  // Keys found before stay: a WHERE pushed into a join whose ON was already
+  // planned arrives here with only the ON's residual in the predicate.
+  if (lkeys.empty()) return j;
   // Computed keys: extra columns at the end of each side.
   std::vector<expr_ptr> lex, rex;
   std::vector<plan_column> lcols = left->columns, rcols = right->columns;
@@ -83,7 +82,7 @@ result<plan_ptr> plan_join(plan_ptr j) {
     lex.push_back(make_column(i, left->columns[static_cast<size_t>(i)].type));
   for (int i = 0; i < nr; ++i)
     rex.push_back(make_column(i, right->columns[static_cast<size_t>(i)].type));
-  std::vector<std::pair<int, int>> equi;
+  std::vector<std::pair<int, int>> equi = j->equi;
   int extra_l = 0, extra_r = 0;
   for (size_t k = 0; k < lkeys.size(); ++k) {
     int li, ri;
