@@ -124,9 +124,16 @@ int64_t next_price(rng& r) {
   return std::llround(std::pow(10.0, r.unit() * 6.0) * 100.0);
 }
 
+// Strings are built one draw after another: the order in which the
+// operands of `+` or a call's arguments are evaluated is unspecified, and
+// the events must not depend on the compiler.
 std::string base_url(rng& r) {
-  return "https://www.nexmark.com/" + next_string(r, 5, '_') + '/' + next_string(r, 5, '_') + '/' +
-         next_string(r, 5, '_') + "/item.htm?query=1";
+  std::string url = "https://www.nexmark.com/";
+  for (int i = 0; i < 3; ++i) {
+    url += next_string(r, 5, '_');
+    url += '/';
+  }
+  return url + "item.htm?query=1";
 }
 
 // Each channel's URL is the same every time it appears (Flink caches them).
@@ -189,11 +196,17 @@ person generator::make_person(uint64_t n) const {
   person p;
   const auto e = int64_t(n);
   p.id = last_base0_person_id(e) + first_person_id;
-  p.name = std::string(first_names[size_t(r.below(first_names.size()))]) + ' ' +
-           std::string(last_names[size_t(r.below(last_names.size()))]);
-  p.email_address = next_string(r, 7) + '@' + next_string(r, 5) + ".com";
-  p.credit_card = fmt::format("{:04} {:04} {:04} {:04}", r.below(10000), r.below(10000),
-                              r.below(10000), r.below(10000));
+  p.name = first_names[size_t(r.below(first_names.size()))];
+  p.name += ' ';
+  p.name += last_names[size_t(r.below(last_names.size()))];
+  p.email_address = next_string(r, 7);
+  p.email_address += '@';
+  p.email_address += next_string(r, 5);
+  p.email_address += ".com";
+  for (int i = 0; i < 4; ++i) {
+    if (i) p.credit_card += ' ';
+    fmt::format_to(std::back_inserter(p.credit_card), "{:04}", r.below(10000));
+  }
   p.city = us_cities[size_t(r.below(us_cities.size()))];
   p.state = us_states[size_t(r.below(us_states.size()))];
   p.date_time = timestamp_ms(n);
