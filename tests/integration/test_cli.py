@@ -230,7 +230,7 @@ def test_help_everywhere():
                 ["group"], ["group", "list"], ["group", "describe"], ["group", "delete"],
                 ["group", "reset-offsets"], ["group", "offset-delete"], ["serve"], ["bench"],
                 ["bench", "produce"], ["bench", "consume"], ["bench", "e2e"], ["bench", "storage"],
-                ["connect"], ["connect", "run"], ["connect", "distributed"], ["sql"]]
+                ["connect"], ["connect", "run"], ["connect", "distributed"], ["sql"], ["nexmark"]]
     top = cli(None, "--help")
     for c in commands:
         out = cli(None, *c, "--help")
@@ -239,7 +239,7 @@ def test_help_everywhere():
             assert c[0] in top, (c, top)
         is_client = (len(c) == 2 and c[0] in ("cluster", "topic", "group")) or c in (
             ["produce"], ["consume"], ["bench", "produce"], ["bench", "consume"],
-            ["bench", "e2e"])
+            ["bench", "e2e"], ["nexmark"])
         if is_client:
             # kcat's -b means the brokers everywhere; every command can answer in JSON.
             assert "-b,--brokers" in out, (c, out)
@@ -674,6 +674,19 @@ def test_serve_host_names_and_settings():
             assert want in err, (args, err)
 
 
+def test_nexmark_stdout_is_deterministic():
+    """`runnel nexmark --output stdout`: the 1:3:46 mix as JSON lines, the same for the same seed,
+    other events for another; a bad count is refused with one sentence."""
+    a = cli(None, "nexmark", "--events", "500", "--seed", "3", "--output", "stdout")
+    assert a == cli(None, "nexmark", "--events", "500", "--seed", "3", "--output", "stdout")
+    assert a != cli(None, "nexmark", "--events", "500", "--seed", "4", "--output", "stdout")
+    events = [json.loads(line) for line in a.splitlines()]
+    assert [sum(e["event_type"] == k for e in events) for k in (0, 1, 2)] == [10, 30, 460]
+    assert events[0]["id"] == 1000 and events[1]["id"] == 1000 and events[4]["auction"] >= 1000, events[:5]
+    r = subprocess.run([BINARY, "nexmark", "--events", "0", "--output", "stdout"], capture_output=True, timeout=60)
+    assert r.returncode != 0 and not r.stdout and b"--events: must be at least 1 (got 0)" in r.stderr, r
+
+
 if __name__ == "__main__":
     run([test_topic_create_list_describe_delete, test_topic_alter_config,
          test_produce_keys_and_headers_then_consume_json, test_consume_positions_and_limits,
@@ -683,4 +696,5 @@ if __name__ == "__main__":
          test_kcat_flags, test_validation_errors_are_sentences,
          test_produce_reports_where_messages_went, test_json_output_keeps_every_byte,
          test_topic_add_partitions_and_multi_delete, test_cluster_info,
-         test_group_offset_delete_and_multi_delete, test_serve_host_names_and_settings])
+         test_group_offset_delete_and_multi_delete, test_serve_host_names_and_settings,
+         test_nexmark_stdout_is_deterministic])
