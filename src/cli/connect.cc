@@ -81,16 +81,18 @@ int run_connect(const CLI::App& cmd, const connect_run_options& o) {
         return fail(cmd, fmt::format("{}: connector {} is defined twice", path, name));
     connectors.push_back(std::move(c).value());
   }
-  // Validated before anything starts too, so that a bad file runs nothing
-  // (the herder would refuse it only after the earlier files' connectors
-  // had started).
-  for (const auto& [name, config] : connectors)
-    if (auto r = connect::check_connector_config(config, connect::plugin_registry::builtin()); !r)
-      return fail(cmd, fmt::format("connector {}: {}", name, r.error().message));
   auto props = worker_properties(cmd, o);
   if (!props) return 1;
   auto cfg = connect::worker_config::parse(*props);
   if (!cfg) return fail(cmd, cfg.error().message);
+  // Validated before anything starts too, so that a bad file runs nothing
+  // (the herder would refuse it only after the earlier files' connectors
+  // had started). Some checks depend on the worker (exactly.once.support).
+  for (const auto& [name, config] : connectors)
+    if (auto r = connect::check_connector_config(config, connect::plugin_registry::builtin(),
+                                                 cfg.value().exactly_once_source());
+        !r)
+      return fail(cmd, fmt::format("connector {}: {}", name, r.error().message));
 
   // SIGINT/SIGTERM are waited for below; blocked before any thread starts
   // so that every thread (the workers', librdkafka's) inherits the mask.

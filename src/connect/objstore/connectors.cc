@@ -32,6 +32,13 @@ class objstore_source_connector final : public source_connector {
   std::unique_ptr<source_task> create_task() const override {
     return std::make_unique<objstore_source_task>(kind_);
   }
+  // The offsets are the whole dedup store (which version of each object is
+  // done, how far a half-read one got), and after.action and queue deletes
+  // happen in commit_record: with records and offsets in one transaction,
+  // every file is read exactly once in every discovery mode.
+  exactly_once_support exactly_once(const config_map&) const override {
+    return exactly_once_support::supported;
+  }
 
  private:
   store_kind kind_;

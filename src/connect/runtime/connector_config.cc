@@ -1,12 +1,24 @@
 #include "connect/runtime/connector_config.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 
+#include "connect/api/connector.h"
 #include "connect/runtime/transformation_chain.h"
 
 namespace runnel::connect {
 
 namespace {
+
+std::string lower_trimmed(std::string s) {
+  auto b = s.find_first_not_of(" \t");
+  auto e = s.find_last_not_of(" \t");
+  s = b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  for (auto& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
 
 config_def common_def(bool source) {
   config_def d;
@@ -352,8 +364,8 @@ result<connector_config> connector_config::parse(const config_map& props,
     if (c.has("topic.creation.default.replication.factor"))
       out.topic_creation_replication_factor =
           int16_t(c.get_long("topic.creation.default.replication.factor"));
-    out.exactly_once_support = c.get_string("exactly.once.support");
-    out.transaction_boundary = c.get_string("transaction.boundary");
+    out.exactly_once_support = lower_trimmed(c.get_string("exactly.once.support"));
+    out.transaction_boundary = lower_trimmed(c.get_string("transaction.boundary"));
     if (c.has("transaction.boundary.interval.ms"))
       out.transaction_boundary_interval_ms = c.get_long("transaction.boundary.interval.ms");
   }
@@ -392,8 +404,9 @@ data config_key_json(const config_key& k) {
   return j;
 }
 
-result<void> check_connector_config(const config_map& props, const plugin_registry& plugins) {
-  auto v = validate_connector_config(props, plugins);
+result<void> check_connector_config(const config_map& props, const plugin_registry& plugins,
+                                    bool exactly_once_source) {
+  auto v = validate_connector_config(props, plugins, exactly_once_source);
   if (v["error_count"].get<int>() == 0) return ok();
   std::vector<std::string> errs;
   for (const auto& c : v["configs"])
@@ -406,7 +419,38 @@ result<void> check_connector_config(const config_map& props, const plugin_regist
                                 errs.size(), fmt::join(errs, "\n")));
 }
 
-data validate_connector_config(const config_map& props, const plugin_registry& plugins) {
+namespace {
+
+// KIP-618's preflight checks of a source connector (Kafka's
+// DistributedHerder does the same, with these sentences).
+void validate_exactly_once(const source_connector& conn, const config_map& props,
+                           bool exactly_once_source, std::vector<config_value>& values) {
+  for (auto& v : values) {
+    if (!v.errors.empty() || !v.value) continue;
+    const auto value = lower_trimmed(*v.value);
+    if (v.name == "exactly.once.support" && value == "required") {
+      if (!exactly_once_source)
+        v.errors.push_back(
+            "This worker does not have exactly-once source support enabled "
+            "(exactly.once.source.support=enabled in the worker config).");
+      if (conn.exactly_once(props) != exactly_once_support::supported)
+        v.errors.push_back(
+            "The connector does not support exactly-once semantics with the provided "
+            "configuration.");
+    }
+    if (v.name == "transaction.boundary" && value == "connector" &&
+        !conn.can_define_transaction_boundaries(props))
+      v.errors.push_back(
+          "The connector does not support connector-defined transaction boundaries with the "
+          "given configuration. Please reconfigure it to use a different transaction boundary "
+          "definition (poll or interval).");
+  }
+}
+
+}  // namespace
+
+data validate_connector_config(const config_map& props, const plugin_registry& plugins,
+                               bool exactly_once_source) {
   data out = data::object();
   std::string cls;
   if (auto it = props.find("connector.class"); it != props.end()) cls = it->second;
@@ -430,6 +474,8 @@ data validate_connector_config(const config_map& props, const plugin_registry& p
     for (auto& v : own_values)
       if (!def.find(v.name)) values.push_back(std::move(v));
     def.merge(own);
+    if (const auto* source = dynamic_cast<const source_connector*>(conn))
+      validate_exactly_once(*source, props, exactly_once_source, values);
   } else {
     for (auto& v : values)
       if (v.name == "connector.class") {

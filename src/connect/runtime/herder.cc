@@ -322,7 +322,7 @@ result<config_map> herder::connector_config(const std::string& name) {
 }
 
 data herder::validate(const config_map& config) {
-  return validate_connector_config(config, plugins_);
+  return validate_connector_config(config, plugins_, cfg_.exactly_once_source());
 }
 
 result<herder::put_result> herder::put_connector(const std::string& name, config_map config,
@@ -337,7 +337,7 @@ result<herder::put_result> herder::put_connector(const std::string& name, config
                                              ") doesn't match connector name in the URL (" + name +
                                              ")");
   config["name"] = name;
-  CONNECT_TRY(check_connector_config(config, plugins_));
+  CONNECT_TRY(check_connector_config(config, plugins_, cfg_.exactly_once_source()));
   (void)refresh_configs();
   const bool exists = configs_->snapshot().find(name) != nullptr;
   if (exists && !allow_replace)

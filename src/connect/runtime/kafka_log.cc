@@ -26,6 +26,10 @@ result<std::unique_ptr<kafka_log>> kafka_log::open(options o) {
   co.auto_commit = false;
   co.auto_offset_reset = "earliest";
   co.report_partition_end = true;
+  // Exactly-once source tasks write offset records in their transactions:
+  // what an aborted one wrote must never be read back, whatever the
+  // worker's consumer.* settings say (librdkafka's default is the same).
+  co.client.properties.emplace_back("isolation.level", "read_committed");
   auto consumer = client::consumer::create(co);
   if (!consumer) return from_client(consumer.error(), "connect: consumer");
   log->consumer_.emplace(std::move(consumer).value());

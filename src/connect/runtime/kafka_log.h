@@ -3,7 +3,10 @@
 // distributed mode are built on (Kafka Connect's KafkaBasedLog).
 //
 // read_to_end() consumes every partition up to the end offsets it asks
-// for at the call, handing each record to the callback; write() produces
+// for at the call, handing each record to the callback; it reads
+// read_committed, so "the end" is each partition's last stable offset
+// (ListOffsets under read_committed) and an open transaction's records
+// wait until it commits (or are never seen: aborted); write() produces
 // with acks=all and an idempotent producer (so one writer's records keep
 // their order) and returns when the broker acknowledged every record.
 // Keys are partitioned by murmur2, as the Java client does, so a Kafka

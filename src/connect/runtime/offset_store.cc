@@ -24,6 +24,11 @@ std::string offset_key(const std::string& connector, const data& partition) {
   return k.dump(-1, ' ', false, data::error_handler_t::replace);
 }
 
+std::optional<std::string> offset_value(const std::optional<data>& offset) {
+  if (!offset) return std::nullopt;
+  return offset->dump(-1, ' ', false, data::error_handler_t::replace);
+}
+
 std::optional<std::pair<std::string, data>> parse_offset_key(std::string_view key) {
   auto j = data::parse(key.begin(), key.end(), nullptr, false);
   if (j.is_discarded() || !j.is_array() || j.size() != 2 || !j[0].is_string()) return std::nullopt;
@@ -190,13 +195,16 @@ class topic_offset_store final : public offset_store {
     std::vector<kafka_log::entry> records;
     records.reserve(entries.size());
     for (const auto& [p, v] : entries)
-      records.push_back(
-          {offset_key(connector, p),
-           v ? std::optional<std::string>(v->dump(-1, ' ', false, data::error_handler_t::replace))
-             : std::nullopt});
+      records.push_back({offset_key(connector, p), offset_value(v)});
     CONNECT_TRY(log_->write(records, timeout));
-    for (const auto& [p, v] : entries) map_.apply(offset_key(connector, p), v);
+    committed(connector, entries);
     return ok();
+  }
+
+  std::optional<std::string> topic() const override { return topic_; }
+
+  void committed(const std::string& connector, const offset_entries& entries) override {
+    for (const auto& [p, v] : entries) map_.apply(offset_key(connector, p), v);
   }
 
  private:

@@ -10,6 +10,12 @@
 //
 // put() returns once the entries are durable (the file fsynced and renamed,
 // or the broker acknowledged them). Thread-safe.
+//
+// Exactly-once sources (exactly.once.source.support=enabled) do not put():
+// the task's transactional producer writes the offset records to topic()
+// itself, in the transaction that holds their records, and reports them
+// through committed() once the transaction committed. The topic is read
+// read_committed, so the offsets of an aborted transaction are never seen.
 #pragma once
 
 #include <chrono>
@@ -31,6 +37,9 @@ std::optional<std::pair<std::string, data>> parse_offset_key(std::string_view ke
 
 using offset_entries = std::vector<std::pair<data, std::optional<data>>>;
 
+// The value bytes of an offset (nullopt: a tombstone, the offset reset).
+std::optional<std::string> offset_value(const std::optional<data>& offset);
+
 class offset_store {
  public:
   virtual ~offset_store() = default;
@@ -43,6 +52,18 @@ class offset_store {
   virtual std::vector<std::pair<data, data>> all(const std::string& connector) = 0;
   virtual result<void> put(const std::string& connector, const offset_entries& entries,
                            std::chrono::milliseconds timeout) = 0;
+
+  // The offsets topic, where a transactional producer may write offset
+  // records itself (Kafka Connect's key and value, offset_key and
+  // offset_value); nullopt when offsets live in a file.
+  virtual std::optional<std::string> topic() const { return std::nullopt; }
+  // Entries written to topic() by another producer, in a transaction that
+  // has committed: get() and all() return them from now on (a later
+  // refresh() reads the same records again, to the same effect).
+  virtual void committed(const std::string& connector, const offset_entries& entries) {
+    (void)connector;
+    (void)entries;
+  }
 };
 
 std::unique_ptr<offset_store> make_file_offset_store(std::string path);

@@ -1,7 +1,10 @@
 // The source side of a worker: poll the task, transform, convert, produce,
 // and commit each source partition's offset once every record before it is
-// acknowledged (at-least-once). runtime/README section "Source tasks" has
-// the sequence and the guarantees.
+// acknowledged (at-least-once) — or, with exactly.once.source.support=
+// enabled, write the records and their offsets in one transaction of a
+// transactional producer (KIP-618; source_transaction.h keeps its books).
+// src/connect/README.md, "Runtime", has the sequence and the guarantees.
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <unordered_map>
@@ -13,6 +16,7 @@
 #include "connect/runtime/error_handler.h"
 #include "connect/runtime/kafka_topics.h"
 #include "connect/runtime/offset_store.h"
+#include "connect/runtime/source_transaction.h"
 #include "connect/runtime/submitted_records.h"
 #include "connect/runtime/task_converters.h"
 #include "connect/runtime/transformation_chain.h"
@@ -28,6 +32,8 @@ using clock = std::chrono::steady_clock;
 using timestamp_t = decltype(client::outgoing_message::timestamp)::value_type;
 
 constexpr uint64_t dead_letter_tag = uint64_t(1) << 63;
+// Exactly-once: the offset records a transaction writes to the offsets topic.
+constexpr uint64_t offsets_tag = uint64_t(1) << 62;
 constexpr auto poll_timeout = std::chrono::milliseconds(500);
 
 class offsets_for final : public offset_reader {
@@ -44,15 +50,17 @@ class offsets_for final : public offset_reader {
 
 class source_context final : public source_task_context {
  public:
-  source_context(const config_map& c, offset_store* s, const std::string& connector)
-      : configs_(c), offsets_(s, connector) {}
+  source_context(const config_map& c, offset_store* s, const std::string& connector,
+                 transaction_context* txn)
+      : configs_(c), offsets_(s, connector), txn_(txn) {}
   const config_map& configs() const override { return configs_; }
   offset_reader& offsets() override { return offsets_; }
-  transaction_context* transactions() override { return nullptr; }
+  transaction_context* transactions() override { return txn_; }
 
  private:
   const config_map& configs_;
   offsets_for offsets_;
+  transaction_context* txn_;  // exactly-once with transaction.boundary=connector only
 };
 
 class source_task_runner final : public worker_task {
@@ -93,9 +101,23 @@ class source_task_runner final : public worker_task {
     // Integer.MAX_VALUE): a broker down for minutes delays, never drops.
     po.delivery_timeout = std::chrono::milliseconds(0);
     po.on_delivery = [this](const client::delivery_report& r) { on_delivery(r); };
+    if (env_.worker->exactly_once_source()) {
+      CONNECT_TRY(exactly_once_producer(po));
+    }
     auto p = client::producer::create(po);
     if (!p) return from_client(p.error(), "connect: producer");
     producer_.emplace(std::move(p).value());
+    if (txn_) {
+      // Fences every older producer with this transactional.id (a killed
+      // process's, a task that moved off another worker) and completes or
+      // aborts what it left open, before the offsets are read below.
+      if (auto r = producer_->init_transactions(po.transaction_timeout); !r)
+        return from_client(r.error(), fmt::format("connect: task {}: initializing transactions "
+                                                  "(transactional.id {})",
+                                                  id_.str(), po.transactional_id));
+      spdlog::info("connect: task {}: exactly-once, transactional.id {}, transaction.boundary {}",
+                   id_.str(), po.transactional_id, cc_.transaction_boundary);
+    }
 
     if (!cc_.errors.dlq_topic.empty() ||
         (cc_.topic_creation_partitions && env_.worker->topic_creation_enable)) {
@@ -108,7 +130,8 @@ class source_task_runner final : public worker_task {
           ensure_topic(*admin_, cc_.errors.dlq_topic, -1, cc_.errors.dlq_replication_factor));
     }
 
-    // A task that moved from another worker continues from its offsets.
+    // A task that moved from another worker continues from its offsets
+    // (read_committed: what an aborted transaction wrote is not there).
     if (env_.offsets) {
       CONNECT_TRY(env_.offsets->refresh(std::chrono::seconds(30)));
     }
@@ -124,9 +147,50 @@ class source_task_runner final : public worker_task {
       task_ = conn->create_task();
       task_ptr_ = task_.get();
     }
-    ctx_.emplace(task_config_, env_.offsets, id_.connector);
+    ctx_.emplace(
+        task_config_, env_.offsets, id_.connector,
+        txn_ && txn_->kind() == source_transaction::boundary::connector ? &*txn_ : nullptr);
     if (auto r = task_->start(task_config_, *ctx_); !r) return r.error();
     started_ = true;
+    return ok();
+  }
+
+  // Exactly-once (KIP-618): one transactional producer per task, whose
+  // transactions also write the task's offsets to the offsets topic.
+  result<void> exactly_once_producer(client::producer_options& po) {
+    if (!env_.offsets || !env_.offsets->topic())
+      return make_error(errc::invalid_config,
+                        "exactly.once.source.support=enabled needs the offsets in a topic "
+                        "(offset.storage.topic)");
+    offsets_topic_ = *env_.offsets->topic();
+    auto b = source_transaction::parse_boundary(cc_.transaction_boundary);
+    if (!b)
+      return make_error(errc::invalid_config, "Invalid value " + cc_.transaction_boundary +
+                                                  " for configuration transaction.boundary");
+    const auto interval = std::chrono::milliseconds(
+        cc_.transaction_boundary_interval_ms.value_or(env_.worker->offset_flush_interval_ms));
+    po.transactional_id = env_.worker->transactional_id(id_.connector, id_.task);
+    // A transaction stays open for up to the interval (plus the poll that
+    // ends it), so the coordinator must not abort it sooner; Kafka's 60 s
+    // otherwise. Capped by the broker's transaction.max.timeout.ms (15
+    // minutes by default); producer.override.transaction.timeout.ms wins.
+    if (*b == source_transaction::boundary::interval)
+      po.transaction_timeout = std::max(
+          std::chrono::milliseconds(60000),
+          std::min(interval + std::chrono::seconds(30), std::chrono::milliseconds(15 * 60 * 1000)));
+    for (const auto& [k, v] : po.client.properties) {
+      if (k != "transaction.timeout.ms") continue;
+      try {
+        po.transaction_timeout = std::chrono::milliseconds(std::stoll(v));
+      } catch (const std::exception&) {
+        return make_error(errc::invalid_config,
+                          "Invalid value " + v + " for configuration transaction.timeout.ms");
+      }
+    }
+    // A record not delivered within the transaction's life fails it anyway
+    // (librdkafka refuses a message.timeout.ms above transaction.timeout.ms).
+    po.delivery_timeout = po.transaction_timeout;
+    txn_.emplace(*b, interval);
     return ok();
   }
 
@@ -141,7 +205,10 @@ class source_task_runner final : public worker_task {
         if (!paused_reported) report(run_state::paused);
         paused_reported = true;
         producer_->poll(std::chrono::milliseconds(0));
-        if (clock::now() - last_commit >= interval) {
+        if (txn_) {
+          // Paused: nothing more joins the open transaction.
+          end_transaction(source_transaction::action::commit);
+        } else if (clock::now() - last_commit >= interval) {
           commit_offsets();
           last_commit = clock::now();
         }
@@ -165,10 +232,14 @@ class source_task_runner final : public worker_task {
       }
       for (auto& r : polled.value()) {
         if (failure_) break;
+        auto at = txn_ ? txn_->at_record(r) : source_transaction::action::none;
         if (auto p = process(r); !p) failure_ = p.error();
+        if (!failure_ && at != source_transaction::action::none) end_transaction(at);
       }
       producer_->poll(std::chrono::milliseconds(0));
-      if (clock::now() - last_commit >= interval) {
+      if (txn_) {
+        if (!failure_) end_transaction(txn_->after_poll(!polled.value().empty(), clock::now()));
+      } else if (clock::now() - last_commit >= interval) {
         commit_offsets();
         last_commit = clock::now();
       }
@@ -211,6 +282,7 @@ class source_task_runner final : public worker_task {
     counters_.bytes.fetch_add(
         int64_t((m.key ? m.key->size() : 0) + (m.value ? m.value->size() : 0)),
         std::memory_order_relaxed);
+    if (txn_) return send_in_transaction(std::move(m), std::move(r));
     const uint64_t id = tracker_.submit(r.source_partition, r.source_offset);
     m.tag = id;
     in_flight_.emplace(id, std::move(r));
@@ -233,9 +305,98 @@ class source_task_runner final : public worker_task {
   // A record the task gave but that sends nothing (filtered, offset-only):
   // its offset commits in order with the records before it.
   void skip(source_record&& r) {
+    if (txn_) {
+      if (auto b = begin_transaction(); !b) {
+        if (!failure_) failure_ = b.error();
+        return;
+      }
+      txn_->add(std::move(r));
+      return;
+    }
     const uint64_t id = tracker_.submit(r.source_partition, r.source_offset);
     tracker_.ack(id);
     task_->commit_record(r, nullptr);
+  }
+
+  // ---- Exactly-once ----
+
+  result<void> begin_transaction() {
+    if (txn_->open()) return ok();
+    if (auto b = producer_->begin_transaction(); !b)
+      return from_client(b.error(), "connect: task " + id_.str() + ": beginning a transaction");
+    txn_->begin(clock::now());
+    return ok();
+  }
+
+  // The record joins the open transaction. A send refused at once (too
+  // large, unknown partition) leaves the transaction usable: tolerated, the
+  // record stays in it unsent (its offset commits); otherwise the task fails
+  // and the transaction is aborted.
+  result<void> send_in_transaction(client::outgoing_message m, source_record r) {
+    CONNECT_TRY(begin_transaction());
+    // The report cannot come before add(): it is served on this thread,
+    // and send() serves only earlier messages' reports.
+    m.tag = txn_->next_seq();
+    if (auto s = producer_->send(m); !s) {
+      auto e = from_client(s.error(), "producing to " + m.topic);
+      error_context ctx{stage::kafka_produce, "org.apache.kafka.clients.producer.KafkaProducer"};
+      ctx.source = &r;
+      if (!handler_->tolerate(e, ctx)) return e;
+    }
+    txn_->add(std::move(r));
+    return ok();
+  }
+
+  // Ends the open transaction: commit writes the newest offset of each
+  // source partition in it to the offsets topic, then commits records and
+  // offsets together; only then are the offsets visible to get() and the
+  // records handed to commit_record(). Abort (the connector asked) drops
+  // both. A failure fails the task; shutdown() aborts what is left open.
+  void end_transaction(source_transaction::action a) {
+    if (a == source_transaction::action::none || !txn_->open() || failure_) return;
+    const auto timeout = std::chrono::milliseconds(60000);
+    if (a == source_transaction::action::abort) {
+      const size_t n = txn_->size();
+      auto r = producer_->abort_transaction(timeout);
+      producer_->poll(std::chrono::milliseconds(0));
+      txn_->finish();
+      if (!r) {
+        failure_ =
+            from_client(r.error(), "connect: task " + id_.str() + ": aborting a transaction");
+        return;
+      }
+      spdlog::info("connect: task {}: the connector aborted a transaction of {} records", id_.str(),
+                   n);
+      return;
+    }
+    auto entries = txn_->offsets();
+    for (const auto& [partition, offset] : entries) {
+      client::outgoing_message m;
+      m.topic = offsets_topic_;
+      m.key = offset_key(id_.connector, partition);
+      m.value = offset_value(offset);
+      m.tag = offsets_tag;
+      if (auto s = producer_->send(m); !s) {
+        failure_ = from_client(
+            s.error(), "connect: task " + id_.str() + ": writing offsets to " + offsets_topic_);
+        return;
+      }
+    }
+    auto r = producer_->commit_transaction(timeout);
+    // Delivery reports not served inside the commit's flush.
+    producer_->poll(std::chrono::milliseconds(0));
+    if (!r) {
+      counters_.offset_commit_failures.fetch_add(1, std::memory_order_relaxed);
+      failure_ = from_client(r.error(), "connect: task " + id_.str() +
+                                            ": committing a transaction (another instance of "
+                                            "the task may have fenced this one)");
+      return;
+    }
+    if (failure_) return;
+    env_.offsets->committed(id_.connector, entries);
+    for (auto& [rec, md] : txn_->finish()) task_->commit_record(rec, md ? &*md : nullptr);
+    counters_.offset_commits.fetch_add(1, std::memory_order_relaxed);
+    task_->commit();
   }
 
   // A record failed at a stage: tolerated (logged, dead-lettered) or not.
@@ -255,6 +416,14 @@ class source_task_runner final : public worker_task {
     for (const auto& h : r.headers) hs.push_back({h.key, to_display_string(h.value)});
     auto dlq = handler_->dead_letter(e, ctx, json(r.key_schema, r.key),
                                      json(r.value_schema, r.value), std::move(hs));
+    if (txn_) {
+      // The dead letter is part of the transaction too.
+      CONNECT_TRY(begin_transaction());
+      dlq->tag = txn_->add(std::move(r)) | dead_letter_tag;
+      if (auto s = producer_->send(*dlq); !s)
+        return from_client(s.error(), "producing to the dead letter queue " + dlq->topic);
+      return ok();
+    }
     const uint64_t id = tracker_.submit(r.source_partition, r.source_offset);
     dlq->tag = id | dead_letter_tag;
     in_flight_.emplace(id, std::move(r));
@@ -274,6 +443,25 @@ class source_task_runner final : public worker_task {
 
   // On the task's thread, inside producer poll/send/flush.
   void on_delivery(const client::delivery_report& d) {
+    if (txn_) {
+      // A record that failed makes its transaction fail (librdkafka then
+      // refuses the commit too); the task fails and the restart sends the
+      // whole transaction again.
+      const bool offsets = d.tag & offsets_tag;
+      const uint64_t seq = d.tag & ~(offsets_tag | dead_letter_tag);
+      // A report of a transaction that ended (the messages an abort purged).
+      if (!offsets && !txn_->current(seq)) return;
+      if (d.error) {
+        if (!failure_)
+          failure_ = from_client(*d.error, "connect: task " + id_.str() + ": producing to " +
+                                               d.topic + " in a transaction");
+        return;
+      }
+      if (offsets || (d.tag & dead_letter_tag)) return;
+      txn_->delivered(seq, record_metadata{d.topic, int32_t(d.partition()), int64_t(d.offset()),
+                                           int64_t(d.timestamp())});
+      return;
+    }
     const uint64_t id = d.tag & ~dead_letter_tag;
     auto it = in_flight_.find(id);
     if (it == in_flight_.end()) return;
@@ -332,7 +520,17 @@ class source_task_runner final : public worker_task {
 
   void shutdown(bool flush) {
     if (task_ && started_) task_->stop();
-    if (producer_) {
+    if (producer_ && txn_) {
+      // Stopping cleanly commits what the transaction holds; after a
+      // failure it is aborted now rather than at its timeout, so that
+      // read_committed readers are not held up behind it.
+      if (flush && task_) end_transaction(source_transaction::action::commit);
+      if (txn_->open()) {
+        (void)producer_->abort_transaction(
+            std::chrono::milliseconds(env_.worker->offset_flush_timeout_ms));
+        txn_->finish();
+      }
+    } else if (producer_) {
       if (flush) {
         // Wait (bounded) for what is in flight, so its offsets commit now
         // rather than being sent again after a restart.
@@ -365,6 +563,9 @@ class source_task_runner final : public worker_task {
   std::map<std::string, std::pair<data, std::optional<data>>> uncommitted_;
   std::set<std::string> known_topics_;
   std::optional<error> failure_;
+  // Exactly-once only: the open transaction's books and the offsets topic.
+  std::optional<source_transaction> txn_;
+  std::string offsets_topic_;
 };
 
 }  // namespace

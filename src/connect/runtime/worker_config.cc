@@ -139,7 +139,9 @@ const config_def& worker_config_def() {
               .importance = config_importance::high,
               .documentation = "Whether to enable exactly-once support for source connectors "
                                "in the cluster by using transactions to write source records "
-                               "and their source offsets.",
+                               "and their source offsets. runnel: 'enabled' needs "
+                               "offset.storage.topic, in standalone mode too; 'preparing' "
+                               "runs source tasks at-least-once, as 'disabled' does.",
               .validator = validators::one_of({"disabled", "preparing", "enabled"}, true)});
     d.define(str("listeners", config_default::of("http://127.0.0.1:8083"),
                  "List of comma-separated URIs the REST API will listen on (runnel: the first "
@@ -197,6 +199,12 @@ result<worker_config> worker_config::parse(const config_map& props) {
   w.rebalance_timeout_ms = c.get_int("rebalance.timeout.ms");
   w.exactly_once_source_support = c.get_string("exactly.once.source.support");
   for (auto& ch : w.exactly_once_source_support) ch = char(std::tolower(ch));
+  if (w.exactly_once_source() && w.offset_topic.empty())
+    return make_error(errc::invalid_config,
+                      "exactly.once.source.support=enabled needs offset.storage.topic: a source "
+                      "task writes its records and their offsets in one transaction, so the "
+                      "offsets must live in a topic (offset.storage.file.filename cannot take "
+                      "part in a transaction)");
   auto listeners = c.get_string("listeners");
   auto first = listeners.substr(0, listeners.find(','));
   if (!first.empty() && !parse_listener(first, w.rest_host, w.rest_port))
@@ -231,6 +239,10 @@ client::client_config worker_config::client(std::string_view role,
   apply(with_prefix(originals, std::string(role) + "."));
   apply(overrides);
   return c;
+}
+
+std::string worker_config::transactional_id(const std::string& connector, int32_t task) const {
+  return fmt::format("{}-{}-{}", group_id.empty() ? offset_topic : group_id, connector, task);
 }
 
 std::string worker_config::worker_id() const {

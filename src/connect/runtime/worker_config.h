@@ -39,6 +39,10 @@ struct worker_config {
   int16_t config_rf = 3, offset_rf = 3, status_rf = 3;
   int32_t offset_partitions = 25, status_partitions = 5;
   int32_t session_timeout_ms = 10000, heartbeat_interval_ms = 3000, rebalance_timeout_ms = 60000;
+  // KIP-618: "enabled" runs every source task exactly once (records and
+  // offsets in one transaction, offsets in offset.storage.topic);
+  // "preparing" (Kafka's step of a rolling upgrade) and "disabled" run
+  // them at-least-once.
   std::string exactly_once_source_support = "disabled";
 
   // REST: where to listen, and the URL other workers and the status topic use.
@@ -55,6 +59,14 @@ struct worker_config {
 
   // "host:port" of the REST listener other workers reach, Kafka's worker_id.
   std::string worker_id() const;
+
+  bool exactly_once_source() const { return exactly_once_source_support == "enabled"; }
+  // The transactional.id of a source task under exactly-once: Kafka
+  // Connect's "<group.id>-<connector>-<task>". A standalone worker has no
+  // group.id; its offsets topic names the worker instead, so the id is the
+  // same after a restart (fencing the killed instance) and differs between
+  // workers that keep their offsets apart.
+  std::string transactional_id(const std::string& connector, int32_t task) const;
 };
 
 }  // namespace runnel::connect
