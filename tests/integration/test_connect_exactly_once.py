@@ -250,7 +250,8 @@ def test_file_stream_kill9_exactly_once_and_at_least_once_repeats():
             c = Connect(["-w", worker(d, b, True)], log)
             try:
                 port = int(c.ready.rsplit(":", 1)[1].strip().rstrip("/"))
-                body = json.dumps({"connector.class": "FileStreamSource", "topic": "t",
+                body = json.dumps({"name": "v", "connector.class": "FileStreamSource",
+                                   "topic": "t",
                                    "exactly.once.support": "required",
                                    "transaction.boundary": "connector"}).encode()
                 req = urllib.request.Request(
@@ -262,7 +263,7 @@ def test_file_stream_kill9_exactly_once_and_at_least_once_repeats():
             finally:
                 assert c.stop() == 0, c.tail()
             errors = {v["value"]["name"]: v["value"]["errors"] for v in answer["configs"]}
-            assert answer["error_count"] == 2, answer["error_count"]
+            assert answer["error_count"] == 2, {k: e for k, e in errors.items() if e}
             assert errors["exactly.once.support"] == [
                 "The connector does not support exactly-once semantics with the provided "
                 "configuration."], errors["exactly.once.support"]

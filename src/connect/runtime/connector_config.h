@@ -66,18 +66,19 @@ struct connector_config {
 // the common keys, the transformations' and predicates' keys, and the
 // connector's own; for sources also KIP-618's checks, which depend on the
 // worker (`exactly_once_source`: its exactly.once.source.support is
-// enabled): exactly.once.support=required needs that worker setting and a
-// connector whose exactly_once(props) says supported, and
+// enabled; the herder and `connect run` pass it):
+// exactly.once.support=required needs that worker setting and a connector
+// whose exactly_once(props) says supported, and
 // transaction.boundary=connector a connector that can define boundaries.
 // Returns the Kafka-shaped answer object:
 // {"name","error_count","groups","configs":[{"definition":…,"value":…}]}.
 data validate_connector_config(const config_map& props, const plugin_registry& plugins,
-                               bool exactly_once_source);
+                               bool exactly_once_source = false);
 // The same validation as a refusal: errc::bad_request with Kafka's sentence
 // ("Connector configuration is invalid and contains the following N
 // error(s): …") when there is any error (create, update, `connect run`).
 result<void> check_connector_config(const config_map& props, const plugin_registry& plugins,
-                                    bool exactly_once_source);
+                                    bool exactly_once_source = false);
 
 // The definition of one key as the REST API shows it (Kafka's ConfigKeyInfo).
 data config_key_json(const config_key& k);
