@@ -19,8 +19,8 @@ import urllib.request
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from harness import BINARY, Broker, run, wait_until
-from test_connect import Connect, connect_fails
+from harness import BINARY, Broker, Connect, run, wait_until
+from test_connect import connect_fails
 from test_connect_distributed import Worker, task_worker
 
 
