@@ -397,8 +397,8 @@ def run_load(args, name, work):
             Broker(args.runnel, data_dir=tempfile.mkdtemp(prefix="cdc-bench-broker-", dir=work)) as b:
         try:
             setup_bench_tables(pg)
-            AdminClient({"bootstrap.servers": b.bootstrap}).create_topics(
-                [NewTopic(TABLE_TOPIC, 1, 1)])[TABLE_TOPIC].result(30)
+            admin = AdminClient({"bootstrap.servers": b.bootstrap})
+            admin.create_topics([NewTopic(TABLE_TOPIC, 1, 1)])[TABLE_TOPIC].result(30)
             peer = make_peer(name, args, work)
             t0 = time.monotonic()
             peer.start(b, [("bench-" + name, connector_config(

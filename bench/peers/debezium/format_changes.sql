@@ -16,6 +16,9 @@ INSERT INTO fmt_types VALUES (3, true, -32768, 2147483647, -9223372036854775808,
   '{1,NULL,3}', '{"a","b c",NULL}', 'r');
 INSERT INTO fmt_types (id) VALUES (4);
 UPDATE fmt_types SET c_text = 'updated', c_numeric = 0, c_jsonb = '[]', c_int_arr = '{}' WHERE id = 3;
+-- Whole and half seconds: how many fraction digits each prints.
+UPDATE fmt_types SET c_tstz = '2024-01-01 00:00:00+00', c_ts = '2024-01-01 00:00:00.5', c_time = '12:00:00' WHERE id = 3;
+UPDATE fmt_types SET c_tstz = '2024-01-01 00:00:00.5+00', c_timetz = '12:00:00.25+00', c_money = '-1234.5' WHERE id = 3;
 -- A primary-key change: delete + tombstone + create.
 UPDATE fmt_types SET id = 30 WHERE id = 3;
 DELETE FROM fmt_types WHERE id = 4;

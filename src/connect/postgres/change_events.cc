@@ -170,7 +170,10 @@ result<std::vector<source_record>> change_events::on_update(const update_msg& m,
         del.add_header("__debezium.newkey", new_key, t->key_schema());
         out.push_back(std::move(del));
         if (opts_.tombstones_on_delete) {
-          out.push_back(tombstone(*t, old_key));
+          // Debezium's tombstone of a key change names the new key too.
+          auto tomb = tombstone(*t, old_key);
+          tomb.add_header("__debezium.newkey", new_key, t->key_schema());
+          out.push_back(std::move(tomb));
         }
       }
       if (!skipped('c')) {

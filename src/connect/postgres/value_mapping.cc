@@ -19,7 +19,7 @@ constexpr std::uint32_t bool_ = 16, bytea = 17, name = 19, int8 = 20, int2 = 21,
                         text = 25, oid_ = 26, json = 114, float4 = 700, float8 = 701, bpchar = 1042,
                         varchar = 1043, date = 1082, time = 1083, timestamp = 1114,
                         timestamptz = 1184, interval = 1186, timetz = 1266, numeric = 1700,
-                        uuid = 2950, jsonb = 3802;
+                        money = 790, uuid = 2950, jsonb = 3802;
 }  // namespace oid
 
 // Array type → element type, for the element types mapped above.
@@ -61,6 +61,8 @@ std::uint32_t element_of(std::uint32_t array_oid) {
       return oid::interval;
     case 1231:
       return oid::numeric;
+    case 791:
+      return oid::money;
     case 1270:
       return oid::timetz;
     case 199:
@@ -162,10 +164,14 @@ schema_ptr column_schema(const column_def& c, bool optional) {
                    .field("scale", schemas::of(schema_type::int32))
                    .field("value", schemas::bytes())
                    .optional(true)
+                   .version(1)
                    .doc("Variable scaled decimal")
                    .build();
       return s;
     }
+    case oid::money:
+      // Debezium's default: a Decimal of money.fraction.digits (2) digits.
+      return named(schema_type::bytes, logical::decimal, optional, {{"scale", "2"}});
     default:
       break;
   }
@@ -305,6 +311,25 @@ result<data> column_value(const column_def& c, std::string_view text) {
       v["scale"] = scale;
       v["value"] = make_bytes(*b);
       return v;
+    }
+    case oid::money: {
+      // lc_monetary's form, e.g. "$1,234.56", "-$0.99" (C or en_US):
+      // the digits and the decimal point, negative with '-' or '('.
+      std::string digits;
+      bool negative = false;
+      for (char ch : text) {
+        if ((ch >= '0' && ch <= '9') || ch == '.') {
+          digits += ch;
+        } else if (ch == '-' || ch == '(') {
+          negative = true;
+        }
+      }
+      auto b =
+          digits.empty() ? std::nullopt : decimal_from_string((negative ? "-" : "") + digits, 2);
+      if (!b) {
+        return bad(c, text, "money (lc_monetary with '.' as the decimal point)");
+      }
+      return make_bytes(*b);
     }
     default:
       break;

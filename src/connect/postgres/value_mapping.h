@@ -13,7 +13,9 @@
 //   numeric(p,s)             Decimal (bytes: the unscaled value, big-endian
 //                            two's complement; parameter scale) — no loss
 //   numeric                  io.debezium.data.VariableScaleDecimal
-//                            (struct {scale int32, value bytes})
+//                            (struct {scale int32, value bytes}, version 1)
+//   money                    Decimal, scale 2 (money.fraction.digits), from
+//                            lc_monetary's text with '.' as decimal point
 //   text, varchar, bpchar,   string
 //   name, and unknown types
 //   bytea                    bytes

@@ -224,6 +224,8 @@ TEST(PgChangeEvents, PrimaryKeyChangeIsDeleteTombstoneAndCreate) {
   EXPECT_TRUE(tomb.value.is_null());
   EXPECT_EQ(tomb.value_schema, nullptr);  // as Debezium's: converters write a plain null
   EXPECT_EQ(tomb.topic, "srv.public.customers");
+  ASSERT_NE(tomb.last_header("__debezium.newkey"), nullptr);  // as Debezium's tombstone
+  EXPECT_EQ(tomb.last_header("__debezium.newkey")->value, (data{{"id", 2}}));
 
   const auto& create = rs.value()[2];
   EXPECT_EQ(create.value["op"], "c");

@@ -58,6 +58,24 @@ TEST(PgValueMapping, NumericWithoutLoss) {
   EXPECT_EQ(v["scale"], 5);
   EXPECT_EQ(decimal_to_string(bytes_of(v["value"]), 5), "3.14159");
   EXPECT_EQ(column_schema(col(1700), true)->name, "io.debezium.data.VariableScaleDecimal");
+  EXPECT_EQ(column_schema(col(1700), true)->version, 1);  // as Debezium's schema says
+}
+
+TEST(PgValueMapping, MoneyIsADecimalOfTwoDigits) {
+  // Debezium's default (money.fraction.digits 2); lc_monetary C's text.
+  auto s = column_schema(col(790), true);
+  EXPECT_EQ(s->type, schema_type::bytes);
+  EXPECT_EQ(s->name, "org.apache.kafka.connect.data.Decimal");
+  EXPECT_EQ(s->parameter("scale"), "2");
+  EXPECT_EQ(decimal_to_string(bytes_of(value(790, "$1,234.56")), 2), "1234.56");
+  EXPECT_EQ(decimal_to_string(bytes_of(value(790, "-$0.99")), 2), "-0.99");
+  EXPECT_EQ(decimal_to_string(bytes_of(value(790, "($12.00)")), 2), "-12.00");
+  EXPECT_FALSE(column_value(col(790), "free").has_value());  // a clear error, not a null
+  // money[]: an array of those.
+  auto a = value(791, R"({"$1.00",NULL})");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(decimal_to_string(bytes_of(a[0]), 2), "1.00");
+  EXPECT_TRUE(a[1].is_null());
 }
 
 TEST(PgValueMapping, DatesAndTimes) {
