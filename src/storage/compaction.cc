@@ -79,14 +79,9 @@ result<void> compaction_job::run() {
   // 0. Aborted transactions, from every index of the log: a transaction's
   // marker may lie after the part being cleaned.
   aborted_ranges aborted;
-  std::map<int64_t, std::vector<aborted_txn>> index_of;  // by segment base
-  for (int64_t b : txn_indexes) {
-    RUNNEL_TRY(auto f,
-               fs->open(segment_path(dir, b, format::txn_index_suffix), open_mode::read_only));
-    RUNNEL_TRY(auto entries, read_txn_index(*f, b));
+  const auto& index_of = txn_indexes;  // by segment base
+  for (const auto& [b, entries] : txn_indexes)
     for (const auto& e : entries) aborted.add(e);
-    index_of[b] = std::move(entries);
-  }
   for (const auto& e : active_aborted) aborted.add(e);
   auto is_aborted = [&](const model::batch_header& h) {
     return h.is_transactional() && !h.is_control() &&
@@ -273,7 +268,8 @@ result<void> compaction_job::run() {
     RUNNEL_TRY(fs->sync_directory(dir));
     records_removed += removed_here - markers_dropped.size();
     markers_removed += markers_dropped.size();
-    outputs.push_back({group, out->summary(), !kept_entries.empty()});
+    const bool has_index = !kept_entries.empty();
+    outputs.push_back({group, out->summary(), has_index, std::move(kept_entries)});
   }
   discard.release();
   return success();

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <vector>
 
 #include "model/result.h"
@@ -51,6 +52,7 @@ class compaction_job {
     std::vector<segment_summary> replaced;  // the input group
     segment_summary summary;                // the cleaned segment
     bool has_txn_index = false;             // a B.txnindex.swap was written too
+    std::vector<aborted_txn> txn_entries;   // what it holds
   };
 
   // Inputs (set by partition_log::prepare_compaction).
@@ -64,9 +66,11 @@ class compaction_job {
   // part with an empty key map (it only drops expired tombstones).
   bool tombstone_pass = false;
   size_t max_map_bytes = size_t{128} << 20;
-  // Aborted transactions: the closed segments with a txnindex file (read by
-  // run()), and the active segment's entries.
-  std::vector<int64_t> txn_indexes;
+  // Aborted transactions: the entries of every closed segment that has an
+  // index file (by segment base, as the log holds them in memory: a segment
+  // rolled moments ago may not have its file yet), and the active
+  // segment's entries.
+  std::map<int64_t, std::vector<aborted_txn>> txn_indexes;
   std::vector<aborted_txn> active_aborted;
 
   // Outputs.

@@ -50,6 +50,9 @@ struct partition_log::flush_job {
   bool make_spare = false;
   // Producer snapshots taken at rolls (O.snapshot), written here.
   std::vector<std::pair<int64_t, producer_state>> snapshots;
+  // Aborted-transaction index entries to append (creating the file at a
+  // segment's first), before the checkpoint that vouches for the segment.
+  std::vector<txn_write> txn_writes;
 
   // Results, valid once done.
   std::shared_ptr<file> spare;
@@ -58,6 +61,13 @@ struct partition_log::flush_job {
   std::error_code run() {
     // Index files before the checkpoint that vouches for their segments;
     // the rename before the directory fsync that makes it durable.
+    for (auto& w : txn_writes) {
+      const bool created = !w.index->f;
+      auto f = w.index->append(*fs, w.entries);
+      if (!f) return f.error();
+      files.push_back(std::move(f).value());
+      sync_dir = sync_dir || created;
+    }
     for (const auto& w : seals) {
       auto written = w.run(*fs);
       if (!written) return written.error();
@@ -155,7 +165,7 @@ result<std::unique_ptr<partition_log>> partition_log::open(log_options opts) {
 }
 
 void partition_log::remove_segment_files(int64_t base) {
-  with_aborts_.erase(base);
+  closed_aborted_.erase(base);
   for (const char* suffix : format::segment_file_suffixes) {
     (void)fs_.remove(segment_path(dir_, base, suffix));
   }
@@ -667,8 +677,9 @@ std::shared_ptr<partition_log::flush_job> partition_log::make_job() {
   unsynced_files_.clear();
   if (flushed_ < job->target || unflushed_bytes_ > 0)
     job->files.push_back(segments_.back()->active_file());
-  if (txn_file_dirty_ && active_txn_file_) job->files.push_back(active_txn_file_);
+  if (txn_file_dirty_ && active_txn_ && active_txn_->f) job->files.push_back(active_txn_->f);
   txn_file_dirty_ = false;
+  take_txn_writes(job->txn_writes);
   job->snapshots = std::move(pending_snapshots_);
   pending_snapshots_.clear();
   job->seals = std::move(pending_seals_);
@@ -695,7 +706,8 @@ std::shared_ptr<partition_log::flush_job> partition_log::make_job() {
 }
 
 bool partition_log::background_work() const {
-  return !pending_seals_.empty() || pending_rename_ || (spare_wanted_ && !spare_);
+  return !pending_seals_.empty() || pending_rename_ || (spare_wanted_ && !spare_) ||
+         !txn_writes_.empty() || active_txn_taken_ < active_aborted_.size();
 }
 
 void partition_log::fail(std::error_code ec) {
@@ -831,7 +843,9 @@ size_t partition_log::apply_retention(model::timestamp now) {
     total -= s.size();
     for (auto p : {s.data_path(), s.offset_index_path(), s.time_index_path()})
       pending_deletes_.push_back(p);
-    if (with_aborts_.erase(s.base())) pending_deletes_.push_back(txn_index_path(s.base()));
+    // (An index file the job has yet to write is written before it is
+    // removed: a job writes before it deletes, and jobs run in order.)
+    if (closed_aborted_.erase(s.base())) pending_deletes_.push_back(txn_index_path(s.base()));
     start_ = std::max(start_, s.next());
     segments_.erase(segments_.begin());
     checkpoint_dirty_ = true;
@@ -890,7 +904,7 @@ std::unique_ptr<compaction_job> partition_log::prepare_compaction(model::timesta
   job->dirty_start = cleaner_offset_;
   // Where the aborted transactions are: markers of the job's transactions may
   // lie in any later segment, the active one included.
-  for (int64_t b : with_aborts_) job->txn_indexes.push_back(b);
+  job->txn_indexes = closed_aborted_;
   job->active_aborted = active_aborted_;
   compaction_running_ = true;
   return job;
@@ -938,7 +952,7 @@ result<void> partition_log::apply_compaction(std::unique_ptr<compaction_job> job
         return r.error();
       }
     }
-    if (out.has_txn_index) with_aborts_.insert(base);
+    if (out.has_txn_index) closed_aborted_[base] = std::move(out.txn_entries);
     dir_dirty_ = true;
     auto pos = segments_.erase(first, first + ptrdiff_t(out.replaced.size()));
     segments_.insert(pos, std::make_unique<segment>(dir_, out.summary));

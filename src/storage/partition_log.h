@@ -26,7 +26,8 @@
 // Transactions (DESIGN.md decision 11): the log keeps its producers' state
 // (producer_state.h: sequences for idempotence, open transactions), from
 // which the last stable offset follows; an abort marker adds an entry to the
-// active segment's aborted-transaction index (txn_index.h). Producer state
+// active segment's aborted-transaction index (txn_index.h), which the log
+// keeps in memory for every segment and the background job writes. Producer state
 // is snapshotted at each roll and clean close (producer_snapshot.h) and
 // rebuilt at open from the newest snapshot plus the batches after it.
 #pragma once
@@ -190,7 +191,8 @@ class partition_log {
   // (the first offset of the oldest open transaction, or the end offset),
   // and the aborted transactions that overlap [from, upto) for a
   // read_committed Fetch (entries whose marker is at or after `from` and
-  // whose first batch is before `upto`, in marker order).
+  // whose first batch is before `upto`, in marker order). From memory:
+  // never waits for the disk.
   const producer_state& producers() const { return producers_; }
   model::offset last_stable_offset() const;
   result<std::vector<aborted_txn>> aborted_transactions(model::offset from, model::offset upto);
@@ -308,14 +310,26 @@ class partition_log {
   bool closing_ = false;
   std::multimap<int64_t, std::function<void(std::error_code)>> waiters_;  // by upto
   std::vector<std::function<void(std::error_code)>> checkpoint_waiters_;
-  // Transactions: producer state, the active segment's aborted-transaction
-  // entries (and its index file, once it has one), the closed segments that
-  // have an index file, and the producer snapshots on disk.
+  // Transactions: producer state, the aborted-transaction entries of the
+  // active segment and of every other segment that has an index file (kept
+  // in memory, 32 bytes per aborted transaction in the log, so that a
+  // read_committed fetch never reads an index file on the owner's thread:
+  // DESIGN.md decision 4), and the producer snapshots on disk. Index files
+  // are created and appended to by the background job (txn_writes_); only
+  // without executors does the owner write them itself.
+  struct txn_write {
+    std::shared_ptr<txn_index_file> index;
+    std::vector<aborted_txn> entries;  // to append
+  };
+  result<void> write_txn_index_inline();
+  void take_txn_writes(std::vector<txn_write>& out);
   producer_state producers_;
   std::vector<aborted_txn> active_aborted_;
-  std::shared_ptr<file> active_txn_file_;
-  bool txn_file_dirty_ = false;
-  std::set<int64_t> with_aborts_;
+  std::shared_ptr<txn_index_file> active_txn_;  // once the active segment has an abort
+  size_t active_txn_taken_ = 0;        // entries of active_aborted_ given to a job (or written)
+  std::vector<txn_write> txn_writes_;  // of segments rolled since the last job
+  bool txn_file_dirty_ = false;        // without executors: written, not yet synced
+  std::map<int64_t, std::vector<aborted_txn>> closed_aborted_;  // by segment base
   std::vector<int64_t> snapshots_;
   // Taken at rolls, for the next background job to write (with executors).
   std::vector<std::pair<int64_t, producer_state>> pending_snapshots_;

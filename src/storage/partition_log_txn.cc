@@ -1,10 +1,11 @@
 // partition_log, transaction half: producer state, the last stable offset,
 // aborted-transaction indexes and producer snapshots (partition_log.h;
 // formats in docs/format/log.md). Same threading as the rest of the log:
-// the owner shard only; blocking calls at open and close, at the first abort
-// marker of a segment (its index file), and for read_committed reads of a
-// closed segment's index. A roll's snapshot is written by the background job
-// when the log has executors.
+// the owner shard only; blocking calls at open and close. With executors the
+// background job writes the aborted-transaction index files (created at a
+// segment's first abort marker, appended to at later ones, completed at its
+// roll) and a roll's producer snapshot; read_committed reads take every
+// segment's entries from memory. Without executors the owner writes them.
 #include <algorithm>
 #include <chrono>
 
@@ -46,18 +47,13 @@ result<std::vector<aborted_txn>> partition_log::aborted_transactions(model::offs
   auto it = std::upper_bound(segments_.begin(), segments_.end(), from.value,
                              [](int64_t v, const auto& s) { return v < s->base(); });
   if (it != segments_.begin()) --it;
-  std::vector<aborted_txn> closed;
   for (; it != segments_.end(); ++it) {
     const segment& seg = **it;
     const std::vector<aborted_txn>* entries = nullptr;
     if (seg.is_active()) {
       entries = &active_aborted_;
-    } else if (with_aborts_.count(seg.base())) {
-      // Blocking, on the owner: only read_committed fetches from a segment
-      // that holds an abort marker come here.
-      RUNNEL_TRY(auto f, fs_.open(txn_index_path(seg.base()), open_mode::read_only));
-      RUNNEL_TRY(closed, read_txn_index(*f, seg.base()));
-      entries = &closed;
+    } else if (auto c = closed_aborted_.find(seg.base()); c != closed_aborted_.end()) {
+      entries = &c->second;  // from memory: no index file is read here
     } else {
       continue;
     }
@@ -81,35 +77,60 @@ result<void> partition_log::record_batch(std::span<const std::byte> batch,
   if (!done || !done->aborted) return success();
   aborted_txn e{done->producer_id, done->first_offset, done->last_offset,
                 last_stable_offset().value};
-  if (!active_txn_file_) {
-    auto f =
-        create_txn_index(fs_, txn_index_path(segments_.back()->base()), segments_.back()->base());
-    if (!f) {
+  if (!active_txn_) {
+    const int64_t base = segments_.back()->base();
+    active_txn_ = std::make_shared<txn_index_file>(txn_index_file{txn_index_path(base), base});
+  }
+  active_aborted_.push_back(e);
+  // With executors the next background job writes it (background_work()
+  // says there is work), before any checkpoint that vouches for it.
+  if (!ex_.io) return write_txn_index_inline();
+  return success();
+}
+
+void partition_log::take_txn_writes(std::vector<txn_write>& out) {
+  for (auto& w : txn_writes_) out.push_back(std::move(w));
+  txn_writes_.clear();
+  if (active_txn_ && active_txn_taken_ < active_aborted_.size()) {
+    out.push_back(
+        {active_txn_,
+         {active_aborted_.begin() + ptrdiff_t(active_txn_taken_), active_aborted_.end()}});
+    active_txn_taken_ = active_aborted_.size();
+  }
+}
+
+result<void> partition_log::write_txn_index_inline() {
+  std::vector<txn_write> writes;
+  take_txn_writes(writes);
+  for (auto& w : writes) {
+    const bool created = !w.index->f;
+    if (auto f = w.index->append(fs_, w.entries); !f) {
       // The marker is written but its index entry is not: stop here, as after
       // a failed fsync; reopening rebuilds the index from the segment.
       fail(f.error());
       return f.error();
     }
-    active_txn_file_ = std::move(f).value();
-    dir_dirty_ = true;
+    if (created) dir_dirty_ = true;
   }
-  if (auto r = append_txn_index(*active_txn_file_, active_aborted_.size(), e); !r) {
-    fail(r.error());
-    return r.error();
-  }
-  active_aborted_.push_back(e);
   txn_file_dirty_ = true;
   return success();
 }
 
 void partition_log::on_roll(int64_t sealed_base, int64_t now_ms) {
-  if (active_txn_file_) {
-    // The sealed segment's index is complete: synced with its data file.
-    unsynced_files_.push_back(std::move(active_txn_file_));
-    active_txn_file_.reset();
-    with_aborts_.insert(sealed_base);
+  if (active_txn_) {
+    // The sealed segment's index is complete: what the owner wrote itself
+    // (without executors) is synced with the data file; what it has not
+    // handed to a job yet goes to the next one, with the seal's work.
+    if (active_txn_taken_ < active_aborted_.size())
+      txn_writes_.push_back(
+          {active_txn_,
+           {active_aborted_.begin() + ptrdiff_t(active_txn_taken_), active_aborted_.end()}});
+    if (txn_file_dirty_ && active_txn_->f) unsynced_files_.push_back(active_txn_->f);
+    closed_aborted_[sealed_base] = std::move(active_aborted_);
+    active_txn_.reset();
   }
   active_aborted_.clear();
+  active_txn_taken_ = 0;
   txn_file_dirty_ = false;
   producers_.expire(now_ms, producer_expiration_ms_);
   const int64_t at = segments_.back()->base();
@@ -134,8 +155,9 @@ void partition_log::on_roll(int64_t sealed_base, int64_t now_ms) {
 }
 
 result<void> partition_log::close_producers() {
-  if (active_txn_file_) {
-    RUNNEL_TRY(active_txn_file_->sync());
+  // (close() ran a last job, which wrote every pending entry.)
+  if (active_txn_ && active_txn_->f) {
+    RUNNEL_TRY(active_txn_->f->sync());
   }
   const int64_t at = end_offset().value;
   if (std::find(snapshots_.begin(), snapshots_.end(), at) == snapshots_.end()) {
@@ -155,15 +177,16 @@ result<void> partition_log::recover_producers(const std::set<int64_t>& rescanned
   // Which segments need their aborted-transaction index written anew: those
   // recovered by scanning, and those whose index file does not read back.
   std::set<int64_t> rebuild = rescanned;
-  with_aborts_.clear();
+  closed_aborted_.clear();
   for (const auto& s : segments_) {
     const auto p = txn_index_path(s->base());
     RUNNEL_TRY(bool exists, fs_.exists(p));
     if (!exists || rebuild.count(s->base())) continue;
-    auto f = fs_.open(p, open_mode::read_only);
-    if (f && read_txn_index(*f.value(), s->base())) {
-      with_aborts_.insert(s->base());
-      continue;
+    if (auto f = fs_.open(p, open_mode::read_only)) {
+      if (auto entries = read_txn_index(*f.value(), s->base())) {
+        closed_aborted_[s->base()] = std::move(entries).value();
+        continue;
+      }
     }
     spdlog::warn("storage: {}: aborted-transaction index of segment {} is damaged; rebuilding",
                  dir_.string(), s->base());
@@ -233,7 +256,7 @@ result<void> partition_log::recover_producers(const std::set<int64_t>& rescanned
     }
     RUNNEL_TRY(auto written, write_txn_index(fs_, p, seg->base(), entries));
     to_sync.push_back(std::move(written));
-    with_aborts_.insert(seg->base());
+    closed_aborted_[seg->base()] = std::move(entries);
   }
   if (stats_.batches_replayed > 0)
     spdlog::info("storage: {}: producer state rebuilt from offset {} ({} batch(es) read back)",
@@ -241,12 +264,17 @@ result<void> partition_log::recover_producers(const std::set<int64_t>& rescanned
 
   // The active segment keeps its entries in memory and appends to its file.
   active_aborted_.clear();
-  active_txn_file_.reset();
+  active_txn_.reset();
+  active_txn_taken_ = 0;
+  txn_file_dirty_ = false;
   const int64_t active = segments_.back()->base();
-  if (with_aborts_.count(active)) {
-    RUNNEL_TRY(active_txn_file_, fs_.open(txn_index_path(active), open_mode::read_write));
-    RUNNEL_TRY(active_aborted_, read_txn_index(*active_txn_file_, active));
-    with_aborts_.erase(active);
+  if (auto c = closed_aborted_.find(active); c != closed_aborted_.end()) {
+    RUNNEL_TRY(auto f, fs_.open(txn_index_path(active), open_mode::read_write));
+    active_aborted_ = std::move(c->second);
+    closed_aborted_.erase(c);
+    active_txn_ = std::make_shared<txn_index_file>(
+        txn_index_file{txn_index_path(active), active, std::move(f), active_aborted_.size()});
+    active_txn_taken_ = active_aborted_.size();
   }
   return success();
 }

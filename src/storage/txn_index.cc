@@ -41,6 +41,19 @@ result<void> append_txn_index(file& f, size_t count, const aborted_txn& e) {
   return success();
 }
 
+result<std::shared_ptr<file>> txn_index_file::append(file_system& fs,
+                                                     std::span<const aborted_txn> entries) {
+  if (!f) {
+    RUNNEL_TRY(f, create_txn_index(fs, path, base));
+    count = 0;
+  }
+  for (const auto& e : entries) {
+    RUNNEL_TRY(append_txn_index(*f, count, e));
+    ++count;
+  }
+  return f;
+}
+
 result<std::shared_ptr<file>> write_txn_index(file_system& fs, const std::filesystem::path& p,
                                               int64_t base, std::span<const aborted_txn> entries) {
   std::vector<std::byte> buf(format::file_header_size +

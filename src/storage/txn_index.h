@@ -4,10 +4,12 @@
 // read_committed Fetch returns the entries that overlap the range it sends,
 // so the client drops those producers' batches up to each marker.
 //
-// The file exists only for segments that hold an abort marker. The active
-// segment's entries are kept in memory by the partition_log and appended to
-// the file as markers arrive; closed segments' files are read on demand.
-// Pure file I/O through file_system; not thread-safe per file.
+// The file exists only for segments that hold an abort marker. The
+// partition_log keeps every segment's entries in memory (read from these
+// files at open) and answers read_committed fetches from there; the files
+// are written by its background job (txn_index_file), created at the
+// segment's first abort marker. Pure file I/O through file_system; not
+// thread-safe per file.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +39,20 @@ result<void> append_txn_index(file& f, size_t count, const aborted_txn& e);
 // Writes a whole index (compaction output, recovery). Not synced.
 result<std::shared_ptr<file>> write_txn_index(file_system& fs, const std::filesystem::path& p,
                                               int64_t base, std::span<const aborted_txn> entries);
+// One segment's B.txnindex as its writer sees it: created at the first
+// append, then appended to. Used by one thread at a time (the log's
+// background job, which the log runs one at a time).
+struct txn_index_file {
+  std::filesystem::path path;
+  int64_t base = 0;
+  std::shared_ptr<file> f;  // null until created
+  size_t count = 0;         // entries in the file
+
+  // Creates the file if it does not exist yet, then appends `entries`.
+  // Not synced: returns the file, for the caller to sync.
+  result<std::shared_ptr<file>> append(file_system& fs, std::span<const aborted_txn> entries);
+};
+
 // Every entry of B.txnindex. corrupt_file if the header is wrong, the size is
 // not a whole number of entries, or an entry is impossible (offsets out of
 // order); the caller then rebuilds the index from the segment.

@@ -6,6 +6,7 @@ ListOffsets under read_committed; the operator APIs (ListTransactions,
 DescribeTransactions) and the defence against hanging transactions, over raw
 requests; and a restart with transactions open and prepared."""
 
+import os
 import subprocess
 import time
 
@@ -323,6 +324,52 @@ def test_transactions_survive_a_crash():
         assert read_all(b, "t", committed=True, expect=11)[-1] == b"after"
 
 
+def test_read_committed_across_many_segments_and_restarts():
+    """Aborted and committed transactions over many small segments: a
+    read_committed consumer gets exactly the committed records, from the
+    start (every closed segment's aborted transactions), before and after a
+    clean restart and a kill -9. The lists come from the log's memory, read
+    at open from the .txnindex files its background job wrote."""
+    with Broker(BINARY, settings=SETTINGS) as b:
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic("many", 1, 1, config={"segment.bytes": "4096"})])[
+            "many"].result(timeout=30)
+        p = txn_producer(b, "tid-many")
+        want = []
+        for n in range(24):
+            p.begin_transaction()
+            values = [b"t%d-%d-" % (n, i) + b"x" * 200 for i in range(5)]
+            for v in values:
+                p.produce("many", value=v)
+            if n % 3 == 1:
+                p.commit_transaction(30)
+                want += values
+            else:
+                p.flush(30)
+                p.abort_transaction(30)
+
+        def check(when):
+            got = read_all(b, "many", committed=True, expect=len(want), timeout=30)
+            assert got == want, (when, len(got), len(want))
+            assert len(read_all(b, "many", committed=False, expect=120, timeout=30)) == 120, when
+
+        check("before a restart")
+        # Many closed segments, several with an aborted-transaction index
+        # (written by the background job, so waited for).
+        part = os.path.join(b.data_dir, "data", "many-0")
+
+        def files(suffix):
+            return [f for f in os.listdir(part) if f.endswith(suffix)]
+
+        wait_until(lambda: len(files(".txnindex")) >= 4, timeout=10, what=".txnindex files")
+        assert len(files(".log")) >= 5, sorted(os.listdir(part))
+        b.restart()
+        check("after a clean restart")
+        b.kill()
+        b.start()
+        check("after kill -9")
+
+
 if __name__ == "__main__":
     run([test_commit_is_visible_only_to_read_committed_after_the_commit,
          test_aborted_data_is_dropped_by_read_committed_consumers_and_kcat,
@@ -332,4 +379,5 @@ if __name__ == "__main__":
          test_txn_offset_commit_refuses_metadata_over_offset_metadata_max_bytes,
          test_list_and_describe_transactions,
          test_a_late_produce_cannot_open_a_hanging_transaction,
-         test_transactions_survive_a_crash])
+         test_transactions_survive_a_crash,
+         test_read_committed_across_many_segments_and_restarts])

@@ -195,6 +195,109 @@ TEST(async_roll, the_owner_never_waits_for_the_disk) {
   EXPECT_EQ(read_all(*a.fx.open_ok()), all);
 }
 
+// Transactions with executors: abort markers (the index file's creation and
+// appends), rolls and read_committed lookups make no blocking call on the
+// owner; the background job writes the index files. A lookup lists exactly
+// the aborted transactions of its range whether or not the job has run yet,
+// and what the job wrote is what a restart reads back (clean, and after a
+// power loss).
+TEST(async_roll, aborted_transactions_are_written_by_the_job_and_read_from_memory) {
+  async_fixture a;
+  auto log = a.open();
+  ASSERT_TRUE(log);
+  auto add = [&](bytes b) -> int64_t {
+    owner_scope s(a.wfs);
+    auto r = log->append(b, timestamp{1000});
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? r.value().base.value : -1;
+  };
+  auto maintain = [&] {
+    owner_scope s(a.wfs);
+    log->maintain(timestamp{2000});
+  };
+  std::vector<aborted_txn> want;  // every aborted transaction, in marker order
+  // The aborted transactions of [from, upto), from `want` (transactions
+  // here never overlap but for the long one, which keeps the LSO at its
+  // start, so the lookup's early stop never applies before the end).
+  auto expected = [&](int64_t from, int64_t upto) {
+    std::vector<aborted_txn> out;
+    for (const auto& e : want)
+      if (e.last_offset >= from && e.first_offset < upto) out.push_back(e);
+    return out;
+  };
+  auto lookup = [&](partition_log& l, int64_t from, int64_t upto) {
+    owner_scope s(a.wfs);
+    auto r = l.aborted_transactions(offset{from}, offset{upto});
+    EXPECT_TRUE(r) << r.error().message();
+    return r ? r.value() : std::vector<aborted_txn>{};
+  };
+  auto check_ranges = [&](partition_log& l) {
+    const int64_t end = l.end_offset().value;
+    for (int64_t from : {int64_t{0}, int64_t{7}, end / 3, end / 2, end - 4})
+      for (int64_t upto : {from + 1, from + 25, end})
+        EXPECT_EQ(lookup(l, from, upto), expected(from, upto)) << from << ".." << upto;
+  };
+
+  // One transaction spans every segment: open from the start, aborted last.
+  const int64_t long_pid = 500;
+  const int64_t long_first = add(producer_batch(long_pid, 0, 0, 1, true));
+  constexpr int transactions = 60;
+  for (int i = 0; i < transactions; ++i) {
+    const int64_t pid = i + 1;
+    const int64_t first = add(producer_batch(pid, 0, 0, 1, true, 1000, std::string(500, 'x')));
+    add(make_simple_batch(1));
+    const bool commit = i % 3 == 1;
+    const int64_t at = add(marker(pid, 0, commit));
+    if (!commit) want.push_back({pid, first, at, long_first});
+    maintain();
+    // The job runs only now and then: lookups must not depend on it.
+    if (i % 4 == 3) a.drain();
+    ASSERT_EQ(lookup(*log, 0, log->end_offset().value), want) << "after transaction " << i;
+  }
+  const int64_t long_at = add(marker(long_pid, 0, false));
+  want.push_back({long_pid, long_first, long_at, long_at + 1});
+  ASSERT_GT(log->segment_count(), 8u);
+  check_ranges(*log);
+  EXPECT_EQ(a.wfs.blocking_on_owner.load(), 0);
+
+  // The files, once the job has run: every segment's entries, none lost.
+  maintain();
+  a.drain();
+  std::vector<aborted_txn> on_disk;
+  size_t files = 0;
+  for (const auto& n : dir_files(a.fx)) {
+    if (!n.ends_with(format::txn_index_suffix)) continue;
+    ++files;
+    auto f = a.fx.fs->open(a.fx.dir / n, open_mode::read_only);
+    ASSERT_TRUE(f) << n;
+    auto entries = read_txn_index(*f.value(), std::stoll(n.substr(0, 20)));
+    ASSERT_TRUE(entries) << n << ": " << entries.error().message();
+    on_disk.insert(on_disk.end(), entries.value().begin(), entries.value().end());
+  }
+  EXPECT_GT(files, 5u);
+  EXPECT_EQ(on_disk, want);
+
+  ASSERT_TRUE(log->close());
+  log = a.open();
+  ASSERT_TRUE(log);
+  check_ranges(*log);
+  EXPECT_EQ(lookup(*log, 0, log->end_offset().value), want);
+
+  // More, then a power loss once the job has made it durable.
+  const int64_t first = add(producer_batch(600, 0, 0, 2, true));
+  const int64_t at = add(marker(600, 0, false));
+  want.push_back({600, first, at, at + 1});
+  maintain();
+  a.drain();
+  EXPECT_EQ(lookup(*log, 0, log->end_offset().value), want);
+  log.reset();
+  a.fx.crash();
+  log = a.open();
+  ASSERT_TRUE(log);
+  check_ranges(*log);
+  EXPECT_EQ(lookup(*log, 0, log->end_offset().value), want);
+}
+
 TEST(async_roll, a_roll_waits_for_the_next_segment_file_instead_of_creating_it) {
   async_fixture a;
   auto log = a.open();

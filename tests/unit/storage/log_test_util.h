@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "model/control_record.h"
 #include "model/record_batch.h"
 #include "model/record_batch_builder.h"
 #include "storage/fault_file_system.h"
@@ -134,6 +135,36 @@ inline std::vector<rec> read_all(partition_log& log, int64_t from = -1,
     at = r.value().next;
   }
   return out;
+}
+
+// A producer's batch of `n` records keyed k<first_key>..; transactional or
+// only idempotent.
+inline bytes producer_batch(int64_t pid, int16_t epoch, int32_t seq, int n, bool transactional,
+                            int64_t ts = 1000, const std::string& value = "v", int first_key = 0) {
+  bytes records;
+  for (int i = 0; i < n; ++i) {
+    const std::string k = "k" + std::to_string(first_key + i);
+    model::encode_record(records, 0, i, model::as_bytes(k), model::as_bytes(value));
+  }
+  model::batch_header h;
+  h.attributes = transactional ? model::batch_attr::transactional : 0;
+  h.last_offset_delta = n - 1;
+  h.base_timestamp = ts;
+  h.max_timestamp = ts;
+  h.producer_id = pid;
+  h.producer_epoch = epoch;
+  h.base_sequence = seq;
+  auto b = model::assemble_batch(h, records, n);
+  EXPECT_TRUE(b);
+  return std::move(b).value();
+}
+
+inline bytes marker(int64_t pid, int16_t epoch, bool commit, int64_t ts = 1000) {
+  auto b = model::build_control_batch(
+      pid, epoch, {commit ? model::control_type::commit : model::control_type::abort, 0},
+      timestamp{ts});
+  EXPECT_TRUE(b);
+  return std::move(b).value();
 }
 
 // A log on an in-memory fault-injecting file system (or any given one).

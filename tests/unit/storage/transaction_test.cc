@@ -17,36 +17,6 @@ namespace {
 using model::offset;
 using model::timestamp;
 
-// A producer's batch of `n` records keyed k<first_key>..; transactional or
-// only idempotent.
-bytes producer_batch(int64_t pid, int16_t epoch, int32_t seq, int n, bool transactional,
-                     int64_t ts = 1000, const std::string& value = "v", int first_key = 0) {
-  bytes records;
-  for (int i = 0; i < n; ++i) {
-    const std::string k = "k" + std::to_string(first_key + i);
-    model::encode_record(records, 0, i, model::as_bytes(k), model::as_bytes(value));
-  }
-  model::batch_header h;
-  h.attributes = transactional ? model::batch_attr::transactional : 0;
-  h.last_offset_delta = n - 1;
-  h.base_timestamp = ts;
-  h.max_timestamp = ts;
-  h.producer_id = pid;
-  h.producer_epoch = epoch;
-  h.base_sequence = seq;
-  auto b = model::assemble_batch(h, records, n);
-  EXPECT_TRUE(b);
-  return std::move(b).value();
-}
-
-bytes marker(int64_t pid, int16_t epoch, bool commit, int64_t ts = 1000) {
-  auto b = model::build_control_batch(
-      pid, epoch, {commit ? model::control_type::commit : model::control_type::abort, 0},
-      timestamp{ts});
-  EXPECT_TRUE(b);
-  return std::move(b).value();
-}
-
 int64_t append(partition_log& log, bytes b, int64_t now = 1000) {
   auto r = log.append(b, timestamp{now});
   EXPECT_TRUE(r) << r.error().message();
