@@ -45,7 +45,9 @@ constexpr topic_setting_info topic_settings[] = {
     {"segment.bytes", "log.segment.bytes", t::int32, "Size at which a segment is rolled."},
     {"segment.jitter.ms", "log.roll.jitter.ms", t::int64,
      "Always 0: segments roll exactly at segment.ms."},
-    {"segment.ms", "log.roll.ms", t::int64, "Age at which a segment is rolled."},
+    {"segment.ms", "log.roll.ms", t::int64,
+     "Rolls a segment when a batch's timestamp is this much later than its first "
+     "batch's."},
     {"unclean.leader.election.enable", "unclean.leader.election.enable", t::boolean,
      "Always false: there is no other replica to elect."},
     {"write.caching", "log.write.caching", t::boolean,

@@ -439,14 +439,20 @@ std::vector<std::byte> partition_log::checkpoint_bytes(bool clean) const {
   return c.encode();
 }
 
-bool partition_log::needs_roll(size_t batch_bytes, model::timestamp now) const {
+bool partition_log::needs_roll(size_t batch_bytes, int64_t batch_ts) const {
   const segment& a = *segments_.back();
   if (a.empty()) return false;
   if (a.size() + batch_bytes > uint64_t(config_.segment_bytes)) return true;
   // Relative offsets in the index are u32.
   if (a.next() - a.base() > int64_t(UINT32_MAX) - (int64_t{1} << 20)) return true;
+  // segment.ms, as Kafka measures it: the new batch's timestamp against the
+  // first batch's, not the broker's clock. Measured against the clock, records
+  // stamped long ago (a client's test data from 1970) rolled a segment at
+  // every append, and retention.ms then deleted every segment but the
+  // active one within a maintenance tick: the log start moved past offsets
+  // a consumer had just been told were there.
   const int64_t anchor = a.summary().first_batch_ts;
-  return anchor >= 0 && now.value - anchor >= config_.segment_ms;
+  return anchor >= 0 && batch_ts >= anchor && batch_ts - anchor >= config_.segment_ms;
 }
 
 bool partition_log::can_roll_now(size_t batch_bytes) const {
@@ -458,15 +464,17 @@ bool partition_log::can_roll_now(size_t batch_bytes) const {
          a.next() - a.base() > int64_t(UINT32_MAX) - (int64_t{1} << 19);
 }
 
-bool partition_log::wants_spare(model::timestamp now) const {
+bool partition_log::wants_spare() const {
   if (!ex_.io || spare_ || spare_wanted_ || closing_) return false;
   // Created when the active segment is half way to a roll: most partitions
   // never roll, and need no second file.
   const segment& a = *segments_.back();
   if (a.empty()) return false;
+  // Time as needs_roll measures it: the span of the segment's timestamps.
   const int64_t anchor = a.summary().first_batch_ts;
+  const int64_t newest = a.summary().max_ts;
   return a.size() * 2 >= uint64_t(config_.segment_bytes) ||
-         (anchor >= 0 && now.value - anchor >= config_.segment_ms / 2);
+         (anchor >= 0 && newest >= anchor && newest - anchor >= config_.segment_ms / 2);
 }
 
 result<void> partition_log::roll(model::timestamp now) {
@@ -503,6 +511,13 @@ result<void> partition_log::roll(model::timestamp now) {
   return success();
 }
 
+result<void> partition_log::roll_now(model::timestamp now) {
+  if (failed_) return failed_;
+  if (closed_) return storage_errc::closed;
+  if (segments_.back()->empty()) return success();
+  return roll(now);
+}
+
 namespace {
 
 // What append() checks of every batch.
@@ -528,7 +543,10 @@ result<append_result> partition_log::append(std::span<std::byte> batch, model::t
     // Only transaction markers: anything else would end a transaction blind.
     RUNNEL_TRY(model::parse_control_batch(batch, h));
   }
-  if (needs_roll(batch.size(), now)) {
+  // The timestamp segment.ms is measured with: the batch's largest, or the
+  // broker's clock for a LogAppendTime topic (it stamps the batch below).
+  const int64_t batch_ts = config_.log_append_time ? now.value : h.max_timestamp;
+  if (needs_roll(batch.size(), batch_ts)) {
     if (can_roll_now(batch.size())) {
       RUNNEL_TRY(roll(now));
     } else if (!spare_wanted_) {
@@ -813,7 +831,7 @@ void partition_log::maintain(model::timestamp now) {
       });
     });
   }
-  if (wants_spare(now)) spare_wanted_ = true;
+  if (wants_spare()) spare_wanted_ = true;
   if (time_due || bytes_due || checkpoint_dirty_ || !pending_deletes_.empty() ||
       !unsynced_files_.empty() || background_work()) {
     last_flush_ms_ = now.value;

@@ -234,6 +234,11 @@ class partition_log {
   result<void> apply_compaction(std::unique_ptr<compaction_job> job);
   model::offset cleaner_offset() const { return model::offset{cleaner_offset_}; }
 
+  // Rolls the active segment now if it holds any batch (Kafka's Log.roll),
+  // for tests and tools that want segment boundaries where they say. With
+  // no spare file ready it creates the next segment inline (blocking).
+  result<void> roll_now(model::timestamp now);
+
   // Changes the configuration (AlterConfigs). Takes effect for later appends
   // and the next maintain().
   void reconfigure(const log_config& c) { config_ = c; }
@@ -262,9 +267,9 @@ class partition_log {
   result<void> close_producers();
   std::filesystem::path txn_index_path(int64_t base) const;
   result<void> roll(model::timestamp now);
-  bool needs_roll(size_t batch_bytes, model::timestamp now) const;
+  bool needs_roll(size_t batch_bytes, int64_t batch_ts) const;
   bool can_roll_now(size_t batch_bytes) const;
-  bool wants_spare(model::timestamp now) const;
+  bool wants_spare() const;
   result<void> recover_spare(const std::vector<std::string>& names);
   std::vector<std::byte> checkpoint_bytes(bool clean) const;
   bool background_work() const;

@@ -5,7 +5,13 @@ sealed on the io pool), retention and DeleteRecords move the log start, and
 a librdkafka consumer binary-searches a partition by timestamp with seek(),
 as a client conformance suite does. Every fetch inside the log must answer
 the batch that holds its offset; OFFSET_OUT_OF_RANGE is right only for an
-offset the log start has since passed."""
+offset the log start has since passed.
+
+The OFFSET_OUT_OF_RANGE at offset 249 of issue 9 was librdkafka's own
+binary search (0059-bsearch) on records stamped in 1970: segment.ms was
+measured against the broker's clock, so every produce request rolled a
+segment and retention deleted all but the last within 100 ms.
+test_bsearch_of_records_stamped_in_1970 is that case as it is."""
 
 import os
 import random
@@ -177,25 +183,46 @@ def test_random_seeks_during_appends_rolls_and_retention():
               "%(lookup)d lookups" % counts)
 
 
-def bsearch(bootstrap, rounds):
-    """librdkafka's binary search by timestamp with seek() (its own test suite
-    does this on 1000 records): every seek must read the record it asked for."""
-    for r in range(rounds):
-        topic = "bsearch-%d" % r
-        p = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
-        ts = int(time.time() * 1000) - 3600 * 1000
-        stamps = []
-        for i in range(1000):
-            p.produce(topic, value=b"%d" % i, partition=0, timestamp=ts)
-            stamps.append(ts)
-            ts += 100 + i % 10
-        assert p.flush(30) == 0
-        golden = stamps[357]
-        c = Consumer({"bootstrap.servers": bootstrap, "group.id": topic,
-                      "fetch.wait.max.ms": 1, "fetch.error.backoff.ms": 1,
-                      "queued.min.messages": 1, "enable.auto.commit": False})
+def librdkafka_stamps(n=1000):
+    """The timestamps librdkafka's own 0059-bsearch test gives its records:
+    from 1000 ms (January 1970) on, 100 to 108 ms apart."""
+    ts, out = 1000, []
+    for _ in range(n):
+        out.append(ts)
+        ts += 100 + ts % 9
+    return out
+
+
+def recent_stamps(n=1000):
+    ts, out = int(time.time() * 1000) - 3600 * 1000, []
+    for i in range(n):
+        out.append(ts)
+        ts += 100 + i % 10
+    return out
+
+
+def produce_stamped(bootstrap, topic, stamps, per_request):
+    """Record i is b"i", stamped stamps[i], in produce requests of
+    `per_request` records (a flush after each)."""
+    p = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    for i, ts in enumerate(stamps):
+        p.produce(topic, value=b"%d" % i, partition=0, timestamp=ts)
+        if (i + 1) % per_request == 0:
+            assert p.flush(30) == 0
+    assert p.flush(30) == 0
+
+
+def bsearch_one(bootstrap, topic, stamps, golden=357):
+    """librdkafka's binary search by timestamp with seek(): from the
+    watermarks, seek to the middle (500, then 249, ...) until the record
+    stamped stamps[golden] is found. Every seek must read the record it
+    asked for."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": topic,
+                  "fetch.wait.max.ms": 1, "fetch.error.backoff.ms": 1,
+                  "queued.min.messages": 1, "enable.auto.commit": False})
+    try:
         low, high = c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
-        assert (low, high) == (0, 1000), (low, high)
+        assert (low, high) == (0, len(stamps)), (low, high)
         for step in range(20):
             mid = low + (high - low) // 2
             tp = TopicPartition(topic, 0, mid)
@@ -208,13 +235,54 @@ def bsearch(bootstrap, rounds):
             assert not m.error(), "seek to %d: %s" % (mid, m.error())
             assert m.offset() == mid, (mid, m.offset())
             t = m.timestamp()[1]
-            if t == golden:
-                break
-            low, high = (m.offset() + 1, high) if t < golden else (low, m.offset() - 1)
-        else:
-            raise AssertionError("binary search did not find offset 357")
+            if t == stamps[golden]:
+                return
+            low, high = (m.offset() + 1, high) if t < stamps[golden] else (low, m.offset() - 1)
+        raise AssertionError("binary search did not find offset %d" % golden)
+    finally:
         c.close()
 
 
+def bsearch(bootstrap, rounds):
+    """librdkafka's binary search by timestamp (its own test suite does this
+    on 1000 records); the first round with its 1970 timestamps, in ten
+    produce requests."""
+    for r in range(rounds):
+        topic = "bsearch-%d" % r
+        if r == 0:
+            stamps, per_request = librdkafka_stamps(), 100
+        else:
+            stamps, per_request = recent_stamps(), 1000
+        produce_stamped(bootstrap, topic, stamps, per_request)
+        bsearch_one(bootstrap, topic, stamps)
+
+
+def test_bsearch_of_records_stamped_in_1970():
+    """librdkafka's 0059-bsearch as it is: 1000 records stamped from 1000 ms
+    (1970), here in ten produce requests, as a busy broker makes a producer
+    split them. segment.ms was measured against the broker's clock, so each
+    request rolled a segment, and retention.ms (7 days, checked every
+    100 ms) deleted all but the last: the seek to 249 got
+    OFFSET_OUT_OF_RANGE inside the log (issue 9). Now segment.ms is measured
+    between record timestamps, as Kafka does: one segment, kept whole."""
+    with Broker(BINARY) as b:
+        topic = "bsearch-1970"
+        stamps = librdkafka_stamps()
+        produce_stamped(b.bootstrap, topic, stamps, per_request=100)
+        # Maintenance (retention) runs every 100 ms: the log start must stay
+        # at 0 through ten of its rounds.
+        c = Raw(b.port)
+        try:
+            until = time.monotonic() + 1.0
+            while time.monotonic() < until:
+                err, start = c.list_offset(topic, 0, -2)
+                assert (err, start) == (NONE, 0), "log start moved: %r" % ((err, start),)
+                time.sleep(0.05)
+        finally:
+            c.close()
+        bsearch_one(b.bootstrap, topic, stamps)
+
+
 if __name__ == "__main__":
-    run([test_random_seeks_during_appends_rolls_and_retention])
+    run([test_bsearch_of_records_stamped_in_1970,
+         test_random_seeks_during_appends_rolls_and_retention])

@@ -86,18 +86,20 @@ std::vector<model::batch_header> batch_headers(partition_log& log) {
   return hs;
 }
 
-// One closed segment per append: with segment.ms = 1, any append stamped
-// later than the active segment's first batch rolls it.
+// One closed segment per append (roll_append rolls before it appends).
 void one_batch_per_segment(log_fixture& fx) {
   fx.config.cleanup_compact = true;
   fx.config.cleanup_delete = false;
-  fx.config.segment_ms = 1;
 }
 
+// Rolls the active segment (if it holds anything), then appends: every
+// batch gets a segment of its own.
 std::vector<rec> roll_append(partition_log& log, std::vector<rec> rs,
                              compression codec = compression::none) {
   int64_t ts = 0;
   for (const auto& r : rs) ts = std::max(ts, r.timestamp);
+  auto rolled = log.roll_now(model::timestamp{ts + 1});
+  EXPECT_TRUE(rolled) << rolled.error().message();
   return append_records(log, std::move(rs), codec, ts + 1);
 }
 
@@ -804,7 +806,6 @@ TEST_F(compaction_test, failed_job_in_maintain_leaves_no_swap_files) {
   // Segments of ~1300 bytes, three to an output: two outputs. The first is
   // renamed to .swap, then the second fails. A .swap left behind would later
   // be swapped in by recovery over whatever the next jobs wrote.
-  fx.config.segment_ms = 1;  // one batch per segment (see roll_append)
   auto log = fx.open_ok();
   const std::string big(1200, 'b');
   for (const char* k : {"a", "x", "x", "y", "y", "w"})

@@ -205,6 +205,52 @@ TEST(partition_log, rolls_on_segment_ms) {
   EXPECT_EQ(log->segment_count(), 2u);
 }
 
+// librdkafka's own test suite (0059-bsearch) produces 1000 records stamped
+// from 1000 ms on (1970), in as many batches as its producer happens to
+// make, then binary-searches them with seeks: 500, then 249, ... segment.ms
+// is measured between record timestamps, as Kafka does, so such a log stays
+// one segment and retention (which never removes the active segment) keeps
+// it whole. Measured against the broker's clock, every append rolled, and
+// the next maintenance tick removed every segment but the last: the fetch
+// at 249 answered OFFSET_OUT_OF_RANGE (issue 9, section 5).
+TEST(partition_log, records_stamped_long_ago_roll_on_their_own_span_not_the_clock) {
+  log_fixture fx;  // default segment.ms and retention.ms: 7 days
+  auto log = fx.open_ok();
+  const int64_t now = 1'764'000'000'000;  // December 2025
+  constexpr int64_t day = 24 * 3600 * 1000;
+  int64_t ts = 1000;
+  std::vector<rec> all;
+  for (int b = 0; b < 10; ++b) {
+    std::vector<rec> rs;
+    for (int i = 0; i < 100; ++i) {
+      rs.push_back({-1, "k", "v" + std::to_string(b * 100 + i), ts});
+      ts += 100 + ts % 9;
+    }
+    auto got = append_records(*log, rs, model::compression::none, now + b);
+    all.insert(all.end(), got.begin(), got.end());
+  }
+  EXPECT_EQ(log->segment_count(), 1u);
+  log->maintain(timestamp{now + 1000});
+  EXPECT_EQ(log->start_offset(), offset{0});
+  for (int64_t o : {500, 249, 124, 357}) {
+    auto r = log->read(offset{o}, 1);
+    ASSERT_TRUE(r) << o << ": " << r.error().message();
+    const auto got = decode(slurp(r.value()));
+    ASSERT_FALSE(got.empty()) << o;
+    EXPECT_LE(got.front().offset, o);
+    EXPECT_GE(got.back().offset, o);
+  }
+  EXPECT_EQ(read_all(*log), all);
+  // A batch stamped segment.ms after the segment's first one (its largest
+  // timestamp) rolls, whatever the clock says; one stamped just before does
+  // not.
+  const int64_t first = all[99].timestamp;
+  append_records(*log, {{-1, "k", "a", first + 7 * day - 1}}, model::compression::none, now);
+  EXPECT_EQ(log->segment_count(), 1u);
+  append_records(*log, {{-1, "k", "b", first + 7 * day}}, model::compression::none, 0);
+  EXPECT_EQ(log->segment_count(), 2u);
+}
+
 TEST(partition_log, timestamp_lookup_finds_first_record_at_or_after) {
   log_fixture fx;
   fx.config.segment_bytes = 1500;

@@ -121,12 +121,12 @@ TEST(retention_test, by_size_drops_the_oldest_closed_segments) {
 
 TEST(retention_test, by_time_uses_each_segments_largest_timestamp) {
   log_fixture fx;
-  fx.config.segment_ms = 1;  // one batch per segment: appends below are stamped later
   fx.config.retention_ms = log_config::unlimited;
   auto log = fx.open_ok();
   std::vector<rec> all;
   for (int i = 0; i < 10; ++i) {
-    // Segment 6 holds old records among young ones.
+    // One batch per segment. Segment 6 holds old records among young ones.
+    ASSERT_TRUE(log->roll_now(model::timestamp{t0 + i * 10 * minute}));
     const int64_t ts = i == 6 ? t0 : t0 + i * 10 * minute;
     add(all, append_records(*log, {{-1, "a", "x", ts}, {-1, "b", "y", ts}},
                             model::compression::none, t0 + i * 10 * minute + 1));
