@@ -299,6 +299,12 @@ result<void> partition_log::recover() {
   std::vector<int64_t> bases;
   for (const auto& n : names)
     if (auto b = base_from_name(n, format::segment_suffix)) bases.push_back(*b);
+  // Sorted before the search below: a directory lists in any order (the
+  // fault-injecting file system sorts, the POSIX one does not). Searching
+  // the unsorted list removed index files of live segments at restart,
+  // their aborted-transaction indexes among them, so read_committed
+  // consumers got aborted records after a restart.
+  std::sort(bases.begin(), bases.end());
   for (const auto& n : names) {
     // Index files of segments that no longer exist.
     for (const char* suffix :
@@ -307,7 +313,6 @@ result<void> partition_log::recover() {
           b && !std::binary_search(bases.begin(), bases.end(), *b))
         (void)fs_.remove(dir_ / n);
   }
-  std::sort(bases.begin(), bases.end());
 
   bool changed = false;
   size_t scanned = 0;
