@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -111,10 +113,29 @@ std::optional<std::string> decimal_from_string(std::string_view text, int32_t sc
   return std::string(mag.begin(), mag.end());
 }
 
+namespace {
+
+// Kafka's JsonConverter names the two floating-point types "float" and
+// "double" in a schema (JsonSchema.FLOAT_TYPE_NAME and DOUBLE_TYPE_NAME), not
+// by Schema.Type's names, and reads only those back.
+std::string_view json_type_name(schema_type t) {
+  if (t == schema_type::float32) return "float";
+  if (t == schema_type::float64) return "double";
+  return type_name(t);
+}
+
+std::optional<schema_type> parse_json_type_name(const std::string& name) {
+  if (name == "float") return schema_type::float32;
+  if (name == "double") return schema_type::float64;
+  return parse_type_name(name);  // also float32/float64, as runnel wrote them before
+}
+
+}  // namespace
+
 data schema_to_json(const schema_ptr& s) {
   if (!s) return nullptr;
   data j = data::object();
-  j["type"] = std::string(type_name(s->type));
+  j["type"] = std::string(json_type_name(s->type));
   switch (s->type) {
     case schema_type::array:
       j["items"] = schema_to_json(s->value_schema);
@@ -156,7 +177,7 @@ result<schema_ptr> schema_from_json(const data& j) {
   if (j.is_null()) return schema_ptr();
   if (!j.is_object() || !j.contains("type") || !j["type"].is_string())
     return make_error(errc::data, "Schema must contain 'type' field");
-  auto t = parse_type_name(j["type"].get<std::string>());
+  auto t = parse_json_type_name(j["type"].get<std::string>());
   if (!t) return make_error(errc::data, "Unknown schema type: " + j["type"].get<std::string>());
   auto s = std::make_shared<schema>();
   s->type = *t;

@@ -65,6 +65,34 @@ TEST(JsonConverter, ReadsTheEnvelopeBack) {
   EXPECT_EQ(out(*c, nullptr, nullptr), "<null>");
 }
 
+// Kafka's JsonConverter calls float32 and float64 "float" and "double" in a
+// schema and reads nothing else back; runnel's older "float32"/"float64" are
+// still read.
+TEST(JsonConverter, FloatingPointTypesHaveKafkasSchemaNames) {
+  auto c = make("JsonConverter");
+  auto s = struct_builder("f")
+               .field("x", schemas::of(schema_type::float32))
+               .field("y", schemas::of(schema_type::float64))
+               .build();
+  EXPECT_EQ(out(*c, s, data{{"x", 1.5}, {"y", 2.25}}),
+            R"({"schema":{"type":"struct","fields":[{"type":"float","optional":false,"field":"x"},)"
+            R"({"type":"double","optional":false,"field":"y"}],"optional":false,"name":"f"},)"
+            R"("payload":{"x":1.5,"y":2.25}})");
+  std::vector<client::header> hs;
+  for (const char* names : {R"("float","double")", R"("float32","float64")"}) {
+    std::string n(names);
+    const auto comma = n.find(',');
+    std::string in = R"({"schema":{"type":"struct","fields":[{"type":)" + n.substr(0, comma) +
+                     R"(,"optional":false,"field":"x"},{"type":)" + n.substr(comma + 1) +
+                     R"(,"optional":false,"field":"y"}],"optional":false},"payload":{"x":1.5,"y":2.25}})";
+    auto r = c->to_connect("t", hs, in);
+    ASSERT_TRUE(r) << names << ": " << r.error().message;
+    ASSERT_TRUE(r.value().schema);
+    EXPECT_EQ(r.value().schema->fields[0].schema->type, schema_type::float32) << names;
+    EXPECT_EQ(r.value().schema->fields[1].schema->type, schema_type::float64) << names;
+  }
+}
+
 TEST(JsonConverter, Schemaless) {
   auto c = make("org.apache.kafka.connect.json.JsonConverter", {{"schemas.enable", "false"}});
   EXPECT_EQ(out(*c, nullptr, data{{"b", 1}, {"a", "x"}}), R"({"b":1,"a":"x"})");
