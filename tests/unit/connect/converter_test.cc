@@ -82,9 +82,10 @@ TEST(JsonConverter, FloatingPointTypesHaveKafkasSchemaNames) {
   for (const char* names : {R"("float","double")", R"("float32","float64")"}) {
     std::string n(names);
     const auto comma = n.find(',');
-    std::string in = R"({"schema":{"type":"struct","fields":[{"type":)" + n.substr(0, comma) +
-                     R"(,"optional":false,"field":"x"},{"type":)" + n.substr(comma + 1) +
-                     R"(,"optional":false,"field":"y"}],"optional":false},"payload":{"x":1.5,"y":2.25}})";
+    std::string in =
+        R"({"schema":{"type":"struct","fields":[{"type":)" + n.substr(0, comma) +
+        R"(,"optional":false,"field":"x"},{"type":)" + n.substr(comma + 1) +
+        R"(,"optional":false,"field":"y"}],"optional":false},"payload":{"x":1.5,"y":2.25}})";
     auto r = c->to_connect("t", hs, in);
     ASSERT_TRUE(r) << names << ": " << r.error().message;
     ASSERT_TRUE(r.value().schema);
