@@ -499,6 +499,27 @@ TEST(azure_source, csv_and_pointer_events_from_blobs_the_sdk_wrote) {
   EXPECT_EQ(got[0].value["data"]["size"], 27);
 }
 
+// A moto bucket whose object-created events go to an SQS queue, and a
+// notifications-mode source config for it (`poll_ms` between receives).
+config_map notified_bucket(const std::string& bucket, const std::string& poll_ms) {
+  auto& e = emulators::get();
+  auto endpoint = e.moto_endpoint();
+  run_sdk({"s3-create-bucket", endpoint, bucket}, {}, e.moto_env());
+  auto url = run_sdk({"s3-notify", endpoint, bucket, bucket + "-q"}, {}, e.moto_env());
+  while (!url.empty() && url.back() == '\n') url.pop_back();
+  return {{"s3.bucket.name", bucket},
+          {"store.url", endpoint},
+          {"s3.path.style.access.enabled", "true"},
+          {"aws.access.key.id", e.moto_key},
+          {"aws.secret.access.key", e.moto_secret},
+          {"topic", "files"},
+          {"format", "json"},
+          {"discovery.mode", "notifications"},
+          {"sqs.queue.url", url},
+          {"sqs.endpoint", endpoint},
+          {"poll.interval.ms", poll_ms}};
+}
+
 // Discovery by S3 event notifications through SQS (moto sends them as S3
 // does): every file once; a duplicated notification reads nothing again;
 // a lost one (the queue purged) is missed by notifications alone and found
@@ -506,21 +527,9 @@ TEST(azure_source, csv_and_pointer_events_from_blobs_the_sdk_wrote) {
 // is done.
 TEST(s3_notifications, duplicated_and_lost_events_with_notifications_and_hybrid) {
   auto& e = emulators::get();
-  auto endpoint = e.moto_endpoint();
-  run_sdk({"s3-create-bucket", endpoint, "runnel-events"}, {}, e.moto_env());
-  auto url = run_sdk({"s3-notify", endpoint, "runnel-events", "runnel-events-q"}, {}, e.moto_env());
-  while (!url.empty() && url.back() == '\n') url.pop_back();
-  config_map props{{"s3.bucket.name", "runnel-events"},
-                   {"store.url", endpoint},
-                   {"s3.path.style.access.enabled", "true"},
-                   {"aws.access.key.id", e.moto_key},
-                   {"aws.secret.access.key", e.moto_secret},
-                   {"topic", "files"},
-                   {"format", "json"},
-                   {"discovery.mode", "notifications"},
-                   {"sqs.queue.url", url},
-                   {"sqs.endpoint", endpoint},
-                   {"poll.interval.ms", "50"}};
+  config_map props = notified_bucket("runnel-events", "50");
+  const auto endpoint = props.at("store.url");
+  const auto url = props.at("sqs.queue.url");
   auto count = [&] {
     auto n = run_sdk({"sqs-count", endpoint, url}, {}, e.moto_env());
     return std::stoi(n);
@@ -583,24 +592,10 @@ TEST(s3_notifications, duplicated_and_lost_events_with_notifications_and_hybrid)
 // again straight away while the queue hands out full batches.
 TEST(s3_notifications, a_burst_is_drained_without_waiting_for_the_poll_interval) {
   auto& e = emulators::get();
-  auto endpoint = e.moto_endpoint();
-  run_sdk({"s3-create-bucket", endpoint, "runnel-burst"}, {}, e.moto_env());
-  auto url = run_sdk({"s3-notify", endpoint, "runnel-burst", "runnel-burst-q"}, {}, e.moto_env());
-  while (!url.empty() && url.back() == '\n') url.pop_back();
-  run_sdk({"s3-put-many", endpoint, "runnel-burst", "f", "35"}, {}, e.moto_env());
-  config_map props{{"s3.bucket.name", "runnel-burst"},
-                   {"store.url", endpoint},
-                   {"s3.path.style.access.enabled", "true"},
-                   {"aws.access.key.id", e.moto_key},
-                   {"aws.secret.access.key", e.moto_secret},
-                   {"topic", "files"},
-                   {"format", "json"},
-                   {"discovery.mode", "notifications"},
-                   {"sqs.queue.url", url},
-                   {"sqs.endpoint", endpoint},
-                   // Far longer than the test: a second receive on this
-                   // schedule would never come.
-                   {"poll.interval.ms", "600000"}};
+  // A poll interval far longer than the test: a second receive on this
+  // schedule would never come.
+  config_map props = notified_bucket("runnel-burst", "600000");
+  run_sdk({"s3-put-many", props.at("store.url"), "runnel-burst", "f", "35"}, {}, e.moto_env());
   test::source_task_driver d(props);
   objstore_source_task t(store_kind::s3);
   ASSERT_TRUE(t.start(props, d));
