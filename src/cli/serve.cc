@@ -1,6 +1,7 @@
 // `runnel serve`: the Kafka-protocol broker.
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -314,6 +315,8 @@ int run_serve(serve_options o) {
     eo.brokers = fmt::format("{}:{}", any ? "127.0.0.1" : c.listen_host, srv->port());
     // The catalog lives in the broker it serves, so SQL objects outlive a restart.
     eo.catalog_topic = "_runnel_sql_catalog";
+    // ... and its state beside the broker's data (no topic is named so).
+    eo.state_dir = std::filesystem::path(o.data_dir) / "sql_state";
     sql_engine = std::make_unique<sql::engine>(eo);
     auto failed = sql_engine->open_catalog();
     if (!failed) {

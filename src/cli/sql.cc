@@ -19,6 +19,7 @@ struct sql_options {
   std::string listen = "127.0.0.1:4566";  // RisingWave's port: tools and habits carry over
   std::string brokers = "127.0.0.1:9092";
   std::string catalog_topic;  // empty: the catalog goes with the process
+  std::string state_dir;      // empty: contents and view state go with the process
 };
 
 int run_sql(const sql_options& o) {
@@ -37,6 +38,7 @@ int run_sql(const sql_options& o) {
   sql::engine_options eo;
   eo.brokers = o.brokers;
   eo.catalog_topic = o.catalog_topic;
+  eo.state_dir = o.state_dir;
   sql::engine engine(eo);
   auto failed = engine.open_catalog();
   if (!failed) {
@@ -79,6 +81,12 @@ void add_sql(CLI::App& app) {
                 "A compacted topic on --brokers that keeps every CREATE, so that a restarted "
                 "process re-creates its sources, tables, views and sinks (created if missing); "
                 "unset: they go with the process");
+  c->add_option("--state-dir", o->state_dir,
+                "A directory for the durable state (RocksDB): tables' rows, views' contents and "
+                "operator state, sources' offsets, committed together, so that with "
+                "--catalog-topic a restarted process (even after kill -9) resumes every view "
+                "where it stopped; unset: views are recomputed from their sources after a "
+                "restart and INSERTed rows are lost");
   c->callback([o] { set_exit_code(run_sql(*o)); });
 }
 

@@ -38,6 +38,9 @@ struct kafka_source::impl {
   std::atomic<uint64_t> bad{0};
   // The current row of each key (replace and delete), encoded.
   std::unordered_map<std::string, std::string> current;
+  // The batch being read: its next offsets and changed keys.
+  source_progress progress;
+  std::map<int32_t, int64_t> next;
   std::vector<datum> scratch;
   std::vector<std::pair<int32_t, int64_t>> started;
   std::thread thread;
@@ -55,6 +58,7 @@ struct kafka_source::impl {
   // Adds the changes one record makes to `out`.
   void record(const client::message_view& m, row_batch& out, std::string& key) {
     ++records;
+    next[m.partition()] = m.offset() + 1;
     const size_t width = layout.columns.size();
     if (options.upsert) {
       if (!m.key) return bad_record(m, "an upsert record needs a key");
@@ -66,6 +70,7 @@ struct kafka_source::impl {
       datum* old = out.add(-1);
       size_t pos = 0;
       decode_row(types, it->second, pos, old, out.strings());
+      progress.keys.emplace_back(k, std::nullopt);
       current.erase(it);
     };
     if (!m.value) {
@@ -112,6 +117,7 @@ struct kafka_source::impl {
     encode_row(types, row, encoded);
     retract(key);
     out.add(row, 1);
+    progress.keys.emplace_back(key, encoded);
     current[key] = std::move(encoded);
   }
 
@@ -122,7 +128,14 @@ struct kafka_source::impl {
       auto n = consumer.poll_batch(poll_wait, batch_records,
                                    [&](const client::message_view& m) { record(m, out, key); });
       if (!n) spdlog::warn("sql source on {}: {}", options.topic, n.error().message);
-      if (!out.empty() && !stopping.load()) deliver(std::move(out));
+      // A batch of bad records only is not delivered: its offsets go with
+      // the next good batch (a restart before it reads them again).
+      if (!out.empty() && !stopping.load()) {
+        progress.next_offsets.assign(next.begin(), next.end());
+        next.clear();
+        deliver(std::move(out), std::move(progress));
+        progress = source_progress{};
+      }
     }
   }
 };
@@ -188,6 +201,7 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   for (const auto& c : layout.columns) p->types.push_back(c.type);
   p->layout = std::move(layout);
   p->deliver = std::move(deliver);
+  for (const auto& [k, row] : options.current_rows) p->current[k] = row;
   impl* raw = p.get();
   p->thread = std::thread([raw] { raw->run(); });
   return std::unique_ptr<kafka_source>(new kafka_source(std::move(p)));
@@ -202,6 +216,9 @@ kafka_source::~kafka_source() {
 
 void kafka_source::stop() {
   impl_->stopping.store(true);
+}
+bool kafka_source::keyed() const {
+  return impl_->options.upsert || !impl_->layout.primary_key.empty();
 }
 const std::vector<std::pair<int32_t, int64_t>>& kafka_source::start_offsets() const {
   return impl_->started;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,21 @@ struct kafka_source_layout {
   std::vector<int> primary_key;  // FORMAT PLAIN with a key: replace by key
 };
 
+// What one delivered batch moved, besides its rows: what the engine
+// commits with the state it produced, so that a restart resumes exactly
+// after it (engine.cc, "Durable state").
+struct source_progress {
+  // The next offset to read of each partition the batch read from.
+  std::vector<std::pair<int32_t, int64_t>> next_offsets;
+  // A keyed source (FORMAT UPSERT, or a primary key): each key whose
+  // current row changed, in order, with its new row encoded (encode_row),
+  // or nullopt where the key's row was deleted.
+  std::vector<std::pair<std::string, std::optional<std::string>>> keys;
+};
+
 class kafka_source {
  public:
-  using deliver_fn = std::function<void(row_batch changes)>;
+  using deliver_fn = std::function<void(row_batch changes, source_progress progress)>;
 
   // Checks that the topic exists (an error if it does not, or if the
   // cluster cannot be reached) and starts reading.
@@ -51,6 +64,8 @@ class kafka_source {
 
   // Asks the thread to stop after its current batch; returns at once.
   void stop();
+  // Whether records replace rows by key (FORMAT UPSERT, or a primary key).
+  bool keyed() const;
   // Where it started in each partition: (partition, offset).
   const std::vector<std::pair<int32_t, int64_t>>& start_offsets() const;
   // Records read, and those skipped because they could not be decoded.

@@ -17,6 +17,7 @@
 #include "sql/plan/binder.h"
 #include "sql/plan/binder_impl.h"
 #include "sql/plan/functions.h"
+#include "sql/state/state_store.h"
 
 namespace runnel::sql {
 
@@ -58,14 +59,20 @@ engine::~engine() {
   std::vector<std::unique_ptr<kafka_source>> sources;
   {
     std::lock_guard lock(mu_);
+    stopping_ = true;
+    commit_wake_.notify_all();
     for (auto& r : relations_)
       if (r->source) {
         r->source->stop();
         sources.push_back(std::move(r->source));
       }
   }
+  if (committer_.joinable()) committer_.join();
   // Joined without mu_: a last delivery still finds its relation.
   sources.clear();
+  // What they delivered last is kept: a clean stop loses nothing.
+  std::lock_guard lock(mu_);
+  (void)commit();
 }
 
 const relation_info* engine::find(std::string_view name) const {
@@ -99,6 +106,9 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   held_ = &lock;
   cancelled_.erase(session);  // a cancel sent while nothing ran
   auto out = execute_locked(sql, now);
+  // A statement's changes (an INSERT's rows, a new view's state) are
+  // durable before it returns.
+  if (auto c = commit(); !c && out) out = c.error();
   held_ = nullptr;
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
@@ -108,18 +118,40 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
 
 result<std::vector<std::string>> engine::open_catalog() {
   std::vector<std::string> failed;
-  if (options_.catalog_topic.empty()) return failed;
-  client::client_config cluster;
-  cluster.brokers = options_.brokers;
-  cluster.client_id = "runnel-sql";
-  BOOST_OUTCOME_TRY(auto log, catalog_log::open(cluster, options_.catalog_topic));
+  if (!options_.state_dir.empty() && !store_) {
+    BOOST_OUTCOME_TRY(auto st, state_store::open(options_.state_dir));
+    auto meta = st->table(0);
+    // The format of docs/format/sql-state.md, version 1.
+    if (auto v = meta->get("v"); v && *v != "1")
+      return make_error(errc::io_error, -1,
+                        "the SQL state in {} has format version {}, this runnel reads version 1",
+                        options_.state_dir.string(), *v);
+    meta->put("v", "1");
+    std::lock_guard lock(mu_);
+    store_ = std::move(st);
+    meta_ = std::move(meta);
+  }
+  std::unique_ptr<catalog_log> log;
+  if (!options_.catalog_topic.empty()) {
+    client::client_config cluster;
+    cluster.brokers = options_.brokers;
+    cluster.client_id = "runnel-sql";
+    BOOST_OUTCOME_TRY(log, catalog_log::open(cluster, options_.catalog_topic));
+  }
   std::vector<std::unique_ptr<kafka_source>> sources;
   std::vector<std::unique_ptr<kafka_sink>> sinks;
   std::unique_lock lock(mu_);
   held_ = &lock;
   session_ = 0;
   catalog_ = std::move(log);
-  std::vector<catalog_entry> entries = catalog_->entries();
+  std::vector<catalog_entry> entries;
+  if (catalog_) entries = catalog_->entries();
+  // State that no catalog entry owns goes before anything is re-created.
+  collect_garbage(entries);
+  if (auto c = commit(); !c) {
+    held_ = nullptr;
+    return c.error();
+  }
   for (const auto& e : entries) {
     replaying_ = &e;
     next_id_ = e.id;  // the same id as before: views name what they read by id
@@ -132,10 +164,13 @@ result<std::vector<std::string>> engine::open_catalog() {
     }
     next_id_ = std::max(next_id_, e.id + 1);
   }
+  auto c = commit();
+  if (store_ && !committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
   held_ = nullptr;
   lock.unlock();
+  if (!c) return c.error();
   return failed;
 }
 
@@ -156,12 +191,13 @@ result<void> engine::log_created(const std::string& name) {
     if (r->out) retired_sinks_.push_back(std::move(r->out));
     uint64_t id = r->info.id;
     std::erase_if(relations_, [&](const std::unique_ptr<relation>& v) { return v->info.id == id; });
+    forget_state(id);
     return w.error();
   }
   return outcome::success();
 }
 
-void engine::ingest(uint64_t id, row_batch changes) {
+void engine::ingest(uint64_t id, row_batch changes, source_progress progress) {
   std::lock_guard lock(mu_);
   relation* r = nullptr;
   for (auto& x : relations_)
@@ -188,8 +224,10 @@ void engine::ingest(uint64_t id, row_batch changes) {
       moved.emplace_back(w.column, top);
     }
   }
+  store_source(*r, progress);
   apply(*r, std::move(changes), now);
   if (moved.empty()) return;
+  store_watermarks(*r);
   for (auto& v : relations_)
     if (v->is_view() && v->reads.count(id))
       for (const auto& [col, value] : moved) v->flow->watermark(id, col, value);
@@ -224,6 +262,7 @@ void engine::apply_pending(int64_t now) {
 void engine::apply(relation& r, row_batch changes, int64_t now) {
   std::map<uint64_t, std::vector<row_batch>> pending;
   r.add(changes);
+  store_contents(r, changes);
   notify(r.info.id, changes, now);
   pending[r.info.id].push_back(std::move(changes));
   propagate(pending, now);
@@ -245,6 +284,7 @@ void engine::propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int6
       continue;
     }
     v->add(out);
+    store_contents(*v, out);
     notify(v->info.id, out, now);
     pending[v->info.id].push_back(std::move(out));
   }
@@ -331,6 +371,11 @@ result<statement_result> engine::create_table(const statement& s) {
   r->info.kind = relation_kind::table;
   r->info.definition = s.sql;
   BOOST_OUTCOME_TRY(define_columns(c, *r));
+  attach_state(*r);
+  if (has_state(*r))
+    restore(*r);  // a restart: the rows INSERT wrote
+  else
+    mark_stored(*r);
   relations_.push_back(std::move(r));
   return statement_result{{}, row_batch(0), "CREATE TABLE"};
 }
@@ -416,6 +461,7 @@ result<std::unique_ptr<engine::relation>> engine::maintain(const json& query, co
   r->env.now = now;
   r->env.name = s.name;
   r->env.new_table = [] { return make_memory_table(); };
+  attach_state(*r);  // RocksDB tables, in build order
   BOOST_OUTCOME_TRY(r->flow, dataflow::build(*plan, r->env));
   r->sink = std::make_unique<change_sink>(r->env, static_cast<uint32_t>(r->types.size()));
   r->flow->add_output(r->sink.get(), 0);
@@ -436,6 +482,16 @@ void engine::start_from_inputs(relation& r) {
     for (auto& other : relations_) {
       if (other->info.id != id) continue;
       r.flow->push(id, other->contents);
+      for (const auto& w : other->watermarks)
+        if (w.value != std::numeric_limits<int64_t>::min())
+          r.flow->watermark(id, w.column, w.value);
+    }
+}
+
+void engine::resume_watermarks(relation& r) {
+  for (uint64_t id : r.reads)
+    for (auto& other : relations_) {
+      if (other->info.id != id) continue;
       for (const auto& w : other->watermarks)
         if (w.value != std::numeric_limits<int64_t>::min())
           r.flow->watermark(id, w.column, w.value);
@@ -479,8 +535,21 @@ result<statement_result> engine::create_view(const statement& s, int64_t now) {
   }
   BOOST_OUTCOME_TRY(auto r, maintain(s.node, s, now));
   r->info.kind = relation_kind::materialized_view;
-  start_from_inputs(*r);
-  r->add(r->sink->take());
+  if (has_state(*r)) {
+    // A restart: its operators' state and contents are as committed, with
+    // the offsets its sources resume from; only watermarks are re-sent.
+    restore(*r);
+    resume_watermarks(*r);
+    auto out = r->sink->take();
+    r->add(out);
+    store_contents(*r, out);
+  } else {
+    start_from_inputs(*r);
+    auto out = r->sink->take();
+    r->add(out);
+    store_contents(*r, out);
+    mark_stored(*r);
+  }
   relations_.push_back(std::move(r));
   return statement_result{{}, row_batch(0), tag};
 }
@@ -571,8 +640,21 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
   }
   layout.columns = r->info.columns;
   uint64_t id = r->info.id;
-  kafka_source::deliver_fn deliver = [this, id](row_batch changes) {
-    ingest(id, std::move(changes));
+  attach_state(*r);
+  if (has_state(*r)) {
+    // A restart: its rows, each key's current row and its watermarks as
+    // committed, read on from the offsets committed with them.
+    restore(*r);
+    std::map<int32_t, int64_t> at(opts.pinned_offsets.begin(), opts.pinned_offsets.end());
+    for (const auto& [p, o] : r->offsets) at[p] = o;
+    opts.pinned_offsets.assign(at.begin(), at.end());
+    opts.current_rows = std::move(r->current_rows);
+    r->current_rows.clear();
+  } else {
+    mark_stored(*r);
+  }
+  kafka_source::deliver_fn deliver = [this, id](row_batch changes, source_progress progress) {
+    ingest(id, std::move(changes), std::move(progress));
   };
   BOOST_OUTCOME_TRY(r->source, kafka_source::start(opts, std::move(layout), std::move(deliver)));
   relations_.push_back(std::move(r));
@@ -627,8 +709,14 @@ result<statement_result> engine::create_sink(const statement& s, int64_t now) {
                         "primary_key = 'column, ...')");
   }
   BOOST_OUTCOME_TRY(r->out, kafka_sink::start(opts, r->info.columns, std::move(key)));
-  // What the input holds now goes out first.
-  start_from_inputs(*r);
+  if (has_state(*r)) {
+    // A restart: what it wrote before stays written.
+    resume_watermarks(*r);
+  } else {
+    // What the input holds now goes out first.
+    start_from_inputs(*r);
+    mark_stored(*r);
+  }
   r->out->write(r->sink->take());
   relations_.push_back(std::move(r));
   return statement_result{{}, row_batch(0), "CREATE SINK"};
@@ -841,6 +929,7 @@ result<statement_result> engine::drop(const statement& s) {
         }
     for (auto& v : relations_) {
       if (!doomed.count(v->info.id)) continue;
+      forget_state(v->info.id);
       if (v->source) {
         v->source->stop();
         retired_sources_.push_back(std::move(v->source));

@@ -13,15 +13,18 @@
 // sources' deliveries run one at a time (an internal mutex).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "sql/exec/dataflow.h"
@@ -46,10 +49,23 @@ struct engine_options {
   // CREATE (catalog/catalog_log.h); empty: the catalog lives and dies with
   // the process.
   std::string catalog_topic;
+  // The durable state (state/state_store.h): a RocksDB directory holding
+  // every relation's contents, every view's operator state and every
+  // source's offsets, so that a restarted process resumes each view where
+  // its last commit left it. Empty: in memory, views recomputed from their
+  // sources after a restart. Opened by open_catalog().
+  std::filesystem::path state_dir;
+  // How often what sources delivered is committed (statements commit
+  // before they return). A kill -9 loses at most this much work, which the
+  // sources read again.
+  std::chrono::milliseconds commit_interval{200};
 };
 
 class kafka_source;
+struct source_progress;
 class kafka_sink;
+class state_store;
+class state_table;
 class catalog_log;
 struct catalog_entry;
 
@@ -58,10 +74,13 @@ class engine : public catalog_reader {
   explicit engine(engine_options options = {});
   ~engine() override;  // stops the sources, flushes the sinks
 
-  // Opens the durable catalog (engine_options::catalog_topic, if set) and
-  // re-creates what it holds, in creation order: tables (their schema; rows
-  // written with INSERT are not kept yet), sources from the offsets they
-  // first started at, views recomputed from their inputs, sinks. An entry
+  // Opens the durable state (engine_options::state_dir, if set) and the
+  // durable catalog (engine_options::catalog_topic, if set) and re-creates
+  // what it holds, in creation order: tables, sources, views and sinks.
+  // With a state directory each resumes from its last commit (a table's
+  // rows, a source's offsets and rows, a view's operator state and
+  // contents); without one, tables start empty, sources from the offsets
+  // they first started at, and views are recomputed from them. An entry
   // that cannot be re-created (its topic is gone, ...) is reported in the
   // returned list and left in the catalog; an unreachable catalog is an
   // error.
@@ -123,6 +142,9 @@ class engine : public catalog_reader {
   // A new maintained query's first output: what its inputs hold now, and
   // their watermarks.
   void start_from_inputs(relation& r);
+  // A restarted maintained query: its inputs' watermarks sent again, so
+  // that what operators derive from them (closed windows) is as before.
+  void resume_watermarks(relation& r);
   result<statement_result> create_view(const statement& s, int64_t now);
   result<statement_result> insert(const statement& s, int64_t now);
   result<statement_result> remove(const statement& s, int64_t now);
@@ -145,7 +167,27 @@ class engine : public catalog_reader {
   // dropped again, so that nothing runs that a restart would lose.
   result<void> log_created(const std::string& name);
   // A batch of changes from the source of relation `id` (its thread).
-  void ingest(uint64_t id, row_batch changes);
+  void ingest(uint64_t id, row_batch changes, source_progress progress);
+
+  // Durable state (durable.cc). The state tables of relation `id`: its
+  // contents are table id << 16, its operators' id << 16 | 1, 2, ...
+  void attach_state(relation& r);
+  // Whether the store holds state of `r` committed for this same
+  // definition (a restart), which restore() then loads.
+  bool has_state(const relation& r);
+  void restore(relation& r);
+  // Records that `r` now has state (the marker has_state() reads).
+  void mark_stored(relation& r);
+  // Writes a change of `r`'s contents to its table.
+  void store_contents(relation& r, const row_batch& changes);
+  void store_source(relation& r, const source_progress& progress);
+  void store_watermarks(relation& r);
+  void forget_state(uint64_t id);
+  // Removes the state of relations that are not in `entries` (dropped
+  // before a commit, or created for another catalog), before a replay.
+  void collect_garbage(const std::vector<catalog_entry>& entries);
+  result<void> commit();
+  void commit_loop();
 
   engine_options options_;
   std::mutex mu_;                                    // guards everything below
@@ -164,6 +206,13 @@ class engine : public catalog_reader {
   // would wait forever.
   std::vector<std::unique_ptr<kafka_source>> retired_sources_;
   std::vector<std::unique_ptr<kafka_sink>> retired_sinks_;
+  // Durable state (null: in memory).
+  std::unique_ptr<state_store> store_;
+  std::unique_ptr<state_table> meta_;  // table 0: markers, offsets, watermarks
+  std::chrono::steady_clock::time_point last_commit_{};
+  std::condition_variable commit_wake_;  // the destructor stops commit_loop
+  bool stopping_ = false;
+  std::thread committer_;
 };
 
 }  // namespace runnel::sql

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include "sql/connector/kafka_source.h"
 #include "sql/engine/engine.h"
 #include "sql/exec/rows.h"
+#include "sql/state/state_table.h"
 
 namespace runnel::sql {
 
@@ -61,6 +63,18 @@ struct engine::relation {
   std::vector<watermark> watermarks;
   // A sink: where its dataflow's changes go (instead of `contents`).
   std::unique_ptr<kafka_sink> out;
+
+  // Durable state (engine_options::state_dir): the table of its contents
+  // (durable.cc), the next sequence number of an append-only relation's
+  // rows, and a source's next offset of each partition.
+  std::unique_ptr<state_table> stored;
+  uint64_t next_seq = 0;
+  std::map<int32_t, int64_t> offsets;
+  // Restored from the state store at a restart: the source's current row of
+  // each key (kafka_source_options::current_rows).
+  std::vector<std::pair<std::string, std::string>> current_rows;
+  bool restored = false;
+  uint32_t next_table = 1;  // the next operator table (env.new_table)
 
   bool is_view() const { return flow != nullptr; }
   // The contents own their strings: a view's output points into its

@@ -166,6 +166,10 @@ size_t state_store::pending_bytes() const {
   return impl_->batch.GetWriteBatch()->GetDataSize();
 }
 
+bool state_store::dirty() const {
+  return impl_->batch.GetWriteBatch()->Count() > 0 || !impl_->drops.empty();
+}
+
 void state_store::drop_tables(uint64_t from, uint64_t to) {
   impl_->drops.emplace_back(from, to);
 }

@@ -36,6 +36,8 @@ class state_store {
   result<void> commit();
   // Bytes written since the last commit (to bound an epoch's memory).
   size_t pending_bytes() const;
+  // Whether anything waits for the next commit.
+  bool dirty() const;
   // Removes tables [from, to) (a dropped view), at the next commit.
   void drop_tables(uint64_t from, uint64_t to);
   // Bytes on disk and in memory tables of tables [from, to).

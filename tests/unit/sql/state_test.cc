@@ -3,6 +3,11 @@
 // both ways and can be dropped.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+
 #include "../stream/state_temp_dir.h"
 #include "sql/state/state_store.h"
 
@@ -76,6 +81,74 @@ TEST(StateStore, AnUnwritableDirectoryIsAnError) {
   auto s = state_store::open("/proc/runnel-sql-state");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, errc::io_error);
+}
+
+TEST(StateStore, DirtyUntilCommittedAndDroppedTablesGoAtTheCommit) {
+  temp_dir dir;
+  {
+    auto s = state_store::open(dir / "state");
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_FALSE(s.value()->dirty());
+    ASSERT_TRUE(s.value()->commit());  // nothing to write is no error
+    for (uint64_t id : {(uint64_t{5} << 16), (uint64_t{5} << 16 | 3), (uint64_t{6} << 16)})
+      s.value()->table(id)->put("k", "v");
+    EXPECT_TRUE(s.value()->dirty());
+    ASSERT_TRUE(s.value()->commit());
+    EXPECT_FALSE(s.value()->dirty());
+    s.value()->drop_tables(uint64_t{5} << 16, uint64_t{6} << 16);  // relation 5's tables
+    EXPECT_TRUE(s.value()->dirty());
+    ASSERT_TRUE(s.value()->commit());
+  }
+  auto s = state_store::open(dir / "state");
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s.value()->table(uint64_t{5} << 16)->get("k"), std::nullopt);
+  EXPECT_EQ(s.value()->table(uint64_t{5} << 16 | 3)->get("k"), std::nullopt);
+  EXPECT_EQ(s.value()->table(uint64_t{6} << 16)->get("k"), "v");
+}
+
+// What a kill -9 leaves: the last commit, whole. A writer that commits
+// numbered epochs into two tables (a view's state and its source's
+// offset) is killed at random points; every reopen sees both tables at
+// the same epoch.
+TEST(StateStore, AKilledWriterLeavesTheLastCommitWhole) {
+  temp_dir dir;
+  for (int round = 0; round < 3; ++round) {
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(ready[0]);
+      auto s = state_store::open(dir / "state");
+      if (!s) ::_exit(2);
+      auto state = s.value()->table(1 << 16 | 1), offsets = s.value()->table(0);
+      int64_t epoch = 0;
+      if (auto e = offsets->get("o")) epoch = std::stoll(*e);
+      for (int i = 0; i < 100000; ++i) {  // killed long before the end
+        ++epoch;
+        for (int k = 0; k < 20; ++k) state->put("k" + std::to_string(k), std::to_string(epoch));
+        offsets->put("o", std::to_string(epoch));
+        if (!s.value()->commit()) ::_exit(3);
+        // Killed somewhere after this many commits of this run.
+        if (i == 20 * (round + 1) && ::write(ready[1], "x", 1) != 1) ::_exit(4);
+      }
+      ::_exit(0);
+    }
+    ::close(ready[1]);
+    char c = 0;
+    ASSERT_EQ(::read(ready[0], &c, 1), 1) << "the writer failed";
+    ::close(ready[0]);
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer ended on its own: " << status;
+    auto s = state_store::open(dir / "state");
+    ASSERT_TRUE(s) << s.error().message;
+    auto offset = s.value()->table(0)->get("o");
+    ASSERT_TRUE(offset) << "no commit in round " << round;
+    auto state = s.value()->table(1 << 16 | 1);
+    for (int k = 0; k < 20; ++k) EXPECT_EQ(state->get("k" + std::to_string(k)), offset);
+  }
 }
 
 }  // namespace
