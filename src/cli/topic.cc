@@ -1,4 +1,4 @@
-// `runnel topic create|list|describe|delete|alter-config|add-partitions`:
+// `runnel topic create|list|describe|delete|alter-config|add-partitions|delete-records`:
 // topics of any Kafka-protocol cluster, through the client module's admin.
 #include <memory>
 #include <set>
@@ -33,6 +33,8 @@ struct topic_options {
   // add-partitions
   std::optional<int32_t> add;
   std::optional<int32_t> total;
+  // delete-records: PARTITION:OFFSET, or PARTITION:end
+  std::vector<std::string> before;
 };
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_configs(
@@ -222,6 +224,52 @@ int run_add_partitions(const CLI::App& cmd, const topic_options& o) {
   return 0;
 }
 
+// Deletes the records before the given offsets (DeleteRecords), as
+// kafka-delete-records does: each partition's log start moves up to its
+// offset ("end": everything it holds now). Then prints the new starts.
+int run_delete_records(const CLI::App& cmd, const topic_options& o) {
+  std::vector<client::topic_partition_offset> before;
+  for (const auto& b : o.before) {
+    auto colon = b.find(':');
+    int32_t p = -1;
+    int64_t off = -2;
+    try {
+      if (colon == std::string::npos) throw std::invalid_argument(b);
+      size_t used = 0;
+      p = std::stoi(b.substr(0, colon), &used);
+      if (used != colon || p < 0) throw std::invalid_argument(b);
+      std::string rest = b.substr(colon + 1);
+      if (rest == "end") {
+        off = -1;
+      } else {
+        off = std::stoll(rest, &used);
+        if (used != rest.size() || off < 0) throw std::invalid_argument(b);
+      }
+    } catch (const std::exception&) {
+      return fail(cmd,
+                  fmt::format("--before expects PARTITION:OFFSET or PARTITION:end, got '{}'", b));
+    }
+    before.push_back({o.name, runnel::partition_id{p}, runnel::offset{off}});
+  }
+  auto admin = make_admin(o.client, cmd);
+  if (!admin) return 1;
+  if (auto r = admin->delete_records(before); !r) return fail(cmd, r.error().message);
+  auto offsets = admin->offsets(o.name);
+  if (!offsets) return fail(cmd, offsets.error().message);
+  json jp = json::array();
+  std::string text;
+  for (const auto& x : offsets.value())
+    for (const auto& b : before)
+      if (b.partition == x.partition) {
+        jp.push_back({{"partition", x.partition()}, {"start_offset", x.start()}});
+        text += fmt::format("{}partition {} now starts at {}", text.empty() ? "" : "; ",
+                            x.partition(), x.start());
+      }
+  print_outcome(o.format, fmt::format("topic {}: {}", o.name, text),
+                {{"topic", o.name}, {"partitions", jp}});
+  return 0;
+}
+
 // One `topic` subcommand with the shared flags and a NAME argument.
 CLI::App* add_sub(CLI::App& topic, const char* name, const char* help,
                   std::shared_ptr<topic_options> o,
@@ -277,6 +325,15 @@ void add_topic(CLI::App& app) {
   how->add_option(add);
   how->add_option(total);
   how->require_option(1);
+
+  auto* trim = add_sub(*topic, "delete-records",
+                       "Delete the records before given offsets (DeleteRecords): each "
+                       "partition's log start moves up to its offset",
+                       o, run_delete_records);
+  trim->add_option("--before", o->before,
+                   "PARTITION:OFFSET (records below OFFSET go), or PARTITION:end "
+                   "(all it holds now); repeatable")
+      ->required();
 
   for (auto* c : topic->get_subcommands({})) add_client_flags(*c, o->client);
 }
