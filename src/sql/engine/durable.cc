@@ -36,10 +36,15 @@ std::string meta_key(char kind, uint64_t id) {
 
 void engine::attach_state(relation& r) {
   if (!store_) return;
-  r.stored = store_->table(r.info.id << 16);
+  // Operators read their state on every row: held in memory, written
+  // through. An append-only relation's contents are only ever appended
+  // (the engine holds them in memory anyway): logged, never read back
+  // before a restart.
+  r.stored = r.info.append_only ? store_->log_table(r.info.id << 16)
+                                : store_->cached_table(r.info.id << 16);
   relation* rp = &r;
   r.env.new_table = [this, rp] {
-    return store_->table(rp->info.id << 16 | rp->next_table++);
+    return store_->cached_table(rp->info.id << 16 | rp->next_table++);
   };
 }
 
@@ -107,13 +112,12 @@ void engine::restore(relation& r) {
 void engine::store_contents(relation& r, const row_batch& changes) {
   if (!r.stored || changes.empty()) return;
   if (r.source && r.source->keyed()) return;  // store_source() keeps its rows by key
-  bool inserts_only = true;
-  for (size_t i = 0; i < changes.size() && inserts_only; ++i)
-    inserts_only = changes.weight(i) >= 0;
   std::string key, value;
-  if (r.info.append_only && inserts_only) {
+  if (r.info.append_only) {
     // An append-only relation (a source, most views over one): each row
-    // under a sequence number, written without reading.
+    // under a sequence number, written without reading (a delete, which
+    // such a relation should not see, is a row with a negative count:
+    // restore() sums them).
     for (size_t i = 0; i < changes.size(); ++i) {
       if (changes.weight(i) == 0) continue;
       key.assign(1, 'a');

@@ -32,7 +32,8 @@ namespace {
 
 class rocks_table : public state_table {
  public:
-  rocks_table(state_store::impl* s, uint64_t id) : s_(s), prefix_(table_prefix(id)) {}
+  rocks_table(state_store::impl* s, uint64_t id, bool indexed = true)
+      : s_(s), prefix_(table_prefix(id)), indexed_(indexed) {}
 
   std::optional<std::string> get(std::string_view key) override {
     std::string k = full(key), v;
@@ -46,11 +47,12 @@ class rocks_table : public state_table {
     return v;
   }
   void put(std::string_view key, std::string_view value) override {
-    auto st = s_->batch.Put(full(key), rocksdb::Slice(value.data(), value.size()));
+    rocksdb::Slice v(value.data(), value.size());
+    auto st = indexed_ ? s_->batch.Put(full(key), v) : s_->batch.GetWriteBatch()->Put(full(key), v);
     if (!st.ok()) s_->fail(st);
   }
   void del(std::string_view key) override {
-    auto st = s_->batch.Delete(full(key));
+    auto st = indexed_ ? s_->batch.Delete(full(key)) : s_->batch.GetWriteBatch()->Delete(full(key));
     if (!st.ok()) s_->fail(st);
   }
   void scan(std::string_view from, std::string_view to, const state_visitor& fn) override {
@@ -106,6 +108,59 @@ class rocks_table : public state_table {
   }
   state_store::impl* s_;
   std::string prefix_;
+  bool indexed_;
+};
+
+// A table held whole in memory and written through to the epoch's batch:
+// reads never reach RocksDB (an operator's state costs what it cost in
+// memory, plus appending its changes to the batch); at creation it loads
+// what the store holds under its prefix (a restart).
+class cached_table : public state_table {
+ public:
+  cached_table(state_store::impl* s, uint64_t id)
+      : s_(s), prefix_(table_prefix(id)), mem_(make_memory_table()) {
+    rocksdb::ReadOptions ro;
+    std::unique_ptr<rocksdb::Iterator> it(s_->batch.NewIteratorWithBase(s_->db->NewIterator(ro)));
+    std::string hi = prefix_end(prefix_);
+    for (it->Seek(prefix_); it->Valid(); it->Next()) {
+      auto k = it->key();
+      if (!hi.empty() && k.compare(hi) >= 0) break;
+      auto v = it->value();
+      mem_->put(std::string_view(k.data() + prefix_.size(), k.size() - prefix_.size()),
+                std::string_view(v.data(), v.size()));
+    }
+    if (!it->status().ok()) s_->fail(it->status());
+  }
+  std::optional<std::string> get(std::string_view key) override { return mem_->get(key); }
+  void put(std::string_view key, std::string_view value) override {
+    mem_->put(key, value);
+    // Into the batch itself, not its index: nothing reads these keys back
+    // from RocksDB before the next start.
+    auto st = s_->batch.GetWriteBatch()->Put(full(key), rocksdb::Slice(value.data(), value.size()));
+    if (!st.ok()) s_->fail(st);
+  }
+  void del(std::string_view key) override {
+    mem_->del(key);
+    auto st = s_->batch.GetWriteBatch()->Delete(full(key));
+    if (!st.ok()) s_->fail(st);
+  }
+  void scan(std::string_view from, std::string_view to, const state_visitor& fn) override {
+    mem_->scan(from, to, fn);
+  }
+  void scan_reverse(std::string_view from, std::string_view to, const state_visitor& fn) override {
+    mem_->scan_reverse(from, to, fn);
+  }
+  int64_t bytes() override { return mem_->bytes(); }
+
+ private:
+  std::string full(std::string_view key) const {
+    std::string k = prefix_;
+    k.append(key);
+    return k;
+  }
+  state_store::impl* s_;
+  std::string prefix_;
+  std::unique_ptr<state_table> mem_;
 };
 
 }  // namespace
@@ -140,6 +195,14 @@ result<std::unique_ptr<state_store>> state_store::open(const std::filesystem::pa
 
 std::unique_ptr<state_table> state_store::table(uint64_t id) {
   return std::make_unique<rocks_table>(impl_.get(), id);
+}
+
+std::unique_ptr<state_table> state_store::log_table(uint64_t id) {
+  return std::make_unique<rocks_table>(impl_.get(), id, false);
+}
+
+std::unique_ptr<state_table> state_store::cached_table(uint64_t id) {
+  return std::make_unique<class cached_table>(impl_.get(), id);
 }
 
 result<void> state_store::commit() {

@@ -29,8 +29,18 @@ class state_store {
   static result<std::unique_ptr<state_store>> open(const std::filesystem::path& dir);
   ~state_store();
 
-  // The table with this id (jobs use job_id << 16 | n; id 0 is metadata).
+  // The table with this id (jobs use job_id << 16 | n; id 0 is metadata):
+  // reads go to RocksDB (through the epoch's writes).
   std::unique_ptr<state_table> table(uint64_t id);
+  // The same table held whole in memory (loaded now) and written through
+  // to the epoch's batch: reads cost what an in-memory table's cost. For
+  // operator state, which the operators read on every row. Two handles on
+  // one id must not both write.
+  std::unique_ptr<state_table> cached_table(uint64_t id);
+  // A table whose writes skip the epoch's index: cheaper, but reads see
+  // them only after the commit. For keys written once and read only when
+  // the process starts again (an append-only log of rows).
+  std::unique_ptr<state_table> log_table(uint64_t id);
 
   // Makes everything written since the last commit durable, atomically.
   result<void> commit();

@@ -37,7 +37,8 @@ void add_to(multiset& m, const plan_node& root, const row_batch& b) {
   }
 }
 
-// A view over the state store: the tables it takes are numbered from 1 on
+// A view over the state store (cached tables, as the engine gives its
+// operators): the tables it takes are numbered from 1 on
 // every build, as the engine numbers a relation's operators.
 struct view {
   exec_env env;
@@ -48,7 +49,7 @@ struct view {
   view(const plan_node& root, state_store& store, bool create) {
     env.streaming = true;
     env.name = "resume";
-    env.new_table = [this, &store] { return store.table(next++); };
+    env.new_table = [this, &store] { return store.cached_table(next++); };
     auto f = dataflow::build(root, env);
     EXPECT_TRUE(f) << f.error().message;
     flow = std::move(f.value());
@@ -62,8 +63,9 @@ TEST(Resume, ViewsResumeFromCommittedOperatorStateAfterAKill) {
   testing::test_catalog catalog;
   const auto& t = catalog.add("t", relation_kind::table,
                               {{"k", type_id::int32}, {"g", type_id::text}, {"v", type_id::int64}});
-  const auto& u = catalog.add("u", relation_kind::table,
-                              {{"id", type_id::int32}, {"g", type_id::text}, {"w", type_id::int32}});
+  const auto& u =
+      catalog.add("u", relation_kind::table,
+                  {{"id", type_id::int32}, {"g", type_id::text}, {"w", type_id::int32}});
   const char* const queries[] = {
       "SELECT g, count(*), sum(v), min(v), max(v), count(DISTINCT k), avg(v) FROM t GROUP BY g",
       "SELECT count(*), sum(v) FROM t",
@@ -191,8 +193,8 @@ TEST(Resume, ClosedWindowsStayClosedAcrossARestart) {
   auto store = state_store::open(dir / "state");
   ASSERT_TRUE(store) << store.error().message;
   view v(root, *store.value(), false);
-  v.flow->watermark(s.id, 1, 10 * second);  // the committed watermark, again
-  EXPECT_EQ(v.out->rows().size(), 0u);      // nothing emitted twice
+  v.flow->watermark(s.id, 1, 10 * second);       // the committed watermark, again
+  EXPECT_EQ(v.out->rows().size(), 0u);           // nothing emitted twice
   v.flow->push(s.id, batch({{4, 3}, {5, 15}}));  // 3s is late: its window closed
   EXPECT_EQ(v.env.late_rows, 1u);
   v.flow->watermark(s.id, 1, 20 * second);

@@ -77,6 +77,32 @@ TEST(StateStore, TablesAreSeparateOrderedRanges) {
   EXPECT_EQ(keys(*t1), (std::vector<std::string>{"a", "c", "m", "z"}));
 }
 
+TEST(StateStore, CachedTablesReadFromMemoryAndWriteThrough) {
+  temp_dir dir;
+  {
+    auto s = state_store::open(dir / "state");
+    ASSERT_TRUE(s) << s.error().message;
+    auto t = s.value()->cached_table(9);
+    for (const char* k : {"m", "a", "z"}) t->put(k, k);
+    ASSERT_TRUE(s.value()->commit());
+    t->put("b", "uncommitted");
+    t->del("m");
+    EXPECT_EQ(keys(*t), (std::vector<std::string>{"a", "b", "z"}));
+    EXPECT_EQ(keys(*t, true), (std::vector<std::string>{"z", "b", "a"}));
+    EXPECT_EQ(t->bytes(), 2 + 2 + 1 + 11);
+  }
+  auto s = state_store::open(dir / "state");
+  ASSERT_TRUE(s) << s.error().message;
+  auto t = s.value()->cached_table(9);  // loaded from what was committed
+  EXPECT_EQ(keys(*t), (std::vector<std::string>{"a", "m", "z"}));
+  EXPECT_EQ(t->get("m"), "m");
+  EXPECT_EQ(s.value()->table(9)->get("z"), "z");  // the same rows in RocksDB
+  t->del("a");
+  s.value()->drop_tables(10, 11);  // another table's drop leaves it alone
+  ASSERT_TRUE(s.value()->commit());
+  EXPECT_EQ(keys(*s.value()->cached_table(9)), (std::vector<std::string>{"m", "z"}));
+}
+
 TEST(StateStore, AnUnwritableDirectoryIsAnError) {
   auto s = state_store::open("/proc/runnel-sql-state");
   ASSERT_FALSE(s);
