@@ -71,8 +71,12 @@ engine::~engine() {
   // Joined without mu_: a last delivery still finds its relation.
   sources.clear();
   // What they delivered last is kept: a clean stop loses nothing.
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   (void)commit();
+  // The relations' state tables go before the store they write to.
+  auto relations = std::move(relations_);
+  lock.unlock();
+  relations.clear();
 }
 
 const relation_info* engine::find(std::string_view name) const {

@@ -1,5 +1,6 @@
 #include "sql/state/state_store.h"
 
+#include <unordered_set>
 #include <vector>
 
 #include <rocksdb/db.h>
@@ -17,8 +18,17 @@ std::string table_prefix(uint64_t id) {
   return p;
 }
 
+// A table that holds its epoch's writes itself until the commit.
+struct write_back {
+  virtual ~write_back() = default;
+  virtual bool dirty() const = 0;
+  // Writes what changed since the last flush into the batch.
+  virtual void flush() = 0;
+};
+
 struct state_store::impl {
   std::unique_ptr<rocksdb::DB> db;
+  std::unordered_set<write_back*> cached;
   rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, true};
   std::vector<std::pair<uint64_t, uint64_t>> drops;
   std::optional<sql_error> failure;
@@ -111,14 +121,16 @@ class rocks_table : public state_table {
   bool indexed_;
 };
 
-// A table held whole in memory and written through to the epoch's batch:
-// reads never reach RocksDB (an operator's state costs what it cost in
-// memory, plus appending its changes to the batch); at creation it loads
-// what the store holds under its prefix (a restart).
-class cached_table : public state_table {
+// A table held whole in memory, its changed keys written to the batch at
+// the commit: reads never reach RocksDB (an operator's state costs what it
+// cost in memory), and a key changed many times in an epoch (an
+// aggregate's group) is written once. At creation it loads what the store
+// holds under its prefix (a restart).
+class cached_table : public state_table, public write_back {
  public:
   cached_table(state_store::impl* s, uint64_t id)
       : s_(s), prefix_(table_prefix(id)), mem_(make_memory_table()) {
+    s_->cached.insert(this);
     rocksdb::ReadOptions ro;
     std::unique_ptr<rocksdb::Iterator> it(s_->batch.NewIteratorWithBase(s_->db->NewIterator(ro)));
     std::string hi = prefix_end(prefix_);
@@ -131,18 +143,30 @@ class cached_table : public state_table {
     }
     if (!it->status().ok()) s_->fail(it->status());
   }
+  ~cached_table() override {
+    flush();  // a table dropped before the commit: its range is deleted after these
+    s_->cached.erase(this);
+  }
   std::optional<std::string> get(std::string_view key) override { return mem_->get(key); }
   void put(std::string_view key, std::string_view value) override {
     mem_->put(key, value);
-    // Into the batch itself, not its index: nothing reads these keys back
-    // from RocksDB before the next start.
-    auto st = s_->batch.GetWriteBatch()->Put(full(key), rocksdb::Slice(value.data(), value.size()));
-    if (!st.ok()) s_->fail(st);
+    dirty_.emplace(key);
   }
   void del(std::string_view key) override {
     mem_->del(key);
-    auto st = s_->batch.GetWriteBatch()->Delete(full(key));
-    if (!st.ok()) s_->fail(st);
+    dirty_.emplace(key);
+  }
+  bool dirty() const override { return !dirty_.empty(); }
+  void flush() override {
+    // Into the batch itself, not its index: nothing reads these keys back
+    // from RocksDB before the next start.
+    auto* wb = s_->batch.GetWriteBatch();
+    for (const auto& k : dirty_) {
+      auto v = mem_->get(k);
+      auto st = v ? wb->Put(full(k), *v) : wb->Delete(full(k));
+      if (!st.ok()) s_->fail(st);
+    }
+    dirty_.clear();
   }
   void scan(std::string_view from, std::string_view to, const state_visitor& fn) override {
     mem_->scan(from, to, fn);
@@ -161,6 +185,7 @@ class cached_table : public state_table {
   state_store::impl* s_;
   std::string prefix_;
   std::unique_ptr<state_table> mem_;
+  std::unordered_set<std::string> dirty_;
 };
 
 }  // namespace
@@ -206,6 +231,7 @@ std::unique_ptr<state_table> state_store::cached_table(uint64_t id) {
 }
 
 result<void> state_store::commit() {
+  for (auto* t : impl_->cached) t->flush();
   if (impl_->failure) return *impl_->failure;
   rocksdb::WriteOptions wo;
   wo.sync = true;
@@ -230,6 +256,8 @@ size_t state_store::pending_bytes() const {
 }
 
 bool state_store::dirty() const {
+  for (auto* t : impl_->cached)
+    if (t->dirty()) return true;
   return impl_->batch.GetWriteBatch()->Count() > 0 || !impl_->drops.empty();
 }
 

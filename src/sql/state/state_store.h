@@ -32,10 +32,11 @@ class state_store {
   // The table with this id (jobs use job_id << 16 | n; id 0 is metadata):
   // reads go to RocksDB (through the epoch's writes).
   std::unique_ptr<state_table> table(uint64_t id);
-  // The same table held whole in memory (loaded now) and written through
-  // to the epoch's batch: reads cost what an in-memory table's cost. For
-  // operator state, which the operators read on every row. Two handles on
-  // one id must not both write.
+  // The same table held whole in memory (loaded now), its changed keys
+  // written at the commit (once each, however often they changed): reads
+  // cost what an in-memory table's cost. For operator state, which the
+  // operators read on every row. Two handles on one id must not both
+  // write; every table must go before the store.
   std::unique_ptr<state_table> cached_table(uint64_t id);
   // A table whose writes skip the epoch's index: cheaper, but reads see
   // them only after the commit. For keys written once and read only when
@@ -44,7 +45,8 @@ class state_store {
 
   // Makes everything written since the last commit durable, atomically.
   result<void> commit();
-  // Bytes written since the last commit (to bound an epoch's memory).
+  // Bytes written since the last commit (to bound an epoch's memory;
+  // cached tables' changes are not counted until the commit).
   size_t pending_bytes() const;
   // Whether anything waits for the next commit.
   bool dirty() const;
