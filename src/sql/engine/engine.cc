@@ -109,10 +109,15 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   session_ = session;
   held_ = &lock;
   cancelled_.erase(session);  // a cancel sent while nothing ran
+  must_commit_ = false;
   auto out = execute_locked(sql, now);
   // A statement's changes (an INSERT's rows, a new view's state) are
-  // durable before it returns.
-  if (auto c = commit(); !c && out) out = c.error();
+  // durable before it returns; queries leave what sources delivered to
+  // the next periodic commit (a client polling would otherwise sync the
+  // WAL on every poll).
+  if (must_commit_) {
+    if (auto c = commit(); !c && out) out = c.error();
+  }
   held_ = nullptr;
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
@@ -295,6 +300,13 @@ void engine::propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int6
 }
 
 result<statement_result> engine::run(const statement& s, int64_t now) {
+  bool reads = s.kind == stmt_kind::show || s.kind == stmt_kind::describe ||
+               s.kind == stmt_kind::declare || s.kind == stmt_kind::fetch ||
+               s.kind == stmt_kind::close_cursor || s.kind == stmt_kind::subscribe;
+  if (s.kind == stmt_kind::pg)
+    reads = s.node.contains("SelectStmt") || s.node.contains("ExplainStmt") ||
+            s.node.contains("VariableSetStmt") || s.node.contains("TransactionStmt");
+  if (!reads) must_commit_ = true;  // CREATE, DROP, INSERT, DELETE, FLUSH, ...
   switch (s.kind) {
     case stmt_kind::create_view:
     case stmt_kind::create_source:

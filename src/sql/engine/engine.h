@@ -210,6 +210,7 @@ class engine : public catalog_reader {
   std::unique_ptr<state_store> store_;
   std::unique_ptr<state_table> meta_;  // table 0: markers, offsets, watermarks
   std::chrono::steady_clock::time_point last_commit_{};
+  bool must_commit_ = false;             // the statements running changed something
   std::condition_variable commit_wake_;  // the destructor stops commit_loop
   bool stopping_ = false;
   std::thread committer_;
