@@ -477,10 +477,6 @@ result<std::unique_ptr<engine::relation>> engine::maintain(const json& query, co
   r->env.now = now;
   r->env.name = s.name;
   r->env.new_table = [] { return make_memory_table(); };
-  attach_state(*r);  // RocksDB tables, in build order
-  BOOST_OUTCOME_TRY(r->flow, dataflow::build(*plan, r->env));
-  r->sink = std::make_unique<change_sink>(r->env, static_cast<uint32_t>(r->types.size()));
-  r->flow->add_output(r->sink.get(), 0);
   for (const auto& [name, id] : q.deps) {
     const relation_info* d = by_id(id);
     // A plain view is inlined: the view reads what it reads.
@@ -489,6 +485,24 @@ result<std::unique_ptr<engine::relation>> engine::maintain(const json& query, co
     else
       r->reads.insert(id);
   }
+  // Its committed state is resumed only if what it reads was too: over an
+  // input that starts again from nothing (its own state was lost) it must
+  // be recomputed, so the old state goes before the tables load it.
+  if (has_state(*r)) {
+    bool inputs_restored = true;
+    for (uint64_t id : r->reads)
+      for (const auto& other : relations_)
+        if (other->info.id == id && !other->restored) inputs_restored = false;
+    if (!inputs_restored) {
+      spdlog::warn("sql state: \"{}\" is recomputed: what it reads lost its state", s.name);
+      forget_state(r->info.id);
+      BOOST_OUTCOME_TRY(commit());
+    }
+  }
+  attach_state(*r);  // RocksDB tables, in build order
+  BOOST_OUTCOME_TRY(r->flow, dataflow::build(*plan, r->env));
+  r->sink = std::make_unique<change_sink>(r->env, static_cast<uint32_t>(r->types.size()));
+  r->flow->add_output(r->sink.get(), 0);
   return r;
 }
 
