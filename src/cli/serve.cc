@@ -45,7 +45,10 @@ constexpr process_setting process_settings[] = {
     {"sql.listen", "", "--sql-listen", "`off`",
      "HOST:PORT for PostgreSQL clients: streaming SQL over this broker's topics "
      "(docs/sql/README.md), e.g. `127.0.0.1:4566`; port 0 picks a free one; any user is "
-     "accepted without a password, so keep it on loopback."},
+     "accepted without a password, so keep it on loopback. Its catalog is the topic "
+     "`_runnel_sql_catalog` and its state (tables' rows, views' contents and operator state, "
+     "sources' offsets) is in `sql_state` under the data directory, so every view resumes "
+     "after a restart."},
     {"connect.listen", "listeners (Kafka Connect's)", "--connect-listen", "`127.0.0.1:8083`",
      "HOST:PORT of the hosted Kafka Connect worker's REST API (docs/connect/README.md): "
      "connectors run inside the broker process, their configs, offsets and statuses in the "
@@ -396,7 +399,7 @@ void add_serve(CLI::App& app) {
       ->capture_default_str();
   c->add_option("--sql-listen", o->sql_listen,
                 "HOST:PORT for PostgreSQL clients (streaming SQL; RisingWave's port is 4566); "
-                "port 0: any free port; off: none")
+                "port 0: any free port; off: none. Its state lives in DATA_DIR/sql_state")
       ->capture_default_str();
   c->add_option("--connect-listen", o->connect_listen,
                 "HOST:PORT of the hosted Kafka Connect worker's REST API (connectors run in "
