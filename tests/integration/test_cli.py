@@ -226,7 +226,8 @@ def test_failures_are_one_line_with_nonzero_exit():
 def test_help_everywhere():
     commands = [[], ["cluster"], ["cluster", "info"], ["topic"], ["topic", "create"],
                 ["topic", "list"], ["topic", "describe"], ["topic", "delete"],
-                ["topic", "alter-config"], ["topic", "add-partitions"], ["produce"], ["consume"],
+                ["topic", "alter-config"], ["topic", "add-partitions"], ["topic", "delete-records"],
+                ["produce"], ["consume"],
                 ["group"], ["group", "list"], ["group", "describe"], ["group", "delete"],
                 ["group", "reset-offsets"], ["group", "offset-delete"], ["serve"], ["bench"],
                 ["bench", "produce"], ["bench", "consume"], ["bench", "e2e"], ["bench", "storage"],
@@ -686,6 +687,25 @@ def test_nexmark_stdout_is_deterministic():
     r = subprocess.run([BINARY, "nexmark", "--events", "0", "--output", "stdout"], capture_output=True, timeout=60)
     assert r.returncode != 0 and not r.stdout and b"--events: must be at least 1 (got 0)" in r.stderr, r
 
+def test_topic_delete_records():
+    with Broker(BINARY) as b:
+        cli(b, "topic", "create", "trim", "-p", "2")
+        cli(b, "produce", "trim", "-p", "0", input=b"a\nb\nc\nd\ne\n")
+        cli(b, "produce", "trim", "-p", "1", input=b"x\ny\n")
+        out = cli(b, "topic", "delete-records", "trim", "--before", "0:3", "--before", "1:end")
+        assert out == "topic trim: partition 0 now starts at 3; partition 1 now starts at 2\n", out
+        parts = {p["partition"]: (p["start_offset"], p["end_offset"])
+                 for p in cli_json(b, "topic", "describe", "trim")["partitions"]}
+        assert parts == {0: (3, 5), 1: (2, 2)}, parts
+        assert cli(b, "consume", "trim", "-p", "0", "-o", "beginning", "-e") == "d\ne\n"
+        j = cli_json(b, "topic", "delete-records", "trim", "--before", "0:4")
+        assert j == {"topic": "trim", "partitions": [{"partition": 0, "start_offset": 4}]}, j
+        err = cli(b, "topic", "delete-records", "trim", "--before", "zero:1", ok=False)
+        assert "--before expects PARTITION:OFFSET or PARTITION:end, got 'zero:1'" in err, err
+        err = cli(b, "topic", "delete-records", "trim", "--before", "0:99", ok=False)
+        assert err.startswith("runnel topic delete-records:"), err
+        assert "--before" in usage_error("topic", "delete-records", "trim", "-b", b.bootstrap)
+
 
 if __name__ == "__main__":
     run([test_topic_create_list_describe_delete, test_topic_alter_config,
@@ -695,6 +715,6 @@ if __name__ == "__main__":
          test_group_describe_active_member_then_delete, test_group_reset_offsets,
          test_kcat_flags, test_validation_errors_are_sentences,
          test_produce_reports_where_messages_went, test_json_output_keeps_every_byte,
-         test_topic_add_partitions_and_multi_delete, test_cluster_info,
+         test_topic_add_partitions_and_multi_delete, test_topic_delete_records, test_cluster_info,
          test_group_offset_delete_and_multi_delete, test_serve_host_names_and_settings,
          test_nexmark_stdout_is_deterministic])
