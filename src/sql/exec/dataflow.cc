@@ -107,7 +107,8 @@ result<op*> dataflow::add(const plan_node& n) {
             "a temporal join (FOR SYSTEM_TIME AS OF PROCTIME()) needs an append-only left side: a "
             "source, or a view that never retracts");
       made = std::make_unique<join_op>(env_, types_of(l), types_of(*n.inputs[1]), n.equi,
-                                       n.predicate, n.join, n.temporal);
+                                       n.predicate, n.join, n.temporal, l.watermarks,
+                                       n.inputs[1]->watermarks);
       break;
     }
     case plan_kind::row_number:

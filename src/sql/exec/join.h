@@ -13,6 +13,18 @@
 // in the right side as it is now: right changes only update the state and
 // emit nothing, and left rows are not stored. Its left input must be
 // append-only, so no earlier output ever has to be retracted.
+//
+// Time bounds (stream–stream interval joins): a conjunct of the condition
+// `lhs <= rhs` (or <, >=, >, =, BETWEEN's halves, and equality keys) whose
+// `lhs` is a watermarked column of one side (plus or minus a constant) and
+// whose `rhs` is a timestamp computed from the other side's row alone says
+// that a stored row of that other side can match no future row once the
+// watermark W has passed: when rhs(row) < lhs(W). Such rows are dropped
+// from the state as the watermark moves (a second state table per bound
+// orders them by rhs), and a change that arrives below its own side's
+// watermark on a bound's column is late: dropped and counted, because the
+// rows it would have matched may be gone. Rows that are not late give the
+// batch query's result exactly, retractions included.
 #pragma once
 
 #include <memory>
@@ -27,13 +39,31 @@ namespace runnel::sql {
 class join_op : public op {
  public:
   join_op(exec_env& env, schema_types left, schema_types right,
-          std::vector<std::pair<int, int>> equi, expr_ptr residual, join_type type, bool temporal);
+          std::vector<std::pair<int, int>> equi, expr_ptr residual, join_type type, bool temporal,
+          std::vector<int> left_watermarks = {}, std::vector<int> right_watermarks = {});
 
   void push(int port, const row_batch& in) override;
   void watermark(int port, int column, int64_t value) override;
   int64_t state_bytes() override;
+  // How many time bounds clean the state (tests, EXPLAIN).
+  size_t bounds() const { return bounds_.size(); }
 
  private:
+  // A stored row of side `clean` is dead once rhs(row) < lhs(W) (<= when
+  // strict), W being the watermark of side 1 - clean on `wm_column`.
+  struct bound {
+    int clean = 0;
+    int wm_column = -1;  // of side 1 - clean
+    expr_ptr lhs;        // over a row of side 1 - clean: monotone in wm_column
+    expr_ptr rhs;        // over a row of side `clean`
+    bool strict = false;
+    bool has_wm = false;
+    int64_t wm = 0;
+    int64_t limit = 0;                    // rows with rhs < limit are dead
+    std::string threshold;                // key of lhs(W): index keys below it are dead
+    std::unique_ptr<state_table> index;  // key(rhs(row)) + the row's key in the side's table
+  };
+
   struct side {
     schema_types types;
     std::vector<int> keys;
@@ -43,8 +73,18 @@ class join_op : public op {
 
   // The output row of left and right values (either may be null: padded).
   void emit_row(row_batch& out, const datum* left, const datum* right, int64_t weight);
+  void find_bounds(const std::vector<std::pair<int, int>>& equi, const std::vector<int>* wms);
+  // False if the row of side s can never match a future row of the other
+  // side (a bound's rhs is NULL or below its threshold): it is not stored.
+  bool alive(int s, const datum* row, eval_context& c);
+  // Adds (w > 0) or removes the index entries of a stored row.
+  void index_row(int s, const datum* row, const std::string& full, bool add, eval_context& c);
+  void expire(bound& b);
+  // A change on side s below its side's watermark on a bound's column.
+  bool late(int s, const datum* row) const;
 
   side sides_[2];
+  std::vector<bound> bounds_;
   expr_ptr residual_;
   bool temporal_;
   uint32_t width_;
