@@ -35,8 +35,7 @@ std::string write_entry(int64_t count, int64_t matches, std::string_view row) {
 
 join_op::join_op(exec_env& env, schema_types left, schema_types right,
                  std::vector<std::pair<int, int>> equi, expr_ptr residual, join_type type,
-                 bool temporal, std::vector<int> left_watermarks,
-                 std::vector<int> right_watermarks)
+                 bool temporal, std::vector<int> left_watermarks, std::vector<int> right_watermarks)
     : op(env), residual_(std::move(residual)), temporal_(temporal) {
   sides_[0].types = std::move(left);
   sides_[1].types = std::move(right);

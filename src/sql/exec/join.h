@@ -59,8 +59,8 @@ class join_op : public op {
     bool strict = false;
     bool has_wm = false;
     int64_t wm = 0;
-    int64_t limit = 0;                    // rows with rhs < limit are dead
-    std::string threshold;                // key of lhs(W): index keys below it are dead
+    int64_t limit = 0;                   // rows with rhs < limit are dead
+    std::string threshold;               // key of lhs(W): index keys below it are dead
     std::unique_ptr<state_table> index;  // key(rhs(row)) + the row's key in the side's table
   };
 

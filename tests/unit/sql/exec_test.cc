@@ -526,8 +526,8 @@ TEST(Exec, IntervalJoinsDropStateBehindTheWatermarks) {
         EXPECT_EQ(flow.value()->state_bytes(), 0) << sql;
       }
     }
-    EXPECT_LT(peak[1] * 5, peak[0]) << sql << ": with watermarks " << peak[1] << " bytes, without "
-                                    << peak[0];
+    EXPECT_LT(peak[1] * 5, peak[0])
+        << sql << ": with watermarks " << peak[1] << " bytes, without " << peak[0];
   }
 }
 
