@@ -5,6 +5,7 @@
 #include "sql/exec/aggregate.h"
 #include "sql/exec/basic_ops.h"
 #include "sql/exec/join.h"
+#include "sql/exec/session.h"
 #include "sql/exec/sort.h"
 #include "sql/exec/temporal_filter.h"
 #include "sql/exec/top_n.h"
@@ -78,6 +79,11 @@ result<op*> dataflow::add(const plan_node& n) {
       made = std::make_unique<union_op>(env_, ins.size());
       break;
     case plan_kind::window:
+      if (n.window == window_kind::session) {
+        made = std::make_unique<session_op>(env_, types_of(*n.inputs[0]), n.partition,
+                                            n.time_column, n.size);
+        break;
+      }
       made = std::make_unique<window_op>(env_, static_cast<uint32_t>(n.inputs[0]->columns.size()),
                                          n.time_column, n.size, n.slide, n.offset);
       break;
@@ -93,8 +99,8 @@ result<op*> dataflow::add(const plan_node& n) {
       if (n.emit_on_window_close && wm_key < 0)
         return make_error(errc::feature_not_supported, -1,
                           "EMIT ON WINDOW CLOSE needs a GROUP BY key with a watermark "
-                          "(window_start or window_end "
-                          "of a TUMBLE or HOP over a column with a WATERMARK)");
+                          "(window_start or window_end of a TUMBLE or HOP, window_end of a "
+                          "SESSION, over a column with a WATERMARK)");
       made = std::make_unique<aggregate_op>(env_, types_of(in), n.group_keys, n.aggs,
                                             in.append_only, n.emit_on_window_close, wm_key);
       break;

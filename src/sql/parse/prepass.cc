@@ -167,7 +167,33 @@ result<json> prepass::parse_pg(bool want_query) {
 
 // EMIT ON WINDOW CLOSE and FOR SYSTEM_TIME AS OF PROCTIME(), wherever they are.
 void prepass::strip_common_extensions(statement& s) {
-  for (size_t k = 0; k + 3 < toks_.size(); ++k) {
+  for (size_t k = 0; k + 2 < toks_.size(); ++k) {
+    // Flink's window table functions: SESSION(TABLE t PARTITION BY k, ...),
+    // TUMBLE(TABLE t, ...). TABLE is blanked and PARTITION BY becomes a
+    // comma, so that the partition keys are arguments between the relation
+    // and DESCRIPTOR(time) (binder: bind_from.cc).
+    if ((toks_[k].is_word("session") || toks_[k].is_word("tumble") || toks_[k].is_word("hop")) &&
+        toks_[k + 1].is_punct('(') && toks_[k + 2].is_word("table") && k + 3 < toks_.size() &&
+        (toks_[k + 3].what == token::kind::word ||
+         toks_[k + 3].what == token::kind::quoted_ident)) {
+      blank(k + 2, k + 3);
+      size_t j = k + 4;
+      while (j + 1 < toks_.size() && toks_[j].is_punct('.')) j += 2;  // schema.name
+      if (j + 1 < toks_.size() && toks_[j].is_word("partition") && toks_[j + 1].is_word("by")) {
+        blank(j, j + 2);
+        text_[toks_[j].pos] = ',';
+      }
+    }
+    // Flink's plural interval units: INTERVAL '5' MINUTES.
+    if (toks_[k].is_word("interval") && toks_[k + 1].what == token::kind::string &&
+        toks_[k + 2].what == token::kind::word) {
+      const std::string& u = toks_[k + 2].text;
+      if (u == "seconds" || u == "minutes" || u == "hours" || u == "days") {
+        size_t e = toks_[k + 2].end;
+        text_[e - 1] = ' ';
+      }
+    }
+    if (k + 3 >= toks_.size()) continue;
     if (toks_[k].is_word("emit") && toks_[k + 1].is_word("on") && toks_[k + 2].is_word("window") &&
         toks_[k + 3].is_word("close")) {
       s.emit_on_window_close = true;

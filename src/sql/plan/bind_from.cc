@@ -49,6 +49,21 @@ result<int64_t> constant_micros(const expr_ptr& e, const char* what) {
   return us;
 }
 
+// DESCRIPTOR(col) (Flink's spelling of a window's time column): col.
+const json& descriptor_arg(const json& a) {
+  if (a.contains("FuncCall")) {
+    const json& fc = a["FuncCall"];
+    if (str_of(fc["funcname"].back()) == "descriptor" && fc.contains("args") &&
+        fc["args"].size() == 1)
+      return fc["args"][0];
+  }
+  return a;
+}
+
+bool is_descriptor(const json& a) {
+  return a.contains("FuncCall") && str_of(a["FuncCall"]["funcname"].back()) == "descriptor";
+}
+
 }  // namespace
 
 plan_ptr make_project(plan_ptr input, std::vector<expr_ptr> exprs, std::vector<plan_column> cols) {
@@ -212,9 +227,7 @@ result<plan_ptr> binder::range_function(const json& rf) {
   int loc = fc.value("location", -1);
   if (name == "tumble" || name == "hop")
     return window_tvf(fc, rf.contains("alias") ? rf["alias"] : json(), loc);
-  if (name == "session")
-    return make_error(errc::feature_not_supported, loc,
-                      "SESSION windows are not supported yet; use TUMBLE or HOP");
+  if (name == "session") return session_tvf(fc, rf.contains("alias") ? rf["alias"] : json(), loc);
   if (name == "generate_series") {
     expr_ctx ctx;
     ctx.clause = "FROM";
@@ -265,7 +278,7 @@ result<plan_ptr> binder::window_tvf(const json& fc, const json& alias, int loc) 
   expr_ctx ctx;
   ctx.cols = &input->columns;
   ctx.clause = "a window function's arguments";
-  BOOST_OUTCOME_TRY(auto time, expression(args[1], ctx));
+  BOOST_OUTCOME_TRY(auto time, expression(descriptor_arg(args[1]), ctx));
   if (time->kind != expr_kind::column)
     return make_error(errc::invalid_parameter, time->location,
                       "{}: the time argument must be a column", name);
@@ -305,6 +318,68 @@ result<plan_ptr> binder::window_tvf(const json& fc, const json& alias, int loc) 
   p->columns = input->columns;
   std::string q = alias.is_null() ? (input->columns.empty() ? name : input->columns[0].qualifier)
                                   : alias.value("aliasname", name);
+  sql_type tt = time->type;
+  p->columns.push_back({"window_start", tt, q, false});
+  p->columns.push_back({"window_end", tt, q, false});
+  for (auto& c : p->columns) c.qualifier = q;
+  return plan_ptr(p);
+}
+
+// SESSION(TABLE t [PARTITION BY k, ...], DESCRIPTOR(ts), gap): the
+// pre-pass turned PARTITION BY into a comma, so the arguments are the
+// relation, the partition keys, DESCRIPTOR(ts) and the gap.
+result<plan_ptr> binder::session_tvf(const json& fc, const json& alias, int loc) {
+  const json& args = fc.contains("args") ? fc["args"] : json::array();
+  size_t d = 0;
+  while (d < args.size() && !is_descriptor(args[d])) ++d;
+  if (args.size() < 3 || d == 0 || d + 2 != args.size())
+    return make_error(errc::undefined_function, loc, "{}",
+                      "SESSION(TABLE relation [PARTITION BY column, ...], DESCRIPTOR(time_column), "
+                      "gap) takes a relation, partition columns, a time column and a gap");
+  if (!args[0].contains("ColumnRef"))
+    return make_error(errc::syntax_error, location_of(args[0]),
+                      "SESSION: the first argument must name a relation");
+  json rv = {{"relname", str_of(args[0]["ColumnRef"]["fields"].back())},
+             {"location", location_of(args[0])}};
+  BOOST_OUTCOME_TRY(auto input, range_var(rv));
+  expr_ctx ctx;
+  ctx.cols = &input->columns;
+  ctx.clause = "a window function's arguments";
+  auto p = std::make_shared<plan_node>();
+  for (size_t i = 1; i < d; ++i) {
+    BOOST_OUTCOME_TRY(auto k, expression(args[i], ctx));
+    if (k->kind != expr_kind::column)
+      return make_error(errc::invalid_parameter, k->location,
+                        "SESSION: PARTITION BY takes columns of the relation");
+    p->partition.push_back(k->column);
+  }
+  const json& darg = args[d]["FuncCall"];
+  if (!darg.contains("args") || darg["args"].size() != 1)
+    return make_error(errc::syntax_error, location_of(args[d]), "DESCRIPTOR takes one time column");
+  BOOST_OUTCOME_TRY(auto time, expression(darg["args"][0], ctx));
+  if (time->kind != expr_kind::column)
+    return make_error(errc::invalid_parameter, time->location,
+                      "SESSION: the time argument must be a column");
+  if (time->type.id != type_id::timestamp && time->type.id != type_id::timestamptz)
+    return make_error(errc::datatype_mismatch, time->location,
+                      "SESSION: the time column must be a timestamp or timestamptz, not {}",
+                      type_name(time->type));
+  BOOST_OUTCOME_TRY(auto g, expression(args[d + 1], ctx));
+  if (g->type.id == type_id::unknown) {
+    BOOST_OUTCOME_TRY(g, make_cast(g, type_id::interval, g->location));
+  }
+  BOOST_OUTCOME_TRY(auto gap, constant_micros(g, "the session gap"));
+  if (gap <= 0)
+    return make_error(errc::invalid_parameter, g->location, "SESSION: the gap must be positive");
+  p->kind = plan_kind::window;
+  p->window = window_kind::session;
+  p->time_column = time->column;
+  p->size = gap;
+  p->inputs = {input};
+  p->columns = input->columns;
+  std::string q = alias.is_null()
+                      ? (input->columns.empty() ? "session" : input->columns[0].qualifier)
+                      : alias.value("aliasname", "session");
   sql_type tt = time->type;
   p->columns.push_back({"window_start", tt, q, false});
   p->columns.push_back({"window_end", tt, q, false});

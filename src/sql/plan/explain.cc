@@ -74,7 +74,10 @@ void walk(const plan_node& n, int depth, std::string& out) {
       line = "UnionAll";
       break;
     case plan_kind::window:
-      if (n.window == window_kind::tumble)
+      if (n.window == window_kind::session)
+        line = fmt::format("Session partition=[{}] time={} gap={}", keys(n.partition, in_names),
+                           in_names[static_cast<size_t>(n.time_column)], interval_text(n.size));
+      else if (n.window == window_kind::tumble)
         line = fmt::format("Tumble time={} size={}", in_names[static_cast<size_t>(n.time_column)],
                            interval_text(n.size));
       else

@@ -32,14 +32,14 @@ enum class plan_kind {
   aggregate,
   join,
   union_all,
-  window,           // TUMBLE / HOP: adds window_start, window_end
+  window,           // TUMBLE / HOP / SESSION: adds window_start, window_end
   row_number,       // ROW_NUMBER() OVER (PARTITION BY .. ORDER BY ..): Top-N when limited
   temporal_filter,  // a predicate with now(): rows enter and leave as time passes
   sort,             // ORDER BY / LIMIT of a one-off query
 };
 
 enum class join_type { inner, left, full };
-enum class window_kind { tumble, hop };
+enum class window_kind { tumble, hop, session };
 
 struct agg_call {
   std::string func;  // count, sum, avg, min, max, bool_and, bool_or
@@ -87,7 +87,7 @@ struct plan_node {
   join_type join = join_type::inner;
   std::vector<std::pair<int, int>> equi;  // (left column, right column)
   bool temporal = false;  // FOR SYSTEM_TIME AS OF PROCTIME(): the right side is looked up
-  // window
+  // window (SESSION: `size` is the gap, `partition` its PARTITION BY columns)
   window_kind window = window_kind::tumble;
   int time_column = -1;
   int64_t size = 0, slide = 0, offset = 0;  // microseconds

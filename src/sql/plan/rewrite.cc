@@ -465,6 +465,14 @@ void derive_properties(plan_node& n) {
       break;
     }
     case plan_kind::window: {
+      if (n.window == window_kind::session) {
+        // Sessions merge and split, so rows are retracted; only window_end
+        // has a watermark (every session still open ends at or after it).
+        if (std::find(in(0).watermarks.begin(), in(0).watermarks.end(), n.time_column) !=
+            in(0).watermarks.end())
+          n.watermarks.push_back(static_cast<int>(n.columns.size() - 1));
+        break;
+      }
       n.append_only = in(0).append_only;
       n.watermarks = in(0).watermarks;
       if (std::find(in(0).watermarks.begin(), in(0).watermarks.end(), n.time_column) !=

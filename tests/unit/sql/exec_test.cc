@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
+#include <tuple>
 
 #include "sql/exec/dataflow.h"
 #include "sql/exec/rows.h"
@@ -280,6 +282,50 @@ std::vector<std::string> as_text(const plan_node& root, const row_batch& b,
   return out;
 }
 
+// Feeds every table's rows into `flow` in random batches: each table's
+// rows in a random order, the tables interleaved at random; transient rows
+// (copies of real ones) are inserted and deleted again at random later
+// points, so that what remains is each table's rows once.
+void feed_randomly(fixture& f, dataflow& flow, std::mt19937& rng) {
+  struct feed {
+    table* from;
+    std::vector<size_t> order;
+    size_t next = 0;
+    std::vector<size_t> pending;
+  };
+  std::vector<feed> feeds;
+  for (table* tb : f.tables()) {
+    feed fd{tb, {}, 0, {}};
+    for (size_t i = 0; i < tb->rows.size(); ++i) fd.order.push_back(i);
+    std::shuffle(fd.order.begin(), fd.order.end(), rng);
+    feeds.push_back(std::move(fd));
+  }
+  auto busy = [](const feed& fd) { return fd.next < fd.order.size() || !fd.pending.empty(); };
+  while (std::any_of(feeds.begin(), feeds.end(), busy)) {
+    feed& fd = feeds[rng() % feeds.size()];
+    if (!busy(fd)) continue;
+    const row_batch& src = fd.from->rows;
+    row_batch batch(src.width());
+    batch.keep_alive(src);
+    size_t n = 1 + rng() % 7;
+    for (size_t i = 0; i < n && fd.next < fd.order.size(); ++i) {
+      batch.add(src.row(fd.order[fd.next]), 1);
+      if (rng() % 3 == 0) {
+        size_t other = rng() % src.size();
+        batch.add(src.row(other), 1);
+        fd.pending.push_back(other);
+      }
+      ++fd.next;
+    }
+    if (!fd.pending.empty() && (rng() % 2 == 0 || fd.next == fd.order.size())) {
+      size_t k = rng() % fd.pending.size();
+      batch.add(src.row(fd.pending[k]), -1);
+      fd.pending.erase(fd.pending.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+    flow.push(fd.from->rel->id, batch);
+  }
+}
+
 TEST(Exec, OneOffQueriesMatchPostgres) {
   fixture f;
   for (const auto& q : query_cases) {
@@ -313,46 +359,7 @@ TEST(Exec, MaintainedViewsEqualTheBatchQueryUnderRetractions) {
       flow.value()->add_output(&view, 0);
       flow.value()->on_create();
 
-      // Each table's rows in a random order, the tables interleaved at
-      // random; transient rows (copies of real ones) are inserted and
-      // deleted again at random later points.
-      struct feed {
-        table* from;
-        std::vector<size_t> order;
-        size_t next = 0;
-        std::vector<size_t> pending;
-      };
-      std::vector<feed> feeds;
-      for (table* tb : f.tables()) {
-        feed fd{tb, {}, 0, {}};
-        for (size_t i = 0; i < tb->rows.size(); ++i) fd.order.push_back(i);
-        std::shuffle(fd.order.begin(), fd.order.end(), rng);
-        feeds.push_back(std::move(fd));
-      }
-      auto busy = [](const feed& fd) { return fd.next < fd.order.size() || !fd.pending.empty(); };
-      while (std::any_of(feeds.begin(), feeds.end(), busy)) {
-        feed& fd = feeds[rng() % feeds.size()];
-        if (!busy(fd)) continue;
-        const row_batch& src = fd.from->rows;
-        row_batch batch(src.width());
-        batch.keep_alive(src);
-        size_t n = 1 + rng() % 7;
-        for (size_t i = 0; i < n && fd.next < fd.order.size(); ++i) {
-          batch.add(src.row(fd.order[fd.next]), 1);
-          if (rng() % 3 == 0) {
-            size_t other = rng() % src.size();
-            batch.add(src.row(other), 1);
-            fd.pending.push_back(other);
-          }
-          ++fd.next;
-        }
-        if (!fd.pending.empty() && (rng() % 2 == 0 || fd.next == fd.order.size())) {
-          size_t k = rng() % fd.pending.size();
-          batch.add(src.row(fd.pending[k]), -1);
-          fd.pending.erase(fd.pending.begin() + static_cast<std::ptrdiff_t>(k));
-        }
-        flow.value()->push(fd.from->rel->id, batch);
-      }
+      feed_randomly(f, *flow.value(), rng);
       row_batch result = view.rows();
       schema_types out_types;
       for (const auto& c : p.value()->columns) out_types.push_back(c.type);
@@ -365,6 +372,205 @@ TEST(Exec, MaintainedViewsEqualTheBatchQueryUnderRetractions) {
       EXPECT_EQ(env.row_errors, 0u);
     }
   }
+}
+
+// SESSION windows over t, as one-off queries and as views fed inserts and
+// deletes in random batches (which extend, bridge, shrink and split
+// sessions), against sessions computed here: per partition, rows sorted by
+// time, a new session after a gap of more than the interval.
+TEST(Exec, SessionWindowsEqualSessionsComputedByHand) {
+  fixture f;
+  constexpr int64_t minute = 60'000'000;
+  struct query {
+    const char* sql;
+    bool partitioned;
+    int64_t gap;
+    int shape;  // 0: rows with their windows, 1: count and sum per session, 2: count per session
+  };
+  const query queries[] = {
+      {"SELECT k, g, window_start, window_end FROM SESSION(TABLE t PARTITION BY g, DESCRIPTOR(ts), "
+       "INTERVAL '5' MINUTES)",
+       true, 5 * minute, 0},
+      {"SELECT g, window_start, window_end, count(*), sum(v) FROM SESSION(TABLE t PARTITION BY g, "
+       "DESCRIPTOR(ts), INTERVAL '4' MINUTE) GROUP BY g, window_start, window_end",
+       true, 4 * minute, 1},
+      {"SELECT s.window_start, s.window_end, count(*) FROM SESSION(TABLE t, DESCRIPTOR(ts), "
+       "INTERVAL '90' SECONDS) AS s GROUP BY s.window_start, s.window_end",
+       false, 90'000'000, 2},
+  };
+  for (const auto& q : queries) {
+    // The sessions by hand.
+    const row_batch& rows = f.t.rows;
+    std::map<std::string, std::vector<size_t>> parts;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const datum& g = rows.row(i)[1];
+      parts[!q.partitioned ? "" : g.is_null() ? "NULL" : std::string(g.as_text())].push_back(i);
+    }
+    std::vector<std::pair<int64_t, int64_t>> window(rows.size());
+    for (auto& [g, idx] : parts) {
+      std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+        return rows.row(a)[4].as_int() < rows.row(b)[4].as_int();
+      });
+      for (size_t a = 0; a < idx.size();) {
+        size_t b = a + 1;
+        while (b < idx.size() &&
+               rows.row(idx[b])[4].as_int() - rows.row(idx[b - 1])[4].as_int() <= q.gap)
+          ++b;
+        for (size_t k = a; k < b; ++k)
+          window[idx[k]] = {rows.row(idx[a])[4].as_int(), rows.row(idx[b - 1])[4].as_int() + q.gap};
+        a = b;
+      }
+    }
+    auto ts = [](int64_t v) { return to_text(type_id::timestamp, datum::of_int(v)); };
+    std::vector<std::string> expected;
+    std::map<std::tuple<std::string, int64_t, int64_t>, std::pair<int64_t, int64_t>> agg;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const datum* r = rows.row(i);
+      std::string g = r[1].is_null() ? "NULL" : std::string(r[1].as_text());
+      if (q.shape == 0)
+        expected.push_back(std::to_string(r[0].as_int()) + "|" + g + "|" + ts(window[i].first) +
+                           "|" + ts(window[i].second));
+      auto& a = agg[{q.partitioned ? g : "", window[i].first, window[i].second}];
+      a.first += 1;
+      a.second += r[2].as_int();
+    }
+    for (const auto& [k, a] : agg) {
+      if (q.shape == 1)
+        expected.push_back(std::get<0>(k) + "|" + ts(std::get<1>(k)) + "|" + ts(std::get<2>(k)) +
+                           "|" + std::to_string(a.first) + "|" + std::to_string(a.second));
+      if (q.shape == 2)
+        expected.push_back(ts(std::get<1>(k)) + "|" + ts(std::get<2>(k)) + "|" +
+                           std::to_string(a.first));
+    }
+    std::sort(expected.begin(), expected.end());
+    ASSERT_GT(agg.size(), 3u);
+    ASSERT_LT(agg.size(), rows.size() / 2) << "sessions should merge rows";
+
+    auto once = f.catalog.plan(q.sql, false);
+    ASSERT_TRUE(once) << q.sql << ": " << once.error().message;
+    auto r = run_query(*once.value(), {{f.t.rel->id, &f.t.rows}});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(as_text(*once.value(), r.value()), expected) << q.sql;
+
+    auto p = f.catalog.plan(q.sql, true);
+    ASSERT_TRUE(p) << q.sql << ": " << p.error().message;
+    std::mt19937 rng(11);
+    for (int round = 0; round < 3; ++round) {
+      exec_env env;
+      env.streaming = true;
+      env.new_table = [] { return make_memory_table(); };
+      auto flow = dataflow::build(*p.value(), env);
+      ASSERT_TRUE(flow) << flow.error().message;
+      collector view(env, static_cast<uint32_t>(p.value()->columns.size()));
+      flow.value()->add_output(&view, 0);
+      flow.value()->on_create();
+      feed_randomly(f, *flow.value(), rng);
+      row_batch result = view.rows();
+      schema_types out_types;
+      for (const auto& c : p.value()->columns) out_types.push_back(c.type);
+      consolidate(result, out_types);
+      for (size_t i = 0; i < result.size(); ++i) ASSERT_GT(result.weight(i), 0) << q.sql;
+      EXPECT_EQ(as_text(*p.value(), result), expected) << q.sql << " (round " << round << ")";
+    }
+  }
+}
+
+// SESSION over a source with a watermark: an out-of-order row (not behind
+// the watermark) bridges two sessions and their rows are retracted and
+// inserted again with the merged window; EMIT ON WINDOW CLOSE gives each
+// session once, when the watermark passes its end; closed sessions leave
+// no state, and a row behind the watermark is late.
+TEST(Exec, SessionWindowsMergeAndCloseByWatermark) {
+  testing::test_catalog catalog;
+  const auto& s = catalog.add("s", relation_kind::source,
+                              {{"k", type_id::int32}, {"ts", type_id::timestamp}}, {}, {1});
+  const char* rows_sql =
+      "SELECT k, window_start, window_end FROM SESSION(TABLE s PARTITION BY k, DESCRIPTOR(ts), "
+      "INTERVAL '5' SECOND)";
+  const char* eowc_sql =
+      "SELECT k, window_start, window_end, count(*) FROM SESSION(TABLE s PARTITION BY k, "
+      "DESCRIPTOR(ts), INTERVAL '5' SECOND) GROUP BY k, window_start, window_end";
+  auto p = catalog.plan(rows_sql, true);
+  ASSERT_TRUE(p) << p.error().message;
+  auto pe = catalog.plan(eowc_sql, true);
+  ASSERT_TRUE(pe) << pe.error().message;
+  ASSERT_TRUE(set_emit_on_window_close(*pe.value()));
+  exec_env env, env_e;
+  env.streaming = env_e.streaming = true;
+  env.new_table = env_e.new_table = [] { return make_memory_table(); };
+  auto flow = dataflow::build(*p.value(), env);
+  ASSERT_TRUE(flow) << flow.error().message;
+  auto flow_e = dataflow::build(*pe.value(), env_e);
+  ASSERT_TRUE(flow_e) << flow_e.error().message;
+  collector view(env, 3), closed(env_e, 4);
+  flow.value()->add_output(&view, 0);
+  flow_e.value()->add_output(&closed, 0);
+  constexpr int64_t second = 1'000'000;
+  int64_t top = 0;
+  auto push = [&](int32_t k, int64_t ts_seconds) {
+    row_batch b(2);
+    datum* r = b.add(1);
+    r[0] = datum::of_int(k);
+    r[1] = datum::of_int(ts_seconds * second);
+    top = std::max(top, ts_seconds);
+    for (auto* fl : {flow.value().get(), flow_e.value().get()}) {
+      fl->push(s.id, b);
+      fl->watermark(s.id, 1, (top - 10) * second);  // 10 s of disorder allowed
+    }
+  };
+  auto now = [&]() {
+    row_batch r = view.rows();
+    consolidate(r, {type_id::int32, type_id::timestamp, type_id::timestamp});
+    return as_text(*p.value(), r);
+  };
+  push(1, 0);
+  push(1, 3);
+  push(1, 12);
+  push(2, 4);
+  EXPECT_EQ(now(), (std::vector<std::string>{
+                       "1|1970-01-01 00:00:00|1970-01-01 00:00:08",
+                       "1|1970-01-01 00:00:00|1970-01-01 00:00:08",
+                       "1|1970-01-01 00:00:12|1970-01-01 00:00:17",
+                       "2|1970-01-01 00:00:04|1970-01-01 00:00:09",
+                   }));
+  size_t changes = view.rows().size();
+  push(1, 7);  // 4 s after 3 and 5 s before 12: one session from 0 to 17
+  EXPECT_EQ(now(), (std::vector<std::string>{
+                       "1|1970-01-01 00:00:00|1970-01-01 00:00:17",
+                       "1|1970-01-01 00:00:00|1970-01-01 00:00:17",
+                       "1|1970-01-01 00:00:00|1970-01-01 00:00:17",
+                       "1|1970-01-01 00:00:00|1970-01-01 00:00:17",
+                       "2|1970-01-01 00:00:04|1970-01-01 00:00:09",
+                   }));
+  // Three rows retracted, four inserted; k = 2 untouched.
+  EXPECT_EQ(view.rows().size() - changes, 7u);
+  EXPECT_EQ(closed.rows().size(), 0u);  // nothing has closed yet (watermark 2 s)
+  push(3, 20);                          // watermark 10 s: k = 2's session [4, 9) closes
+  EXPECT_EQ(as_text(*pe.value(), closed.rows()),
+            (std::vector<std::string>{"2|1970-01-01 00:00:04|1970-01-01 00:00:09|1"}));
+  push(1, 9);  // late: behind the watermark (10 s)
+  EXPECT_EQ(env.late_rows, 1u);
+  EXPECT_EQ(env_e.late_rows, 1u);
+  push(3, 40);  // watermark 30 s: everything closes
+  EXPECT_EQ(as_text(*pe.value(), closed.rows()),
+            (std::vector<std::string>{"1|1970-01-01 00:00:00|1970-01-01 00:00:17|4",
+                                      "2|1970-01-01 00:00:04|1970-01-01 00:00:09|1",
+                                      "3|1970-01-01 00:00:20|1970-01-01 00:00:25|1"}));
+  EXPECT_GT(flow.value()->state_bytes(), 0);  // k = 3's session at 40 s is open
+  push(3, 100);
+  // Only the session of the row at 100 s is left.
+  EXPECT_EQ(flow.value()->state_bytes(), [&] {
+    exec_env e;
+    e.streaming = true;
+    e.new_table = [] { return make_memory_table(); };
+    auto fresh = dataflow::build(*p.value(), e);
+    row_batch b(2);
+    datum* r = b.add(1);
+    r[0] = datum::of_int(3);
+    r[1] = datum::of_int(100 * second);
+    fresh.value()->push(s.id, b);
+    return fresh.value()->state_bytes();
+  }());
 }
 
 // Windows over a source with a watermark: with EMIT ON WINDOW CLOSE a
