@@ -77,6 +77,46 @@ TEST(Bind, AggregatesOverWindows) {
   EXPECT_NE(e.find("Tumble"), std::string::npos) << e;
 }
 
+// Flink's window table functions: SESSION with TABLE, PARTITION BY,
+// DESCRIPTOR and a plural unit (the pre-pass rewrites what PostgreSQL's
+// grammar cannot carry, keeping positions), and TUMBLE in the same form.
+TEST(Bind, SessionWindowsInFlinksSyntax) {
+  auto p = plan(
+      "SELECT auction, window_start, window_end, count(*) FROM SESSION(TABLE bids PARTITION BY "
+      "auction, DESCRIPTOR(date_time), INTERVAL '5' MINUTES) GROUP BY auction, window_start, "
+      "window_end");
+  ASSERT_TRUE(p) << p.error().message;
+  std::string e = explain(*p.value());
+  EXPECT_NE(e.find("Session partition=[auction] time=date_time gap=00:05:00"), std::string::npos)
+      << e;
+  EXPECT_FALSE(p.value()->append_only);  // sessions merge: rows are retracted
+  // window_end carries the watermark (the aggregate's third key), window_start does not.
+  EXPECT_EQ(p.value()->watermarks, (std::vector<int>{2}));
+  auto t = plan(
+      "SELECT window_start, count(*) FROM TUMBLE(TABLE bids, DESCRIPTOR(date_time), INTERVAL '10' "
+      "SECONDS) GROUP BY window_start");
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_NE(explain(*t.value()).find("Tumble time=date_time size=00:00:10"), std::string::npos);
+
+  std::string q1 =
+      "SELECT * FROM SESSION(TABLE bids PARTITION BY auction, DESCRIPTOR(nope), INTERVAL '1' "
+      "MINUTE)";
+  auto e1 = error_of(q1);
+  EXPECT_EQ(e1.code, errc::undefined_column);
+  EXPECT_EQ(e1.position, static_cast<int>(q1.find("nope")));
+  std::string q2 = "SELECT * FROM SESSION(TABLE bids, DESCRIPTOR(url), INTERVAL '1' MINUTE)";
+  auto e2 = error_of(q2);
+  EXPECT_EQ(e2.code, errc::datatype_mismatch);
+  EXPECT_EQ(e2.position, static_cast<int>(q2.find("url")));
+  std::string q3 = "SELECT * FROM SESSION(TABLE bids, date_time, INTERVAL '1' MINUTE)";
+  auto e3 = error_of(q3);
+  EXPECT_EQ(e3.code, errc::undefined_function);
+  std::string q4 = "SELECT * FROM SESSION(TABLE bids, DESCRIPTOR(date_time), INTERVAL '1' MONTH)";
+  auto e4 = error_of(q4);
+  EXPECT_EQ(e4.message, "the session gap cannot have months or years");
+  EXPECT_EQ(e4.position, static_cast<int>(q4.find("INTERVAL")));
+}
+
 TEST(Bind, JoinKeysComeFromWhereAndOn) {
   std::string e = explained(
       "SELECT u.name, sum(o.amount) FROM users u JOIN orders o ON u.id = o.user_id GROUP BY "
