@@ -119,7 +119,7 @@ result<op*> dataflow::add(const plan_node& n) {
     }
     case plan_kind::row_number:
       made = std::make_unique<top_n_op>(env_, types_of(*n.inputs[0]), n.partition, n.order, n.limit,
-                                        n.skip, n.with_rank);
+                                        n.skip, n.with_rank, n.ranking);
       break;
     case plan_kind::sort:
       if (env_.streaming)

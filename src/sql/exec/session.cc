@@ -6,10 +6,10 @@
 namespace runnel::sql {
 
 struct session_op::stored {
-  std::string key;    // the row's key in rows_
-  int64_t ts = 0;     // its time
-  int64_t count = 0;  // copies (only positive counts are rows)
-  std::string value;  // count, then the exact row
+  std::string key;             // the row's key in rows_
+  int64_t ts = 0;              // its time
+  int64_t count = 0;           // copies (only positive counts are rows)
+  std::string value;           // count, then the exact row
   int64_t start = 0, end = 0;  // its session's window
 };
 
@@ -76,8 +76,8 @@ std::vector<session_op::stored> session_op::load(const std::string& prefix, int6
 }
 
 void session_op::update(const std::string& prefix,
-                        const std::vector<std::pair<size_t, int64_t>>& changes,
-                        const row_batch& in, row_batch& out) {
+                        const std::vector<std::pair<size_t, int64_t>>& changes, const row_batch& in,
+                        row_batch& out) {
   const sql_type& tt = types_[static_cast<size_t>(time_)];
   int64_t tmin = INT64_MAX, tmax = INT64_MIN;
   for (auto [i, w] : changes) {
@@ -171,9 +171,7 @@ void session_op::update(const std::string& prefix,
   };
   size_t i = 0, j = 0;
   while (i < before.size() || j < after.size()) {
-    int c = i == before.size()  ? 1
-            : j == after.size() ? -1
-                                : before[i].key.compare(after[j].key);
+    int c = i == before.size() ? 1 : j == after.size() ? -1 : before[i].key.compare(after[j].key);
     if (c < 0) {
       add(before[i], -std::max<int64_t>(before[i].count, 0));
       ++i;

@@ -18,7 +18,8 @@ void append_sort_key(const schema_types& types, const std::vector<sort_key>& ord
 }
 
 top_n_op::top_n_op(exec_env& env, schema_types in_types, std::vector<int> partition,
-                   std::vector<sort_key> order, int64_t limit, int64_t skip, bool with_rank)
+                   std::vector<sort_key> order, int64_t limit, int64_t skip, bool with_rank,
+                   rank_kind ranking)
     : op(env),
       in_types_(std::move(in_types)),
       partition_(std::move(partition)),
@@ -26,6 +27,7 @@ top_n_op::top_n_op(exec_env& env, schema_types in_types, std::vector<int> partit
       limit_(limit),
       skip_(skip),
       with_rank_(with_rank),
+      ranking_(ranking),
       table_(env.new_table()) {
   out_types_ = in_types_;
   if (with_rank_) out_types_.push_back(type_id::int64);
@@ -35,6 +37,37 @@ void top_n_op::emit_partition(const std::string& prefix, int64_t sign, row_batch
   const size_t width = in_types_.size();
   int64_t rank = 0;  // rows seen so far, counting duplicates
   const int64_t end = limit_ < 0 ? INT64_MAX : skip_ + limit_;
+  if (ranking_ != rank_kind::row_number) {
+    // Ties (equal order keys) share a rank: RANK() jumps past them,
+    // DENSE_RANK() does not.
+    int64_t seen = 0, current = 0;
+    std::string last, sk;
+    std::vector<datum> row(width);
+    arena scratch;
+    table_->scan_prefix(prefix, [&](std::string_view, std::string_view v) {
+      size_t p = 0;
+      int64_t count = 0;
+      codec::read_svarint(v, p, count);
+      size_t q = p;
+      codec::read_row(in_types_, v, q, row.data(), scratch);
+      sk.clear();
+      append_sort_key(in_types_, order_, row.data(), sk);
+      if (seen == 0 || sk != last) {
+        current = ranking_ == rank_kind::rank ? seen + 1 : current + 1;
+        last = sk;
+      }
+      if (current > end) return false;
+      seen += count;
+      for (int64_t i = 0; i < count; ++i) {
+        datum* r = out.add(sign);
+        size_t s = p;
+        codec::read_row(in_types_, v, s, r, out.strings());
+        if (with_rank_) r[width] = datum::of_int(current);
+      }
+      return true;
+    });
+    return;
+  }
   table_->scan_prefix(prefix, [&](std::string_view, std::string_view v) {
     size_t p = 0;
     int64_t count = 0;

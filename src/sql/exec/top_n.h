@@ -7,7 +7,9 @@
 // then the whole row (so ties are broken the same way every time). A batch
 // touches some partitions; for each, the rows at ranks (skip, skip + limit]
 // are read before and after the batch is applied, and the difference is
-// emitted. That costs O(skip + limit) per touched partition and batch — or
+// emitted. RANK() and DENSE_RANK() give rows with equal order keys one
+// rank, so a limit N keeps every row ranked N or better (ties included).
+// That costs O(skip + limit) per touched partition and batch — or
 // the whole partition when there is no limit (a bare ROW_NUMBER()).
 #pragma once
 
@@ -24,7 +26,8 @@ class top_n_op : public op {
  public:
   // `limit` < 0: no limit; `with_rank`: append the row number (int8).
   top_n_op(exec_env& env, schema_types in_types, std::vector<int> partition,
-           std::vector<sort_key> order, int64_t limit, int64_t skip, bool with_rank);
+           std::vector<sort_key> order, int64_t limit, int64_t skip, bool with_rank,
+           rank_kind ranking = rank_kind::row_number);
 
   void push(int port, const row_batch& in) override;
   int64_t state_bytes() override { return table_->bytes(); }
@@ -38,6 +41,7 @@ class top_n_op : public op {
   std::vector<sort_key> order_;
   int64_t limit_, skip_;
   bool with_rank_;
+  rank_kind ranking_;
   std::unique_ptr<state_table> table_;
 };
 

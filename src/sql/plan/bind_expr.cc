@@ -744,9 +744,6 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
     if (!ctx.windows)
       return make_error(errc::grouping_error, loc, "window functions are not allowed in {}",
                         ctx.clause);
-    if (name != "row_number")
-      return make_error(errc::feature_not_supported, loc,
-                        "{}() is not supported yet; use row_number()", name);
     pending_window w;
     w.func = name;
     w.location = loc;

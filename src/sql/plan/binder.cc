@@ -536,6 +536,9 @@ result<plan_ptr> binder::select(const json& s) {
     }
     auto rn = std::make_shared<plan_node>();
     rn->kind = plan_kind::row_number;
+    rn->ranking = w.func == "rank"         ? rank_kind::rank
+                  : w.func == "dense_rank" ? rank_kind::dense_rank
+                                           : rank_kind::row_number;
     auto add = [&](expr_ptr e) -> result<int> {
       exprs.push_back(e);
       cols.push_back({fmt::format("$w{}", cols.size()), e->type, "", true});
@@ -554,7 +557,7 @@ result<plan_ptr> binder::select(const json& s) {
     auto pre = make_project(current, exprs, cols);
     rn->inputs = {pre};
     rn->columns = cols;
-    rn->columns.push_back({"row_number", type_id::int64, "", true});
+    rn->columns.push_back({w.func, type_id::int64, "", true});
     rank_column = static_cast<int>(rn->columns.size() - 1);
     current = rn;
     scope_cols = rn->columns;

@@ -88,8 +88,11 @@ void walk(const plan_node& n, int depth, std::string& out) {
     case plan_kind::row_number: {
       std::vector<int> order;
       for (const auto& k : n.order) order.push_back(k.column);
-      line = fmt::format("TopN partition=[{}] order=[{}] limit={}{}", keys(n.partition, in_names),
-                         keys(order, in_names),
+      line = fmt::format("TopN{} partition=[{}] order=[{}] limit={}{}",
+                         n.ranking == rank_kind::rank         ? " rank"
+                         : n.ranking == rank_kind::dense_rank ? " dense_rank"
+                                                              : "",
+                         keys(n.partition, in_names), keys(order, in_names),
                          n.limit < 0 ? std::string("none") : std::to_string(n.limit),
                          n.skip ? fmt::format(" offset={}", n.skip) : "");
       break;

@@ -40,6 +40,8 @@ enum class plan_kind {
 
 enum class join_type { inner, left, full };
 enum class window_kind { tumble, hop, session };
+// The ranking function of a row_number node (ties share a RANK and a DENSE_RANK).
+enum class rank_kind { row_number, rank, dense_rank };
 
 struct agg_call {
   std::string func;  // count, sum, avg, min, max, bool_and, bool_or
@@ -98,6 +100,7 @@ struct plan_node {
   int64_t limit = -1;  // -1: none
   int64_t skip = 0;
   bool with_rank = true;
+  rank_kind ranking = rank_kind::row_number;
   // temporal_filter
   temporal_bound bound;
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <set>
 #include <tuple>
 
 #include "sql/exec/dataflow.h"
@@ -472,6 +473,59 @@ TEST(Exec, SessionWindowsEqualSessionsComputedByHand) {
       for (size_t i = 0; i < result.size(); ++i) ASSERT_GT(result.weight(i), 0) << q.sql;
       EXPECT_EQ(as_text(*p.value(), result), expected) << q.sql << " (round " << round << ")";
     }
+  }
+}
+
+// RANK() and DENSE_RANK() with a rank filter (a Top-N that keeps ties),
+// one-off and maintained, against ranks counted by hand over t (v has ties).
+TEST(Exec, RankAndDenseRankKeepTies) {
+  fixture f;
+  for (bool dense : {false, true}) {
+    std::string sql = std::string("SELECT g, k, r FROM (SELECT g, k, ") +
+                      (dense ? "DENSE_RANK()" : "RANK()") +
+                      " OVER (PARTITION BY g ORDER BY v) AS r FROM t) s WHERE r <= 3";
+    const row_batch& rows = f.t.rows;
+    std::vector<std::string> expected;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const datum* a = rows.row(i);
+      std::set<int64_t> below;
+      int64_t n = 0;
+      for (size_t j = 0; j < rows.size(); ++j) {
+        const datum* b = rows.row(j);
+        if (a[1].is_null() != b[1].is_null() ||
+            (!a[1].is_null() && a[1].as_text() != b[1].as_text()))
+          continue;
+        if (b[2].as_int() < a[2].as_int()) {
+          ++n;
+          below.insert(b[2].as_int());
+        }
+      }
+      int64_t rank = 1 + (dense ? static_cast<int64_t>(below.size()) : n);
+      if (rank <= 3)
+        expected.push_back((a[1].is_null() ? std::string("NULL") : std::string(a[1].as_text())) +
+                           "|" + std::to_string(a[0].as_int()) + "|" + std::to_string(rank));
+    }
+    std::sort(expected.begin(), expected.end());
+    auto once = f.catalog.plan(sql, false);
+    ASSERT_TRUE(once) << sql << ": " << once.error().message;
+    auto r = run_query(*once.value(), {{f.t.rel->id, &f.t.rows}});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(as_text(*once.value(), r.value()), expected) << sql;
+    auto p = f.catalog.plan(sql, true);
+    ASSERT_TRUE(p) << sql << ": " << p.error().message;
+    EXPECT_NE(explain(*p.value()).find(dense ? "TopN dense_rank" : "TopN rank"), std::string::npos);
+    std::mt19937 rng(5);
+    exec_env env;
+    env.streaming = true;
+    env.new_table = [] { return make_memory_table(); };
+    auto flow = dataflow::build(*p.value(), env);
+    ASSERT_TRUE(flow) << flow.error().message;
+    collector view(env, 3);
+    flow.value()->add_output(&view, 0);
+    feed_randomly(f, *flow.value(), rng);
+    row_batch result = view.rows();
+    consolidate(result, {type_id::text, type_id::int32, type_id::int64});
+    EXPECT_EQ(as_text(*p.value(), result), expected) << sql;
   }
 }
 
