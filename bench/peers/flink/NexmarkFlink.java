@@ -31,10 +31,12 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.Schema;
 import org.apache.flink.table.api.Table;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 import org.apache.flink.util.CloseableIterator;
@@ -87,9 +89,10 @@ public final class NexmarkFlink {
     String query = opt.containsKey("query") ? text(opt.get("query"), prefix, bootstrap) : null;
 
     boolean collect = opt.containsKey("collect");
-    // Collecting goes through a DataStream, whose changelog has every update's
-    // old row too (ChangelogMode.all()), so it can be applied without knowing
-    // the result's keys; a table's collect() may send upserts.
+    // Collecting goes through a DataStream whose changelog must carry every
+    // update's old row too (ChangelogMode.all()), so it can be applied without
+    // knowing the result's keys; a table's collect() may send upserts (q9's
+    // Top-1 did: +U rows without their -U).
     StreamExecutionEnvironment env = collect ? StreamExecutionEnvironment.getExecutionEnvironment() : null;
     if (env != null) env.setParallelism(1);
     TableEnvironment t = collect ? StreamTableEnvironment.create(env)
@@ -104,7 +107,8 @@ public final class NexmarkFlink {
       if (query == null) die("--collect needs --query");
       Map<String, Integer> rows = new HashMap<>();
       long count = 0;
-      DataStream<Row> changes = ((StreamTableEnvironment) t).toChangelogStream(t.sqlQuery(query));
+      DataStream<Row> changes = ((StreamTableEnvironment) t).toChangelogStream(t.sqlQuery(query), Schema.derived(),
+          ChangelogMode.all());
       try (CloseableIterator<Row> it = changes.executeAndCollect()) {
         while (it.hasNext()) {
           Row r = it.next();
