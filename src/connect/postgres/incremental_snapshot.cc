@@ -190,8 +190,8 @@ result<snapshot_signal> parse_snapshot_signal(const std::optional<std::string>& 
                                 v["filter"].get<std::string>());
     }
   }
-  if (auto ac = j.find("additional-condition"); ac != j.end() && ac->is_string() &&
-                                                !ac->get<std::string>().empty()) {
+  if (auto ac = j.find("additional-condition");
+      ac != j.end() && ac->is_string() && !ac->get<std::string>().empty()) {
     s.condition_for_all = ac->get<std::string>();
   }
   return s;
@@ -224,9 +224,9 @@ std::optional<std::pair<std::string, std::string>> split_table_name(const std::s
 
 std::string chunk_query(const std::string& schema, const std::string& table,
                         const std::vector<std::string>& columns,
-                        const std::vector<std::string>& key, const std::vector<std::string>& key_types,
-                        bool after_last, const std::optional<std::string>& condition,
-                        std::int64_t limit) {
+                        const std::vector<std::string>& key,
+                        const std::vector<std::string>& key_types, bool after_last,
+                        const std::optional<std::string>& condition, std::int64_t limit) {
   std::string cols;
   for (const auto& c : columns) {
     cols += (cols.empty() ? "" : ", ") + quote_identifier(c);
@@ -262,8 +262,8 @@ std::string maximum_key_query(const std::string& schema, const std::string& tabl
     order += (order.empty() ? "" : ", ") + quote_identifier(c) + " DESC";
   }
   return "SELECT " + quoted_key(key) + " FROM " + quote_identifier(schema) + "." +
-         quote_identifier(table) + (condition ? " WHERE (" + *condition + ")" : "") +
-         " ORDER BY " + order + " LIMIT 1";
+         quote_identifier(table) + (condition ? " WHERE (" + *condition + ")" : "") + " ORDER BY " +
+         order + " LIMIT 1";
 }
 
 std::string new_chunk_id() {
@@ -272,9 +272,9 @@ std::string new_chunk_id() {
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 1
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-                static_cast<unsigned>(a & 0xffff), static_cast<unsigned>(b >> 48),
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48),
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return buf;
 }

@@ -44,7 +44,7 @@
 namespace runnel::connect::postgres {
 
 struct incremental_collection {
-  std::string id;                       // schema.table
+  std::string id;                        // schema.table
   std::optional<std::string> condition;  // additional-conditions' filter
   friend bool operator==(const incremental_collection&, const incremental_collection&) = default;
 };
@@ -100,9 +100,9 @@ std::optional<std::pair<std::string, std::string>> split_table_name(const std::s
 // `key_types` are the key columns' SQL types (format_type) for the casts.
 std::string chunk_query(const std::string& schema, const std::string& table,
                         const std::vector<std::string>& columns,
-                        const std::vector<std::string>& key, const std::vector<std::string>& key_types,
-                        bool after_last, const std::optional<std::string>& condition,
-                        std::int64_t limit);
+                        const std::vector<std::string>& key,
+                        const std::vector<std::string>& key_types, bool after_last,
+                        const std::optional<std::string>& condition, std::int64_t limit);
 // The table's largest key (key columns only, one row or none).
 std::string maximum_key_query(const std::string& schema, const std::string& table,
                               const std::vector<std::string>& key,
