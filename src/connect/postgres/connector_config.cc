@@ -115,6 +115,11 @@ const config_def& connector_config_def() {
                  "Rows read per chunk of an incremental snapshot (each chunk is held in memory "
                  "between its watermarks).",
                  snap, validators::at_least(1)));
+    d.define(key("incremental.snapshot.watermarking.strategy", ct::string, cd::of("insert_insert"),
+                 ci::low,
+                 "How chunk watermarks are written: insert_insert (an open and a close row per "
+                 "chunk, kept in the signal table). insert_delete is not supported.",
+                 snap, validators::one_of({"insert_insert"})));
     d.define(key("incremental.snapshot.allow.schema.changes", ct::boolean, cd::of("false"), ci::low,
                  "Debezium's support for schema changes during an incremental snapshot; not "
                  "supported (true is refused).",

@@ -119,10 +119,11 @@ TEST(PgIncrementalSnapshot, TableNames) {
 TEST(PgIncrementalSnapshot, ChunkQueryOrdersByTheWholeKey) {
   auto q = chunk_query("public", "t", {"a", "b", "v"}, {"a", "b"}, {"integer", "text"}, true,
                        std::string("v <> 'x'"), 50);
-  EXPECT_EQ(q,
-            "SELECT \"a\", \"b\", \"v\" FROM \"public\".\"t\" WHERE (v <> 'x') AND (\"a\", \"b\") > "
-            "($1::integer, $2::text) AND (\"a\", \"b\") <= ($3::integer, $4::text) ORDER BY "
-            "\"a\", \"b\" LIMIT 50");
+  EXPECT_EQ(
+      q,
+      "SELECT \"a\", \"b\", \"v\" FROM \"public\".\"t\" WHERE (v <> 'x') AND (\"a\", \"b\") > "
+      "($1::integer, $2::text) AND (\"a\", \"b\") <= ($3::integer, $4::text) ORDER BY "
+      "\"a\", \"b\" LIMIT 50");
   auto first = chunk_query("public", "t", {"id"}, {"id"}, {"bigint"}, false, std::nullopt, 1024);
   EXPECT_EQ(first,
             "SELECT \"id\" FROM \"public\".\"t\" WHERE (\"id\") <= ($1::bigint) ORDER BY \"id\" "
@@ -168,6 +169,12 @@ TEST(PgIncrementalSnapshot, ConfigKeys) {
   auto s = connector_config::parse(props);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("not supported"), std::string::npos);
+
+  props = base();
+  props["incremental.snapshot.watermarking.strategy"] = "insert_delete";
+  EXPECT_FALSE(connector_config::parse(props));
+  props["incremental.snapshot.watermarking.strategy"] = "insert_insert";
+  EXPECT_TRUE(connector_config::parse(props));
 
   props = base();
   props["signal.data.collection"] = "nodot";
