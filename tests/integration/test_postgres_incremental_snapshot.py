@@ -11,7 +11,8 @@ broker and a real PostgreSQL 15 (db_servers.py).
   - pause-snapshot, resume-snapshot and stop-snapshot, counted in chunks;
   - a table added to table.include.list after the first start (filtered
     publication): restart with the new list, execute-snapshot, and the
-    table's topic ends equal to it.
+    table's topic ends equal to it; an additional condition;
+  - a missing signal table, the kafka channel and schema changes refused.
 
 ctest runs: /usr/bin/python3 test_postgres_incremental_snapshot.py PATH/TO/runnel
 """
@@ -321,6 +322,19 @@ def test_table_added_to_include_list():
         # ta was not snapshotted again.
         ta_reads = r_events(consume("inc3.public.ta"))
         assert len(ta_reads) == 10, len(ta_reads)
+        # An additional condition reads only the rows it admits.
+        PG.execute(signal_sql("sig3", "e4", "execute-snapshot",
+                              {"data-collections": ["public.ta"], "type": "incremental",
+                               "additional-conditions": [{"data-collection": "public.ta",
+                                                          "filter": "id <= 3"}]}))
+        wait_until(lambda: len(r_events(consume("inc3.public.ta"))) >= 13, 60,
+                   what="ta's conditional snapshot")
+        PG.execute("INSERT INTO ta VALUES (100, 'marker')")
+        recs = wait_until(lambda: (lambda r: r if any(k["id"] == 100 for k, _ in r) else None)(
+            consume("inc3.public.ta")), 60, what="the marker")
+        again = r_events(recs)[10:]
+        assert [k["id"] for k, _ in again] == [1, 2, 3], again
+        assert all(v["source"]["snapshot"] == "incremental" for _, v in again)
     finally:
         rc = c.stop()
     assert rc == 0, "connect exited %d:\n%s" % (rc, c.tail())
