@@ -329,12 +329,18 @@ def test_table_added_to_include_list():
                                                           "filter": "id <= 3"}]}))
         wait_until(lambda: len(r_events(consume("inc3.public.ta"))) >= 13, 60,
                    what="ta's conditional snapshot")
+        # A condition the server refuses skips the table; the connector runs on.
+        PG.execute(signal_sql("sig3", "e5", "execute-snapshot",
+                              {"data-collections": ["public.ta"], "type": "incremental",
+                               "additional-condition": "no_such_column = 1"}))
         PG.execute("INSERT INTO ta VALUES (100, 'marker')")
         recs = wait_until(lambda: (lambda r: r if any(k["id"] == 100 for k, _ in r) else None)(
             consume("inc3.public.ta")), 60, what="the marker")
         again = r_events(recs)[10:]
         assert [k["id"] for k, _ in again] == [1, 2, 3], again
         assert all(v["source"]["snapshot"] == "incremental" for _, v in again)
+        with open(os.path.join(d, "connect.log"), errors="replace") as f:
+            assert "incremental snapshot of public.ta skipped" in f.read(), c.tail()
     finally:
         rc = c.stop()
     assert rc == 0, "connect exited %d:\n%s" % (rc, c.tail())

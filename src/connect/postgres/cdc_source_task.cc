@@ -901,8 +901,17 @@ class cdc_source_task final : public source_task {
         key_types.push_back(*t[0][0]);
       }
       if (!inc_.maximum_key || inc_.maximum_key->size() != cat.primary_key.size()) {
-        CONNECT_TRY(auto mx, sql_->query(maximum_key_query(parts->first, parts->second,
-                                                           cat.primary_key, c.condition)));
+        auto maximum = sql_->query(
+            maximum_key_query(parts->first, parts->second, cat.primary_key, c.condition));
+        if (!maximum && maximum.error().kind != errc::retriable) {
+          // A condition the server refuses (or a table it cannot read):
+          // that table is skipped, the connector keeps running.
+          spdlog::warn("postgres: incremental snapshot of {} skipped: {}", c.id,
+                       maximum.error().message);
+          inc_.next_table();
+          continue;
+        }
+        CONNECT_TRY(auto mx, std::move(maximum));
         if (mx.empty()) {
           spdlog::info("postgres: incremental snapshot of {}: no rows", c.id);
           inc_.next_table();
