@@ -298,6 +298,7 @@ class cdc_source_task final : public source_task {
                       .change_lsn = snapshot_lsn_,
                       .ts_usec = now_us(),
                       .flush_lsn = snapshot_lsn_};
+      done.incremental = inc_;  // an incremental snapshot resumed after it
       source_record r;
       r.source_partition = partition_;
       r.source_offset = done.to_json();
