@@ -491,11 +491,10 @@ class cdc_source_task final : public source_task {
     }
     std::vector<source_record> recs;
     if (const auto* t = std::get_if<truncate_msg>(&m)) {
-      if (window_ && window_->open &&
-          std::find(t->relation_oids.begin(), t->relation_oids.end(), window_->oid) !=
-              t->relation_oids.end()) {
-        // The table was emptied inside the window: none of the chunk's rows
-        // may be emitted after it.
+      if (window_ && std::find(t->relation_oids.begin(), t->relation_oids.end(), window_->oid) !=
+                         t->relation_oids.end()) {
+        // The table was emptied while the chunk waits: none of its rows may
+        // be emitted after that (rows inserted since are streamed).
         std::fill(window_->dropped.begin(), window_->dropped.end(), true);
       }
       truncate_msg mine = *t;
@@ -512,9 +511,15 @@ class cdc_source_task final : public source_task {
         CONNECT_TRY(recs, events_->on_delete(*d, p));
       }
     }
-    if (window_ && window_->open) {
+    if (window_) {
       // A change inside the window is at least as new as the chunk's row
-      // of that key: the row is not emitted.
+      // of that key: the row is not emitted. So is one seen after the
+      // chunk was read but before the low watermark (DBLog and Debezium
+      // leave those alone): it committed before the watermark yet may not
+      // have been visible to the chunk's query (PostgreSQL makes a commit
+      // visible a moment after writing it to the WAL). Dropping the row
+      // then is safe: that change and every later one of the key are in
+      // the stream, each with the whole row.
       for (const auto& r : recs) {
         if (r.topic == window_->topic) {
           if (auto it = window_->by_key.find(r.key.dump()); it != window_->by_key.end()) {
@@ -683,6 +688,10 @@ class cdc_source_task final : public source_task {
     }
     if (s.type == "snapshot-window-close") {
       if (window_ && s.id == window_->chunk_id + "-close") {
+        if (!window_->open) {
+          spdlog::warn("postgres: incremental snapshot: chunk {} closed before it opened",
+                       window_->chunk_id);
+        }
         CONNECT_TRY(close_window(x, n, out));
       }
       return ok();

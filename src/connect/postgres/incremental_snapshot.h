@@ -11,7 +11,10 @@
 //      high watermark).
 // The stream sees both rows in WAL order. Between them (the window is
 // open) a streamed change of a key drops that key's held row: the change
-// is newer than, or as new as, what the chunk read. At the close the rows
+// is newer than, or as new as, what the chunk read. (The task also drops
+// on changes seen between the read and the open row: a commit is in the
+// WAL a moment before it is visible, so one just before the low watermark
+// may be missing from the chunk.) At the close the rows
 // left are emitted, then the next chunk is read. So a snapshot row never
 // lands after a change it predates, and every row present throughout is
 // emitted.
