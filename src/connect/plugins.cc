@@ -8,6 +8,7 @@ void register_builtin_plugins(plugin_registry& r) {
   register_converters(r);
   register_transformations(r);
   register_file_stream(r);
+  register_tail_file(r);
   objstore::register_objstore(r);
   register_postgres(r);
   register_jdbc(r);

@@ -12,6 +12,7 @@ void register_builtin_plugins(plugin_registry& r);
 void register_converters(plugin_registry& r);       // convert/
 void register_transformations(plugin_registry& r);  // transforms/
 void register_file_stream(plugin_registry& r);      // file_stream/
+void register_tail_file(plugin_registry& r);        // tail_file/
 void register_postgres(plugin_registry& r);         // postgres/
 void register_jdbc(plugin_registry& r);             // jdbc/
 void register_http(plugin_registry& r);             // http/

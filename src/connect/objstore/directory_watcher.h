@@ -17,13 +17,14 @@
 #include <vector>
 
 #include "connect/api/error.h"
+#include "connect/objstore/inotify_events.h"
 
 namespace runnel::connect::objstore {
 
 class directory_watcher {
  public:
   static result<std::unique_ptr<directory_watcher>> open(std::filesystem::path root);
-  ~directory_watcher();
+  ~directory_watcher() = default;
   directory_watcher(const directory_watcher&) = delete;
   directory_watcher& operator=(const directory_watcher&) = delete;
 
@@ -39,14 +40,13 @@ class directory_watcher {
   void wakeup();
 
  private:
-  directory_watcher(std::filesystem::path root, int inotify_fd, int wake_fd)
-      : root_(std::move(root)), fd_(inotify_fd), wake_fd_(wake_fd) {}
+  directory_watcher(std::filesystem::path root, std::unique_ptr<inotify_events> in)
+      : root_(std::move(root)), in_(std::move(in)) {}
   // Watches `dir` and every directory under it.
   void watch_tree(const std::filesystem::path& dir);
 
   std::filesystem::path root_;
-  int fd_;
-  int wake_fd_;
+  std::unique_ptr<inotify_events> in_;
   std::map<int, std::filesystem::path> dirs_;  // watch descriptor → directory
 };
 

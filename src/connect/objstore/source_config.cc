@@ -112,18 +112,23 @@ void define_shared_keys(config_def& d, store_kind kind) {
                "Read the files already there when the connector first starts; false: only "
                "files that appear later.",
                disc));
+  d.define(key("discovery.mode", config_type::string, cd::of("listing"),
+               kind == store_kind::directory
+                   ? "listing: list the directory every poll.interval.ms; notifications: inotify "
+                     "(files closed after writing or moved in), with a listing only when events "
+                     "may have been lost (queue overflow, a new subdirectory); hybrid: inotify "
+                     "for latency and a listing every backfill.interval.ms for what it misses."
+                   : "listing: list the store every poll.interval.ms; notifications: storage "
+                     "events from a queue (S3 events through SQS: sqs.queue.url; Event Grid "
+                     "BlobCreated through an Azure Storage queue: azqueue.name); hybrid: "
+                     "notifications for latency and a listing every backfill.interval.ms for "
+                     "what they miss.",
+               disc, config_importance::high,
+               validators::one_of({"listing", "notifications", "hybrid"})));
+  d.define(key("backfill.interval.ms", config_type::long_, cd::of("60000"),
+               "hybrid: how often the store is listed.", disc, config_importance::medium,
+               validators::at_least(1)));
   if (kind != store_kind::directory) {
-    d.define(key("discovery.mode", config_type::string, cd::of("listing"),
-                 "listing: list the store every poll.interval.ms; notifications: storage "
-                 "events from a queue (S3 events through SQS: sqs.queue.url; Event Grid "
-                 "BlobCreated through an Azure Storage queue: azqueue.name); hybrid: "
-                 "notifications for latency and a listing every backfill.interval.ms for what "
-                 "they miss.",
-                 disc, config_importance::high,
-                 validators::one_of({"listing", "notifications", "hybrid"})));
-    d.define(key("backfill.interval.ms", config_type::long_, cd::of("60000"),
-                 "hybrid: how often the store is listed.", disc, config_importance::medium,
-                 validators::at_least(1)));
     d.define(key("notification.visibility.timeout.s", config_type::long_, cd::of("300"),
                  "How long a received notification stays hidden; one not deleted (its file "
                  "not yet done) comes back after this.",
@@ -243,12 +248,12 @@ result<source_settings> parse_source_settings(store_kind kind, const config_map&
             : after == "move" ? after_action::move
                               : after_action::none;
   s.move_prefix = c.get_string("after.move.prefix");
+  auto mode = c.get_string("discovery.mode");
+  s.discovery = mode == "notifications" ? discovery_mode::notifications
+                : mode == "hybrid"      ? discovery_mode::hybrid
+                                        : discovery_mode::listing;
+  s.backfill_interval = std::chrono::milliseconds(c.get_long("backfill.interval.ms"));
   if (kind != store_kind::directory) {
-    auto mode = c.get_string("discovery.mode");
-    s.discovery = mode == "notifications" ? discovery_mode::notifications
-                  : mode == "hybrid"      ? discovery_mode::hybrid
-                                          : discovery_mode::listing;
-    s.backfill_interval = std::chrono::milliseconds(c.get_long("backfill.interval.ms"));
     s.notification_visibility =
         std::chrono::seconds(c.get_long("notification.visibility.timeout.s"));
     const char* needs = kind == store_kind::s3 ? "sqs.queue.url" : "azqueue.name";

@@ -68,7 +68,12 @@ result<void> objstore_source_task::start(const config_map& props, source_task_co
     q.endpoint = settings_.azure_queue_url;
     CONNECT_TRY(events_, azure_queue::open(std::move(q)));
   }
-  if (settings_.discovery == discovery_mode::notifications) {
+  if (settings_.discovery != discovery_mode::listing && kind_ == store_kind::directory) {
+    CONNECT_TRY(watcher_, directory_watcher::open(store_->container()));
+  }
+  // notifications: no listing (the directory lists once at the start with
+  // include.existing=false, to know what was there).
+  if (settings_.discovery == discovery_mode::notifications && !(watcher_ && skip_existing_)) {
     next_listing_ = std::chrono::steady_clock::time_point::max();
   }
   return ok();
@@ -129,6 +134,18 @@ void objstore_source_task::wakeup() {
   std::lock_guard lock(mu_);
   woken_ = true;
   cv_.notify_all();
+  if (watcher_) watcher_->wakeup();
+}
+
+void objstore_source_task::take_directory_events(const directory_watcher::events& ev) {
+  if (ev.needs_listing) next_listing_ = {};
+  for (const auto& key : ev.keys) {
+    if (!key.starts_with(settings_.listing.prefix)) continue;
+    auto o = store_->stat(key);
+    if (!o) continue;  // gone again; a listing finds what is there
+    if (!dedup_->start_record(o.value())) continue;
+    if (queued_.emplace(o.value().key, o.value().etag).second) queue_.push_back(o.value());
+  }
 }
 
 result<void> objstore_source_task::discover(std::chrono::system_clock::time_point now) {
@@ -261,11 +278,19 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
       next_receive_ =
           received.value() >= size_t(notification_batch) ? now : now + settings_.poll_interval;
     }
+    // inotify's files (after include.existing=false's first listing).
+    if (watcher_ && !(skip_existing_ && first_listing_)) {
+      auto ev = watcher_->poll(std::chrono::milliseconds(0));
+      if (!ev) return fail(make_error(errc::retriable, ev.error().message));
+      take_directory_events(ev.value());
+    }
     if (!current_ && queue_.empty() && now >= next_listing_) {
       auto listed = discover(std::chrono::system_clock::now());
-      next_listing_ =
-          now + (settings_.discovery == discovery_mode::hybrid ? settings_.backfill_interval
-                                                               : settings_.poll_interval);
+      next_listing_ = settings_.discovery == discovery_mode::notifications
+                          ? std::chrono::steady_clock::time_point::max()
+                      : settings_.discovery == discovery_mode::hybrid
+                          ? now + settings_.backfill_interval
+                          : now + settings_.poll_interval;
       if (!listed) return fail(make_error(errc::retriable, listed.error().message));
       if (first_listing_) {
         first_listing_ = false;
@@ -335,10 +360,17 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
     if (!out.empty() && !more_now) return out;
     if (more_now) continue;
     // Nothing to return: wait for the next listing, the deadline or wakeup.
-    std::unique_lock lock(mu_);
     auto until = std::min(deadline, next_listing_);
     if (events_) until = std::min(until, next_receive_);
-    cv_.wait_until(lock, until, [this] { return woken_; });
+    if (watcher_) {
+      // Wait in inotify (wakeup() ends it too); its files are taken above.
+      auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now);
+      auto ev = watcher_->poll(std::max(wait, std::chrono::milliseconds(0)));
+      if (!ev) return fail(make_error(errc::retriable, ev.error().message));
+      take_directory_events(ev.value());
+    }
+    std::unique_lock lock(mu_);
+    if (!watcher_) cv_.wait_until(lock, until, [this] { return woken_; });
     if (woken_ || std::chrono::steady_clock::now() >= deadline) {
       woken_ = false;
       return out;

@@ -27,6 +27,7 @@
 
 #include "connect/api/source_task.h"
 #include "connect/objstore/decompress.h"
+#include "connect/objstore/directory_watcher.h"
 #include "connect/objstore/event_queue.h"
 #include "connect/objstore/file_progress.h"
 #include "connect/objstore/source_config.h"
@@ -86,6 +87,13 @@ class objstore_source_task final : public source_task {
   std::chrono::steady_clock::time_point next_receive_{};
   std::map<std::string, std::set<std::pair<std::string, std::string>>> message_pending_;
   std::multimap<std::pair<std::string, std::string>, std::string> receipts_;
+
+  // The directory source's notifications (inotify): the files it names
+  // are queued at once, without waiting for min.object.age.ms (a file
+  // closed after writing or moved in is complete).
+  std::unique_ptr<directory_watcher> watcher_;
+  // Queues the files of `ev`; a listing soon when events were lost.
+  void take_directory_events(const directory_watcher::events& ev);
 
   std::mutex mu_;
   std::condition_variable cv_;
