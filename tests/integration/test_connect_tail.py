@@ -9,8 +9,9 @@ discovery, through `runnel connect run` against a real broker:
   rotation: a read_committed reader finds every line exactly once;
 - DirectorySource with discovery.mode=notifications sees each new file long
   before its (hour-long) listing would, and misses a file whose event never
-  comes (a hard link: IN_CREATE only); hybrid finds that file, and one that
-  was there before the watch, by its backfill listing."""
+  comes (a hard link: IN_CREATE only); hybrid finds that file by its
+  backfill listing. Both read the files there before the start (a listing
+  at the start: inotify events do not outlive a process)."""
 
 import os
 import shutil
@@ -72,7 +73,7 @@ class Writer(threading.Thread):
                     i += 1
                 f.flush()
                 n += 1
-                time.sleep(self.tick)
+                time.sleep(self.tick)  # the writer's rate, not a wait for a condition
             f.close()
         except Exception as e:  # reported by the test
             self.error = e
@@ -167,6 +168,89 @@ def test_tail_kill9_exactly_once_across_rotation():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def headers_of_first(broker, topic):
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "tail-headers"})
+    try:
+        c.assign([TopicPartition(topic, 0, 0)])
+        for _ in range(100):
+            m = c.poll(0.2)
+            if m is not None and not m.error():
+                return dict(m.headers() or [])
+        raise AssertionError("no record in %s" % topic)
+    finally:
+        c.close()
+
+
+def test_tail_read_from_end_partial_lines_and_restart():
+    """read.from=end skips what the files held at the first start; a file
+    that appears later is read from its start; a last line without its
+    newline waits for it (and with idle.flush.ms is sent alone); a long
+    line is split at max.line.bytes; a clean restart continues where the
+    lines stopped, nothing again."""
+    d = tempfile.mkdtemp(prefix="runnel-tail-end-")
+    try:
+        with Broker(BINARY) as b:
+            logs, idle = os.path.join(d, "logs"), os.path.join(d, "idle")
+            os.makedirs(logs)
+            os.makedirs(idle)
+            create_topic(b, "end")
+            create_topic(b, "idle")
+            old, new = os.path.join(logs, "old.log"), os.path.join(logs, "new.log")
+            with open(old, "w") as f:
+                f.write("before-1\nbefore-2\nbefore-3\n")
+            src = tail_connector(d, "end", os.path.join(logs, "*.log"), "end",
+                                 **{"read.from": "end", "max.line.bytes": "16",
+                                    "file.path.header": "file"})
+            idle_src = tail_connector(d, "idle", os.path.join(idle, "*.log"), "idle",
+                                      **{"idle.flush.ms": "300"})
+            args = ["-w", worker(d, b, False), src, idle_src]
+            log = os.path.join(d, "connect.log")
+
+            def append(path, text):
+                with open(path, "a") as f:
+                    f.write(text)
+
+            c = Connect(args, log)
+            try:
+                # read.from=end counts from the task's start.
+                for name in ("end", "idle"):
+                    wait_until(lambda: [t["state"] for t in c.status(name)["tasks"]] ==
+                               ["RUNNING"], 30, 0.05, what="task %s running" % name)
+                append(old, "new-1\npartial")
+                append(new, "n1\n")
+                append(os.path.join(idle, "a.log"), "no newline yet")
+                wait_until(lambda: end_offsets(b, "end", False) >= 2, 20, 0.02,
+                           what="two complete lines")
+                wait_until(lambda: end_offsets(b, "idle", False) >= 1, 20, 0.02,
+                           what="the idle line flushed")
+                # The partial line is held: the next record is it, completed.
+                append(old, "-done\n" + "x" * 40 + "\n")
+                wait_until(lambda: end_offsets(b, "end", False) >= 6, 20, 0.02,
+                           what="the completed and the split lines")
+            finally:
+                assert c.stop() == 0, c.tail()
+            append(old, "after-restart\n")
+            c = Connect(args, log)
+            try:
+                wait_until(lambda: end_offsets(b, "end", False) >= 7, 20, 0.02,
+                           what="the line after the restart")
+            finally:
+                assert c.stop() == 0, c.tail()
+            by_key = {}
+            for k, v in read_topic(b, "end", committed=False)[0]:
+                by_key.setdefault(os.path.basename(k), []).append(v)
+            assert by_key == {"old.log": ["new-1", "partial-done", "x" * 16, "x" * 16, "x" * 8,
+                                          "after-restart"],
+                              "new.log": ["n1"]}, by_key
+            assert [v for _, v in read_topic(b, "idle", committed=False)[0]] == \
+                ["no newline yet"]
+            h = headers_of_first(b, "end")
+            assert h.get("file") == old.encode(), h
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def land(inbox, d, name, lines):
     tmp = os.path.join(d, name + ".tmp")
     with open(tmp, "w") as f:
@@ -184,8 +268,10 @@ def test_directory_notifications_and_hybrid():
             h_in = os.path.join(d, "h-in")
             os.makedirs(n_in)
             os.makedirs(h_in)
-            # There before the watch: only a listing finds it.
+            # There before the watch: a listing finds it (the one at the
+            # start, in both modes).
             land(h_in, d, "before.txt", 3)
+            land(n_in, d, "n-before.txt", 1)
             common = {"connector.class": "DirectorySource", "format": "lines",
                       "min.object.age.ms": "0", "poll.interval.ms": "3600000"}
             notified = write_props(os.path.join(d, "n.properties"), dict(
@@ -200,11 +286,13 @@ def test_directory_notifications_and_hybrid():
             try:
                 wait_until(lambda: end_offsets(b, "hybrid", False) >= 3, 30, 0.05,
                            what="hybrid's first listing")
+                wait_until(lambda: end_offsets(b, "notified", False) >= 1, 30, 0.05,
+                           what="the listing at the start in notifications mode")
                 lags = []
                 for i in range(5):
                     t0 = time.monotonic()
                     land(n_in, d, "f%d.txt" % i, 4)
-                    wait_until(lambda: end_offsets(b, "notified", False) >= 4 * (i + 1), 10,
+                    wait_until(lambda: end_offsets(b, "notified", False) >= 1 + 4 * (i + 1), 10,
                                0.01, what="file %d through inotify" % i)
                     lags.append(time.monotonic() - t0)
                 # A hard link makes IN_CREATE only: no event the watcher takes.
@@ -218,15 +306,15 @@ def test_directory_notifications_and_hybrid():
                 # Notifications alone never list: the linked file is not read
                 # (checked after hybrid found its twin, and once more later).
                 land(n_in, d, "after.txt", 1)
-                wait_until(lambda: end_offsets(b, "notified", False) >= 21, 10, 0.01,
+                wait_until(lambda: end_offsets(b, "notified", False) >= 22, 10, 0.01,
                            what="the file after the link")
                 notified_count = end_offsets(b, "notified", False)
             finally:
                 assert c.stop() == 0, c.tail()
-            assert notified_count == 21, notified_count
+            assert notified_count == 22, notified_count
             got = read_topic(b, "notified", committed=False)[0]
             assert sorted(os.path.basename(k) for k, _ in got) == sorted(
-                ["f%d.txt" % i for i in range(5) for _ in range(4)] + ["after.txt"]), got
+                ["f%d.txt" % i for i in range(5) for _ in range(4)] + ["after.txt", "n-before.txt"]), got
             h = read_topic(b, "hybrid", committed=False)[0]
             assert [v for _, v in h] == ["before.txt-0", "before.txt-1", "before.txt-2",
                                          "linked-0", "linked-1"], h
@@ -240,5 +328,6 @@ def test_directory_notifications_and_hybrid():
 
 if __name__ == "__main__":
     run([test_tail_follows_rename_and_copytruncate_rotations,
+         test_tail_read_from_end_partial_lines_and_restart,
          test_tail_kill9_exactly_once_across_rotation,
          test_directory_notifications_and_hybrid])

@@ -115,9 +115,10 @@ void define_shared_keys(config_def& d, store_kind kind) {
   d.define(key("discovery.mode", config_type::string, cd::of("listing"),
                kind == store_kind::directory
                    ? "listing: list the directory every poll.interval.ms; notifications: inotify "
-                     "(files closed after writing or moved in), with a listing only when events "
-                     "may have been lost (queue overflow, a new subdirectory); hybrid: inotify "
-                     "for latency and a listing every backfill.interval.ms for what it misses."
+                     "(files closed after writing or moved in), with a listing at the start and "
+                     "when events may have been lost (queue overflow, a new subdirectory); "
+                     "hybrid: inotify for latency and a listing every backfill.interval.ms for "
+                     "what it misses."
                    : "listing: list the store every poll.interval.ms; notifications: storage "
                      "events from a queue (S3 events through SQS: sqs.queue.url; Event Grid "
                      "BlobCreated through an Azure Storage queue: azqueue.name); hybrid: "

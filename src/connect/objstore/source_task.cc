@@ -71,9 +71,10 @@ result<void> objstore_source_task::start(const config_map& props, source_task_co
   if (settings_.discovery != discovery_mode::listing && kind_ == store_kind::directory) {
     CONNECT_TRY(watcher_, directory_watcher::open(store_->container()));
   }
-  // notifications: no listing (the directory lists once at the start with
-  // include.existing=false, to know what was there).
-  if (settings_.discovery == discovery_mode::notifications && !(watcher_ && skip_existing_)) {
+  // notifications: no listing; but a directory lists once at the start,
+  // because inotify events do not outlive the process (a file that landed
+  // while it was down, or was announced and not read before a crash).
+  if (settings_.discovery == discovery_mode::notifications && !watcher_) {
     next_listing_ = std::chrono::steady_clock::time_point::max();
   }
   return ok();
