@@ -347,6 +347,9 @@ class tail_file_task final : public source_task {
                                                 const std::string& rotated) {
     struct stat base;
     if (::stat(rotated.c_str(), &base) != 0) return {};
+    return rotated_after(path, base);
+  }
+  static std::vector<std::string> rotated_after(const std::string& path, const struct stat& base) {
     auto dir = fs::path(path).parent_path();
     auto name = fs::path(path).filename().string();
     std::vector<std::pair<std::pair<int64_t, std::string>, std::string>> found;
@@ -356,7 +359,6 @@ class tail_file_task final : public source_task {
       auto f = it->path().filename().string();
       if (f.size() <= name.size() || !f.starts_with(name)) continue;
       auto p = it->path().string();
-      if (p == rotated) continue;
       bool compressed = false;
       for (const char* ext : {".gz", ".bz2", ".xz", ".zst", ".lz4", ".Z", ".zip"})
         compressed = compressed || f.ends_with(ext);
@@ -408,6 +410,22 @@ class tail_file_task final : public source_task {
       if (tracked(id)) continue;
       // Rotated: a new file at the path, read once the old one is finished.
       current.away = true;
+      // Rotated twice before we looked: the file between (named after the
+      // path, written after the old one) is read in between.
+      struct stat old_st;
+      if (::fstat(current.fd, &old_st) == 0) {
+        for (const auto& between : rotated_after(path, old_st)) {
+          if (auto g = open_at(between, 0)) {
+            if (g.value().id == id || tracked(g.value().id) || done_.count(g.value().id)) {
+              close_file(g.value());
+              continue;
+            }
+            g.value().away = true;
+            spdlog::info("TailFile: {} rotated twice; reading {} in between", path, between);
+            q.push_back(std::move(g.value()));
+          }
+        }
+      }
       if (auto f = open_at(path, 0); f && f.value().id == id) {
         spdlog::info("TailFile: {} rotated (a new file, inode {})", path, id.ino);
         q.push_back(std::move(f.value()));
@@ -477,17 +495,23 @@ class tail_file_task final : public source_task {
     f.buf.clear();
   }
 
-  // Reads every path's front file; finishes rotated files.
+  // Reads every path's front file; finishes rotated files. When the batch
+  // fills, the next poll starts at the path that was not read, so one busy
+  // file does not starve the others.
   result<void> read_all(std::vector<source_record>& out) {
-    for (auto it = paths_.begin(); it != paths_.end() && out.size() < batch_;) {
-      const std::string& path = it->first;
-      auto& q = it->second;
-      CONNECT_TRY(read_path(path, q, out));
-      if (q.empty()) {
-        it = paths_.erase(it);
-      } else {
-        ++it;
+    std::vector<std::string> order;
+    order.reserve(paths_.size());
+    auto from = paths_.lower_bound(next_path_);
+    for (auto it = from; it != paths_.end(); ++it) order.push_back(it->first);
+    for (auto it = paths_.begin(); it != from; ++it) order.push_back(it->first);
+    for (const auto& path : order) {
+      if (out.size() >= batch_) {
+        next_path_ = path;
+        return ok();
       }
+      auto it = paths_.find(path);
+      CONNECT_TRY(read_path(path, it->second, out));
+      if (it->second.empty()) paths_.erase(it);
     }
     return ok();
   }
@@ -565,6 +589,7 @@ class tail_file_task final : public source_task {
   std::set<std::string> watched_dirs_;
   std::map<std::string, std::deque<tailed>> paths_;
   std::map<identity, int64_t> done_;  // files finished and closed → their end
+  std::string next_path_;             // where read_all starts
   bool started_before_ = false;
   bool first_scan_done_ = false;
   bool rescan_ = false;
