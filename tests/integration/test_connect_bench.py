@@ -1,7 +1,7 @@
 """bench/connect/run on a tiny run (--quick: 50 small files, two 1 MB files,
 20 files landing in one second, a 20,000-line FileStream file), so that the
-connector benchmark keeps working: the directory source's three phases and
-runnel's FileStreamSource each report figures, and the script's own exact
+connector benchmark keeps working: the directory source's three phases, its
+inotify mode's lag phase and runnel's FileStreamSource each report figures, and the script's own exact
 check (every line of every file once, in order) passed. The S3 modes and
 Kafka Connect are left to the benchmark itself (moto and a JVM would add
 seconds here; integration.objstore_backends and test_kafka_connect.py test
@@ -21,7 +21,7 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "b
 def test_quick_run_reports_verified_figures():
     with tempfile.TemporaryDirectory(prefix="runnel-connbench-test-") as d:
         out = os.path.join(d, "results.json")
-        r = subprocess.run([SCRIPT, "--quick", "--modes", "dir-listing,filestream",
+        r = subprocess.run([SCRIPT, "--quick", "--modes", "dir-listing,dir-notifications,filestream",
                             "--no-kafka-connect", "--runnel", BINARY, "--dir", d, "--json", out,
                             "--timeout", "60"], capture_output=True, timeout=240)
         err = r.stderr.decode(errors="replace")
@@ -38,7 +38,11 @@ def test_quick_run_reports_verified_figures():
         assert 0 <= lag["min_ms"] <= lag["p50_ms"] <= lag["p99_ms"] <= lag["max_ms"], lag
         fs = by[("filestream", "runnel")]
         assert fs["verified"] and fs["records"] == 20000 and fs["records_per_s"] > 0, fs
-        assert "verified 72 files" in err, err[-2000:]
+        # 50 small + 2 large + 20 lag files + the lag phase's warm-up file.
+        assert "verified 73 files" in err, err[-2000:]
+        inotify = by[("dir-notifications", "lag")]
+        assert inotify["verified"] and inotify["files"] == 20, inotify
+        assert ("dir-notifications", "small") not in by, results
         # The Markdown tables are on stdout.
         text = r.stdout.decode()
         assert "| dir-listing | small | 50 |" in text and "| runnel | 0 | 20000 |" in text, text
