@@ -5,6 +5,10 @@
 // schemaless. A null key or value stays null (a tombstone stays one).
 #include <fmt/format.h>
 
+#include <string>
+#include <unordered_map>
+#include <utility>
+
 #include "connect/convert/converters.h"
 #include "connect/convert/json_data.h"
 
@@ -88,6 +92,7 @@ class json_converter final : public converter {
     opts_.decimals = (fmt_name == "NUMERIC" || fmt_name == "numeric") ? decimal_format::numeric
                                                                       : decimal_format::base64;
     opts_.replace_null_with_default = c.get_bool("replace.null.with.default");
+    schema_cache_size_ = static_cast<size_t>(c.get_int("schemas.cache.size"));
     if (auto content = c.get_optional_string("schema.content"); content && !content->empty()) {
       auto j = data::parse(*content, nullptr, false);
       if (j.is_discarded())
@@ -103,10 +108,15 @@ class json_converter final : public converter {
     if (!s && v.is_null()) return std::optional<std::string>();
     CONNECT_TRY(auto payload, to_json(s, v, opts_));
     if (!schemas_) return std::optional<std::string>(dump(payload));
-    data env = data::object();
-    env["schema"] = schema_to_json(s);
-    env["payload"] = std::move(payload);
-    return std::optional<std::string>(dump(env));
+    // The envelope written piece by piece, so that a schema already seen
+    // is not turned into JSON again: records from one table or file share
+    // one schema, and its JSON is usually larger than the payload.
+    std::string out = "{\"schema\":";
+    out += schema_text(s);
+    out += ",\"payload\":";
+    out += dump(payload);
+    out += '}';
+    return std::optional<std::string>(std::move(out));
   }
 
   result<schema_and_value> to_connect(std::string_view, std::vector<client::header>&,
@@ -140,10 +150,25 @@ class json_converter final : public converter {
     return j.dump(-1, ' ', false, data::error_handler_t::replace);
   }
 
+  // The schema's JSON text, cached by schema object as Kafka's converter
+  // caches by schema (`schemas.cache.size`). Schemas are immutable and
+  // shared, so the object identifies the text; the cache holds a reference
+  // so that an address is never reused while it is a key.
+  const std::string& schema_text(const schema_ptr& s) {
+    if (auto it = schema_cache_.find(s.get()); it != schema_cache_.end()) return it->second.second;
+    if (schema_cache_size_ == 0) return uncached_ = dump(schema_to_json(s));
+    if (schema_cache_.size() >= schema_cache_size_) schema_cache_.clear();
+    return schema_cache_.emplace(s.get(), std::make_pair(s, dump(schema_to_json(s))))
+        .first->second.second;
+  }
+
   bool schemas_ = true;
   json_options opts_;
   schema_ptr fixed_schema_;
   bool has_fixed_schema_ = false;
+  size_t schema_cache_size_ = 1000;
+  std::unordered_map<const schema*, std::pair<schema_ptr, std::string>> schema_cache_;
+  std::string uncached_;
 };
 
 }  // namespace

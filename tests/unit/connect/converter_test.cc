@@ -41,6 +41,36 @@ TEST(JsonConverter, EnvelopeAsKafkaQuickstartShowsIt) {
       R"("optional":false,"name":"x"},"payload":{"id":1,"name":"a","raw":"aGk="}})");
 }
 
+TEST(JsonConverter, CachedSchemaTextIsTheSameAsFreshlyWritten) {
+  // The schema's JSON is cached by schema object: many records of one
+  // schema, a second schema, a schema-less string, and a cache of size 0
+  // (or full, so it is cleared) all write exactly what a fresh converter
+  // writes for each record alone.
+  auto s1 = struct_builder("a").field("id", schemas::of(schema_type::int32)).build();
+  auto s2 = struct_builder("b").field("name", schemas::optional_string()).build();
+  std::vector<std::pair<schema_ptr, data>> records;
+  for (int i = 0; i < 5; ++i) {
+    records.emplace_back(s1, data{{"id", i}});
+    records.emplace_back(s2, data{{"name", "n" + std::to_string(i)}});
+    records.emplace_back(schemas::string(), data("x"));
+  }
+  auto cached = make("JsonConverter");
+  auto tiny = make("JsonConverter", {{"schemas.cache.size", "1"}});
+  auto none = make("JsonConverter", {{"schemas.cache.size", "0"}});
+  for (const auto& [s, v] : records) {
+    auto fresh = make("JsonConverter");
+    std::string want = out(*fresh, s, v);
+    EXPECT_EQ(out(*cached, s, v), want);
+    EXPECT_EQ(out(*tiny, s, v), want);
+    EXPECT_EQ(out(*none, s, v), want);
+    // And it reads back to the same value.
+    std::vector<client::header> hs;
+    auto back = cached->to_connect("t", hs, want);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back.value().value, v);
+  }
+}
+
 TEST(JsonConverter, ReadsTheEnvelopeBack) {
   auto c = make("JsonConverter");
   std::vector<client::header> hs;
