@@ -409,8 +409,109 @@ def test_exactly_once_config_errors_fail_with_one_line():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def read_with_headers(broker, topic, timeout=30):
+    """Every record of a one-partition topic (read_committed) as
+    (value, {header: value})."""
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "eos-dlq",
+                  "enable.auto.commit": False, "enable.partition.eof": True,
+                  "isolation.level": "read_committed"})
+    c.assign([TopicPartition(topic, 0, 0)])
+    got = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            m = c.poll(0.2)
+            if m is None:
+                continue
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    return got
+                if m.error().code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+                    return got
+                raise AssertionError(str(m.error()))
+            got.append((m.value().decode(),
+                        {k: (v or b"").decode() for k, v in (m.headers() or [])}))
+    finally:
+        c.close()
+    raise TimeoutError("reading " + topic)
+
+
+def test_bad_lines_fail_the_task_or_go_to_the_dead_letter_topic():
+    """A line that is not JSON in a DirectorySource file (format json): with
+    errors.tolerance=all it goes to the dead-letter topic with its raw text
+    and Kafka's error headers (stage TASK_POLL), in the same transaction as
+    the good lines around it, and a restart neither repeats nor loses a
+    line; with the default (none) the task fails naming the file and line,
+    after the lines before it."""
+    d = tempfile.mkdtemp(prefix="runnel-eos-")
+    try:
+        with Broker(BINARY) as b:
+            inbox, strict_inbox = os.path.join(d, "in"), os.path.join(d, "in2")
+            for box in (inbox, strict_inbox):
+                os.makedirs(box)
+                with open(os.path.join(box, "a.json"), "w") as f:
+                    f.write('{"n": 1}\nnot json\n{"n": 3}\n')
+            for t in ("good", "dlq", "strict"):
+                create_topic(b, t)
+            common = {"connector.class": "DirectorySource", "format": "json",
+                      "poll.interval.ms": "100", "min.object.age.ms": "0"}
+            tolerant = write_props(os.path.join(d, "tolerant.properties"), dict(
+                common, name="tolerant", **{"input.path": inbox, "topic": "good",
+                                            "errors.tolerance": "all",
+                                            "errors.deadletterqueue.topic.name": "dlq",
+                                            "errors.deadletterqueue.context.headers.enable":
+                                            "true",
+                                            "exactly.once.support": "required"}))
+            strict = write_props(os.path.join(d, "strict.properties"), dict(
+                common, name="strict", **{"input.path": strict_inbox, "topic": "strict"}))
+            args = ["-w", worker(d, b, True), tolerant, strict]
+            log = os.path.join(d, "connect.log")
+            c = Connect(args, log)
+            try:
+                wait_until(lambda: count_committed(b, "good") >= 2, 60, 0.2,
+                           what="the two good lines")
+                wait_until(lambda: c.status("strict")["tasks"][0]["state"] == "FAILED", 60,
+                           0.2, what="the strict task failed")
+                trace = c.status("strict")["tasks"][0]["trace"]
+                assert "a.json" in trace and "line 2" in trace and "not JSON" in trace, trace
+                assert c.status("tolerant")["tasks"][0]["state"] == "RUNNING"
+            finally:
+                assert c.stop() == 0, c.tail()
+            # The strict task's failing transaction is aborted: at most the
+            # line before the bad one (had it gone out in an earlier
+            # transaction) is visible, never the one after it.
+            strict_values = [v for v, _ in read_with_headers(b, "strict")]
+            assert strict_values in ([], ['{"n":1}']), strict_values
+            dead = read_with_headers(b, "dlq")
+            assert len(dead) == 1, dead
+            value, headers = dead[0]
+            assert value == "not json", value
+            assert headers["__connect.errors.stage"] == "TASK_POLL", headers
+            assert headers["__connect.errors.connector.name"] == "tolerant", headers
+            assert "line 2" in headers["__connect.errors.exception.message"], headers
+            assert '"a.json"' in headers["__connect.errors.source.partition"] or \
+                "a.json" in headers["__connect.errors.source.partition"], headers
+
+            # Restart with one more file: its line arrives, nothing repeats.
+            with open(os.path.join(inbox, "b.tmp"), "w") as f:
+                f.write('{"n": 4}\n')
+            os.rename(os.path.join(inbox, "b.tmp"), os.path.join(inbox, "b.json"))
+            c = Connect(args, log)
+            try:
+                wait_until(lambda: count_committed(b, "good") >= 3, 60, 0.2,
+                           what="the line of the new file")
+            finally:
+                assert c.stop() == 0, c.tail()
+            values = [v for v, _ in read_with_headers(b, "good")]
+            assert values == ['{"n":1}', '{"n":3}', '{"n":4}'], values
+            assert len(read_with_headers(b, "dlq")) == 1
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run([test_exactly_once_config_errors_fail_with_one_line,
          test_directory_source_kill9_every_line_exactly_once,
          test_file_stream_kill9_exactly_once_and_at_least_once_repeats,
-         test_distributed_task_move_fences_the_frozen_worker])
+         test_distributed_task_move_fences_the_frozen_worker,
+         test_bad_lines_fail_the_task_or_go_to_the_dead_letter_topic])

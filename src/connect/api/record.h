@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "connect/api/data.h"
+#include "connect/api/error.h"
 
 namespace runnel::connect {
 
@@ -62,6 +63,12 @@ struct connect_record {
 struct source_record : connect_record {
   data source_partition = data::object();
   data source_offset = data::object();
+  // Set when the task could not read this record (a line of a file that is
+  // not JSON): the runtime handles it as a failure at the task_poll stage
+  // under errors.tolerance — the task fails, or the record is skipped (and
+  // dead-lettered, its value being the raw text) and its offset commits in
+  // order with the others.
+  std::optional<error> failure;
 
   bool offset_only() const { return topic.empty(); }
 };

@@ -137,6 +137,7 @@ result<std::optional<file_record>> record_reader::next() {
         auto parsed = data::parse(line->begin(), line->end(), nullptr, false);
         int64_t index = index_++;
         if (parsed.is_discarded()) {
+          refused_.assign(*line);
           return make_error(errc::data, fmt::format("record {} (line {}) is not JSON", index, at));
         }
         return std::optional(file_record{std::move(parsed), index, at});
@@ -145,8 +146,10 @@ result<std::optional<file_record>> record_reader::next() {
     case record_format::csv: {
       while (true) {
         int64_t at = line_;
+        const size_t row_start = pos_;
         auto row = take_row();
         if (!row) {
+          refused_.assign(buf_, row_start, pos_ - row_start);
           int64_t index = index_++;
           return make_error(errc::data,
                             fmt::format("record {} (line {}): {}", index, at, row.error().message));

@@ -64,6 +64,8 @@ class record_reader {
   bool done() const { return eof_ && finished_; }
   // Records returned (or refused) so far.
   int64_t records() const { return index_; }
+  // The text of the record next() refused last (its line or CSV row).
+  const std::string& refused_text() const { return refused_; }
 
  private:
   // The next line without its terminator; nullopt if incomplete.
@@ -82,6 +84,7 @@ class record_reader {
   int64_t index_ = 0;
   int64_t line_ = 1;  // the line at pos_
   std::optional<std::vector<std::string>> header_;
+  std::string refused_;
 };
 
 }  // namespace runnel::connect::objstore

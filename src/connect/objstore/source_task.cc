@@ -197,9 +197,19 @@ result<bool> objstore_source_task::read_current(std::vector<source_record>& out,
     while (true) {
       auto rec = f.reader->next();
       if (!rec) {
-        return make_error(errc::data,
-                          fmt::format("{}://{}/{}: {}", store_->kind(), store_->container(),
-                                      f.info.key, rec.error().message));
+        // A record that cannot be read (not JSON, an unclosed quote): it
+        // goes out as a failed record, and errors.tolerance decides —
+        // the task fails, or it is skipped (to the dead-letter topic with
+        // its raw text) and reading goes on after it.
+        int64_t records = f.reader->records();
+        dedup_->update(f.info.key, {f.info.etag, f.info.size, records, false});
+        if (records - 1 < f.skip) continue;  // handled before the restart
+        auto bad = make_record(f.info, data(f.reader->refused_text()), records, false);
+        bad.failure = make_error(errc::data,
+                                 fmt::format("{}://{}/{}: {}", store_->kind(), store_->container(),
+                                             f.info.key, rec.error().message));
+        out.push_back(std::move(bad));
+        continue;
       }
       if (!rec.value()) break;
       int64_t records = rec.value()->index + 1;

@@ -254,6 +254,11 @@ class source_task_runner final : public worker_task {
       skip(std::move(r));
       return ok();
     }
+    if (r.failure) {
+      auto e = std::move(*r.failure);
+      r.failure.reset();
+      return failed(e, {stage::task_poll, cc_.connector_class}, r);
+    }
     std::string failed_class;
     auto keep = handler_->with_retry([&] { return chain_.apply(r, &failed_class); });
     if (!keep) return failed(keep.error(), {stage::transformation, failed_class}, r);
