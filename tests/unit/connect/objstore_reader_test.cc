@@ -45,7 +45,7 @@ std::vector<std::string> read_all(record_format f, std::string_view bytes, size_
     for (int guard = 0; guard < 100000; ++guard) {
       auto rec = r.next();
       if (!rec) {
-        out.push_back("error: " + rec.error().message);
+        out.push_back("error: " + rec.error().message + " [" + r.refused_text() + "]");
         continue;
       }
       if (!rec.value()) return;
@@ -78,8 +78,9 @@ TEST(record_reader_test, lines_with_crlf_and_a_last_line_without_newline) {
 }
 
 TEST(record_reader_test, json_lines_skip_blank_lines_and_refuse_bad_ones_without_stopping) {
-  expect_same_in_any_chunking(record_format::json_lines, "{\"a\":1}\n\n  \n[1,2]\n{bad\n\"s\"\n",
-                              {"{\"a\":1}", "[1,2]", "error: record 2 (line 5) is not JSON", "s"});
+  expect_same_in_any_chunking(
+      record_format::json_lines, "{\"a\":1}\n\n  \n[1,2]\n{bad\n\"s\"\n",
+      {"{\"a\":1}", "[1,2]", "error: record 2 (line 5) is not JSON [{bad]", "s"});
 }
 
 TEST(record_reader_test, csv_with_header_quotes_and_line_breaks_in_fields) {
@@ -109,7 +110,7 @@ TEST(record_reader_test, csv_unclosed_quote_is_a_bad_record) {
   expect_same_in_any_chunking(record_format::csv, "h\nok\n\"never closed\n",
                               {R"({"h":"ok"})",
                                "error: record 1 (line 3): a quoted field is not closed at the "
-                               "end of the file"});
+                               "end of the file [\"never closed\n]"});
 }
 
 TEST(record_reader_test, whole_file_is_one_bytes_record) {

@@ -184,22 +184,30 @@ TEST_F(source_test, gzip_csv_lines_bytes_and_pointer_formats) {
 
 TEST_F(source_test, empty_files_and_bad_records) {
   ASSERT_TRUE(store_->write("a-empty.json", ""));
-  ASSERT_TRUE(store_->write("b-bad.json", "{\"n\":1}\nnot json\n"));
+  ASSERT_TRUE(store_->write("b-bad.json", "{\"n\":1}\nnot json\n{\"n\":3}\n"));
   source_task_driver d(props());
   auto t = started(d);
-  auto got = d.run(*t, 2, 5);  // never 2: the second record is bad
+  auto got = d.run(*t, 3, 5);
   // The empty file is marked done with an offset-only record.
   ASSERT_FALSE(got.empty());
   EXPECT_TRUE(got[0].offset_only());
   EXPECT_EQ(got[0].source_partition["key"], "a-empty.json");
   EXPECT_EQ(got[0].source_offset["done"], true);
-  // The good record before the bad one is returned; then the line that is
-  // not JSON fails the poll with the file and line named.
-  ASSERT_EQ(source_task_driver::count(got), 1u);
+  // The line that is not JSON is a record carrying its failure (the file
+  // and line named, its raw text as the value), between the good ones,
+  // with the offset that moves past it; the poll does not fail (the
+  // runtime applies errors.tolerance).
+  ASSERT_EQ(source_task_driver::count(got), 3u);
   EXPECT_EQ(got[1].value["n"], 1);
-  ASSERT_FALSE(d.errors.empty());
-  EXPECT_NE(d.errors[0].find("b-bad.json"), std::string::npos) << d.errors[0];
-  EXPECT_NE(d.errors[0].find("line 2"), std::string::npos) << d.errors[0];
+  EXPECT_FALSE(got[1].failure);
+  ASSERT_TRUE(got[2].failure);
+  EXPECT_EQ(got[2].value, "not json");
+  EXPECT_EQ(got[2].source_offset["records"], 2);
+  EXPECT_NE(got[2].failure->message.find("b-bad.json"), std::string::npos);
+  EXPECT_NE(got[2].failure->message.find("line 2"), std::string::npos);
+  EXPECT_EQ(got[3].value["n"], 3);
+  EXPECT_EQ(got[3].source_offset["done"], true);
+  EXPECT_TRUE(d.errors.empty());
 }
 
 TEST_F(source_test, include_existing_false_reads_only_new_files_also_after_a_restart) {
