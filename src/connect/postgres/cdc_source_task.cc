@@ -318,15 +318,17 @@ class cdc_source_task final : public source_task {
     for (std::size_t i = 0; i < chunk->rows.size(); ++i) {
       bool first_row = chunk->first_of_table && i == 0;
       bool last_row = chunk->last_of_table && i + 1 == chunk->rows.size();
+      // Debezium's markers; where a row is both (the only row of a
+      // table), "last" wins, as in Debezium.
       auto marker = snapshot_marker::yes;
-      if (first_row && snapshot_rows_ == 0) {
-        marker = snapshot_marker::first;
-      } else if (last_row && last_table) {
+      if (last_row && last_table) {
         marker = snapshot_marker::last;
-      } else if (first_row) {
-        marker = snapshot_marker::first_in_data_collection;
       } else if (last_row) {
         marker = snapshot_marker::last_in_data_collection;
+      } else if (first_row && snapshot_rows_ == 0) {
+        marker = snapshot_marker::first;
+      } else if (first_row) {
+        marker = snapshot_marker::first_in_data_collection;
       }
       auto ts = now_us();
       change_position p{.tx_id = snapshot_->xmin(),
@@ -446,7 +448,10 @@ class cdc_source_task final : public source_task {
       r.source_partition = partition_;
       r.source_offset = o.to_json();
       out.push_back(std::move(r));  // offset-only: the transaction is whole
-      last_commit_lsn_ = tx_->commit_lsn;
+      // source.sequence's first element, as Debezium writes it: where the
+      // last transaction's WAL ended (its Commit's end LSN), not where its
+      // commit record began.
+      last_commit_lsn_ = c->end_lsn;
       position_ = std::max(position_, c->end_lsn);
       tx_.reset();
       return ok();
