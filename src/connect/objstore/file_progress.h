@@ -56,6 +56,13 @@ class dedup_store {
   void update(const std::string& key, const file_progress& p) { known_[key] = p; }
   // Forgets what is not needed in memory (the stored offsets remain).
   void forget(const std::string& key) { known_.erase(key); }
+  // Forgets `key` only if what is known of it is version `etag`: a stale
+  // version that failed to read (replaced since it was listed or
+  // notified) must not erase that a newer version is done — else a
+  // listing before the newer version's offset is stored reads it again.
+  void forget_version(const std::string& key, const std::string& etag) {
+    if (auto it = known_.find(key); it != known_.end() && it->second.etag == etag) known_.erase(it);
+  }
   size_t size() const { return known_.size(); }
 
  private:

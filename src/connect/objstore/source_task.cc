@@ -353,7 +353,7 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
         spdlog::warn("objstore source: {}://{}/{} changed while read ({}); reading it again",
                      store_->kind(), store_->container(), current_->info.key,
                      finished.error().message);
-        dedup_->forget(current_->info.key);
+        dedup_->forget_version(current_->info.key, current_->info.etag);
         queued_.erase({current_->info.key, current_->info.etag});
         if (events_) settle(current_->info.key, current_->info.etag);
         current_.reset();

@@ -22,6 +22,9 @@ with this folder's .venv python.
          base64-encoded, in the queue; Azurite has no Event Grid)
   sdk.py azqueue-count QENDPOINT ACCOUNT KEY QUEUE
   sdk.py azure-sas ACCOUNT KEY CONTAINER   (a container SAS token, 1 hour)
+  sdk.py rpc ENDPOINT                      (S3 and SQS calls as JSON lines on
+                                          stdin, one JSON answer a line on
+                                          stdout: test_connect_torture.py)
 
 S3 credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
 """
@@ -45,8 +48,92 @@ def blob_service(endpoint, account, key):
                              credential={"account_name": account, "account_key": key})
 
 
+def rpc(endpoint):
+    """One request a line, {"op": …, …}; one answer a line, {"ok": …} or
+    {"error": "…"}: the torture tests drive boto3 from the system Python
+    without a process per call."""
+    import time
+
+    import boto3
+
+    client = s3(endpoint)
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
+
+    def call(r):
+        op = r["op"]
+        if op == "create-bucket":
+            client.create_bucket(Bucket=r["bucket"])
+        elif op == "notify":
+            # An empty queue ARN list stops the events (lost notifications).
+            if r.get("queue_arn") is None:
+                client.put_bucket_notification_configuration(
+                    Bucket=r["bucket"], NotificationConfiguration={})
+                return None
+            client.put_bucket_notification_configuration(
+                Bucket=r["bucket"],
+                NotificationConfiguration={"QueueConfigurations": [
+                    {"QueueArn": r["queue_arn"], "Events": ["s3:ObjectCreated:*"]}]})
+        elif op == "create-queue":
+            url = sqs.create_queue(QueueName=r["queue"])["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+                "Attributes"]["QueueArn"]
+            return {"url": url, "arn": arn}
+        elif op == "put":
+            return client.put_object(Bucket=r["bucket"], Key=r["key"],
+                                     Body=r["body"].encode())["ETag"].strip('"')
+        elif op == "put-many":
+            # As fast as one boto3 client goes: [key, body] pairs.
+            t0 = time.monotonic()
+            for key, body in r["objects"]:
+                client.put_object(Bucket=r["bucket"], Key=key, Body=body.encode())
+            return time.monotonic() - t0
+        elif op == "head":
+            h = client.head_object(Bucket=r["bucket"], Key=r["key"])
+            return {"etag": h["ETag"].strip('"'), "size": h["ContentLength"],
+                    "last_modified": h["LastModified"].timestamp()}
+        elif op == "list":
+            out = []
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=r["bucket"]):
+                for o in page.get("Contents", []):
+                    out.append([o["Key"], o["LastModified"].timestamp()])
+            return out
+        elif op == "mpu-start":
+            return client.create_multipart_upload(Bucket=r["bucket"], Key=r["key"])["UploadId"]
+        elif op == "mpu-part":
+            return client.upload_part(Bucket=r["bucket"], Key=r["key"], UploadId=r["upload"],
+                                      PartNumber=r["part"],
+                                      Body=r["body"].encode())["ETag"]
+        elif op == "mpu-complete":
+            parts = [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(r["etags"])]
+            client.complete_multipart_upload(Bucket=r["bucket"], Key=r["key"],
+                                             UploadId=r["upload"],
+                                             MultipartUpload={"Parts": parts})
+        elif op == "sqs-send":
+            sqs.send_message(QueueUrl=r["url"], MessageBody=r["body"])
+        elif op == "sqs-count":
+            a = sqs.get_queue_attributes(QueueUrl=r["url"], AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+            a = a["Attributes"]
+            return int(a["ApproximateNumberOfMessages"]) + \
+                int(a["ApproximateNumberOfMessagesNotVisible"])
+        else:
+            raise ValueError("unknown rpc op %r" % op)
+        return None
+
+    for line in sys.stdin:
+        try:
+            answer = {"ok": call(json.loads(line))}
+        except Exception as e:  # the caller raises it
+            answer = {"error": "%s: %s" % (type(e).__name__, e)}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
 def main(argv):
     op, args = argv[1], argv[2:]
+    if op == "rpc":
+        rpc(args[0])
+        return
     if op == "moto-setup":
         # A user with a key and a policy that allows everything: moto checks
         # signatures against it once its free initial requests are used.
