@@ -6,8 +6,9 @@ file's records exactly once (at-least-once: none missed, the repeats
 counted and printed).
 
 - a burst of thousands of small files into a directory, written as fast as
-  one Python writer can, and a smaller burst into S3 (moto's server handles
-  some 70 PUTs a second here: its ceiling, not runnel's);
+  one Python writer can, and a smaller burst into S3 read by listing and by
+  notifications at once (moto's server handles some 20-70 PUTs a second
+  here, fewer with notifications on: its ceiling, not runnel's);
 - S3 notifications through SQS, the real ones plus crafted ones injected
   into the queue: duplicated, late (after the file was read), reordered
   (an overwritten key's old event after the new one's) and dropped (the
@@ -234,32 +235,47 @@ def test_directory_burst_of_small_files():
         shutil.rmtree(d, ignore_errors=True)
 
 
-def test_s3_burst_listing():
-    """A burst into a moto bucket (boto3 as fast as moto takes it, ~70
-    PUTs/s here: moto's ceiling), listed every 100 ms, exactly-once."""
-    files = scaled(300, 150)
+def test_s3_burst_listing_and_notifications():
+    """A burst into a moto bucket (boto3 as fast as moto takes it, ~60-70
+    PUTs/s here: moto's ceiling, not runnel's), read by two exactly-once
+    sources at once: one listing every 100 ms, one from the bucket's SQS
+    notifications (deleted ten to a DeleteMessageBatch)."""
+    files = scaled(150, 100)
     d = tempfile.mkdtemp(prefix="runnel-torture-")
     moto = Moto(d)
     try:
         with Broker(BINARY) as b:
             moto.call("create-bucket", bucket="burst")
+            q = moto.call("create-queue", queue="burst-q")
+            moto.call("notify", bucket="burst", queue_arn=q["arn"])
             create_topic(b, "s3burst", 3)
-            src = s3_source(d, moto, "s3burst", "burst", "s3burst")
-            c = Connect(["--connect-listen", "off", "-w", worker(d, b, True), src],
+            create_topic(b, "s3burst-n", 3)
+            listing = s3_source(d, moto, "s3burst", "burst", "s3burst")
+            notified = s3_source(d, moto, "s3burst-n", "burst", "s3burst-n",
+                                 **{"discovery.mode": "notifications",
+                                    "sqs.queue.url": q["url"], "sqs.endpoint": moto.endpoint})
+            c = Connect(["--connect-listen", "off", "-w", worker(d, b, True), listing, notified],
                         os.path.join(d, "connect.log"))
             want = {"k%04d.txt" % i: lines_of("k%04d" % i, 3) for i in range(files)}
+            took = {}
             try:
                 t0 = time.monotonic()
                 put = moto.call("put-many", bucket="burst",
                                 objects=[[k, "".join(l + "\n" for l in v)]
                                          for k, v in want.items()])
-                wait_committed(b, "s3burst", 3 * files, 60)
-                took = time.monotonic() - t0
+                for topic in ("s3burst", "s3burst-n"):
+                    wait_committed(b, topic, 3 * files, 60)
+                    took[topic] = time.monotonic() - t0
+                wait_until(lambda: moto.call("sqs-count", url=q["url"]) == 0, 60, 0.2,
+                           what="every notification deleted")
+                drained = time.monotonic() - t0
             finally:
                 stop_ok(c)
             check(read_topic(b, "s3burst"), want)
-            print("  s3 burst: %d objects PUT in %.1fs (%.0f/s, moto's pace), all once %.1fs "
-                  "after the first" % (files, put, files / put, took))
+            check(read_topic(b, "s3burst-n"), want)
+            print("  s3 burst: %d objects PUT in %.1fs (%.0f/s, moto's pace); all once %.1fs "
+                  "after the first by listing, %.1fs by notifications; queue empty after %.1fs"
+                  % (files, put, files / put, took["s3burst"], took["s3burst-n"], drained))
     finally:
         moto.stop()
         shutil.rmtree(d, ignore_errors=True)
@@ -598,7 +614,7 @@ def test_kill9_connect_and_broker_exactly_once_and_at_least_once():
 
 if __name__ == "__main__":
     run([test_directory_burst_of_small_files,
-         test_s3_burst_listing,
+         test_s3_burst_listing_and_notifications,
          test_s3_notifications_duplicated_late_reordered_dropped,
          test_slow_uploads_before_the_cursor,
          test_kill9_connect_and_broker_exactly_once_and_at_least_once])

@@ -5,7 +5,10 @@
 // removes it only once the files it names are done.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,22 @@ class event_queue {
   // What is there now (no waiting), at most `max`.
   virtual result<std::vector<queued_event>> receive(int max, std::chrono::seconds visibility) = 0;
   virtual result<void> remove(const std::string& handle) = 0;
+  // Removes several (SQS: DeleteMessageBatch, ten a request); by default
+  // one by one. An error says how many were not removed: those come back
+  // after their visibility timeout and meet the dedup store.
+  virtual result<void> remove_batch(const std::vector<std::string>& handles) {
+    size_t failed = 0;
+    std::optional<error> first;
+    for (auto& h : handles) {
+      if (auto r = remove(h); !r) {
+        ++failed;
+        if (!first) first = r.error();
+      }
+    }
+    if (!first) return ok();
+    return make_error(first->kind, fmt::format("{} of {} queue messages not removed: {}", failed,
+                                               handles.size(), first->message));
+  }
 };
 
 }  // namespace runnel::connect::objstore

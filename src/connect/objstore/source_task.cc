@@ -89,7 +89,7 @@ result<size_t> objstore_source_task::receive_notifications() {
     if (!objects) {
       spdlog::warn("objstore source: queue message {} is not a storage event ({}); deleting it",
                    m.id, objects.error().message);
-      (void)events_->remove(m.handle);
+      to_remove_.push_back(m.handle);
       continue;
     }
     std::set<std::pair<std::string, std::string>> pending;
@@ -103,12 +103,14 @@ result<size_t> objstore_source_task::receive_notifications() {
       if (queued_.emplace(c.object.key, c.object.etag).second) queue_.push_back(c.object);
     }
     if (pending.empty()) {
-      (void)events_->remove(m.handle);
+      to_remove_.push_back(m.handle);
       continue;
     }
     for (auto& p : pending) receipts_.emplace(p, m.handle);
     message_pending_[m.handle] = std::move(pending);
   }
+  // Duplicates and foreign messages, deleted at once.
+  remove_settled();
   return messages.size();
 }
 
@@ -120,15 +122,22 @@ void objstore_source_task::settle(const std::string& key, const std::string& eta
     if (m == message_pending_.end()) continue;
     m->second.erase(version);
     if (m->second.empty()) {
-      if (auto r = events_->remove(m->first); !r) {
-        // It comes back after its visibility timeout; the dedup store
-        // drops it then.
-        spdlog::warn("objstore source: deleting a queue message: {}", r.error().message);
-      }
+      to_remove_.push_back(m->first);
       message_pending_.erase(m);
     }
   }
   receipts_.erase(first, last);
+  if (to_remove_.size() >= 10) remove_settled();
+}
+
+void objstore_source_task::remove_settled() {
+  if (!events_ || to_remove_.empty()) return;
+  if (auto r = events_->remove_batch(to_remove_); !r) {
+    // They come back after their visibility timeout; the dedup store
+    // drops them then.
+    spdlog::warn("objstore source: deleting queue messages: {}", r.error().message);
+  }
+  to_remove_.clear();
 }
 
 void objstore_source_task::wakeup() {
@@ -260,6 +269,8 @@ result<std::vector<source_record>> objstore_source_task::poll(std::chrono::milli
     pending_error_.reset();
     return e;
   }
+  // What commit_record settled since the last poll.
+  remove_settled();
   std::vector<source_record> out;
   // An error after some records were made: those go out first (the dedup
   // store already counts them), the error with the next poll.

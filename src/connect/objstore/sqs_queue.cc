@@ -83,4 +83,37 @@ result<void> sqs_queue::remove(const std::string& receipt_handle) {
   return ok();
 }
 
+result<void> sqs_queue::remove_batch(const std::vector<std::string>& receipt_handles) {
+  size_t failed = 0;
+  std::string first;
+  for (size_t start = 0; start < receipt_handles.size(); start += 10) {
+    nlohmann::json entries = nlohmann::json::array();
+    for (size_t i = start; i < std::min(receipt_handles.size(), start + 10); ++i) {
+      entries.push_back({{"Id", std::to_string(i - start)}, {"ReceiptHandle", receipt_handles[i]}});
+    }
+    nlohmann::json req = {{"QueueUrl", config_.queue_url}, {"Entries", entries}};
+    auto resp = call("DeleteMessageBatch", req.dump());
+    if (!resp) {
+      failed += entries.size();
+      if (first.empty()) first = resp.error().message;
+      continue;
+    }
+    // A 200 answer lists the entries that failed one by one.
+    auto j = nlohmann::json::parse(resp.value().body, nullptr, false);
+    if (auto f = j.is_object() ? j.find("Failed") : j.end(); f != j.end() && f->is_array()) {
+      for (auto& e : *f) {
+        ++failed;
+        if (first.empty() && e.is_object()) {
+          first = fmt::format("{}: {}", e.value("Code", std::string()),
+                              e.value("Message", std::string()));
+        }
+      }
+    }
+  }
+  if (failed == 0) return ok();
+  return make_error(errc::retriable,
+                    fmt::format("SQS DeleteMessageBatch {}: {} of {} messages not deleted: {}",
+                                config_.queue_url, failed, receipt_handles.size(), first));
+}
+
 }  // namespace runnel::connect::objstore

@@ -41,6 +41,8 @@ class sqs_queue final : public event_queue {
   result<std::vector<sqs_message>> receive(int max, std::chrono::seconds wait,
                                            std::chrono::seconds visibility);
   result<void> remove(const std::string& receipt_handle) override;
+  // DeleteMessageBatch, ten entries a request.
+  result<void> remove_batch(const std::vector<std::string>& receipt_handles) override;
   result<std::vector<queued_event>> receive(int max, std::chrono::seconds visibility) override;
 
  private:
