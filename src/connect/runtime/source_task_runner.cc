@@ -537,9 +537,17 @@ class source_task_runner final : public worker_task {
       }
     } else if (producer_) {
       if (flush) {
-        // Wait (bounded) for what is in flight, so its offsets commit now
-        // rather than being sent again after a restart.
-        (void)producer_->flush(std::chrono::milliseconds(env_.worker->offset_flush_timeout_ms));
+        // First the offsets of what is acknowledged already: a flush that
+        // outlasts task.shutdown.graceful.timeout.ms (a slow or stalled
+        // broker) gets the task abandoned, and the process may end before
+        // anything after it runs. Then wait for what is in flight, within
+        // half the time the worker still gives this task (the rest is for
+        // storing its offsets), so they commit now rather than being sent
+        // again after a restart.
+        producer_->poll(std::chrono::milliseconds(0));
+        if (task_) commit_offsets();
+        const auto budget = std::chrono::milliseconds(env_.worker->offset_flush_timeout_ms);
+        (void)producer_->flush(stop_time_left(budget * 2) / 2);
       } else {
         producer_->poll(std::chrono::milliseconds(0));
       }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "connect/runtime/error_handler.h"
 
 namespace runnel::connect {
@@ -35,6 +37,9 @@ void worker_task::set_target(target_state t) {
 }
 
 void worker_task::request_stop() {
+  int64_t expected = 0;
+  stop_requested_at_.compare_exchange_strong(
+      expected, std::chrono::steady_clock::now().time_since_epoch().count());
   {
     std::lock_guard lock(mu_);
     stopping_.store(true);
@@ -51,6 +56,17 @@ bool worker_task::join(std::chrono::milliseconds timeout) {
     return false;
   }
   return true;
+}
+
+std::chrono::milliseconds worker_task::stop_time_left(std::chrono::milliseconds fallback) const {
+  const auto at = stop_requested_at_.load();
+  if (at == 0 || !env_.worker) return fallback;
+  const auto deadline =
+      std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(at)) +
+      std::chrono::milliseconds(env_.worker->task_shutdown_timeout_ms);
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return std::clamp(left, std::chrono::milliseconds(0), fallback);
 }
 
 void worker_task::wait_for(std::chrono::milliseconds d) {

@@ -74,6 +74,10 @@ class worker_task : public std::enable_shared_from_this<worker_task> {
   virtual void wake() {}
 
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+  // How long the worker still waits for this task to stop (its
+  // task.shutdown.graceful.timeout.ms from request_stop()); `fallback` when
+  // no stop was requested.
+  std::chrono::milliseconds stop_time_left(std::chrono::milliseconds fallback) const;
   target_state target() const { return target_.load(std::memory_order_relaxed); }
   // Sleeps up to `d` unless stopped or the target changes.
   void wait_for(std::chrono::milliseconds d);
@@ -90,6 +94,8 @@ class worker_task : public std::enable_shared_from_this<worker_task> {
  private:
   std::atomic<target_state> target_{target_state::started};
   std::atomic<bool> finished_{false};
+  // steady_clock ticks of request_stop(); 0: not requested.
+  std::atomic<int64_t> stop_requested_at_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   std::promise<void> done_;
