@@ -127,7 +127,9 @@ void objstore_source_task::settle(const std::string& key, const std::string& eta
     }
   }
   receipts_.erase(first, last);
-  if (to_remove_.size() >= 10) remove_settled();
+  // Ten make a batch; and once nothing else is pending (the end of a
+  // burst, a single file) the rest go at once.
+  if (to_remove_.size() >= 10 || message_pending_.empty()) remove_settled();
 }
 
 void objstore_source_task::remove_settled() {
