@@ -62,9 +62,9 @@ class objstore_source_task final : public source_task {
   // that named only what is settled now.
   void settle(const std::string& key, const std::string& etag);
   // Deletes the queue messages settled so far, ten to a request (SQS's
-  // DeleteMessageBatch): one request per message held a burst to about
-  // ten files a second on moto. settle() calls it once ten wait or none
-  // is pending any more; poll() at its start.
+  // DeleteMessageBatch) rather than one request per message. settle()
+  // calls it once ten wait or none is pending any more; poll() at its
+  // start.
   void remove_settled();
   // Reads from the current file into `out` until it ends or `budget` bytes
   // were read; true when the file is finished.
