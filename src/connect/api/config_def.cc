@@ -139,6 +139,18 @@ config_validator regex() {
 
 }  // namespace validators
 
+config_key make_config_key(std::string name, config_type type, config_default def,
+                           config_importance imp, std::string doc, std::string group,
+                           config_validator v) {
+  return config_key{.name = std::move(name),
+                    .type = type,
+                    .default_value = std::move(def),
+                    .importance = imp,
+                    .documentation = std::move(doc),
+                    .validator = std::move(v),
+                    .group = std::move(group)};
+}
+
 config_def& config_def::define(config_key k) {
   if (find(k.name)) throw std::logic_error("config key defined twice: " + k.name);
   keys_.push_back(std::move(k));

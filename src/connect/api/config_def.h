@@ -83,6 +83,13 @@ struct config_key {
   bool required() const { return default_value.what == config_default::kind::required; }
 };
 
+// A key in the shape most definitions need (name, type, default,
+// importance, documentation, group, validator); the other fields keep their
+// defaults. One helper for every connector's config_def.
+config_key make_config_key(std::string name, config_type type, config_default def,
+                           config_importance imp, std::string doc, std::string group = {},
+                           config_validator v = {});
+
 // The result of validating one key (an entry of the REST validation answer).
 struct config_value {
   std::string name;

@@ -9,17 +9,6 @@ namespace runnel::connect::http {
 
 namespace {
 
-config_key key(std::string name, config_type type, config_default def, config_importance imp,
-               std::string doc, std::string group, config_validator v = {}) {
-  return config_key{.name = std::move(name),
-                    .type = type,
-                    .default_value = std::move(def),
-                    .importance = imp,
-                    .documentation = std::move(doc),
-                    .validator = std::move(v),
-                    .group = std::move(group)};
-}
-
 std::string upper(std::string s) {
   for (auto& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -86,77 +75,89 @@ const config_def& sink_config_def() {
     config_def d;
     const std::string conn = "Connection", auth = "Authentication", batch = "Batching",
                       retry = "Retries and errors";
-    d.define(key("http.api.url", ct::string, cd::required(), ci::high,
-                 "The endpoint every batch is sent to. ${topic} and ${key} are replaced by the "
-                 "record's topic and (percent-encoded) key; records with different URLs go in "
-                 "different batches.",
-                 conn, http_url()));
-    d.define(key("request.method", ct::string, cd::of("POST"), ci::high,
-                 "The HTTP method of every request.", conn,
-                 validators::one_of({"POST", "PUT", "PATCH"}, true)));
-    d.define(key("headers", ct::string, cd::of(""), ci::medium,
-                 "Headers sent with every request, Name:Value separated by header.separator "
-                 "(a bearer token: Authorization:Bearer TOKEN). Without a Content-Type here, "
-                 "requests say application/json.",
-                 conn));
-    d.define(key("header.separator", ct::string, cd::of("|"), ci::low,
-                 "What separates the entries of headers.", conn));
-    d.define(key("http.connect.timeout.ms", ct::int_, cd::of("30000"), ci::low,
-                 "How long a connection (TCP and TLS) to the endpoint may take.", conn,
-                 validators::at_least(1)));
-    d.define(key("http.request.timeout.ms", ct::int_, cd::of("30000"), ci::low,
-                 "How long one request may take, connection included; a timeout is retried.", conn,
-                 validators::at_least(1)));
-    d.define(key("auth.type", ct::string, cd::of("NONE"), ci::high,
-                 "NONE, or BASIC: HTTP Basic with connection.user and connection.password. "
-                 "(OAUTH2 is Confluent's and not supported here; a static token goes in "
-                 "headers.)",
-                 auth, validators::one_of({"NONE", "BASIC", "OAUTH2"}, true)));
-    d.define(key("connection.user", ct::string, cd::null(), ci::high,
-                 "The user name of auth.type=BASIC.", auth));
-    d.define(key("connection.password", ct::password, cd::null(), ci::high,
-                 "The password of auth.type=BASIC.", auth));
-    d.define(key("batch.max.size", ct::int_, cd::of("1"), ci::high,
-                 "At most this many records in one request. Records are sent as soon as put "
-                 "hands them over: a batch is also cut short by the end of what was consumed.",
-                 batch, validators::at_least(1)));
-    d.define(key("batch.json.as.array", ct::boolean, cd::null(), ci::medium,
-                 "The body of a batch is a JSON array of its records. Default: true when "
-                 "batch.max.size > 1 and none of batch.prefix, batch.suffix, batch.separator is "
-                 "set; otherwise the records joined by batch.separator (one record alone with "
-                 "batch.max.size 1).",
-                 batch));
-    d.define(key("batch.prefix", ct::string, cd::of(""), ci::low,
-                 "Text before the first record of a batch.", batch));
-    d.define(key("batch.suffix", ct::string, cd::of(""), ci::low,
-                 "Text after the last record of a batch.", batch));
-    d.define(key("batch.separator", ct::string, cd::of(","), ci::low,
-                 "Text between the records of a batch. These three are taken as written, "
-                 "spaces and line breaks kept (\"\\n\" makes newline-delimited JSON).",
-                 batch));
-    d.define(key("request.body.format", ct::string, cd::of("string"), ci::medium,
-                 "How a record becomes text: string (a string or bytes value as it is, anything "
-                 "else as JSON) or json (every value as JSON: strings quoted, bytes as base64).",
-                 batch, validators::one_of({"string", "json"}, true)));
-    d.define(key("max.retries", ct::int_, cd::of("10"), ci::medium,
-                 "How often a request that failed with a connection error, a timeout, 408, 429 "
-                 "or 5xx is tried again before the batch counts as failed (behavior.on.error); "
-                 "-1: forever.",
-                 retry, validators::at_least(-1)));
-    d.define(key("retry.backoff.ms", ct::int_, cd::of("3000"), ci::medium,
-                 "The wait before the first retry; the policy decides the later ones. A "
-                 "Retry-After header of the answer wins.",
-                 retry, validators::at_least(0)));
-    d.define(key("retry.backoff.policy", ct::string, cd::of("EXPONENTIAL_WITH_JITTER"), ci::low,
-                 "CONSTANT_VALUE: every wait is retry.backoff.ms; EXPONENTIAL_WITH_JITTER: it "
-                 "doubles on each retry (up to 60 s), each wait a random 50–100% of that.",
-                 retry, validators::one_of({"CONSTANT_VALUE", "EXPONENTIAL_WITH_JITTER"}, true)));
-    d.define(key("behavior.on.error", ct::string, cd::of("fail"), ci::medium,
-                 "A batch refused for good (a 4xx other than 408 and 429, or retries "
-                 "exhausted): fail reports its records to errors.* (errors.tolerance=none: the "
-                 "task fails; all: they are skipped and dead-lettered); log and ignore skip them "
-                 "and go on whatever errors.tolerance says (log with a warning).",
-                 retry, validators::one_of({"fail", "log", "ignore"}, true)));
+    d.define(make_config_key(
+        "http.api.url", ct::string, cd::required(), ci::high,
+        "The endpoint every batch is sent to. ${topic} and ${key} are replaced by the "
+        "record's topic and (percent-encoded) key; records with different URLs go in "
+        "different batches.",
+        conn, http_url()));
+    d.define(make_config_key("request.method", ct::string, cd::of("POST"), ci::high,
+                             "The HTTP method of every request.", conn,
+                             validators::one_of({"POST", "PUT", "PATCH"}, true)));
+    d.define(make_config_key(
+        "headers", ct::string, cd::of(""), ci::medium,
+        "Headers sent with every request, Name:Value separated by header.separator "
+        "(a bearer token: Authorization:Bearer TOKEN). Without a Content-Type here, "
+        "requests say application/json.",
+        conn));
+    d.define(make_config_key("header.separator", ct::string, cd::of("|"), ci::low,
+                             "What separates the entries of headers.", conn));
+    d.define(make_config_key("http.connect.timeout.ms", ct::int_, cd::of("30000"), ci::low,
+                             "How long a connection (TCP and TLS) to the endpoint may take.", conn,
+                             validators::at_least(1)));
+    d.define(
+        make_config_key("http.request.timeout.ms", ct::int_, cd::of("30000"), ci::low,
+                        "How long one request may take, connection included; a timeout is retried.",
+                        conn, validators::at_least(1)));
+    d.define(
+        make_config_key("auth.type", ct::string, cd::of("NONE"), ci::high,
+                        "NONE, or BASIC: HTTP Basic with connection.user and connection.password. "
+                        "(OAUTH2 is Confluent's and not supported here; a static token goes in "
+                        "headers.)",
+                        auth, validators::one_of({"NONE", "BASIC", "OAUTH2"}, true)));
+    d.define(make_config_key("connection.user", ct::string, cd::null(), ci::high,
+                             "The user name of auth.type=BASIC.", auth));
+    d.define(make_config_key("connection.password", ct::password, cd::null(), ci::high,
+                             "The password of auth.type=BASIC.", auth));
+    d.define(make_config_key(
+        "batch.max.size", ct::int_, cd::of("1"), ci::high,
+        "At most this many records in one request. Records are sent as soon as put "
+        "hands them over: a batch is also cut short by the end of what was consumed.",
+        batch, validators::at_least(1)));
+    d.define(make_config_key(
+        "batch.json.as.array", ct::boolean, cd::null(), ci::medium,
+        "The body of a batch is a JSON array of its records. Default: true when "
+        "batch.max.size > 1 and none of batch.prefix, batch.suffix, batch.separator is "
+        "set; otherwise the records joined by batch.separator (one record alone with "
+        "batch.max.size 1).",
+        batch));
+    d.define(make_config_key("batch.prefix", ct::string, cd::of(""), ci::low,
+                             "Text before the first record of a batch.", batch));
+    d.define(make_config_key("batch.suffix", ct::string, cd::of(""), ci::low,
+                             "Text after the last record of a batch.", batch));
+    d.define(
+        make_config_key("batch.separator", ct::string, cd::of(","), ci::low,
+                        "Text between the records of a batch. These three are taken as written, "
+                        "spaces and line breaks kept (\"\\n\" makes newline-delimited JSON).",
+                        batch));
+    d.define(make_config_key(
+        "request.body.format", ct::string, cd::of("string"), ci::medium,
+        "How a record becomes text: string (a string or bytes value as it is, anything "
+        "else as JSON) or json (every value as JSON: strings quoted, bytes as base64).",
+        batch, validators::one_of({"string", "json"}, true)));
+    d.define(make_config_key(
+        "max.retries", ct::int_, cd::of("10"), ci::medium,
+        "How often a request that failed with a connection error, a timeout, 408, 429 "
+        "or 5xx is tried again before the batch counts as failed (behavior.on.error); "
+        "-1: forever.",
+        retry, validators::at_least(-1)));
+    d.define(
+        make_config_key("retry.backoff.ms", ct::int_, cd::of("3000"), ci::medium,
+                        "The wait before the first retry; the policy decides the later ones. A "
+                        "Retry-After header of the answer wins.",
+                        retry, validators::at_least(0)));
+    d.define(make_config_key(
+        "retry.backoff.policy", ct::string, cd::of("EXPONENTIAL_WITH_JITTER"), ci::low,
+        "CONSTANT_VALUE: every wait is retry.backoff.ms; EXPONENTIAL_WITH_JITTER: it "
+        "doubles on each retry (up to 60 s), each wait a random 50–100% of that.",
+        retry, validators::one_of({"CONSTANT_VALUE", "EXPONENTIAL_WITH_JITTER"}, true)));
+    d.define(make_config_key(
+        "behavior.on.error", ct::string, cd::of("fail"), ci::medium,
+        "A batch refused for good (a 4xx other than 408 and 429, or retries "
+        "exhausted): fail reports its records to errors.* (errors.tolerance=none: the "
+        "task fails; all: they are skipped and dead-lettered); log and ignore skip them "
+        "and go on whatever errors.tolerance says (log with a warning).",
+        retry, validators::one_of({"fail", "log", "ignore"}, true)));
     return d;
   }();
   return def;

@@ -1,6 +1,6 @@
 // What both JDBC connectors share in their configs: the connection keys
-// (connection.url, connection.user, connection.password) parsed into a libpq
-// connection, and the helper that defines a key.
+// (connection.url, connection.user, connection.password), parsed; the
+// URL's kind chooses the dialect (dialect.h).
 #pragma once
 
 #include <string>
@@ -15,18 +15,12 @@ struct connection_config {
   jdbc_url url;
   std::string user;      // connection.user, else the URL's
   std::string password;  // connection.password, else the URL's
-
-  std::string conninfo() const;  // libpq's keyword=value string
 };
-
-config_key jdbc_key(std::string name, config_type type, config_default def, config_importance imp,
-                    std::string doc, std::string group, config_validator v = {});
 
 // Defines connection.url, connection.user and connection.password.
 void define_connection_keys(config_def& d, const std::string& group);
 
-// The connection of a parsed config; errc::invalid_config for a URL this
-// connector cannot use yet (MySQL/MariaDB), naming `connector`.
-result<connection_config> parse_connection(const parsed_config& p, std::string_view connector);
+// The connection of a parsed config (errc::invalid_config for a bad URL).
+result<connection_config> parse_connection(const parsed_config& p);
 
 }  // namespace runnel::connect::jdbc

@@ -1,6 +1,7 @@
 // The JDBC connectors, registered under runnel's names and as Confluent's
 // io.confluent.connect.jdbc.JdbcSourceConnector / JdbcSinkConnector, so a
-// Confluent config runs unchanged. The source finds its tables at start and
+// Confluent config runs unchanged, against PostgreSQL or MariaDB/MySQL
+// (dialect.h, chosen by the URL). The source finds its tables at start and
 // splits them round-robin over tasks.max tasks (a query is one task); the
 // sink's tasks share the topics' partitions through the consumer group.
 #include <algorithm>
@@ -8,12 +9,11 @@
 #include <spdlog/spdlog.h>
 
 #include "connect/api/plugins.h"
+#include "connect/jdbc/dialect.h"
 #include "connect/jdbc/query_source_task.h"
 #include "connect/jdbc/sink_config.h"
 #include "connect/jdbc/sink_task.h"
 #include "connect/jdbc/source_config.h"
-#include "connect/postgres/catalog.h"
-#include "connect/postgres/sql_connection.h"
 #include "connect/register.h"
 
 namespace runnel::connect {
@@ -21,7 +21,7 @@ namespace runnel::connect {
 namespace {
 
 // A table.whitelist / blacklist entry matches "name" or "schema.name".
-bool listed(const std::vector<std::string>& list, const postgres::table_ref& t) {
+bool listed(const std::vector<std::string>& list, const jdbc::table_id& t) {
   for (const auto& e : list) {
     if (e == t.name || e == t.schema + "." + t.name) {
       return true;
@@ -41,8 +41,9 @@ class jdbc_source_connector final : public source_connector {
     if (!cfg.query.empty()) {
       return ok();
     }
-    CONNECT_TRY(auto c, postgres::sql_connection::open(cfg.connection.conninfo()));
-    CONNECT_TRY(auto all, postgres::list_tables(c));
+    const auto& d = jdbc::dialect_for(cfg.connection.url.kind);
+    CONNECT_TRY(auto c, d.open(cfg.connection));
+    CONNECT_TRY(auto all, d.list_tables(*c));
     for (const auto& t : all) {
       if (!cfg.schema_pattern.empty() && t.schema != cfg.schema_pattern) continue;
       if (!cfg.table_include.empty() && !listed(cfg.table_include, t)) continue;

@@ -18,10 +18,11 @@ using steady = std::chrono::steady_clock;
 
 // "schema.name" (the connector's task config entries) split once at the
 // first dot: schema names with dots are not supported.
-std::pair<std::string, std::string> split_table(const std::string& t) {
+std::pair<std::string, std::string> split_table(const std::string& t,
+                                                const std::string& default_schema) {
   auto dot = t.find('.');
   if (dot == std::string::npos) {
-    return {"public", t};
+    return {default_schema, t};
   }
   return {t.substr(0, dot), t.substr(dot + 1)};
 }
@@ -31,12 +32,13 @@ class query_source_task final : public source_task {
   result<void> start(const config_map& props, source_task_context& ctx) override {
     CONNECT_TRY(cfg_, source_config::parse(props));
     ctx_ = &ctx;
+    dialect_ = &dialect_for(cfg_.connection.url.kind);
     CONNECT_TRY(connect());
     if (!cfg_.query.empty()) {
       CONNECT_TRY(add("", ""));
     } else {
       for (const auto& t : cfg_.task_tables) {
-        auto [schema, name] = split_table(t);
+        auto [schema, name] = split_table(t, dialect_->default_schema(cfg_.connection));
         CONNECT_TRY(add(schema, name));
       }
     }
@@ -94,13 +96,12 @@ class query_source_task final : public source_task {
   };
 
   result<void> connect() {
-    CONNECT_TRY(auto c, postgres::sql_connection::open(cfg_.connection.conninfo()));
-    conn_ = std::make_unique<postgres::sql_connection>(std::move(c));
+    CONNECT_TRY(conn_, dialect_->open(cfg_.connection));
     return ok();
   }
 
   result<void> add(const std::string& schema, const std::string& name) {
-    CONNECT_TRY(auto t, source_table::describe(*conn_, cfg_, schema, name));
+    CONNECT_TRY(auto t, source_table::describe(*dialect_, *conn_, cfg_, schema, name));
     table_offset o;
     if (auto stored = ctx_->offsets().offset(t.partition())) {
       o = table_offset::from_json(*stored);
@@ -112,7 +113,8 @@ class query_source_task final : public source_task {
 
   source_config cfg_;
   source_task_context* ctx_ = nullptr;
-  std::unique_ptr<postgres::sql_connection> conn_;
+  const dialect* dialect_ = nullptr;
+  std::unique_ptr<db_session> conn_;
   std::vector<table_state> tables_;
   std::atomic<bool> woken_{false};
 };

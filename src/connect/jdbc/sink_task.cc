@@ -6,7 +6,6 @@
 
 #include "connect/jdbc/sink_config.h"
 #include "connect/jdbc/sink_writer.h"
-#include "connect/postgres/replication.h"
 
 namespace runnel::connect::jdbc {
 
@@ -17,12 +16,19 @@ class jdbc_sink_task final : public sink_task {
   result<void> start(const config_map& props, sink_task_context& ctx) override {
     CONNECT_TRY(cfg_, sink_config::parse(props));
     ctx_ = &ctx;
-    writer_ = std::make_unique<sink_writer>(cfg_);
+    d_ = &dialect_for(cfg_.connection.url.kind);
+    writer_ = std::make_unique<sink_writer>(cfg_, *d_);
     CONNECT_TRY(connect());
-    CONNECT_TRY(conn_->query("CREATE TABLE IF NOT EXISTS " + quote_table(cfg_.offsets_table) +
-                             " (connector text NOT NULL, topic text NOT NULL, "
-                             "kafka_partition integer NOT NULL, next_offset bigint NOT NULL, "
-                             "PRIMARY KEY (connector, topic, kafka_partition))"));
+    const auto text = d_->column_type(schemas::string(), true);
+    CONNECT_TRY(conn_->run(
+        "CREATE TABLE IF NOT EXISTS " + d_->quote_table(cfg_.offsets_table) + " (" +
+            d_->quote("connector") + " " + text + " NOT NULL, " + d_->quote("topic") + " " + text +
+            " NOT NULL, " + d_->quote("kafka_partition") + " " +
+            d_->column_type(schemas::of(schema_type::int32), true) + " NOT NULL, " +
+            d_->quote("next_offset") + " " + d_->column_type(schemas::int64(), false) +
+            " NOT NULL, PRIMARY KEY (" + d_->quote("connector") + ", " + d_->quote("topic") + ", " +
+            d_->quote("kafka_partition") + "))" + d_->table_options(),
+        {}));
     return ok();
   }
 
@@ -31,12 +37,13 @@ class jdbc_sink_task final : public sink_task {
       CONNECT_TRY(connect());
     }
     for (const auto& tp : partitions) {
-      CONNECT_TRY(
-          auto rows,
-          conn_->query("SELECT next_offset FROM " + quote_table(cfg_.offsets_table) +
-                           " WHERE connector = $1 AND topic = $2 AND "
-                           "kafka_partition = $3",
-                       {cfg_.connector_name, tp.topic, std::to_string(tp.partition.value)}));
+      sql_params params;
+      auto sql = "SELECT next_offset FROM " + d_->quote_table(cfg_.offsets_table) +
+                 " WHERE connector = " + d_->bind(cfg_.connector_name, params) +
+                 " AND topic = " + d_->bind(tp.topic, params) +
+                 " AND kafka_partition = " + d_->bind_int(tp.partition.value, params);
+      CONNECT_TRY(auto found, conn_->run(sql, params));
+      const auto& rows = found.rows;
       if (rows.empty() || !rows[0][0]) {
         next_.erase(tp);
         continue;
@@ -63,7 +70,7 @@ class jdbc_sink_task final : public sink_task {
     }
     auto r = write_batch(records);
     if (!r) {
-      (void)conn_->query("ROLLBACK");
+      (void)conn_->run("ROLLBACK", {});
       writer_->forget();
       if (r.error().kind == errc::retriable) {
         conn_.reset();
@@ -81,14 +88,22 @@ class jdbc_sink_task final : public sink_task {
 
  private:
   result<void> connect() {
-    CONNECT_TRY(auto c, postgres::sql_connection::open(cfg_.connection.conninfo()));
-    conn_ = std::make_unique<postgres::sql_connection>(std::move(c));
+    CONNECT_TRY(conn_, d_->open(cfg_.connection));
     return ok();
   }
 
   result<void> write_batch(const std::vector<sink_record>& records) {
     std::map<client::topic_partition, std::int64_t> batch_next;
-    CONNECT_TRY(conn_->query("BEGIN"));
+    if (d_->ddl_commits()) {
+      // DDL would commit the batch's transaction half-way: run it first.
+      for (const auto& r : records) {
+        if (auto p = writer_->prepare(*conn_, r); !p) {
+          return make_error(p.error().kind == errc::retriable ? errc::retriable : errc::fatal,
+                            p.error().message);
+        }
+      }
+    }
+    CONNECT_TRY(conn_->run("BEGIN", {}));
     for (const auto& r : records) {
       client::topic_partition tp{
           r.original_topic.empty() ? r.topic : r.original_topic,
@@ -107,15 +122,16 @@ class jdbc_sink_task final : public sink_task {
       batch_next[tp] = r.kafka_offset + 1;
     }
     for (const auto& [tp, next] : batch_next) {
-      CONNECT_TRY(conn_->query(
-          "INSERT INTO " + quote_table(cfg_.offsets_table) +
-              " (connector, topic, kafka_partition, next_offset) VALUES ($1, $2, $3, $4) "
-              "ON CONFLICT (connector, topic, kafka_partition) DO UPDATE SET next_offset = "
-              "EXCLUDED.next_offset",
-          {cfg_.connector_name, tp.topic, std::to_string(tp.partition.value),
-           std::to_string(next)}));
+      sql_params params;
+      auto sql = "INSERT INTO " + d_->quote_table(cfg_.offsets_table) +
+                 " (connector, topic, kafka_partition, next_offset) VALUES (" +
+                 d_->bind(cfg_.connector_name, params) + ", " + d_->bind(tp.topic, params) + ", " +
+                 d_->bind_int(tp.partition.value, params) + ", " + d_->bind_int(next, params) +
+                 ")" +
+                 d_->upsert_clause({"connector", "topic", "kafka_partition"}, {"next_offset"});
+      CONNECT_TRY(conn_->run(sql, params));
     }
-    CONNECT_TRY(conn_->query("COMMIT"));
+    CONNECT_TRY(conn_->run("COMMIT", {}));
     for (const auto& [tp, next] : batch_next) {
       next_[tp] = next;
     }
@@ -124,7 +140,8 @@ class jdbc_sink_task final : public sink_task {
 
   sink_config cfg_;
   sink_task_context* ctx_ = nullptr;
-  std::unique_ptr<postgres::sql_connection> conn_;
+  const dialect* d_ = nullptr;
+  std::unique_ptr<db_session> conn_;
   std::unique_ptr<sink_writer> writer_;
   std::map<client::topic_partition, std::int64_t> next_;  // stored next offsets
 };

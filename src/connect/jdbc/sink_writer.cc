@@ -2,14 +2,9 @@
 
 #include <algorithm>
 
-#include "connect/jdbc/sql_value.h"
-#include "connect/postgres/replication.h"
-
 namespace runnel::connect::jdbc {
 
 namespace {
-
-using postgres::quote_identifier;
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -37,14 +32,6 @@ result<std::vector<std::pair<std::string, schema_ptr>>> fields_of(const schema_p
 }
 
 }  // namespace
-
-std::string quote_table(const std::string& name) {
-  auto dot = name.find('.');
-  if (dot == std::string::npos) {
-    return quote_identifier(name);
-  }
-  return quote_identifier(name.substr(0, dot)) + "." + quote_identifier(name.substr(dot + 1));
-}
 
 result<sink_writer::row> sink_writer::make_row(const sink_record& r, bool with_value) const {
   row out;
@@ -108,44 +95,40 @@ result<sink_writer::row> sink_writer::make_row(const sink_record& r, bool with_v
   return out;
 }
 
-result<void> sink_writer::ensure_table(postgres::sql_connection& c, const std::string& table,
-                                       const row& r) {
+result<void> sink_writer::ensure_table(db_session& s, const std::string& table, const row& r) {
   auto it = tables_.find(table);
   if (it == tables_.end()) {
-    CONNECT_TRY(auto rows, c.query("SELECT attname FROM pg_attribute WHERE attrelid = "
-                                   "to_regclass($1) AND attnum > 0 AND NOT attisdropped",
-                                   {quote_table(table)}));
-    if (rows.empty()) {
+    CONNECT_TRY(auto found, d_->table_columns(s, table));
+    if (!found) {
       if (!cfg_->auto_create) {
         return make_error(errc::data,
                           "jdbc: table " + table + " is missing and auto.create is false");
       }
-      std::string ddl = "CREATE TABLE " + quote_table(table) + " (";
+      std::string ddl = "CREATE TABLE " + d_->quote_table(table) + " (";
       for (std::size_t i = 0; i < r.columns.size(); ++i) {
         const auto& col = r.columns[i];
         if (!col.schema) {
           return make_error(errc::data, "jdbc: auto.create needs records with schemas (" + table +
                                             "." + col.name + ")");
         }
-        ddl += (i ? ", " : "") + quote_identifier(col.name) + " " + sql_type(col.schema) +
-               (col.schema->optional && !contains(r.key, col.name) ? "" : " NOT NULL");
+        const bool key = contains(r.key, col.name);
+        ddl += (i ? ", " : "") + d_->quote(col.name) + " " + d_->column_type(col.schema, key) +
+               (col.schema->optional && !key ? "" : " NOT NULL");
       }
       if (!r.key.empty()) {
         ddl += ", PRIMARY KEY (";
         for (std::size_t i = 0; i < r.key.size(); ++i) {
-          ddl += (i ? ", " : "") + quote_identifier(r.key[i]);
+          ddl += (i ? ", " : "") + d_->quote(r.key[i]);
         }
         ddl += ")";
       }
-      CONNECT_TRY(c.query(ddl + ")"));
+      CONNECT_TRY(s.run(ddl + ")" + d_->table_options(), {}));
       std::set<std::string> cols;
       for (const auto& col : r.columns) cols.insert(col.name);
       it = tables_.emplace(table, std::move(cols)).first;
       return ok();
     }
-    std::set<std::string> cols;
-    for (const auto& found : rows) cols.insert(found[0].value_or(""));
-    it = tables_.emplace(table, std::move(cols)).first;
+    it = tables_.emplace(table, std::move(*found)).first;
   }
   for (const auto& col : r.columns) {
     if (it->second.contains(col.name)) continue;
@@ -154,81 +137,77 @@ result<void> sink_writer::ensure_table(postgres::sql_connection& c, const std::s
                                         (cfg_->auto_evolve ? " (and the record has no schema)"
                                                            : " and auto.evolve is false"));
     }
-    CONNECT_TRY(c.query("ALTER TABLE " + quote_table(table) + " ADD COLUMN " +
-                        quote_identifier(col.name) + " " + sql_type(col.schema)));
+    CONNECT_TRY(s.run("ALTER TABLE " + d_->quote_table(table) + " ADD COLUMN " +
+                          d_->quote(col.name) + " " + d_->column_type(col.schema, false),
+                      {}));
     it->second.insert(col.name);
   }
   return ok();
 }
 
-result<void> sink_writer::write(postgres::sql_connection& c, const sink_record& r) {
+result<void> sink_writer::prepare(db_session& s, const sink_record& r) {
+  if (r.value.is_null()) {
+    return ok();
+  }
+  CONNECT_TRY(auto rw, make_row(r, true));
+  return ensure_table(s, cfg_->table_for(r.topic), rw);
+}
+
+result<void> sink_writer::write(db_session& s, const sink_record& r) {
   const auto table = cfg_->table_for(r.topic);
   const bool tombstone = r.value.is_null();
   if (tombstone && !cfg_->delete_enabled) {
     return ok();  // nothing to write; the offset still moves
   }
   CONNECT_TRY(auto rw, make_row(r, !tombstone));
-  std::vector<std::optional<std::string>> params;
-  auto param = [&](const column& col) -> result<std::string> {
-    CONNECT_TRY(auto t, sql_text(col.schema, col.value));
-    params.push_back(std::move(t));
-    return "$" + std::to_string(params.size());
-  };
+  sql_params params;
   auto where_key = [&]() -> result<std::string> {
     std::string w;
     for (const auto& col : rw.columns) {
       if (!contains(rw.key, col.name)) continue;
-      CONNECT_TRY(auto p, param(col));
-      w += (w.empty() ? "" : " AND ") + quote_identifier(col.name) + " = " + p;
+      CONNECT_TRY(auto p, d_->bind_value(col.schema, col.value, params));
+      w += (w.empty() ? "" : " AND ") + d_->quote(col.name) + " = " + p;
     }
     return w;
   };
   std::string sql;
   if (tombstone) {
     if (!tables_.contains(table)) {
-      CONNECT_TRY(auto rows, c.query("SELECT to_regclass($1)", {quote_table(table)}));
-      if (rows.empty() || !rows[0][0]) {
+      CONNECT_TRY(auto found, d_->table_columns(s, table));
+      if (!found) {
         return ok();  // nothing to delete from
       }
     }
     CONNECT_TRY(auto w, where_key());
-    sql = "DELETE FROM " + quote_table(table) + " WHERE " + w;
+    sql = "DELETE FROM " + d_->quote_table(table) + " WHERE " + w;
   } else {
-    CONNECT_TRY(ensure_table(c, table, rw));
+    CONNECT_TRY(ensure_table(s, table, rw));
     if (cfg_->insert == insert_mode::update) {
       std::string set;
       for (const auto& col : rw.columns) {
         if (contains(rw.key, col.name)) continue;
-        CONNECT_TRY(auto p, param(col));
-        set += (set.empty() ? "" : ", ") + quote_identifier(col.name) + " = " + p;
+        CONNECT_TRY(auto p, d_->bind_value(col.schema, col.value, params));
+        set += (set.empty() ? "" : ", ") + d_->quote(col.name) + " = " + p;
       }
       if (set.empty()) return ok();
       CONNECT_TRY(auto w, where_key());
-      sql = "UPDATE " + quote_table(table) + " SET " + set + " WHERE " + w;
+      sql = "UPDATE " + d_->quote_table(table) + " SET " + set + " WHERE " + w;
     } else {
-      std::string cols, vals, updates, keys;
+      std::string cols, vals;
+      std::vector<std::string> keys, others;
       for (const auto& col : rw.columns) {
-        CONNECT_TRY(auto p, param(col));
-        auto q = quote_identifier(col.name);
-        cols += (cols.empty() ? "" : ", ") + q;
+        CONNECT_TRY(auto p, d_->bind_value(col.schema, col.value, params));
+        cols += (cols.empty() ? "" : ", ") + d_->quote(col.name);
         vals += (vals.empty() ? "" : ", ") + p;
-        if (contains(rw.key, col.name)) {
-          keys += (keys.empty() ? "" : ", ") + q;
-        } else {
-          updates += (updates.empty() ? "" : ", ") + q + " = EXCLUDED." + q;
-        }
+        (contains(rw.key, col.name) ? keys : others).push_back(col.name);
       }
-      sql = "INSERT INTO " + quote_table(table) + " (" + cols + ") VALUES (" + vals + ")";
+      sql = "INSERT INTO " + d_->quote_table(table) + " (" + cols + ") VALUES (" + vals + ")";
       if (cfg_->insert == insert_mode::upsert) {
-        sql += " ON CONFLICT (" + keys + ") DO " +
-               (updates.empty() ? std::string("NOTHING") : "UPDATE SET " + updates);
+        sql += d_->upsert_clause(keys, others);
       }
     }
   }
-  auto done = c.execute(sql, params);
-  if (!done) {
-    return done.error();
-  }
+  CONNECT_TRY(s.run(sql, params));
   return ok();
 }
 

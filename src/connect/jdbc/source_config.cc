@@ -10,59 +10,62 @@ const config_def& source_config_def() {
     config_def d;
     const std::string db = "Database", mode = "Mode", conn = "Connector";
     define_connection_keys(d, db);
-    d.define(jdbc_key("table.whitelist", ct::list, cd::of(""), ci::medium,
-                      "Tables to copy (name or schema.name); empty: every table not blacklisted. "
-                      "table.include.list is a synonym.",
-                      db));
-    d.define(jdbc_key("table.include.list", ct::list, cd::of(""), ci::medium,
-                      "A synonym of table.whitelist.", db));
-    d.define(jdbc_key("table.blacklist", ct::list, cd::of(""), ci::medium,
-                      "Tables not to copy (name or schema.name). table.exclude.list is a synonym.",
-                      db));
-    d.define(jdbc_key("table.exclude.list", ct::list, cd::of(""), ci::medium,
-                      "A synonym of table.blacklist.", db));
-    d.define(jdbc_key("schema.pattern", ct::string, cd::null(), ci::medium,
-                      "Only tables of this schema; unset: every schema outside the system ones.",
-                      db));
-    d.define(jdbc_key("db.timezone", ct::string, cd::of("UTC"), ci::medium,
-                      "The zone in which timestamp columns without a zone are written; the safe "
-                      "upper bound of timestamp mode is computed in it.",
-                      db));
-    d.define(jdbc_key(
+    d.define(
+        make_config_key("table.whitelist", ct::list, cd::of(""), ci::medium,
+                        "Tables to copy (name or schema.name); empty: every table not blacklisted. "
+                        "table.include.list is a synonym.",
+                        db));
+    d.define(make_config_key("table.include.list", ct::list, cd::of(""), ci::medium,
+                             "A synonym of table.whitelist.", db));
+    d.define(make_config_key(
+        "table.blacklist", ct::list, cd::of(""), ci::medium,
+        "Tables not to copy (name or schema.name). table.exclude.list is a synonym.", db));
+    d.define(make_config_key("table.exclude.list", ct::list, cd::of(""), ci::medium,
+                             "A synonym of table.blacklist.", db));
+    d.define(make_config_key(
+        "schema.pattern", ct::string, cd::null(), ci::medium,
+        "Only tables of this schema; unset: every schema outside the system ones.", db));
+    d.define(
+        make_config_key("db.timezone", ct::string, cd::of("UTC"), ci::medium,
+                        "The zone in which timestamp columns without a zone are written; the safe "
+                        "upper bound of timestamp mode is computed in it.",
+                        db));
+    d.define(make_config_key(
         "mode", ct::string, cd::required(), ci::high,
         "bulk: the whole table at every poll; incrementing: rows with a larger "
         "incrementing.column.name; timestamp: rows with a later timestamp.column.name; "
         "timestamp+incrementing: both, ordered by (timestamp, id).",
         mode, validators::one_of({"bulk", "incrementing", "timestamp", "timestamp+incrementing"})));
-    d.define(jdbc_key("incrementing.column.name", ct::string, cd::of(""), ci::medium,
-                      "The strictly incrementing column (an integer) of incrementing modes.",
-                      mode));
-    d.define(jdbc_key("timestamp.column.name", ct::list, cd::of(""), ci::medium,
-                      "The timestamp column(s) of timestamp modes; several are COALESCEd in order.",
-                      mode));
-    d.define(jdbc_key("timestamp.delay.interval.ms", ct::long_, cd::of("0"), ci::high,
-                      "Rows are read only once their timestamp is this much older than the safe "
-                      "bound (for timestamps written by clients rather than by the database).",
-                      mode, validators::at_least(0)));
+    d.define(make_config_key("incrementing.column.name", ct::string, cd::of(""), ci::medium,
+                             "The strictly incrementing column (an integer) of incrementing modes.",
+                             mode));
+    d.define(make_config_key(
+        "timestamp.column.name", ct::list, cd::of(""), ci::medium,
+        "The timestamp column(s) of timestamp modes; several are COALESCEd in order.", mode));
     d.define(
-        jdbc_key("query", ct::string, cd::of(""), ci::medium,
-                 "A custom query instead of tables; its rows go to topic.prefix (the topic "
-                 "name). In incrementing and timestamp modes it is wrapped as a subquery, so it "
-                 "may have its own WHERE.",
-                 mode));
-    d.define(jdbc_key("poll.interval.ms", ct::int_, cd::of("5000"), ci::high,
-                      "How often each table is polled for new rows.", conn,
-                      validators::at_least(1)));
-    d.define(
-        jdbc_key("batch.max.rows", ct::int_, cd::of("100"), ci::low,
-                 "At most this many rows per query; a full batch is followed at once by the next.",
-                 conn, validators::at_least(1)));
-    d.define(jdbc_key(
+        make_config_key("timestamp.delay.interval.ms", ct::long_, cd::of("0"), ci::high,
+                        "Rows are read only once their timestamp is this much older than the safe "
+                        "bound (for timestamps written by clients rather than by the database).",
+                        mode, validators::at_least(0)));
+    d.define(make_config_key(
+        "query", ct::string, cd::of(""), ci::medium,
+        "A custom query instead of tables; its rows go to topic.prefix (the topic "
+        "name). In incrementing and timestamp modes it is wrapped as a subquery, so it "
+        "may have its own WHERE.",
+        mode));
+    d.define(make_config_key("poll.interval.ms", ct::int_, cd::of("5000"), ci::high,
+                             "How often each table is polled for new rows.", conn,
+                             validators::at_least(1)));
+    d.define(make_config_key(
+        "batch.max.rows", ct::int_, cd::of("100"), ci::low,
+        "At most this many rows per query; a full batch is followed at once by the next.", conn,
+        validators::at_least(1)));
+    d.define(make_config_key(
         "topic.prefix", ct::string, cd::required(), ci::high,
         "Prefix of the topic names (<topic.prefix><table>); with query, the topic name.", conn));
-    d.define(jdbc_key("tables", ct::list, cd::of(""), ci::low,
-                      "Set by the connector in each task's config: the tables that task copies.",
-                      conn));
+    d.define(make_config_key(
+        "tables", ct::list, cd::of(""), ci::low,
+        "Set by the connector in each task's config: the tables that task copies.", conn));
     return d;
   }();
   return def;
@@ -71,7 +74,7 @@ const config_def& source_config_def() {
 result<source_config> source_config::parse(const config_map& props) {
   CONNECT_TRY(auto p, source_config_def().parse(props));
   source_config c;
-  CONNECT_TRY(c.connection, parse_connection(p, "source"));
+  CONNECT_TRY(c.connection, parse_connection(p));
   auto m = p.get_string("mode");
   c.mode = m == "incrementing"             ? source_mode::incrementing
            : m == "timestamp"              ? source_mode::timestamp

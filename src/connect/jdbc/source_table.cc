@@ -2,18 +2,9 @@
 
 #include <charconv>
 
-#include "connect/postgres/catalog.h"
-#include "connect/postgres/replication.h"
-#include "connect/postgres/value_mapping.h"
-
 namespace runnel::connect::jdbc {
 
 namespace {
-
-using postgres::quote_identifier;
-
-constexpr std::uint32_t timestamp_oid = 1114;
-constexpr std::uint32_t timestamptz_oid = 1184;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
@@ -29,11 +20,6 @@ std::optional<std::int64_t> to_i64(const std::optional<std::string>& s) {
     return std::nullopt;
   }
   return v;
-}
-
-postgres::column_def as_def(const postgres::sql_column& c) {
-  return postgres::column_def{
-      .name = c.name, .type_oid = c.type_oid, .type_modifier = c.type_modifier};
 }
 
 }  // namespace
@@ -76,34 +62,36 @@ std::string source_table::display_name() const {
   return "query";
 }
 
-result<source_table> source_table::describe(postgres::sql_connection& c, const source_config& cfg,
-                                            const std::string& schema, const std::string& name) {
+result<source_table> source_table::describe(const dialect& d, db_session& s,
+                                            const source_config& cfg, const std::string& schema,
+                                            const std::string& name) {
   source_table t;
   t.cfg_ = &cfg;
+  t.d_ = &d;
   t.is_table_ = !name.empty();
-  std::optional<postgres::table_catalog> catalog;
+  std::optional<table_keys> catalog;
   if (t.is_table_) {
-    auto qualified = quote_identifier(schema) + "." + quote_identifier(name);
-    t.from_ = qualified + " AS t";
+    t.from_ = d.quote(schema) + "." + d.quote(name) + " AS t";
     t.topic_ = cfg.topic_prefix + name;
-    t.partition_ =
-        data{{"protocol", "1"}, {"table", cfg.connection.url.database + "." + schema + "." + name}};
-    CONNECT_TRY(auto oid, c.query("SELECT to_regclass($1)::oid", {qualified}));
-    auto id = oid.empty() ? std::nullopt : to_i64(oid[0][0]);
-    if (!id) {
+    // Confluent names the partition database.schema.table (PostgreSQL) and
+    // database.table (MySQL, where the schema is the database).
+    const auto& db = cfg.connection.url.database;
+    const bool mysql = cfg.connection.url.kind == database_kind::mysql;
+    t.partition_ = data{{"protocol", "1"},
+                        {"table", mysql ? schema + "." + name : db + "." + schema + "." + name}};
+    CONNECT_TRY(catalog, d.describe_table(s, table_id{schema, name}));
+    if (!catalog) {
       return make_error(errc::not_found, "jdbc: table " + schema + "." + name + " not found");
     }
-    CONNECT_TRY(auto cat, postgres::read_table_catalog(c, static_cast<std::uint32_t>(*id)));
-    catalog = std::move(cat);
   } else {
     t.from_ = "(" + cfg.query + ") AS t";
     t.topic_ = cfg.topic_prefix;
     t.partition_ = data{{"query", "query"}};
   }
-  CONNECT_TRY(auto probe, c.query_with_columns("SELECT t.* FROM " + t.from_ + " LIMIT 0"));
+  CONNECT_TRY(auto probe, s.run("SELECT t.* FROM " + t.from_ + " LIMIT 0", {}));
   t.columns_ = std::move(probe.columns);
 
-  auto find = [&](const std::string& col) -> const postgres::sql_column* {
+  auto find = [&](const std::string& col) -> const db_column* {
     for (const auto& sc : t.columns_) {
       if (sc.name == col) return &sc;
     }
@@ -117,7 +105,7 @@ result<source_table> source_table::describe(postgres::sql_connection& c, const s
     if (find(cfg.incrementing_column) == nullptr) {
       return missing("incrementing.column.name", cfg.incrementing_column);
     }
-    t.inc_expr_ = "t." + quote_identifier(cfg.incrementing_column);
+    t.inc_expr_ = "t." + d.quote(cfg.incrementing_column);
   }
   if (cfg.uses_timestamp()) {
     std::string cols;
@@ -126,26 +114,25 @@ result<source_table> source_table::describe(postgres::sql_connection& c, const s
       if (sc == nullptr) {
         return missing("timestamp.column.name", col);
       }
-      if (sc->type_oid != timestamp_oid && sc->type_oid != timestamptz_oid) {
+      if (!d.is_timestamp(*sc)) {
         return make_error(errc::invalid_config, "jdbc: column '" + col + "' of " +
                                                     t.display_name() +
                                                     " is not a timestamp (timestamp.column.name)");
       }
       if (cols.empty()) {
-        t.ts_with_zone_ = sc->type_oid == timestamptz_oid;
+        t.ts_column_ = *sc;
       }
-      cols += (cols.empty() ? "" : ", ") + ("t." + quote_identifier(col));
+      cols += (cols.empty() ? "" : ", ") + ("t." + d.quote(col));
     }
     t.ts_expr_ = cfg.timestamp_columns.size() == 1 ? cols : "COALESCE(" + cols + ")";
   }
 
   struct_builder value(t.is_table_ ? std::optional<std::string>(name) : std::nullopt);
-  std::vector<std::pair<std::string, schema_ptr>> key_fields;
   for (std::size_t i = 0; i < t.columns_.size(); ++i) {
     const auto& col = t.columns_[i];
     bool optional = !catalog || !catalog->not_null.contains(col.name);
     t.optional_.push_back(optional);
-    value.field(col.name, postgres::column_schema(as_def(col), optional));
+    value.field(col.name, d.column_schema(col, optional));
   }
   t.value_schema_ = value.build();
   if (catalog && !catalog->primary_key.empty()) {
@@ -154,7 +141,7 @@ result<source_table> source_table::describe(postgres::sql_connection& c, const s
       for (std::size_t i = 0; i < t.columns_.size(); ++i) {
         if (t.columns_[i].name == k) {
           t.key_.push_back(i);
-          key.field(k, postgres::column_schema(as_def(t.columns_[i]), false));
+          key.field(k, d.column_schema(t.columns_[i], false));
         }
       }
     }
@@ -167,36 +154,7 @@ result<source_table> source_table::describe(postgres::sql_connection& c, const s
   return t;
 }
 
-std::string source_table::at_us(std::size_t param) const {
-  return std::string("(") + (ts_with_zone_ ? "TIMESTAMPTZ" : "TIMESTAMP") + " 'epoch' + $" +
-         std::to_string(param) + "::bigint * INTERVAL '1 microsecond')";
-}
-
-result<std::int64_t> source_table::bound_us(postgres::sql_connection& c) const {
-  // The start of the oldest transaction still running elsewhere, or now():
-  // a separate statement before the read, so that every transaction that
-  // began before the bound has ended before the read's snapshot is taken.
-  const std::string oldest =
-      "least(now(), (SELECT min(xact_start) FROM pg_stat_activity WHERE xact_start IS NOT NULL "
-      "AND pid <> pg_backend_pid() AND backend_type NOT IN ('autovacuum worker', "
-      "'autovacuum launcher', 'walsender')))";
-  std::vector<std::string> params;
-  std::string sql;
-  if (ts_with_zone_) {
-    sql = "SELECT (extract(epoch FROM " + oldest + ") * 1000000)::bigint";
-  } else {
-    sql = "SELECT (extract(epoch FROM (" + oldest + " AT TIME ZONE $1)) * 1000000)::bigint";
-    params.push_back(cfg_->db_timezone);
-  }
-  CONNECT_TRY(auto rows, c.query(sql, params));
-  auto b = rows.empty() ? std::nullopt : to_i64(rows[0][0]);
-  if (!b) {
-    return make_error(errc::fatal, "jdbc: the safe timestamp bound could not be read");
-  }
-  return *b - std::chrono::duration_cast<std::chrono::microseconds>(cfg_->timestamp_delay).count();
-}
-
-result<source_record> source_table::make_record(const postgres::sql_row& row) const {
+result<source_record> source_table::make_record(const sql_row& row) const {
   source_record r;
   r.topic = topic_;
   r.source_partition = partition_;
@@ -207,7 +165,7 @@ result<source_record> source_table::make_record(const postgres::sql_row& row) co
       value[col.name] = nullptr;
       continue;
     }
-    auto v = postgres::column_value(as_def(col), *row[i]);
+    auto v = d_->column_value(col, *row[i]);
     if (!v) {
       return make_error(errc::data, "jdbc: " + display_name() + ": " + v.error().message);
     }
@@ -226,65 +184,86 @@ result<source_record> source_table::make_record(const postgres::sql_row& row) co
   return r;
 }
 
-result<source_table::batch> source_table::read(postgres::sql_connection& c,
-                                               const table_offset& from) {
+result<source_table::batch> source_table::read_incrementing(db_session& s,
+                                                            const table_offset& from) {
   batch out;
   out.last = from;
   const auto n = cfg_->batch_max_rows;
   const std::size_t width = columns_.size();
+  auto guard = is_table_ ? d_->guard(s) : dialect::incrementing_guard{};
+  sql_params params;
+  std::string sql = "SELECT t.*, " + d_->as_int64(inc_expr_);
+  if (!guard.settled_column.empty()) {
+    sql += ", " + guard.settled_column;
+  }
+  sql += " FROM " + from_ + " WHERE " + inc_expr_ + " > " +
+         d_->bind_int(from.incrementing.value_or(-1), params) + " ORDER BY " + inc_expr_ +
+         " LIMIT " + std::to_string(n) + guard.locking_clause;
+  auto rows = s.run(sql, params);
+  if (!rows && d_->is_held(rows.error())) {
+    return out;  // a row not yet committed is in the way: the next poll
+  }
+  CONNECT_TRY(auto r, std::move(rows));
+  bool held = false;
+  for (const auto& row : r.rows) {
+    if (!guard.settled_column.empty() && row[width + 1].value_or("f") != "t") {
+      held = true;  // written by a transaction not older than every running one
+      break;
+    }
+    CONNECT_TRY(auto rec, make_record(row));
+    out.last.incrementing = to_i64(row[width]);
+    rec.source_offset = out.last.to_json();
+    out.records.push_back(std::move(rec));
+  }
+  out.full = !held && static_cast<std::int64_t>(r.rows.size()) == n;
+  return out;
+}
+
+result<source_table::batch> source_table::read(db_session& s, const table_offset& from) {
+  batch out;
+  out.last = from;
+  const auto n = cfg_->batch_max_rows;
+  const std::size_t width = columns_.size();
+  auto rows_of = [&](const std::string& sql,
+                     const sql_params& params) -> result<std::vector<sql_row>> {
+    CONNECT_TRY(auto r, s.run(sql, params));
+    return std::move(r.rows);
+  };
   switch (cfg_->mode) {
     case source_mode::bulk: {
-      CONNECT_TRY(auto rows, c.query("SELECT t.* FROM " + from_));
+      CONNECT_TRY(auto rows, rows_of("SELECT t.* FROM " + from_, {}));
       for (const auto& row : rows) {
         CONNECT_TRY(auto r, make_record(row));
         out.records.push_back(std::move(r));
       }
       return out;
     }
-    case source_mode::incrementing: {
-      std::string sql = "SELECT t.*, (" + inc_expr_ + ")::bigint";
-      if (is_table_) {
-        sql += ", age(t.xmin) > age(pg_snapshot_xmin(pg_current_snapshot())::xid)";
-      }
-      sql += " FROM " + from_ + " WHERE " + inc_expr_ + " > $1 ORDER BY " + inc_expr_ + " LIMIT " +
-             std::to_string(n);
-      CONNECT_TRY(auto rows, c.query(sql, {std::to_string(from.incrementing.value_or(-1))}));
-      bool held = false;
-      for (const auto& row : rows) {
-        if (is_table_ && row[width + 1].value_or("f") != "t") {
-          held = true;  // written by a transaction not older than every running one
-          break;
-        }
-        CONNECT_TRY(auto r, make_record(row));
-        out.last.incrementing = to_i64(row[width]);
-        r.source_offset = out.last.to_json();
-        out.records.push_back(std::move(r));
-      }
-      out.full = !held && static_cast<std::int64_t>(rows.size()) == n;
-      return out;
-    }
+    case source_mode::incrementing:
+      return read_incrementing(s, from);
     case source_mode::timestamp: {
-      CONNECT_TRY(auto bound, bound_us(c));
-      const std::string ts_us = "(extract(epoch FROM " + ts_expr_ + ") * 1000000)::bigint";
-      std::string sql =
-          "SELECT t.*, " + ts_us + " FROM " + from_ + " WHERE " + ts_expr_ + " < " + at_us(1);
-      std::vector<std::string> params{std::to_string(bound)};
+      CONNECT_TRY(auto bound, d_->safe_timestamp_us(s, ts_column_, *cfg_));
+      const std::string ts_us = d_->timestamp_us(ts_expr_, ts_column_);
+      sql_params params;
+      std::string sql = "SELECT t.*, " + ts_us + " FROM " + from_ + " WHERE " + ts_expr_ + " < " +
+                        d_->timestamp_at(bound, ts_column_, params);
       if (from.timestamp_us) {
-        sql += " AND " + ts_expr_ + " > " + at_us(2);
-        params.push_back(std::to_string(*from.timestamp_us));
+        sql +=
+            " AND " + ts_expr_ + " > " + d_->timestamp_at(*from.timestamp_us, ts_column_, params);
       }
       CONNECT_TRY(
           auto rows,
-          c.query(sql + " ORDER BY " + ts_expr_ + " LIMIT " + std::to_string(n + 1), params));
+          rows_of(sql + " ORDER BY " + ts_expr_ + " LIMIT " + std::to_string(n + 1), params));
       if (static_cast<std::int64_t>(rows.size()) > n) {
         out.full = true;
         auto cut = rows.back()[width];
         if (rows.front()[width] == cut) {
           // One group larger than a batch: all of it, or a restart inside
           // it would skip the rest.
-          CONNECT_TRY(rows, c.query("SELECT t.*, " + ts_us + " FROM " + from_ + " WHERE " +
-                                        ts_expr_ + " = " + at_us(1),
-                                    {cut.value_or("0")}));
+          sql_params p2;
+          auto at = d_->timestamp_at(to_i64(cut).value_or(0), ts_column_, p2);
+          CONNECT_TRY(rows, rows_of("SELECT t.*, " + ts_us + " FROM " + from_ + " WHERE " +
+                                        ts_expr_ + " = " + at,
+                                    p2));
         } else {
           while (!rows.empty() && rows.back()[width] == cut) {
             rows.pop_back();
@@ -304,18 +283,18 @@ result<source_table::batch> source_table::read(postgres::sql_connection& c,
       return out;
     }
     case source_mode::timestamp_incrementing: {
-      CONNECT_TRY(auto bound, bound_us(c));
-      std::string sql = "SELECT t.*, (extract(epoch FROM " + ts_expr_ + ") * 1000000)::bigint, (" +
-                        inc_expr_ + ")::bigint FROM " + from_ + " WHERE " + ts_expr_ + " < " +
-                        at_us(1);
-      std::vector<std::string> params{std::to_string(bound)};
+      CONNECT_TRY(auto bound, d_->safe_timestamp_us(s, ts_column_, *cfg_));
+      sql_params params;
+      std::string sql = "SELECT t.*, " + d_->timestamp_us(ts_expr_, ts_column_) + ", " +
+                        d_->as_int64(inc_expr_) + " FROM " + from_ + " WHERE " + ts_expr_ + " < " +
+                        d_->timestamp_at(bound, ts_column_, params);
       if (from.timestamp_us) {
-        sql += " AND (" + ts_expr_ + " > " + at_us(2) + " OR (" + ts_expr_ + " = " + at_us(2) +
-               " AND " + inc_expr_ + " > $3))";
-        params.push_back(std::to_string(*from.timestamp_us));
-        params.push_back(std::to_string(from.incrementing.value_or(-1)));
+        sql += " AND (" + ts_expr_ + " > " +
+               d_->timestamp_at(*from.timestamp_us, ts_column_, params) + " OR (" + ts_expr_ +
+               " = " + d_->timestamp_at(*from.timestamp_us, ts_column_, params) + " AND " +
+               inc_expr_ + " > " + d_->bind_int(from.incrementing.value_or(-1), params) + "))";
       }
-      CONNECT_TRY(auto rows, c.query(sql + " ORDER BY " + ts_expr_ + ", " + inc_expr_ + " LIMIT " +
+      CONNECT_TRY(auto rows, rows_of(sql + " ORDER BY " + ts_expr_ + ", " + inc_expr_ + " LIMIT " +
                                          std::to_string(n),
                                      params));
       for (const auto& row : rows) {

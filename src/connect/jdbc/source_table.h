@@ -1,5 +1,6 @@
 // One thing the query-based source reads — a table, or the user's query —
-// and the SQL it reads it with in each mode, against PostgreSQL.
+// and the SQL it reads it with in each mode, through a dialect
+// (dialect.h: PostgreSQL or MariaDB/MySQL).
 //
 // Safe high-water marks. Taking "the largest value seen" as the offset, as
 // Confluent's connector does, loses rows: a transaction that took id 10
@@ -7,29 +8,31 @@
 // a row stamped now() by a transaction still running is older than rows
 // already read. So:
 //
-//   incrementing (tables): each row carries whether the transaction that
-//     wrote it is older than every transaction still running in the
-//     cluster (age(xmin) > age(pg_snapshot_xmin(pg_current_snapshot()))),
-//     evaluated in the query's own snapshot; the rows are returned in id
-//     order up to, not including, the first row that is not — so a row of
-//     a transaction committed out of order waits until the older ones end.
+//   incrementing (tables): rows are read in id order and cut before the
+//     first row a transaction still running may yet commit below: on
+//     PostgreSQL a per-row test of xmin against the oldest running
+//     transaction (age(xmin) > age(pg_snapshot_xmin(pg_current_snapshot())),
+//     evaluated in the query's own snapshot); on MariaDB/MySQL a locking
+//     read that cannot pass an uncommitted row (the read is held when it
+//     times out: mariadb/jdbc_dialect.h).
 //   timestamp modes: rows are read only below a bound taken in an earlier
 //     statement than the read: the start of the oldest transaction still
-//     running (pg_stat_activity.xact_start; now() and clock_timestamp() in
-//     a transaction are never earlier), or now() when none is, less
-//     timestamp.delay.interval.ms. Every transaction that started before
-//     the bound has ended before the read's snapshot, so its rows are seen.
+//     running (PostgreSQL: pg_stat_activity.xact_start; MariaDB:
+//     INNODB_TRX.trx_started less its one-second resolution), or now()
+//     when none is, less timestamp.delay.interval.ms. Every transaction
+//     that started before the bound has ended before the read, so its rows
+//     are seen.
 //   equal timestamps (timestamp mode): a batch ends only at the end of a
 //     group of equal timestamps, and a record's offset is the last complete
 //     group's, so a restart after any record neither skips nor repeats more
 //     than its group.
 //
 // What remains (docs/connect/jdbc.md): a query (not a table) in
-// incrementing mode has no xmin to hold back on; the sequence value a
-// statement takes before its transaction is assigned an id (microseconds)
-// is not covered; a long-running writing transaction anywhere in the
-// cluster delays (never loses) rows; and pg_stat_activity shows other
-// users' xact_start only to superusers and members of pg_read_all_stats.
+// incrementing mode has no guard; the sequence / AUTO_INCREMENT value a
+// statement takes a moment before its row exists is not covered; a
+// long-running writing transaction delays (never loses) rows; and the
+// bound needs to see other sessions' transactions (PostgreSQL:
+// pg_read_all_stats or superuser; MariaDB: the PROCESS privilege).
 #pragma once
 
 #include <cstdint>
@@ -39,8 +42,8 @@
 
 #include "connect/api/data.h"
 #include "connect/api/record.h"
+#include "connect/jdbc/dialect.h"
 #include "connect/jdbc/source_config.h"
-#include "connect/postgres/sql_connection.h"
 
 namespace runnel::connect::jdbc {
 
@@ -57,7 +60,7 @@ struct table_offset {
 class source_table {
  public:
   // `table` is "schema.name" (a table) or empty with cfg.query set.
-  static result<source_table> describe(postgres::sql_connection& c, const source_config& cfg,
+  static result<source_table> describe(const dialect& d, db_session& s, const source_config& cfg,
                                        const std::string& schema, const std::string& name);
 
   const std::string& topic() const { return topic_; }
@@ -74,26 +77,26 @@ class source_table {
     bool full = false;
     table_offset last;  // the offset after the batch
   };
-  result<batch> read(postgres::sql_connection& c, const table_offset& from);
+  result<batch> read(db_session& s, const table_offset& from);
 
  private:
-  result<source_record> make_record(const postgres::sql_row& row) const;
-  result<std::int64_t> bound_us(postgres::sql_connection& c) const;
-  std::string at_us(std::size_t param) const;  // the timestamp at µs parameter $param
+  result<source_record> make_record(const sql_row& row) const;
+  result<batch> read_incrementing(db_session& s, const table_offset& from);
 
   const source_config* cfg_ = nullptr;
+  const dialect* d_ = nullptr;
   std::string from_;  // "schema"."name" AS t, or (query) AS t
   bool is_table_ = false;
   std::string topic_;
   data partition_;
-  std::vector<postgres::sql_column> columns_;
+  std::vector<db_column> columns_;
   std::vector<bool> optional_;
   std::vector<std::size_t> key_;
   schema_ptr key_schema_;
   schema_ptr value_schema_;
   std::string inc_expr_;
   std::string ts_expr_;
-  bool ts_with_zone_ = true;
+  db_column ts_column_;  // the first timestamp column (its type decides the casts)
 };
 
 }  // namespace runnel::connect::jdbc

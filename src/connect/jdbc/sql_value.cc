@@ -51,27 +51,6 @@ std::string decimal_text(std::string_view bytes, int scale) {
   return negative ? "-" + digits : digits;
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
-
-std::string date_text(std::int64_t days) {
-  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-}
-
-std::string time_text(std::int64_t micros_of_day) {
-  auto s = micros_of_day / 1'000'000;
-  return fmt::format("{:02}:{:02}:{:02}.{:06}", s / 3600, s / 60 % 60, s % 60,
-                     micros_of_day % 1'000'000);
-}
-
-std::string timestamp_text(std::int64_t micros) {
-  auto days = floor_div(micros, 86'400'000'000);
-  return date_text(days) + " " + time_text(micros - days * 86'400'000'000);
-}
-
 std::string bytea_text(std::string_view b) {
   static const char* hex = "0123456789abcdef";
   std::string out = "\\x";
@@ -96,7 +75,28 @@ error not_fitting(const schema_ptr& s, const data& v) {
                                     (s->name ? *s->name : std::string(type_name(s->type))));
 }
 
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+
 }  // namespace
+
+std::string date_text(std::int64_t days) {
+  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+}
+
+std::string time_text(std::int64_t micros_of_day) {
+  auto s = micros_of_day / 1'000'000;
+  return fmt::format("{:02}:{:02}:{:02}.{:06}", s / 3600, s / 60 % 60, s % 60,
+                     micros_of_day % 1'000'000);
+}
+
+std::string timestamp_text(std::int64_t micros) {
+  auto days = floor_div(micros, 86'400'000'000);
+  return date_text(days) + " " + time_text(micros - days * 86'400'000'000);
+}
 
 std::string sql_type(const schema_ptr& s) {
   if (named(s, logical::decimal) || named(s, "io.debezium.data.VariableScaleDecimal")) {

@@ -13,6 +13,7 @@
 //   structs, maps and other arrays jsonb.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -28,5 +29,11 @@ std::string sql_type(const schema_ptr& s);
 // strings as they are, other JSON values as JSON text. errc::data when the
 // value does not fit its schema.
 result<std::optional<std::string>> sql_text(const schema_ptr& s, const data& v);
+
+// Text forms both dialects parse: YYYY-MM-DD, HH:MM:SS.ffffff (µs of the
+// day) and the two joined by a space (µs since the epoch).
+std::string date_text(std::int64_t days);
+std::string time_text(std::int64_t micros_of_day);
+std::string timestamp_text(std::int64_t micros);
 
 }  // namespace runnel::connect::jdbc

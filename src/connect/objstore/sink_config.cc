@@ -6,73 +6,81 @@ namespace runnel::connect::objstore {
 
 namespace {
 
-config_key key(std::string name, config_type type, config_default def, std::string doc,
-               config_importance imp = config_importance::medium, config_validator v = {}) {
-  return {.name = std::move(name),
-          .type = type,
-          .default_value = std::move(def),
-          .importance = imp,
-          .documentation = std::move(doc),
-          .validator = std::move(v),
-          .group = "Sink"};
-}
-
 config_def make_def(store_kind kind) {
   using cd = config_default;
   config_def d;
   if (kind == store_kind::directory) {
-    d.define(key("output.path", config_type::string, cd::required(),
-                 "The directory files are written under.", config_importance::high,
-                 validators::non_empty_string()));
+    d.define(make_config_key("output.path", config_type::string, cd::required(),
+                             config_importance::high, "The directory files are written under.",
+                             "Sink", validators::non_empty_string()));
   } else {
     d.merge(store_config_def(kind));
   }
-  d.define(key("topics.dir", config_type::string, cd::of("topics"),
-               "The top folder: files are <topics.dir>/<topic>/<partition path>/"
-               "<topic>+<kafka partition>+<first offset>.<format>."));
-  d.define(key("format", config_type::string, cd::of("json"),
-               "json: one JSON value per line; csv: one row per record (columns from the "
-               "first record's fields, with a header line).",
-               config_importance::high, validators::one_of({"json", "csv"})));
-  d.define(key("format.class", config_type::string, cd::null(),
-               "Confluent's name for the format (…JsonFormat); overrides format when set."));
-  d.define(key("compression.type", config_type::string, cd::of("none"),
-               "none, gzip or zstd; the file name gets .gz or .zst.", config_importance::medium,
-               validators::one_of({"none", "gzip", "zstd"})));
-  d.define(key("s3.compression.type", config_type::string, cd::null(),
-               "Confluent's name for compression.type."));
-  d.define(key("flush.size", config_type::long_, cd::of("1000"),
-               "Records per file: a file is written once it holds this many.",
-               config_importance::high, validators::at_least(1)));
-  d.define(key("rotate.size.bytes", config_type::long_, cd::of("67108864"),
-               "A file is also written once its records take this many bytes.",
-               config_importance::medium, validators::at_least(1)));
-  d.define(key("rotate.interval.ms", config_type::long_, cd::of("-1"),
-               "A file is also written when a record's timestamp is this much later than the "
-               "file's first (-1: off). Deterministic: replays make the same files."));
-  d.define(key("rotate.schedule.interval.ms", config_type::long_, cd::of("-1"),
-               "A file is also written when it was open this long by the wall clock (-1: off). "
-               "Not deterministic: a replay after a crash may cut files elsewhere, so a record "
-               "can then be in two files."));
-  d.define(key("partitioner.class", config_type::string, cd::of("default"),
-               "default: partition=<kafka partition>; field: <field>=<value> of "
-               "partition.field.name; time: path.format of the record time (Hive style, "
-               "dt=…/hour=…). Confluent's class names (…DefaultPartitioner, "
-               "…FieldPartitioner, …TimeBasedPartitioner) work too."));
-  d.define(key("path.format", config_type::string, cd::of("'dt'=yyyy-MM-dd/'hour'=HH"),
-               "The time partitioner's folders, a java.text.SimpleDateFormat pattern (UTC)."));
-  d.define(key("partition.duration.ms", config_type::long_, cd::of("3600000"),
-               "The time partitioner's bucket: record times are rounded down to it.",
-               config_importance::low, validators::at_least(1)));
-  d.define(key("timestamp.extractor", config_type::string, cd::of("Record"),
-               "Record: the record's timestamp; RecordField: timestamp.field of the value "
-               "(epoch ms).",
-               config_importance::low, validators::one_of({"Record", "RecordField"})));
-  d.define(key("timestamp.field", config_type::string, cd::of("timestamp"),
-               "The value's field with the time (epoch ms) for timestamp.extractor=RecordField.",
-               config_importance::low));
-  d.define(key("partition.field.name", config_type::string, cd::null(),
-               "The value's field the field partitioner uses."));
+  d.define(make_config_key("topics.dir", config_type::string, cd::of("topics"),
+                           config_importance::medium,
+                           "The top folder: files are <topics.dir>/<topic>/<partition path>/"
+                           "<topic>+<kafka partition>+<first offset>.<format>.",
+                           "Sink"));
+  d.define(
+      make_config_key("format", config_type::string, cd::of("json"), config_importance::high,
+                      "json: one JSON value per line; csv: one row per record (columns from the "
+                      "first record's fields, with a header line).",
+                      "Sink", validators::one_of({"json", "csv"})));
+  d.define(make_config_key(
+      "format.class", config_type::string, cd::null(), config_importance::medium,
+      "Confluent's name for the format (…JsonFormat); overrides format when set.", "Sink"));
+  d.define(make_config_key("compression.type", config_type::string, cd::of("none"),
+                           config_importance::medium,
+                           "none, gzip or zstd; the file name gets .gz or .zst.", "Sink",
+                           validators::one_of({"none", "gzip", "zstd"})));
+  d.define(make_config_key("s3.compression.type", config_type::string, cd::null(),
+                           config_importance::medium, "Confluent's name for compression.type.",
+                           "Sink"));
+  d.define(make_config_key("flush.size", config_type::long_, cd::of("1000"),
+                           config_importance::high,
+                           "Records per file: a file is written once it holds this many.", "Sink",
+                           validators::at_least(1)));
+  d.define(make_config_key("rotate.size.bytes", config_type::long_, cd::of("67108864"),
+                           config_importance::medium,
+                           "A file is also written once its records take this many bytes.", "Sink",
+                           validators::at_least(1)));
+  d.define(make_config_key(
+      "rotate.interval.ms", config_type::long_, cd::of("-1"), config_importance::medium,
+      "A file is also written when a record's timestamp is this much later than the "
+      "file's first (-1: off). Deterministic: replays make the same files.",
+      "Sink"));
+  d.define(make_config_key(
+      "rotate.schedule.interval.ms", config_type::long_, cd::of("-1"), config_importance::medium,
+      "A file is also written when it was open this long by the wall clock (-1: off). "
+      "Not deterministic: a replay after a crash may cut files elsewhere, so a record "
+      "can then be in two files.",
+      "Sink"));
+  d.define(make_config_key(
+      "partitioner.class", config_type::string, cd::of("default"), config_importance::medium,
+      "default: partition=<kafka partition>; field: <field>=<value> of "
+      "partition.field.name; time: path.format of the record time (Hive style, "
+      "dt=…/hour=…). Confluent's class names (…DefaultPartitioner, "
+      "…FieldPartitioner, …TimeBasedPartitioner) work too.",
+      "Sink"));
+  d.define(make_config_key(
+      "path.format", config_type::string, cd::of("'dt'=yyyy-MM-dd/'hour'=HH"),
+      config_importance::medium,
+      "The time partitioner's folders, a java.text.SimpleDateFormat pattern (UTC).", "Sink"));
+  d.define(make_config_key("partition.duration.ms", config_type::long_, cd::of("3600000"),
+                           config_importance::low,
+                           "The time partitioner's bucket: record times are rounded down to it.",
+                           "Sink", validators::at_least(1)));
+  d.define(make_config_key(
+      "timestamp.extractor", config_type::string, cd::of("Record"), config_importance::low,
+      "Record: the record's timestamp; RecordField: timestamp.field of the value "
+      "(epoch ms).",
+      "Sink", validators::one_of({"Record", "RecordField"})));
+  d.define(make_config_key(
+      "timestamp.field", config_type::string, cd::of("timestamp"), config_importance::low,
+      "The value's field with the time (epoch ms) for timestamp.extractor=RecordField.", "Sink"));
+  d.define(make_config_key("partition.field.name", config_type::string, cd::null(),
+                           config_importance::medium,
+                           "The value's field the field partitioner uses.", "Sink"));
   return d;
 }
 

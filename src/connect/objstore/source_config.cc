@@ -12,164 +12,174 @@ namespace runnel::connect::objstore {
 
 namespace {
 
-config_key key(std::string name, config_type type, config_default def, std::string doc,
-               std::string group, config_importance imp = config_importance::medium,
-               config_validator v = {}) {
-  return {.name = std::move(name),
-          .type = type,
-          .default_value = std::move(def),
-          .importance = imp,
-          .documentation = std::move(doc),
-          .validator = std::move(v),
-          .group = std::move(group)};
-}
-
 void define_store_keys(config_def& d, store_kind kind) {
   using cd = config_default;
   if (kind == store_kind::s3) {
     const std::string g = "S3";
-    d.define(key("s3.bucket.name", config_type::string, cd::required(), "The bucket to read.", g,
-                 config_importance::high, validators::non_empty_string()));
-    d.define(key("s3.region", config_type::string, cd::of("us-east-1"),
-                 "The bucket's region (part of every SigV4 signature).", g));
-    d.define(key("store.url", config_type::string, cd::null(),
-                 "The S3 endpoint, scheme://host[:port], for S3-compatible stores; default: "
-                 "https://s3.<region>.amazonaws.com.",
-                 g));
-    d.define(key("s3.path.style.access.enabled", config_type::boolean, cd::of("false"),
-                 "Path-style requests (http://host/bucket/key), as most S3-compatible stores "
-                 "want; false: virtual-host style (http://bucket.host/key), as AWS wants.",
-                 g));
-    d.define(key("aws.access.key.id", config_type::string, cd::null(),
-                 "The access key; default: the AWS_ACCESS_KEY_ID environment variable.", g,
-                 config_importance::high));
-    d.define(key("aws.secret.access.key", config_type::password, cd::null(),
-                 "The secret key; default: the AWS_SECRET_ACCESS_KEY environment variable.", g,
-                 config_importance::high));
-    d.define(key("aws.session.token", config_type::password, cd::null(),
-                 "A session token for temporary credentials; default: AWS_SESSION_TOKEN.", g));
+    d.define(make_config_key("s3.bucket.name", config_type::string, cd::required(),
+                             config_importance::high, "The bucket to read.", g,
+                             validators::non_empty_string()));
+    d.define(make_config_key("s3.region", config_type::string, cd::of("us-east-1"),
+                             config_importance::medium,
+                             "The bucket's region (part of every SigV4 signature).", g));
+    d.define(
+        make_config_key("store.url", config_type::string, cd::null(), config_importance::medium,
+                        "The S3 endpoint, scheme://host[:port], for S3-compatible stores; default: "
+                        "https://s3.<region>.amazonaws.com.",
+                        g));
+    d.define(make_config_key(
+        "s3.path.style.access.enabled", config_type::boolean, cd::of("false"),
+        config_importance::medium,
+        "Path-style requests (http://host/bucket/key), as most S3-compatible stores "
+        "want; false: virtual-host style (http://bucket.host/key), as AWS wants.",
+        g));
+    d.define(make_config_key(
+        "aws.access.key.id", config_type::string, cd::null(), config_importance::high,
+        "The access key; default: the AWS_ACCESS_KEY_ID environment variable.", g));
+    d.define(make_config_key(
+        "aws.secret.access.key", config_type::password, cd::null(), config_importance::high,
+        "The secret key; default: the AWS_SECRET_ACCESS_KEY environment variable.", g));
+    d.define(make_config_key(
+        "aws.session.token", config_type::password, cd::null(), config_importance::medium,
+        "A session token for temporary credentials; default: AWS_SESSION_TOKEN.", g));
   } else if (kind == store_kind::azure) {
     const std::string g = "Azure Blob Storage";
-    d.define(key("azblob.account.name", config_type::string, cd::required(), "The storage account.",
-                 g, config_importance::high, validators::non_empty_string()));
-    d.define(key("azblob.container.name", config_type::string, cd::required(),
-                 "The container to read.", g, config_importance::high,
-                 validators::non_empty_string()));
-    d.define(key("azblob.account.key", config_type::password, cd::null(),
-                 "The account key (Shared Key authorization); give this or azblob.sas.token.", g,
-                 config_importance::high));
-    d.define(key("azblob.sas.token", config_type::password, cd::null(),
-                 "A SAS token with read and list (and delete/write for after.action) "
-                 "permissions; give this or azblob.account.key.",
-                 g, config_importance::high));
-    d.define(key("store.url", config_type::string, cd::null(),
-                 "The blob service URL; default: https://<account>.blob.core.windows.net "
-                 "(Azurite: http://127.0.0.1:10000/devstoreaccount1).",
-                 g));
+    d.define(make_config_key("azblob.account.name", config_type::string, cd::required(),
+                             config_importance::high, "The storage account.", g,
+                             validators::non_empty_string()));
+    d.define(make_config_key("azblob.container.name", config_type::string, cd::required(),
+                             config_importance::high, "The container to read.", g,
+                             validators::non_empty_string()));
+    d.define(make_config_key(
+        "azblob.account.key", config_type::password, cd::null(), config_importance::high,
+        "The account key (Shared Key authorization); give this or azblob.sas.token.", g));
+    d.define(make_config_key("azblob.sas.token", config_type::password, cd::null(),
+                             config_importance::high,
+                             "A SAS token with read and list (and delete/write for after.action) "
+                             "permissions; give this or azblob.account.key.",
+                             g));
+    d.define(
+        make_config_key("store.url", config_type::string, cd::null(), config_importance::medium,
+                        "The blob service URL; default: https://<account>.blob.core.windows.net "
+                        "(Azurite: http://127.0.0.1:10000/devstoreaccount1).",
+                        g));
   } else {
-    d.define(key("input.path", config_type::string, cd::required(),
-                 "The directory to read, with its subdirectories.", "Directory",
-                 config_importance::high, validators::non_empty_string()));
+    d.define(make_config_key("input.path", config_type::string, cd::required(),
+                             config_importance::high,
+                             "The directory to read, with its subdirectories.", "Directory",
+                             validators::non_empty_string()));
   }
 }
 
 void define_shared_keys(config_def& d, store_kind kind) {
   using cd = config_default;
   const std::string g = "Source";
-  d.define(key("topic", config_type::string, cd::required(), "The topic records are written to.", g,
-               config_importance::high, validators::non_empty_string()));
-  d.define(key("prefix", config_type::string, cd::of(""),
-               "Only keys that start with this (a folder: \"in/\").", g));
-  d.define(key("format", config_type::string, cd::of("lines"),
-               "lines: a string per line; json: a JSON value per line; csv: a row per record "
-               "(an object keyed by the header with csv.header=true); bytes: the whole file as "
-               "one record; pointer: one CloudEvent per file (container, key, size, etag, "
-               "time) for consumers that read the object themselves. .gz and .zst files are "
-               "decompressed.",
-               g, config_importance::high,
-               validators::one_of({"lines", "json", "csv", "bytes", "pointer"})));
-  d.define(key("csv.header", config_type::boolean, cd::of("true"),
-               "The first row of a CSV file names the columns.", g));
-  d.define(key("csv.delimiter", config_type::string, cd::of(","), "The CSV field separator.", g));
+  d.define(make_config_key("topic", config_type::string, cd::required(), config_importance::high,
+                           "The topic records are written to.", g, validators::non_empty_string()));
+  d.define(make_config_key("prefix", config_type::string, cd::of(""), config_importance::medium,
+                           "Only keys that start with this (a folder: \"in/\").", g));
+  d.define(make_config_key(
+      "format", config_type::string, cd::of("lines"), config_importance::high,
+      "lines: a string per line; json: a JSON value per line; csv: a row per record "
+      "(an object keyed by the header with csv.header=true); bytes: the whole file as "
+      "one record; pointer: one CloudEvent per file (container, key, size, etag, "
+      "time) for consumers that read the object themselves. .gz and .zst files are "
+      "decompressed.",
+      g, validators::one_of({"lines", "json", "csv", "bytes", "pointer"})));
+  d.define(make_config_key("csv.header", config_type::boolean, cd::of("true"),
+                           config_importance::medium,
+                           "The first row of a CSV file names the columns.", g));
+  d.define(make_config_key("csv.delimiter", config_type::string, cd::of(","),
+                           config_importance::medium, "The CSV field separator.", g));
   const std::string disc = "Discovery";
-  d.define(key("poll.interval.ms", config_type::long_, cd::of("1000"),
-               "How often the store is listed for new files.", disc, config_importance::medium,
-               validators::at_least(1)));
-  d.define(key("listing.grace.ms", config_type::long_, cd::of("300000"),
-               "An incremental listing starts after the keys first seen longer ago than this, "
-               "so a file that appears late (a slow upload) with a key sorting before newer "
-               "ones is still found.",
-               disc, config_importance::low, validators::at_least(0)));
-  d.define(key("listing.full.interval.ms", config_type::long_, cd::of("3600000"),
-               "How often the listing is full (every key under the prefix); 0: always.", disc,
-               config_importance::low, validators::at_least(0)));
-  d.define(key("min.object.age.ms", config_type::long_,
-               cd::of(kind == store_kind::directory ? "1000" : "0"),
-               "Files modified more recently than this wait for a later listing (a file still "
-               "being written in place).",
-               disc, config_importance::low, validators::at_least(0)));
-  d.define(key("include.existing", config_type::boolean, cd::of("true"),
-               "Read the files already there when the connector first starts; false: only "
-               "files that appear later.",
-               disc));
-  d.define(key("discovery.mode", config_type::string, cd::of("listing"),
-               kind == store_kind::directory
-                   ? "listing: list the directory every poll.interval.ms; notifications: inotify "
-                     "(files closed after writing or moved in), with a listing at the start and "
-                     "when events may have been lost (queue overflow, a new subdirectory); "
-                     "hybrid: inotify for latency and a listing every backfill.interval.ms for "
-                     "what it misses."
-                   : "listing: list the store every poll.interval.ms; notifications: storage "
-                     "events from a queue (S3 events through SQS: sqs.queue.url; Event Grid "
-                     "BlobCreated through an Azure Storage queue: azqueue.name); hybrid: "
-                     "notifications for latency and a listing every backfill.interval.ms for "
-                     "what they miss.",
-               disc, config_importance::high,
-               validators::one_of({"listing", "notifications", "hybrid"})));
-  d.define(key("backfill.interval.ms", config_type::long_, cd::of("60000"),
-               "hybrid: how often the store is listed.", disc, config_importance::medium,
-               validators::at_least(1)));
+  d.define(make_config_key(
+      "poll.interval.ms", config_type::long_, cd::of("1000"), config_importance::medium,
+      "How often the store is listed for new files.", disc, validators::at_least(1)));
+  d.define(make_config_key(
+      "listing.grace.ms", config_type::long_, cd::of("300000"), config_importance::low,
+      "An incremental listing starts after the keys first seen longer ago than this, "
+      "so a file that appears late (a slow upload) with a key sorting before newer "
+      "ones is still found.",
+      disc, validators::at_least(0)));
+  d.define(make_config_key("listing.full.interval.ms", config_type::long_, cd::of("3600000"),
+                           config_importance::low,
+                           "How often the listing is full (every key under the prefix); 0: always.",
+                           disc, validators::at_least(0)));
+  d.define(make_config_key(
+      "min.object.age.ms", config_type::long_, cd::of(kind == store_kind::directory ? "1000" : "0"),
+      config_importance::low,
+      "Files modified more recently than this wait for a later listing (a file still "
+      "being written in place).",
+      disc, validators::at_least(0)));
+  d.define(make_config_key(
+      "include.existing", config_type::boolean, cd::of("true"), config_importance::medium,
+      "Read the files already there when the connector first starts; false: only "
+      "files that appear later.",
+      disc));
+  d.define(make_config_key(
+      "discovery.mode", config_type::string, cd::of("listing"), config_importance::high,
+      kind == store_kind::directory
+          ? "listing: list the directory every poll.interval.ms; notifications: inotify "
+            "(files closed after writing or moved in), with a listing at the start and "
+            "when events may have been lost (queue overflow, a new subdirectory); "
+            "hybrid: inotify for latency and a listing every backfill.interval.ms for "
+            "what it misses."
+          : "listing: list the store every poll.interval.ms; notifications: storage "
+            "events from a queue (S3 events through SQS: sqs.queue.url; Event Grid "
+            "BlobCreated through an Azure Storage queue: azqueue.name); hybrid: "
+            "notifications for latency and a listing every backfill.interval.ms for "
+            "what they miss.",
+      disc, validators::one_of({"listing", "notifications", "hybrid"})));
+  d.define(make_config_key("backfill.interval.ms", config_type::long_, cd::of("60000"),
+                           config_importance::medium, "hybrid: how often the store is listed.",
+                           disc, validators::at_least(1)));
   if (kind != store_kind::directory) {
-    d.define(key("notification.visibility.timeout.s", config_type::long_, cd::of("300"),
-                 "How long a received notification stays hidden; one not deleted (its file "
-                 "not yet done) comes back after this.",
-                 disc, config_importance::low, validators::between(1, 43200)));
+    d.define(
+        make_config_key("notification.visibility.timeout.s", config_type::long_, cd::of("300"),
+                        config_importance::low,
+                        "How long a received notification stays hidden; one not deleted (its file "
+                        "not yet done) comes back after this.",
+                        disc, validators::between(1, 43200)));
   }
   if (kind == store_kind::azure) {
-    d.define(key("azqueue.name", config_type::string, cd::null(),
-                 "The Storage queue Event Grid delivers the account's BlobCreated events to.",
-                 disc));
-    d.define(key("azqueue.url", config_type::string, cd::null(),
-                 "The queue service URL; default: https://<account>.queue.core.windows.net "
-                 "(Azurite: http://127.0.0.1:10001/devstoreaccount1).",
-                 disc, config_importance::low));
+    d.define(make_config_key(
+        "azqueue.name", config_type::string, cd::null(), config_importance::medium,
+        "The Storage queue Event Grid delivers the account's BlobCreated events to.", disc));
+    d.define(
+        make_config_key("azqueue.url", config_type::string, cd::null(), config_importance::low,
+                        "The queue service URL; default: https://<account>.queue.core.windows.net "
+                        "(Azurite: http://127.0.0.1:10001/devstoreaccount1).",
+                        disc));
   }
   if (kind == store_kind::s3) {
-    d.define(key("sqs.queue.url", config_type::string, cd::null(),
-                 "The SQS queue the bucket's ObjectCreated notifications go to.", disc));
-    d.define(key("sqs.region", config_type::string, cd::null(),
-                 "The queue's region; default: s3.region.", disc, config_importance::low));
-    d.define(key("sqs.endpoint", config_type::string, cd::null(),
-                 "scheme://host[:port] SQS requests go to; default: the queue URL's.", disc,
-                 config_importance::low));
+    d.define(
+        make_config_key("sqs.queue.url", config_type::string, cd::null(), config_importance::medium,
+                        "The SQS queue the bucket's ObjectCreated notifications go to.", disc));
+    d.define(make_config_key("sqs.region", config_type::string, cd::null(), config_importance::low,
+                             "The queue's region; default: s3.region.", disc));
+    d.define(make_config_key(
+        "sqs.endpoint", config_type::string, cd::null(), config_importance::low,
+        "scheme://host[:port] SQS requests go to; default: the queue URL's.", disc));
   }
   const std::string lim = "Limits";
-  d.define(key("max.files.per.poll", config_type::int_, cd::of("100"),
-               "At most this many files are started in one poll.", lim, config_importance::low,
-               validators::at_least(1)));
-  d.define(key("max.bytes.per.poll", config_type::long_, cd::of("16777216"),
-               "A poll returns once it read this many bytes.", lim, config_importance::low,
-               validators::at_least(1)));
-  d.define(key("read.chunk.bytes", config_type::long_, cd::of("4194304"),
-               "The size of each ranged read of a file.", lim, config_importance::low,
-               validators::at_least(1024)));
+  d.define(make_config_key(
+      "max.files.per.poll", config_type::int_, cd::of("100"), config_importance::low,
+      "At most this many files are started in one poll.", lim, validators::at_least(1)));
+  d.define(make_config_key("max.bytes.per.poll", config_type::long_, cd::of("16777216"),
+                           config_importance::low, "A poll returns once it read this many bytes.",
+                           lim, validators::at_least(1)));
+  d.define(make_config_key("read.chunk.bytes", config_type::long_, cd::of("4194304"),
+                           config_importance::low, "The size of each ranged read of a file.", lim,
+                           validators::at_least(1024)));
   const std::string after = "After reading";
-  d.define(key("after.action", config_type::string, cd::of("none"),
-               "What happens to a file once all its records are in Kafka: none, delete, or "
-               "move (to after.move.prefix + its key).",
-               after, config_importance::medium, validators::one_of({"none", "delete", "move"})));
-  d.define(key("after.move.prefix", config_type::string, cd::of(""),
-               "Where after.action=move puts files; must not be under prefix.", after));
+  d.define(make_config_key(
+      "after.action", config_type::string, cd::of("none"), config_importance::medium,
+      "What happens to a file once all its records are in Kafka: none, delete, or "
+      "move (to after.move.prefix + its key).",
+      after, validators::one_of({"none", "delete", "move"})));
+  d.define(make_config_key("after.move.prefix", config_type::string, cd::of(""),
+                           config_importance::medium,
+                           "Where after.action=move puts files; must not be under prefix.", after));
 }
 
 std::string env_or(const std::optional<std::string>& v, const char* env) {

@@ -5,21 +5,6 @@
 
 namespace runnel::connect::postgres {
 
-namespace {
-
-config_key key(std::string name, config_type type, config_default def, config_importance imp,
-               std::string doc, std::string group, config_validator v = {}) {
-  return config_key{.name = std::move(name),
-                    .type = type,
-                    .default_value = std::move(def),
-                    .importance = imp,
-                    .documentation = std::move(doc),
-                    .validator = std::move(v),
-                    .group = std::move(group)};
-}
-
-}  // namespace
-
 const config_def& connector_config_def() {
   static const config_def def = [] {
     using ct = config_type;
@@ -27,103 +12,119 @@ const config_def& connector_config_def() {
     using cd = config_default;
     config_def d;
     const std::string conn = "Connection", repl = "Replication", events = "Events";
-    d.define(key("database.hostname", ct::string, cd::required(), ci::high,
-                 "Resolvable hostname or IP address of the PostgreSQL server.", conn));
-    d.define(key("database.port", ct::int_, cd::of("5432"), ci::high,
-                 "Port of the PostgreSQL server.", conn, validators::between(1, 65535)));
-    d.define(key("database.user", ct::string, cd::of(""), ci::high,
-                 "Name of the database user; it needs the REPLICATION attribute (or superuser) "
-                 "and SELECT on the captured tables.",
-                 conn));
-    d.define(key("database.password", ct::password, cd::null(), ci::high,
-                 "Password of the database user.", conn));
-    d.define(key("database.dbname", ct::string, cd::required(), ci::high,
-                 "The database to capture changes from.", conn));
-    d.define(key("topic.prefix", ct::string, cd::required(), ci::high,
-                 "Logical name of the server: the prefix of every topic "
-                 "(<topic.prefix>.<schema>.<table>), source.name in events, and the source "
-                 "partition of the offsets. Do not change it once running.",
-                 conn, validators::non_empty_string()));
-    d.define(key("plugin.name", ct::string, cd::of("pgoutput"), ci::medium,
-                 "The logical decoding plugin. Only pgoutput, built into PostgreSQL 10 and later, "
-                 "is supported.",
-                 repl, validators::one_of({"pgoutput"})));
-    d.define(key("slot.name", ct::string, cd::of("debezium"), ci::medium,
-                 "The logical replication slot; created if missing. One slot per connector.",
-                 repl));
-    d.define(key("slot.drop.on.stop", ct::boolean, cd::of("false"), ci::low,
-                 "Drop the slot when the connector stops (for tests; the next start cannot "
-                 "continue where this one stopped).",
-                 repl));
-    d.define(key("publication.name", ct::string, cd::of("dbz_publication"), ci::medium,
-                 "The publication the slot streams.", repl));
-    d.define(key("publication.autocreate.mode", ct::string, cd::of("all_tables"), ci::low,
-                 "all_tables: create the publication FOR ALL TABLES if missing (needs "
-                 "superuser); filtered: create or alter it FOR TABLE the captured tables; "
-                 "disabled: it must exist.",
-                 repl, validators::one_of({"all_tables", "filtered", "disabled"})));
-    d.define(key("table.include.list", ct::list, cd::of(""), ci::medium,
-                 "Regular expressions matching the fully-qualified names (schema.table) of the "
-                 "tables to capture; empty: every table not excluded.",
-                 events));
-    d.define(key("table.exclude.list", ct::list, cd::of(""), ci::medium,
-                 "Regular expressions matching the fully-qualified names of tables not to "
-                 "capture.",
-                 events));
-    d.define(key("snapshot.mode", ct::string, cd::of("initial"), ci::medium,
-                 "initial: a consistent snapshot of the captured tables when there is no "
-                 "offset, then streaming; always: a snapshot at every start; no_data (or "
-                 "never): streaming only; initial_only: the snapshot, then no streaming.",
-                 events,
-                 validators::one_of({"initial", "always", "no_data", "never", "initial_only"})));
-    d.define(key("snapshot.fetch.size", ct::int_, cd::of("10240"), ci::low,
-                 "Rows fetched at a time from each table during a snapshot.", events,
-                 validators::at_least(1)));
-    d.define(key("heartbeat.interval.ms", ct::int_, cd::of("0"), ci::medium,
-                 "How often a heartbeat record goes to <topic.heartbeat.prefix>.<topic.prefix> "
-                 "carrying the current WAL position; 0: none. Without heartbeats the position "
-                 "still advances (offset-only) while captured tables are quiet.",
-                 events, validators::at_least(0)));
-    d.define(key("topic.heartbeat.prefix", ct::string, cd::of("__debezium-heartbeat"), ci::low,
-                 "The prefix of the heartbeat topic.", events));
-    d.define(key("tombstones.on.delete", ct::boolean, cd::of("true"), ci::medium,
-                 "Follow each delete event with a tombstone (null value) for log compaction.",
-                 events));
-    d.define(key("skipped.operations", ct::list, cd::of("t"), ci::low,
-                 "Operations not emitted: c (inserts), u (updates), d (deletes), t "
-                 "(truncates), or none.",
-                 events));
-    d.define(key("status.update.interval.ms", ct::int_, cd::of("10000"), ci::low,
-                 "How often the connector reports its position to PostgreSQL (and advances "
-                 "the offset while captured tables are quiet).",
-                 repl, validators::at_least(1)));
-    d.define(key("max.batch.size", ct::int_, cd::of("2048"), ci::low,
-                 "At most this many records per poll.", events, validators::at_least(1)));
+    d.define(make_config_key("database.hostname", ct::string, cd::required(), ci::high,
+                             "Resolvable hostname or IP address of the PostgreSQL server.", conn));
+    d.define(make_config_key("database.port", ct::int_, cd::of("5432"), ci::high,
+                             "Port of the PostgreSQL server.", conn,
+                             validators::between(1, 65535)));
+    d.define(make_config_key(
+        "database.user", ct::string, cd::of(""), ci::high,
+        "Name of the database user; it needs the REPLICATION attribute (or superuser) "
+        "and SELECT on the captured tables.",
+        conn));
+    d.define(make_config_key("database.password", ct::password, cd::null(), ci::high,
+                             "Password of the database user.", conn));
+    d.define(make_config_key("database.dbname", ct::string, cd::required(), ci::high,
+                             "The database to capture changes from.", conn));
+    d.define(
+        make_config_key("topic.prefix", ct::string, cd::required(), ci::high,
+                        "Logical name of the server: the prefix of every topic "
+                        "(<topic.prefix>.<schema>.<table>), source.name in events, and the source "
+                        "partition of the offsets. Do not change it once running.",
+                        conn, validators::non_empty_string()));
+    d.define(make_config_key(
+        "plugin.name", ct::string, cd::of("pgoutput"), ci::medium,
+        "The logical decoding plugin. Only pgoutput, built into PostgreSQL 10 and later, "
+        "is supported.",
+        repl, validators::one_of({"pgoutput"})));
+    d.define(make_config_key(
+        "slot.name", ct::string, cd::of("debezium"), ci::medium,
+        "The logical replication slot; created if missing. One slot per connector.", repl));
+    d.define(
+        make_config_key("slot.drop.on.stop", ct::boolean, cd::of("false"), ci::low,
+                        "Drop the slot when the connector stops (for tests; the next start cannot "
+                        "continue where this one stopped).",
+                        repl));
+    d.define(make_config_key("publication.name", ct::string, cd::of("dbz_publication"), ci::medium,
+                             "The publication the slot streams.", repl));
+    d.define(
+        make_config_key("publication.autocreate.mode", ct::string, cd::of("all_tables"), ci::low,
+                        "all_tables: create the publication FOR ALL TABLES if missing (needs "
+                        "superuser); filtered: create or alter it FOR TABLE the captured tables; "
+                        "disabled: it must exist.",
+                        repl, validators::one_of({"all_tables", "filtered", "disabled"})));
+    d.define(make_config_key(
+        "table.include.list", ct::list, cd::of(""), ci::medium,
+        "Regular expressions matching the fully-qualified names (schema.table) of the "
+        "tables to capture; empty: every table not excluded.",
+        events));
+    d.define(
+        make_config_key("table.exclude.list", ct::list, cd::of(""), ci::medium,
+                        "Regular expressions matching the fully-qualified names of tables not to "
+                        "capture.",
+                        events));
+    d.define(make_config_key(
+        "snapshot.mode", ct::string, cd::of("initial"), ci::medium,
+        "initial: a consistent snapshot of the captured tables when there is no "
+        "offset, then streaming; always: a snapshot at every start; no_data (or "
+        "never): streaming only; initial_only: the snapshot, then no streaming.",
+        events, validators::one_of({"initial", "always", "no_data", "never", "initial_only"})));
+    d.define(make_config_key("snapshot.fetch.size", ct::int_, cd::of("10240"), ci::low,
+                             "Rows fetched at a time from each table during a snapshot.", events,
+                             validators::at_least(1)));
+    d.define(make_config_key(
+        "heartbeat.interval.ms", ct::int_, cd::of("0"), ci::medium,
+        "How often a heartbeat record goes to <topic.heartbeat.prefix>.<topic.prefix> "
+        "carrying the current WAL position; 0: none. Without heartbeats the position "
+        "still advances (offset-only) while captured tables are quiet.",
+        events, validators::at_least(0)));
+    d.define(make_config_key("topic.heartbeat.prefix", ct::string, cd::of("__debezium-heartbeat"),
+                             ci::low, "The prefix of the heartbeat topic.", events));
+    d.define(make_config_key(
+        "tombstones.on.delete", ct::boolean, cd::of("true"), ci::medium,
+        "Follow each delete event with a tombstone (null value) for log compaction.", events));
+    d.define(make_config_key("skipped.operations", ct::list, cd::of("t"), ci::low,
+                             "Operations not emitted: c (inserts), u (updates), d (deletes), t "
+                             "(truncates), or none.",
+                             events));
+    d.define(
+        make_config_key("status.update.interval.ms", ct::int_, cd::of("10000"), ci::low,
+                        "How often the connector reports its position to PostgreSQL (and advances "
+                        "the offset while captured tables are quiet).",
+                        repl, validators::at_least(1)));
+    d.define(make_config_key("max.batch.size", ct::int_, cd::of("2048"), ci::low,
+                             "At most this many records per poll.", events,
+                             validators::at_least(1)));
     const std::string snap = "Incremental snapshots";
-    d.define(key("signal.data.collection", ct::string, cd::null(), ci::medium,
-                 "The signal table, <schema>.<table>, with columns id, type and data (text); "
-                 "rows inserted into it are signals (execute-snapshot, stop-snapshot, "
-                 "pause-snapshot, resume-snapshot, log), and the connector writes its "
-                 "incremental snapshot watermarks into it. It must be in the publication "
-                 "(publication.autocreate.mode all_tables and filtered see to it).",
-                 snap));
-    d.define(key("signal.enabled.channels", ct::list, cd::of("source"), ci::low,
-                 "Where signals come from. Only source (the signal table) is supported.", snap));
-    d.define(key("signal.kafka.topic", ct::string, cd::null(), ci::low,
-                 "The kafka signal channel's topic (that channel is not supported yet).", snap));
-    d.define(key("incremental.snapshot.chunk.size", ct::int_, cd::of("1024"), ci::medium,
-                 "Rows read per chunk of an incremental snapshot (each chunk is held in memory "
-                 "between its watermarks).",
-                 snap, validators::at_least(1)));
-    d.define(key("incremental.snapshot.watermarking.strategy", ct::string, cd::of("insert_insert"),
-                 ci::low,
-                 "How chunk watermarks are written: insert_insert (an open and a close row per "
-                 "chunk, kept in the signal table). insert_delete is not supported.",
-                 snap, validators::one_of({"insert_insert"})));
-    d.define(key("incremental.snapshot.allow.schema.changes", ct::boolean, cd::of("false"), ci::low,
-                 "Debezium's support for schema changes during an incremental snapshot; not "
-                 "supported (true is refused).",
-                 snap));
+    d.define(make_config_key(
+        "signal.data.collection", ct::string, cd::null(), ci::medium,
+        "The signal table, <schema>.<table>, with columns id, type and data (text); "
+        "rows inserted into it are signals (execute-snapshot, stop-snapshot, "
+        "pause-snapshot, resume-snapshot, log), and the connector writes its "
+        "incremental snapshot watermarks into it. It must be in the publication "
+        "(publication.autocreate.mode all_tables and filtered see to it).",
+        snap));
+    d.define(make_config_key(
+        "signal.enabled.channels", ct::list, cd::of("source"), ci::low,
+        "Where signals come from. Only source (the signal table) is supported.", snap));
+    d.define(make_config_key(
+        "signal.kafka.topic", ct::string, cd::null(), ci::low,
+        "The kafka signal channel's topic (that channel is not supported yet).", snap));
+    d.define(make_config_key(
+        "incremental.snapshot.chunk.size", ct::int_, cd::of("1024"), ci::medium,
+        "Rows read per chunk of an incremental snapshot (each chunk is held in memory "
+        "between its watermarks).",
+        snap, validators::at_least(1)));
+    d.define(make_config_key(
+        "incremental.snapshot.watermarking.strategy", ct::string, cd::of("insert_insert"), ci::low,
+        "How chunk watermarks are written: insert_insert (an open and a close row per "
+        "chunk, kept in the signal table). insert_delete is not supported.",
+        snap, validators::one_of({"insert_insert"})));
+    d.define(make_config_key(
+        "incremental.snapshot.allow.schema.changes", ct::boolean, cd::of("false"), ci::low,
+        "Debezium's support for schema changes during an incremental snapshot; not "
+        "supported (true is refused).",
+        snap));
     return d;
   }();
   return def;
