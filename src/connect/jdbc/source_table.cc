@@ -229,6 +229,21 @@ result<source_table::batch> source_table::read(db_session& s, const table_offset
     CONNECT_TRY(auto r, s.run(sql, params));
     return std::move(r.rows);
   };
+  // The timestamp reads of a table take the dialect's locking clause too
+  // (MariaDB: they cannot pass a row still uncommitted in timestamp order;
+  // PostgreSQL: none). A read held by a lock delivers nothing this poll.
+  const std::string locking = is_table_ ? d_->guard(s).locking_clause : std::string();
+  bool held = false;
+  auto locked_rows_of = [&](const std::string& sql,
+                            const sql_params& params) -> result<std::vector<sql_row>> {
+    auto r = s.run(sql + locking, params);
+    if (!r && d_->is_held(r.error())) {
+      held = true;
+      return std::vector<sql_row>{};
+    }
+    CONNECT_TRY(auto rr, std::move(r));
+    return std::move(rr.rows);
+  };
   switch (cfg_->mode) {
     case source_mode::bulk: {
       CONNECT_TRY(auto rows, rows_of("SELECT t.* FROM " + from_, {}));
@@ -250,9 +265,12 @@ result<source_table::batch> source_table::read(db_session& s, const table_offset
         sql +=
             " AND " + ts_expr_ + " > " + d_->timestamp_at(*from.timestamp_us, ts_column_, params);
       }
-      CONNECT_TRY(
-          auto rows,
-          rows_of(sql + " ORDER BY " + ts_expr_ + " LIMIT " + std::to_string(n + 1), params));
+      CONNECT_TRY(auto rows,
+                  locked_rows_of(sql + " ORDER BY " + ts_expr_ + " LIMIT " + std::to_string(n + 1),
+                                 params));
+      if (held) {
+        return out;
+      }
       if (static_cast<std::int64_t>(rows.size()) > n) {
         out.full = true;
         auto cut = rows.back()[width];
@@ -261,9 +279,12 @@ result<source_table::batch> source_table::read(db_session& s, const table_offset
           // it would skip the rest.
           sql_params p2;
           auto at = d_->timestamp_at(to_i64(cut).value_or(0), ts_column_, p2);
-          CONNECT_TRY(rows, rows_of("SELECT t.*, " + ts_us + " FROM " + from_ + " WHERE " +
-                                        ts_expr_ + " = " + at,
-                                    p2));
+          CONNECT_TRY(rows, locked_rows_of("SELECT t.*, " + ts_us + " FROM " + from_ + " WHERE " +
+                                               ts_expr_ + " = " + at,
+                                           p2));
+          if (held) {
+            return out;
+          }
         } else {
           while (!rows.empty() && rows.back()[width] == cut) {
             rows.pop_back();
@@ -294,9 +315,12 @@ result<source_table::batch> source_table::read(db_session& s, const table_offset
                " = " + d_->timestamp_at(*from.timestamp_us, ts_column_, params) + " AND " +
                inc_expr_ + " > " + d_->bind_int(from.incrementing.value_or(-1), params) + "))";
       }
-      CONNECT_TRY(auto rows, rows_of(sql + " ORDER BY " + ts_expr_ + ", " + inc_expr_ + " LIMIT " +
-                                         std::to_string(n),
-                                     params));
+      CONNECT_TRY(auto rows, locked_rows_of(sql + " ORDER BY " + ts_expr_ + ", " + inc_expr_ +
+                                                " LIMIT " + std::to_string(n),
+                                            params));
+      if (held) {
+        return out;
+      }
       for (const auto& row : rows) {
         CONNECT_TRY(auto r, make_record(row));
         out.last.timestamp_us = to_i64(row[width]);

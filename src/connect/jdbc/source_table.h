@@ -17,9 +17,10 @@
 //     times out: mariadb/jdbc_dialect.h).
 //   timestamp modes: rows are read only below a bound taken in an earlier
 //     statement than the read: the start of the oldest transaction still
-//     running (PostgreSQL: pg_stat_activity.xact_start; MariaDB:
-//     INNODB_TRX.trx_started less its one-second resolution), or now()
-//     when none is, less timestamp.delay.interval.ms. Every transaction
+//     running (PostgreSQL: pg_stat_activity.xact_start; MariaDB: the
+//     oldest that has written, INNODB_TRX.trx_started, or the oldest
+//     statement running, PROCESSLIST, less a second), or now() when none
+//     is, less timestamp.delay.interval.ms. Every transaction
 //     that started before the bound has ended before the read, so its rows
 //     are seen.
 //   equal timestamps (timestamp mode): a batch ends only at the end of a

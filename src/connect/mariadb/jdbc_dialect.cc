@@ -1,5 +1,6 @@
 #include "connect/mariadb/jdbc_dialect.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -130,25 +131,65 @@ class mariadb_dialect final : public jdbc::dialect {
 
   result<std::int64_t> safe_timestamp_us(db_session& s, const db_column& c,
                                          const jdbc::source_config& cfg) const override {
-    // The session is in UTC, so TIMESTAMP columns compare in UTC; DATETIME
-    // values are wall-clock times in db.timezone, and the bound is moved
-    // into that zone (named zones need the server's time zone tables).
-    std::string oldest =
-        "LEAST(NOW(6), COALESCE((SELECT MIN(trx_started) FROM information_schema.INNODB_TRX "
-        "WHERE trx_mysql_thread_id <> CONNECTION_ID()), NOW(6)))";
+    // One statement, in the server's system time zone: InnoDB writes
+    // INNODB_TRX.trx_started in it (not in the session's), so the age of
+    // the oldest writing transaction is NOW(6) - trx_started there. The
+    // clock itself is read as UTC_TIMESTAMP(6), which no zone moves.
+    //   trx_age: the oldest transaction that has modified a row and not
+    //     ended (trx_started has one-second resolution, rounded down: the
+    //     age is never short);
+    //   stmt_age: the oldest statement running (PROCESSLIST: a statement
+    //     that has not reached InnoDB yet, e.g. waiting for a metadata
+    //     lock, is in no transaction, but its NOW() is already fixed).
+    auto& conn = static_cast<connection&>(s);
+    const std::string epoch = "TIMESTAMP'1970-01-01 00:00:00'";
+    const std::string oldest_statement =
+        conn.is_mariadb() ? "CAST(MAX(TIME_MS) * 1000 AS SIGNED)"
+                          : "MAX(TIME) * 1000000 + 999999";  // MySQL: whole seconds, so rounded up
+    std::string sql =
+        "SELECT TIMESTAMPDIFF(MICROSECOND, " + epoch +
+        ", UTC_TIMESTAMP(6)), "
+        "(SELECT TIMESTAMPDIFF(MICROSECOND, MIN(trx_started), NOW(6)) FROM "
+        "information_schema.INNODB_TRX WHERE trx_mysql_thread_id <> CONNECTION_ID() AND "
+        "trx_rows_modified > 0), "
+        "(SELECT " +
+        oldest_statement +
+        " FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND "
+        "COMMAND IN ('Query', 'Execute'))";
     const bool datetime = c.type == field_type::datetime || c.type == field_type::datetime2;
-    if (datetime && !is_utc(cfg.db_timezone)) {
-      oldest = "CONVERT_TZ(" + oldest + ", '+00:00', " + quote_string(cfg.db_timezone) + ")";
+    const bool shifted = datetime && !is_utc(cfg.db_timezone);
+    if (shifted) {
+      // DATETIME values are wall-clock times in db.timezone: the bound is
+      // moved by that zone's offset now (named zones need the server's
+      // time zone tables).
+      sql +=
+          ", TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), CONVERT_TZ(UTC_TIMESTAMP(6), "
+          "'+00:00', " +
+          quote_string(cfg.db_timezone) + "))";
     }
-    CONNECT_TRY(auto r, s.run("SELECT " + timestamp_us(oldest, c), {}));
-    auto b = r.rows.empty() ? std::nullopt : to_i64(r.rows[0][0]);
-    if (!b) {
+    sql = conn.is_mariadb() ? "SET STATEMENT time_zone = 'SYSTEM' FOR " + sql
+                            : "SELECT /*+ SET_VAR(time_zone = 'SYSTEM') */" + sql.substr(6);
+    CONNECT_TRY(auto r, s.run(sql, {}));
+    if (r.rows.size() != 1 || r.rows[0].size() < (shifted ? 4u : 3u)) {
+      return make_error(errc::fatal, "jdbc: the safe timestamp bound query returned no row");
+    }
+    const auto& row = r.rows[0];
+    auto now = to_i64(row[0]);
+    auto trx_age = to_i64(row[1]).value_or(0);
+    auto stmt_age = to_i64(row[2]).value_or(0);
+    if (trx_age < 0) {
+      // The system clock's zone went back (daylight saving time ended)
+      // since the transaction started: its age is an hour more.
+      trx_age += 3'600'000'000LL;
+    }
+    std::optional<std::int64_t> offset = shifted ? to_i64(row[3]) : std::optional<std::int64_t>(0);
+    if (!now || !offset) {
       return make_error(errc::invalid_config,
                         "jdbc: the safe timestamp bound could not be computed: is db.timezone '" +
                             cfg.db_timezone + "' known to the server (its time zone tables)?");
     }
-    constexpr std::int64_t trx_started_resolution_us = 1'000'000;  // see the header
-    return *b - trx_started_resolution_us -
+    constexpr std::int64_t margin_us = 1'000'000;  // see the header
+    return *now + *offset - std::max<std::int64_t>({trx_age, stmt_age, 0}) - margin_us -
            std::chrono::duration_cast<std::chrono::microseconds>(cfg.timestamp_delay).count();
   }
 
