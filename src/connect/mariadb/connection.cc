@@ -50,6 +50,11 @@ result<std::unique_ptr<connection>> connection::open(const connect_options& o) {
   }
   unsigned timeout = 10;
   mysql_options(h->db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  // TCP to host:port always, as a JDBC driver connects: Connector/C would
+  // take "localhost" to mean the default Unix socket and ignore the port,
+  // so jdbc:mysql://localhost:3307/… could reach another server.
+  unsigned protocol = MYSQL_PROTOCOL_TCP;
+  mysql_options(h->db, MYSQL_OPT_PROTOCOL, &protocol);
   mysql_options(h->db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   mysql_options(h->db, MYSQL_READ_DEFAULT_GROUP, nullptr);
   if (mysql_real_connect(h->db, o.host.c_str(), o.user.c_str(), o.password.c_str(),

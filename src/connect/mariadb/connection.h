@@ -3,6 +3,8 @@
 // and BIT values are the raw bytes), every statement is sent as SQL with
 // its values already written as literals (literals.h).
 //
+// It connects over TCP to the URL's host and port, "localhost" included
+// (as a JDBC driver does; Connector/C's default would use the Unix socket).
 // The session is set up for the JDBC connectors at open: utf8mb4,
 // time_zone '+00:00' (TIMESTAMP values arrive in UTC), READ COMMITTED (no
 // gap locks under the source's locking read), and an sql_mode that is
