@@ -160,9 +160,13 @@ class PostgresServer:
 
 class MariaDBServer:
     """A private MariaDB server: user `root` without a password on loopback,
-    an empty database `demo`, binlog in ROW format (server id 1)."""
+    an empty database `demo`, binlog in ROW format (server id 1), sessions
+    in UTC (--default-time-zone). `system_tz` (e.g. "Asia/Tokyo") is the
+    server process's own zone (TZ), which InnoDB uses for
+    INNODB_TRX.trx_started."""
 
-    def __init__(self):
+    def __init__(self, system_tz=None):
+        self.system_tz = system_tz
         self.dir = tempfile.mkdtemp(prefix="runnel-mariadb-")
         self.data_dir = os.path.join(self.dir, "data")
         self.socket = os.path.join(self.dir, "mariadb.sock")
@@ -187,8 +191,10 @@ class MariaDBServer:
                 "--port=%d" % self.port, "--bind-address=127.0.0.1", "--socket=" + self.socket,
                 "--pid-file=" + os.path.join(self.dir, "mariadb.pid"),
                 "--log-error=" + self.log_path, "--log-bin=binlog", "--binlog-format=ROW",
-                "--server-id=1", "--skip-name-resolve"] + self._user()
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                "--server-id=1", "--skip-name-resolve", "--default-time-zone=+00:00"] + self._user()
+        env = dict(os.environ, TZ=self.system_tz) if self.system_tz else None
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env=env)
 
         def ready():
             if self.proc.poll() is not None:

@@ -9,8 +9,13 @@ server and one broker for the whole file, one database per test:
   order (id 2 commits after id 3): id 3 is not read before id 2.
 - timestamp mode: a transaction that stamped its row first and commits last
   is not skipped, a group of equal timestamps larger than a batch is read
-  whole, table.blacklist; kill -9 of the worker during a workload: every row
-  arrives.
+  whole, table.blacklist; an INSERT whose NOW() is fixed while it waits for
+  a table lock (no InnoDB transaction yet) is not read past; kill -9 of the
+  worker during a workload: every row arrives.
+
+The server process runs in Asia/Tokyo (its sessions in UTC): InnoDB writes
+INNODB_TRX.trx_started in the system zone, and a bound that took it for UTC
+would be nine hours ahead and read past the open transactions.
 - timestamp+incrementing (small batches), bulk and query modes.
 - the sink: upsert with auto.create and auto.evolve, deletes on tombstones,
   the table compared row by row with the records; exactly-once: kill -9
@@ -26,10 +31,12 @@ ctest runs: /usr/bin/python3 test_jdbc_mariadb.py PATH/TO/runnel
 import base64
 import json
 import os
+import select
 import signal
 import subprocess
 import tempfile
 import threading
+import time
 
 from db_servers import MariaDBServer
 from harness import BINARY, Broker, run, wait_until
@@ -41,8 +48,8 @@ DB = None  # the MariaDBServer of this file
 BROKER = None
 
 
-def url(database, scheme="mysql"):
-    return "jdbc:%s://127.0.0.1:%d/%s?user=root&password=" % (scheme, DB.port, database)
+def url(database, scheme="mysql", host="127.0.0.1"):
+    return "jdbc:%s://%s:%d/%s?user=root&password=" % (scheme, host, DB.port, database)
 
 
 def com_select():
@@ -55,25 +62,82 @@ def wait_for_a_read_after_now():
     wait_until(lambda: com_select() >= start + 3, 60, what="a read by the source task")
 
 
-class OpenTransaction:
-    """A mariadb client session whose transaction stays open until commit()."""
+class Session:
+    """A mariadb client process fed statements on stdin. run() returns once
+    they have finished: a marker SELECT after them appears on the client's
+    (unbuffered) output — no polling of the server's tables."""
 
-    def __init__(self, database, sql):
+    OPEN = []  # sessions not yet closed, killed at the end of a test
+
+    def __init__(self, database):
         self.proc = subprocess.Popen(["mariadb", "--no-defaults", "-h", "127.0.0.1", "-P",
-                                      str(DB.port), "-u", "root", database],
-                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                      str(DB.port), "-u", "root", "--batch", "--unbuffered",
+                                      "--skip-column-names", database],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)
-        self.proc.stdin.write(("BEGIN;\n%s;\n" % sql).encode())
-        self.proc.stdin.flush()
-        wait_until(lambda: DB.execute("SELECT COUNT(*) FROM information_schema.INNODB_TRX "
-                                      "WHERE trx_rows_modified > 0") == [["1"]],
-                   30, what="the open transaction's write")
+        self.out = b""
+        Session.OPEN.append(self)
 
-    def commit(self):
-        self.proc.stdin.write(b"COMMIT;\n")
+    def send(self, sql):
+        self.proc.stdin.write(("%s;\nSELECT 'done';\n" % sql).encode())
+        self.proc.stdin.flush()
+
+    def wait_done(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while b"done\n" not in self.out and time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.5)
+            if ready:
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break  # the client exited
+                self.out += chunk
+        if b"done\n" not in self.out:
+            self.kill()
+            raise RuntimeError("the session's statements did not finish (%r): %s\n%s" % (
+                self.out, self.proc.stderr.read().decode(errors="replace"),
+                DB.execute("SELECT ID, COMMAND, TIME_MS, STATE, INFO FROM "
+                           "information_schema.PROCESSLIST", db=None)))
+        self.out = self.out[self.out.index(b"done\n") + 5:]
+
+    def run(self, sql):
+        self.send(sql)
+        self.wait_done()
+
+    def close(self):
         self.proc.stdin.close()
         rc = self.proc.wait(30)
+        Session.OPEN.remove(self)
         assert rc == 0, self.proc.stderr.read().decode(errors="replace")
+
+    def kill(self):
+        """Ends the client (the server rolls its transaction back)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(30)
+        if self in Session.OPEN:
+            Session.OPEN.remove(self)
+
+    @staticmethod
+    def kill_all():
+        """No transaction a failed test left open holds up the next test's bound."""
+        for t in list(Session.OPEN):
+            t.kill()
+
+
+class OpenTransaction(Session):
+    """A session whose transaction has written `sql` and stays open until
+    commit()."""
+
+    def __init__(self, database, sql):
+        # Not INNODB_TRX to see the write: InnoDB refreshes that view only
+        # after 0.1 s without a reader, so a reader every 0.1 s (the old
+        # helper's own loop, or the source's polls) sees it frozen.
+        super().__init__(database)
+        self.run("BEGIN;\n" + sql)
+
+    def commit(self):
+        self.run("COMMIT")
+        self.close()
 
 
 def connect(d, *configs):
@@ -93,11 +157,12 @@ def test_incrementing_types_whitelist_and_out_of_order_commit():
                "('a', 12.50, 18446744073709551615, '2026-12-03 08:00:00.000001', "
                "'2026-12-03 08:00:00.500', X'00ff', '{\"k\": 1}', b'101000000001', b'1')",
                db="inc")
-    # Confluent's quickstart config; only the URL is ours.
+    # Confluent's quickstart config; only the URL's port and database are
+    # ours ("localhost" is reached over TCP at that port, not the socket).
     conf = write_connector(d, "maria-source", {
         "connector.class": "io.confluent.connect.jdbc.JdbcSourceConnector",
         "tasks.max": "1",
-        "connection.url": url("inc"),
+        "connection.url": url("inc", host="localhost"),
         "table.whitelist": "foobar",
         "mode": "incrementing",
         "incrementing.column.name": "foobar_pk",
@@ -113,7 +178,7 @@ def test_incrementing_types_whitelist_and_out_of_order_commit():
         assert v["name"] == "a" and v["foobar_pk"] == 1, v
         assert base64.b64decode(v["price"]) == (1250).to_bytes(2, "big"), v["price"]
         assert int.from_bytes(base64.b64decode(v["big"]), "big", signed=True) == 2**64 - 1, v
-        assert v["seen"] == 1764748800000001, v["seen"]
+        assert v["seen"] == 1796284800000001, v["seen"]
         assert v["stamp"] == "2026-12-03T08:00:00.5Z", v["stamp"]
         assert base64.b64decode(v["raw"]) == b"\x00\xff", v["raw"]
         assert json.loads(v["doc"]) == {"k": 1}, v["doc"]
@@ -140,6 +205,7 @@ def test_incrementing_types_whitelist_and_out_of_order_commit():
         assert [(v["foobar_pk"], v["name"]) for _, v, _ in recs] == \
             [(1, "a"), (2, "slow"), (3, "fast")], recs
     finally:
+        Session.kill_all()
         rc = c.stop()
     assert rc == 0, "connect exited %d:\n%s" % (rc, c.tail())
 
@@ -180,6 +246,33 @@ def test_timestamp_late_commit_equal_timestamps_blacklist_and_kill9():
         assert sorted(v["id"] for _, v, _ in recs) == list(range(1, 122))
         assert values(BROKER, "mts.skipme") == [], "table.blacklist let 'skipme' through"
 
+        # A statement whose NOW() is fixed but that waits (here for a table
+        # lock) before InnoDB starts its transaction is in no INNODB_TRX row
+        # yet: PROCESSLIST holds the bound below it, so rows stamped and
+        # committed while it waits are not read past its row.
+        locker = Session("ts")
+        locker.run("LOCK TABLES skipme WRITE")
+        blocked = Session("ts")
+        blocked.send("INSERT INTO events (v) SELECT 'blocked' FROM skipme")
+        wait_until(lambda: DB.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                                      "WHERE INFO LIKE 'INSERT INTO events%' AND "
+                                      "STATE LIKE 'Waiting for table%' AND TIME_MS > 1200",
+                                      db=None) == [["1"]], 30, what="the blocked INSERT")
+        DB.execute("INSERT INTO events (v) VALUES " + ", ".join(["('after')"] * 5), db="ts")
+        # Long enough for a bound of "now less a second" to pass them.
+        wait_until(lambda: DB.execute("SELECT NOW(6) > MAX(ts) + INTERVAL 1500000 MICROSECOND "
+                                      "FROM events", db="ts") == [["1"]], 30,
+                   what="the clock past the 'after' rows")
+        wait_for_a_read_after_now()
+        assert len(values(BROKER, topic)) == 121, "rows read past a statement still waiting"
+        locker.run("UNLOCK TABLES")
+        locker.close()
+        blocked.wait_done()
+        blocked.close()
+        recs = wait_until(lambda: (lambda r: r if len(r) >= 127 else None)(values(BROKER, topic)),
+                          60, what="the blocked row and the 5 after it")
+        assert [v["v"] for _, v, _ in recs[121:]] == ["blocked"] + ["after"] * 5, recs[121:]
+
         # 30-row statements (30 equal timestamps each), and kill -9 of the
         # worker in the middle of them.
         stop = threading.Event()
@@ -194,7 +287,7 @@ def test_timestamp_late_commit_equal_timestamps_blacklist_and_kill9():
         t = threading.Thread(target=workload)
         t.start()
         try:
-            wait_until(lambda: len(values(BROKER, topic)) > 121 + 150, 60, what="workload rows")
+            wait_until(lambda: len(values(BROKER, topic)) > 127 + 150, 60, what="workload rows")
             c.stop(signal.SIGKILL)
             c = connect(log_dir, conf)
             at_restart = len(written)
@@ -204,13 +297,14 @@ def test_timestamp_late_commit_equal_timestamps_blacklist_and_kill9():
             stop.set()
             t.join(120)
         want = set(int(r[0]) for r in DB.execute("SELECT id FROM events", db="ts"))
-        assert len(want) == 121 + 30 * len(written), (len(want), len(written))
+        assert len(want) == 127 + 30 * len(written), (len(want), len(written))
 
         def all_there():
             got = {v["id"] for _, v, _ in values(BROKER, topic)}
             return got if want <= got else None
         wait_until(all_there, 120, what="every row after the restart")
     finally:
+        Session.kill_all()
         rc = c.stop()
     assert rc == 0, "connect exited %d:\n%s" % (rc, c.tail())
 
@@ -231,8 +325,11 @@ def test_timestamp_incrementing_bulk_and_query_modes():
         "table.whitelist": "ti", "mode": "timestamp+incrementing",
         "timestamp.column.name": "ts", "incrementing.column.name": "id",
         "batch.max.rows": "2", "topic.prefix": "mti-"}))
+    # A bulk read every 2 s, not every 200 ms: the topic must be at rest
+    # now and then for `consume -e` to find its end.
     bulk = write_connector(d, "maria-bulk", dict(base, **{
-        "table.whitelist": "small", "mode": "bulk", "topic.prefix": "mbulk-"}))
+        "table.whitelist": "small", "mode": "bulk", "topic.prefix": "mbulk-",
+        "poll.interval.ms": "2000"}))
     query = write_connector(d, "maria-query", dict(base, **{
         "query": "SELECT id, v * 2 AS doubled FROM ti", "mode": "incrementing",
         "incrementing.column.name": "id", "topic.prefix": "mquery"}))
@@ -256,6 +353,7 @@ def test_timestamp_incrementing_bulk_and_query_modes():
             values(BROKER, "mbulk-small")), 60, what="two bulk reads")
         assert [(k["k"], v["n"]) for k, v, _ in b[:6]] == [("a", 1), ("b", 2), ("c", 3)] * 2, b
     finally:
+        Session.kill_all()
         rc = c.stop()
     assert rc == 0, "connect exited %d:\n%s" % (rc, c.tail())
 
@@ -336,7 +434,10 @@ def test_sink_exactly_once_insert_with_kill9():
         "topics": "mevents",
         "connection.url": url("sink2"),
         "insert.mode": "insert",
-        "batch.size": "200"})
+        "batch.size": "200",
+        # The killed worker's consumer leaves the group when its session
+        # ends: 6 s, not the default 45 s, before the restarted one reads.
+        "consumer.override.session.timeout.ms": "6000"})
 
     def count():
         return int(DB.execute("SELECT COUNT(*) FROM mevents", db="sink2")[0][0])
@@ -360,8 +461,13 @@ def test_sink_exactly_once_insert_with_kill9():
 
 def main():
     global DB, BROKER
-    with MariaDBServer() as db, Broker(BINARY) as b:
+    # The server's own zone is not UTC (its sessions are): InnoDB writes
+    # INNODB_TRX.trx_started in it, and the timestamp bound must not be
+    # nine hours off.
+    with MariaDBServer(system_tz="Asia/Tokyo") as db, Broker(BINARY) as b:
         DB, BROKER = db, b
+        zone = db.execute("SELECT @@system_time_zone, @@time_zone", db=None)
+        assert zone == [["JST", "+00:00"]], "the server's zones (is tzdata installed?): %s" % zone
         run([test_incrementing_types_whitelist_and_out_of_order_commit,
              test_timestamp_late_commit_equal_timestamps_blacklist_and_kill9,
              test_timestamp_incrementing_bulk_and_query_modes,
