@@ -18,9 +18,10 @@
 //   timestamp modes: rows are read only below a bound taken in an earlier
 //     statement than the read: the start of the oldest transaction still
 //     running (PostgreSQL: pg_stat_activity.xact_start; MariaDB: the
-//     oldest that has written, INNODB_TRX.trx_started, or the oldest
-//     statement running, PROCESSLIST, less a second), or now() when none
-//     is, less timestamp.delay.interval.ms. Every transaction
+//     oldest statement running, PROCESSLIST, or transaction that has
+//     written, INNODB_TRX, less a second, and the read is the locking read
+//     of incrementing mode in timestamp order), or now() when none is,
+//     less timestamp.delay.interval.ms. Every transaction
 //     that started before the bound has ended before the read, so its rows
 //     are seen.
 //   equal timestamps (timestamp mode): a batch ends only at the end of a

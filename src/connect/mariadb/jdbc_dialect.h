@@ -15,41 +15,44 @@
 //     uncommitted, no read gets past it. READ COMMITTED takes no gap
 //     locks, so inserts are never blocked; the shared locks on the rows
 //     read last only for the statement.
-//   timestamp modes: rows are read only below a bound taken in a statement
-//     before the read: NOW less the age of the oldest of
-//       - the InnoDB transactions still running that have modified a row
-//         (information_schema.INNODB_TRX: trx_started, trx_rows_modified),
+//   timestamp modes (tables): the reads take the same locking clause, in
+//     timestamp order, so they cannot pass a row still uncommitted; and
+//     rows are read only below a bound taken in a statement before the
+//     read, which covers the moment before a row exists: NOW less the age
+//     of the oldest of
 //       - the statements running (information_schema.PROCESSLIST, COMMAND
-//         Query or Execute: TIME_MS, the statement's start to the µs),
+//         Query or Execute: TIME_MS, the statement's start to the µs,
+//         live): a statement whose NOW() is fixed but that has not
+//         written yet, e.g. one waiting for a table lock;
+//       - the InnoDB transactions still running that have modified a row
+//         (information_schema.INNODB_TRX) — only a further hold: InnoDB
+//         refreshes that view only after 0.1 s without a reader, so under
+//         frequent readers it can be stale,
 //     less one second, less timestamp.delay.interval.ms. A row stamped
-//     with NOW()/CURRENT_TIMESTAMP carries its statement's start. While
-//     that statement runs, PROCESSLIST holds the bound below it; once it
-//     has written, its transaction is in INNODB_TRX until it commits.
-//     trx_started has a resolution of one second, rounded down, and InnoDB
-//     starts a transaction at its first access, a moment after the
-//     statement began: the second covers both (and the moment between the
-//     two reads). A transaction that has only read so far holds nothing
-//     back: whatever it writes later is stamped by a later statement.
-//     trx_started is in the server's system time zone, so the bound is
-//     computed in that zone (SET STATEMENT time_zone = 'SYSTEM') and the
-//     clock read as UTC_TIMESTAMP(6).
+//     with NOW()/CURRENT_TIMESTAMP carries its statement's start: while
+//     the statement runs, PROCESSLIST holds the bound below it; once the
+//     row exists, its lock holds the read. trx_started is written in the
+//     server's system time zone (not the session's), so the ages are
+//     taken in that zone (SET STATEMENT time_zone = 'SYSTEM') and the
+//     clock read as UTC_TIMESTAMP(6). A transaction that has only read
+//     holds nothing back: what it writes later is stamped by a later
+//     statement.
 //   cost: one statement per table and poll that reads one row per running
-//     transaction and per connection; a long transaction (any database on
-//     the server) or a long statement delays rows, never loses them.
+//     transaction and per connection; the reads lock only the rows they
+//     visit (with an index on the column: at most batch.max.rows + 1 past
+//     the offset); a long statement, or a transaction holding a row in the
+//     way, delays rows, never loses them.
 //
 // What remains: the moment inside one INSERT between InnoDB allocating an
 // AUTO_INCREMENT value and inserting the row (microseconds; bulk inserts
 // hold the table's AUTO-INC lock to their end under the default
-// innodb_autoinc_lock_mode); a query (not a table) in incrementing mode
-// has no rows to lock; timestamps written explicitly by the application
-// rather than by NOW() (timestamp.delay.interval.ms is the remedy); a
-// statement that spent more than a second before its first InnoDB access
-// (e.g. waiting for a metadata lock) in a transaction that stays open
-// after it; a transaction that spans the end of daylight saving time in
-// the server's system zone (it is taken as an hour older). INNODB_TRX
-// needs the PROCESS privilege (which also lets PROCESSLIST show every
-// connection). Only InnoDB (transactional) tables are supported. On
-// MySQL (untested here) PROCESSLIST has whole seconds only.
+// innodb_autoinc_lock_mode); a query (not a table) has no rows to lock
+// (incrementing: nothing holds it back; timestamp modes: only the bound);
+// timestamps written explicitly by the application rather than by NOW()
+// (timestamp.delay.interval.ms is the remedy). INNODB_TRX needs the
+// PROCESS privilege (which also lets PROCESSLIST show every connection).
+// Only InnoDB (transactional) tables are supported. On MySQL (untested
+// here) PROCESSLIST has whole seconds only.
 #pragma once
 
 #include "connect/jdbc/dialect.h"
