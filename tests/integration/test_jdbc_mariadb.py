@@ -10,7 +10,8 @@ server and one broker for the whole file, one database per test:
 - timestamp mode: a transaction that stamped its row first and commits last
   is not skipped, a group of equal timestamps larger than a batch is read
   whole, table.blacklist; an INSERT whose NOW() is fixed while it waits for
-  a table lock (no InnoDB transaction yet) is not read past; kill -9 of the
+  a table lock (no InnoDB transaction yet) is not read past, nor is a row
+  an open transaction stamped itself before it began; kill -9 of the
   worker during a workload: every row arrives.
 
 The server process runs in Asia/Tokyo (its sessions in UTC): the source
@@ -214,8 +215,8 @@ def test_timestamp_late_commit_equal_timestamps_blacklist_and_kill9():
     d = tempfile.mkdtemp(prefix="runnel-jdbc-maria-")
     DB.execute("CREATE DATABASE ts")
     DB.execute("CREATE TABLE events (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
-               "ts DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), v VARCHAR(10)) "
-               "ENGINE=InnoDB; CREATE TABLE skipme (id INT PRIMARY KEY, "
+               "ts DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), v VARCHAR(10), "
+               "KEY (ts)) ENGINE=InnoDB; CREATE TABLE skipme (id INT PRIMARY KEY, "
                "ts DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB;"
                "INSERT INTO skipme (id) VALUES (1)", db="ts")
     conf = write_connector(d, "maria-ts", {
@@ -273,6 +274,23 @@ def test_timestamp_late_commit_equal_timestamps_blacklist_and_kill9():
                           60, what="the blocked row and the 5 after it")
         assert [v["v"] for _, v, _ in recs[121:]] == ["blocked"] + ["after"] * 5, recs[121:]
 
+        # A row the application stamped itself, earlier than its transaction
+        # began (so no bound from INNODB_TRX or PROCESSLIST covers it), and
+        # rows stamped after it but committed before it: the read, a locking
+        # read in timestamp order, stops at the uncommitted row.
+        wait_until(lambda: DB.execute("SELECT NOW(6) > MAX(ts) + INTERVAL 4 SECOND FROM events",
+                                      db="ts") == [["1"]], 30, what="4 s since the last row")
+        t2 = OpenTransaction("ts", "INSERT INTO events (ts, v) VALUES "
+                             "(NOW(6) - INTERVAL 3500000 MICROSECOND, 'backdated')")
+        DB.execute("INSERT INTO events (ts, v) VALUES " + ", ".join(
+            ["(NOW(6) - INTERVAL 2500000 MICROSECOND, 'between')"] * 3), db="ts")
+        wait_for_a_read_after_now()
+        assert len(values(BROKER, topic)) == 127, "rows read past an uncommitted row"
+        t2.commit()
+        recs = wait_until(lambda: (lambda r: r if len(r) >= 131 else None)(values(BROKER, topic)),
+                          60, what="the backdated row and the 3 after it")
+        assert [v["v"] for _, v, _ in recs[127:]] == ["backdated"] + ["between"] * 3, recs[127:]
+
         # 30-row statements (30 equal timestamps each), and kill -9 of the
         # worker in the middle of them.
         stop = threading.Event()
@@ -287,7 +305,7 @@ def test_timestamp_late_commit_equal_timestamps_blacklist_and_kill9():
         t = threading.Thread(target=workload)
         t.start()
         try:
-            wait_until(lambda: len(values(BROKER, topic)) > 127 + 150, 60, what="workload rows")
+            wait_until(lambda: len(values(BROKER, topic)) > 131 + 150, 60, what="workload rows")
             c.stop(signal.SIGKILL)
             c = connect(log_dir, conf)
             at_restart = len(written)
@@ -297,7 +315,7 @@ def test_timestamp_late_commit_equal_timestamps_blacklist_and_kill9():
             stop.set()
             t.join(120)
         want = set(int(r[0]) for r in DB.execute("SELECT id FROM events", db="ts"))
-        assert len(want) == 127 + 30 * len(written), (len(want), len(written))
+        assert len(want) == 131 + 30 * len(written), (len(want), len(written))
 
         def all_there():
             got = {v["id"] for _, v, _ in values(BROKER, topic)}

@@ -48,11 +48,13 @@
 // hold the table's AUTO-INC lock to their end under the default
 // innodb_autoinc_lock_mode); a query (not a table) has no rows to lock
 // (incrementing: nothing holds it back; timestamp modes: only the bound);
-// timestamps written explicitly by the application rather than by NOW()
-// (timestamp.delay.interval.ms is the remedy). INNODB_TRX needs the
-// PROCESS privilege (which also lets PROCESSLIST show every connection).
-// Only InnoDB (transactional) tables are supported. On MySQL (untested
-// here) PROCESSLIST has whole seconds only.
+// a timestamp the application writes itself is covered once its row
+// exists (unless older than what was already read), not between taking
+// the value and the INSERT starting (timestamp.delay.interval.ms is the
+// remedy). INNODB_TRX needs the PROCESS privilege (which also lets
+// PROCESSLIST show every connection). Only InnoDB (transactional) tables
+// are supported. On MySQL (untested here) PROCESSLIST has whole seconds
+// only.
 #pragma once
 
 #include "connect/jdbc/dialect.h"
