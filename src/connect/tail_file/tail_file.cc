@@ -49,62 +49,59 @@ namespace fs = std::filesystem;
 using clock = std::chrono::steady_clock;
 using objstore::inotify_events;
 
-config_key key(std::string name, config_type type, config_default def, std::string doc,
-               config_importance imp = config_importance::medium, config_validator v = {}) {
-  return {.name = std::move(name),
-          .type = type,
-          .default_value = std::move(def),
-          .importance = imp,
-          .documentation = std::move(doc),
-          .validator = std::move(v)};
-}
-
 const config_def& tail_def() {
   static const config_def d = [] {
     using cd = config_default;
     config_def d;
-    d.define(key("files", config_type::list, cd::required(),
-                 "The files to tail: paths or glob patterns (/var/log/app/*.log), "
-                 "comma-separated. A file that appears later under a pattern is read from its "
-                 "start.",
-                 config_importance::high,
-                 {[](const data& v) -> std::optional<std::string> {
-                    if (!v.is_array() || v.empty()) return "at least one path or pattern";
-                    for (const auto& p : v)
-                      if (p.get<std::string>().empty()) return "an empty path";
-                    return std::nullopt;
-                  },
-                  "a list of paths or glob patterns"}));
-    d.define(key("topic", config_type::string, cd::required(), "The topic lines are written to.",
-                 config_importance::high, validators::non_empty_string()));
-    d.define(key("read.from", config_type::string, cd::of("beginning"),
-                 "Where to start in the files there at the connector's first start: beginning, "
-                 "or end (only lines appended later). Files that appear later, and every file "
-                 "after a restart, are read from their start or their stored position.",
-                 config_importance::high, validators::one_of({"beginning", "end"})));
-    d.define(key("poll.interval.ms", config_type::long_, cd::of("1000"),
-                 "How often every path is stat'ed and the patterns expanded again, as a backstop "
-                 "for inotify (which tells about appends and rotations at once).",
-                 config_importance::medium, validators::at_least(1)));
-    d.define(key("batch.max.lines", config_type::int_, cd::of("2000"),
-                 "At most this many lines per poll.", config_importance::low,
-                 validators::at_least(1)));
-    d.define(key("max.line.bytes", config_type::int_, cd::of("1048576"),
-                 "A line longer than this is split into records of this many bytes.",
-                 config_importance::low, validators::at_least(1)));
-    d.define(key("idle.flush.ms", config_type::long_, cd::of("0"),
-                 "A last line without its newline waits for it; with a value above 0 it is sent "
-                 "once the file has not grown for this long (what follows then starts a new "
-                 "line). 0: it waits for its newline, or for its file to be rotated away.",
-                 config_importance::low, validators::at_least(0)));
-    d.define(key("rotated.close.ms", config_type::long_, cd::of("5000"),
-                 "A file renamed or deleted away from its path is read to its end and closed "
-                 "once the new file at the path has data, or once nothing was appended to it "
-                 "for this long.",
-                 config_importance::low, validators::at_least(0)));
-    d.define(key("file.path.header", config_type::string, cd::of(""),
-                 "When set, each record gets a header of this name holding the file's path.",
-                 config_importance::low));
+    d.define(make_config_key(
+        "files", config_type::list, cd::required(), config_importance::high,
+        "The files to tail: paths or glob patterns (/var/log/app/*.log), "
+        "comma-separated. A file that appears later under a pattern is read from its "
+        "start.",
+        {},
+        {[](const data& v) -> std::optional<std::string> {
+           if (!v.is_array() || v.empty()) return "at least one path or pattern";
+           for (const auto& p : v)
+             if (p.get<std::string>().empty()) return "an empty path";
+           return std::nullopt;
+         },
+         "a list of paths or glob patterns"}));
+    d.define(make_config_key("topic", config_type::string, cd::required(), config_importance::high,
+                             "The topic lines are written to.", {},
+                             validators::non_empty_string()));
+    d.define(make_config_key(
+        "read.from", config_type::string, cd::of("beginning"), config_importance::high,
+        "Where to start in the files there at the connector's first start: beginning, "
+        "or end (only lines appended later). Files that appear later, and every file "
+        "after a restart, are read from their start or their stored position.",
+        {}, validators::one_of({"beginning", "end"})));
+    d.define(make_config_key(
+        "poll.interval.ms", config_type::long_, cd::of("1000"), config_importance::medium,
+        "How often every path is stat'ed and the patterns expanded again, as a backstop "
+        "for inotify (which tells about appends and rotations at once).",
+        {}, validators::at_least(1)));
+    d.define(make_config_key("batch.max.lines", config_type::int_, cd::of("2000"),
+                             config_importance::low, "At most this many lines per poll.", {},
+                             validators::at_least(1)));
+    d.define(make_config_key("max.line.bytes", config_type::int_, cd::of("1048576"),
+                             config_importance::low,
+                             "A line longer than this is split into records of this many bytes.",
+                             {}, validators::at_least(1)));
+    d.define(make_config_key(
+        "idle.flush.ms", config_type::long_, cd::of("0"), config_importance::low,
+        "A last line without its newline waits for it; with a value above 0 it is sent "
+        "once the file has not grown for this long (what follows then starts a new "
+        "line). 0: it waits for its newline, or for its file to be rotated away.",
+        {}, validators::at_least(0)));
+    d.define(make_config_key(
+        "rotated.close.ms", config_type::long_, cd::of("5000"), config_importance::low,
+        "A file renamed or deleted away from its path is read to its end and closed "
+        "once the new file at the path has data, or once nothing was appended to it "
+        "for this long.",
+        {}, validators::at_least(0)));
+    d.define(make_config_key(
+        "file.path.header", config_type::string, cd::of(""), config_importance::low,
+        "When set, each record gets a header of this name holding the file's path."));
     return d;
   }();
   return d;

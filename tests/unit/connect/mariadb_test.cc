@@ -70,8 +70,7 @@ TEST(MariadbValues, DatesTimesAndTimestamps) {
 
   auto dt6 = col(field_type::datetime, 0, 6);
   EXPECT_EQ(*column_schema(dt6, false)->name, "io.debezium.time.MicroTimestamp");
-  EXPECT_EQ(column_value(dt6, "2026-12-03 08:00:00.000001").value(),
-            data(1'764'748'800'000'001LL));
+  EXPECT_EQ(column_value(dt6, "2026-12-03 08:00:00.000001").value(), data(1'764'748'800'000'001LL));
   auto dt0 = col(field_type::datetime, 0, 0);
   EXPECT_EQ(*column_schema(dt0, false)->name, "io.debezium.time.Timestamp");
   EXPECT_EQ(column_value(dt0, "2026-12-03 08:00:00").value(), data(1'764'748'800'000LL));
@@ -148,8 +147,7 @@ TEST(MariadbSql, ColumnTypesAndLiterals) {
                         data("2026-12-03T08:00:00.5Z"))
                 .value(),
             "'2026-12-03 08:00:00.5'");
-  EXPECT_EQ(sql_literal(schemas::bytes(), make_bytes(std::string("\0\xff", 2))).value(),
-            "X'00ff'");
+  EXPECT_EQ(sql_literal(schemas::bytes(), make_bytes(std::string("\0\xff", 2))).value(), "X'00ff'");
   EXPECT_EQ(sql_literal(schemas::of(schema_type::boolean), data(true)).value(), "TRUE");
   EXPECT_EQ(sql_literal(schemas::string(), data(nullptr)).value(), "NULL");
   EXPECT_EQ(sql_literal(nullptr, data("o'k")).value(), "'o\\'k'");
