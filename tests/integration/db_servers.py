@@ -118,14 +118,31 @@ class PostgresServer:
         except OSError:
             return ""
 
+    def _postmaster_pid(self):
+        try:
+            with open(os.path.join(self.data_dir, "postmaster.pid")) as f:
+                return int(f.readline())
+        except (OSError, ValueError):
+            return None
+
+    def _signal_postmaster(self, sig):
+        # As root self.proc is runuser, which does not pass SIGINT on to
+        # postgres: signal the postmaster itself (its pid file names it).
+        pid = self._postmaster_pid() or self.proc.pid
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
     def stop(self, timeout=60):
         if self.proc and self.proc.poll() is None:
             # SIGINT is PostgreSQL's "fast" shutdown: no waiting for clients
             # (a replication connection would hold off a "smart" one).
-            self.proc.send_signal(signal.SIGINT)
+            self._signal_postmaster(signal.SIGINT)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
+                self._signal_postmaster(signal.SIGKILL)
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
