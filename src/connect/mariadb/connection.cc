@@ -56,7 +56,6 @@ result<std::unique_ptr<connection>> connection::open(const connect_options& o) {
   unsigned protocol = MYSQL_PROTOCOL_TCP;
   mysql_options(h->db, MYSQL_OPT_PROTOCOL, &protocol);
   mysql_options(h->db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  mysql_options(h->db, MYSQL_READ_DEFAULT_GROUP, nullptr);
   if (mysql_real_connect(h->db, o.host.c_str(), o.user.c_str(), o.password.c_str(),
                          o.database.c_str(), static_cast<unsigned>(o.port), nullptr,
                          0) == nullptr) {

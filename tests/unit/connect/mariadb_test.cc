@@ -5,6 +5,8 @@
 // locking incrementing read's clause, ON DUPLICATE KEY UPDATE).
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "connect/convert/json_data.h"
 #include "connect/jdbc/dialect.h"
 #include "connect/jdbc/sink_config.h"
@@ -63,17 +65,17 @@ TEST(MariadbValues, DecimalIsExactWithItsPrecision) {
 TEST(MariadbValues, DatesTimesAndTimestamps) {
   auto date = col(field_type::date);
   EXPECT_EQ(*column_schema(date, false)->name, "io.debezium.time.Date");
-  EXPECT_EQ(column_value(date, "2026-12-03").value(), data(20425));
+  EXPECT_EQ(column_value(date, "2025-12-03").value(), data(20425));
   auto zero = column_value(date, "0000-00-00");
   ASSERT_FALSE(zero);
   EXPECT_NE(zero.error().message.find("zero date"), std::string::npos);
 
   auto dt6 = col(field_type::datetime, 0, 6);
   EXPECT_EQ(*column_schema(dt6, false)->name, "io.debezium.time.MicroTimestamp");
-  EXPECT_EQ(column_value(dt6, "2026-12-03 08:00:00.000001").value(), data(1'764'748'800'000'001LL));
+  EXPECT_EQ(column_value(dt6, "2025-12-03 08:00:00.000001").value(), data(1'764'748'800'000'001LL));
   auto dt0 = col(field_type::datetime, 0, 0);
   EXPECT_EQ(*column_schema(dt0, false)->name, "io.debezium.time.Timestamp");
-  EXPECT_EQ(column_value(dt0, "2026-12-03 08:00:00").value(), data(1'764'748'800'000LL));
+  EXPECT_EQ(column_value(dt0, "2025-12-03 08:00:00").value(), data(1'764'748'800'000LL));
 
   auto ts = col(field_type::timestamp, 0, 3);
   EXPECT_EQ(*column_schema(ts, false)->name, "io.debezium.time.ZonedTimestamp");
@@ -138,11 +140,11 @@ TEST(MariadbSql, ColumnTypesAndLiterals) {
   auto unscaled = decimal_from_string("-70.00", 2).value();
   EXPECT_EQ(sql_literal(dec, make_bytes(unscaled)).value(), "-70.00");
   EXPECT_EQ(sql_literal(named(schema_type::int32, logical::date), data(20425)).value(),
-            "'2026-12-03'");
+            "'2025-12-03'");
   EXPECT_EQ(sql_literal(named(schema_type::int64, "io.debezium.time.MicroTimestamp"),
                         data(1'764'748'800'000'001LL))
                 .value(),
-            "'2026-12-03 08:00:00.000001'");
+            "'2025-12-03 08:00:00.000001'");
   EXPECT_EQ(sql_literal(named(schema_type::string, "io.debezium.time.ZonedTimestamp"),
                         data("2026-12-03T08:00:00.5Z"))
                 .value(),
