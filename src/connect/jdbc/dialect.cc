@@ -2,6 +2,8 @@
 
 #include "connect/mariadb/jdbc_dialect.h"
 
+#include <charconv>
+
 namespace runnel::connect::jdbc {
 
 std::string dialect::quote_table(const std::string& dotted) const {
@@ -10,6 +12,18 @@ std::string dialect::quote_table(const std::string& dotted) const {
     return quote(dotted);
   }
   return quote(dotted.substr(0, dot)) + "." + quote(dotted.substr(dot + 1));
+}
+
+std::optional<std::int64_t> parse_int64(const std::optional<std::string>& s) {
+  if (!s) {
+    return std::nullopt;
+  }
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc{} || p != s->data() + s->size()) {
+    return std::nullopt;
+  }
+  return v;
 }
 
 const dialect& dialect_for(database_kind kind) {

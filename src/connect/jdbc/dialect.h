@@ -150,6 +150,10 @@ class dialect {
 };
 
 const dialect& dialect_for(database_kind kind);
+
+// A database's text of an integer as a number; nullopt for NULL or text
+// that is not one whole integer.
+std::optional<std::int64_t> parse_int64(const std::optional<std::string>& s);
 const dialect& postgres_dialect();
 
 }  // namespace runnel::connect::jdbc

@@ -9,7 +9,6 @@
 //   timestamp: the start of the oldest transaction still running
 //     (pg_stat_activity.xact_start) or now(), less
 //     timestamp.delay.interval.ms, read in a statement before the read.
-#include <charconv>
 #include <chrono>
 
 #include "connect/jdbc/connection_config.h"
@@ -27,18 +26,6 @@ namespace {
 
 constexpr std::uint32_t timestamp_oid = 1114;
 constexpr std::uint32_t timestamptz_oid = 1184;
-
-std::optional<std::int64_t> to_i64(const std::optional<std::string>& s) {
-  if (!s) {
-    return std::nullopt;
-  }
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc{} || p != s->data() + s->size()) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 postgres::column_def as_def(const db_column& c) {
   return postgres::column_def{.name = c.name, .type_oid = c.type, .type_modifier = c.modifier};
@@ -102,7 +89,7 @@ class pg_dialect final : public dialect {
                                                    const table_id& t) const override {
     CONNECT_TRY(auto oid, pg(s).query("SELECT to_regclass($1)::oid",
                                       {quote(t.schema) + "." + quote(t.name)}));
-    auto id = oid.empty() ? std::nullopt : to_i64(oid[0][0]);
+    auto id = oid.empty() ? std::nullopt : parse_int64(oid[0][0]);
     if (!id) {
       return std::optional<table_keys>{};
     }
@@ -165,7 +152,7 @@ class pg_dialect final : public dialect {
       params.push_back(cfg.db_timezone);
     }
     CONNECT_TRY(auto rows, pg(s).query(sql, params));
-    auto b = rows.empty() ? std::nullopt : to_i64(rows[0][0]);
+    auto b = rows.empty() ? std::nullopt : parse_int64(rows[0][0]);
     if (!b) {
       return make_error(errc::fatal, "jdbc: the safe timestamp bound could not be read");
     }

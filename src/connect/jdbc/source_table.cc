@@ -1,25 +1,11 @@
 #include "connect/jdbc/source_table.h"
 
-#include <charconv>
-
 namespace runnel::connect::jdbc {
 
 namespace {
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-}
-
-std::optional<std::int64_t> to_i64(const std::optional<std::string>& s) {
-  if (!s) {
-    return std::nullopt;
-  }
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc{} || p != s->data() + s->size()) {
-    return std::nullopt;
-  }
-  return v;
 }
 
 }  // namespace
@@ -211,7 +197,7 @@ result<source_table::batch> source_table::read_incrementing(db_session& s,
       break;
     }
     CONNECT_TRY(auto rec, make_record(row));
-    out.last.incrementing = to_i64(row[width]);
+    out.last.incrementing = parse_int64(row[width]);
     rec.source_offset = out.last.to_json();
     out.records.push_back(std::move(rec));
   }
@@ -278,7 +264,7 @@ result<source_table::batch> source_table::read(db_session& s, const table_offset
           // One group larger than a batch: all of it, or a restart inside
           // it would skip the rest.
           sql_params p2;
-          auto at = d_->timestamp_at(to_i64(cut).value_or(0), ts_column_, p2);
+          auto at = d_->timestamp_at(parse_int64(cut).value_or(0), ts_column_, p2);
           CONNECT_TRY(rows, locked_rows_of("SELECT t.*, " + ts_us + " FROM " + from_ + " WHERE " +
                                                ts_expr_ + " = " + at,
                                            p2));
@@ -296,7 +282,7 @@ result<source_table::batch> source_table::read(db_session& s, const table_offset
         // Only the last record of a group of equal timestamps moves the
         // offset past the group.
         if (i + 1 == rows.size() || rows[i + 1][width] != rows[i][width]) {
-          out.last.timestamp_us = to_i64(rows[i][width]);
+          out.last.timestamp_us = parse_int64(rows[i][width]);
         }
         r.source_offset = out.last.to_json();
         out.records.push_back(std::move(r));
@@ -323,8 +309,8 @@ result<source_table::batch> source_table::read(db_session& s, const table_offset
       }
       for (const auto& row : rows) {
         CONNECT_TRY(auto r, make_record(row));
-        out.last.timestamp_us = to_i64(row[width]);
-        out.last.incrementing = to_i64(row[width + 1]);
+        out.last.timestamp_us = parse_int64(row[width]);
+        out.last.incrementing = parse_int64(row[width + 1]);
         r.source_offset = out.last.to_json();
         out.records.push_back(std::move(r));
       }

@@ -1,7 +1,6 @@
 #include "connect/mariadb/jdbc_dialect.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 
 #include "connect/jdbc/connection_config.h"
@@ -15,19 +14,8 @@ namespace {
 
 using jdbc::db_column;
 using jdbc::db_session;
+using jdbc::parse_int64;
 using jdbc::sql_params;
-
-std::optional<std::int64_t> to_i64(const std::optional<std::string>& s) {
-  if (!s) {
-    return std::nullopt;
-  }
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc{} || p != s->data() + s->size()) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 std::vector<std::string> first_column(const jdbc::db_result& r) {
   std::vector<std::string> out;
@@ -174,15 +162,16 @@ class mariadb_dialect final : public jdbc::dialect {
       return make_error(errc::fatal, "jdbc: the safe timestamp bound query returned no row");
     }
     const auto& row = r.rows[0];
-    auto now = to_i64(row[0]);
-    auto trx_age = to_i64(row[1]).value_or(0);
-    auto stmt_age = to_i64(row[2]).value_or(0);
+    auto now = parse_int64(row[0]);
+    auto trx_age = parse_int64(row[1]).value_or(0);
+    auto stmt_age = parse_int64(row[2]).value_or(0);
     if (trx_age < 0) {
       // The system clock's zone went back (daylight saving time ended)
       // since the transaction started: its age is an hour more.
       trx_age += 3'600'000'000LL;
     }
-    std::optional<std::int64_t> offset = shifted ? to_i64(row[3]) : std::optional<std::int64_t>(0);
+    std::optional<std::int64_t> offset =
+        shifted ? parse_int64(row[3]) : std::optional<std::int64_t>(0);
     if (!now || !offset) {
       return make_error(errc::invalid_config,
                         "jdbc: the safe timestamp bound could not be computed: is db.timezone '" +
