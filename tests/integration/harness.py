@@ -50,6 +50,7 @@ class Broker:
         self.settings = dict(settings or {})
         self.shards = shards
         self.port = free_port()
+        self.started = False  # once: restarts keep the port clients know
         self.admin_port = None  # the admin HTTP server's, once started
         self.sql_port = None  # the PostgreSQL listener's, if sql.listen is set
         self.proc = None
@@ -60,6 +61,21 @@ class Broker:
         return "127.0.0.1:%d" % self.port
 
     def start(self, timeout=60):
+        # free_port() releases the port it found, so the kernel may hand the
+        # same one to the admin server's 127.0.0.1:0 (or another test) before
+        # the broker binds it: on a first start, try another port.
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except RuntimeError as e:
+                if self.started or attempt == 2 or "Address already in use" not in str(e):
+                    raise
+                self.proc.wait()
+                self.proc.stdout.close()
+                self.log.close()
+                self.port = free_port()
+
+    def _start(self, timeout):
         # The admin server on any free port: tests run side by side.
         args = [self.binary, "serve", "--data-dir", os.path.join(self.data_dir, "data"),
                 "--listen", self.bootstrap, "--admin-listen", "127.0.0.1:0",
@@ -82,6 +98,7 @@ class Broker:
             if line.startswith(b"runnel: connect on"):
                 self.connect_port = int(line.rsplit(b":", 1)[1])
             if line.startswith(b"runnel: ready on"):
+                self.started = True
                 return self
         raise TimeoutError("broker did not report ready:\n" + self.tail())
 
