@@ -149,10 +149,11 @@ class temp_dir {
   std::filesystem::path path_;
 };
 
-// Runs sdk.py (the official SDKs) with `input` on stdin; its stdout, or an
-// exception with the exit status.
-inline std::string run_sdk(const std::vector<std::string>& args, const std::string& input = {},
-                           const std::vector<std::string>& env = {}) {
+// Runs `program` (a command line, already quoted) with `args`, `input` on
+// stdin and `env` set; its stdout, or an exception with the exit status.
+inline std::string run_program(const std::string& what, const std::string& program,
+                               const std::vector<std::string>& args, const std::string& input,
+                               const std::vector<std::string>& env) {
   temp_dir io;
   auto in = io.path() / "in";
   auto out = io.path() / "out";
@@ -163,11 +164,11 @@ inline std::string run_sdk(const std::vector<std::string>& args, const std::stri
   }
   std::string cmd;
   for (auto& e : env) cmd += e + " ";
-  cmd += (emulator_dir / ".venv/bin/python").string() + " " + (emulator_dir / "sdk.py").string();
+  cmd += program;
   for (auto& a : args) cmd += " '" + a + "'";
   cmd += fmt::format(" < '{}' > '{}'", in.string(), out.string());
   int rc = std::system(cmd.c_str());
-  if (rc != 0) throw std::runtime_error(fmt::format("sdk.py {} failed ({})", args[0], rc));
+  if (rc != 0) throw std::runtime_error(fmt::format("{} {} failed ({})", what, args[0], rc));
   std::string text;
   FILE* f = std::fopen(out.c_str(), "rb");
   char buf[4096];
@@ -175,6 +176,47 @@ inline std::string run_sdk(const std::vector<std::string>& args, const std::stri
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
   std::fclose(f);
   return text;
+}
+
+// Runs sdk.py (the official Python SDKs) with `input` on stdin; its stdout,
+// or an exception with the exit status.
+inline std::string run_sdk(const std::vector<std::string>& args, const std::string& input = {},
+                           const std::vector<std::string>& env = {}) {
+  return run_program(
+      "sdk.py",
+      (emulator_dir / ".venv/bin/python").string() + " " + (emulator_dir / "sdk.py").string(), args,
+      input, env);
+}
+
+// The same verbs through the official JavaScript SDKs (sdk.mjs, with
+// node_modules beside it).
+inline std::string run_js_sdk(const std::vector<std::string>& args, const std::string& input = {},
+                              const std::vector<std::string>& env = {}) {
+  if (!std::filesystem::exists(emulator_dir / "node_modules/@aws-sdk/client-s3") ||
+      !std::filesystem::exists(emulator_dir / "node_modules/@azure/storage-blob")) {
+    throw std::runtime_error("the JavaScript SDKs are not installed: run scripts/setup");
+  }
+  return run_program("sdk.mjs", "node " + (emulator_dir / "sdk.mjs").string(), args, input, env);
+}
+
+// The same verbs through the official Go SDKs: tests/integration/go/objsdk,
+// built once per test program from the module cache scripts/setup filled
+// (no network here), as the other Go test programs are.
+inline std::string run_go_sdk(const std::vector<std::string>& args, const std::string& input = {},
+                              const std::vector<std::string>& env = {}) {
+  static temp_dir bin;
+  static const std::string exe = [] {
+    auto path = bin.path() / "objsdk";
+    auto go_dir = (emulator_dir / "../go").lexically_normal();
+    auto cmd = fmt::format(
+        "cd '{}' && GOPROXY=off GOFLAGS='-mod=readonly -buildvcs=false' go build -o '{}' ./objsdk",
+        go_dir.string(), path.string());
+    if (std::system(cmd.c_str()) != 0 || !std::filesystem::exists(path)) {
+      throw std::runtime_error("go build ./objsdk failed (run scripts/setup?)");
+    }
+    return path.string();
+  }();
+  return run_program("objsdk", exe, args, input, env);
 }
 
 }  // namespace runnel::test

@@ -2,9 +2,11 @@
 // contract run on two independent S3 implementations (moto's server mode and
 // s3rver), each path-style and virtual-host style, on Azurite with Shared
 // Key and with a SAS token, and on a local directory. The official SDKs
-// (boto3, azure-storage-blob, through sdk.py) read what runnel wrote and
-// write what runnel reads. s3rver and Azurite check signatures, so a wrong
-// secret must be refused.
+// of three languages read what runnel wrote and write what runnel reads:
+// Python's boto3 and azure-storage-blob (sdk.py), JavaScript's
+// @aws-sdk/client-s3 and @azure/storage-blob (sdk.mjs) and Go's
+// aws-sdk-go-v2 and azblob (tests/integration/go/objsdk). s3rver and Azurite check signatures, so a
+// wrong secret must be refused.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -12,6 +14,7 @@
 #include <numeric>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "../../common/source_task_driver.h"
 #include "connect/objstore/azure_blob_store.h"
@@ -351,6 +354,74 @@ TEST(azure_sdk, azure_storage_blob_and_runnel_read_each_other) {
           "{\"by\":\"azure-storage-blob\"}");
   EXPECT_EQ(store->read("dir/from sdk.json").value(), "{\"by\":\"azure-storage-blob\"}");
   EXPECT_EQ(store->stat("dir/from sdk.json").value().size, 27);
+}
+
+// The same both ways with the official JavaScript SDK (@aws-sdk/client-s3,
+// through sdk.mjs) and Go SDK (aws-sdk-go-v2, through go/objsdk): each
+// reads an object runnel wrote and writes one runnel lists and reads.
+TEST(s3_sdk, js_and_go_sdks_and_runnel_read_each_other) {
+  auto& e = emulators::get();
+  temp_dir unused;
+  auto store = open_backend("moto_path", unused);
+  ASSERT_TRUE(store->write("sdk-js-go/from-runnel.txt", "written by runnel\n"));
+  using runner = std::string (*)(const std::vector<std::string>&, const std::string&,
+                                 const std::vector<std::string>&);
+  for (auto [name, run] : {std::pair<std::string, runner>{"js", test::run_js_sdk},
+                           std::pair<std::string, runner>{"go", test::run_go_sdk}}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(run({"s3-get", e.moto_endpoint(), "runnel-path", "sdk-js-go/from-runnel.txt"}, {},
+                  e.moto_env()),
+              "written by runnel\n");
+    auto key = "sdk-js-go/from " + name + ".json";
+    auto body = "{\"by\":\"" + name + "\"}\n";
+    run({"s3-put", e.moto_endpoint(), "runnel-path", key}, body, e.moto_env());
+    auto got = store->read(key);
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got.value(), body);
+    EXPECT_EQ(store->stat(key).value().size, int64_t(body.size()));
+  }
+  list_request req;
+  req.prefix = "sdk-js-go/";
+  auto page = store->list(req).value();
+  std::vector<std::string> keys;
+  for (auto& o : page.objects) keys.push_back(o.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"sdk-js-go/from go.json", "sdk-js-go/from js.json",
+                                            "sdk-js-go/from-runnel.txt"}));
+}
+
+TEST(azure_sdk, js_and_go_sdks_and_runnel_read_each_other) {
+  auto& e = emulators::get();
+  azure_blob_config c;
+  c.endpoint = e.azurite_endpoint();
+  c.credentials = {azurite_account, azurite_key, {}};
+  c.container = "runnel-sdk";
+  auto store = azure_blob_store::open(c).value();
+  ASSERT_TRUE(store->write("js-go/from-runnel.txt", "written by runnel\n"));
+  using runner = std::string (*)(const std::vector<std::string>&, const std::string&,
+                                 const std::vector<std::string>&);
+  for (auto [name, run] : {std::pair<std::string, runner>{"js", test::run_js_sdk},
+                           std::pair<std::string, runner>{"go", test::run_go_sdk}}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(run({"azure-get", e.azurite_endpoint(), azurite_account, azurite_key, "runnel-sdk",
+                   "js-go/from-runnel.txt"},
+                  {}, {}),
+              "written by runnel\n");
+    auto blob = "js-go/dir/from " + name + ".json";
+    auto body = "{\"by\":\"" + name + "\"}\n";
+    run({"azure-put", e.azurite_endpoint(), azurite_account, azurite_key, "runnel-sdk", blob}, body,
+        {});
+    auto got = store->read(blob);
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(got.value(), body);
+    EXPECT_EQ(store->stat(blob).value().size, int64_t(body.size()));
+  }
+  list_request req;
+  req.prefix = "js-go/";
+  auto page = store->list(req).value();
+  std::vector<std::string> keys;
+  for (auto& o : page.objects) keys.push_back(o.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"js-go/dir/from go.json", "js-go/dir/from js.json",
+                                            "js-go/from-runnel.txt"}));
 }
 
 // moto and Azurite check signatures (s3rver does not check SigV4): every

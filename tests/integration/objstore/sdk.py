@@ -1,7 +1,9 @@
-"""The official SDKs (boto3, azure-storage-blob) as independent readers and
-writers of objects for the object-store backend tests: what runnel writes,
-the SDK reads back, and the other way round. Run by objstore_emulator_test
-with this folder's .venv python.
+"""The official Python SDKs (boto3, azure-storage-blob) as independent
+readers and writers of objects for the object-store backend tests: what
+runnel writes, the SDK reads back, and the other way round. Run by
+objstore_emulator_test with this folder's .venv python. sdk.mjs (the
+JavaScript SDKs) and ../go/objsdk (the Go SDKs) have its s3-put, s3-get,
+azure-put and azure-get verbs too.
 
   sdk.py moto-setup ENDPOINT BUCKET...    (prints "ACCESS_KEY SECRET")
   sdk.py s3-put ENDPOINT BUCKET KEY        (content on stdin)
