@@ -7,6 +7,7 @@
 #include "connect/convert/json_data.h"
 #include "connect/jdbc/sql_value.h"
 #include "connect/postgres/text_format.h"
+#include "connect/postgres/value_mapping.h"
 
 namespace runnel::connect::mariadb {
 
@@ -14,17 +15,7 @@ namespace {
 
 namespace ft = field_type;
 namespace text = postgres::text;
-
-schema_ptr named(schema_type t, std::string_view name, bool optional,
-                 std::vector<std::pair<std::string, std::string>> params = {}) {
-  schema s;
-  s.type = t;
-  s.optional = optional;
-  s.name = std::string(name);
-  s.version = 1;
-  s.parameters = std::move(params);
-  return std::make_shared<const schema>(std::move(s));
-}
+using postgres::named;
 
 bool is(const schema_ptr& s, std::string_view n) {
   return s && s->name && *s->name == n;

@@ -76,8 +76,10 @@ std::uint32_t element_of(std::uint32_t array_oid) {
   }
 }
 
+}  // namespace
+
 schema_ptr named(schema_type t, std::string_view name, bool optional,
-                 std::vector<std::pair<std::string, std::string>> params = {}) {
+                 std::vector<std::pair<std::string, std::string>> params) {
   schema s;
   s.type = t;
   s.optional = optional;
@@ -86,6 +88,8 @@ schema_ptr named(schema_type t, std::string_view name, bool optional,
   s.parameters = std::move(params);
   return std::make_shared<const schema>(std::move(s));
 }
+
+namespace {
 
 // (precision, scale) of numeric(p,s); nullopt for a bare numeric.
 std::optional<std::pair<int, int>> numeric_precision(std::int32_t typmod) {

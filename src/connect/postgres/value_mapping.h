@@ -42,6 +42,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "connect/api/data.h"
 #include "connect/api/error.h"
@@ -52,6 +54,11 @@ namespace runnel::connect::postgres {
 // Debezium's placeholder for an unchanged TOASTed value it did not receive
 // (unavailable.value.placeholder).
 inline constexpr std::string_view unavailable_value = "__debezium_unavailable_value";
+
+// A Debezium logical type's schema (io.debezium.time.Date, …): its name,
+// version 1 and parameters; shared with the MariaDB value mapping.
+schema_ptr named(schema_type t, std::string_view name, bool optional,
+                 std::vector<std::pair<std::string, std::string>> params = {});
 
 // The Connect schema of a column (optional unless it is part of the key).
 schema_ptr column_schema(const column_def& c, bool optional);
