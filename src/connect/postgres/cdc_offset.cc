@@ -40,6 +40,7 @@ data cdc_offset::to_json() const {
   if (snapshot) {
     j["snapshot"] = true;
   }
+  incremental.to_offset(j);
   return j;
 }
 
@@ -63,6 +64,8 @@ std::optional<cdc_offset> cdc_offset::from_json(const data& j) {
   o.tx_complete = j.value("tx_complete", false);
   o.flush_lsn = lsn_field(j, "flush_lsn");
   o.snapshot = j.value("snapshot", false);
+  std::string warning;  // the task reads the progress itself to report it
+  o.incremental = incremental_progress::from_offset(j, warning);
   return o;
 }
 

@@ -9,6 +9,8 @@
 //   tx_complete the whole transaction is delivered
 //   flush_lsn   WAL PostgreSQL may release once this offset is stored
 //   snapshot    true while the initial snapshot is running
+//   incremental_snapshot_*  an incremental snapshot's progress
+//               (incremental_snapshot.h)
 //
 // Resuming: the slot restarts at its confirmed position, which is at or
 // before the stored offset (the connector confirms only stored offsets).
@@ -23,6 +25,7 @@
 #include <optional>
 
 #include "connect/api/data.h"
+#include "connect/postgres/incremental_snapshot.h"
 #include "connect/postgres/pgoutput.h"
 
 namespace runnel::connect::postgres {
@@ -36,6 +39,7 @@ struct cdc_offset {
   bool tx_complete = false;
   std::optional<lsn> flush_lsn;
   bool snapshot = false;
+  incremental_progress incremental;
 
   data to_json() const;
   static std::optional<cdc_offset> from_json(const data& j);

@@ -17,6 +17,13 @@
 // position, so WAL is not pinned by a slot waiting for a change that will
 // not come.
 //
+// Incremental snapshots (incremental_snapshot.h): signals inserted into the
+// signal table arrive through the stream; a chunk is read between an open
+// and a close watermark row written to that table, held until the stream
+// reaches the close row, and emitted without the keys the stream changed
+// in between. Every record's offset carries the progress (up to the last
+// chunk emitted), so a restart resumes after it.
+//
 // Threads: the runtime's task thread, except wakeup().
 #pragma once
 

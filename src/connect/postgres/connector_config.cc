@@ -1,5 +1,6 @@
 #include "connect/postgres/connector_config.h"
 
+#include "connect/postgres/incremental_snapshot.h"
 #include "connect/postgres/sql_connection.h"
 
 namespace runnel::connect::postgres {
@@ -94,6 +95,36 @@ const config_def& connector_config_def() {
     d.define(make_config_key("max.batch.size", ct::int_, cd::of("2048"), ci::low,
                              "At most this many records per poll.", events,
                              validators::at_least(1)));
+    const std::string snap = "Incremental snapshots";
+    d.define(make_config_key(
+        "signal.data.collection", ct::string, cd::null(), ci::medium,
+        "The signal table, <schema>.<table>, with columns id, type and data (text); "
+        "rows inserted into it are signals (execute-snapshot, stop-snapshot, "
+        "pause-snapshot, resume-snapshot, log), and the connector writes its "
+        "incremental snapshot watermarks into it. It must be in the publication "
+        "(publication.autocreate.mode all_tables and filtered see to it).",
+        snap));
+    d.define(make_config_key(
+        "signal.enabled.channels", ct::list, cd::of("source"), ci::low,
+        "Where signals come from. Only source (the signal table) is supported.", snap));
+    d.define(make_config_key(
+        "signal.kafka.topic", ct::string, cd::null(), ci::low,
+        "The kafka signal channel's topic (that channel is not supported yet).", snap));
+    d.define(make_config_key(
+        "incremental.snapshot.chunk.size", ct::int_, cd::of("1024"), ci::medium,
+        "Rows read per chunk of an incremental snapshot (each chunk is held in memory "
+        "between its watermarks).",
+        snap, validators::at_least(1)));
+    d.define(make_config_key(
+        "incremental.snapshot.watermarking.strategy", ct::string, cd::of("insert_insert"), ci::low,
+        "How chunk watermarks are written: insert_insert (an open and a close row per "
+        "chunk, kept in the signal table). insert_delete is not supported.",
+        snap, validators::one_of({"insert_insert"})));
+    d.define(make_config_key(
+        "incremental.snapshot.allow.schema.changes", ct::boolean, cd::of("false"), ci::low,
+        "Debezium's support for schema changes during an incremental snapshot; not "
+        "supported (true is refused).",
+        snap));
     return d;
   }();
   return def;
@@ -143,6 +174,30 @@ result<connector_config> connector_config::parse(const config_map& props) {
   }
   c.status_update_interval = std::chrono::milliseconds(p.get_long("status.update.interval.ms"));
   c.max_batch_size = p.get_long("max.batch.size");
+  if (auto sig = p.get_optional_string("signal.data.collection"); sig && !sig->empty()) {
+    auto parts = split_table_name(*sig);
+    if (!parts) {
+      return make_error(errc::invalid_config,
+                        "Invalid value " + *sig +
+                            " for configuration signal.data.collection: expected <schema>.<table>");
+    }
+    c.signal_schema = parts->first;
+    c.signal_table = parts->second;
+  }
+  for (const auto& ch : p.get_list("signal.enabled.channels")) {
+    if (ch != "source") {
+      return make_error(errc::invalid_config,
+                        "Invalid value " + ch +
+                            " for configuration signal.enabled.channels: only the source "
+                            "channel (the signal table) is supported");
+    }
+  }
+  if (p.get_bool("incremental.snapshot.allow.schema.changes")) {
+    return make_error(errc::invalid_config,
+                      "incremental.snapshot.allow.schema.changes=true is not supported: an "
+                      "incremental snapshot assumes its tables keep their columns while it runs");
+  }
+  c.incremental_chunk_size = p.get_long("incremental.snapshot.chunk.size");
   return c;
 }
 

@@ -41,6 +41,11 @@ struct connector_config {
   std::string skipped_operations;  // letters of c, u, d, t
   std::chrono::milliseconds status_update_interval{10'000};
   std::int64_t max_batch_size = 2048;
+  // Incremental snapshots (incremental_snapshot.h): the signal table
+  // (signal.data.collection, empty: none) split into schema and table.
+  std::string signal_schema;
+  std::string signal_table;
+  std::int64_t incremental_chunk_size = 1024;
 
   std::string conninfo() const;
   std::string heartbeat_topic() const { return heartbeat_topic_prefix + "." + topic_prefix; }
