@@ -134,6 +134,31 @@ def signal_sql(table, sid, kind, data=None):
         table, sid, kind, "NULL" if data is None else "'%s'" % json.dumps(data))
 
 
+def explain_mismatch(recs, want, d):
+    """Prints, for each key whose last event differs from the table, every
+    event of that key on the topic (op, snapshot marker, txId, lsn, row), so
+    that a failure says which event was missing or late."""
+    got = final_state(recs, ["a", "b"], ["a", "b", "v", "n"])
+    bad = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+    print("  %d keys differ (table vs topic)" % len(bad), flush=True)
+    for kt in bad[:10]:
+        print("  key %s: table %s, topic %s" % (kt, want.get(kt), got.get(kt)), flush=True)
+        for k, v in recs:
+            if (k["a"], k["b"]) != kt:
+                continue
+            if v is None:
+                print("    tombstone", flush=True)
+                continue
+            src = v["source"]
+            row = v["after"] or v["before"]
+            print("    %s snapshot=%s txId=%s lsn=%s v=%s n=%s" % (
+                v["op"], src["snapshot"], src["txId"], src["lsn"], row and row["v"],
+                row and row["n"]), flush=True)
+    with open(os.path.join(d, "connect.log"), errors="replace") as f:
+        lines = [l for l in f if "incremental" in l or "error" in l.lower()]
+    print("".join(lines[-40:]), flush=True)
+
+
 def test_snapshot_with_concurrent_writer_and_kill9():
     d = tempfile.mkdtemp(prefix="runnel-pginc-")
     PG.execute("CREATE TABLE big (a int, b int, v text, n int NOT NULL, PRIMARY KEY (a, b));"
@@ -186,6 +211,14 @@ def test_snapshot_with_concurrent_writer_and_kill9():
         wait_until(progress, 60, interval=0.01, what="a chunk's progress stored")
         c.stop(signal.SIGKILL)
         at_kill = stored_offset(offsets)
+        # The slot was never told more was flushed than the stored offset
+        # covers: the transaction the offset stands in (all of it after a
+        # whole one) is sent again, or changes past it would be lost.
+        confirmed = int(PG.execute("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM "
+                                   "pg_replication_slots WHERE slot_name = 'inc1'")[0][0])
+        bound = at_kill.get("flush_lsn", at_kill["lsn_commit"])
+        assert confirmed <= bound, "slot confirmed %d past the stored offset %s" % (
+            confirmed, at_kill)
         assert "incremental_snapshot_collections" in at_kill, at_kill
         assert json.loads(at_kill["incremental_snapshot_collections"])[0][
             "incremental_snapshot_collections_id"] == "public.big", at_kill
@@ -206,7 +239,12 @@ def test_snapshot_with_concurrent_writer_and_kill9():
             recs = consume(topic)
             got = final_state(recs, ["a", "b"], ["a", "b", "v", "n"])
             return recs if got == want else None
-        recs = wait_until(converged, 90, interval=0.5, what="the topic's final state = the table")
+        try:
+            recs = wait_until(converged, 90, interval=0.5,
+                              what="the topic's final state = the table")
+        except TimeoutError:
+            explain_mismatch(consume(topic), want, d)
+            raise
         reads = r_events(recs)
         for k, v in reads:
             assert v["source"]["snapshot"] == "incremental", v["source"]

@@ -60,6 +60,7 @@ class cdc_source_task final : public source_task {
  public:
   result<void> start(const config_map& props, source_task_context& ctx) override {
     CONNECT_TRY(cfg_, connector_config::parse(props));
+    offsets_ = &ctx.offsets();
     CONNECT_TRY(filter_, table_filter::make(cfg_.table_include, cfg_.table_exclude));
     partition_ = data{{"server", cfg_.topic_prefix}};
     CONNECT_TRY(auto sql, sql_connection::open(cfg_.conninfo()));
@@ -165,31 +166,43 @@ class cdc_source_task final : public source_task {
 
   void wakeup() override { woken_.store(true); }
 
-  void commit_record(const source_record& r, const record_metadata*) override {
-    auto it = r.source_offset.find("flush_lsn");
-    if (it != r.source_offset.end() && it->is_number_integer()) {
-      acked_flush_ =
-          std::max(acked_flush_, lsn{static_cast<std::uint64_t>(it->get<std::int64_t>())});
-    }
-  }
-
   void commit() override {
-    // The offsets of every acknowledged record are stored: PostgreSQL may
-    // now release the WAL they cover. The runtime commits once more after
+    // Offsets were stored: PostgreSQL may now release the WAL up to the
+    // stored offset's flush_lsn — the stored one, read back, and not the
+    // furthest one acknowledged through commit_record: the runtime
+    // acknowledges an offset-only record (a transaction's end) as soon as
+    // it is returned, while the records before it may still be on their way
+    // to the broker, and it stores offsets only up to those. Confirming the
+    // acknowledged one would let a kill -9 lose them: the restart resumes at
+    // the stored offset, but the slot no longer sends what lies before the
+    // confirmed position. (Debezium reads the committed offset back in
+    // commit() for the same reason.) The runtime commits once more after
     // stop() (its final offset flush, as Kafka's WorkerSourceTask does): the
     // replication connection is gone then, and the position is reported by
     // the next start instead.
-    if (!repl_ || !streaming_ || acked_flush_ <= reported_) {
+    if (!repl_ || !streaming_ || !offsets_) {
       return;
     }
-    if (auto r = repl_->send_status(acked_flush_, acked_flush_); !r) {
+    auto stored = offsets_->offset(partition_);
+    if (!stored) {
+      return;
+    }
+    auto it = stored->find("flush_lsn");
+    if (it == stored->end() || !it->is_number_integer()) {
+      return;  // inside a transaction: the last whole one was reported
+    }
+    lsn flush{static_cast<std::uint64_t>(it->get<std::int64_t>())};
+    if (flush <= reported_) {
+      return;
+    }
+    if (auto r = repl_->send_status(flush, flush); !r) {
       spdlog::warn(
           "postgres: reporting position {} to the server failed (reported again "
           "later): {}",
-          acked_flush_.to_string(), r.error().message);
+          flush.to_string(), r.error().message);
       return;
     }
-    reported_ = acked_flush_;
+    reported_ = flush;
   }
 
   void stop() override {
@@ -1034,9 +1047,9 @@ class cdc_source_task final : public source_task {
   std::set<std::uint32_t> ignored_;
   std::optional<lsn> last_commit_lsn_;
   std::int64_t last_xid_ = 0;
-  lsn position_;     // the stream's position as far as records carry it
-  lsn acked_flush_;  // the furthest flush_lsn the runtime acknowledged
-  lsn reported_;     // what PostgreSQL was told is flushed
+  lsn position_;                      // the stream's position as far as records carry it
+  offset_reader* offsets_ = nullptr;  // the runtime's stored offsets (commit())
+  lsn reported_;                      // what PostgreSQL was told is flushed
   steady::time_point last_idle_{};
   steady::time_point last_lag_log_{};
   std::atomic<bool> woken_{false};

@@ -5,8 +5,10 @@
 //
 // Durability: PostgreSQL may recycle WAL only up to what this task reports
 // as flushed, and it reports a transaction's end only after the runtime has
-// stored the offset of the transaction's last record (commit_record of the
-// offset-only record that closes it, then commit()). A kill -9 anywhere
+// stored the offset of the transaction's last record: commit() reads the
+// stored offset back and confirms its flush_lsn (not the furthest record
+// acknowledged: the runtime acknowledges an offset-only record before the
+// records ahead of it have reached the broker). A kill -9 anywhere
 // therefore resumes at or before the last stored offset; the offset's
 // message count skips what was already delivered, and what was produced but
 // not yet stored is delivered again (at-least-once).
