@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <regex>
 #include <set>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "connect/postgres/replication.h"
 #include "connect/postgres/snapshot_reader.h"
 #include "connect/postgres/sql_connection.h"
+#include "connect/postgres/xid_snapshot.h"
 #include "observe/registry.h"
 
 namespace runnel::connect::postgres {
@@ -494,27 +496,24 @@ class cdc_source_task final : public source_task {
                         "postgres: a change outside a transaction at " + x.wal_start.to_string());
     }
     auto n = ++tx_->seen;
-    if (tx_->skip < 0 || n <= tx_->skip) {
-      return ok();  // delivered before the restart
+    // Delivered before the restart: not emitted again, but an incremental
+    // snapshot still learns which keys it changed (note_changes).
+    bool delivered = tx_->skip < 0 || n <= tx_->skip;
+    if (delivered && signal_oid_ == 0) {
+      return ok();
     }
     change_position p{.tx_id = tx_->xid,
                       .change_lsn = x.wal_start,
                       .last_commit_lsn = last_commit_lsn_,
                       .ts_us = tx_->ts_us,
                       .snapshot = snapshot_marker::no};
-    if (signal_oid_ != 0 && oid == signal_oid_) {
+    if (signal_oid_ != 0 && oid == signal_oid_ && !delivered) {
       if (const auto* i = std::get_if<insert_msg>(&m)) {
         CONNECT_TRY(on_signal(*i, x, n, out));
       }
     }
     std::vector<source_record> recs;
     if (const auto* t = std::get_if<truncate_msg>(&m)) {
-      if (window_ && std::find(t->relation_oids.begin(), t->relation_oids.end(), window_->oid) !=
-                         t->relation_oids.end()) {
-        // The table was emptied while the chunk waits: none of its rows may
-        // be emitted after that (rows inserted since are streamed).
-        std::fill(window_->dropped.begin(), window_->dropped.end(), true);
-      }
       truncate_msg mine = *t;
       std::erase_if(mine.relation_oids, [&](std::uint32_t o) { return ignored_.contains(o); });
       if (!mine.relation_oids.empty()) {
@@ -529,22 +528,11 @@ class cdc_source_task final : public source_task {
         CONNECT_TRY(recs, events_->on_delete(*d, p));
       }
     }
-    if (window_) {
-      // A change inside the window is at least as new as the chunk's row
-      // of that key: the row is not emitted. So is one seen after the
-      // chunk was read but before the low watermark (DBLog and Debezium
-      // leave those alone): it committed before the watermark yet may not
-      // have been visible to the chunk's query (PostgreSQL makes a commit
-      // visible a moment after writing it to the WAL). Dropping the row
-      // then is safe: that change and every later one of the key are in
-      // the stream, each with the whole row.
-      for (const auto& r : recs) {
-        if (r.topic == window_->topic) {
-          if (auto it = window_->by_key.find(r.key.dump()); it != window_->by_key.end()) {
-            window_->dropped[it->second] = true;
-          }
-        }
-      }
+    if (signal_oid_ != 0) {
+      note_changes(m, oid, recs);
+    }
+    if (delivered) {
+      return ok();
     }
     // The records of one message: all but the last stand before it (a
     // restart after a partial delivery repeats the message); the last
@@ -874,6 +862,87 @@ class cdc_source_task final : public source_task {
     return ok();
   }
 
+  // A streamed change of a captured table, as an incremental snapshot needs
+  // it: the chunk waiting for its high watermark leaves out its row of that
+  // key when the chunk's snapshot did not see the change's transaction (the
+  // change is newer than the row; it and every later change of the key are
+  // in the stream, each with the whole row). The change is also remembered
+  // until a chunk's snapshot sees its transaction: a transaction can commit
+  // in the WAL, and even be streamed here, before it is visible to a query,
+  // so a chunk read next may still miss it (next_chunk consults these).
+  void note_changes(const message& m, std::uint32_t oid, const std::vector<source_record>& recs) {
+    auto xid = static_cast<std::uint32_t>(tx_->xid);
+    auto note = [&](std::uint32_t table, std::string key) {
+      if (window_ && window_->oid == table && !window_->snap.sees(xid)) {
+        window_->drop(key, xid, "in its window");
+      }
+      if (recent_.size() >= k_recent_changes) {
+        if (!recent_full_warned_) {
+          spdlog::warn(
+              "postgres: more than {} streamed changes are not yet visible to an incremental "
+              "snapshot's chunk; the oldest are forgotten",
+              k_recent_changes);
+          recent_full_warned_ = true;
+        }
+        recent_.pop_front();
+      }
+      recent_.push_back({xid, table, std::move(key)});
+    };
+    if (const auto* t = std::get_if<truncate_msg>(&m)) {
+      for (auto o : t->relation_oids) {
+        note(o, "");  // every key of the table
+      }
+      return;
+    }
+    if (ignored_.contains(oid)) {
+      return;
+    }
+    std::string last;
+    for (const auto& r : recs) {
+      if (r.key.is_null()) {
+        continue;  // no primary key: never snapshotted incrementally
+      }
+      auto key = r.key.dump();
+      if (key != last) {  // a delete and its tombstone: one key
+        last = key;
+        note(oid, std::move(key));
+      }
+    }
+  }
+
+  // A chunk's rows and the snapshot they were read in.
+  struct chunk_read {
+    xid_snapshot snap;
+    std::vector<sql_row> rows;
+  };
+
+  // Runs the chunk's query in a REPEATABLE READ transaction whose snapshot
+  // (pg_current_snapshot()) says which transactions the rows include.
+  result<chunk_read> read_chunk(const std::string& sql, const std::vector<std::string>& params) {
+    CONNECT_TRY(sql_->query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+    auto read = [&]() -> result<chunk_read> {
+      CONNECT_TRY(auto s, sql_->query("SELECT pg_current_snapshot()::text"));
+      std::optional<xid_snapshot> snap;
+      if (!s.empty() && !s[0].empty() && s[0][0]) {
+        snap = xid_snapshot::parse(*s[0][0]);
+      }
+      if (!snap) {
+        return make_error(errc::fatal,
+                          "postgres: incremental snapshot: pg_current_snapshot() is unreadable");
+      }
+      CONNECT_TRY(auto rows, sql_->query(sql, params));
+      return chunk_read{std::move(*snap), std::move(rows)};
+    }();
+    if (!read) {
+      if (auto r = sql_->query("ROLLBACK"); !r) {
+        spdlog::warn("postgres: incremental snapshot: ROLLBACK failed: {}", r.error().message);
+      }
+      return read.error();
+    }
+    CONNECT_TRY(sql_->query("COMMIT"));
+    return read;
+  }
+
   // Reads the next chunk of the first table left between its watermarks
   // (window_); tables that are gone, have no primary key or are empty are
   // passed over.
@@ -969,9 +1038,14 @@ class cdc_source_task final : public source_task {
       auto sql = chunk_query(parts->first, parts->second, columns, cat.primary_key, key_types,
                              inc_.last_key.has_value(), c.condition, cfg_.incremental_chunk_size);
       // Low watermark, the chunk, high watermark: each its own transaction.
+      // The high watermark is written after the chunk's snapshot was taken,
+      // so every transaction that snapshot sees commits before it in the
+      // WAL; those it does not see are left out by note_changes.
       CONNECT_TRY(write_watermark(w.chunk_id + "-open", "snapshot-window-open"));
-      CONNECT_TRY(auto rows, sql_->query(sql, params));
+      CONNECT_TRY(auto read, read_chunk(sql, params));
       CONNECT_TRY(write_watermark(w.chunk_id + "-close", "snapshot-window-close"));
+      w.snap = std::move(read.snap);
+      auto& rows = read.rows;
       change_position p{.tx_id = tx_ ? tx_->xid : last_xid_,
                         .change_lsn = position_,
                         .last_commit_lsn = last_commit_lsn_,
@@ -995,6 +1069,15 @@ class cdc_source_task final : public source_task {
           }
         }
       }
+      // Changes streamed before the chunk was read whose transactions its
+      // snapshot does not see yet: their rows are stale. Those it sees are
+      // in every later snapshot too, and forgotten.
+      for (const auto& c : recent_) {
+        if (c.oid == w.oid && !w.snap.sees(c.xid)) {
+          w.drop(c.key, c.xid, "before its snapshot");
+        }
+      }
+      std::erase_if(recent_, [&](const recent_change& c) { return w.snap.sees(c.xid); });
       w.table_done = rows.empty() ||
                      static_cast<std::int64_t>(rows.size()) < cfg_.incremental_chunk_size ||
                      w.end_key == *inc_.maximum_key;
@@ -1025,12 +1108,43 @@ class cdc_source_task final : public source_task {
     bool open = false;  // the low watermark was seen in the stream
     std::uint32_t oid = 0;
     std::string topic;
+    xid_snapshot snap;                                    // what the chunk's query saw
     std::vector<source_record> rows;                      // op r, in key order
-    std::vector<bool> dropped;                            // superseded by a change in the window
+    std::vector<bool> dropped;                            // superseded by a newer change
     std::unordered_map<std::string, std::size_t> by_key;  // key JSON → row
     std::vector<std::string> end_key;                     // the chunk's last key
     bool table_done = false;                              // the chunk ends its table
+
+    // Leaves out the row of `key` (every row: empty key, a truncate), a
+    // change of transaction `xid` the snapshot did not see being newer.
+    void drop(const std::string& key, std::uint32_t xid, const char* when) {
+      if (key.empty()) {
+        spdlog::debug(
+            "postgres: incremental snapshot: chunk {}: every row left out (truncate "
+            "by txn {} {})",
+            chunk_id, xid, when);
+        std::fill(dropped.begin(), dropped.end(), true);
+        return;
+      }
+      if (auto it = by_key.find(key); it != by_key.end() && !dropped[it->second]) {
+        spdlog::debug(
+            "postgres: incremental snapshot: chunk {}: row {} left out (changed by "
+            "txn {} {})",
+            chunk_id, key, xid, when);
+        dropped[it->second] = true;
+      }
+    }
   };
+
+  // A change streamed while the signal table is set (note_changes).
+  struct recent_change {
+    std::uint32_t xid = 0;
+    std::uint32_t oid = 0;
+    std::string key;  // JSON; empty: every key (a truncate)
+  };
+  // Enough for every transaction that can be between its commit record and
+  // its visibility at once, many times over; more is only a stalled server.
+  static constexpr std::size_t k_recent_changes = 65536;
 
   connector_config cfg_;
   table_filter filter_;
@@ -1058,6 +1172,8 @@ class cdc_source_task final : public source_task {
   // read, and the signal table.
   incremental_progress inc_;
   std::optional<window> window_;
+  std::deque<recent_change> recent_;
+  bool recent_full_warned_ = false;
   bool inc_paused_ = false;
   bool inc_kick_ = false;
   std::int64_t inc_rows_ = 0;

@@ -8,6 +8,7 @@
 #include "connect/postgres/cdc_offset.h"
 #include "connect/postgres/connector_config.h"
 #include "connect/postgres/incremental_snapshot.h"
+#include "connect/postgres/xid_snapshot.h"
 
 namespace runnel::connect::postgres {
 namespace {
@@ -61,6 +62,53 @@ TEST(PgIncrementalSnapshot, DebeziumsHexKeyRestartsTheTableWithAWarning) {
   EXPECT_FALSE(p.last_key);
   EXPECT_FALSE(p.maximum_key);
   EXPECT_NE(warning.find("first chunk"), std::string::npos) << warning;
+}
+
+TEST(PgIncrementalSnapshot, SnapshotTextParses) {
+  auto s = xid_snapshot::parse("745:760:750,747");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->xmin, 745u);
+  EXPECT_EQ(s->xmax, 760u);
+  EXPECT_EQ(s->xip, (std::vector<std::uint64_t>{747, 750}));
+  auto empty = xid_snapshot::parse("800:800:");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->xip.empty());
+  for (const char* bad : {"", "1", "1:2", "5:4:", "1:2:x", "1:2:3,", "a:2:", "1:2:3,,4"}) {
+    EXPECT_FALSE(xid_snapshot::parse(bad)) << bad;
+  }
+}
+
+// A committed transaction is in a snapshot when it is below xmin, or below
+// xmax and not in progress; one that committed in the WAL but was still in
+// the ProcArray (in xip), or began after the snapshot (xmax and up), is not.
+TEST(PgIncrementalSnapshot, SnapshotSeesWhatCommittedBeforeIt) {
+  auto s = *xid_snapshot::parse("745:760:747,750");
+  EXPECT_TRUE(s.sees(700));
+  EXPECT_TRUE(s.sees(744));
+  EXPECT_TRUE(s.sees(745));
+  EXPECT_TRUE(s.sees(746));
+  EXPECT_FALSE(s.sees(747));
+  EXPECT_TRUE(s.sees(748));
+  EXPECT_FALSE(s.sees(750));
+  EXPECT_TRUE(s.sees(759));
+  EXPECT_FALSE(s.sees(760));
+  EXPECT_FALSE(s.sees(761));
+}
+
+// pgoutput sends 32-bit ids; pg_current_snapshot() 64-bit ones (epoch in
+// the high half). Near an epoch boundary the 32-bit id is widened to the
+// nearer epoch.
+TEST(PgIncrementalSnapshot, SnapshotWidensThirtyTwoBitIds) {
+  const std::uint64_t e = std::uint64_t{1} << 32;
+  xid_snapshot s{.xmin = 3 * e - 10, .xmax = 3 * e + 5, .xip = {3 * e - 5, 3 * e + 2}};
+  EXPECT_TRUE(s.sees(static_cast<std::uint32_t>(-11)));  // epoch 2, below xmin
+  EXPECT_FALSE(s.sees(static_cast<std::uint32_t>(-5)));  // epoch 2, in progress
+  EXPECT_TRUE(s.sees(static_cast<std::uint32_t>(-4)));
+  EXPECT_TRUE(s.sees(1));   // epoch 3, committed before
+  EXPECT_FALSE(s.sees(2));  // epoch 3, in progress
+  EXPECT_FALSE(s.sees(5));  // epoch 3, after
+  xid_snapshot first{.xmin = 100, .xmax = 200, .xip = {}};
+  EXPECT_FALSE(first.sees(static_cast<std::uint32_t>(-1)));  // no epoch below 0: after
 }
 
 TEST(PgIncrementalSnapshot, NextTableForgetsTheKeys) {
