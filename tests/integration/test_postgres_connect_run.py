@@ -119,6 +119,18 @@ def test_debezium_config_through_connect_run_with_kill9():
             try:
                 wait_until(lambda: len(consume(b, topic)) > 5 + 40, 60, what="workload records")
                 c.stop(signal.SIGKILL)
+                # The slot was told no more was flushed than the stored
+                # offset covers (else a restart could not send again what
+                # was produced but not stored): at most its flush_lsn, or
+                # inside a transaction, that transaction's commit.
+                with open(os.path.join(d, "connect.offsets")) as f:
+                    at_kill = json.loads(json.load(f)["offsets"][0][1])
+                confirmed = int(pg.execute("SELECT confirmed_flush_lsn - '0/0'::pg_lsn FROM "
+                                           "pg_replication_slots WHERE slot_name = 'debezium'")
+                                [0][0])
+                bound = at_kill.get("flush_lsn", at_kill["lsn_commit"])
+                assert confirmed <= bound, "slot confirmed %d past the stored offset %s" % (
+                    confirmed, at_kill)
                 c = Connect(["-w", worker, conf], log)
                 wait_until(lambda: len(written) > 60, 60, what="more workload")
             finally:
