@@ -22,9 +22,10 @@
 // Incremental snapshots (incremental_snapshot.h): signals inserted into the
 // signal table arrive through the stream; a chunk is read between an open
 // and a close watermark row written to that table, held until the stream
-// reaches the close row, and emitted without the keys the stream changed
-// in between. Every record's offset carries the progress (up to the last
-// chunk emitted), so a restart resumes after it.
+// reaches the close row, and emitted without the keys changed by streamed
+// transactions the chunk's snapshot did not see. Every record's offset
+// carries the progress (up to the last chunk emitted), so a restart resumes
+// after it.
 //
 // Threads: the runtime's task thread, except wakeup().
 #pragma once

@@ -5,19 +5,23 @@
 // The watermark algorithm, as the task (cdc_source_task.cc) runs it:
 //   1. a row `<chunk id>-open` of type snapshot-window-open goes into the
 //      signal table (the low watermark, its own transaction);
-//   2. the next chunk is read: `WHERE key > last AND key <= maximum ORDER
-//      BY key LIMIT incremental.snapshot.chunk.size`, held as op r records;
+//   2. the next chunk is read in a REPEATABLE READ transaction: `WHERE key
+//      > last AND key <= maximum ORDER BY key LIMIT
+//      incremental.snapshot.chunk.size`, held as op r records, with the
+//      transaction's snapshot (pg_current_snapshot(), xid_snapshot.h);
 //   3. a row `<chunk id>-close` of type snapshot-window-close follows (the
-//      high watermark).
-// The stream sees both rows in WAL order. Between them (the window is
-// open) a streamed change of a key drops that key's held row: the change
-// is newer than, or as new as, what the chunk read. (The task also drops
-// on changes seen between the read and the open row: a commit is in the
-// WAL a moment before it is visible, so one just before the low watermark
-// may be missing from the chunk.) At the close the rows
-// left are emitted, then the next chunk is read. So a snapshot row never
-// lands after a change it predates, and every row present throughout is
-// emitted.
+//      high watermark), written after that snapshot was taken.
+// Until the stream reaches the close row, a streamed change of a key drops
+// that key's held row when the chunk's snapshot did not see the change's
+// transaction: the change is newer than the row. Changes streamed before
+// the chunk was read count too (the task remembers them until a snapshot
+// sees them): PostgreSQL writes a commit to the WAL, and may stream it,
+// before the transaction is visible to new snapshots, so WAL order alone
+// (DBLog's rule: drop for changes between the watermarks) can let a stale
+// row through. Every transaction the snapshot sees commits before the
+// close row. At the close the rows left are emitted, then the next chunk
+// is read. So a snapshot row never lands after a change it predates, and
+// every row present throughout is emitted.
 //
 // This file holds what is independent of the connections: the progress
 // (which tables are left, the last key of the last emitted chunk, the
