@@ -7,7 +7,11 @@ broker and a real PostgreSQL 15 (db_servers.py).
     a writer updates, deletes and re-inserts its rows; the worker is killed
     with SIGKILL mid-snapshot and restarted: the snapshot resumes after the
     chunk the stored offset names (no key up to it is read twice) and the
-    topic's final state per key equals the table row by row;
+    topic's final state per key equals the table row by row, and the
+    slot's confirmed position at the kill is within the stored offset;
+  - PostgreSQL's visibility race held open (a commit streamed but not yet
+    visible, behind a synchronous standby that never answers): the chunk's
+    stale row of that key is not emitted after the streamed update;
   - pause-snapshot, resume-snapshot and stop-snapshot, counted in chunks;
   - a table added to table.include.list after the first start (filtered
     publication): restart with the new list, execute-snapshot, and the
@@ -268,6 +272,68 @@ def test_snapshot_with_concurrent_writer_and_kill9():
     assert rc == 0, "connect exited %d:\n%s" % (rc, c.tail())
 
 
+def test_change_streamed_before_it_is_visible():
+    """PostgreSQL's visibility race, forced: a transaction whose commit is in
+    the WAL (and streamed) but not yet visible to other sessions. A
+    synchronous standby that never answers holds the committing backend
+    between the two (synchronous_commit=on in that session only). The
+    chunk read meanwhile has the row's old value; it must not be emitted
+    after the update that the stream already delivered."""
+    d = tempfile.mkdtemp(prefix="runnel-pginc-")
+    PG.execute("CREATE TABLE vis (id int PRIMARY KEY, v text);"
+               "INSERT INTO vis SELECT i, 'old' FROM generate_series(1, 10) i;")
+    create_signal_table("sig4")
+    topic = "inc4.public.vis"
+
+    def set_system(sync_commit, standby):
+        for k, v in (("synchronous_commit", sync_commit),
+                     ("synchronous_standby_names", standby)):
+            PG.execute("ALTER SYSTEM RESET %s" % k if v is None else
+                       "ALTER SYSTEM SET %s = '%s'" % (k, v))
+        PG.execute("SELECT pg_reload_conf()")
+        wait_until(lambda: PG.execute("SHOW synchronous_standby_names") ==
+                   ([[standby]] if standby else []), 30, what="the reloaded configuration")
+
+    set_system("local", "runnel_no_such_standby")
+    held = None
+    c = None
+    try:
+        c, _ = start_connect(d, "inc4", "inc4", "inc4", "public.vis", "sig4")
+        held = subprocess.Popen(["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(PG.port),
+                                 "-U", "postgres", "-d", "postgres", "-c",
+                                 "SET synchronous_commit = on; "
+                                 "UPDATE vis SET v = 'new' WHERE id = 3"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pid = wait_until(lambda: PG.execute("SELECT pid FROM pg_stat_activity WHERE "
+                                            "wait_event = 'SyncRep'"), 30,
+                         what="the update waiting for the standby")[0][0]
+        wait_until(lambda: any(k["id"] == 3 and v and v["op"] == "u"
+                               for k, v in consume(topic)), 60, what="the update streamed")
+        assert PG.execute("SELECT v FROM vis WHERE id = 3") == [["old"]], \
+            "the update is visible already: the race is not held"
+        PG.execute(signal_sql("sig4", "e4", "execute-snapshot",
+                              {"data-collections": ["public.vis"], "type": "incremental"}))
+        recs = wait_until(lambda: (lambda r: r if any(k["id"] == 10 for k, _ in r_events(r))
+                                   else None)(consume(topic)), 60, what="the chunk")
+        ops = [(v["op"], v["after"]["v"]) for k, v in recs if v and k["id"] == 3]
+        assert ops == [("u", "new")], "the chunk's stale row came after the update: %s" % ops
+        assert len(r_events(recs)) == 9, r_events(recs)
+    finally:
+        if held:
+            for row in PG.execute("SELECT pid FROM pg_stat_activity WHERE wait_event = "
+                                  "'SyncRep'"):
+                PG.execute("SELECT pg_cancel_backend(%s)" % row[0])
+            held.wait(60)
+        set_system(None, None)
+        if c:
+            rc = c.stop()
+            assert rc == 0, "connect exited %d:\n%s" % (rc, c.tail())
+    # Released, the update is visible and the topic's last word on it.
+    assert PG.execute("SELECT v FROM vis WHERE id = 3") == [["new"]]
+    assert final_state(consume(topic), ["id"], ["id", "v"]) == \
+        table_state("SELECT id, v FROM vis", 1)
+
+
 def test_pause_resume_stop():
     d = tempfile.mkdtemp(prefix="runnel-pginc-")
     PG.execute("CREATE TABLE s (id int PRIMARY KEY, v text);"
@@ -421,5 +487,6 @@ def test_bad_signal_config_refused():
 if __name__ == "__main__":
     with PostgresServer() as pg, Broker(BINARY) as b:
         PG, B = pg, b
-        run([test_snapshot_with_concurrent_writer_and_kill9, test_pause_resume_stop,
+        run([test_snapshot_with_concurrent_writer_and_kill9,
+             test_change_streamed_before_it_is_visible, test_pause_resume_stop,
              test_table_added_to_include_list, test_bad_signal_config_refused])
