@@ -877,7 +877,11 @@ class cdc_source_task final : public source_task {
         window_->drop(key, xid, "in its window");
       }
       if (recent_.size() >= k_recent_changes) {
-        if (!recent_full_warned_) {
+        // Between snapshots (or paused) nothing prunes the list: only the
+        // newest changes can matter to the next chunk, the oldest go
+        // quietly. While chunks are read, each prunes what its snapshot
+        // sees, so a full list means transactions stay invisible long.
+        if (inc_.running() && !inc_paused_ && !recent_full_warned_) {
           spdlog::warn(
               "postgres: more than {} streamed changes are not yet visible to an incremental "
               "snapshot's chunk; the oldest are forgotten",
