@@ -1,0 +1,98 @@
+"""The sqllogictest suite of streaming SQL (tests/sql/slt/*.slt, run by
+slt.py, our runner of sqllogictest-rs' format on libpq): every file against
+its own `runnel serve --sql-listen` (free ports, a private data directory),
+so that one file's relations never meet another's; and the files that say
+`# also: postgres` in their first lines against PostgreSQL 15 as well, which
+proves that their expected results are PostgreSQL's.
+
+Files under tests/sql/slt/known_failures/ hold correct expectations that
+runnel does not meet yet: they are not run (docs/sql/README.md, "Not yet").
+
+ctest runs this with /usr/bin/python3; it re-runs itself with the venv's
+python (psycopg). A mismatch is reported as FILE:LINE."""
+
+import glob
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
+SUITE = os.path.join(HERE, "..", "sql", "slt")
+
+if __name__ == "__main__" and os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".venv")):
+    if not os.path.exists(VENV_PYTHON):
+        print("FAIL %s: run scripts/setup (creates it)\n0 passed, 1 failed" % VENV_PYTHON)
+        sys.exit(1)
+    os.execv(VENV_PYTHON, [VENV_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+
+from harness import BINARY, Broker, run  # noqa: E402
+from slt import Connection, Runner  # noqa: E402
+
+
+def run_on_runnel(binary, path, extended=False, engine="runnel", override=False):
+    """Runs one file against a `runnel serve --sql-listen` of its own; its
+    `system` records see $RUNNEL (the binary) and $BROKERS (the broker)."""
+    with Broker(binary, settings={"sql.listen": "127.0.0.1:0"}) as b:
+        port = b.sql_port
+        r = Runner(lambda: Connection("host=127.0.0.1 port=%d dbname=dev user=root connect_timeout=10" % port,
+                                      extended),
+                   engine, env={"RUNNEL": os.path.abspath(binary), "BROKERS": b.bootstrap}, override=override)
+        failures = r.run_file(path)
+        if failures and not b.alive():
+            failures.append("%s: the server died:\n%s" % (path, b.tail()))
+        return failures
+
+
+def suite_files():
+    return sorted(glob.glob(os.path.join(SUITE, "*.slt")))
+
+
+def also_postgres(path):
+    with open(path, encoding="utf-8") as f:
+        head = [f.readline() for _ in range(5)]
+    return any(line.strip() == "# also: postgres" for line in head)
+
+
+def _check(failures):
+    if failures:
+        raise AssertionError("%d mismatches:\n%s" % (len(failures), "\n".join(failures)))
+
+
+def test_every_file_on_runnel():
+    files = suite_files()
+    assert len(files) >= 10, files
+    failures = []
+    for f in files:
+        start = time.monotonic()
+        got = run_on_runnel(BINARY, f)
+        print("  %s: %s (%.1fs)" % (os.path.basename(f), "ok" if not got else "%d failed" % len(got),
+                                     time.monotonic() - start), flush=True)
+        failures += got
+    _check(failures)
+
+
+def test_extended_protocol():
+    """The portable files once more through Parse/Bind/Execute, as drivers send them."""
+    failures = []
+    for f in filter(also_postgres, suite_files()):
+        failures += run_on_runnel(BINARY, f, extended=True)
+    _check(failures)
+
+
+def test_expectations_are_postgres():
+    from db_servers import PostgresServer
+    files = [f for f in suite_files() if also_postgres(f)]
+    assert files
+    failures = []
+    with PostgresServer() as pg:
+        for f in files:
+            pg.execute("DROP DATABASE IF EXISTS slt")
+            pg.execute("CREATE DATABASE slt")
+            dsn = pg.dsn.replace("dbname=postgres", "dbname=slt")
+            failures += Runner(lambda: Connection(dsn), "postgres").run_file(f)
+    _check(failures)
+
+
+if __name__ == "__main__":
+    run([test_every_file_on_runnel, test_extended_protocol, test_expectations_are_postgres])
