@@ -323,7 +323,8 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
               .t(r->name)
               .t(r->columns[c].name)
               .i(++n)
-              .t(type_name(r->columns[c].type))
+              // data_type carries no modifiers, as PostgreSQL's: numeric(10,2) is numeric.
+              .t(type_name(sql_type(r->columns[c].type.id)))
               .t(key ? "NO" : "YES");
         }
       }

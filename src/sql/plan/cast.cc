@@ -154,6 +154,9 @@ datum cast_eval(const datum* a, const expr& self, eval_context& c) {
   // Everything else through the text form.
   if (to.id == type_id::text) {
     if (from.id == type_id::text || from.id == type_id::unknown) return v;
+    // PostgreSQL's boolean-to-text cast spells the words out ('true'), while
+    // the output form is 't'.
+    if (from.id == type_id::boolean) return text_result(c, v.as_bool() ? "true" : "false");
     std::string s;
     append_text(from, v, s);
     return text_result(c, s);
@@ -216,6 +219,8 @@ result<expr_ptr> make_cast(expr_ptr e, const sql_type& to, int location) {
       err.position = (literal && e->location >= 0) || location < 0 ? e->location : location;
       return err;
     }
+    // A constant that folds to NULL ((NULL AND true)::text) stays NULL.
+    if (v.value().is_null()) return make_null(to, location);
     if (to.id == type_id::text || to.id == type_id::bytea || to.id == type_id::jsonb ||
         to.id == type_id::text_array)
       return make_text_constant(to, std::string(v.value().as_text()), location);

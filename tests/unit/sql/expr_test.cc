@@ -144,6 +144,10 @@ const expr_case cases[] = {
     {"2.0 ^ 3::float8", "8", "double precision"},
     {"'[1, \"a\"]'::jsonb ? 'a'", "t", "boolean"},
     {"1.5::real * 2::real", "3", "real"},
+    {"true::text", "true", "text"},
+    {"CAST(1 < 0 AS varchar)", "false", "character varying"},
+    {"(NULL AND true)::text", "NULL", "text"},
+    {"(2 IN (1, NULL))::text", "NULL", "text"},
 };
 
 // Binds `sql` as an expression over no columns and evaluates it.
