@@ -37,6 +37,8 @@ class category : public std::error_category {
         return "invalid parameter value";
       case errc::invalid_datetime:
         return "invalid datetime";
+      case errc::invalid_datetime_format:
+        return "invalid datetime format";
       case errc::grouping_error:
         return "grouping error";
       case errc::dependent_objects:

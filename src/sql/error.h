@@ -27,13 +27,14 @@ enum class errc {
   invalid_text_representation,  // '12x'::int
   numeric_out_of_range,
   division_by_zero,
-  invalid_parameter,   // a bad option or argument value
-  invalid_datetime,    // a date/time field out of range or malformed
-  grouping_error,      // a column neither grouped nor aggregated
-  dependent_objects,   // DROP of something others depend on
-  unique_violation,    // a second row with the same primary key
-  not_null_violation,  // NULL in a NOT NULL or primary key column
-  wrong_object_type,   // DROP VIEW on a table, INSERT into a view, ...
+  invalid_parameter,        // a bad option or argument value
+  invalid_datetime,         // a date/time field or result out of range
+  invalid_datetime_format,  // a date/time text that does not read ('x'::date)
+  grouping_error,           // a column neither grouped nor aggregated
+  dependent_objects,        // DROP of something others depend on
+  unique_violation,         // a second row with the same primary key
+  not_null_violation,       // NULL in a NOT NULL or primary key column
+  wrong_object_type,        // DROP VIEW on a table, INSERT into a view, ...
   query_canceled,
   protocol_violation,
   invalid_cursor,

@@ -32,6 +32,8 @@ std::string_view sqlstate(errc code) {
       return "22023";
     case errc::invalid_datetime:
       return "22008";
+    case errc::invalid_datetime_format:
+      return "22007";
     case errc::grouping_error:
       return "42803";
     case errc::dependent_objects:

@@ -509,7 +509,7 @@ result<expr_ptr> binder::type_cast(const json& tc, const expr_ctx& ctx) {
     std::string text = tc["arg"]["A_Const"]["sval"].value("sval", "");
     auto iv = dt::parse_interval(text, unit);
     if (!iv)
-      return make_error(errc::invalid_datetime, tc["arg"]["A_Const"].value("location", loc),
+      return make_error(errc::invalid_datetime_format, tc["arg"]["A_Const"].value("location", loc),
                         "invalid input syntax for type interval: \"{}\"", text);
     return make_constant(type_id::interval, datum::of_interval(*iv), loc);
   }

@@ -57,17 +57,23 @@ struct cursor {
   }
 };
 
-bool parse_date_part(cursor& c, int32_t& out) {
+// With check = false the fields' ranges are not checked (nor the value
+// computed): the text only has to have the shape (well_formed below).
+bool parse_date_part(cursor& c, int32_t& out, bool check = true) {
   int64_t y, m, d;
   if (!c.digits(y, 6) || !c.eat('-') || !c.digits(m, 2) || !c.eat('-') || !c.digits(d, 2))
     return false;
+  if (!check) {
+    out = 0;
+    return true;
+  }
   if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, unsigned(m))) return false;
   out = days_from_civil(y, unsigned(m), unsigned(d));
   return true;
 }
 
 // HH:MM[:SS[.ffffff]]
-bool parse_time_part(cursor& c, int64_t& out) {
+bool parse_time_part(cursor& c, int64_t& out, bool check = true) {
   int64_t h, m, s = 0, frac = 0;
   if (!c.digits(h, 2) || !c.eat(':') || !c.digits(m, 2)) return false;
   if (c.eat(':')) {
@@ -89,7 +95,7 @@ bool parse_time_part(cursor& c, int64_t& out) {
       frac = f;
     }
   }
-  if (h > 24 || m > 59 || s > 60) return false;
+  if (check && (h > 24 || m > 59 || s > 60)) return false;
   out = h * usecs_per_hour + m * usecs_per_minute + s * usecs_per_second + frac;
   return true;
 }
@@ -169,40 +175,68 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
-std::optional<int32_t> parse_date(std::string_view s) {
+std::optional<int64_t> parse_timestamp_checked(std::string_view s, bool with_tz, bool check);
+
+std::optional<int32_t> parse_date_checked(std::string_view s, bool check) {
   cursor c{s};
   c.skip_spaces();
   int32_t d;
-  if (!parse_date_part(c, d)) return std::nullopt;
+  if (!parse_date_part(c, d, check)) return std::nullopt;
   c.skip_spaces();
   if (c.done()) return d;
   // A time and a zone after the date are read and dropped, as PostgreSQL
   // does ('2024-03-11 +00' is how pgJDBC sends a java.sql.Date).
-  auto ts = parse_timestamp(s, false);
+  auto ts = parse_timestamp_checked(s, false, check);
   if (!ts) return std::nullopt;
   return static_cast<int32_t>(floor_div(*ts, usecs_per_day));
 }
 
-std::optional<int64_t> parse_time(std::string_view s) {
+std::optional<int64_t> parse_time_checked(std::string_view s, bool check) {
   cursor c{s};
   c.skip_spaces();
   int64_t t;
-  if (!parse_time_part(c, t)) return std::nullopt;
+  if (!parse_time_part(c, t, check)) return std::nullopt;
   c.skip_spaces();
   if (!c.done()) return std::nullopt;
   return t;
 }
 
+std::optional<int32_t> parse_date(std::string_view s) {
+  return parse_date_checked(s, true);
+}
+
+std::optional<int64_t> parse_time(std::string_view s) {
+  return parse_time_checked(s, true);
+}
+
 std::optional<int64_t> parse_timestamp(std::string_view s, bool with_tz) {
+  return parse_timestamp_checked(s, with_tz, true);
+}
+
+bool well_formed(std::string_view s, type_id t) {
+  switch (t) {
+    case type_id::date:
+      return parse_date_checked(s, false).has_value();
+    case type_id::time:
+      return parse_time_checked(s, false).has_value();
+    case type_id::timestamp:
+    case type_id::timestamptz:
+      return parse_timestamp_checked(s, t == type_id::timestamptz, false).has_value();
+    default:
+      return false;
+  }
+}
+
+std::optional<int64_t> parse_timestamp_checked(std::string_view s, bool with_tz, bool check) {
   cursor c{s};
   c.skip_spaces();
   int32_t d;
-  if (!parse_date_part(c, d)) return std::nullopt;
+  if (!parse_date_part(c, d, check)) return std::nullopt;
   int64_t t = 0;
   if (c.eat('T') || c.eat('t') || c.eat(' ')) {
     c.skip_spaces();
     // A zone may follow the date alone ('2024-03-11 +00').
-    if (!c.done() && c.peek() != '+' && c.peek() != '-' && !parse_time_part(c, t))
+    if (!c.done() && c.peek() != '+' && c.peek() != '-' && !parse_time_part(c, t, check))
       return std::nullopt;
   }
   c.skip_spaces();

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "sql/types/decimal.h"
+#include "sql/types/type.h"
 
 namespace runnel::sql {
 
@@ -45,6 +46,11 @@ std::optional<int64_t> parse_time(std::string_view s);
 std::optional<int64_t> parse_timestamp(std::string_view s, bool with_tz);
 std::optional<interval> parse_interval(std::string_view s,
                                        interval_unit unit = interval_unit::none);
+// True if `s` has the shape of a date, time or timestamp of type `t`
+// whether or not its fields are in range: a text that does not parse is
+// then PostgreSQL's 22008 (date/time field value out of range,
+// '2024-02-30'), otherwise 22007 (invalid input syntax).
+bool well_formed(std::string_view s, type_id t);
 
 std::string format_date(int32_t days);
 std::string format_time(int64_t micros);

@@ -31,6 +31,20 @@ sql_error bad_input(const sql_type& t, std::string_view s) {
                     "invalid input syntax for type {}: \"{}\"", type_name(t), s);
 }
 
+// PostgreSQL's two date/time input errors: a text of the right shape with a
+// field out of range ('2024-02-30') is 22008, anything else 22007, named
+// as PostgreSQL's input functions name the type ("timestamp", not
+// "timestamp without time zone").
+sql_error bad_datetime(const sql_type& t, std::string_view s) {
+  if (dt::well_formed(s, t.id))
+    return make_error(errc::invalid_datetime, -1, "date/time field value out of range: \"{}\"", s);
+  std::string name = t.id == type_id::timestamp ? "timestamp"
+                     : t.id == type_id::time    ? "time"
+                                                : type_name(t);
+  return make_error(errc::invalid_datetime_format, -1, "invalid input syntax for type {}: \"{}\"",
+                    name, s);
+}
+
 result<datum> parse_int(const sql_type& t, std::string_view raw) {
   auto s = trim(raw);
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
@@ -282,31 +296,24 @@ result<datum> from_text(const sql_type& t, std::string_view s, arena& a) {
         if (auto ts = dt::parse_timestamp(s, false))
           return datum::of_int(
               static_cast<int32_t>((*ts >= 0 ? *ts : *ts - usecs_per_day + 1) / usecs_per_day));
-        return make_error(errc::invalid_datetime, -1, "invalid input syntax for type date: \"{}\"",
-                          s);
+        return bad_datetime(t, s);
       }
       return datum::of_int(*v);
     }
     case type_id::time: {
       auto v = dt::parse_time(s);
-      if (!v)
-        return make_error(errc::invalid_datetime, -1, "invalid input syntax for type time: \"{}\"",
-                          s);
+      if (!v) return bad_datetime(t, s);
       return datum::of_int(*v);
     }
     case type_id::timestamp:
     case type_id::timestamptz: {
       auto v = dt::parse_timestamp(s, t.id == type_id::timestamptz);
-      if (!v)
-        return make_error(errc::invalid_datetime, -1, "invalid input syntax for type {}: \"{}\"",
-                          type_name(t), s);
+      if (!v) return bad_datetime(t, s);
       return datum::of_int(*v);
     }
     case type_id::interval: {
       auto v = dt::parse_interval(s);
-      if (!v)
-        return make_error(errc::invalid_datetime, -1,
-                          "invalid input syntax for type interval: \"{}\"", s);
+      if (!v) return bad_datetime(t, s);
       return datum::of_interval(*v);
     }
     case type_id::jsonb: {

@@ -191,6 +191,20 @@ const error_case error_cases[] = {
     {"'abc' + 1", errc::invalid_text_representation,
      "invalid input syntax for type integer: \"abc\"", 0},
     {"1 = 'x'::text", errc::undefined_function, "operator does not exist: integer = text", 2},
+    {"'yesterday-ish'::timestamp", errc::invalid_datetime_format,
+     "invalid input syntax for type timestamp: \"yesterday-ish\"", 0},
+    {"'x'::timestamptz", errc::invalid_datetime_format,
+     "invalid input syntax for type timestamp with time zone: \"x\"", 0},
+    {"'2024-02-30'::date", errc::invalid_datetime,
+     "date/time field value out of range: \"2024-02-30\"", 0},
+    {"'2024-03-15 25:00'::timestamp", errc::invalid_datetime,
+     "date/time field value out of range: \"2024-03-15 25:00\"", 0},
+    {"'25:00:00'::time", errc::invalid_datetime, "date/time field value out of range: \"25:00:00\"",
+     0},
+    {"'12:3x'::time", errc::invalid_datetime_format,
+     "invalid input syntax for type time: \"12:3x\"", 0},
+    {"'x'::interval", errc::invalid_datetime_format,
+     "invalid input syntax for type interval: \"x\"", 0},
 };
 
 TEST(Expr, ErrorsAsPostgres) {
