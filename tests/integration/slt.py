@@ -60,7 +60,9 @@ REAL_OIDS = {700, 701, 1700}  # float4, float8, numeric
 
 
 class Failure(Exception):
-    pass
+    def __init__(self, text, got=None):
+        super().__init__(text)
+        self.got = got  # a query's result lines, when they differ
 
 
 class Record:
@@ -226,7 +228,9 @@ class Runner:
                         self._run(conn, r)
                         break
                     except Failure as e:
-                        if attempt == attempts:
+                        if attempt == attempts and self.override and e.got is not None:
+                            self.got[r.line] = e.got  # after every retry, as sqllogictest-rs
+                        elif attempt == attempts:
                             failures.append("%s:%d: %s" % (r.line[0], r.line[1], e))
                         else:
                             time.sleep(backoff)
@@ -325,10 +329,8 @@ class Runner:
         want = [_normalize(x) for x in (r.expected or [])]
         if got == want or _matches_ignoring(want, got):
             return
-        if self.override:
-            self.got[r.line] = got
-            return
-        raise Failure("query result differs:\n  in: %s\n%s" % (r.sql.replace("\n", "\n      "), _diff(want, got)))
+        raise Failure("query result differs:\n  in: %s\n%s" % (r.sql.replace("\n", "\n      "), _diff(want, got)),
+                      got)
 
 
 def _matches_ignoring(want, got):
