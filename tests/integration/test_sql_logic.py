@@ -16,6 +16,7 @@ import concurrent.futures
 import glob
 import os
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -104,5 +105,52 @@ def test_expectations_are_postgres():
     _check(failures)
 
 
+def test_mismatches_are_reported_with_their_line():
+    """The runner itself: a wrong result, a wrong error, a success where an
+    error was expected and a retried query that never matches each fail at
+    their own line, and the run goes on after them."""
+    text = """query I
+SELECT 1
+----
+1
+
+query I
+SELECT 2
+----
+3
+
+statement error 42P01: relation "nope"
+SELECT * FROM nope
+
+statement error 42601
+SELECT * FROM nope
+
+statement error
+SELECT 1
+
+query I rowsort retry 2 backoff 10ms
+SELECT 1 UNION ALL SELECT 2
+----
+2
+1
+
+query T
+SELECT 'still running'
+----
+still running
+"""
+    with tempfile.NamedTemporaryFile("w", suffix=".slt", delete=False) as f:
+        f.write(text)
+    try:
+        failures = run_on_runnel(BINARY, f.name)
+    finally:
+        os.unlink(f.name)
+    lines = [int(x.split(":")[1]) for x in failures]
+    assert lines == [6, 14, 17, 20], failures
+    assert "expected:\n    3\n  got:\n    2" in failures[0], failures[0]
+    assert "42P01: relation \"nope\" does not exist (position 15)" in failures[1], failures[1]
+
+
 if __name__ == "__main__":
-    run([test_every_file_on_runnel, test_extended_protocol, test_expectations_are_postgres])
+    run([test_every_file_on_runnel, test_extended_protocol, test_expectations_are_postgres,
+         test_mismatches_are_reported_with_their_line])
