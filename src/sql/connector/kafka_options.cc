@@ -32,15 +32,52 @@ result<bool> common_option(const std::string& key, const std::string& value, int
   return false;
 }
 
-result<void> check_encode(const format_spec& f, std::string_view what) {
-  if (!f.encode.empty() && f.encode != "json")
-    return make_error(errc::feature_not_supported, f.position,
-                      "ENCODE {} is not supported for Kafka {}s yet: use ENCODE JSON", f.encode,
-                      what);
+// FORMAT and ENCODE, and the ENCODE's options; `rest` gets the options it
+// does not know (a sink's force_append_only), in order.
+result<kafka_encoding> read_encode(const format_spec& f, bool sink,
+                                   std::vector<std::pair<std::string, std::string>>& rest) {
   if (!f.format.empty() && f.format != "plain" && f.format != "upsert")
     return make_error(errc::feature_not_supported, f.position,
                       "FORMAT {} is not supported: use FORMAT PLAIN or FORMAT UPSERT", f.format);
-  return outcome::success();
+  kafka_encoding e;
+  if (f.encode == "csv") {
+    e.what = kafka_encoding::kind::csv;
+  } else if (f.encode == "bytes" && !sink) {
+    e.what = kafka_encoding::kind::bytes;
+  } else if (!f.encode.empty() && f.encode != "json") {
+    return make_error(errc::feature_not_supported, f.position,
+                      "ENCODE {} is not supported for Kafka {}s: use ENCODE JSON, CSV{}", f.encode,
+                      sink ? "sink" : "source", sink ? "" : " or BYTES");
+  }
+  for (const auto& [k, v] : f.options.items) {
+    if (e.what == kafka_encoding::kind::csv && k == "delimiter") {
+      // One byte; '\t' spelled out for a tab, as in RisingWave's examples.
+      std::string d = v == "\\t" ? "\t" : v;
+      if (d.size() != 1 || d[0] == '"' || d[0] == '\n' || d[0] == '\r')
+        return make_error(errc::invalid_parameter, f.position,
+                          "delimiter is one character (not a quote or a line break), not '{}'", v);
+      e.delimiter = d[0];
+    } else if (e.what == kafka_encoding::kind::csv && k == "without_header") {
+      if (v != "true" && v != "false")
+        return make_error(errc::invalid_parameter, f.position,
+                          "without_header is 'true' or 'false', not '{}'", v);
+      e.header = v == "false";
+    } else {
+      rest.emplace_back(k, v);
+    }
+  }
+  return e;
+}
+
+std::string encode_name(const kafka_encoding& e) {
+  switch (e.what) {
+    case kafka_encoding::kind::csv:
+      return "CSV";
+    case kafka_encoding::kind::bytes:
+      return "BYTES";
+    default:
+      return "JSON";
+  }
 }
 
 }  // namespace
@@ -87,11 +124,12 @@ result<kafka_source_options> read_source_options(const statement& s,
   if (o.startup == kafka_source_options::start::timestamp && !has_timestamp)
     return make_error(errc::invalid_parameter, pos,
                       "scan.startup.mode = 'timestamp' needs scan.startup.timestamp.millis");
-  BOOST_OUTCOME_TRY(check_encode(s.format, "source"));
+  std::vector<std::pair<std::string, std::string>> rest;
+  BOOST_OUTCOME_TRY(o.encode, read_encode(s.format, false, rest));
   o.upsert = s.format.format == "upsert";
-  if (!s.format.options.items.empty())
+  if (!rest.empty())
     return make_error(errc::invalid_parameter, s.format.position,
-                      "unknown option \"{}\" of ENCODE JSON", s.format.options.items[0].first);
+                      "unknown option \"{}\" of ENCODE {}", rest[0].first, encode_name(o.encode));
   return o;
 }
 
@@ -124,13 +162,14 @@ result<kafka_sink_options> read_sink_options(const statement& s,
   }
   if (o.topic.empty())
     return make_error(errc::invalid_parameter, pos, "a Kafka sink needs topic = '...'");
-  BOOST_OUTCOME_TRY(check_encode(s.format, "sink"));
-  for (const auto& [k, v] : s.format.options.items) {
+  std::vector<std::pair<std::string, std::string>> rest;
+  BOOST_OUTCOME_TRY(o.encode, read_encode(s.format, true, rest));
+  for (const auto& [k, v] : rest) {
     if (k == "force_append_only") {
       BOOST_OUTCOME_TRY(o.force_append_only, flag(k, v));
     } else {
       return make_error(errc::invalid_parameter, s.format.position,
-                        "unknown option \"{}\" of ENCODE JSON", k);
+                        "unknown option \"{}\" of ENCODE {}", k, encode_name(o.encode));
     }
   }
   // The older WITH (type = 'append-only' | 'upsert') spelling and FORMAT

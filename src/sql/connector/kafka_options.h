@@ -14,8 +14,16 @@
 
 namespace runnel::sql {
 
+// ENCODE JSON | CSV [( delimiter = ',', without_header = 'true' )] | BYTES
+struct kafka_encoding {
+  enum class kind { json, csv, bytes } what = kind::json;
+  char delimiter = ',';  // CSV
+  bool header = true;    // CSV: records may be headers (without_header = 'false', the default)
+};
+
 struct kafka_source_options {
   std::string topic;
+  kafka_encoding encode;
   client::client_config client;
   enum class start { earliest, latest, timestamp } startup = start::earliest;
   int64_t startup_timestamp_ms = 0;
@@ -33,6 +41,7 @@ struct kafka_source_options {
 
 struct kafka_sink_options {
   std::string topic;
+  kafka_encoding encode;  // JSON or CSV (values only: an upsert sink's keys stay JSON)
   client::client_config client;
   bool upsert = false;             // FORMAT UPSERT / type = 'upsert': keyed, deletes as tombstones
   bool force_append_only = false;  // drop deletes instead of refusing an updating input

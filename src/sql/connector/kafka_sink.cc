@@ -9,6 +9,7 @@
 
 #include "runnel/client/admin.h"
 #include "runnel/client/producer.h"
+#include "sql/connector/csv_row.h"
 #include "sql/connector/json_row.h"
 
 namespace runnel::sql {
@@ -31,6 +32,14 @@ struct kafka_sink::impl {
   // thread polls it (the engine's, in write and flush).
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> failed{0};
+
+  // A record's value: JSON, or a CSV line without a header.
+  void append_value(const datum* row, std::string& out) const {
+    if (options.encode.what == kafka_encoding::kind::csv)
+      append_csv_row(columns, row, all_columns, options.encode.delimiter, out);
+    else
+      append_json_row(columns, row, all_columns, out);
+  }
 
   void send(std::optional<std::string_view> key, std::optional<std::string_view> value) {
     client::message_ref m;
@@ -99,7 +108,7 @@ void kafka_sink::write(const row_batch& changes) {
     for (size_t i = 0; i < changes.size(); ++i) {
       if (changes.weight(i) <= 0) continue;
       value.clear();
-      append_json_row(m.columns, changes.row(i), m.all_columns, value);
+      m.append_value(changes.row(i), value);
       for (int64_t n = 0; n < changes.weight(i); ++n) m.send(std::nullopt, value);
     }
   } else {
@@ -127,7 +136,7 @@ void kafka_sink::write(const row_batch& changes) {
         continue;
       }
       value.clear();
-      append_json_row(m.columns, changes.row(*row), m.all_columns, value);
+      m.append_value(changes.row(*row), value);
       m.send(k, value);
     }
   }

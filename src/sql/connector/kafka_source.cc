@@ -5,12 +5,16 @@
 #include <thread>
 #include <unordered_map>
 
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include "runnel/client/admin.h"
 #include "runnel/client/consumer.h"
+#include "sql/connector/csv_row.h"
 #include "sql/connector/json_row.h"
 #include "sql/exec/rows.h"
+#include "sql/types/jsonb.h"
+#include "sql/types/text_format.h"
 
 namespace runnel::sql {
 
@@ -33,6 +37,7 @@ struct kafka_source::impl {
   deliver_fn deliver;
   client::consumer consumer;
   json_row_decoder decoder;
+  std::optional<csv_row_decoder> csv;  // ENCODE CSV
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> bad{0};
@@ -53,6 +58,29 @@ struct kafka_source::impl {
       spdlog::warn("sql source on {}: skipped the record at partition {} offset {}: {}{}",
                    options.topic, m.partition(), m.offset(), why,
                    n == logged_bad_records ? " (further ones are only counted)" : "");
+  }
+
+  // INCLUDE headers: every header in order, duplicates kept, as canonical
+  // jsonb [{"key": k, "value": v}, ...] (RisingWave's struct<key, value>[]
+  // as runnel has no arrays of rows); a value that is not UTF-8 is written
+  // in bytea's text form (\x...), a null one as null.
+  static std::string headers_json(const client::message_view& m) {
+    std::string j = "[";
+    for (const auto& h : m.headers()) {
+      if (j.size() > 1) j += ", ";
+      j += "{\"key\": ";
+      j += jsonb::quote(simdjson::validate_utf8(h.key.data(), h.key.size()) ? h.key
+                                                                            : format_bytea(h.key));
+      j += ", \"value\": ";
+      if (!h.value)
+        j += "null";
+      else
+        j += jsonb::quote(simdjson::validate_utf8(h.value->data(), h.value->size())
+                              ? *h.value
+                              : format_bytea(*h.value));
+      j += "}";
+    }
+    return j + "]";
   }
 
   // Adds the changes one record makes to `out`.
@@ -83,8 +111,21 @@ struct kafka_source::impl {
     // Decoded aside first: a replaced row's retraction goes before it.
     scratch.assign(width, datum::null_value());
     datum* row = scratch.data();
-    if (auto r = decoder.decode(*m.value, row, out.strings()); !r)
-      return bad_record(m, r.error().message);
+    switch (options.encode.what) {
+      case kafka_encoding::kind::json:
+        if (auto r = decoder.decode(*m.value, row, out.strings()); !r)
+          return bad_record(m, r.error().message);
+        break;
+      case kafka_encoding::kind::csv: {
+        auto r = csv->decode(m.partition(), *m.value, row, out.strings());
+        if (!r) return bad_record(m, r.error().message);
+        if (!r.value()) return;  // its partition's header
+        break;
+      }
+      case kafka_encoding::kind::bytes:
+        row[0] = datum::of_text(out.strings().copy(*m.value));
+        break;
+    }
     for (size_t i = 0; i < layout.includes.size(); ++i) {
       const auto& [what, header] = layout.includes[i];
       datum& d = row[layout.value_columns + i];
@@ -99,6 +140,8 @@ struct kafka_source::impl {
       } else if (what == "header") {
         for (const auto& h : m.headers())
           if (h.key == header && h.value) d = datum::of_text(out.strings().copy(*h.value));
+      } else if (what == "headers") {
+        d = datum::of_text(out.strings().copy(headers_json(m)));
       }
     }
     if (!options.upsert && layout.primary_key.empty()) {
@@ -194,8 +237,9 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   std::vector<plan_column> value_cols(
       layout.columns.begin(),
       layout.columns.begin() + static_cast<std::ptrdiff_t>(layout.value_columns));
-  auto p =
-      std::make_unique<impl>(std::move(consumer.value()), json_row_decoder(std::move(value_cols)));
+  auto p = std::make_unique<impl>(std::move(consumer.value()), json_row_decoder(value_cols));
+  if (options.encode.what == kafka_encoding::kind::csv)
+    p->csv.emplace(std::move(value_cols), options.encode.delimiter, options.encode.header);
   p->options = options;
   p->started = std::move(started);
   for (const auto& c : layout.columns) p->types.push_back(c.type);

@@ -601,29 +601,38 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
   const json& c = s.node["CreateStmt"];
   if (!c.contains("tableElts"))
     return make_error(errc::feature_not_supported, s.name_pos,
-                      "a Kafka source with ENCODE JSON needs its columns: CREATE {} {} (column "
-                      "type, ...)",
+                      "a Kafka source needs its columns: CREATE {} {} (column type, ...)",
                       s.is_table ? "TABLE" : "SOURCE", s.name);
   BOOST_OUTCOME_TRY(define_columns(c, *r));
+  if (opts.encode.what == kafka_encoding::kind::bytes &&
+      (r->info.columns.size() != 1 || r->types[0].id != type_id::bytea))
+    return make_error(errc::invalid_parameter, s.name_pos,
+                      "ENCODE BYTES reads each record's value into one bytea column: CREATE {} "
+                      "{} (payload BYTEA) ...",
+                      s.is_table ? "TABLE" : "SOURCE", s.name);
   kafka_source_layout layout;
   layout.value_columns = r->info.columns.size();
   for (const auto& inc : s.includes) {
     sql_type t;
     if (inc.what == "key" || inc.what == "header") {
-      t = type_id::bytea;
+      t = inc.type == "varchar" || inc.type == "text" ? type_id::text : type_id::bytea;
+    } else if (inc.what == "headers") {
+      t = type_id::jsonb;  // [{"key": ..., "value": ...}, ...]: runnel has no struct arrays
     } else if (inc.what == "partition" || inc.what == "offset") {
       t = type_id::text;
     } else if (inc.what == "timestamp") {
       t = type_id::timestamptz;
     } else {
       return make_error(errc::feature_not_supported, inc.position,
-                        "INCLUDE {} is not supported: key, partition, offset, timestamp or "
-                        "header 'name'",
+                        "INCLUDE {} is not supported: key, partition, offset, timestamp, "
+                        "header 'name' or headers",
                         inc.what);
     }
     std::string col = inc.alias;
     if (col.empty())
-      col = inc.what == "header" ? "_rw_kafka_header_" + inc.header : "_rw_kafka_" + inc.what;
+      col = inc.what == "header"    ? "_rw_kafka_header_" + inc.header
+            : inc.what == "headers" ? std::string("_rw_kafka_header")
+                                    : "_rw_kafka_" + inc.what;
     for (const auto& existing : r->info.columns)
       if (existing.name == col)
         return make_error(errc::duplicate_object, inc.position,

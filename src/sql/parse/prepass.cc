@@ -377,9 +377,18 @@ result<statement> prepass::create_source(statement s, bool is_table) {
     inc.what = cur().text;
     ++i_;
     if (inc.what == "header") {
-      if (cur().what != token::kind::string) return syntax("INCLUDE header 'name'");
-      inc.header = cur().text;
-      ++i_;
+      // INCLUDE header 'name' [varchar | bytea]: one header; INCLUDE header
+      // alone (RisingWave's spelling) is all of them, as INCLUDE headers.
+      if (cur().what == token::kind::string) {
+        inc.header = cur().text;
+        ++i_;
+        if (word("varchar") || word("bytea") || word("text")) {
+          inc.type = cur().text;
+          ++i_;
+        }
+      } else {
+        inc.what = "headers";
+      }
     }
     if (accept("as")) {
       if (cur().what != token::kind::word && cur().what != token::kind::quoted_ident)

@@ -45,10 +45,11 @@ struct watermark_spec {
   json expr;  // the expression's parse tree (positions in the statement)
 };
 
-// INCLUDE key|partition|offset|timestamp|header 'name'|headers [AS alias]
+// INCLUDE key|partition|offset|timestamp|header 'name' [varchar|bytea]|header|headers [AS alias]
 struct include_spec {
-  std::string what;
+  std::string what;    // "headers" for all of them (INCLUDE header without a name, too)
   std::string header;  // INCLUDE header 'name'
+  std::string type;    // INCLUDE header 'name' varchar: "varchar" (default: bytea)
   std::string alias;
   int position = -1;
 };

@@ -2,6 +2,7 @@
 // (connector/kafka_options.h): what ENCODE JSON reads and writes.
 #include <gtest/gtest.h>
 
+#include "sql/connector/csv_row.h"
 #include "sql/connector/json_row.h"
 #include "sql/connector/kafka_options.h"
 #include "sql/types/text_format.h"
@@ -113,7 +114,13 @@ TEST(KafkaOptions, SourceOptionsAndTheirErrors) {
         "CREATE SOURCE s (a INT) WITH (connector='kafka', topic='t', "
         "scan.startup.mode='timestamp')",
         "CREATE SOURCE s (a INT) WITH (connector='kafka', topic='t', bogus='1')",
-        "CREATE SOURCE s (a INT) WITH (connector='kafka', topic='t') FORMAT PLAIN ENCODE AVRO"}) {
+        "CREATE SOURCE s (a INT) WITH (connector='kafka', topic='t') FORMAT PLAIN ENCODE AVRO",
+        "CREATE SOURCE s (a INT) WITH (connector='kafka', topic='t') FORMAT PLAIN ENCODE CSV "
+        "(delimiter = ';;')",
+        "CREATE SOURCE s (a INT) WITH (connector='kafka', topic='t') FORMAT PLAIN ENCODE CSV "
+        "(without_header = 'yes')",
+        "CREATE SOURCE s (a INT) WITH (connector='kafka', topic='t') FORMAT PLAIN ENCODE BYTES "
+        "(delimiter = ',')"}) {
     auto r = read_source_options(parsed(bad), "x:1");
     EXPECT_FALSE(r) << bad;
   }
@@ -140,6 +147,98 @@ TEST(KafkaOptions, SinkKinds) {
       parsed("CREATE SINK k FROM v WITH (connector='kafka', topic='o', type='append-only') "
              "FORMAT UPSERT ENCODE JSON"),
       "x:1"));
+}
+
+TEST(KafkaOptions, EncodeCsvAndBytes) {
+  auto csv = read_source_options(parsed("CREATE SOURCE s (a INT) WITH (connector='kafka', "
+                                        "topic='t') FORMAT PLAIN ENCODE CSV (delimiter = '|', "
+                                        "without_header = 'true')"),
+                                 "x:1");
+  ASSERT_TRUE(csv) << csv.error().message;
+  EXPECT_EQ(csv.value().encode.what, kafka_encoding::kind::csv);
+  EXPECT_EQ(csv.value().encode.delimiter, '|');
+  EXPECT_FALSE(csv.value().encode.header);
+  auto tab = read_source_options(parsed("CREATE SOURCE s (a INT) WITH (connector='kafka', "
+                                        "topic='t') FORMAT PLAIN ENCODE CSV (delimiter = '\\t')"),
+                                 "x:1");
+  ASSERT_TRUE(tab) << tab.error().message;
+  EXPECT_EQ(tab.value().encode.delimiter, '\t');
+  EXPECT_TRUE(tab.value().encode.header);
+  auto bytes = read_source_options(
+      parsed("CREATE SOURCE s (a BYTEA) WITH (connector='kafka', topic='t') FORMAT PLAIN ENCODE "
+             "BYTES"),
+      "x:1");
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(bytes.value().encode.what, kafka_encoding::kind::bytes);
+  auto sink = read_sink_options(parsed("CREATE SINK k FROM v WITH (connector='kafka', topic='t') "
+                                       "FORMAT PLAIN ENCODE CSV (force_append_only = 'true')"),
+                                "x:1");
+  ASSERT_TRUE(sink) << sink.error().message;
+  EXPECT_EQ(sink.value().encode.what, kafka_encoding::kind::csv);
+  EXPECT_TRUE(sink.value().force_append_only);
+  EXPECT_FALSE(read_sink_options(parsed("CREATE SINK k FROM v WITH (connector='kafka', "
+                                        "topic='t') FORMAT PLAIN ENCODE BYTES"),
+                                 "x:1"));
+}
+
+TEST(CsvRow, SplitsQuotedFields) {
+  std::vector<std::string> f;
+  std::vector<bool> q;
+  ASSERT_TRUE(split_csv("1,\"a, \"\"b\"\"\",,\"\"\r\n", ',', f, q));
+  EXPECT_EQ(f, (std::vector<std::string>{"1", "a, \"b\"", "", ""}));
+  EXPECT_EQ(q, (std::vector<bool>{false, true, false, true}));
+  ASSERT_TRUE(split_csv("x|y", '|', f, q));
+  EXPECT_EQ(f, (std::vector<std::string>{"x", "y"}));
+  EXPECT_FALSE(split_csv("\"open", ',', f, q));
+  EXPECT_FALSE(split_csv("\"a\"b,c", ',', f, q));
+}
+
+TEST(CsvRow, HeaderOrdersFieldsPerPartition) {
+  std::vector<plan_column> c = {{"id", type_id::int32, "", false},
+                                {"name", type_id::text, "", false},
+                                {"price", type_id::numeric, "", false}};
+  csv_row_decoder d(c, ',', true);
+  arena a;
+  std::vector<datum> row(3);
+  auto line = [&](int32_t partition, std::string_view text) {
+    auto r = d.decode(partition, text, row.data(), a);
+    EXPECT_TRUE(r) << text << ": " << (r ? "" : r.error().message);
+    if (!r || !r.value()) return std::string("header");
+    std::string out;
+    for (size_t i = 0; i < c.size(); ++i) out += (i ? "|" : "") + text_of(c[i], row[i]);
+    return out;
+  };
+  // Before a header: the columns' order.
+  EXPECT_EQ(line(0, "1,a,2.50"), "1|a|2.50");
+  EXPECT_EQ(line(0, "NAME,price,Id"), "header");
+  EXPECT_EQ(line(0, "b,,2"), "2|b|NULL");
+  EXPECT_EQ(line(0, "\"\",1.5,3"), "3||1.5");
+  EXPECT_EQ(line(1, "4,c,1"), "4|c|1");  // another partition has no header yet
+  auto bad = d.decode(0, "x,y", row.data(), a);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "2 fields where the source has 3 columns");
+  auto badint = d.decode(0, "n,1,x", row.data(), a);
+  ASSERT_FALSE(badint);
+  EXPECT_NE(badint.error().message.find("column \"id\""), std::string::npos)
+      << badint.error().message;
+  // Without a header, a header-like record is a row (and fails here).
+  csv_row_decoder plain(c, ',', false);
+  EXPECT_FALSE(plain.decode(0, "id,name,price", row.data(), a));
+}
+
+TEST(CsvRow, EncodesQuotingWhatNeedsIt) {
+  std::vector<plan_column> c = {{"id", type_id::int32, "", false},
+                                {"name", type_id::text, "", false},
+                                {"note", type_id::text, "", false}};
+  arena a;
+  datum row[3] = {datum::of_int(1), datum::of_text(a.copy("a,\"b\"")), datum::null_value()};
+  std::string out;
+  append_csv_row(c, row, {0, 1, 2}, ',', out);
+  EXPECT_EQ(out, "1,\"a,\"\"b\"\"\",");
+  out.clear();
+  row[2] = datum::of_text("");
+  append_csv_row(c, row, {0, 2}, '|', out);
+  EXPECT_EQ(out, "1|\"\"");
 }
 
 }  // namespace
