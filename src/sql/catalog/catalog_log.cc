@@ -61,15 +61,22 @@ struct catalog_log::impl {
   std::optional<client::producer> producer;
   std::vector<catalog_entry> entries;
 
-  result<void> write(const std::string& key, std::optional<std::string> value) {
+  result<void> send(const std::string& key, std::optional<std::string> value) {
     client::outgoing_message m;
     m.topic = topic;
     m.partition = runnel::partition_id{0};
     m.key = key;
     m.value = std::move(value);
     if (auto r = producer->send(m); !r) return cluster_error(topic, r.error().message);
+    return outcome::success();
+  }
+  result<void> flush() {
     if (auto r = producer->flush(cluster_wait); !r) return cluster_error(topic, r.error().message);
     return outcome::success();
+  }
+  result<void> write(const std::string& key, std::optional<std::string> value) {
+    BOOST_OUTCOME_TRY(send(key, std::move(value)));
+    return flush();
   }
 };
 
@@ -101,6 +108,7 @@ result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_conf
       !r)
     return cluster_error(topic, r.error().message);
   std::map<std::string, std::optional<catalog_entry>> latest;
+  std::map<std::string, int64_t> written_at;  // the offset of each name's last record
   std::optional<sql_error> bad;
   auto deadline = std::chrono::steady_clock::now() + cluster_wait;
   for (bool at_end = false; !at_end;) {
@@ -125,6 +133,21 @@ result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_conf
                                               "version of runnel can read",
                                               *m->key, m->offset()));
     latest[*m->key] = std::move(*e);
+    written_at[*m->key] = m->offset();
+  }
+  // A rename that died between its new entry and the old name's tombstone
+  // left two names with one id: the later record is the relation's name.
+  std::map<uint64_t, std::pair<int64_t, std::string>> by_id;
+  for (auto& [name, e] : latest) {
+    if (!e) continue;
+    auto [it, fresh] = by_id.try_emplace(e->id, written_at[name], name);
+    if (fresh) continue;
+    if (written_at[name] > it->second.first) {
+      latest[it->second.second] = std::nullopt;
+      it->second = {written_at[name], name};
+    } else {
+      e = std::nullopt;
+    }
   }
   auto p = std::make_unique<impl>();
   p->topic = topic;
@@ -153,6 +176,26 @@ result<void> catalog_log::put(const catalog_entry& e) {
   BOOST_OUTCOME_TRY(impl_->write(e.name, encode(e)));
   std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == e.name; });
   impl_->entries.push_back(e);
+  return outcome::success();
+}
+
+result<void> catalog_log::replace(const std::vector<catalog_entry>& puts,
+                                  const std::vector<std::string>& removes) {
+  for (const auto& e : puts) {
+    BOOST_OUTCOME_TRY(impl_->send(e.name, encode(e)));
+  }
+  for (const auto& name : removes) {
+    BOOST_OUTCOME_TRY(impl_->send(name, std::nullopt));
+  }
+  BOOST_OUTCOME_TRY(impl_->flush());
+  for (const auto& e : puts) {
+    std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == e.name; });
+    impl_->entries.push_back(e);
+  }
+  for (const auto& name : removes)
+    std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == name; });
+  std::sort(impl_->entries.begin(), impl_->entries.end(),
+            [](const catalog_entry& a, const catalog_entry& b) { return a.id < b.id; });
   return outcome::success();
 }
 

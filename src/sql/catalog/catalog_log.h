@@ -44,6 +44,15 @@ class catalog_log {
   result<void> put(const catalog_entry& e);
   // Writes the name's tombstone and waits for it.
   result<void> remove(const std::string& name);
+  // ALTER ... RENAME: writes `puts` (the renamed relation under its new
+  // name with its id, and its dependants' rewritten statements), then the
+  // tombstones of `removes` (the old name), all sent before one wait, so
+  // that they usually land in one batch. If the process dies between the
+  // new entry and the old name's tombstone, both names hold the same id;
+  // open() keeps the later one, so a rename is never half-done for the
+  // relation itself.
+  result<void> replace(const std::vector<catalog_entry>& puts,
+                       const std::vector<std::string>& removes);
 
   struct impl;
 

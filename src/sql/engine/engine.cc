@@ -322,6 +322,8 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
     }
     case stmt_kind::drop:
       return drop(s);
+    case stmt_kind::alter_rename:
+      return alter_rename(s);
     case stmt_kind::show:
       return show(s);
     case stmt_kind::describe:

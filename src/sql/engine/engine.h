@@ -151,6 +151,10 @@ class engine : public catalog_reader {
   result<statement_result> select(const json& select_stmt, const statement& s, int64_t now);
   result<statement_result> explain(const statement& s);
   result<statement_result> drop(const statement& s);
+  // ALTER ... RENAME TO (rename.cc): the relation and every stored
+  // statement that names it, in memory, in the catalog and in the state
+  // store's markers.
+  result<statement_result> alter_rename(const statement& s);
   result<statement_result> show(const statement& s);
   result<statement_result> describe(const statement& s);
 

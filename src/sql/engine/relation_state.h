@@ -76,6 +76,10 @@ struct engine::relation {
   bool restored = false;
   uint32_t next_table = 1;  // the next operator table (env.new_table)
 
+  // The view of a SUBSCRIBE to a query: its cursor owns it; no name users
+  // see (SHOW, pg_catalog), not in the catalog, dropped with the cursor.
+  bool hidden = false;
+
   bool is_view() const { return flow != nullptr; }
   // The contents own their strings: a view's output points into its
   // operators' batches and its plan's constants.

@@ -185,6 +185,47 @@ TEST_F(Engine, ConstraintsAndDropsAsPostgres) {
   EXPECT_EQ(second.position, 17);
 }
 
+// ALTER ... RENAME TO: dependants keep reading the renamed relation (as in
+// PostgreSQL), their stored statements name it by its new name, and the
+// errors are PostgreSQL's.
+TEST_F(Engine, RenameKeepsDependantsWorking) {
+  tag("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)");
+  tag("INSERT INTO t VALUES (1, 'a')");
+  tag("CREATE VIEW pv AS SELECT t.id, t.name FROM t WHERE t.id > 0");
+  tag("CREATE MATERIALIZED VIEW mv AS SELECT count(*) AS n FROM pv");
+  tag("CREATE MATERIALIZED VIEW mv2 AS SELECT t.name FROM t");
+  EXPECT_EQ(tag("ALTER TABLE t RENAME TO items"), "ALTER TABLE");
+  EXPECT_EQ(tag("ALTER VIEW pv RENAME TO positive"), "ALTER VIEW");
+  EXPECT_EQ(tag("ALTER MATERIALIZED VIEW mv RENAME TO counted"), "ALTER MATERIALIZED VIEW");
+  tag("INSERT INTO items VALUES (2, 'b')");
+  EXPECT_EQ(rows("SELECT n FROM counted"), (V{"2"}));
+  EXPECT_EQ(rows("SELECT name FROM mv2 ORDER BY name"), (V{"a", "b"}));
+  EXPECT_EQ(rows("SELECT items.id FROM items ORDER BY 1"), (V{"1", "2"}));
+  EXPECT_EQ(rows("SELECT count(*) FROM positive"), (V{"2"}));
+  EXPECT_EQ(rows("SHOW CREATE items")[0],
+            "items|CREATE TABLE items (id INT PRIMARY KEY, name TEXT)");
+  EXPECT_EQ(
+      rows("SHOW CREATE positive")[0],
+      "positive|CREATE VIEW positive AS SELECT items.id, items.name FROM items WHERE items.id "
+      "> 0");
+  EXPECT_EQ(rows("SHOW CREATE counted")[0],
+            "counted|CREATE MATERIALIZED VIEW counted AS SELECT count(*) AS n FROM positive");
+  EXPECT_EQ(error("SELECT * FROM t").code, errc::undefined_table);
+  auto unknown = error("ALTER TABLE nope RENAME TO x");
+  EXPECT_EQ(unknown.code, errc::undefined_table);
+  EXPECT_EQ(unknown.message, "relation \"nope\" does not exist");
+  EXPECT_EQ(tag("ALTER TABLE IF EXISTS nope RENAME TO x"), "ALTER TABLE");
+  auto taken = error("ALTER TABLE items RENAME TO counted");
+  EXPECT_EQ(taken.code, errc::duplicate_object);
+  EXPECT_EQ(taken.message, "relation \"counted\" already exists");
+  EXPECT_EQ(error("ALTER VIEW items RENAME TO x").code, errc::wrong_object_type);
+  // Dropping still finds what depends on it, under the new names.
+  auto dep = error("DROP TABLE items");
+  EXPECT_EQ(dep.code, errc::dependent_objects);
+  EXPECT_EQ(tag("DROP TABLE items CASCADE"), "DROP TABLE");
+  EXPECT_EQ(rows("SHOW MATERIALIZED VIEWS"), V{});
+}
+
 // What drivers read while they look around: pgJDBC 42.7's DatabaseMetaData
 // queries (getTables, getColumns, getSchemas, verbatim but for their
 // parameters), 'name'::regclass / ::regtype, text[] subscripts, and

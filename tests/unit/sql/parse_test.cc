@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "sql/parse/rename.h"
 #include "sql/parse/statement.h"
 
 namespace runnel::sql {
@@ -124,6 +125,46 @@ TEST(Parse, SeveralStatementsAndErrorPositions) {
   auto bad2 = parse_sql("CREATE SOURCE s (a INT) WITH (connector 'kafka')");
   ASSERT_FALSE(bad2);
   EXPECT_EQ(bad2.error().position, 40);
+}
+
+// ALTER ... RENAME rewrites the stored statements: every reference to the
+// relation and nothing else (strings, comments, aliases, other names).
+TEST(Parse, RenameRewritesReferencesOnly) {
+  auto ren = [](std::string_view sql, std::string_view from, std::string_view to) {
+    auto r = rename_relation_in(sql, from, to);
+    EXPECT_TRUE(r) << sql << ": " << (r ? "" : r.error().message);
+    return r ? r.value() : std::string();
+  };
+  EXPECT_EQ(ren("CREATE TABLE t (id INT PRIMARY KEY, t TEXT)", "t", "u"),
+            "CREATE TABLE u (id INT PRIMARY KEY, t TEXT)");
+  EXPECT_EQ(ren("CREATE MATERIALIZED VIEW v AS SELECT t.id, x.t, 't' FROM t JOIN public.t x ON "
+                "t.id = x.id /* t */ -- t",
+                "t", "orders"),
+            "CREATE MATERIALIZED VIEW v AS SELECT orders.id, x.t, 't' FROM orders JOIN "
+            "public.orders x ON orders.id = x.id /* t */ -- t");
+  // An alias of the old name keeps meaning the alias.
+  EXPECT_EQ(ren("CREATE VIEW v AS SELECT t.a FROM s AS t, t AS q", "t", "u"),
+            "CREATE VIEW v AS SELECT t.a FROM s AS t, u AS q");
+  // A CTE of that name shadows the relation.
+  EXPECT_EQ(ren("CREATE VIEW v AS WITH t AS (SELECT 1 AS a) SELECT t.a FROM t", "t", "u"),
+            "CREATE VIEW v AS WITH t AS (SELECT 1 AS a) SELECT t.a FROM t");
+  EXPECT_EQ(ren("CREATE MATERIALIZED VIEW w AS SELECT window_start, count(*) FROM TUMBLE(bids, "
+                "ts, INTERVAL '1' MINUTE) GROUP BY window_start",
+                "bids", "b2"),
+            "CREATE MATERIALIZED VIEW w AS SELECT window_start, count(*) FROM TUMBLE(b2, ts, "
+            "INTERVAL '1' MINUTE) GROUP BY window_start");
+  EXPECT_EQ(ren("CREATE SINK s FROM mv WITH (connector = 'kafka', topic = 'mv') FORMAT UPSERT "
+                "ENCODE JSON",
+                "mv", "mv2"),
+            "CREATE SINK s FROM mv2 WITH (connector = 'kafka', topic = 'mv') FORMAT UPSERT "
+            "ENCODE JSON");
+  EXPECT_EQ(
+      ren("CREATE SOURCE src (a INT) WITH (connector = 'kafka', topic = 'src')", "src", "New Name"),
+      "CREATE SOURCE \"New Name\" (a INT) WITH (connector = 'kafka', topic = 'src')");
+  // A keyword is quoted: FROM user would read as current_user.
+  EXPECT_EQ(ren("CREATE VIEW v AS SELECT * FROM t", "t", "user"),
+            "CREATE VIEW v AS SELECT * FROM \"user\"");
+  EXPECT_EQ(ren("CREATE VIEW v AS SELECT * FROM a", "t", "u"), "CREATE VIEW v AS SELECT * FROM a");
 }
 
 }  // namespace
