@@ -7,6 +7,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
+import time
 
 from harness import BINARY, run, wait_until
 
@@ -167,6 +169,117 @@ def test_subscribe_through_a_cursor():
         assert s.stop() == 0, s.stderr()
 
 
+def test_rename_keeps_dependants():
+    """ALTER ... RENAME TO: views over the renamed relation keep working (their stored statements are
+    rewritten, as PostgreSQL's views follow a rename), with PostgreSQL's SQLSTATEs for what cannot be."""
+    s = SqlServer()
+    try:
+        s.psql("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)", "INSERT INTO t VALUES (1, 'a')",
+               "CREATE MATERIALIZED VIEW mv AS SELECT t.name, count(*) AS n FROM t GROUP BY t.name")
+        r = s.psql("ALTER TABLE t RENAME TO items", "ALTER MATERIALIZED VIEW mv RENAME TO per_name")
+        assert r.stdout.splitlines() == ["ALTER TABLE", "ALTER MATERIALIZED VIEW"], r.stdout
+        s.psql("INSERT INTO items VALUES (2, 'a')")
+        assert s.psql("SELECT name, n FROM per_name").stdout == "a|2\n"
+        assert "FROM items GROUP BY items.name" in s.psql("SHOW CREATE per_name").stdout
+        r = s.psql("ALTER TABLE nope RENAME TO x", check=False, verbose=True)
+        assert "42P01" in r.stderr, r.stderr
+        r = s.psql("ALTER TABLE items RENAME TO per_name", check=False, verbose=True)
+        assert "42P07" in r.stderr and 'relation "per_name" already exists' in r.stderr, r.stderr
+        assert s.psql("SHOW TABLES").stdout == "items\n"
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
+def copy_subscribe(port, sql, lines, timeout=30):
+    """Runs `sql` (a COPY (SUBSCRIBE ...) TO STDOUT) in psql until it has printed `lines` lines, then
+    ends psql as a user's Ctrl-C or timeout would (the connection closes); returns the lines."""
+    # stdbuf: psql writes COPY rows with stdio, which a pipe would buffer by 4 kB (a terminal gets each line).
+    p = subprocess.Popen(["stdbuf", "-oL", PSQL, "-X", "-h", "127.0.0.1", "-p", str(port), "-d", "dev", "-U", "root",
+                          "-c", sql],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    got = []
+    try:
+        import selectors
+        sel = selectors.DefaultSelector()
+        sel.register(p.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while len(got) < lines and time.monotonic() < deadline:
+            if sel.select(timeout=max(0.0, deadline - time.monotonic())):
+                line = p.stdout.readline()
+                if not line:
+                    break
+                got.append(line.rstrip("\n"))
+    finally:
+        p.kill()
+        p.wait()
+    return got, p
+
+
+def test_copy_subscribe_streams_changes():
+    """COPY (SUBSCRIBE ...) TO STDOUT, Materialize's streaming form: the contents, then every change as it
+    happens, as COPY rows with op and rw_timestamp; also SUBSCRIBE TO (query) and a cursor over a query.
+    psql prints them as they come; the stream ends when the client goes away."""
+    s = SqlServer()
+    try:
+        s.psql("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)", "INSERT INTO t VALUES (1, 'a\tb')")
+        done = threading.Event()
+
+        def writer():
+            # Changes until the reader has what it waits for (it may subscribe after the first ones).
+            for i in range(600):
+                if done.is_set():
+                    return
+                s.psql("INSERT INTO t VALUES (2, NULL)" if i % 2 == 0 else "DELETE FROM t WHERE id = 2")
+
+        w = threading.Thread(target=writer)
+        w.start()
+        try:
+            got, _ = copy_subscribe(s.port, "COPY (SUBSCRIBE t) TO STDOUT", 3)
+            q, _ = copy_subscribe(s.port, "SUBSCRIBE TO (SELECT count(*) AS n FROM t WHERE id > 0)", 3)
+        finally:
+            done.set()
+            w.join()
+        rows = [line.split("\t") for line in got]
+        assert rows[0][:3] == ["1", "a\\tb", "Insert"] and rows[0][3].isdigit(), got
+        assert [r[:3] for r in rows[1:3]] in ([["2", "\\N", "Insert"], ["2", "\\N", "Delete"]],
+                                              [["2", "\\N", "Delete"], ["2", "\\N", "Insert"]]), got
+        # The count's changes: each an old count's Delete and a new one's Insert.
+        assert len(q) == 3 and all(line.split("\t")[1] in ("Insert", "Delete") for line in q), q
+        out = s.psql("DECLARE c CURSOR FOR SUBSCRIBE (SELECT name FROM t WHERE id = 1)",
+                     "FETCH ALL FROM c", "CLOSE c").stdout.splitlines()
+        assert [line.split("|")[:2] for line in out if "|" in line] == [["a\tb", "Insert"]], out
+        # SUBSCRIBE must end its query string; errors are PostgreSQL's.
+        r = s.psql("SUBSCRIBE t; SELECT 1", check=False, verbose=True)
+        assert "0A000" in r.stderr, r.stderr
+        r = s.psql("COPY (SUBSCRIBE nope) TO STDOUT", check=False, verbose=True)
+        assert "42P01" in r.stderr, r.stderr
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
+def test_psql_describes_one_relation():
+    """psql's \\d name: the pg_catalog queries psql 15 sends print a table's, a view's and a materialized
+    view's columns, types and nullability as PostgreSQL's own \\d would."""
+    s = SqlServer()
+    try:
+        s.psql("CREATE TABLE t (id INT PRIMARY KEY, name TEXT NOT NULL, score NUMERIC(10,2), at TIMESTAMP)",
+               "CREATE VIEW v AS SELECT id, name FROM t",
+               "CREATE MATERIALIZED VIEW mv AS SELECT name, count(*) AS n FROM t GROUP BY name")
+        assert s.psql("\\d t").stdout == ("id|integer||not null|\nname|text||not null|\n"
+                                            "score|numeric(10,2)|||\nat|timestamp without time zone|||\n")
+        assert s.psql("\\d v").stdout == "id|integer|||\nname|text|||\n"
+        assert s.psql("\\d mv").stdout == "name|text|||\nn|bigint|||\n"
+        # Aligned, with its title, as a user sees it.
+        r = subprocess.run([PSQL, "-X", "-h", "127.0.0.1", "-p", str(s.port), "-d", "dev", "-U", "root",
+                            "-c", "\\d t", "-c", "\\d mv", "-c", "\\d nope"], capture_output=True, text=True, timeout=30)
+        assert 'Table "public.t"' in r.stdout and 'Materialized view "public.mv"' in r.stdout, r.stdout
+        assert " score  | numeric(10,2)               |           |          | " in r.stdout, r.stdout
+        assert 'Did not find any relation named "nope".' in r.stderr, r.stderr
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
     run([test_views_follow_changes_through_psql, test_errors_carry_sqlstate, test_a_taken_port_is_a_clear_error,
-         test_psql_lists_relations, test_subscribe_through_a_cursor])
+         test_psql_lists_relations, test_subscribe_through_a_cursor, test_rename_keeps_dependants,
+         test_copy_subscribe_streams_changes, test_psql_describes_one_relation])

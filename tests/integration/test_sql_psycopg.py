@@ -98,5 +98,37 @@ def test_cancel_stops_a_waiting_fetch():
         assert s.stop() == 0, s.stderr()
 
 
+def test_copy_subscribe_streams_until_cancelled():
+    """cursor.copy("COPY (SUBSCRIBE t) TO STDOUT"): the contents, then each change as another connection
+    makes it; conn.cancel() ends the stream with 57014 and the connection goes on."""
+    s = SqlServer()
+    try:
+        with connect(s, autocommit=True) as conn, connect(s, autocommit=True) as other:
+            other.execute("CREATE TABLE t (id INT, name TEXT)")
+            other.execute("INSERT INTO t VALUES (1, 'a')")
+            got = []
+            try:
+                with conn.cursor() as cur:
+                    with cur.copy("COPY (SUBSCRIBE t) TO STDOUT") as copy:
+                        got.append(copy.read_row())  # the contents first
+                        other.execute("INSERT INTO t VALUES (2, NULL)")
+                        got.append(copy.read_row())
+                        other.execute("DELETE FROM t WHERE id = 1")
+                        got.append(copy.read_row())
+                        conn.cancel()
+                        for _ in range(1000):
+                            if copy.read_row() is None:
+                                break
+                raise AssertionError("not cancelled")
+            except psycopg.errors.QueryCanceled as e:
+                assert e.sqlstate == "57014"
+            assert [r[:3] for r in got] == [("1", "a", "Insert"), ("2", None, "Insert"), ("1", "a", "Delete")], got
+            assert all(int(r[3]) > 1_600_000_000_000 for r in got), got  # rw_timestamp: ms since the epoch
+            assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
-    run([test_parameters_both_formats_and_transactions, test_cancel_stops_a_waiting_fetch])
+    run([test_parameters_both_formats_and_transactions, test_cancel_stops_a_waiting_fetch,
+         test_copy_subscribe_streams_until_cancelled])

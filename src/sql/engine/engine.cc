@@ -11,6 +11,7 @@
 #include "sql/connector/kafka_options.h"
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
+#include "sql/engine/psql_describe.h"
 #include "sql/engine/relation_state.h"
 #include "sql/engine/system_tables.h"
 #include "sql/exec/rows.h"
@@ -81,7 +82,7 @@ engine::~engine() {
 
 const relation_info* engine::find(std::string_view name) const {
   for (const auto& r : relations_)
-    if (r->info.name == name) return &r->info;
+    if (r->info.name == name && !r->hidden) return &r->info;
   return nullptr;
 }
 
@@ -97,7 +98,7 @@ const relation_info* engine::system_table(std::string_view schema, std::string_v
 
 engine::relation* engine::lookup(std::string_view name) {
   for (auto& r : relations_)
-    if (r->info.name == name) return r.get();
+    if (r->info.name == name && !r->hidden) return r.get();
   return nullptr;
 }
 
@@ -245,8 +246,23 @@ void engine::ingest(uint64_t id, row_batch changes, source_progress progress) {
 
 result<std::vector<statement_result>> engine::execute_locked(std::string_view sql, int64_t now) {
   if (now == 0) now = wall_clock_micros();
+  // psql's \d name: catalog queries answered by their shape (psql_describe.h).
+  if (sql.starts_with("SELECT ")) {
+    std::vector<described_relation> rels;
+    for (const auto& r : relations_)
+      if (!r->hidden) rels.push_back({&r->info, r->not_null});
+    if (auto d = psql_describe(sql, rels)) {
+      std::vector<statement_result> out;
+      out.push_back(std::move(*d));
+      return out;
+    }
+  }
   BOOST_OUTCOME_TRY(auto stmts, parse_sql(sql));
   std::vector<statement_result> out;
+  for (size_t k = 0; k + 1 < stmts.size(); ++k)
+    if (stmts[k].kind == stmt_kind::subscribe)
+      return make_error(errc::feature_not_supported, static_cast<int>(stmts[k].offset),
+                        "SUBSCRIBE streams until it is cancelled: it must be the last statement");
   for (const auto& s : stmts) {
     // Views with now() in them see the clock move before each statement.
     for (auto& r : relations_)
@@ -334,13 +350,8 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
       return fetch(s);
     case stmt_kind::close_cursor:
       return close_cursor(s);
-    case stmt_kind::subscribe: {
-      sql_error e = make_error(errc::feature_not_supported, 0,
-                               "SUBSCRIBE on its own is not supported: use a cursor");
-      e.hint = "DECLARE c CURSOR FOR SUBSCRIBE " + (s.from.empty() ? "view" : s.from) +
-               "; FETCH ALL FROM c WITH (timeout = '1s');";
-      return e;
-    }
+    case stmt_kind::subscribe:
+      return subscribe(s, now);
     case stmt_kind::flush:
       return statement_result{{}, row_batch(0), "FLUSH"};
     case stmt_kind::pg:
@@ -782,7 +793,8 @@ result<statement_result> engine::select(const json& select_stmt, const statement
     if (ids.count(r->info.id)) inputs.emplace_back(r->info.id, &r->contents);
   // pg_catalog and information_schema: made now from the relations.
   std::vector<const relation_info*> user;
-  for (const auto& r : relations_) user.push_back(&r->info);
+  for (const auto& r : relations_)
+    if (!r->hidden) user.push_back(&r->info);
   std::map<uint64_t, row_batch> system;
   std::vector<const plan_node*> todo{plan.get()};
   while (!todo.empty()) {
@@ -952,10 +964,14 @@ result<statement_result> engine::drop(const statement& s) {
     for (auto& v : relations_)
       for (const auto& [n, id] : v->info.deps)
         if (doomed.count(id)) doomed.insert(v->info.id);
-    if (doomed.size() > 1 && !s.cascade) {
+    // A SUBSCRIBE to a query over it does not hold it: it ends with it.
+    std::set<uint64_t> shown;
+    for (auto& v : relations_)
+      if (doomed.count(v->info.id) && !v->hidden) shown.insert(v->info.id);
+    if (shown.size() > 1 && !s.cascade) {
       std::string other;
       for (auto& v : relations_)
-        if (v->info.id != r->info.id && doomed.count(v->info.id)) other = v->info.name;
+        if (v->info.id != r->info.id && shown.count(v->info.id)) other = v->info.name;
       sql_error e =
           make_error(errc::dependent_objects, s.name_pos,
                      "cannot drop {} {} because other objects depend on it", s.object_kind, name);
@@ -963,9 +979,14 @@ result<statement_result> engine::drop(const statement& s) {
       e.hint = "Use DROP ... CASCADE to drop the dependent objects too.";
       return e;
     }
+    // Cursors over what goes close (a waiting FETCH or SUBSCRIBE ends with
+    // "cursor does not exist" instead of waiting for ever).
+    drop_cursors([&](const cursor& c) {
+      return doomed.count(c.relation) > 0 || (c.owned && doomed.count(c.owned) > 0);
+    });
     if (catalog_)
       for (auto& v : relations_)
-        if (doomed.count(v->info.id)) {
+        if (doomed.count(v->info.id) && !v->hidden) {
           BOOST_OUTCOME_TRY(catalog_->remove(v->info.name));
         }
     for (auto& v : relations_) {
@@ -1004,7 +1025,7 @@ result<statement_result> engine::show(const statement& s) {
   if (kind) {
     out.columns = {text_column("Name")};
     for (const auto& r : relations_)
-      if (r->info.kind == *kind) add(r->info.name);
+      if (r->info.kind == *kind && !r->hidden) add(r->info.name);
   } else if (s.show_what == "create") {
     const relation_info* r = find(s.show_arg);
     if (!r)
@@ -1027,6 +1048,7 @@ result<statement_result> engine::show(const statement& s) {
                    big("Records Read"), big("Bad Records"),  big("Row Errors"), big("Late Rows")};
     out.rows = row_batch(8);
     for (const auto& r : relations_) {
+      if (r->hidden) continue;
       int64_t rows = 0;
       for (size_t i = 0; i < r->contents.size(); ++i) rows += r->contents.weight(i);
       datum* d = out.rows.add(1);

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,10 @@ struct statement_result {
   std::vector<plan_column> columns;  // empty: the statement returns no rows
   row_batch rows{0};
   std::string tag;
+  // SUBSCRIBE alone or COPY (SUBSCRIBE ...) TO STDOUT: the changes stream
+  // (engine::stream_changes) until the client cancels or goes away;
+  // `columns` are what each change row holds.
+  bool streams = false;
 };
 
 struct engine_options {
@@ -103,6 +108,14 @@ class engine : public catalog_reader {
   // now gets its declared types and text for the rest (running it reports
   // the error).
   std::vector<sql_type> param_types(std::string_view sql, std::vector<sql_type> declared, int n);
+  // The changes a streaming SUBSCRIBE of `session` (a statement_result
+  // with `streams`) has queued, waiting up to `wait` for the first: rows
+  // with op and rw_timestamp, as FETCH returns them. Fails with
+  // query_canceled once the session is cancelled, and returns nothing
+  // once the server stops waiting.
+  result<statement_result> stream_changes(uint64_t session, std::chrono::milliseconds wait);
+  // Ends the session's streaming SUBSCRIBE (the client went away).
+  void end_stream(uint64_t session);
   // Drops the cursors of a session (its connection ended).
   void close_session(uint64_t session);
   // Wakes every waiting FETCH and makes later ones return at once (the
@@ -128,6 +141,14 @@ class engine : public catalog_reader {
   // SUBSCRIBE through cursors: DECLARE c CURSOR FOR SUBSCRIBE rel, FETCH,
   // CLOSE (subscription.cc).
   result<statement_result> declare(const statement& s, int64_t now);
+  // SUBSCRIBE alone or in COPY: a cursor of the session that the server
+  // streams.
+  result<statement_result> subscribe(const statement& s, int64_t now);
+  void end_stream_locked(uint64_t session);
+  // Closes the cursors `which` picks, and the hidden views they own.
+  void drop_cursors(const std::function<bool(const cursor&)>& which);
+  // A cursor named `name` of this session over what `s` subscribes to.
+  result<cursor*> open_cursor(const statement& s, const std::string& name, int64_t now);
   result<statement_result> fetch(const statement& s);
   result<statement_result> close_cursor(const statement& s);
   // Queues the changes of relation `id` for the cursors subscribed to it.

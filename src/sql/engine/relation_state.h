@@ -113,6 +113,7 @@ struct engine::cursor {
   schema_types types;
   std::deque<std::pair<int64_t, row_batch>> queue;  // (µs, changes owning their strings)
   int64_t taken_from_front = 0;                     // row copies of queue.front() fetched
+  uint64_t owned = 0;  // SUBSCRIBE TO (query): the hidden view it reads, dropped with it
 };
 
 // SELECT * FROM range_var [WHERE where]: the rows a DELETE removes.

@@ -5,6 +5,9 @@
 // their operation ('Insert' or 'Delete', one row per copy) and the time the
 // change was applied (ms since the epoch).
 #include <chrono>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "sql/engine/relation_state.h"
 
@@ -39,7 +42,21 @@ void engine::notify(uint64_t id, const row_batch& changes, int64_t now) {
 
 void engine::close_session(uint64_t session) {
   std::lock_guard lock(mu_);
-  std::erase_if(cursors_, [&](const std::unique_ptr<cursor>& c) { return c->session == session; });
+  drop_cursors([&](const cursor& c) { return c.session == session; });
+}
+
+void engine::drop_cursors(const std::function<bool(const cursor&)>& which) {
+  std::set<uint64_t> owned;
+  std::erase_if(cursors_, [&](const std::unique_ptr<cursor>& c) {
+    if (!which(*c)) return false;
+    if (c->owned) owned.insert(c->owned);
+    return true;
+  });
+  if (owned.empty()) return;
+  for (uint64_t id : owned) forget_state(id);
+  std::erase_if(relations_, [&](const std::unique_ptr<relation>& r) {
+    return r->hidden && owned.count(r->info.id) > 0;
+  });
 }
 
 void engine::cancel(uint64_t session) {
@@ -58,35 +75,102 @@ void engine::stop_waiting() {
   changed_.notify_all();
 }
 
+// The name of a session's streaming SUBSCRIBE cursor: not one FETCH can
+// name without quotes.
+constexpr const char* stream_cursor = "subscribe stream";
+
 result<statement_result> engine::declare(const statement& s, int64_t now) {
   if (!s.declare_subscribe)
     return make_error(errc::feature_not_supported, 0,
                       "cursors over a SELECT are not supported: DECLARE name CURSOR FOR "
                       "SUBSCRIBE relation");
-  if (s.from.empty())
-    return make_error(errc::feature_not_supported, 0,
-                      "SUBSCRIBE to a query is not supported yet: create a materialized view "
-                      "and subscribe to it");
-  relation* r = lookup(s.from);
-  if (!r)
-    return make_error(errc::undefined_table, s.from_pos, "relation \"{}\" does not exist", s.from);
-  if (r->info.kind == relation_kind::view || r->info.kind == relation_kind::sink)
-    return make_error(errc::wrong_object_type, s.from_pos,
-                      "cannot subscribe to {} \"{}\": subscribe to a table, source or "
-                      "materialized view",
-                      relation_kind_name(r->info.kind), s.from);
   for (const auto& c : cursors_)
     if (c->session == session_ && c->name == s.name)
       return make_error(errc::duplicate_object, s.name_pos, "cursor \"{}\" already exists", s.name);
+  BOOST_OUTCOME_TRY(open_cursor(s, s.name, now));
+  return statement_result{{}, row_batch(0), "DECLARE CURSOR"};
+}
+
+result<statement_result> engine::subscribe(const statement& s, int64_t now) {
+  end_stream_locked(session_);
+  BOOST_OUTCOME_TRY(cursor * c, open_cursor(s, stream_cursor, now));
+  statement_result out;
+  out.columns = c->columns;
+  out.columns.push_back(plan_column{"op", type_id::text, "", false});
+  out.columns.push_back(plan_column{"rw_timestamp", type_id::int64, "", false});
+  out.tag = "SUBSCRIBE";
+  out.streams = true;
+  return out;
+}
+
+result<statement_result> engine::stream_changes(uint64_t session, std::chrono::milliseconds wait) {
+  statement s;
+  s.kind = stmt_kind::fetch;
+  s.name = stream_cursor;
+  s.fetch_count = -1;
+  s.timeout_ms = wait.count();
+  std::unique_lock lock(mu_);
+  if (cancelled_.erase(session))  // changes kept coming: fetch() never waited
+    return make_error(errc::query_canceled, -1, "canceling statement due to user request");
+  session_ = session;
+  held_ = &lock;
+  auto out = fetch(s);
+  held_ = nullptr;
+  return out;
+}
+
+void engine::end_stream(uint64_t session) {
+  std::lock_guard lock(mu_);
+  end_stream_locked(session);
+}
+
+void engine::end_stream_locked(uint64_t session) {
+  drop_cursors([&](const cursor& c) { return c.session == session && c.name == stream_cursor; });
+  cancelled_.erase(session);
+}
+
+result<engine::cursor*> engine::open_cursor(const statement& s, const std::string& name,
+                                            int64_t now) {
+  relation* r = s.from.empty() ? nullptr : lookup(s.from);
+  uint64_t owned = 0;
+  if (s.from.empty() || (r && r->info.kind == relation_kind::view)) {
+    // SUBSCRIBE TO (query), or to a plain view: the query maintained as a
+    // view of the cursor's own, which nothing else can name.
+    statement v = s;
+    v.name = fmt::format("subscribe query {}", next_id_);
+    v.materialized = true;
+    json query = s.node;
+    if (!s.from.empty())
+      query =
+          star_select(json{{"relname", s.from}, {"inh", true}, {"location", s.from_pos}}, nullptr);
+    BOOST_OUTCOME_TRY(auto q, maintain(query, v, now));
+    q->info.kind = relation_kind::materialized_view;
+    q->hidden = true;
+    start_from_inputs(*q);
+    auto first = q->sink->take();
+    q->add(first);
+    store_contents(*q, first);
+    owned = q->info.id;
+    r = q.get();
+    relations_.push_back(std::move(q));
+  }
+  if (!r)
+    return make_error(errc::undefined_table, s.from_pos, "relation \"{}\" does not exist", s.from);
+  if (r->info.kind == relation_kind::sink)
+    return make_error(errc::wrong_object_type, s.from_pos,
+                      "cannot subscribe to sink \"{}\": subscribe to a table, source, view or "
+                      "query",
+                      s.from);
   auto c = std::make_unique<cursor>();
   c->session = session_;
-  c->name = s.name;
+  c->name = name;
   c->relation = r->info.id;
   c->columns = r->info.columns;
   c->types = r->types;
+  c->owned = owned;
   if (!r->contents.empty()) c->queue.emplace_back(now, owned_copy(r->contents, c->types));
   cursors_.push_back(std::move(c));
-  return statement_result{{}, row_batch(0), "DECLARE CURSOR"};
+  return cursors_.back().get();
 }
 
 result<statement_result> engine::fetch(const statement& s) {
@@ -160,8 +244,8 @@ result<statement_result> engine::fetch(const statement& s) {
 
 result<statement_result> engine::close_cursor(const statement& s) {
   size_t before = cursors_.size();
-  std::erase_if(cursors_, [&](const std::unique_ptr<cursor>& c) {
-    return c->session == session_ && (s.name.empty() || c->name == s.name);
+  drop_cursors([&](const cursor& c) {
+    return c.session == session_ && (s.name.empty() || c.name == s.name);
   });
   if (!s.name.empty() && cursors_.size() == before)
     return make_error(errc::invalid_cursor, s.name_pos, "cursor \"{}\" does not exist", s.name);

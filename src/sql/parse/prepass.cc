@@ -277,6 +277,31 @@ result<statement> prepass::run() {
     i_ = 1;
     return subscribe(std::move(s), false);
   }
+  if (word("copy") && at(1).is_punct('(') && at(2).is_word("subscribe")) {
+    // COPY (SUBSCRIBE ...) TO STDOUT [WITH] [( FORMAT text )]: the
+    // SUBSCRIBE read alone, at its own positions.
+    size_t close = matching(1);
+    size_t b = at(2).pos, e = at(close).pos;
+    std::string inner(b, ' ');
+    inner += std::string_view(sql_).substr(b, e - b);
+    prepass p(inner);
+    BOOST_OUTCOME_TRY(auto sub, p.run());
+    sub.sql = sql_;
+    sub.copy_out = true;
+    i_ = close + 1;
+    if (!accept("to") || !accept("stdout")) return syntax("COPY (SUBSCRIBE ...) TO STDOUT");
+    accept("with");
+    if (cur().is_punct('(')) {
+      size_t end = matching(i_);
+      for (size_t k = i_ + 1; k < end; ++k)
+        if (!toks_[k].is_word("format") && !toks_[k].is_word("text") && !toks_[k].is_punct(','))
+          return make_error(errc::feature_not_supported, static_cast<int>(toks_[k].pos),
+                            "COPY (SUBSCRIBE ...) TO STDOUT writes text only");
+      i_ = end + 1;
+    }
+    if (cur().what != token::kind::end && !cur().is_punct(';')) return syntax("end of COPY");
+    return sub;
+  }
   if (word("declare")) {
     // DECLARE name [NO SCROLL] CURSOR [WITH[OUT] HOLD] FOR SUBSCRIBE ...|SELECT ...
     size_t k = 2;

@@ -121,6 +121,9 @@ struct statement {
   int64_t timeout_ms = -1;
   // declare: the cursor's query is SUBSCRIBE (else a SELECT)
   bool declare_subscribe = false;
+  // subscribe: COPY (SUBSCRIBE ...) TO STDOUT (else SUBSCRIBE alone; both
+  // stream over COPY out)
+  bool copy_out = false;
 };
 
 // Splits a query string into statements and parses each. Errors point at

@@ -1,6 +1,7 @@
 #include "sql/pgwire/server.h"
 
 #include <atomic>
+#include <cerrno>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -305,6 +306,12 @@ struct pg_server::impl {
     if (rs.size() != 1)
       return make_error(errc::syntax_error, -1,
                         "cannot insert multiple commands into a prepared statement");
+    if (rs[0].streams) {
+      eng.end_stream(session_id);
+      return make_error(errc::feature_not_supported, -1,
+                        "SUBSCRIBE streams over the simple query protocol only: send it as a "
+                        "query without parameters, or use DECLARE ... CURSOR FOR SUBSCRIBE");
+    }
     p.result = std::move(rs[0]);
     return outcome::success();
   }
@@ -504,6 +511,94 @@ struct pg_server::impl {
 
   static void ready(std::string& out) { message('Z').bytes("I").append_to(out); }
 
+  // A change row as one line of COPY's text format: tab-separated text
+  // forms, \N for NULL, backslash escapes for what would break the line.
+  static void copy_line(const statement_result& r, size_t i, std::string& line) {
+    std::string text;
+    for (size_t c = 0; c < r.columns.size(); ++c) {
+      if (c) line += '\t';
+      const datum& v = r.rows.row(i)[c];
+      if (v.is_null()) {
+        line += "\\N";
+        continue;
+      }
+      text.clear();
+      append_text(r.columns[c].type, v, text);
+      for (char ch : text) {
+        switch (ch) {
+          case '\\':
+            line += "\\\\";
+            break;
+          case '\t':
+            line += "\\t";
+            break;
+          case '\n':
+            line += "\\n";
+            break;
+          case '\r':
+            line += "\\r";
+            break;
+          default:
+            line += ch;
+        }
+      }
+    }
+    line += '\n';
+  }
+
+  // SUBSCRIBE, streamed as COPY out (Materialize's COPY (SUBSCRIBE ...) TO
+  // STDOUT): CopyOutResponse, then a CopyData per change row as it comes,
+  // until the client cancels (ErrorResponse 57014, then ReadyForQuery as
+  // after any statement) or goes away, or the server stops (CopyDone and
+  // CommandComplete). `out` holds what earlier statements of the query
+  // sent. False: the client is gone.
+  bool stream(tcp::socket& s, uint64_t session, const statement_result& r, std::string& out) {
+    message h('H');
+    h.bytes(std::string_view("\0", 1)).i16(static_cast<int16_t>(r.columns.size()));
+    for (size_t c = 0; c < r.columns.size(); ++c) h.i16(0);
+    h.append_to(out);
+    if (!send(s, out)) return eng.end_stream(session), false;
+    out.clear();
+    std::string line;
+    for (;;) {
+      if (stopping) break;
+      // Wait a little at a time, to notice a client that went away.
+      auto changes = eng.stream_changes(session, std::chrono::milliseconds(200));
+      if (!changes) {
+        eng.end_stream(session);
+        out.clear();
+        error_message(changes.error(), "", out);
+        return true;  // ReadyForQuery follows
+      }
+      const statement_result& c = changes.value();
+      for (size_t i = 0; i < c.rows.size(); ++i)
+        for (int64_t n = 0; n < std::max<int64_t>(c.rows.weight(i), 0); ++n) {
+          line.clear();
+          copy_line(c, i, line);
+          message('d').bytes(line).append_to(out);
+        }
+      if (!out.empty()) {
+        if (!send(s, out)) return eng.end_stream(session), false;
+        out.clear();
+      }
+      if (client_gone(s)) return eng.end_stream(session), false;
+    }
+    eng.end_stream(session);
+    message('c').append_to(out);  // CopyDone
+    message('C').str("SUBSCRIBE").append_to(out);
+    return true;
+  }
+
+  // Whether the client closed its end (or sent Terminate) while the server
+  // was writing: during COPY out it sends nothing else.
+  static bool client_gone(tcp::socket& s) {
+    char b[256];
+    ssize_t n = ::recv(s.native_handle(), b, sizeof b, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) return true;
+    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    return b[0] == 'X';
+  }
+
   void serve(tcp::socket& s, uint64_t session_id) {
     std::string buf, out;
     // Startup: SSL and GSS encryption are refused; the client goes on in
@@ -596,7 +691,14 @@ struct pg_server::impl {
           if (!r) {
             error_message(r.error(), query, out);
           } else {
-            for (const auto& one : r.value()) result_messages(one, out);
+            for (const auto& one : r.value()) {
+              if (!one.streams) {
+                result_messages(one, out);
+                continue;
+              }
+              // The last statement (the engine makes sure): stream.
+              if (!stream(s, session_id, one, out)) return;
+            }
           }
         }
         ready(out);
