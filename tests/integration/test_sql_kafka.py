@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 
 from harness import BINARY, Broker, run, wait_until
-from test_sql_psql import SqlServer, psql
+from test_sql_psql import PSQL, SqlServer, psql
 
 
 def cli(broker, *args, stdin=None):
@@ -243,6 +243,11 @@ def test_csv_bytes_and_headers():
             wait_until(lambda: sorted(values(b, "people_out")) == ['1,ann,1.5', '2,"b, ""c""",'],
                        what="the CSV sink")
             assert "skipped the record" in s.stderr()
+            # psql's \\d of a source: a foreign table on server kafka, its topic as an option.
+            r = subprocess.run([PSQL, "-X", "-h", "127.0.0.1", "-p", str(s.port), "-d", "dev", "-U", "root",
+                                "-c", "\\d raw"], capture_output=True, text=True, timeout=30)
+            assert 'Foreign table "public.raw"' in r.stdout and " payload | bytea " in r.stdout, r.stdout
+            assert " hs      | jsonb " in r.stdout and "FDW options: (topic 'raw_in')" in r.stdout, r.stdout
         finally:
             assert s.stop() == 0, s.stderr()
 

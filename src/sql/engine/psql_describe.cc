@@ -143,7 +143,12 @@ std::optional<statement_result> psql_describe(std::string_view sql,
         bool nn = i < r->not_null.size() && r->not_null[i];
         std::vector<std::optional<std::string>> row = {
             c.name, format_type(c.type), std::nullopt, nn ? "t" : "f", std::nullopt, "", ""};
-        for (size_t k = 7; k < names.size(); ++k) row.emplace_back("");
+        for (size_t k = 7; k < names.size(); ++k) {
+          // \d+'s Storage: plain for fixed-width types, extended for the rest.
+          bool varlena = c.type.id == type_id::text || c.type.id == type_id::bytea ||
+                         c.type.id == type_id::numeric || c.type.id == type_id::jsonb;
+          row.emplace_back(names[k] == "attstorage" ? (varlena ? "x" : "p") : "");
+        }
         t.add(row);
       }
     }
