@@ -23,6 +23,8 @@ class category : public std::error_category {
         return "undefined object";
       case errc::duplicate_object:
         return "duplicate object";
+      case errc::duplicate_column:
+        return "duplicate column";
       case errc::ambiguous_column:
         return "ambiguous column";
       case errc::datatype_mismatch:

@@ -42,6 +42,7 @@ enum class errc {
   undefined_database,
   connection_failure,  // the Kafka cluster cannot be reached
   io_error,            // state store or catalog could not be read or written
+  duplicate_column,    // ALTER TABLE ... RENAME COLUMN to a name the table has
   internal,
 };
 

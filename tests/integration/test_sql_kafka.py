@@ -271,7 +271,8 @@ def test_rename_survives_a_restart():
             wait_until(lambda: rows(s, "SELECT * FROM per_item ORDER BY item") == "ink|2\npen|1\n",
                        what="the view before the renames")
             s.psql("ALTER SOURCE orders RENAME TO purchases", "ALTER MATERIALIZED VIEW per_item RENAME TO totals",
-                   "ALTER TABLE notes RENAME TO memos", "ALTER SINK per_item_sink RENAME TO totals_sink")
+                   "ALTER TABLE notes RENAME TO memos", "ALTER SINK per_item_sink RENAME TO totals_sink",
+                   "ALTER TABLE memos RENAME COLUMN text TO body")
             produce(b, "orders", ['{"item": "pen", "qty": 3}'])
             wait_until(lambda: rows(s, "SELECT * FROM totals ORDER BY item") == "ink|2\npen|4\n",
                        what="the renamed view following")
@@ -290,7 +291,7 @@ def test_rename_survives_a_restart():
             assert rows(s, "SHOW MATERIALIZED VIEWS") == "totals\n"
             assert rows(s, "SHOW SINKS") == "totals_sink\n"
             assert rows(s, "SHOW TABLES") == "memos\n", s.stderr()
-            assert rows(s, "SELECT * FROM memos") == "1|x\n"
+            assert rows(s, "SELECT id, body FROM memos") == "1|x\n"
             assert "FROM purchases GROUP BY" in rows(s, "SHOW CREATE totals")
             assert rows(s, "SELECT * FROM totals ORDER BY item") == "ink|2\npen|4\n"
             produce(b, "orders", ['{"item": "ink", "qty": 5}'])

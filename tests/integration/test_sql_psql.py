@@ -186,6 +186,16 @@ def test_rename_keeps_dependants():
         r = s.psql("ALTER TABLE items RENAME TO per_name", check=False, verbose=True)
         assert "42P07" in r.stderr and 'relation "per_name" already exists' in r.stderr, r.stderr
         assert s.psql("SHOW TABLES").stdout == "items\n"
+        # RENAME COLUMN: of a table nothing reads.
+        r = s.psql("ALTER TABLE items RENAME COLUMN name TO label", check=False, verbose=True)
+        assert "0A000" in r.stderr and "per_name depends on it" in r.stderr, r.stderr
+        s.psql("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)", "INSERT INTO notes VALUES (1, 'x')",
+               "ALTER TABLE notes RENAME COLUMN body TO text")
+        assert s.psql("SELECT id, text FROM notes").stdout == "1|x\n"
+        r = s.psql("ALTER TABLE notes RENAME COLUMN text TO id", check=False, verbose=True)
+        assert "42701" in r.stderr, r.stderr
+        r = s.psql("ALTER TABLE notes RENAME COLUMN nope TO x", check=False, verbose=True)
+        assert "42703" in r.stderr, r.stderr
     finally:
         assert s.stop() == 0, s.stderr()
 

@@ -247,7 +247,7 @@ void engine::ingest(uint64_t id, row_batch changes, source_progress progress) {
 result<std::vector<statement_result>> engine::execute_locked(std::string_view sql, int64_t now) {
   if (now == 0) now = wall_clock_micros();
   // psql's \d name: catalog queries answered by their shape (psql_describe.h).
-  if (sql.starts_with("SELECT ")) {
+  if (sql.starts_with("SELECT ") && sql.find("pg_catalog.pg_") != std::string_view::npos) {
     std::vector<described_relation> rels;
     for (const auto& r : relations_)
       if (!r->hidden) rels.push_back({&r->info, r->not_null});

@@ -176,6 +176,7 @@ class engine : public catalog_reader {
   // statement that names it, in memory, in the catalog and in the state
   // store's markers.
   result<statement_result> alter_rename(const statement& s);
+  result<statement_result> rename_column(const statement& s, relation& r, statement_result done);
   result<statement_result> show(const statement& s);
   result<statement_result> describe(const statement& s);
 

@@ -29,6 +29,7 @@ result<statement_result> engine::alter_rename(const statement& s) {
   if (relation_kind_name(r->info.kind) != s.object_kind)
     return make_error(errc::wrong_object_type, s.name_pos, "\"{}\" is not a {}", s.name,
                       s.object_kind);
+  if (!s.column.empty()) return rename_column(s, *r, std::move(done));
   if (find(s.new_name) || find_system_table("pg_catalog", s.new_name))
     return make_error(errc::duplicate_object, -1, "relation \"{}\" already exists", s.new_name);
   const std::string from = s.name, to = s.new_name;
@@ -84,6 +85,51 @@ result<statement_result> engine::alter_rename(const statement& s) {
   for (auto& c : r->info.columns)
     if (c.qualifier == from) c.qualifier = to;
   if (r->is_view()) r->env.name = to;
+  return done;
+}
+
+// ALTER TABLE t RENAME COLUMN a TO b, for a table written with INSERT that
+// nothing reads yet: a source's columns name the fields it decodes, and a
+// view's text over the table would need its references rewritten with
+// their scopes, which is not done.
+result<statement_result> engine::rename_column(const statement& s, relation& r,
+                                               statement_result done) {
+  if (r.info.kind != relation_kind::table || r.source)
+    return make_error(errc::feature_not_supported, s.column_pos,
+                      "RENAME COLUMN is supported for tables written with INSERT only: the "
+                      "columns of \"{}\" name what it reads",
+                      s.name);
+  for (const auto& v : relations_)
+    for (const auto& [n, id] : v->info.deps)
+      if (id == r.info.id && !v->hidden) {
+        sql_error e = make_error(errc::feature_not_supported, s.column_pos,
+                                 "cannot rename a column of table \"{}\": {} {} depends on it",
+                                 s.name, relation_kind_name(v->info.kind), v->info.name);
+        e.hint = "Drop what depends on it, rename the column, then create them again.";
+        return e;
+      }
+  int at = -1;
+  for (size_t i = 0; i < r.info.columns.size(); ++i) {
+    if (r.info.columns[i].name == s.new_name)
+      return make_error(errc::duplicate_column, -1,
+                        "column \"{}\" of relation \"{}\" already exists", s.new_name, s.name);
+    if (r.info.columns[i].name == s.column) at = static_cast<int>(i);
+  }
+  if (at < 0)
+    return make_error(errc::undefined_column, s.column_pos, "column \"{}\" does not exist",
+                      s.column);
+  BOOST_OUTCOME_TRY(auto d, rename_column_in(r.info.definition, s.column, s.new_name));
+  if (catalog_) {
+    catalog_entry e;
+    e.name = r.info.name;
+    e.id = r.info.id;
+    e.sql = d;
+    BOOST_OUTCOME_TRY(catalog_->put(e));
+  }
+  bool stored = has_state(r);
+  r.info.definition = std::move(d);
+  if (stored) mark_stored(r);
+  r.info.columns[static_cast<size_t>(at)].name = s.new_name;
   return done;
 }
 

@@ -583,6 +583,12 @@ result<statement> prepass::alter(statement s) {
   if (!accept("rename"))
     return make_error(errc::feature_not_supported, static_cast<int>(cur().pos),
                       "only ALTER ... RENAME TO is supported");
+  if (!word("to")) {
+    // RENAME [COLUMN] column TO new_name
+    accept("column");
+    s.column_pos = static_cast<int>(cur().pos);
+    BOOST_OUTCOME_TRY(s.column, name());
+  }
   if (!accept("to")) return syntax("expected TO");
   BOOST_OUTCOME_TRY(s.new_name, name());
   if (cur().what != token::kind::end && !cur().is_punct(';')) return syntax("end of ALTER");

@@ -152,4 +152,48 @@ result<std::string> rename_relation_in(std::string_view sql, std::string_view fr
   return out;
 }
 
+result<std::string> rename_column_in(std::string_view sql, std::string_view from,
+                                     std::string_view to) {
+  BOOST_OUTCOME_TRY(auto stmts, parse_sql(sql));
+  if (stmts.size() != 1 || stmts[0].kind != stmt_kind::pg || !stmts[0].node.contains("CreateStmt"))
+    return make_error(errc::internal, -1, "a table's stored definition is not a CREATE TABLE");
+  const statement& s = stmts[0];
+  const size_t base = s.offset;
+  auto toks = lex(sql);
+  auto token_at = [&](int p) {
+    return std::find_if(toks.begin(), toks.end(),
+                        [&](const token& t) { return t.pos == base + static_cast<size_t>(p); });
+  };
+  std::vector<std::pair<size_t, size_t>> spans;
+  for (const auto& e : s.node["CreateStmt"].value("tableElts", json::array())) {
+    if (e.contains("ColumnDef") && e["ColumnDef"].value("colname", "") == from) {
+      auto it = token_at(e["ColumnDef"].value("location", -1));
+      if (it == toks.end() || it->text != from)
+        return make_error(errc::internal, -1, "no column name where the definition has one");
+      spans.emplace_back(it->pos, it->end);
+    }
+    if (e.contains("Constraint") && e["Constraint"].contains("keys")) {
+      // PRIMARY KEY ( a, b ): the names between the parentheses.
+      auto it = token_at(e["Constraint"].value("location", -1));
+      while (it != toks.end() && !it->is_punct('(')) ++it;
+      for (int depth = 0; it != toks.end(); ++it) {
+        if (it->is_punct('(')) ++depth;
+        if (it->is_punct(')') && --depth == 0) break;
+        if ((it->what == token::kind::word || it->what == token::kind::quoted_ident) &&
+            it->text == from)
+          spans.emplace_back(it->pos, it->end);
+      }
+    }
+  }
+  std::string out(sql);
+  std::string name = quote_identifier(to);
+  std::sort(spans.begin(), spans.end());
+  for (auto it = spans.rbegin(); it != spans.rend(); ++it)
+    out.replace(it->first, it->second - it->first, name);
+  if (auto check = parse_sql(out); !check)
+    return make_error(errc::internal, -1, "the definition renamed does not parse again: {}",
+                      check.error().message);
+  return out;
+}
+
 }  // namespace runnel::sql

@@ -24,6 +24,11 @@ namespace runnel::sql {
 result<std::string> rename_relation_in(std::string_view sql, std::string_view from,
                                        std::string_view to);
 
+// `sql` (a plain CREATE TABLE) with column `from` spelled `to`: its
+// definition and the keys of a table constraint (PRIMARY KEY (a, b)).
+result<std::string> rename_column_in(std::string_view sql, std::string_view from,
+                                     std::string_view to);
+
 // `name` as an identifier in SQL text: bare if it reads back as itself, else
 // double-quoted.
 std::string quote_identifier(std::string_view name);

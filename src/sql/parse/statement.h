@@ -110,6 +110,8 @@ struct statement {
   bool if_exists = false;
   bool cascade = false;
   std::string new_name;
+  std::string column;  // alter_rename: RENAME COLUMN column TO new_name
+  int column_pos = -1;
 
   // show: "tables", "sources", "sinks", "views", "materialized views",
   // "columns", "create", "all", "parameter"; show_arg: the relation or setting

@@ -18,6 +18,8 @@ std::string_view sqlstate(errc code) {
       return "42704";
     case errc::duplicate_object:
       return "42P07";
+    case errc::duplicate_column:
+      return "42701";
     case errc::ambiguous_column:
       return "42702";
     case errc::datatype_mismatch:

@@ -219,6 +219,21 @@ TEST_F(Engine, RenameKeepsDependantsWorking) {
   EXPECT_EQ(taken.code, errc::duplicate_object);
   EXPECT_EQ(taken.message, "relation \"counted\" already exists");
   EXPECT_EQ(error("ALTER VIEW items RENAME TO x").code, errc::wrong_object_type);
+  // RENAME COLUMN: a table nothing reads, and only that.
+  auto col_dep = error("ALTER TABLE items RENAME COLUMN name TO label");
+  EXPECT_EQ(col_dep.code, errc::feature_not_supported);
+  tag("CREATE TABLE notes (id INT, \"text\" TEXT, PRIMARY KEY (id, \"text\"))");
+  tag("INSERT INTO notes VALUES (1, 'x')");
+  EXPECT_EQ(tag("ALTER TABLE notes RENAME COLUMN \"text\" TO body"), "ALTER TABLE");
+  EXPECT_EQ(tag("ALTER TABLE notes RENAME id TO note_id"), "ALTER TABLE");
+  EXPECT_EQ(rows("SELECT note_id, body FROM notes"), (V{"1|x"}));
+  EXPECT_EQ(rows("SHOW CREATE notes")[0],
+            "notes|CREATE TABLE notes (note_id INT, body TEXT, PRIMARY KEY (note_id, body))");
+  EXPECT_EQ(error("INSERT INTO notes VALUES (1, 'x')").code, errc::unique_violation);
+  EXPECT_EQ(error("ALTER TABLE notes RENAME COLUMN nope TO x").code, errc::undefined_column);
+  auto dup_col = error("ALTER TABLE notes RENAME COLUMN body TO note_id");
+  EXPECT_EQ(dup_col.code, errc::duplicate_column);
+  EXPECT_EQ(dup_col.message, "column \"note_id\" of relation \"notes\" already exists");
   // Dropping still finds what depends on it, under the new names.
   auto dep = error("DROP TABLE items");
   EXPECT_EQ(dep.code, errc::dependent_objects);
