@@ -125,6 +125,13 @@ def test_copy_subscribe_streams_until_cancelled():
             assert [r[:3] for r in got] == [("1", "a", "Insert"), ("2", None, "Insert"), ("1", "a", "Delete")], got
             assert all(int(r[3]) > 1_600_000_000_000 for r in got), got  # rw_timestamp: ms since the epoch
             assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+            # A prepared SUBSCRIBE (the extended protocol), where a stream has no place: a clear error.
+            try:
+                conn.execute("SUBSCRIBE t", prepare=True)
+                raise AssertionError("no error")
+            except psycopg.errors.FeatureNotSupported as e:
+                assert "simple query protocol" in str(e), e
+            assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
     finally:
         assert s.stop() == 0, s.stderr()
 
