@@ -17,6 +17,7 @@
 #include "broker/server.h"
 #include "cli/commands.h"
 #include "cli/config_reference.h"
+#include "cli/sql_connectors.h"
 #include "connect/service.h"
 #include "observe/admin_server.h"
 #include "sql/engine/engine.h"
@@ -308,8 +309,28 @@ int run_serve(serve_options o) {
     return 1;
   }
   auto collectors = broker::attach_metrics(*srv);
+  // The hosted Connect worker is a client of this broker (DESIGN.md: connect
+  // speaks the Kafka protocol only), so it starts once the broker serves, and
+  // before SQL, whose sinks to databases and object stores put their
+  // connectors there (the catalog's too, when it is replayed).
+  std::unique_ptr<connect::service> hosted;
+  if (connect_cfg) {
+    connect_cfg->bootstrap_servers = fmt::format("{}:{}", client_host(c.listen_host), srv->port());
+    auto svc = connect::service::start({std::move(*connect_cfg), true, true});
+    if (!svc) {
+      fmt::print(stderr,
+                 "runnel serve: cannot start the hosted Connect worker: {} (choose another "
+                 "address with --connect-listen HOST:PORT, or --connect-listen off)\n",
+                 svc.error().message);
+      srv->shutdown();
+      return 1;
+    }
+    hosted = std::move(svc).value();
+  }
   // SQL reads and writes this broker's topics over the Kafka protocol, as
   // `runnel sql` would from outside: it starts once the broker listens.
+  // Declared before the engine, which uses it, so that it goes after it.
+  std::unique_ptr<sql_connectors> sql_connectors_host;
   std::unique_ptr<sql::engine> sql_engine;
   std::unique_ptr<sql::pg_server> sql_server;
   if (sql_at) {
@@ -320,6 +341,9 @@ int run_serve(serve_options o) {
     eo.catalog_topic = "_runnel_sql_catalog";
     // ... and its state beside the broker's data (no topic is named so).
     eo.state_dir = std::filesystem::path(o.data_dir) / "sql_state";
+    sql_connectors_host =
+        std::make_unique<sql_connectors>(hosted ? &hosted->connect_herder() : nullptr, eo.brokers);
+    eo.connectors = sql_connectors_host.get();
     sql_engine = std::make_unique<sql::engine>(eo);
     auto failed = sql_engine->open_catalog();
     if (!failed) {
@@ -340,26 +364,9 @@ int run_serve(serve_options o) {
   started = true;
   if (admin) fmt::print("runnel: admin on {}:{}\n", admin_at->first, admin->port());
   if (sql_server) fmt::print("runnel: sql on {}:{}\n", sql_at->first, sql_server->port());
-  // The hosted Connect worker is a client of this broker (DESIGN.md: connect
-  // speaks the Kafka protocol only), so it starts once the broker serves.
-  std::unique_ptr<connect::service> hosted;
-  if (connect_cfg) {
-    connect_cfg->bootstrap_servers = fmt::format("{}:{}", client_host(c.listen_host), srv->port());
-    auto svc = connect::service::start({std::move(*connect_cfg), true, true});
-    if (!svc) {
-      fmt::print(stderr,
-                 "runnel serve: cannot start the hosted Connect worker: {} (choose another "
-                 "address with --connect-listen HOST:PORT, or --connect-listen off)\n",
-                 svc.error().message);
-      sql_server.reset();
-      sql_engine.reset();
-      srv->shutdown();
-      return 1;
-    }
-    hosted = std::move(svc).value();
+  if (hosted)
     fmt::print("runnel: connect on {}:{}\n", hosted->connect_herder().config().rest_host,
                hosted->rest_port());
-  }
   // A line scripts can wait for (after the admin, sql and connect lines).
   fmt::print("runnel: ready on {}:{}\n", c.listen_host, srv->port());
   std::fflush(stdout);
@@ -369,10 +376,13 @@ int run_serve(serve_options o) {
   sig_ctx.run();
   // Connectors and SQL first: their last records and offsets still reach
   // the broker.
+  // No statement runs once the SQL server is gone, so none puts a
+  // connector into the stopped worker.
+  sql_server.reset();
   if (hosted) hosted->stop();
   hosted.reset();
-  sql_server.reset();
   sql_engine.reset();
+  sql_connectors_host.reset();
   srv->shutdown();
   collectors.reset();
   admin.reset();

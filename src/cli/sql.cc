@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "cli/commands.h"
+#include "cli/sql_connectors.h"
 #include "observe/admin_server.h"
 #include "sql/engine/engine.h"
 #include "sql/pgwire/server.h"
@@ -35,7 +36,11 @@ int run_sql(const sql_options& o) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // Before the engine, which puts its sinks' connectors there, so that it
+  // goes after the engine has flushed them.
+  sql_connectors connectors(nullptr, o.brokers);
   sql::engine_options eo;
+  eo.connectors = &connectors;
   eo.brokers = o.brokers;
   eo.catalog_topic = o.catalog_topic;
   eo.state_dir = o.state_dir;

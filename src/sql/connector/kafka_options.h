@@ -46,6 +46,9 @@ struct kafka_sink_options {
   bool upsert = false;             // FORMAT UPSERT / type = 'upsert': keyed, deletes as tombstones
   bool force_append_only = false;  // drop deletes instead of refusing an updating input
   std::string primary_key;  // upsert: the key columns, comma-separated (else the input's key)
+  // Create the topic if it does not exist (compacted for an upsert sink):
+  // the topic between a connector sink's two halves (connector_sink.h).
+  bool create_topic = false;
 };
 
 // `default_brokers`: the cluster of the SQL process (its --brokers), used

@@ -68,8 +68,17 @@ result<std::unique_ptr<kafka_sink>> kafka_sink::start(const kafka_sink_options& 
   ao.timeout = std::chrono::seconds(10);
   auto admin = client::admin::create(ao);
   if (!admin) return fail(errc::connection_failure, admin.error().message);
-  if (auto info = admin.value().describe_topic(options.topic); !info)
-    return fail(errc::undefined_object, info.error().message);
+  if (auto info = admin.value().describe_topic(options.topic); !info) {
+    if (!options.create_topic) return fail(errc::undefined_object, info.error().message);
+    client::new_topic t;
+    t.name = options.topic;
+    if (options.upsert) t.configs.emplace_back("cleanup.policy", "compact");
+    if (auto c = admin.value().create_topic(t); !c) {
+      // Another process may have created it meanwhile.
+      if (auto again = admin.value().describe_topic(options.topic); !again)
+        return fail(errc::connection_failure, c.error().message);
+    }
+  }
   auto p = std::make_unique<impl>();
   impl* raw = p.get();
   client::producer_options po;

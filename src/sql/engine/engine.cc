@@ -3,11 +3,13 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "sql/catalog/catalog_log.h"
+#include "sql/connector/connector_sink.h"
 #include "sql/connector/kafka_options.h"
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
@@ -199,12 +201,23 @@ result<void> engine::log_created(const std::string& name) {
       retired_sources_.push_back(std::move(r->source));
     }
     if (r->out) retired_sinks_.push_back(std::move(r->out));
+    remove_connector(*r);
     uint64_t id = r->info.id;
     std::erase_if(relations_, [&](const std::unique_ptr<relation>& v) { return v->info.id == id; });
     forget_state(id);
     return w.error();
   }
   return outcome::success();
+}
+
+void engine::remove_connector(relation& r) {
+  if (r.connector.empty() || !options_.connectors) return;
+  // The sink is gone whatever the worker answers; a connector left behind
+  // is logged (DELETE /connectors/sql-<name> removes it).
+  if (auto d = options_.connectors->remove(r.connector); !d)
+    spdlog::warn("sql sink \"{}\": cannot delete connector {}: {}", r.info.name, r.connector,
+                 d.error().message);
+  r.connector.clear();
 }
 
 void engine::ingest(uint64_t id, row_batch changes, source_progress progress) {
@@ -718,7 +731,19 @@ result<statement_result> engine::create_sink(const statement& s, int64_t now) {
     if (s.if_not_exists) return statement_result{{}, row_batch(0), "CREATE SINK"};
     return make_error(errc::duplicate_object, s.name_pos, "relation \"{}\" already exists", s.name);
   }
-  BOOST_OUTCOME_TRY(auto opts, read_sink_options(s, options_.brokers));
+  std::optional<connector_sink_options> via;  // a sink through a Connect connector
+  kafka_sink_options opts;
+  if (is_connector_sink(s)) {
+    BOOST_OUTCOME_TRY(via, read_connector_sink_options(s, options_.brokers));
+    if (!options_.connectors)
+      return make_error(errc::feature_not_supported, s.with.position,
+                        "connector '{}' needs a Kafka Connect worker, which this SQL process "
+                        "does not have (runnel sql and runnel serve --sql-listen have one)",
+                        via->connector);
+    opts = via->kafka;
+  } else {
+    BOOST_OUTCOME_TRY(opts, read_sink_options(s, options_.brokers));
+  }
   json query = s.node;
   if (!s.from.empty()) {
     json range = {
@@ -760,7 +785,23 @@ result<statement_result> engine::create_sink(const statement& s, int64_t now) {
                         "an upsert sink needs a key and its input has none: WITH (..., "
                         "primary_key = 'column, ...')");
   }
+  std::vector<std::string> key_names;
+  for (int k : key) key_names.push_back(r->info.columns[static_cast<size_t>(k)].name);
   BOOST_OUTCOME_TRY(r->out, kafka_sink::start(opts, r->info.columns, std::move(key)));
+  if (via) {
+    // The connector reads the topic from where its consumer group (or, for
+    // an exactly-once sink such as JDBC, its target) left off; a restart
+    // puts the same config again.
+    finish_connector_config(*via, key_names);
+    if (auto p = options_.connectors->put(via->connector_name, via->config); !p) {
+      sql_error e = p.error();
+      e.message =
+          fmt::format("connector {} for sink \"{}\": {}", via->connector_name, s.name, e.message);
+      if (e.position < 0) e.position = s.with.position;
+      return e;
+    }
+    r->connector = via->connector_name;
+  }
   if (has_state(*r)) {
     // A restart: what it wrote before stays written.
     resume_watermarks(*r);
@@ -997,6 +1038,7 @@ result<statement_result> engine::drop(const statement& s) {
         retired_sources_.push_back(std::move(v->source));
       }
       if (v->out) retired_sinks_.push_back(std::move(v->out));
+      remove_connector(*v);
     }
     std::erase_if(relations_,
                   [&](const std::unique_ptr<relation>& v) { return doomed.count(v->info.id) > 0; });

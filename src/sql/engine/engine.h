@@ -64,11 +64,16 @@ struct engine_options {
   // before they return). A kill -9 loses at most this much work, which the
   // sources read again.
   std::chrono::milliseconds commit_interval{200};
+  // Where sinks to databases, object stores and directories put their
+  // Kafka Connect connectors (connector/connector_sink.h); null: such
+  // sinks are refused. Outlives the engine.
+  connector_host* connectors = nullptr;
 };
 
 class kafka_source;
 struct source_progress;
 class kafka_sink;
+class connector_host;
 class state_store;
 class state_table;
 class catalog_log;
@@ -192,6 +197,8 @@ class engine : public catalog_reader {
   // catalog and this is not a replay of it); on failure the relation is
   // dropped again, so that nothing runs that a restart would lose.
   result<void> log_created(const std::string& name);
+  // Deletes the Kafka Connect connector of a sink (connector_sink.h).
+  void remove_connector(relation& r);
   // A batch of changes from the source of relation `id` (its thread).
   void ingest(uint64_t id, row_batch changes, source_progress progress);
 

@@ -63,6 +63,9 @@ struct engine::relation {
   std::vector<watermark> watermarks;
   // A sink: where its dataflow's changes go (instead of `contents`).
   std::unique_ptr<kafka_sink> out;
+  // A sink to a database, object store or directory: its Kafka Connect
+  // connector (connector_sink.h), deleted with the sink.
+  std::string connector;
 
   // Durable state (engine_options::state_dir): the table of its contents
   // (durable.cc), the next sequence number of an append-only relation's

@@ -99,6 +99,14 @@ def rpc(endpoint):
                 for o in page.get("Contents", []):
                     out.append([o["Key"], o["LastModified"].timestamp()])
             return out
+        elif op == "get-all":
+            # Every object's key and body (text): what a sink wrote.
+            out = {}
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=r["bucket"]):
+                for o in page.get("Contents", []):
+                    body = client.get_object(Bucket=r["bucket"], Key=o["Key"])["Body"].read()
+                    out[o["Key"]] = body.decode()
+            return out
         elif op == "mpu-start":
             return client.create_multipart_upload(Bucket=r["bucket"], Key=r["key"])["UploadId"]
         elif op == "mpu-part":
