@@ -84,7 +84,6 @@ def jdbc_round(db, query_db, url, kind):
             inserted = 40 + len([i for i in range(40) if i % 3 and i % 5 == 0])
             wait_until(lambda: int(query_db("SELECT count(*) FROM clicks_log")[0][0]) == inserted,
                        60, 0.2, what="the append-only table")
-            assert not query_db("SELECT page FROM visits WHERE page = '/p0' AND n = 0")
 
             # A clean stop and a restart: the catalog puts the connectors again.
             assert s.stop() == 0, s.stderr()
@@ -103,6 +102,8 @@ def jdbc_round(db, query_db, url, kind):
             workload(s, 200, 30)
             s.psql("DELETE FROM clicks WHERE page = '/about'")
             equal("the upsert table after kill -9")
+            # A group the view lost is a row the table lost (a tombstone).
+            assert not query_db("SELECT n FROM visits WHERE page = '/about'")
             wait_until(lambda: int(query_db("SELECT count(*) FROM clicks_log")[0][0]) >= inserted + 30,
                        60, 0.2, what="the append-only table after kill -9")
 

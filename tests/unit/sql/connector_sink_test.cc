@@ -15,12 +15,12 @@ statement parsed(std::string_view sql) {
   return r ? r.value().at(0) : statement{};
 }
 
-result<connector_sink_options> read(std::string_view sql) {
+result<connector_sink_options> options_of(std::string_view sql) {
   return read_connector_sink_options(parsed(sql), "default:9092");
 }
 
 TEST(ConnectorSink, JdbcUpsertWithRisingWavesNames) {
-  auto o = read(
+  auto o = options_of(
       "CREATE SINK s FROM v WITH (connector = 'jdbc', jdbc.url = "
       "'jdbc:postgresql://h:5432/db', user = 'u', password = 'p', table.name = 't', "
       "schema.name = 'app', type = 'upsert', primary_key = 'a,b', auto.create = 'false')");
@@ -48,7 +48,7 @@ TEST(ConnectorSink, JdbcUpsertWithRisingWavesNames) {
 }
 
 TEST(ConnectorSink, S3AndDirectoryAreAppendOnlyFiles) {
-  auto o = read(
+  auto o = options_of(
       "CREATE SINK s AS SELECT 1 AS x WITH (connector = 's3', s3.region_name = 'eu-west-1', "
       "s3.bucket_name = 'b', s3.path = 'out', s3.endpoint_url = 'http://127.0.0.1:9000', "
       "s3.credentials.access = 'ak', s3.credentials.secret = 'sk', topic = 'mine', "
@@ -67,7 +67,7 @@ TEST(ConnectorSink, S3AndDirectoryAreAppendOnlyFiles) {
   EXPECT_EQ(c.at("rotate.schedule.interval.ms"), "1000");
   EXPECT_FALSE(o.value().kafka.upsert);
 
-  auto f = read(
+  auto f = options_of(
       "CREATE SINK d FROM v WITH (connector = 'file', fs.path = '/tmp/x', "
       "flush.size = '10')");
   ASSERT_TRUE(f) << f.error().message;
@@ -78,12 +78,12 @@ TEST(ConnectorSink, S3AndDirectoryAreAppendOnlyFiles) {
   EXPECT_FALSE(f.value().config.count("rotate.schedule.interval.ms"));
 
   EXPECT_FALSE(
-      read("CREATE SINK s FROM v WITH (connector = 's3', s3.bucket_name = 'b', "
-           "type = 'upsert')"));
+      options_of("CREATE SINK s FROM v WITH (connector = 's3', s3.bucket_name = 'b', "
+                 "type = 'upsert')"));
 }
 
 TEST(ConnectorSink, KafkaConnectPassesTheConnectorsKeys) {
-  auto o = read(
+  auto o = options_of(
       "CREATE SINK h FROM v WITH (connector = 'kafka-connect', connector.class = 'HttpSink', "
       "http.api.url = 'http://x/', type = 'upsert')");
   ASSERT_TRUE(o) << o.error().message;
@@ -106,7 +106,7 @@ TEST(ConnectorSink, ClearErrors) {
            "topics = 'other')",
            "CREATE SINK s FROM v WITH (connector = 'fs', fs.path = '/x') FORMAT PLAIN ENCODE CSV",
        }) {
-    auto r = read(bad);
+    auto r = options_of(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {
       EXPECT_FALSE(r.error().message.empty());
