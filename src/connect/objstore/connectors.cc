@@ -91,6 +91,23 @@ void register_objstore(plugin_registry& r) {
        .version = RUNNEL_VERSION,
        .aliases = {},
        .make = [] { return std::make_unique<objstore_source_connector>(store_kind::directory); }});
+  // The sinks (docs/connect/objstore.md lists these names; they were
+  // defined but never registered until SQL's sinks asked for them).
+  r.add({.class_name = "runnel.connect.objstore.S3SinkConnector",
+         .type = plugin_type::sink,
+         .version = RUNNEL_VERSION,
+         .aliases = {"io.confluent.connect.s3.S3SinkConnector"},
+         .make = [] { return std::make_unique<objstore_sink_connector>(store_kind::s3); }});
+  r.add({.class_name = "runnel.connect.objstore.AzureBlobSinkConnector",
+         .type = plugin_type::sink,
+         .version = RUNNEL_VERSION,
+         .aliases = {"io.confluent.connect.azure.blob.AzureBlobStorageSinkConnector"},
+         .make = [] { return std::make_unique<objstore_sink_connector>(store_kind::azure); }});
+  r.add({.class_name = "runnel.connect.objstore.DirectorySinkConnector",
+         .type = plugin_type::sink,
+         .version = RUNNEL_VERSION,
+         .aliases = {},
+         .make = [] { return std::make_unique<objstore_sink_connector>(store_kind::directory); }});
 }
 
 }  // namespace runnel::connect::objstore
