@@ -158,7 +158,7 @@ def test_s3_and_directory_in_serve():
             produce(b, "events", ['{"id": %d, "page": "/p%d"}' % (i, i % 4) for i in range(20)])
             psql(b.sql_port,
                  "CREATE SOURCE events (id INT, page TEXT) WITH (connector = 'kafka', topic = 'events')",
-                 "CREATE SINK to_s3 AS SELECT id, page FROM events WHERE id % 2 = 0 WITH ("
+                 "CREATE SINK to_s3 AS SELECT id, page FROM events WHERE id %% 2 = 0 WITH ("
                  "connector = 's3', s3.region_name = 'us-east-1', s3.bucket_name = 'views', "
                  "s3.path = 'sql', s3.endpoint_url = '%s', s3.credentials.access = 'runnel', "
                  "s3.credentials.secret = 'runnel', type = 'append-only') FORMAT PLAIN ENCODE JSON"

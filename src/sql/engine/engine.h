@@ -46,6 +46,8 @@ struct statement_result {
   bool streams = false;
 };
 
+class connector_host;
+
 struct engine_options {
   // The Kafka-protocol cluster of sources and sinks that do not name one
   // (properties.bootstrap.server).
@@ -73,7 +75,6 @@ struct engine_options {
 class kafka_source;
 struct source_progress;
 class kafka_sink;
-class connector_host;
 class state_store;
 class state_table;
 class catalog_log;
