@@ -47,6 +47,12 @@ sql::result<connect::herder*> sql_connectors::worker() {
       // How often sink tasks commit (pre_commit): the file sinks' scheduled
       // rotation is checked then, so a second, not Kafka's minute.
       {"offset.flush.interval.ms", "1000"},
+      // After a kill -9 the restarted process's sink tasks join their
+      // groups while the dead members still hold the partitions, until
+      // their sessions expire: 10 s rather than librdkafka's 45 s. One
+      // worker, so no rebalance storm to fear from a shorter session.
+      {"consumer.session.timeout.ms", "10000"},
+      {"consumer.heartbeat.interval.ms", "3000"},
   };
   auto cfg = connect::worker_config::parse(props);
   if (!cfg) return refused(cfg.error());
