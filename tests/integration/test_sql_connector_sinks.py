@@ -110,6 +110,9 @@ def jdbc_round(db, query_db, url, kind):
             # DROP SINK deletes the connector; the view goes on.
             s.psql("DROP SINK visits_db", "DROP SINK log_db")
             assert psql(s.port, "SHOW SINKS").stdout == ""
+        except Exception:
+            print("runnel sql's log (tail):\n" + s.stderr()[-6000:], flush=True)
+            raise
         finally:
             rc = s.stop()
             assert rc == 0, s.stderr()

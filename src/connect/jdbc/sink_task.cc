@@ -20,7 +20,7 @@ class jdbc_sink_task final : public sink_task {
     writer_ = std::make_unique<sink_writer>(cfg_, *d_);
     CONNECT_TRY(connect());
     const auto text = d_->column_type(schemas::string(), true);
-    CONNECT_TRY(conn_->run(
+    auto created = conn_->run(
         "CREATE TABLE IF NOT EXISTS " + d_->quote_table(cfg_.offsets_table) + " (" +
             d_->quote("connector") + " " + text + " NOT NULL, " + d_->quote("topic") + " " + text +
             " NOT NULL, " + d_->quote("kafka_partition") + " " +
@@ -28,7 +28,14 @@ class jdbc_sink_task final : public sink_task {
             d_->quote("next_offset") + " " + d_->column_type(schemas::int64(), false) +
             " NOT NULL, PRIMARY KEY (" + d_->quote("connector") + ", " + d_->quote("topic") + ", " +
             d_->quote("kafka_partition") + "))" + d_->table_options(),
-        {}));
+        {});
+    // Two tasks starting at once race in PostgreSQL's CREATE TABLE IF NOT
+    // EXISTS: the loser fails ("already exists", or a unique violation in
+    // pg_type) although the table is there. Only a table that is still
+    // missing is an error.
+    if (!created &&
+        !conn_->run("SELECT 1 FROM " + d_->quote_table(cfg_.offsets_table) + " WHERE 1 = 0", {}))
+      return created.error();
     return ok();
   }
 

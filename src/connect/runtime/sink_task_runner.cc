@@ -4,6 +4,7 @@
 // their position with their output and rewind in open()).
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -27,6 +28,8 @@ using clock = std::chrono::steady_clock;
 constexpr size_t max_poll_records = 500;
 constexpr auto poll_timeout = std::chrono::milliseconds(500);
 constexpr auto default_retry_backoff = std::chrono::milliseconds(1000);
+// How long a rewind librdkafka is not ready for is tried again (apply_rewinds).
+constexpr auto rewind_patience = std::chrono::seconds(30);
 
 // A subscribed topic that does not exist (yet): the consumer keeps its
 // subscription and picks the topic up once a source or a user creates it,
@@ -162,6 +165,9 @@ class sink_task_runner final : public worker_task {
   void consume(const client::message_view& m) {
     if (failure_) return;
     client::topic_partition tp{std::string(m.topic), m.partition};
+    // Read from where the partition is about to be moved away from: the
+    // seek (apply_rewinds) reads it again from the right place.
+    if (rewinds_.count(tp)) return;
     consumed_[tp] = int64_t(m.offset()) + 1;
     counters_.bytes.fetch_add(
         int64_t((m.key ? m.key->size() : 0) + (m.value ? m.value->size() : 0)),
@@ -339,12 +345,27 @@ class sink_task_runner final : public worker_task {
     std::vector<client::topic_partition_offset> seek;
     for (const auto& [tp, o] : rewinds_)
       if (assignment_.count(tp)) seek.push_back({tp.topic, tp.partition, offset_t{o}});
-    rewinds_.clear();
-    if (seek.empty()) return;
+    if (seek.empty()) {
+      rewinds_.clear();
+      return;
+    }
     if (auto r = consumer_->seek(seek, std::chrono::seconds(10)); !r) {
+      // librdkafka refuses to seek a partition whose assignment it has
+      // not applied yet (RD_KAFKA_RESP_ERR__STATE, "Erroneous state"), as
+      // happens when open() rewinds right after a rebalance: try again on
+      // the next turn of the loop, holding the partitions' records back
+      // meanwhile (consume), for at most rewind_patience.
+      constexpr int err_state = -172;
+      const bool not_yet = r.error().code == std::error_code(err_state, client::kafka_category());
+      if (!rewind_since_) rewind_since_ = clock::now();
+      if (not_yet && clock::now() - *rewind_since_ < rewind_patience) return;
+      rewinds_.clear();
+      rewind_since_.reset();
       failure_ = from_client(r.error(), "moving the consumer");
       return;
     }
+    rewinds_.clear();
+    rewind_since_.reset();
     for (const auto& s : seek) {
       client::topic_partition tp{s.topic, s.partition};
       consumed_[tp] = current_[tp] = int64_t(s.offset());
@@ -381,6 +402,7 @@ class sink_task_runner final : public worker_task {
   std::vector<sink_record> batch_;
   std::set<client::topic_partition> assignment_, task_paused_;
   std::map<client::topic_partition, int64_t> consumed_, current_, committed_, rewinds_;
+  std::optional<clock::time_point> rewind_since_;  // a rewind waits for librdkafka since
   std::optional<std::chrono::milliseconds> retry_timeout_;
   bool commit_requested_ = false;
   std::optional<error> failure_;

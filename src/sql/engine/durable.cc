@@ -206,6 +206,19 @@ void engine::collect_garbage(const std::vector<catalog_entry>& entries) {
 result<void> engine::commit() {
   if (!store_) return outcome::success();
   last_commit_ = std::chrono::steady_clock::now();
+  // Every sink's records are acknowledged before the state that says they
+  // were written is committed: a kill -9 right after the commit would
+  // otherwise lose the ones still queued in the producer, which the
+  // resumed view does not make again. Until they are, the batch waits
+  // (it stays pending and goes with the next commit).
+  for (auto& rel : relations_) {
+    if (!rel->out) continue;
+    if (auto f = rel->out->flush(std::chrono::seconds(5)); !f) {
+      spdlog::error("sql state: commit postponed: sink \"{}\": {}", rel->info.name,
+                    f.error().message);
+      return f.error();
+    }
+  }
   auto r = store_->commit();
   if (!r) spdlog::error("sql state: commit failed: {}", r.error().message);
   return r;
