@@ -88,7 +88,7 @@ void engine::restore(relation& r) {
     spdlog::error("sql state: {} undecodable entries in the contents of \"{}\" skipped", bad,
                   r.info.name);
   if (negative) consolidate(rows, r.types);
-  r.contents = std::move(rows);
+  r.set_contents(std::move(rows));
   if (auto o = meta_->get(meta_key('o', r.info.id))) {
     size_t pos = 0;
     uint64_t n = 0;

@@ -465,7 +465,7 @@ result<void> engine::define_columns(const json& c, relation& rel) {
     r->not_null[static_cast<size_t>(found)] = true;
   }
   r->types = types_of(r->info.columns);
-  r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+  r->set_contents(row_batch(static_cast<uint32_t>(r->types.size())));
   return outcome::success();
 }
 
@@ -492,7 +492,7 @@ result<std::unique_ptr<engine::relation>> engine::maintain(const json& query, co
   for (auto& c : r->info.columns) c.qualifier = s.name;
   r->info.deps = q.deps;
   r->types = types_of(r->info.columns);
-  r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+  r->set_contents(row_batch(static_cast<uint32_t>(r->types.size())));
   if (s.emit_on_window_close) {
     BOOST_OUTCOME_TRY(set_emit_on_window_close(*plan));
   }
@@ -582,7 +582,7 @@ result<statement_result> engine::create_view(const statement& s, int64_t now) {
     for (auto& c : r->info.columns) c.qualifier = s.name;
     r->info.deps = q.deps;
     r->types = types_of(r->info.columns);
-    r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+    r->set_contents(row_batch(static_cast<uint32_t>(r->types.size())));
     r->info.kind = relation_kind::view;
     r->info.query = std::make_shared<const json>(s.node);
     r->info.temporal_joins = s.temporal_joins;
@@ -668,7 +668,7 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
     layout.includes.emplace_back(inc.what, inc.header);
   }
   r->types = types_of(r->info.columns);
-  r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+  r->set_contents(row_batch(static_cast<uint32_t>(r->types.size())));
   if (opts.upsert && r->info.primary_key.empty())
     return make_error(errc::invalid_parameter, s.name_pos,
                       "FORMAT UPSERT needs a primary key: PRIMARY KEY (column, ...)");

@@ -15,6 +15,7 @@
 
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
+#include "sql/engine/contents_index.h"
 #include "sql/engine/engine.h"
 #include "sql/exec/rows.h"
 #include "sql/state/state_table.h"
@@ -85,25 +86,16 @@ struct engine::relation {
 
   bool is_view() const { return flow != nullptr; }
   // The contents own their strings: a view's output points into its
-  // operators' batches and its plan's constants.
-  void add(const row_batch& changes) {
-    // Inserts only (every batch of an append-only source, and of most
-    // views over one): appended with their strings copied. Identical rows
-    // may then sit in separate entries, which every reader takes as the
-    // same multiset; consolidating all the contents on every batch made a
-    // source of n rows cost O(n) per batch.
-    bool inserts_only = true;
-    for (size_t i = 0; i < changes.size() && inserts_only; ++i)
-      inserts_only = changes.weight(i) >= 0;
-    if (inserts_only) {
-      append_owned(contents, changes, types);
-      return;
-    }
-    contents.keep_alive(changes);
-    for (size_t i = 0; i < changes.size(); ++i) contents.add(changes.row(i), changes.weight(i));
-    consolidate(contents, types);
-    own_strings(contents, types);
+  // operators' batches and its plan's constants. Inserts are appended;
+  // once a batch deletes, changes find their rows through an index
+  // (contents_index.h), so a batch costs what it changes, not the relation.
+  void add(const row_batch& changes) { index.apply(contents, changes, types); }
+  // Replaces the contents (creation, restore).
+  void set_contents(row_batch rows) {
+    contents = std::move(rows);
+    index.reset();
   }
+  contents_index index;
 };
 
 // DECLARE name CURSOR FOR SUBSCRIBE relation: the relation's contents when
