@@ -185,7 +185,31 @@ void engine::store_watermarks(relation& r) {
 void engine::forget_state(uint64_t id) {
   if (!store_) return;
   store_->drop_tables(id << 16, (id + 1) << 16);
-  for (char k : {'r', 'o', 'w'}) meta_->del(meta_key(k, id));
+  for (char k : {'r', 'o', 'w', 'l'}) meta_->del(meta_key(k, id));
+}
+
+void engine::upgrade_state(state_table& meta) {
+  std::vector<uint64_t> ids;
+  meta.scan_prefix("r", [&](std::string_view key, std::string_view) {
+    if (key.size() == 9) ids.push_back(codec::read_u64_be(key.data() + 1));
+    return true;
+  });
+  for (uint64_t id : ids) meta.put(meta_key('l', id), "1");
+}
+
+namespace {
+
+bool leaves_columns_out(const plan_node& n) {
+  if (n.kind == plan_kind::join && !n.unread.empty()) return true;
+  for (const auto& in : n.inputs)
+    if (leaves_columns_out(*in)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool engine::stale_join_state(const relation& r, const plan_node& plan) {
+  return store_ && meta_->get(meta_key('l', r.info.id)) && leaves_columns_out(plan);
 }
 
 void engine::collect_garbage(const std::vector<catalog_entry>& entries) {

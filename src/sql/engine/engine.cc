@@ -133,12 +133,18 @@ result<std::vector<std::string>> engine::open_catalog() {
   if (!options_.state_dir.empty() && !store_) {
     BOOST_OUTCOME_TRY(auto st, state_store::open(options_.state_dir));
     auto meta = st->table(0);
-    // The format of docs/format/sql-state.md, version 1.
-    if (auto v = meta->get("v"); v && *v != "1")
+    // The format of docs/format/sql-state.md, version 2. Version 1 stored
+    // every column of a join's rows; its views are flagged as it is read
+    // (upgrade_state) and those with a join that now leaves columns out are
+    // recomputed.
+    auto v = meta->get("v");
+    if (v && *v != "1" && *v != "2")
       return make_error(errc::io_error, -1,
-                        "the SQL state in {} has format version {}, this runnel reads version 1",
+                        "the SQL state in {} has format version {}, this runnel reads versions 1 "
+                        "and 2",
                         options_.state_dir.string(), *v);
-    meta->put("v", "1");
+    if (v && *v == "1") upgrade_state(*meta);
+    meta->put("v", "2");
     std::lock_guard lock(mu_);
     store_ = std::move(st);
     meta_ = std::move(meta);
@@ -521,6 +527,13 @@ result<std::unique_ptr<engine::relation>> engine::maintain(const json& query, co
         if (other->info.id == id && !other->restored) inputs_restored = false;
     if (!inputs_restored) {
       spdlog::warn("sql state: \"{}\" is recomputed: what it reads lost its state", s.name);
+      forget_state(r->info.id);
+      BOOST_OUTCOME_TRY(commit());
+    } else if (stale_join_state(*r, *plan)) {
+      spdlog::warn(
+          "sql state: \"{}\" is recomputed: its joins' state has the layout of format "
+          "version 1",
+          s.name);
       forget_state(r->info.id);
       BOOST_OUTCOME_TRY(commit());
     }

@@ -217,6 +217,10 @@ class engine : public catalog_reader {
   void store_source(relation& r, const source_progress& progress);
   void store_watermarks(relation& r);
   void forget_state(uint64_t id);
+  // Format version 1 -> 2: flags every relation with state ('l' ++ id), so
+  // that a view whose joins now store fewer columns is recomputed.
+  void upgrade_state(state_table& meta);
+  bool stale_join_state(const relation& r, const plan_node& plan);
   // Removes the state of relations that are not in `entries` (dropped
   // before a commit, or created for another catalog), before a replay.
   void collect_garbage(const std::vector<catalog_entry>& entries);

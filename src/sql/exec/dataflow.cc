@@ -112,9 +112,9 @@ result<op*> dataflow::add(const plan_node& n) {
             errc::feature_not_supported, -1,
             "a temporal join (FOR SYSTEM_TIME AS OF PROCTIME()) needs an append-only left side: a "
             "source, or a view that never retracts");
-      made =
-          std::make_unique<join_op>(env_, types_of(l), types_of(*n.inputs[1]), n.equi, n.predicate,
-                                    n.join, n.temporal, l.watermarks, n.inputs[1]->watermarks);
+      made = std::make_unique<join_op>(env_, types_of(l), types_of(*n.inputs[1]), n.equi,
+                                       n.predicate, n.join, n.temporal, l.watermarks,
+                                       n.inputs[1]->watermarks, n.unread);
       break;
     }
     case plan_kind::row_number:

@@ -35,10 +35,18 @@ std::string write_entry(int64_t count, int64_t matches, std::string_view row) {
 
 join_op::join_op(exec_env& env, schema_types left, schema_types right,
                  std::vector<std::pair<int, int>> equi, expr_ptr residual, join_type type,
-                 bool temporal, std::vector<int> left_watermarks, std::vector<int> right_watermarks)
+                 bool temporal, std::vector<int> left_watermarks, std::vector<int> right_watermarks,
+                 std::vector<int> unread)
     : op(env), residual_(std::move(residual)), temporal_(temporal) {
   sides_[0].types = std::move(left);
   sides_[1].types = std::move(right);
+  const int nl = static_cast<int>(sides_[0].types.size());
+  for (int c : unread) {
+    if (c < nl)
+      sides_[0].unread.push_back(c);
+    else
+      sides_[1].unread.push_back(c - nl);
+  }
   for (auto [l, r] : equi) {
     sides_[0].keys.push_back(l);
     sides_[1].keys.push_back(r);
@@ -221,10 +229,21 @@ void join_op::emit_row(row_batch& out, const datum* left, const datum* right, in
   if (right) std::copy(right, right + nr, r + nl);
 }
 
-void join_op::push(int port, const row_batch& in) {
+void join_op::push(int port, const row_batch& changes) {
   const int s = port == 0 ? 0 : 1, o = 1 - s;
   side& me = sides_[s];
   side& other = sides_[o];
+  row_batch pruned(changes.width());
+  if (!me.unread.empty()) {
+    pruned.keep_alive(changes);
+    pruned.reserve(changes.size());
+    for (size_t i = 0; i < changes.size(); ++i) {
+      pruned.add(changes.row(i), changes.weight(i));
+      datum* r = pruned.row(i);
+      for (int c : me.unread) r[c] = datum::null_value();
+    }
+  }
+  const row_batch& in = me.unread.empty() ? changes : pruned;
   row_batch out(width_);
   out.keep_alive(in);
   auto c = context(out);

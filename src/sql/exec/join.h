@@ -25,6 +25,10 @@
 // watermark on a bound's column is late: dropped and counted, because the
 // rows it would have matched may be gone. Rows that are not late give the
 // batch query's result exactly, retractions included.
+//
+// Columns that no operator above reads (plan_node::unread, plan/prune.cc)
+// are set to NULL as each change comes in, so they are neither stored nor
+// copied.
 #pragma once
 
 #include <memory>
@@ -40,7 +44,8 @@ class join_op : public op {
  public:
   join_op(exec_env& env, schema_types left, schema_types right,
           std::vector<std::pair<int, int>> equi, expr_ptr residual, join_type type, bool temporal,
-          std::vector<int> left_watermarks = {}, std::vector<int> right_watermarks = {});
+          std::vector<int> left_watermarks = {}, std::vector<int> right_watermarks = {},
+          std::vector<int> unread = {});
 
   void push(int port, const row_batch& in) override;
   void watermark(int port, int column, int64_t value) override;
@@ -67,7 +72,8 @@ class join_op : public op {
   struct side {
     schema_types types;
     std::vector<int> keys;
-    bool outer = false;  // its unmatched rows are kept, padded with NULLs
+    bool outer = false;       // its unmatched rows are kept, padded with NULLs
+    std::vector<int> unread;  // columns nothing above reads: NULL in the state and the output
     std::unique_ptr<state_table> table;
   };
 

@@ -89,6 +89,8 @@ struct plan_node {
   join_type join = join_type::inner;
   std::vector<std::pair<int, int>> equi;  // (left column, right column)
   bool temporal = false;  // FOR SYSTEM_TIME AS OF PROCTIME(): the right side is looked up
+  // Output columns no node above reads (mark_unread_columns): stored and emitted as NULL.
+  std::vector<int> unread;
   // window (SESSION: `size` is the gap, `partition` its PARTITION BY columns)
   window_kind window = window_kind::tumble;
   int time_column = -1;
@@ -124,6 +126,10 @@ void derive_properties(plan_node& n);
 // in a maintained query (`streaming`), turns comparisons with now() into a
 // temporal filter. Errors for what cannot be maintained.
 result<plan_ptr> rewrite(plan_ptr root, bool streaming);
+
+// Marks the columns of each join that nothing above it reads (prune.cc;
+// rewrite() calls it last).
+plan_ptr mark_unread_columns(const plan_ptr& root);
 
 // EMIT ON WINDOW CLOSE: marks the aggregate under the root (below
 // projections and filters only) to emit each group once, final, when the

@@ -371,6 +371,7 @@ result<plan_ptr> rewrite_node(plan_ptr n, bool streaming) {
 
 result<plan_ptr> rewrite(plan_ptr root, bool streaming) {
   BOOST_OUTCOME_TRY(auto r, rewrite_node(root, streaming));
+  r = mark_unread_columns(r);
   derive_properties(*r);
   return r;
 }
