@@ -55,7 +55,9 @@ TEST(ContentsIndex, RandomBatchesKeepTheSumOfTheChanges) {
       }
       index.apply(contents, changes, types);
       changes = row_batch(2);  // its strings are gone: the contents must own theirs
-      if (batch % 25 == 0 || batch == 299) ASSERT_EQ(contents_bag(contents), expected) << batch;
+      if (batch % 25 == 0 || batch == 299) {
+        ASSERT_EQ(contents_bag(contents), expected) << batch;
+      }
     }
     // Replaced contents start over unindexed.
     index.reset();

@@ -791,6 +791,50 @@ TEST(Exec, IntervalJoinsDropStateBehindTheWatermarks) {
   }
 }
 
+// A join stores only the columns some operator above it reads
+// (plan/prune.cc): the others are NULL in its state. The results are the
+// same: every join of query_cases runs so against PostgreSQL's answers.
+TEST(Exec, JoinsLeaveOutTheColumnsNothingAboveReads) {
+  fixture f;
+  auto join_of = [](const plan_node* n) {
+    while (n && n->kind != plan_kind::join) n = n->inputs.empty() ? nullptr : n->inputs[0].get();
+    return n;
+  };
+  auto state_after_load = [&](const plan_node& plan) {
+    exec_env env;
+    env.streaming = true;
+    env.new_table = [] { return make_memory_table(); };
+    auto flow = dataflow::build(plan, env);
+    EXPECT_TRUE(flow);
+    flow.value()->push(f.t.rel->id, f.t.rows);
+    flow.value()->push(f.u.rel->id, f.u.rows);
+    return flow.value()->state_bytes();
+  };
+  auto narrow = f.catalog.plan("SELECT t.k, u.w FROM t JOIN u ON t.g = u.g", true);
+  ASSERT_TRUE(narrow) << narrow.error().message;
+  const plan_node* j = join_of(narrow.value().get());
+  ASSERT_NE(j, nullptr);
+  EXPECT_EQ(j->unread, (std::vector<int>{2, 3, 4, 5}));  // t.v, t.x, t.ts, u.id
+  // Every column read: nothing left out, and more state.
+  auto wide =
+      f.catalog.plan("SELECT t.k, u.w, t.v, t.x, t.ts, u.id FROM t JOIN u ON t.g = u.g", true);
+  ASSERT_TRUE(wide) << wide.error().message;
+  EXPECT_TRUE(join_of(wide.value().get())->unread.empty());
+  EXPECT_LT(state_after_load(*narrow.value()), state_after_load(*wide.value()));
+  // ROW_NUMBER breaks ties by whole rows: a join right under it keeps all.
+  auto ranked = f.catalog.plan(
+      "SELECT k FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY t.g ORDER BY t.v) AS rn FROM t "
+      "JOIN u ON t.g = u.g) s WHERE rn <= 1",
+      true);
+  ASSERT_TRUE(ranked) << ranked.error().message;
+  const plan_node* n = ranked.value().get();
+  while (n && n->kind != plan_kind::row_number)
+    n = n->inputs.empty() ? nullptr : n->inputs[0].get();
+  ASSERT_NE(n, nullptr);
+  ASSERT_NE(join_of(n), nullptr);
+  EXPECT_TRUE(join_of(n)->unread.empty());
+}
+
 // A temporal join looks each new left row up in the right side as it is
 // then; later changes on the right do not touch earlier output.
 TEST(Exec, TemporalJoinLooksUpTheTableAsItIsNow) {
