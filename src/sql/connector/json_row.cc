@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
+#include <functional>
 #include <unordered_map>
 
 #include "sql/types/jsonb.h"
@@ -30,9 +32,26 @@ std::string_view trim_right(std::string_view s) {
 struct json_row_decoder::impl {
   std::vector<plan_column> columns;
   std::unordered_map<std::string, size_t> by_name;  // lower-case name -> column
+  // Keys as they appear in records -> column (-1: none): records repeat the
+  // same few keys, so most are found without lower-casing or allocating.
+  // Bounded, so that records with ever new keys cannot grow it.
+  struct key_hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int, key_hash, std::equal_to<>> by_key;
+  static constexpr size_t max_keys = 1024;
   ondemand::parser parser;
-  simdjson::padded_string buffer;
-  std::vector<bool> seen;
+  std::string buffer;  // the record and simdjson's padding, reused
+
+  int column_of(std::string_view key) {
+    auto it = by_key.find(key);
+    if (it != by_key.end()) return it->second;
+    auto named = by_name.find(lower(key));
+    int col = named == by_name.end() ? -1 : static_cast<int>(named->second);
+    if (by_key.size() < max_keys) by_key.emplace(std::string(key), col);
+    return col;
+  }
 
   result<void> field(size_t col, ondemand::value v, datum* row, arena& a) {
     const sql_type& t = columns[col].type;
@@ -101,16 +120,18 @@ json_row_decoder& json_row_decoder::operator=(json_row_decoder&&) noexcept = def
 result<void> json_row_decoder::decode(std::string_view text, datum* row, arena& a) {
   auto& m = *impl_;
   for (size_t i = 0; i < m.columns.size(); ++i) row[i] = datum::null_value();
-  m.buffer = simdjson::padded_string(text);
+  if (m.buffer.size() < text.size() + simdjson::SIMDJSON_PADDING)
+    m.buffer.resize(text.size() + simdjson::SIMDJSON_PADDING);
+  std::copy(text.begin(), text.end(), m.buffer.begin());
   ondemand::document doc;
-  if (m.parser.iterate(m.buffer).get(doc))
+  if (m.parser.iterate(m.buffer.data(), text.size(), m.buffer.size()).get(doc))
     return make_error(errc::invalid_text_representation, -1, "the value is not JSON");
   ondemand::object obj;
   std::string_view whole;
   if (doc.get_object().get(obj) || obj.raw_json().get(whole))
     return make_error(errc::invalid_text_representation, -1, "the value is not a JSON object");
   // A document with more after the object ({..} {..}) is not one record.
-  const char* end = m.buffer.data() + m.buffer.size();
+  const char* end = m.buffer.data() + text.size();
   for (const char* p = whole.data() + whole.size(); p < end; ++p)
     if (!std::isspace(static_cast<unsigned char>(*p)))
       return make_error(errc::invalid_text_representation, -1,
@@ -118,18 +139,16 @@ result<void> json_row_decoder::decode(std::string_view text, datum* row, arena& 
   doc.rewind();
   if (doc.get_object().get(obj))
     return make_error(errc::invalid_text_representation, -1, "the value is not a JSON object");
-  std::string key;
   for (auto f : obj) {
     std::string_view k;
     if (f.unescaped_key().get(k))
       return make_error(errc::invalid_text_representation, -1, "the value is not JSON");
-    key = lower(k);
-    auto it = m.by_name.find(key);
+    const int col = m.column_of(k);
     ondemand::value v;
     if (f.value().get(v))
       return make_error(errc::invalid_text_representation, -1, "the value is not JSON");
-    if (it == m.by_name.end()) continue;  // simdjson skips the unread value
-    BOOST_OUTCOME_TRY(m.field(it->second, v, row, a));
+    if (col < 0) continue;  // simdjson skips the unread value
+    BOOST_OUTCOME_TRY(m.field(static_cast<size_t>(col), v, row, a));
   }
   return outcome::success();
 }
