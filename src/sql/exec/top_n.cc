@@ -1,5 +1,6 @@
 #include "sql/exec/top_n.h"
 
+#include <algorithm>
 #include <map>
 
 namespace runnel::sql {
@@ -84,6 +85,92 @@ void top_n_op::emit_partition(const std::string& prefix, int64_t sign, row_batch
   });
 }
 
+void top_n_op::ranked_entries(const std::string& prefix, std::vector<ranked>& out) {
+  out.clear();
+  int64_t rank = 0;
+  const int64_t end = limit_ < 0 ? INT64_MAX : skip_ + limit_;
+  table_->scan_prefix(prefix, [&](std::string_view k, std::string_view v) {
+    size_t p = 0;
+    int64_t count = 0;
+    codec::read_svarint(v, p, count);
+    count = std::max<int64_t>(count, 0);  // a retraction ahead of its row outputs nothing
+    // Copies [rank + 1, rank + count] of the partition; those in (skip, end] are output.
+    const int64_t first = std::max(rank, skip_), last = std::min(rank + count, end);
+    if (last > first) out.push_back({std::string(k), std::string(v.substr(p)), last - first});
+    rank += count;
+    return rank < end;
+  });
+}
+
+void top_n_op::push_diff(const row_batch& in,
+                         const std::map<std::string, std::vector<size_t>>& touched) {
+  // ROW_NUMBER() without its rank in the output: a row is output as many
+  // times as its copies fall within the ranks, whatever its rank number.
+  // So each partition's entries in rank before and after the batch are
+  // compared by key (both lists in key order), and only the difference is
+  // emitted, deletions first, already consolidated: partitions and keys
+  // are distinct.
+  row_batch gone(static_cast<uint32_t>(out_types_.size()));
+  row_batch came(static_cast<uint32_t>(out_types_.size()));
+  std::vector<ranked> before, after;
+  std::string key;
+  auto emit_entry = [&](const ranked& e, int64_t w) {
+    row_batch& to = w < 0 ? gone : came;
+    datum* r = to.add(w);
+    size_t q = 0;
+    codec::read_row(in_types_, e.row, q, r, to.strings());
+  };
+  for (const auto& [prefix, rows] : touched) {
+    ranked_entries(prefix, before);
+    apply_changes(in, prefix, rows, key);
+    ranked_entries(prefix, after);
+    size_t i = 0, j = 0;
+    while (i < before.size() || j < after.size()) {
+      if (j == after.size() || (i < before.size() && before[i].key < after[j].key)) {
+        emit_entry(before[i], -before[i].copies);
+        ++i;
+      } else if (i == before.size() || after[j].key < before[i].key) {
+        emit_entry(after[j], after[j].copies);
+        ++j;
+      } else {
+        if (after[j].copies != before[i].copies)
+          emit_entry(after[j], after[j].copies - before[i].copies);
+        ++i;
+        ++j;
+      }
+    }
+  }
+  gone.keep_alive(came);
+  for (size_t i = 0; i < came.size(); ++i) gone.add(came.row(i), came.weight(i));
+  emit(gone);
+}
+
+void top_n_op::apply_changes(const row_batch& in, const std::string& prefix,
+                             const std::vector<size_t>& rows, std::string& key) {
+  for (size_t i : rows) {
+    const datum* row = in.row(i);
+    key = prefix;
+    append_sort_key(in_types_, order_, row, key);
+    append_row_key(in_types_, row, key);
+    int64_t count = 0;
+    auto cur = table_->get(key);
+    std::string value;
+    if (cur) {
+      size_t p = 0;
+      codec::read_svarint(*cur, p, count);
+      codec::append_svarint(count + in.weight(i), value);
+      value.append(*cur, p, std::string::npos);  // the row as first stored (exact)
+    } else {
+      codec::append_svarint(in.weight(i), value);
+      encode_row(in_types_, row, value);
+    }
+    if (count + in.weight(i) == 0)
+      table_->del(key);
+    else
+      table_->put(key, value);
+  }
+}
+
 void top_n_op::push(int, const row_batch& in) {
   // The partitions this batch touches, with their changes.
   std::map<std::string, std::vector<size_t>> touched;
@@ -94,31 +181,11 @@ void top_n_op::push(int, const row_batch& in) {
     append_cols_key(in_types_, in.row(i), partition_, key);
     touched[key].push_back(i);
   }
+  if (!with_rank_ && ranking_ == rank_kind::row_number) return push_diff(in, touched);
   row_batch out(static_cast<uint32_t>(out_types_.size()));
   for (auto& [prefix, rows] : touched) {
     emit_partition(prefix, -1, out);
-    for (size_t i : rows) {
-      const datum* row = in.row(i);
-      key = prefix;
-      append_sort_key(in_types_, order_, row, key);
-      append_row_key(in_types_, row, key);
-      int64_t count = 0;
-      auto cur = table_->get(key);
-      std::string value;
-      if (cur) {
-        size_t p = 0;
-        codec::read_svarint(*cur, p, count);
-        codec::append_svarint(count + in.weight(i), value);
-        value.append(*cur, p, std::string::npos);  // the row as first stored (exact)
-      } else {
-        codec::append_svarint(in.weight(i), value);
-        encode_row(in_types_, row, value);
-      }
-      if (count + in.weight(i) == 0)
-        table_->del(key);
-      else
-        table_->put(key, value);
-    }
+    apply_changes(in, prefix, rows, key);
     emit_partition(prefix, 1, out);
   }
   consolidate(out, out_types_);

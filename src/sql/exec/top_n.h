@@ -11,9 +11,14 @@
 // rank, so a limit N keeps every row ranked N or better (ties included).
 // That costs O(skip + limit) per touched partition and batch — or
 // the whole partition when there is no limit (a bare ROW_NUMBER()).
+// Without the rank in the output (a rank filter whose rank is not
+// selected: Nexmark's q18, q19) only the rows whose output count changed
+// are emitted, found by comparing the entries before and after by key.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "sql/exec/operator.h"
@@ -35,6 +40,19 @@ class top_n_op : public op {
  private:
   // Appends the ranked rows of one partition to `out` with weight `sign`.
   void emit_partition(const std::string& prefix, int64_t sign, row_batch& out);
+  // Applies the changes `rows` of `in` to the partition `prefix`.
+  void apply_changes(const row_batch& in, const std::string& prefix,
+                     const std::vector<size_t>& rows, std::string& key);
+  // An entry within the ranks: its state key, its row, how many of its
+  // copies are output.
+  struct ranked {
+    std::string key;
+    std::string row;
+    int64_t copies;
+  };
+  void ranked_entries(const std::string& prefix, std::vector<ranked>& out);
+  // Without a rank column: emits only what changed in each partition.
+  void push_diff(const row_batch& in, const std::map<std::string, std::vector<size_t>>& touched);
 
   schema_types in_types_, out_types_;
   std::vector<int> partition_;
