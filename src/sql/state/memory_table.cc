@@ -1,5 +1,4 @@
 #include <map>
-#include <unordered_map>
 #include <vector>
 
 #include "sql/state/state_table.h"
@@ -40,37 +39,28 @@ void state_table::delete_prefix(std::string_view prefix) {
 
 namespace {
 
-// Ordered for scans (a std::map), with a hash index over the same nodes
-// for point lookups: operators mostly get and put single keys (a join's
-// row, an aggregate's group), and comparing long memcomparable keys down a
-// tree cost a third of a join query's time. The index's string_views point
-// into the map's keys, which never move while their node lives.
 class memory_table : public state_table {
  public:
   std::optional<std::string> get(std::string_view key) override {
-    auto it = index_.find(key);
-    if (it == index_.end()) return std::nullopt;
-    return it->second->second;
+    auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
   }
   void put(std::string_view key, std::string_view value) override {
-    auto it = index_.find(key);
-    if (it == index_.end()) {
+    auto it = map_.find(key);
+    if (it == map_.end()) {
       bytes_ += static_cast<int64_t>(key.size() + value.size());
-      auto node = map_.emplace(std::string(key), std::string(value)).first;
-      index_.emplace(std::string_view(node->first), node);
+      map_.emplace(std::string(key), std::string(value));
     } else {
-      auto& v = it->second->second;
-      bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(v.size());
-      v.assign(value);
+      bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(it->second.size());
+      it->second.assign(value);
     }
   }
   void del(std::string_view key) override {
-    auto it = index_.find(key);
-    if (it == index_.end()) return;
-    auto node = it->second;
-    bytes_ -= static_cast<int64_t>(node->first.size() + node->second.size());
-    index_.erase(it);
-    map_.erase(node);
+    auto it = map_.find(key);
+    if (it == map_.end()) return;
+    bytes_ -= static_cast<int64_t>(it->first.size() + it->second.size());
+    map_.erase(it);
   }
   void scan(std::string_view from, std::string_view to, const state_visitor& fn) override {
     for (auto it = map_.lower_bound(from); it != map_.end(); ++it) {
@@ -89,9 +79,7 @@ class memory_table : public state_table {
   int64_t bytes() override { return bytes_; }
 
  private:
-  using ordered = std::map<std::string, std::string, std::less<>>;
-  ordered map_;
-  std::unordered_map<std::string_view, ordered::iterator> index_;
+  std::map<std::string, std::string, std::less<>> map_;
   int64_t bytes_ = 0;
 };
 
