@@ -351,6 +351,50 @@ result<plan_ptr> finish_filter(plan_ptr f, bool streaming) {
   return plan_ptr(t);
 }
 
+// A projection over TUMBLE or HOP: the window copies every column of a row
+// into each window the row falls in (five for Nexmark q5's HOP), so the
+// columns the projection does not read are dropped below the window first.
+// Only the projection above reads the window's columns, so renumbering
+// stops there.
+plan_ptr narrow_window(plan_ptr proj) {
+  const plan_ptr& w = proj->inputs[0];
+  if (w->kind != plan_kind::window || w->window == window_kind::session) return proj;
+  const plan_node& x = *w->inputs[0];
+  const size_t n = x.columns.size();
+  if (w->columns.size() != n + 2 || w->time_column < 0) return proj;
+  std::vector<bool> read(n, false);
+  read[static_cast<size_t>(w->time_column)] = true;
+  for (const auto& e : proj->exprs) {
+    std::vector<int> cols;
+    collect_columns(*e, cols);
+    for (int c : cols)
+      if (c >= 0 && static_cast<size_t>(c) < n) read[static_cast<size_t>(c)] = true;
+  }
+  if (std::all_of(read.begin(), read.end(), [](bool r) { return r; })) return proj;
+  auto narrow = std::make_shared<plan_node>();
+  narrow->kind = plan_kind::project;
+  narrow->inputs = {w->inputs[0]};
+  std::vector<int> map(n + 2, -1);
+  for (size_t c = 0; c < n; ++c) {
+    if (!read[c]) continue;
+    map[c] = static_cast<int>(narrow->exprs.size());
+    narrow->exprs.push_back(make_column(static_cast<int>(c), x.columns[c].type));
+    narrow->columns.push_back(x.columns[c]);
+  }
+  map[n] = static_cast<int>(narrow->columns.size());
+  map[n + 1] = map[n] + 1;
+  auto nw = std::make_shared<plan_node>(*w);
+  nw->inputs = {narrow};
+  nw->time_column = map[static_cast<size_t>(w->time_column)];
+  nw->columns = narrow->columns;
+  nw->columns.push_back(w->columns[n]);
+  nw->columns.push_back(w->columns[n + 1]);
+  auto np = std::make_shared<plan_node>(*proj);
+  np->inputs = {nw};
+  for (auto& e : np->exprs) e = remap_columns(e, map);
+  return np;
+}
+
 result<plan_ptr> rewrite_node(plan_ptr n, bool streaming) {
   auto out = std::make_shared<plan_node>(*n);
   for (auto& in : out->inputs) {
@@ -364,6 +408,7 @@ result<plan_ptr> rewrite_node(plan_ptr n, bool streaming) {
         return make_error(errc::feature_not_supported, e->location,
                           "now() can only be used in a WHERE comparison in a materialized view (a "
                           "temporal filter)");
+  if (out->kind == plan_kind::project && out->inputs.size() == 1) return narrow_window(out);
   return plan_ptr(out);
 }
 

@@ -97,6 +97,13 @@ TEST(Bind, SessionWindowsInFlinksSyntax) {
       "SECONDS) GROUP BY window_start");
   ASSERT_TRUE(t) << t.error().message;
   EXPECT_NE(explain(*t.value()).find("Tumble time=date_time size=00:00:10"), std::string::npos);
+  // The window copies rows into each window: only the time column goes in
+  // here, nothing above reads another (rewrite.cc, narrow_window).
+  EXPECT_NE(explain(*t.value())
+                .find("Tumble time=date_time size=00:00:10  (append-only)\n        Project "
+                      "date_time  (append-only)\n"),
+            std::string::npos)
+      << explain(*t.value());
 
   std::string q1 =
       "SELECT * FROM SESSION(TABLE bids PARTITION BY auction, DESCRIPTOR(nope), INTERVAL '1' "
