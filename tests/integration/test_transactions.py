@@ -145,7 +145,11 @@ def test_a_second_instance_fences_the_first():
 def test_the_coordinator_aborts_a_transaction_past_its_timeout():
     with Broker(BINARY, settings=SETTINGS) as b:
         create_topic(b, "t")
-        p = txn_producer(b, "tid-timeout", **{"transaction.timeout.ms": 1500})
+        # 6 s: long enough that the first check below runs while the
+        # transaction is still open even on a loaded machine (1.5 s was
+        # passed once under CI load, the abort came first), short enough
+        # for the wait after it.
+        p = txn_producer(b, "tid-timeout", **{"transaction.timeout.ms": 6000})
         p.begin_transaction()
         p.produce("t", value=b"never")
         p.flush(30)
