@@ -45,6 +45,12 @@ datum format_type_fn(const datum* a, const expr& self, eval_context& c) {
   }
   return text_result(c, name);
 }
+// pg_typeof(x): the argument's type name, without modifiers (PostgreSQL
+// prints numeric(5,2) as "numeric"). PostgreSQL returns regtype; runnel
+// returns its text form.
+datum pg_typeof_fn(const datum*, const expr& self, eval_context& c) {
+  return text_result(c, type_name(sql_type(self.args[0]->type.id)));
+}
 datum pg_get_userbyid_fn(const datum*, const expr&, eval_context&) {
   return datum::of_text("root");
 }
@@ -193,6 +199,10 @@ void register_catalog_functions() {
       BOOST_OUTCOME_TRY(args[1], coerce(args[1], type_id::int64, loc));
     }
     return make_fn("format_type", type_id::text, &format_type_fn, args, loc, false);
+  });
+  register_function("pg_typeof", [](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
+    if (args.size() != 1) return no_function("pg_typeof", args, loc);
+    return make_fn("pg_typeof", type_id::text, &pg_typeof_fn, args, loc, false);
   });
   register_function(
       "array_to_string", [](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {

@@ -148,6 +148,10 @@ const expr_case cases[] = {
     {"CAST(1 < 0 AS text)", "false", "text"},
     {"(NULL AND true)::text", "NULL", "text"},
     {"(2 IN (1, NULL))::text", "NULL", "text"},
+    {"pg_typeof(1::smallint)::text", "smallint", "text"},
+    {"pg_typeof(1.5::numeric(5,2))::text", "numeric", "text"},
+    {"pg_typeof(NULL::date)::text", "date", "text"},
+    {"pg_typeof('a'::varchar || 'b')::text", "text", "text"},
 };
 
 // Binds `sql` as an expression over no columns and evaluates it.
