@@ -775,9 +775,29 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
     if (!ctx.aggs)
       return make_error(errc::grouping_error, loc, "aggregate functions are not allowed in {}",
                         ctx.clause);
-    if (fc.contains("agg_filter"))
-      return make_error(errc::feature_not_supported, loc,
-                        "FILTER on aggregates is not supported yet");
+    if (fc.contains("agg_filter")) {
+      // Every aggregate here skips NULL inputs, so `agg(x) FILTER (WHERE c)`
+      // is `agg(CASE WHEN c THEN x END)` (count(*): `count(CASE WHEN c THEN
+      // 1 END)`), which retractions already handle.
+      json when = json::object();
+      when["CaseWhen"]["expr"] = fc["agg_filter"];
+      if (star) {
+        when["CaseWhen"]["result"]["A_Const"]["ival"]["ival"] = 1;
+        when["CaseWhen"]["result"]["A_Const"]["location"] = loc;
+      } else {
+        if (!fc.contains("args") || fc["args"].size() != 1)
+          return make_error(errc::undefined_function, loc, "function {} takes one argument", name);
+        when["CaseWhen"]["result"] = fc["args"][0];
+      }
+      json rewritten = fc;
+      rewritten.erase("agg_filter");
+      rewritten.erase("agg_star");
+      json case_expr = json::object();
+      case_expr["CaseExpr"]["args"] = json::array({when});
+      case_expr["CaseExpr"]["location"] = loc;
+      rewritten["args"] = json::array({case_expr});
+      return func_call(rewritten, ctx);
+    }
     if (fc.contains("agg_order"))
       return make_error(errc::feature_not_supported, loc,
                         "ORDER BY inside aggregates is not supported");
@@ -830,6 +850,9 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
   if (distinct)
     return make_error(errc::syntax_error, loc,
                       "DISTINCT specified, but {} is not an aggregate function", name);
+  if (fc.contains("agg_filter"))
+    return make_error(errc::wrong_object_type, loc,
+                      "FILTER specified, but {} is not an aggregate function", name);
   if (name == "now" || name == "current_timestamp" || name == "transaction_timestamp" ||
       name == "statement_timestamp" || name == "proctime" || name == "clock_timestamp") {
     if (fc.contains("args") && !fc["args"].empty())

@@ -191,6 +191,8 @@ const error_case error_cases[] = {
     {"'12x'::int", errc::invalid_text_representation,
      "invalid input syntax for type integer: \"12x\"", 0},
     {"nosuch(1)", errc::undefined_function, "function nosuch(integer) does not exist", 0},
+    {"lower('a') FILTER (WHERE true)", errc::wrong_object_type,
+     "FILTER specified, but lower is not an aggregate function", 0},
     {"2147483647 + 1", errc::numeric_out_of_range, "integer out of range", -1},
     {"'abc' + 1", errc::invalid_text_representation,
      "invalid input syntax for type integer: \"abc\"", 0},
