@@ -22,6 +22,7 @@ enum kind : int {
   k_minmax_cached,    // append-only input: the current extreme only
   k_minmax_multiset,  // every value with its count
   k_bool,
+  k_string_agg,  // every value with its count, joined in key order
 };
 
 constexpr char group_tag = 'g';
@@ -74,6 +75,8 @@ aggregate_op::aggregate_op(exec_env& env, schema_types in_types, std::vector<int
       kd = (append_only_ && !a.distinct) ? k_minmax_cached : k_minmax_multiset;
     else if (a.func == "bool_and" || a.func == "bool_or")
       kd = k_bool;
+    else if (a.func == "string_agg")
+      kd = k_string_agg;
     else if (a.arg_type.id == type_id::interval)
       kd = k_sum_interval;
     else if (is_float(a.arg_type.id))
@@ -106,6 +109,7 @@ void aggregate_op::load(const std::string& key, group& g) {
         break;
       case k_count:
       case k_minmax_multiset:
+      case k_string_agg:
         codec::read_svarint(s, p, a.n);
         break;
       case k_sum_int:
@@ -169,6 +173,7 @@ void aggregate_op::save(const std::string& key, const group& g) {
         break;
       case k_count:
       case k_minmax_multiset:
+      case k_string_agg:
         codec::append_svarint(a.n, s);
         break;
       case k_sum_int:
@@ -309,7 +314,8 @@ void aggregate_op::apply(const std::string& key, group& g, const datum* row, int
         a.n += wv;
         break;
       }
-      case k_minmax_multiset: {
+      case k_minmax_multiset:
+      case k_string_agg: {
         int64_t before, after;
         multiset_add(key, k, v, w, before, after);
         a.n += w;
@@ -390,6 +396,32 @@ bool aggregate_op::output(const std::string& key, const group& g, const datum* k
           table_->scan(prefix, prefix_end(prefix), take);
         else
           table_->scan_reverse(prefix, prefix_end(prefix), take);
+        break;
+      }
+      case k_string_agg: {
+        // The values in key order (what ORDER BY the value gives), each as
+        // many times as it is in the group.
+        if (a.n <= 0) break;
+        std::string prefix;
+        prefix += multi_tag;
+        prefix.append(key, 1, std::string::npos);
+        prefix += static_cast<char>(k);
+        std::string joined;
+        bool first = true;
+        table_->scan(prefix, prefix_end(prefix), [&](std::string_view, std::string_view v) {
+          size_t p = 0;
+          int64_t count = 0;
+          codec::read_svarint(v, p, count);
+          datum x;
+          codec::read_value(c.arg_type, v, p, x, ar);
+          for (int64_t i = 0; i < count; ++i) {
+            if (!first) joined += c.separator;
+            joined += x.as_text();
+            first = false;
+          }
+          return true;
+        });
+        d = datum::of_text(ar.copy(joined));
         break;
       }
     }

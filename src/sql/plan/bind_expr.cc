@@ -11,7 +11,7 @@ namespace {
 
 bool is_aggregate_name(std::string_view n) {
   return n == "count" || n == "sum" || n == "avg" || n == "min" || n == "max" || n == "bool_and" ||
-         n == "bool_or" || n == "every";
+         n == "bool_or" || n == "every" || n == "string_agg";
 }
 bool is_window_name(std::string_view n) {
   return n == "row_number" || n == "rank" || n == "dense_rank";
@@ -19,6 +19,7 @@ bool is_window_name(std::string_view n) {
 
 sql_type aggregate_type(std::string_view f, const sql_type& arg) {
   if (f == "count") return type_id::int64;
+  if (f == "string_agg") return type_id::text;
   if (f == "bool_and" || f == "bool_or" || f == "every") return type_id::boolean;
   if (f == "min" || f == "max") return arg;
   if (f == "sum") {
@@ -725,6 +726,44 @@ result<expr_ptr> binder::a_expr(const json& ae, const expr_ctx& ctx) {
   return make_error(errc::feature_not_supported, loc, "operator kind {} is not supported", kind);
 }
 
+result<std::string> binder::string_agg_args(const json& fc, std::vector<expr_ptr>& args,
+                                            bool distinct, const expr_ctx& ctx, int loc) {
+  if (args.size() != 2) return no_function("string_agg", args, loc);
+  for (auto& a : args)
+    if (a->type.id == type_id::unknown) {
+      BOOST_OUTCOME_TRY(a, make_cast(a, type_id::text, loc));
+    }
+  if (args[0]->type.id != type_id::text || args[1]->type.id != type_id::text)
+    return no_function("string_agg", args, loc);
+  if (args[1]->kind != expr_kind::constant || args[1]->value.is_null())
+    return make_error(errc::feature_not_supported, loc,
+                      "string_agg's separator must be a non-NULL constant");
+  if (distinct)
+    return make_error(errc::feature_not_supported, loc,
+                      "string_agg(DISTINCT ...) is not supported");
+  // The values are kept ordered, so ORDER BY the value itself (ascending)
+  // is what runnel gives; without ORDER BY PostgreSQL's order is unspecified.
+  if (fc.contains("agg_order")) {
+    const json& order = fc["agg_order"];
+    bool ok = order.size() == 1;
+    if (ok) {
+      const json& sb = order[0]["SortBy"];
+      BOOST_OUTCOME_TRY(auto e, expression(sb["node"], ctx));
+      if (e->type.id == type_id::unknown) {
+        BOOST_OUTCOME_TRY(e, make_cast(e, type_id::text, loc));
+      }
+      std::string dir = sb.value("sortby_dir", "SORTBY_DEFAULT");
+      ok = same_expr(*e, *args[0]) && (dir == "SORTBY_DEFAULT" || dir == "SORTBY_ASC");
+    }
+    if (!ok)
+      return make_error(errc::feature_not_supported, loc,
+                        "string_agg orders only by its own value, ascending");
+  }
+  std::string sep(args[1]->value.as_text());
+  args.resize(1);
+  return sep;
+}
+
 result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
   int loc = fc.value("location", -1);
   std::vector<std::string> names;
@@ -779,26 +818,35 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
       // Every aggregate here skips NULL inputs, so `agg(x) FILTER (WHERE c)`
       // is `agg(CASE WHEN c THEN x END)` (count(*): `count(CASE WHEN c THEN
       // 1 END)`), which retractions already handle.
-      json when = json::object();
-      when["CaseWhen"]["expr"] = fc["agg_filter"];
-      if (star) {
-        when["CaseWhen"]["result"]["A_Const"]["ival"]["ival"] = 1;
-        when["CaseWhen"]["result"]["A_Const"]["location"] = loc;
-      } else {
-        if (!fc.contains("args") || fc["args"].size() != 1)
-          return make_error(errc::undefined_function, loc, "function {} takes one argument", name);
-        when["CaseWhen"]["result"] = fc["args"][0];
-      }
+      auto when_then = [&](const json& result) {
+        json when = json::object();
+        when["CaseWhen"]["expr"] = fc["agg_filter"];
+        when["CaseWhen"]["result"] = result;
+        json case_expr = json::object();
+        case_expr["CaseExpr"]["args"] = json::array({when});
+        case_expr["CaseExpr"]["location"] = loc;
+        return case_expr;
+      };
       json rewritten = fc;
       rewritten.erase("agg_filter");
       rewritten.erase("agg_star");
-      json case_expr = json::object();
-      case_expr["CaseExpr"]["args"] = json::array({when});
-      case_expr["CaseExpr"]["location"] = loc;
-      rewritten["args"] = json::array({case_expr});
+      if (star) {
+        json one = json::object();
+        one["A_Const"]["ival"]["ival"] = 1;
+        one["A_Const"]["location"] = loc;
+        rewritten["args"] = json::array({when_then(one)});
+      } else {
+        if (!fc.contains("args") || fc["args"].empty())
+          return make_error(errc::undefined_function, loc, "function {} takes one argument", name);
+        rewritten["args"][0] = when_then(fc["args"][0]);
+        // string_agg's ORDER BY names the value: it sees the same CASE.
+        if (rewritten.contains("agg_order"))
+          for (auto& o : rewritten["agg_order"])
+            if (o.contains("SortBy")) o["SortBy"]["node"] = when_then(o["SortBy"]["node"]);
+      }
       return func_call(rewritten, ctx);
     }
-    if (fc.contains("agg_order"))
+    if (fc.contains("agg_order") && name != "string_agg")
       return make_error(errc::feature_not_supported, loc,
                         "ORDER BY inside aggregates is not supported");
     pending_agg a;
@@ -815,6 +863,9 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
         return make_error(errc::syntax_error, loc, "{}(*) is not allowed", name);
     } else {
       BOOST_OUTCOME_TRY(a.args, list(fc.contains("args") ? fc["args"] : json(), inner));
+      if (a.func == "string_agg") {
+        BOOST_OUTCOME_TRY(a.separator, string_agg_args(fc, a.args, distinct, inner, loc));
+      }
       if (a.args.size() != 1)
         return make_error(errc::undefined_function, loc, "function {} takes one argument", name);
       auto& x = a.args[0];
@@ -839,7 +890,8 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
     for (size_t i = 0; i < ctx.aggs->size(); ++i) {
       const auto& o = (*ctx.aggs)[i];
       if (o.func == a.func && o.star == a.star && o.distinct == a.distinct &&
-          o.args.size() == a.args.size() && (a.args.empty() || same_expr(*o.args[0], *a.args[0])))
+          o.separator == a.separator && o.args.size() == a.args.size() &&
+          (a.args.empty() || same_expr(*o.args[0], *a.args[0])))
         return make_column(agg_marker + static_cast<int>(i), a.type, loc);
     }
     ctx.aggs->push_back(std::move(a));

@@ -476,6 +476,7 @@ result<plan_ptr> binder::select(const json& s) {
       agg_call c;
       c.func = a.func;
       c.distinct = a.distinct;
+      c.separator = a.separator;
       c.type = a.type;
       c.location = a.location;
       if (!a.star) {

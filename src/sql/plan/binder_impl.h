@@ -24,6 +24,7 @@ struct pending_agg {
   bool star = false;
   sql_type type;
   int location = -1;
+  std::string separator;  // string_agg's
 };
 
 struct pending_window {
@@ -67,6 +68,10 @@ class binder {
 
   result<expr_ptr> column_ref(const json& cr, const expr_ctx& ctx);
   result<expr_ptr> func_call(const json& fc, const expr_ctx& ctx);
+  // string_agg(value, separator [ORDER BY value]): checks the call, leaves
+  // the value in `args` and returns the (constant) separator.
+  result<std::string> string_agg_args(const json& fc, std::vector<expr_ptr>& args, bool distinct,
+                                      const expr_ctx& ctx, int loc);
   result<expr_ptr> a_expr(const json& ae, const expr_ctx& ctx);
   result<expr_ptr> a_const(const json& c);
   // The oid of 'name'::regtype / 'name'::regclass, if it names something.

@@ -44,9 +44,10 @@ enum class window_kind { tumble, hop, session };
 enum class rank_kind { row_number, rank, dense_rank };
 
 struct agg_call {
-  std::string func;  // count, sum, avg, min, max, bool_and, bool_or
+  std::string func;  // count, sum, avg, min, max, bool_and, bool_or, string_agg
   int arg = -1;      // input column; -1 for count(*)
   bool distinct = false;
+  std::string separator;  // string_agg's (a constant)
   sql_type arg_type;
   sql_type type;  // result
   int location = -1;
