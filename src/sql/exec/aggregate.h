@@ -1,4 +1,5 @@
-// aggregate_op: GROUP BY with count, sum, avg, min, max, bool_and/or and
+// aggregate_op: GROUP BY with count, sum, avg, min, max, bool_and/or,
+// string_agg (its values kept ordered with their counts, like min/max) and
 // their DISTINCT forms, maintained under inserts and deletes.
 //
 // State, per group: the row count and each aggregate's accumulator (sums
