@@ -89,17 +89,7 @@ result<connector_sink_options> read_connector_sink_options(const statement& s,
   if (!s.format.options.items.empty())
     return make_error(errc::invalid_parameter, s.format.position,
                       "unknown option \"{}\" of ENCODE JSON", s.format.options.items[0].first);
-  if (!type.empty() && type != "append-only" && type != "upsert")
-    return make_error(errc::invalid_parameter, pos, "type is 'append-only' or 'upsert', not '{}'",
-                      type);
-  bool format_upsert = s.format.format == "upsert";
-  if (!type.empty() && !s.format.format.empty() && (type == "upsert") != format_upsert)
-    return make_error(errc::invalid_parameter, pos, "type = '{}' contradicts FORMAT {}", type,
-                      s.format.format);
-  o.kafka.upsert = format_upsert || type == "upsert";
-  if (o.kafka.upsert && o.kafka.force_append_only)
-    return make_error(errc::invalid_parameter, pos,
-                      "force_append_only is for append-only sinks, not upsert ones");
+  BOOST_OUTCOME_TRY(o.kafka.upsert, sink_upsert(type, s.format, o.kafka.force_append_only, pos));
 
   auto take = [&](const char* k) -> std::optional<std::string> {
     auto it = rest.find(k);

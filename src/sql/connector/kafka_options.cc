@@ -133,6 +133,24 @@ result<kafka_source_options> read_source_options(const statement& s,
   return o;
 }
 
+result<bool> sink_upsert(const std::string& type, const format_spec& format, bool force_append_only,
+                         int pos) {
+  // The older WITH (type = 'append-only' | 'upsert') spelling and FORMAT
+  // PLAIN | UPSERT say the same; they must not disagree.
+  if (!type.empty() && type != "append-only" && type != "upsert")
+    return make_error(errc::invalid_parameter, pos, "type is 'append-only' or 'upsert', not '{}'",
+                      type);
+  bool format_upsert = format.format == "upsert";
+  if (!type.empty() && !format.format.empty() && (type == "upsert") != format_upsert)
+    return make_error(errc::invalid_parameter, pos, "type = '{}' contradicts FORMAT {}", type,
+                      format.format);
+  bool upsert = format_upsert || type == "upsert";
+  if (upsert && force_append_only)
+    return make_error(errc::invalid_parameter, pos,
+                      "force_append_only is for append-only sinks, not upsert ones");
+  return upsert;
+}
+
 result<kafka_sink_options> read_sink_options(const statement& s,
                                              const std::string& default_brokers) {
   kafka_sink_options o;
@@ -172,19 +190,7 @@ result<kafka_sink_options> read_sink_options(const statement& s,
                         "unknown option \"{}\" of ENCODE {}", k, encode_name(o.encode));
     }
   }
-  // The older WITH (type = 'append-only' | 'upsert') spelling and FORMAT
-  // PLAIN | UPSERT say the same; they must not disagree.
-  if (!type.empty() && type != "append-only" && type != "upsert")
-    return make_error(errc::invalid_parameter, pos, "type is 'append-only' or 'upsert', not '{}'",
-                      type);
-  bool format_upsert = s.format.format == "upsert";
-  if (!type.empty() && !s.format.format.empty() && (type == "upsert") != format_upsert)
-    return make_error(errc::invalid_parameter, pos, "type = '{}' contradicts FORMAT {}", type,
-                      s.format.format);
-  o.upsert = format_upsert || type == "upsert";
-  if (o.upsert && o.force_append_only)
-    return make_error(errc::invalid_parameter, pos,
-                      "force_append_only is for append-only sinks, not upsert ones");
+  BOOST_OUTCOME_TRY(o.upsert, sink_upsert(type, s.format, o.force_append_only, pos));
   return o;
 }
 

@@ -58,4 +58,10 @@ result<kafka_source_options> read_source_options(const statement& s,
 result<kafka_sink_options> read_sink_options(const statement& s,
                                              const std::string& default_brokers);
 
+// Whether a sink is upsert: WITH (type = 'append-only' | 'upsert') and
+// FORMAT PLAIN | UPSERT, which must agree, and force_append_only, which an
+// upsert sink refuses (errors at `pos`).
+result<bool> sink_upsert(const std::string& type, const format_spec& format, bool force_append_only,
+                         int pos);
+
 }  // namespace runnel::sql

@@ -5,6 +5,7 @@
 #include <regex>
 #include <string>
 
+#include "sql/engine/system_tables.h"
 #include "sql/parse/statement.h"
 
 namespace runnel::sql {
@@ -13,22 +14,6 @@ namespace {
 
 bool has(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
-}
-
-// psql's relkind letters, as pg_class has them (system_tables.cc).
-const char* relkind(relation_kind k) {
-  switch (k) {
-    case relation_kind::table:
-      return "r";
-    case relation_kind::view:
-      return "v";
-    case relation_kind::materialized_view:
-      return "m";
-    case relation_kind::source:
-      return "f";
-    default:
-      return nullptr;
-  }
 }
 
 // The number after `marker` ('16385' in WHERE c.oid = '16385').
@@ -44,7 +29,7 @@ std::optional<int64_t> quoted_number_after(std::string_view sql, std::string_vie
 
 const described_relation* by_oid(const std::vector<described_relation>& rels, int64_t oid) {
   for (const auto& r : rels)
-    if (relkind(r.info->kind) && relation_oid(*r.info) == oid) return &r;
+    if (pg_relkind(r.info->kind) && relation_oid(*r.info) == oid) return &r;
   return nullptr;
 }
 
@@ -104,7 +89,7 @@ std::optional<statement_result> psql_describe(std::string_view sql,
     }
     std::vector<const relation_info*> found;
     for (const auto& r : rels)
-      if (relkind(r.info->kind) && std::regex_match(r.info->name, *re)) found.push_back(r.info);
+      if (pg_relkind(r.info->kind) && std::regex_match(r.info->name, *re)) found.push_back(r.info);
     std::sort(found.begin(), found.end(),
               [](const relation_info* a, const relation_info* b) { return a->name < b->name; });
     for (const auto* r : found) t.add({std::to_string(relation_oid(*r)), "public", r->name});
@@ -121,7 +106,7 @@ std::optional<statement_result> psql_describe(std::string_view sql,
       relation_kind k = r->info->kind;
       std::optional<std::string> am;
       if (k == relation_kind::table || k == relation_kind::materialized_view) am = "heap";
-      t.add({"0", relkind(k), "f", "f", "f", "f", "f", "f", "f", "", "0", "", "p", "d", am});
+      t.add({"0", pg_relkind(k), "f", "f", "f", "f", "f", "f", "f", "", "0", "", "p", "d", am});
     }
     return t.done();
   }

@@ -144,23 +144,6 @@ const std::deque<relation_info>& all() {
   return tables;
 }
 
-// psql's relkind letters; a source is a foreign table (\dE), as its rows
-// live elsewhere.
-const char* relkind(relation_kind k) {
-  switch (k) {
-    case relation_kind::table:
-      return "r";
-    case relation_kind::view:
-      return "v";
-    case relation_kind::materialized_view:
-      return "m";
-    case relation_kind::source:
-      return "f";
-    default:
-      return nullptr;
-  }
-}
-
 // atttypmod: numeric(p,s) as PostgreSQL encodes it, -1 for the rest.
 int64_t typmod(const sql_type& t) {
   if (t.id != type_id::numeric || t.precision <= 0) return -1;
@@ -200,6 +183,23 @@ class rows {
 
 }  // namespace
 
+// psql's relkind letters; a source is a foreign table (\dE), as its rows
+// live elsewhere.
+const char* pg_relkind(relation_kind k) {
+  switch (k) {
+    case relation_kind::table:
+      return "r";
+    case relation_kind::view:
+      return "v";
+    case relation_kind::materialized_view:
+      return "m";
+    case relation_kind::source:
+      return "f";
+    default:
+      return nullptr;
+  }
+}
+
 const relation_info* find_system_table(std::string_view schema, std::string_view name) {
   for (const auto& r : all())
     if (r.schema == schema && r.name == name) return &r;
@@ -224,7 +224,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
       break;
     case sys::pg_class:
       for (const auto* r : relations)
-        if (const char* k = relkind(r->kind))
+        if (const char* k = pg_relkind(r->kind))
           out.row()
               .i(oid_of(*r))
               .t(r->name)
@@ -239,7 +239,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
       break;
     case sys::pg_attribute:
       for (const auto* r : relations) {
-        if (!relkind(r->kind)) continue;
+        if (!pg_relkind(r->kind)) continue;
         int n = 0;
         for (size_t c = 0; c < r->columns.size(); ++c) {
           if (r->columns[c].hidden) continue;
@@ -303,7 +303,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
       break;
     case sys::tables:
       for (const auto* r : relations)
-        if (relkind(r->kind))
+        if (pg_relkind(r->kind))
           out.row().t("dev").t("public").t(r->name).t(
               r->kind == relation_kind::view || r->kind == relation_kind::materialized_view
                   ? "VIEW"
@@ -311,7 +311,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
       break;
     case sys::columns:
       for (const auto* r : relations) {
-        if (!relkind(r->kind)) continue;
+        if (!pg_relkind(r->kind)) continue;
         int n = 0;
         for (size_t c = 0; c < r->columns.size(); ++c) {
           if (r->columns[c].hidden) continue;

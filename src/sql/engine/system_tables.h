@@ -15,6 +15,10 @@
 
 namespace runnel::sql {
 
+// pg_class.relkind of a user relation ('r', 'v', 'm'; a source is a
+// foreign table, 'f'), nullptr for kinds pg_class does not list (sinks).
+const char* pg_relkind(relation_kind k);
+
 const relation_info* find_system_table(std::string_view schema, std::string_view name);
 const relation_info* system_table_by_id(uint64_t id);
 
