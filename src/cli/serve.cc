@@ -43,10 +43,10 @@ constexpr process_setting process_settings[] = {
     {"admin.listen", "", "--admin-listen", "`127.0.0.1:9644`",
      "HOST:PORT of the admin HTTP server: `/metrics`, `/health`, `/ready`, `/v1/loglevel` "
      "(docs/monitoring.md); port 0 picks a free one; `off`: no admin server."},
-    {"sql.listen", "", "--sql-listen", "`off`",
-     "HOST:PORT for PostgreSQL clients: streaming SQL over this broker's topics "
-     "(docs/sql/README.md), e.g. `127.0.0.1:4566`; port 0 picks a free one; any user is "
-     "accepted without a password, so keep it on loopback. Its catalog is the topic "
+    {"sql.listen", "", "--sql-listen", "`127.0.0.1:4566`",
+     "HOST:PORT for PostgreSQL clients (`psql -h 127.0.0.1 -p 4566 -d dev`): streaming SQL "
+     "over this broker's topics (docs/sql/README.md); port 0 picks a free one; `off`: no SQL. "
+     "Any user is accepted without a password, so keep it on loopback. Its catalog is the topic "
      "`_runnel_sql_catalog` and its state (tables' rows, views' contents and operator state, "
      "sources' offsets) is in `sql_state` under the data directory, so every view resumes "
      "after a restart."},
@@ -68,9 +68,10 @@ struct serve_options {
   std::string advertised;
   // The admin HTTP server (metrics, health, log level); "off" disables it.
   std::string admin_listen = "127.0.0.1:9644";
-  // Streaming SQL in this process; off by default, so that brokers started
-  // side by side (tests, several data directories) do not fight for a port.
-  std::string sql_listen = "off";
+  // Streaming SQL in this process, on RisingWave's port; "off" serves none
+  // (brokers started side by side must turn it off or pick other ports, as
+  // for the admin and Connect listeners).
+  std::string sql_listen = "127.0.0.1:4566";
   // The hosted Kafka Connect worker's REST API; "off" hosts none.
   std::string connect_listen = "127.0.0.1:8083";
   std::string connect_config;
@@ -355,7 +356,10 @@ int run_serve(serve_options o) {
       fmt::print(stderr, "runnel serve: SQL catalog entry not re-created: {}\n", f);
     auto s = sql::pg_server::start(*sql_engine, sql_at->first, sql_at->second);
     if (!s) {
-      fmt::print(stderr, "runnel serve: cannot start SQL: {}\n", s.error().message);
+      fmt::print(stderr,
+                 "runnel serve: cannot start SQL on {}: {} (choose another with --sql-listen "
+                 "HOST:PORT, or --sql-listen off)\n",
+                 o.sql_listen, s.error().message);
       srv->shutdown();
       return 1;
     }
@@ -408,8 +412,8 @@ void add_serve(CLI::App& app) {
                 "port 0: any free port; off: none")
       ->capture_default_str();
   c->add_option("--sql-listen", o->sql_listen,
-                "HOST:PORT for PostgreSQL clients (streaming SQL; RisingWave's port is 4566); "
-                "port 0: any free port; off: none. Its state lives in DATA_DIR/sql_state")
+                "HOST:PORT for PostgreSQL clients (streaming SQL, database dev; RisingWave's "
+                "port); port 0: any free port; off: none. Its state lives in DATA_DIR/sql_state")
       ->capture_default_str();
   c->add_option("--connect-listen", o->connect_listen,
                 "HOST:PORT of the hosted Kafka Connect worker's REST API (connectors run in "

@@ -79,7 +79,10 @@ class Broker:
         # The admin server on any free port: tests run side by side.
         args = [self.binary, "serve", "--data-dir", os.path.join(self.data_dir, "data"),
                 "--listen", self.bootstrap, "--admin-listen", "127.0.0.1:0",
-                "--connect-listen", "127.0.0.1:0" if self.connect else "off"]
+                "--connect-listen", "127.0.0.1:0" if self.connect else "off",
+                # SQL only when asked (settings={"sql.listen": ...}, which --set
+                # applies over this flag): its default port 4566 is one for all.
+                "--sql-listen", "off"]
         if self.shards:
             args += ["--shards", str(self.shards)]
         for k, v in self.settings.items():

@@ -625,7 +625,7 @@ class Serve:
         # line comes before the ready line.
         self.proc = subprocess.Popen([BINARY, "serve", "--data-dir", self.dir,
                                       "--admin-listen", "127.0.0.1:0",
-                                      "--connect-listen", "off", *args],
+                                      "--connect-listen", "off", "--sql-listen", "off", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         line = self.proc.stdout.readline()
         if line.startswith(b"runnel: admin on"):

@@ -47,7 +47,7 @@ def serve(data_dir, port, timeout=60):
     start = time.monotonic()
     p = subprocess.run([BINARY, "serve", "--data-dir", data_dir, "--listen",
                         "127.0.0.1:%d" % port, "--admin-listen", "127.0.0.1:0",
-                        "--connect-listen", "off"],
+                        "--connect-listen", "off", "--sql-listen", "off"],
                        capture_output=True, timeout=timeout)
     return p.returncode, p.stderr.decode(errors="replace"), time.monotonic() - start
 

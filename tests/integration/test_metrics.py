@@ -206,7 +206,7 @@ def test_admin_listen_off_and_in_use():
         kport = free_port()
         proc = subprocess.Popen([BINARY, "serve", "--data-dir", d + "/a", "--listen",
                                  "127.0.0.1:%d" % kport, "--admin-listen", "off",
-                                 "--connect-listen", "off"],
+                                 "--connect-listen", "off", "--sql-listen", "off"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             first = proc.stdout.readline()
@@ -222,7 +222,7 @@ def test_admin_listen_off_and_in_use():
             port = taken.getsockname()[1]
             r = subprocess.run([BINARY, "serve", "--data-dir", d + "/b", "--listen", "127.0.0.1:0",
                                 "--admin-listen", "127.0.0.1:%d" % port,
-                                "--connect-listen", "off"],
+                                "--connect-listen", "off", "--sql-listen", "off"],
                                capture_output=True, timeout=60)
             assert r.returncode == 1, r
             assert b"cannot start the admin server" in r.stderr and b"--admin-listen" in r.stderr, \

@@ -6,6 +6,7 @@ out through a sink to another topic; an upsert table follows a keyed topic,
 tombstones included; bad records are skipped without stopping the source."""
 
 import json
+import socket
 import subprocess
 import tempfile
 
@@ -326,7 +327,60 @@ def test_serve_hosts_sql_over_its_own_topics():
                    what="the view after the broker's restart")
 
 
+def test_flush_waits_for_sources():
+    """FLUSH returns once every source has read its topic to where it ended:
+    a script's SELECT after it sees every record produced before, with no
+    polling; a source at the end of its topic, an empty one and bad records
+    at the tail do not hold it up."""
+    with Broker(BINARY) as b:
+        for t in ["flushed", "empty", "later"]:
+            cli(b, "topic", "create", t, "--partitions", "3")
+        produce(b, "flushed", ['{"k": %d}' % i for i in range(200000)])
+        produce(b, "later", ['{"k": 1}'])
+        s = SqlServer("--brokers", b.bootstrap)
+        try:
+            out = s.psql("CREATE SOURCE flushed (k INT) WITH (connector = 'kafka', topic = 'flushed') "
+                         "FORMAT PLAIN ENCODE JSON",
+                         "CREATE SOURCE empty (k INT) WITH (connector = 'kafka', topic = 'empty') "
+                         "FORMAT PLAIN ENCODE JSON",
+                         "CREATE SOURCE later (k INT) WITH (connector = 'kafka', topic = 'later', "
+                         "scan.startup.mode = 'latest') FORMAT PLAIN ENCODE JSON",
+                         "CREATE MATERIALIZED VIEW n AS SELECT count(*) AS n, sum(k) AS s FROM flushed",
+                         "FLUSH", "SELECT n, s FROM n").stdout
+            assert out.splitlines()[-1] == "200000|%d" % sum(range(200000)), out
+            produce(b, "flushed", ['{"k": %d}' % i for i in range(200000, 200500)] + ["not json"])
+            out = s.psql("FLUSH", "SELECT n FROM n").stdout
+            assert out.splitlines()[-1] == "200500", out
+        finally:
+            assert s.stop() == 0, s.stderr()
+
+
+def test_serve_sql_listen_errors():
+    """`runnel serve` serves SQL on 127.0.0.1:4566 unless told otherwise: a bad
+    --sql-listen and a port already taken are start-up errors naming the flag."""
+    with tempfile.TemporaryDirectory(prefix="runnel-sql-listen-") as d:
+        sql_listen_errors(d)
+
+
+def sql_listen_errors(d):
+    base = [BINARY, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--connect-listen", "off"]
+    help_text = subprocess.run([BINARY, "serve", "--help"], capture_output=True, text=True, timeout=60).stdout
+    assert "127.0.0.1:4566" in help_text, help_text
+    r = subprocess.run(base + ["--data-dir", d + "/a", "--sql-listen", "nonsense"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "--sql-listen expects HOST:PORT or off" in r.stderr, r
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run(base + ["--data-dir", d + "/b", "--sql-listen", "127.0.0.1:%d" % port],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1, r
+        assert "cannot start SQL on 127.0.0.1:%d" % port in r.stderr and "--sql-listen off" in r.stderr, r
+
+
 if __name__ == "__main__":
     run([test_source_view_and_sinks, test_upsert_table_follows_keys_and_tombstones, test_clear_errors,
          test_catalog_survives_a_crash, test_csv_bytes_and_headers, test_rename_survives_a_restart,
-         test_serve_hosts_sql_over_its_own_topics])
+         test_serve_hosts_sql_over_its_own_topics, test_flush_waits_for_sources,
+         test_serve_sql_listen_errors])

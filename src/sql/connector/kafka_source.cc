@@ -1,7 +1,9 @@
 #include "sql/connector/kafka_source.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -48,6 +50,10 @@ struct kafka_source::impl {
   std::map<int32_t, int64_t> next;
   std::vector<datum> scratch;
   std::vector<std::pair<int32_t, int64_t>> started;
+  // read_to(): the consumer's position after each delivered poll.
+  std::vector<client::topic_partition> assigned;
+  mutable std::mutex read_mu;
+  std::map<int32_t, int64_t> read_to;
   std::thread thread;
 
   impl(client::consumer c, json_row_decoder d) : consumer(std::move(c)), decoder(std::move(d)) {}
@@ -179,6 +185,14 @@ struct kafka_source::impl {
         deliver(std::move(out), std::move(progress));
         progress = source_progress{};
       }
+      // After the delivery, so that a FLUSH that sees the position finds
+      // the rows before it applied. The position moves past bad records
+      // and transaction markers too, which deliver nothing.
+      if (auto pos = consumer.position(assigned); pos) {
+        std::lock_guard lock(read_mu);
+        for (const auto& tpo : pos.value())
+          if (tpo.offset() >= 0) read_to[tpo.partition()] = tpo.offset();
+      }
     }
   }
 };
@@ -222,6 +236,8 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   }
   std::vector<client::partition_assignment> parts;
   std::vector<std::pair<int32_t, int64_t>> started;
+  std::map<int32_t, int64_t> read_to;
+  std::vector<client::topic_partition> assigned;
   for (const auto& p : info.value().partitions) {
     auto it = at.find(p.id());
     // -1 (a timestamp past the end): from the end; none known: the start.
@@ -230,7 +246,16 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
       from = it->second >= 0 ? client::start_position::at(runnel::offset{it->second})
                              : client::start_position::end();
     parts.push_back({options.topic, p.id, from});
+    assigned.push_back({options.topic, p.id});
     if (it != at.end() && it->second >= 0) started.emplace_back(p.id(), it->second);
+    if (it != at.end()) read_to[p.id()] = it->second;  // -1 (from the end): filled below
+  }
+  if (std::any_of(read_to.begin(), read_to.end(), [](const auto& kv) { return kv.second < 0; })) {
+    auto ends = admin.value().offsets(options.topic);
+    if (!ends) return fail(errc::connection_failure, ends.error().message);
+    for (const auto& po : ends.value())
+      if (auto r = read_to.find(po.partition()); r != read_to.end() && r->second < 0)
+        r->second = po.end();
   }
   if (auto r = consumer.value().assign(parts); !r)
     return fail(errc::connection_failure, r.error().message);
@@ -242,6 +267,8 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
     p->csv.emplace(std::move(value_cols), options.encode.delimiter, options.encode.header);
   p->options = options;
   p->started = std::move(started);
+  p->assigned = std::move(assigned);
+  p->read_to = std::move(read_to);
   for (const auto& c : layout.columns) p->types.push_back(c.type);
   p->layout = std::move(layout);
   p->deliver = std::move(deliver);
@@ -272,6 +299,24 @@ uint64_t kafka_source::records() const {
 }
 uint64_t kafka_source::bad_records() const {
   return impl_->bad.load();
+}
+std::map<int32_t, int64_t> kafka_source::read_to() const {
+  std::lock_guard lock(impl_->read_mu);
+  return impl_->read_to;
+}
+result<std::map<int32_t, int64_t>> kafka_source::end_offsets() const {
+  client::admin_options ao;
+  ao.client = impl_->options.client;
+  ao.timeout = std::chrono::seconds(10);
+  auto admin = client::admin::create(ao);
+  if (!admin) return make_error(errc::connection_failure, -1, "{}", admin.error().message);
+  auto ends = admin.value().offsets(impl_->options.topic);
+  if (!ends)
+    return make_error(errc::connection_failure, -1, "Kafka source on topic \"{}\": {}",
+                      impl_->options.topic, ends.error().message);
+  std::map<int32_t, int64_t> out;
+  for (const auto& po : ends.value()) out[po.partition()] = po.end();
+  return out;
 }
 
 }  // namespace runnel::sql

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,11 @@ class kafka_source {
   const std::vector<std::pair<int32_t, int64_t>>& start_offsets() const;
   // Records read, and those skipped because they could not be decoded.
   uint64_t records() const;
+  // Where reading has got to in each partition: the next offset to read,
+  // counted once what came before it was delivered (FLUSH waits on it).
+  std::map<int32_t, int64_t> read_to() const;
+  // The topic's end offset of each partition now, asking the cluster.
+  result<std::map<int32_t, int64_t>> end_offsets() const;
   uint64_t bad_records() const;
 
   struct impl;

@@ -372,7 +372,7 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
     case stmt_kind::subscribe:
       return subscribe(s, now);
     case stmt_kind::flush:
-      return statement_result{{}, row_batch(0), "FLUSH"};
+      return flush();
     case stmt_kind::pg:
       break;
     default:

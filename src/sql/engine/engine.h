@@ -156,6 +156,7 @@ class engine : public catalog_reader {
   // A cursor named `name` of this session over what `s` subscribes to.
   result<cursor*> open_cursor(const statement& s, const std::string& name, int64_t now);
   result<statement_result> fetch(const statement& s);
+  result<statement_result> flush();
   result<statement_result> close_cursor(const statement& s);
   // Queues the changes of relation `id` for the cursors subscribed to it.
   void notify(uint64_t id, const row_batch& changes, int64_t now);

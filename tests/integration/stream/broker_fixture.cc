@@ -55,7 +55,7 @@ std::string start_broker(broker_process& b) {
   std::vector<std::string> args{
       RUNNEL_BINARY,      "serve",     "--data-dir",     data,
       "--listen",         b.bootstrap, "--admin-listen", "127.0.0.1:0",
-      "--connect-listen", "off",       "--set",          "group.initial.rebalance.delay.ms=0"};
+      "--connect-listen", "off", "--sql-listen", "off",       "--set",          "group.initial.rebalance.delay.ms=0"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
