@@ -44,9 +44,7 @@ def workload(s, start, n):
     s.psql("INSERT INTO clicks VALUES " + vals)
     s.psql("DELETE FROM clicks WHERE id >= %d AND id %% 3 = 0" % start)
     moved = [i for i in range(start, start + n) if i % 3 and i % 5 == 0]
-    # An update: runnel's SQL has no UPDATE yet, so a DELETE and an INSERT.
-    s.psql("DELETE FROM clicks WHERE id IN (%s)" % ", ".join(map(str, moved)),
-           "INSERT INTO clicks VALUES " + ", ".join("(%d, '/moved')" % i for i in moved))
+    s.psql("UPDATE clicks SET page = '/moved' WHERE id IN (%s)" % ", ".join(map(str, moved)))
 
 
 def jdbc_round(db, query_db, url, kind):

@@ -66,6 +66,17 @@ def test_parameters_both_formats_and_transactions():
                 got = conn.execute("SELECT item FROM orders WHERE id = %s", (i + 1,), prepare=True).fetchone()
                 assert got == (["pen", "it's", "pen"][i],), got
             assert conn.info.parameter_status("server_version").startswith("15")
+            # UPDATE with parameters, prepared and binary: SET's parameter
+            # takes its column's type (numeric), WHERE's the key's.
+            cur = conn.execute("UPDATE orders SET amount = %s, item = %s WHERE id = %s",
+                               (decimal.Decimal("9.99"), "ink", 3), prepare=True)
+            assert cur.rowcount == 1, cur.rowcount
+            cur = conn.execute("UPDATE orders SET amount = amount + %b WHERE item = %b",
+                               (decimal.Decimal("1.00"), "pen"), binary=True)
+            assert cur.rowcount == 1, cur.rowcount
+            got = conn.execute("SELECT item, n, total FROM per_item ORDER BY item").fetchall()
+            assert got == [("ink", 1, decimal.Decimal("9.99")), ("it's", 1, decimal.Decimal("2.25")),
+                           ("pen", 1, decimal.Decimal("2.50"))], got
     finally:
         assert s.stop() == 0, s.stderr()
 

@@ -392,6 +392,7 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
   }
   if (n.contains("InsertStmt")) return insert(s, now);
   if (n.contains("DeleteStmt")) return remove(s, now);
+  if (n.contains("UpdateStmt")) return update(s, now);
   if (n.contains("ExplainStmt")) return explain(s);
   if (n.contains("VariableSetStmt")) return statement_result{{}, row_batch(0), "SET"};
   if (n.contains("TransactionStmt")) {

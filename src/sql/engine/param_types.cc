@@ -59,6 +59,25 @@ std::vector<sql_type> engine::param_types(std::string_view sql, std::vector<sql_
           star_select(del["relation"], del.contains("whereClause") ? &del["whereClause"] : nullptr);
       BOOST_OUTCOME_TRY(auto q, bind_query(sel, opt));
       collect_param_types(*q.root, types);
+    } else if (node.contains("UpdateStmt")) {
+      // SET col = $1: the column's type; in WHERE, as in a SELECT.
+      const json& upd = node["UpdateStmt"];
+      relation* r = lookup(upd["relation"].value("relname", ""));
+      if (!r) return outcome::success();
+      for (const auto& t : upd["targetList"]) {
+        const json& rt = t["ResTarget"];
+        if (!rt.contains("val") || !rt["val"].contains("ParamRef")) continue;
+        int num = rt["val"]["ParamRef"].value("number", 0);
+        auto i = static_cast<size_t>(num - 1);
+        for (size_t c = 0; c < r->info.columns.size(); ++c)
+          if (r->info.columns[c].name == rt.value("name", "") && num >= 1 && i < types.size() &&
+              types[i].id == type_id::unknown)
+            types[i] = r->types[c];
+      }
+      opt.param_types = types;
+      BOOST_OUTCOME_TRY(auto sel, update_select(upd, r->info));
+      BOOST_OUTCOME_TRY(auto q, bind_query(sel, opt));
+      collect_param_types(*q.root, types);
     } else if (node.contains("InsertStmt")) {
       const json& ins = node["InsertStmt"];
       relation* r = lookup(ins["relation"].value("relname", ""));

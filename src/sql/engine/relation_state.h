@@ -113,5 +113,9 @@ struct engine::cursor {
 
 // SELECT * FROM range_var [WHERE where]: the rows a DELETE removes.
 json star_select(const json& range_var, const json* where);
+// UPDATE's rows as a SelectStmt over the table: its columns as they are,
+// then as the SET expressions make them, for the rows WHERE selects
+// (update.cc). Errors: an unknown or twice-assigned column, FROM, RETURNING.
+result<json> update_select(const json& update_stmt, const relation_info& r);
 
 }  // namespace runnel::sql
