@@ -2,7 +2,8 @@
 examples run unchanged against a real 3-broker Apache Kafka cluster (KRaft,
 loopback, replication factor 3, min.insync.replicas=2), and the page-visits
 example's output stays exactly the model's while one Kafka broker is killed
-under it.
+under it; `runnel sql` keeps a view and an upsert sink over the cluster's
+topics across a kill -9 of the SQL process.
 
 One cluster (bench/peers/kafka/kafka_cluster.py, the Maven Central jars) is
 shared by every check here: a Kafka start costs several seconds per node.
@@ -267,6 +268,76 @@ def test_page_visits_fenced_by_a_broker_kill():
         CLUSTER.wait_ready(180)
 
 
+def test_sql_over_kafka():
+    """`runnel sql` against the Kafka cluster (issue 15: sources and sinks over
+    any Kafka-protocol cluster): the catalog in a compacted topic of the
+    cluster, a source, a view and an upsert sink; FLUSH, then the view
+    equals the counts and the sink's topic the view; kill -9 of the SQL
+    process, more records, a restart from its state directory: nothing
+    counted twice, the sink's topic follows."""
+    from test_sql_psql import SqlServer
+    cli("topic", "create", "sql-clicks", "--partitions", "3", "--replication-factor", "3")
+    cli("topic", "create", "sql-visits", "--partitions", "3", "--replication-factor", "3")
+    wait_until(lambda: known_everywhere("sql-clicks", 3) and known_everywhere("sql-visits", 3),
+               what="the topics on every node")
+    pages = ["/home", "/about", "/cart", "/faq"]
+
+    def produce(start, n):
+        cli("produce", "sql-clicks", input="".join(
+            '{"id": %d, "page": "%s"}\n' % (i, pages[i % len(pages)]) for i in range(start, start + n)).encode())
+
+    def expected(n):
+        return {p: sum(1 for i in range(n) if pages[i % len(pages)] == p) for p in pages}
+
+    def sink_latest():
+        c = Consumer({"bootstrap.servers": CLUSTER.bootstrap, "group.id": "sql-check-%f" % time.time(),
+                      "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        c.subscribe(["sql-visits"])
+        latest, idle = {}, 0
+        try:
+            while idle < 3:
+                m = c.poll(1.0)
+                if m is None:
+                    idle += 1
+                    continue
+                if m.error():
+                    continue
+                latest[json.loads(m.key())["page"]] = json.loads(m.value())["n"] if m.value() else None
+        finally:
+            c.close()
+        return latest
+
+    d = tempfile.mkdtemp(prefix="runnel-sql-kafka-")
+    args = ("--brokers", CLUSTER.bootstrap, "--catalog-topic", "_sql_catalog", "--state-dir", d + "/state")
+    produce(0, 2000)
+    s = SqlServer(*args)
+    try:
+        s.psql("CREATE SOURCE clicks (id INT, page TEXT) WITH (connector = 'kafka', topic = 'sql-clicks') "
+               "FORMAT PLAIN ENCODE JSON",
+               "CREATE MATERIALIZED VIEW visits AS SELECT page, count(*) AS n FROM clicks GROUP BY page",
+               "CREATE SINK visits_out FROM visits WITH (connector = 'kafka', topic = 'sql-visits', "
+               "primary_key = 'page') FORMAT UPSERT ENCODE JSON")
+        out = s.psql("FLUSH", "SELECT page, n FROM visits").stdout
+        got = {line.split("|")[0]: int(line.split("|")[1]) for line in out.splitlines()[1:]}
+        assert got == expected(2000), out
+        wait_until(lambda: sink_latest() == expected(2000), timeout=60, what="the sink's topic on Kafka")
+        produce(2000, 500)
+        s.psql("FLUSH")
+        s.proc.kill()  # kill -9: the state committed by FLUSH, maybe more
+        s.proc.wait()
+        produce(2500, 500)
+        s = SqlServer(*args)
+        out = s.psql("FLUSH", "SELECT page, n FROM visits").stdout
+        got = {line.split("|")[0]: int(line.split("|")[1]) for line in out.splitlines()[1:]}
+        assert got == expected(3000), out
+        wait_until(lambda: sink_latest() == expected(3000), timeout=60, what="the sink's topic after the restart")
+        assert "is recomputed" not in s.stderr(), s.stderr()
+    finally:
+        if s.proc.poll() is None:
+            assert s.stop() == 0, s.stderr()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     global CLUSTER
     d = tempfile.mkdtemp(prefix="runnel-kafka-cluster-")
@@ -279,7 +350,8 @@ def main():
         CLUSTER.start()
         print("kafka cluster up in %.1fs on %s" % (time.monotonic() - t0, CLUSTER.bootstrap), flush=True)
         tests = [test_cli, test_offsets_of_a_new_topic, test_bench, test_stream_examples,
-                 test_page_visits_survives_a_broker_kill, test_page_visits_fenced_by_a_broker_kill]
+                 test_page_visits_survives_a_broker_kill, test_page_visits_fenced_by_a_broker_kill,
+                 test_sql_over_kafka]
         only = os.environ.get("ONLY")
         run([t for t in tests if not only or only in t.__name__])
     finally:
