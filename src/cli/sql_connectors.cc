@@ -83,4 +83,25 @@ sql::result<void> sql_connectors::remove(const std::string& name) {
   return outcome::success();
 }
 
+sql_connectors::status sql_connectors::connector_status(const std::string& name) {
+  std::lock_guard lock(mu_);
+  status out{"UNKNOWN", ""};
+  if (!hosted_ && !own_) return out;
+  auto h = worker();
+  if (!h) return out;
+  auto st = h.value()->connector_status(name);
+  if (!st) return out;
+  // The connector's own state, unless a task is worse: a FAILED one first,
+  // then any that does not run.
+  const connect::status* worst = &st.value().connector;
+  auto rank = [](connect::run_state s) {
+    return s == connect::run_state::failed ? 2 : s == connect::run_state::running ? 0 : 1;
+  };
+  for (const auto& [id, t] : st.value().tasks)
+    if (rank(t.state) > rank(worst->state)) worst = &t;
+  out.state = std::string(connect::run_state_name(worst->state));
+  out.error = worst->trace.substr(0, worst->trace.find('\n'));
+  return out;
+}
+
 }  // namespace runnel::cli

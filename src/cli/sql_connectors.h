@@ -35,6 +35,7 @@ class sql_connectors final : public sql::connector_host {
   sql::result<void> put(const std::string& name,
                         const std::map<std::string, std::string>& config) override;
   sql::result<void> remove(const std::string& name) override;
+  status connector_status(const std::string& name) override;
 
  private:
   sql::result<connect::herder*> worker();

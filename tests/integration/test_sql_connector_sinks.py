@@ -78,6 +78,18 @@ def jdbc_round(db, query_db, url, kind):
 
             workload(s, 0, 40)
             equal("the upsert table equal to the view")
+            # SHOW SINKS: each sink's connector, topic and how it runs; a sink
+            # whose database table is missing shows FAILED with the reason.
+            def sinks():
+                out = psql(s.port, "SHOW SINKS").stdout.splitlines()
+                return {line.split("|")[0]: line.split("|")[1:] for line in out}
+            assert sinks()["visits_db"] == ["jdbc", "_runnel_sql_sink_visits_db", "RUNNING", ""], sinks()
+            s.psql("CREATE SINK broken FROM visits WITH (connector = 'jdbc', jdbc.url = '%s', "
+                   "table.name = 'no_such_table', type = 'upsert', primary_key = 'page', "
+                   "max.retries = '0')" % url)
+            wait_until(lambda: sinks()["broken"][2] == "FAILED", 60, 0.2, what="the broken sink FAILED")
+            assert "no_such_table" in sinks()["broken"][3], sinks()
+            s.psql("DROP SINK broken")
             # Every insert (and the insert half of each update) once, in the append-only table.
             inserted = 40 + len([i for i in range(40) if i % 3 and i % 5 == 0])
             wait_until(lambda: int(query_db("SELECT count(*) FROM clicks_log")[0][0]) == inserted,

@@ -290,7 +290,7 @@ def test_rename_survives_a_restart():
         try:
             assert rows(s, "SHOW SOURCES") == "purchases\n"
             assert rows(s, "SHOW MATERIALIZED VIEWS") == "totals\n"
-            assert rows(s, "SHOW SINKS") == "totals_sink\n"
+            assert rows(s, "SHOW SINKS") == "totals_sink|kafka|per_item_out|RUNNING|\n", rows(s, "SHOW SINKS")
             assert rows(s, "SHOW TABLES") == "memos\n", s.stderr()
             assert rows(s, "SELECT id, body FROM memos") == "1|x\n"
             assert "FROM purchases GROUP BY" in rows(s, "SHOW CREATE totals")

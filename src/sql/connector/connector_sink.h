@@ -38,6 +38,15 @@ class connector_host {
                            const std::map<std::string, std::string>& config) = 0;
   // Deletes the connector; one that does not exist is not an error.
   virtual result<void> remove(const std::string& name) = 0;
+  // How the connector and its tasks run, for SHOW SINKS.
+  struct status {
+    // Kafka Connect's state of the connector, or of the first of its tasks
+    // that is not RUNNING (FAILED before the others): RUNNING, FAILED,
+    // PAUSED, UNASSIGNED, RESTARTING; UNKNOWN when the worker has none.
+    std::string state;
+    std::string error;  // the failed one's trace, first line
+  };
+  virtual status connector_status(const std::string& name) = 0;
 };
 
 struct connector_sink_options {

@@ -802,6 +802,8 @@ result<statement_result> engine::create_sink(const statement& s, int64_t now) {
   std::vector<std::string> key_names;
   for (int k : key) key_names.push_back(r->info.columns[static_cast<size_t>(k)].name);
   BOOST_OUTCOME_TRY(r->out, kafka_sink::start(opts, r->info.columns, std::move(key)));
+  r->sink_type = via ? via->connector : "kafka";
+  r->sink_topic = opts.topic;
   if (via) {
     // The connector reads the topic from where its consumer group (or, for
     // an exactly-once sink such as JDBC, its target) left off; a restart
@@ -1076,8 +1078,7 @@ result<statement_result> engine::show(const statement& s) {
     kind = relation_kind::view;
   else if (s.show_what == "sources")
     kind = relation_kind::source;
-  else if (s.show_what == "sinks")
-    kind = relation_kind::sink;
+  if (s.show_what == "sinks") return show_sinks();
   if (kind) {
     out.columns = {text_column("Name")};
     for (const auto& r : relations_)

@@ -177,6 +177,7 @@ class engine : public catalog_reader {
   result<statement_result> insert(const statement& s, int64_t now);
   result<statement_result> remove(const statement& s, int64_t now);
   result<statement_result> update(const statement& s, int64_t now);
+  result<statement_result> show_sinks();
   result<statement_result> select(const json& select_stmt, const statement& s, int64_t now);
   result<statement_result> explain(const statement& s);
   result<statement_result> drop(const statement& s);

@@ -67,6 +67,10 @@ struct engine::relation {
   // A sink to a database, object store or directory: its Kafka Connect
   // connector (connector_sink.h), deleted with the sink.
   std::string connector;
+  // A sink's WITH (connector = …) (kafka, jdbc, s3, …) and the topic its
+  // changes go to, for SHOW SINKS.
+  std::string sink_type;
+  std::string sink_topic;
 
   // Durable state (engine_options::state_dir): the table of its contents
   // (durable.cc), the next sequence number of an append-only relation's
