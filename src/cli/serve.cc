@@ -50,6 +50,11 @@ constexpr process_setting process_settings[] = {
      "`_runnel_sql_catalog` and its state (tables' rows, views' contents and operator state, "
      "sources' offsets) is in `sql_state` under the data directory, so every view resumes "
      "after a restart."},
+    {"sql.state.cache.mb", "", "--sql-state-cache-mb", "`64`",
+     "Memory (MiB) the SQL state store (RocksDB) may hold: its block cache, with the memtables "
+     "counted in it. Tables', sources' and views' contents are read from disk through it, so "
+     "they may be far larger than memory; views' operator state is held in memory besides "
+     "(docs/sql/README.md, \"State and memory\")."},
     {"connect.listen", "listeners (Kafka Connect's)", "--connect-listen", "`127.0.0.1:8083`",
      "HOST:PORT of the hosted Kafka Connect worker's REST API (docs/connect/README.md): "
      "connectors run inside the broker process, their configs, offsets and statuses in the "
@@ -72,6 +77,7 @@ struct serve_options {
   // (brokers started side by side must turn it off or pick other ports, as
   // for the admin and Connect listeners).
   std::string sql_listen = "127.0.0.1:4566";
+  size_t sql_state_cache_mb = 64;
   // The hosted Kafka Connect worker's REST API; "off" hosts none.
   std::string connect_listen = "127.0.0.1:8083";
   std::string connect_config;
@@ -131,7 +137,16 @@ bool apply_setting(serve_options& o, broker::broker_config& c, const std::string
     o.admin_listen = v;
   else if (k == "sql.listen")
     o.sql_listen = v;
-  else if (k == "connect.listen")
+  else if (k == "sql.state.cache.mb") {
+    const auto n = std::strtoul(v.c_str(), nullptr, 10);
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || n < 8 ||
+        n > (1u << 20)) {
+      fmt::print(stderr,
+                 "runnel serve: sql.state.cache.mb expects MiB from 8 to 1048576, got '{}'\n", v);
+      return false;
+    }
+    o.sql_state_cache_mb = n;
+  } else if (k == "connect.listen")
     o.connect_listen = v;
   else if (k == "connect.config")
     o.connect_config = v;
@@ -342,6 +357,7 @@ int run_serve(serve_options o) {
     eo.catalog_topic = "_runnel_sql_catalog";
     // ... and its state beside the broker's data (no topic is named so).
     eo.state_dir = std::filesystem::path(o.data_dir) / "sql_state";
+    eo.state_cache_bytes = o.sql_state_cache_mb << 20;
     sql_connectors_host =
         std::make_unique<sql_connectors>(hosted ? &hosted->connect_herder() : nullptr, eo.brokers);
     eo.connectors = sql_connectors_host.get();
@@ -414,6 +430,11 @@ void add_serve(CLI::App& app) {
   c->add_option("--sql-listen", o->sql_listen,
                 "HOST:PORT for PostgreSQL clients (streaming SQL, database dev; RisingWave's "
                 "port); port 0: any free port; off: none. Its state lives in DATA_DIR/sql_state")
+      ->capture_default_str();
+  c->add_option("--sql-state-cache-mb", o->sql_state_cache_mb,
+                "Memory (MiB) the SQL state store may hold (RocksDB's block cache and "
+                "memtables); contents larger than it are read from disk")
+      ->check(CLI::Range(size_t{8}, size_t{1} << 20))
       ->capture_default_str();
   c->add_option("--connect-listen", o->connect_listen,
                 "HOST:PORT of the hosted Kafka Connect worker's REST API (connectors run in "

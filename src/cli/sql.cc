@@ -19,8 +19,9 @@ namespace {
 struct sql_options {
   std::string listen = "127.0.0.1:4566";  // RisingWave's port: tools and habits carry over
   std::string brokers = "127.0.0.1:9092";
-  std::string catalog_topic;  // empty: the catalog goes with the process
-  std::string state_dir;      // empty: contents and view state go with the process
+  std::string catalog_topic;   // empty: the catalog goes with the process
+  std::string state_dir;       // empty: contents and view state go with the process
+  size_t state_cache_mb = 64;  // RocksDB's block cache and memtables, together
 };
 
 int run_sql(const sql_options& o) {
@@ -44,6 +45,7 @@ int run_sql(const sql_options& o) {
   eo.brokers = o.brokers;
   eo.catalog_topic = o.catalog_topic;
   eo.state_dir = o.state_dir;
+  eo.state_cache_bytes = o.state_cache_mb << 20;
   sql::engine engine(eo);
   auto failed = engine.open_catalog();
   if (!failed) {
@@ -92,6 +94,13 @@ void add_sql(CLI::App& app) {
                 "--catalog-topic a restarted process (even after kill -9) resumes every view "
                 "where it stopped; unset: views are recomputed from their sources after a "
                 "restart and INSERTed rows are lost");
+  c->add_option("--state-cache-mb", o->state_cache_mb,
+                "With --state-dir: the memory (MiB) RocksDB may hold — its block cache, with "
+                "the memtables counted in it. Relations' contents are read from disk through "
+                "it, so they may be far larger than memory (views' operator state is held in "
+                "memory besides)")
+      ->check(CLI::Range(size_t{8}, size_t{1} << 20))
+      ->capture_default_str();
   c->callback([o] { set_exit_code(run_sql(*o)); });
 }
 

@@ -32,11 +32,13 @@ struct kafka_source_options {
   // catalog): the (partition, offset) it first started at, instead of the
   // startup mode, so that it reads exactly what it read before.
   std::vector<std::pair<int32_t, int64_t>> pinned_offsets;
-  // Set when a restarted process resumes a keyed source (FORMAT UPSERT, or
-  // a primary key) from its durable state: the current row of each key
-  // (key -> encoded row) as of the pinned offsets, so that the next record
-  // of a key replaces the row it replaced before the restart.
-  std::vector<std::pair<std::string, std::string>> current_rows;
+  // A keyed source (FORMAT UPSERT, or a primary key) whose reader keeps
+  // each key's current row itself (the engine with a state directory, in
+  // RocksDB): the source keeps none, adds no rows to a batch, and hands
+  // each record over as its key and new row (or a tombstone) in
+  // source_progress::keys, in order; the reader retracts the row each one
+  // replaces. Otherwise the source keeps every key's current row in memory.
+  bool reader_keeps_rows = false;
 };
 
 struct kafka_sink_options {

@@ -43,7 +43,8 @@ struct kafka_source::impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> bad{0};
-  // The current row of each key (replace and delete), encoded.
+  // The current row of each key (replace and delete), encoded; empty when
+  // the reader keeps them (kafka_source_options::reader_keeps_rows).
   std::unordered_map<std::string, std::string> current;
   // The batch being read: its next offsets and changed keys.
   source_progress progress;
@@ -99,6 +100,7 @@ struct kafka_source::impl {
       key.assign(*m.key);
     }
     auto retract = [&](const std::string& k) {
+      if (options.reader_keeps_rows) return;
       auto it = current.find(k);
       if (it == current.end()) return;
       datum* old = out.add(-1);
@@ -108,7 +110,9 @@ struct kafka_source::impl {
       current.erase(it);
     };
     if (!m.value) {
-      if (options.upsert)
+      if (options.upsert && options.reader_keeps_rows)
+        progress.keys.emplace_back(key, std::nullopt);  // a tombstone: the reader retracts
+      else if (options.upsert)
         retract(key);  // a tombstone
       else
         bad_record(m, "the value is null");
@@ -164,6 +168,10 @@ struct kafka_source::impl {
     }
     std::string encoded;
     encode_row(types, row, encoded);
+    if (options.reader_keeps_rows) {
+      progress.keys.emplace_back(key, std::move(encoded));
+      return;
+    }
     retract(key);
     out.add(row, 1);
     progress.keys.emplace_back(key, encoded);
@@ -179,7 +187,7 @@ struct kafka_source::impl {
       if (!n) spdlog::warn("sql source on {}: {}", options.topic, n.error().message);
       // A batch of bad records only is not delivered: its offsets go with
       // the next good batch (a restart before it reads them again).
-      if (!out.empty() && !stopping.load()) {
+      if ((!out.empty() || !progress.keys.empty()) && !stopping.load()) {
         progress.next_offsets.assign(next.begin(), next.end());
         next.clear();
         deliver(std::move(out), std::move(progress));
@@ -272,7 +280,6 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   for (const auto& c : layout.columns) p->types.push_back(c.type);
   p->layout = std::move(layout);
   p->deliver = std::move(deliver);
-  for (const auto& [k, row] : options.current_rows) p->current[k] = row;
   impl* raw = p.get();
   p->thread = std::thread([raw] { raw->run(); });
   return std::unique_ptr<kafka_source>(new kafka_source(std::move(p)));

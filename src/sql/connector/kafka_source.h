@@ -48,7 +48,9 @@ struct source_progress {
   std::vector<std::pair<int32_t, int64_t>> next_offsets;
   // A keyed source (FORMAT UPSERT, or a primary key): each key whose
   // current row changed, in order, with its new row encoded (encode_row),
-  // or nullopt where the key's row was deleted.
+  // or nullopt where the key's row was deleted. With
+  // kafka_source_options::reader_keeps_rows, every keyed record (a
+  // tombstone of a key never seen too): the batch's rows are these alone.
   std::vector<std::pair<std::string, std::optional<std::string>>> keys;
 };
 

@@ -1,5 +1,6 @@
 #include "sql/engine/engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <map>
@@ -13,6 +14,7 @@
 #include "sql/connector/kafka_options.h"
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
+#include "sql/engine/point_lookup.h"
 #include "sql/engine/psql_describe.h"
 #include "sql/engine/relation_state.h"
 #include "sql/engine/system_tables.h"
@@ -131,20 +133,24 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
 result<std::vector<std::string>> engine::open_catalog() {
   std::vector<std::string> failed;
   if (!options_.state_dir.empty() && !store_) {
-    BOOST_OUTCOME_TRY(auto st, state_store::open(options_.state_dir));
+    state_store_options so;
+    so.cache_bytes = options_.state_cache_bytes;
+    BOOST_OUTCOME_TRY(auto st, state_store::open(options_.state_dir, so));
     auto meta = st->table(0);
-    // The format of docs/format/sql-state.md, version 2. Version 1 stored
+    // The format of docs/format/sql-state.md, version 3. Version 1 stored
     // every column of a join's rows; its views are flagged as it is read
     // (upgrade_state) and those with a join that now leaves columns out are
-    // recomputed.
+    // recomputed. Version 2 keyed the rows of a relation with a primary key
+    // by the row alone: restore() moves them under the key when it meets
+    // them.
     auto v = meta->get("v");
-    if (v && *v != "1" && *v != "2")
+    if (v && *v != "1" && *v != "2" && *v != "3")
       return make_error(errc::io_error, -1,
                         "the SQL state in {} has format version {}, this runnel reads versions 1 "
-                        "and 2",
+                        "to 3",
                         options_.state_dir.string(), *v);
     if (v && *v == "1") upgrade_state(*meta);
-    meta->put("v", "2");
+    meta->put("v", "3");
     std::lock_guard lock(mu_);
     store_ = std::move(st);
     meta_ = std::move(meta);
@@ -232,10 +238,20 @@ void engine::ingest(uint64_t id, row_batch changes, source_progress progress) {
   for (auto& x : relations_)
     if (x->info.id == id) r = x.get();
   if (!r) return;  // dropped while the batch was on its way
+  // An epoch's writes wait in memory for the commit: a source reading a
+  // backlog (a restart, a new source over a long topic) delivers faster
+  // than the commit thread gets the engine, so the epoch is committed
+  // here once it holds a quarter of the state cache's worth.
+  if (store_ && store_->pending_bytes() >=
+                    std::clamp<size_t>(options_.state_cache_bytes / 4, 4 << 20, 64 << 20))
+    (void)commit();
   int64_t now = wall_clock_micros();
   for (auto& v : relations_)
     if (v->is_view()) v->flow->tick(now);
   apply_pending(now);
+  // With a state directory a keyed source hands over keys and rows, and
+  // the rows they replace come from the store.
+  if (r->stored && r->source && r->source->keyed()) changes = take_keyed(*r, progress);
   std::vector<std::pair<int, int64_t>> moved;
   for (auto& w : r->watermarks) {
     arena scratch;
@@ -305,8 +321,7 @@ void engine::apply_pending(int64_t now) {
 
 void engine::apply(relation& r, row_batch changes, int64_t now) {
   std::map<uint64_t, std::vector<row_batch>> pending;
-  r.add(changes);
-  store_contents(r, changes);
+  add_contents(r, changes);
   notify(r.info.id, changes, now);
   pending[r.info.id].push_back(std::move(changes));
   propagate(pending, now);
@@ -327,8 +342,7 @@ void engine::propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int6
       v->out->write(out);
       continue;
     }
-    v->add(out);
-    store_contents(*v, out);
+    add_contents(*v, out);
     notify(v->info.id, out, now);
     pending[v->info.id].push_back(std::move(out));
   }
@@ -551,7 +565,16 @@ void engine::start_from_inputs(relation& r) {
   for (uint64_t id : r.reads)
     for (auto& other : relations_) {
       if (other->info.id != id) continue;
-      r.flow->push(id, other->contents);
+      // A piece at a time, each piece's output taken before the next: an
+      // input larger than memory makes a view larger than memory.
+      scan_contents(*other, [&](const row_batch& rows) {
+        r.flow->push(id, rows);
+        if (r.out)
+          r.out->write(r.sink->take());
+        else
+          add_contents(r, r.sink->take());
+        return true;
+      });
       for (const auto& w : other->watermarks)
         if (w.value != std::numeric_limits<int64_t>::min())
           r.flow->watermark(id, w.column, w.value);
@@ -610,14 +633,10 @@ result<statement_result> engine::create_view(const statement& s, int64_t now) {
     // the offsets its sources resume from; only watermarks are re-sent.
     restore(*r);
     resume_watermarks(*r);
-    auto out = r->sink->take();
-    r->add(out);
-    store_contents(*r, out);
+    add_contents(*r, r->sink->take());
   } else {
     start_from_inputs(*r);
-    auto out = r->sink->take();
-    r->add(out);
-    store_contents(*r, out);
+    add_contents(*r, r->sink->take());
     mark_stored(*r);
   }
   relations_.push_back(std::move(r));
@@ -727,11 +746,13 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
     std::map<int32_t, int64_t> at(opts.pinned_offsets.begin(), opts.pinned_offsets.end());
     for (const auto& [p, o] : r->offsets) at[p] = o;
     opts.pinned_offsets.assign(at.begin(), at.end());
-    opts.current_rows = std::move(r->current_rows);
-    r->current_rows.clear();
   } else {
     mark_stored(*r);
   }
+  // With a state directory each key's current row is in the store
+  // (take_keyed), not in the source's memory.
+  opts.reader_keeps_rows = store_ != nullptr;
+  r->upsert = opts.upsert;
   kafka_source::deliver_fn deliver = [this, id](row_batch changes, source_progress progress) {
     ingest(id, std::move(changes), std::move(progress));
   };
@@ -838,7 +859,6 @@ result<statement_result> engine::select(const json& select_stmt, const statement
   opt.temporal_joins = s.temporal_joins;
   BOOST_OUTCOME_TRY(auto q, bind_query(select_stmt, opt));
   BOOST_OUTCOME_TRY(auto plan, rewrite(q.root, false));
-  std::vector<std::pair<uint64_t, const row_batch*>> inputs;
   std::set<uint64_t> ids;
   for (const auto& [name, id] : q.deps) {
     ids.insert(id);
@@ -846,8 +866,6 @@ result<statement_result> engine::select(const json& select_stmt, const statement
     if (d && d->kind == relation_kind::view)
       for (const auto& [n2, id2] : d->deps) ids.insert(id2);
   }
-  for (auto& r : relations_)
-    if (ids.count(r->info.id)) inputs.emplace_back(r->info.id, &r->contents);
   // pg_catalog and information_schema: made now from the relations.
   std::vector<const relation_info*> user;
   for (const auto& r : relations_)
@@ -862,8 +880,7 @@ result<statement_result> engine::select(const json& select_stmt, const statement
         !system.count(n->relation->id))
       system.emplace(n->relation->id, system_rows(n->relation->id, user));
   }
-  for (const auto& [id, rows] : system) inputs.emplace_back(id, &rows);
-  BOOST_OUTCOME_TRY(auto rows, run_query(*plan, inputs, now));
+  BOOST_OUTCOME_TRY(auto rows, query_contents(*plan, ids, system, now));
   statement_result out;
   out.columns = plan->columns;
   int64_t n = 0;
@@ -871,6 +888,28 @@ result<statement_result> engine::select(const json& select_stmt, const statement
   out.rows = std::move(rows);
   out.tag = "SELECT " + std::to_string(n);
   return out;
+}
+
+result<row_batch> engine::query_contents(const plan_node& plan, const std::set<uint64_t>& ids,
+                                         const std::map<uint64_t, row_batch>& system, int64_t now) {
+  return run_query_fed(
+      plan,
+      [&](const query_push& push) {
+        for (auto& r : relations_) {
+          if (!ids.count(r->info.id)) continue;
+          const uint64_t id = r->info.id;
+          std::optional<std::vector<datum>> key;
+          if (r->stored) key = key_lookup(plan, id, r->info.primary_key, r->types);
+          bool go = true;
+          scan_contents(
+              *r, [&](const row_batch& rows) { return go = push(id, rows); },
+              key ? &*key : nullptr);
+          if (!go) return;
+        }
+        for (const auto& [id, rows] : system)
+          if (!push(id, rows)) return;
+      },
+      now);
 }
 
 result<statement_result> engine::insert(const statement& s, int64_t now) {
@@ -918,14 +957,19 @@ result<statement_result> engine::insert(const statement& s, int64_t now) {
   }
   auto proj = make_project(q.root, exprs, r->info.columns);
   BOOST_OUTCOME_TRY(auto plan, rewrite(proj, false));
-  std::vector<std::pair<uint64_t, const row_batch*>> inputs;
-  for (auto& other : relations_)
-    if (other->info.id != r->info.id || true) inputs.emplace_back(other->info.id, &other->contents);
-  BOOST_OUTCOME_TRY(auto rows, run_query(*plan, inputs, now));
-  // Constraints, before anything changes.
+  std::set<uint64_t> ids;
+  for (const auto& [dep, id] : q.deps) {
+    ids.insert(id);
+    const relation_info* d = by_id(id);
+    if (d && d->kind == relation_kind::view)
+      for (const auto& [n2, id2] : d->deps) ids.insert(id2);
+  }
+  BOOST_OUTCOME_TRY(auto rows, query_contents(*plan, ids, {}, now));
+  // Constraints, before anything changes: the keys in memory, or (in the
+  // state store) each new key looked up by a seek.
   std::set<std::string> keys;
   std::string key;
-  if (!r->info.primary_key.empty())
+  if (!r->info.primary_key.empty() && !r->stored)
     for (size_t i = 0; i < r->contents.size(); ++i) {
       key.clear();
       append_cols_key(r->types, r->contents.row(i), r->info.primary_key, key);
@@ -943,7 +987,13 @@ result<statement_result> engine::insert(const statement& s, int64_t now) {
     if (!r->info.primary_key.empty()) {
       key.clear();
       append_cols_key(r->types, row, r->info.primary_key, key);
-      if (rows.weight(i) > 1 || !keys.insert(key).second)
+      bool taken = rows.weight(i) > 1 || !keys.insert(key).second;
+      if (!taken && r->stored)
+        r->stored->scan_prefix("p" + key, [&](std::string_view, std::string_view) {
+          taken = true;
+          return false;
+        });
+      if (taken)
         return make_error(errc::unique_violation, -1,
                           "duplicate key value violates unique constraint \"{}_pkey\"", name);
     }
@@ -1106,8 +1156,7 @@ result<statement_result> engine::show(const statement& s) {
     out.rows = row_batch(8);
     for (const auto& r : relations_) {
       if (r->hidden) continue;
-      int64_t rows = 0;
-      for (size_t i = 0; i < r->contents.size(); ++i) rows += r->contents.weight(i);
+      int64_t rows = row_count(*r);
       datum* d = out.rows.add(1);
       d[0] = datum::of_text(out.rows.strings().copy(r->info.name));
       d[1] = datum::of_text(relation_kind_name(r->info.kind));

@@ -5,9 +5,10 @@
 //
 // This is the statement layer that the PostgreSQL protocol server and the
 // tests drive. Sources and tables over Kafka topics (connector/) feed it
-// from their own threads; sinks write views' changes to topics. Its catalog
-// and contents live in memory for now: the durable catalog topic and
-// RocksDB-backed views are not here yet (src/sql/README.md).
+// from their own threads; sinks write views' changes to topics. Without
+// engine_options the catalog and contents live in memory; with a catalog
+// topic and a state directory they are durable, and relations' contents
+// live in RocksDB alone (src/sql/README.md, "Durable state").
 //
 // Thread-safety: execute() may be called from any thread; it and the
 // sources' deliveries run one at a time (an internal mutex).
@@ -66,6 +67,10 @@ struct engine_options {
   // before they return). A kill -9 loses at most this much work, which the
   // sources read again.
   std::chrono::milliseconds commit_interval{200};
+  // With a state directory, the memory RocksDB may hold (block cache and
+  // memtables, state_store_options): relations' contents are read from
+  // disk through it, so a relation may be far larger than memory.
+  size_t state_cache_bytes = 64 << 20;
   // Where sinks to databases, object stores and directories put their
   // Kafka Connect connectors (connector/connector_sink.h); null: such
   // sinks are refused. Outlives the engine.
@@ -131,6 +136,11 @@ class engine : public catalog_reader {
   // query_canceled. A cancel that finds nothing waiting is forgotten when
   // the session's next statement starts.
   void cancel(uint64_t session);
+
+  // Rows of relations' contents read from the state store by one-off
+  // queries, subscriptions and new views so far (a point lookup by key
+  // reads only its rows): for tests and diagnostics.
+  uint64_t stored_rows_read() const { return stored_rows_read_; }
 
   // catalog_reader
   const relation_info* find(std::string_view name) const override;
@@ -215,9 +225,28 @@ class engine : public catalog_reader {
   void restore(relation& r);
   // Records that `r` now has state (the marker has_state() reads).
   void mark_stored(relation& r);
+  // Applies a change to `r`'s contents: in memory, or (with a state
+  // directory) to its table alone.
+  void add_contents(relation& r, const row_batch& changes);
   // Writes a change of `r`'s contents to its table.
   void store_contents(relation& r, const row_batch& changes);
   void store_source(relation& r, const source_progress& progress);
+  // A keyed source's batch with a state directory: each key's new row
+  // (source_progress::keys) replaces its current row in the table, and the
+  // changes are the retractions and rows that makes.
+  row_batch take_keyed(relation& r, const source_progress& progress);
+  // Calls `fn` with `r`'s contents (rows with positive counts; a row may
+  // come in several pieces) until it returns false: the in-memory batch
+  // at once, or the state store's rows a bounded batch at a time. With
+  // `lookup` (point_lookup.h), only the rows with that key, when the
+  // layout allows a seek.
+  void scan_contents(relation& r, const std::function<bool(const row_batch&)>& fn,
+                     const std::vector<datum>* lookup = nullptr);
+  // How many rows `r` holds (sum of counts).
+  int64_t row_count(const relation& r) const;
+  // The one-off query `plan` over the contents of relations `ids`.
+  result<row_batch> query_contents(const plan_node& plan, const std::set<uint64_t>& ids,
+                                   const std::map<uint64_t, row_batch>& system, int64_t now);
   void store_watermarks(relation& r);
   void forget_state(uint64_t id);
   // Format version 1 -> 2: flags every relation with state ('l' ++ id), so
@@ -252,6 +281,7 @@ class engine : public catalog_reader {
   std::unique_ptr<state_table> meta_;  // table 0: markers, offsets, watermarks
   std::chrono::steady_clock::time_point last_commit_{};
   bool must_commit_ = false;             // the statements running changed something
+  uint64_t stored_rows_read_ = 0;        // stored_rows_read()
   std::condition_variable commit_wake_;  // the destructor stops commit_loop
   bool stopping_ = false;
   std::thread committer_;

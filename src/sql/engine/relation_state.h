@@ -62,6 +62,9 @@ struct engine::relation {
     int64_t value = std::numeric_limits<int64_t>::min();
   };
   std::vector<watermark> watermarks;
+  // FORMAT UPSERT: its rows are keyed by their records' Kafka keys, not by
+  // their primary key's columns.
+  bool upsert = false;
   // A sink: where its dataflow's changes go (instead of `contents`).
   std::unique_ptr<kafka_sink> out;
   // A sink to a database, object store or directory: its Kafka Connect
@@ -73,14 +76,18 @@ struct engine::relation {
   std::string sink_topic;
 
   // Durable state (engine_options::state_dir): the table of its contents
-  // (durable.cc), the next sequence number of an append-only relation's
-  // rows, and a source's next offset of each partition.
+  // (durable.cc) — with it, the contents live there alone and `contents`
+  // stays empty —, how many rows they hold, the next sequence number of an
+  // append-only relation's rows, and a source's next offset of each
+  // partition.
   std::unique_ptr<state_table> stored;
+  int64_t stored_rows = 0;
+  // An append-only relation's rows written since the last commit: its
+  // table takes them without indexing them in the epoch's batch (a
+  // log_table, cheaper), so readers get them here after the store's rows.
+  row_batch appended{0};
   uint64_t next_seq = 0;
   std::map<int32_t, int64_t> offsets;
-  // Restored from the state store at a restart: the source's current row of
-  // each key (kafka_source_options::current_rows).
-  std::vector<std::pair<std::string, std::string>> current_rows;
   bool restored = false;
   uint32_t next_table = 1;  // the next operator table (env.new_table)
 
@@ -89,12 +96,14 @@ struct engine::relation {
   bool hidden = false;
 
   bool is_view() const { return flow != nullptr; }
-  // The contents own their strings: a view's output points into its
-  // operators' batches and its plan's constants. Inserts are appended;
-  // once a batch deletes, changes find their rows through an index
-  // (contents_index.h), so a batch costs what it changes, not the relation.
+  // In memory (no state directory): the contents own their strings: a
+  // view's output points into its operators' batches and its plan's
+  // constants. Inserts are appended; once a batch deletes, changes find
+  // their rows through an index (contents_index.h), so a batch costs what
+  // it changes, not the relation. engine::add_contents() picks this or the
+  // state store.
   void add(const row_batch& changes) { index.apply(contents, changes, types); }
-  // Replaces the contents (creation, restore).
+  // Replaces the contents (creation).
   void set_contents(row_batch rows) {
     contents = std::move(rows);
     index.reset();

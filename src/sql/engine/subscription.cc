@@ -147,9 +147,7 @@ result<engine::cursor*> engine::open_cursor(const statement& s, const std::strin
     q->info.kind = relation_kind::materialized_view;
     q->hidden = true;
     start_from_inputs(*q);
-    auto first = q->sink->take();
-    q->add(first);
-    store_contents(*q, first);
+    add_contents(*q, q->sink->take());
     owned = q->info.id;
     r = q.get();
     relations_.push_back(std::move(q));
@@ -168,7 +166,16 @@ result<engine::cursor*> engine::open_cursor(const statement& s, const std::strin
   c->columns = r->info.columns;
   c->types = r->types;
   c->owned = owned;
-  if (!r->contents.empty()) c->queue.emplace_back(now, owned_copy(r->contents, c->types));
+  // The contents as they are now (from the state store, with one): held
+  // by the cursor until fetched.
+  row_batch first(static_cast<uint32_t>(r->types.size()));
+  scan_contents(*r, [&](const row_batch& rows) {
+    first.keep_alive(rows);
+    for (size_t i = 0; i < rows.size(); ++i) first.add(rows.row(i), rows.weight(i));
+    return true;
+  });
+  if (r->stored) consolidate(first, c->types);  // pieces of one row: one entry
+  if (!first.empty()) c->queue.emplace_back(now, owned_copy(first, c->types));
   cursors_.push_back(std::move(c));
   return cursors_.back().get();
 }

@@ -95,6 +95,10 @@ void consolidate(row_batch& b, const schema_types& types) {
 }
 
 void collector::push(int, const row_batch& in) {
+  if (owning_) {
+    for (size_t i = 0; i < in.size(); ++i) add_owned(rows_, in.row(i), in.weight(i), types_);
+    return;
+  }
   rows_.keep_alive(in);
   for (size_t i = 0; i < in.size(); ++i) rows_.add(in.row(i), in.weight(i));
 }

@@ -177,23 +177,35 @@ int64_t dataflow::state_bytes() {
 result<row_batch> run_query(const plan_node& root,
                             const std::vector<std::pair<uint64_t, const row_batch*>>& inputs,
                             int64_t now) {
+  return run_query_fed(
+      root,
+      [&](const query_push& push) {
+        for (const auto& [id, rows] : inputs)
+          if (!push(id, *rows)) break;
+      },
+      now);
+}
+
+result<row_batch> run_query_fed(const plan_node& root,
+                                const std::function<void(const query_push& push)>& feed,
+                                int64_t now) {
   exec_env env;
   env.streaming = false;
   env.now = now;
   env.new_table = [] { return make_memory_table(); };
   BOOST_OUTCOME_TRY(auto flow, dataflow::build(root, env));
-  collector out(env, static_cast<uint32_t>(root.columns.size()));
+  collector out(env, types_of(root));  // owns its strings: the inputs' pieces go
   flow->add_output(&out, 0);
   flow->on_create();
-  for (const auto& [id, rows] : inputs) {
-    if (env.error) break;
-    flow->push(id, *rows);
-  }
+  feed([&](uint64_t id, const row_batch& rows) {
+    if (env.error) return false;
+    flow->push(id, rows);
+    return !env.error;
+  });
   if (!env.error) flow->finish();
   if (env.error) return *env.error;
   row_batch result = out.rows();
   consolidate(result, types_of(root));
-  own_strings(result, types_of(root));  // the plan's constants die with the plan
   for (size_t i = 0; i < result.size(); ++i)
     if (result.weight(i) < 0)
       return make_error(errc::internal, -1, "a query's result has a row with a negative count");

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -56,5 +57,13 @@ class dataflow {
 result<row_batch> run_query(const plan_node& root,
                             const std::vector<std::pair<uint64_t, const row_batch*>>& inputs,
                             int64_t now = 0);
+// run_query with the inputs read piece by piece (contents served from the
+// state store, larger than memory): `feed` calls `push(relation id,
+// rows)` for each batch of each relation's rows, and stops once a push
+// returns false (an expression failed).
+using query_push = std::function<bool(uint64_t relation_id, const row_batch& rows)>;
+result<row_batch> run_query_fed(const plan_node& root,
+                                const std::function<void(const query_push& push)>& feed,
+                                int64_t now = 0);
 
 }  // namespace runnel::sql

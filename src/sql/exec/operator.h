@@ -81,12 +81,22 @@ class op {
 class collector : public op {
  public:
   explicit collector(exec_env& env, uint32_t width) : op(env), rows_(width) {}
+  // Copies each row's strings as it comes instead of keeping the batches
+  // they point into alive: a one-off query fed its inputs a piece at a
+  // time (run_query_fed) keeps what it returns, not every piece.
+  collector(exec_env& env, std::vector<sql_type> types)
+      : op(env),
+        rows_(static_cast<uint32_t>(types.size())),
+        types_(std::move(types)),
+        owning_(true) {}
   void push(int port, const row_batch& in) override;
   // Every change pushed so far, in order (consolidate() merges them).
   const row_batch& rows() const { return rows_; }
 
  private:
   row_batch rows_;
+  std::vector<sql_type> types_;
+  bool owning_ = false;
 };
 
 }  // namespace runnel::sql

@@ -1,12 +1,15 @@
 #include "sql/state/state_store.h"
 
+#include <algorithm>
 #include <unordered_set>
 #include <vector>
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include "sql/types/codec.h"
 
@@ -193,7 +196,8 @@ class cached_table : public state_table, public write_back {
 state_store::state_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 state_store::~state_store() = default;
 
-result<std::unique_ptr<state_store>> state_store::open(const std::filesystem::path& dir) {
+result<std::unique_ptr<state_store>> state_store::open(const std::filesystem::path& dir,
+                                                       const state_store_options& options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec)
@@ -201,13 +205,27 @@ result<std::unique_ptr<state_store>> state_store::open(const std::filesystem::pa
                       ec.message());
   rocksdb::Options o;
   o.create_if_missing = true;
-  // Small, many-table workloads: a bloom filter for point lookups and a
-  // block cache shared by all tables.
-  rocksdb::BlockBasedTableOptions t;
-  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.IncreaseParallelism(2);
   o.OptimizeLevelStyleCompaction(64 << 20);
+  // Memory is bounded by one LRU cache: data, index and filter blocks live
+  // in it, and the memtables are charged to it (WriteBufferManager), so
+  // that state far larger than memory is served from disk with at most
+  // `cache_bytes` of it held (plus the epoch's write batch). Bloom filters
+  // make a point lookup of a missing key (an upsert's first record) cheap.
+  const size_t cache = std::max<size_t>(options.cache_bytes, 8 << 20);
+  auto block_cache = rocksdb::NewLRUCache(cache);
+  rocksdb::BlockBasedTableOptions t;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  t.block_cache = block_cache;
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  // Half the cache for memtables: a memtable of a quarter of that, at most
+  // three (one being written, two being flushed).
+  o.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(cache / 2, block_cache);
+  o.write_buffer_size = std::clamp<size_t>(cache / 8, 2 << 20, 64 << 20);
+  o.max_write_buffer_number = 3;
+  o.min_write_buffer_number_to_merge = 1;
   rocksdb::DB* raw = nullptr;
   auto st = rocksdb::DB::Open(o, dir.string(), &raw);
   if (!st.ok())

@@ -24,9 +24,16 @@
 
 namespace runnel::sql {
 
+// The memory RocksDB may use (the block cache, with the memtables charged
+// to it): what a process holding more state than memory keeps of it.
+struct state_store_options {
+  size_t cache_bytes = 64 << 20;
+};
+
 class state_store {
  public:
-  static result<std::unique_ptr<state_store>> open(const std::filesystem::path& dir);
+  static result<std::unique_ptr<state_store>> open(const std::filesystem::path& dir,
+                                                   const state_store_options& options = {});
   ~state_store();
 
   // The table with this id (jobs use job_id << 16 | n; id 0 is metadata):
