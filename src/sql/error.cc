@@ -25,6 +25,12 @@ class category : public std::error_category {
         return "duplicate object";
       case errc::duplicate_column:
         return "duplicate column";
+      case errc::duplicate_cursor:
+        return "duplicate cursor";
+      case errc::string_data_right_truncation:
+        return "string data right truncation";
+      case errc::no_active_transaction:
+        return "no active SQL transaction";
       case errc::ambiguous_column:
         return "ambiguous column";
       case errc::datatype_mismatch:

@@ -40,9 +40,12 @@ enum class errc {
   invalid_cursor,
   invalid_authorization,  // connection refused by the access rules
   undefined_database,
-  connection_failure,  // the Kafka cluster cannot be reached
-  io_error,            // state store or catalog could not be read or written
-  duplicate_column,    // ALTER TABLE ... RENAME COLUMN to a name the table has
+  connection_failure,            // the Kafka cluster cannot be reached
+  io_error,                      // state store or catalog could not be read or written
+  duplicate_column,              // ALTER TABLE ... RENAME COLUMN to a name the table has
+  duplicate_cursor,              // DECLARE of a cursor name the session has
+  string_data_right_truncation,  // a string too long for varchar(n) stored into it
+  no_active_transaction,         // DECLARE CURSOR (without HOLD) outside BEGIN ... COMMIT
   internal,
 };
 

@@ -952,8 +952,8 @@ result<statement_result> engine::insert(const statement& s, int64_t now) {
   for (size_t i = 0; i < r->types.size(); ++i) exprs[i] = make_null(r->types[i]);
   for (size_t k = 0; k < src.size(); ++k) {
     size_t col = static_cast<size_t>(targets[k]);
-    BOOST_OUTCOME_TRY(exprs[col],
-                      make_cast(make_column(static_cast<int>(k), src[k].type), r->types[col], -1));
+    BOOST_OUTCOME_TRY(exprs[col], make_store_cast(make_column(static_cast<int>(k), src[k].type),
+                                                  r->types[col], -1));
   }
   auto proj = make_project(q.root, exprs, r->info.columns);
   BOOST_OUTCOME_TRY(auto plan, rewrite(proj, false));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <string>
+#include <tuple>
 
 namespace runnel::sql {
 
@@ -144,10 +145,12 @@ const std::deque<relation_info>& all() {
   return tables;
 }
 
-// atttypmod: numeric(p,s) as PostgreSQL encodes it, -1 for the rest.
-int64_t typmod(const sql_type& t) {
-  if (t.id != type_id::numeric || t.precision <= 0) return -1;
-  return ((int64_t{t.precision} << 16) | std::max<int64_t>(t.scale, 0)) + 4;
+// information_schema.columns.data_type: the type's name without modifiers.
+std::string data_type(const sql_type& t) {
+  if (t.id == type_id::text && t.kind == text_kind::bpchar) return "character";
+  sql_type bare(t.id);
+  bare.kind = t.kind;
+  return type_name(bare);
 }
 
 class rows {
@@ -248,9 +251,9 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
           out.row()
               .i(oid_of(*r))
               .t(r->columns[c].name)
-              .i(type_oid(r->columns[c].type.id))
+              .i(type_oid(r->columns[c].type))
               .i(++n)
-              .i(typmod(r->columns[c].type))
+              .i(type_modifier(r->columns[c].type))
               .b(key)
               .b(false)
               .b(false)
@@ -278,6 +281,21 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
             .t(",")
             .i(0)
             .i(typinput_oid(t2));
+      // varchar and bpchar: text's values under their own names.
+      for (auto [oid, name, input] : {std::tuple{1043, "varchar", 1046}, {1042, "bpchar", 1044}})
+        out.row()
+            .i(oid)
+            .t(name)
+            .i(pg_catalog_oid)
+            .i(-1)
+            .t("b")
+            .b(false)
+            .i(-1)
+            .i(0)
+            .i(0)
+            .t(",")
+            .i(0)
+            .i(input);
       // text[] (current_schemas()): an array of text.
       out.row()
           .i(type_oid(type_id::text_array))
@@ -323,8 +341,9 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
               .t(r->name)
               .t(r->columns[c].name)
               .i(++n)
-              // data_type carries no modifiers, as PostgreSQL's: numeric(10,2) is numeric.
-              .t(type_name(sql_type(r->columns[c].type.id)))
+              // data_type carries no modifiers, as PostgreSQL's: numeric(10,2) is
+              // numeric, varchar(10) character varying, char(5) character.
+              .t(data_type(r->columns[c].type))
               .t(key ? "NO" : "YES");
         }
       }

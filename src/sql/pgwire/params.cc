@@ -107,10 +107,15 @@ result<std::string> binary_text(uint32_t oid, std::string_view b) {
       return format_bytea(b);
     case type_id::date:
       if (b.size() != 4) return bad();
+      // 'infinity' and '-infinity' are the extremes on the wire too, unshifted.
+      if (!dt::finite_date(static_cast<int32_t>(be(b))))
+        return dt::format_date(static_cast<int32_t>(be(b)));
       return dt::format_date(static_cast<int32_t>(static_cast<int32_t>(be(b)) + pg_epoch_days));
     case type_id::timestamp:
     case type_id::timestamptz:
       if (b.size() != 8) return bad();
+      if (!dt::finite_timestamp(static_cast<int64_t>(be(b))))
+        return dt::format_timestamp(static_cast<int64_t>(be(b)), false);
       return dt::format_timestamp(static_cast<int64_t>(be(b)) + pg_epoch_micros,
                                   t->id == type_id::timestamptz);
     case type_id::numeric: {
@@ -245,11 +250,15 @@ bool append_binary(const sql_type& t, const datum& d, std::string& out) {
       out.append(d.as_text());
       return true;
     case type_id::date:
-      put_be(static_cast<uint64_t>(d.as_int() - pg_epoch_days), 4, out);
+      put_be(static_cast<uint64_t>(dt::finite_date(d.as_int()) ? d.as_int() - pg_epoch_days
+                                                               : d.as_int()),
+             4, out);
       return true;
     case type_id::timestamp:
     case type_id::timestamptz:
-      put_be(static_cast<uint64_t>(d.as_int() - pg_epoch_micros), 8, out);
+      put_be(static_cast<uint64_t>(dt::finite_timestamp(d.as_int()) ? d.as_int() - pg_epoch_micros
+                                                                    : d.as_int()),
+             8, out);
       return true;
     case type_id::time:  // µs since midnight
       put_be(static_cast<uint64_t>(d.as_int()), 8, out);

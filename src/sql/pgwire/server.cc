@@ -212,7 +212,7 @@ struct pg_server::impl {
     t.i16(static_cast<int16_t>(r.columns.size()));
     for (size_t i = 0; i < r.columns.size(); ++i) {
       const auto& c = r.columns[i];
-      t.str(c.name).i32(0).i16(0).i32(static_cast<int32_t>(type_oid(c.type.id)));
+      t.str(c.name).i32(0).i16(0).i32(static_cast<int32_t>(type_oid(c.type)));
       t.i16(type_wire_length(c.type.id)).i32(-1).i16(format_of(formats, i));
     }
     t.append_to(out);
@@ -357,7 +357,7 @@ struct pg_server::impl {
         // 1043: pgJDBC refuses a statement whose parameters change type).
         for (const auto& t : eng.param_types(q, std::move(declared), p.params)) {
           size_t i = p.types.size();
-          p.types.push_back(i < p.oids.size() && p.oids[i] ? p.oids[i] : type_oid(t.id));
+          p.types.push_back(i < p.oids.size() && p.oids[i] ? p.oids[i] : type_oid(t));
         }
         p.query = std::move(q);
         ses.stmts[name] = std::move(p);

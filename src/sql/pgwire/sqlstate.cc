@@ -20,6 +20,12 @@ std::string_view sqlstate(errc code) {
       return "42P07";
     case errc::duplicate_column:
       return "42701";
+    case errc::duplicate_cursor:
+      return "42P03";
+    case errc::string_data_right_truncation:
+      return "22001";
+    case errc::no_active_transaction:
+      return "25P01";
     case errc::ambiguous_column:
       return "42702";
     case errc::datatype_mismatch:

@@ -33,6 +33,28 @@ sql_type aggregate_type(std::string_view f, const sql_type& arg) {
   return type_id::float64;
 }
 
+// The parameters a call may name (make_interval(days => 2)), in order,
+// with their types; a parameter not given takes PostgreSQL's default, 0.
+struct named_param {
+  std::string_view name;
+  type_id type;
+};
+const std::vector<named_param>* named_params(std::string_view fn) {
+  static const std::vector<named_param> make_interval{
+      {"years", type_id::int32}, {"months", type_id::int32}, {"weeks", type_id::int32},
+      {"days", type_id::int32},  {"hours", type_id::int32},  {"mins", type_id::int32},
+      {"secs", type_id::float64}};
+  if (fn == "make_interval") return &make_interval;
+  return nullptr;
+}
+
+bool has_named_args(const json& fc) {
+  if (!fc.contains("args")) return false;
+  for (const auto& a : fc["args"])
+    if (a.contains("NamedArgExpr")) return true;
+  return false;
+}
+
 }  // namespace
 
 int location_of(const json& node) {
@@ -455,6 +477,19 @@ result<sql_type> binder::bind_type(const json& tn) {
                           out.precision);
     }
   }
+  if (out.id == type_id::text && out.kind != text_kind::text && tn.contains("typmods")) {
+    // varchar(n), char(n) (the grammar makes a bare char char(1)).
+    const json& m = tn["typmods"][0];
+    int64_t n = m.contains("A_Const") ? m["A_Const"]["ival"].value("ival", int64_t{0}) : 0;
+    const char* name = out.kind == text_kind::varchar ? "varchar" : "char";
+    if (n < 1)
+      return make_error(errc::invalid_parameter, loc, "length for type {} must be at least 1",
+                        name);
+    if (n > 10485760)
+      return make_error(errc::invalid_parameter, loc, "length for type {} cannot exceed 10485760",
+                        name);
+    out.precision = static_cast<int16_t>(std::min<int64_t>(n, INT16_MAX));
+  }
   return out;
 }
 
@@ -513,6 +548,16 @@ result<expr_ptr> binder::type_cast(const json& tc, const expr_ctx& ctx) {
       return make_error(errc::invalid_datetime_format, tc["arg"]["A_Const"].value("location", loc),
                         "invalid input syntax for type interval: \"{}\"", text);
     return make_constant(type_id::interval, datum::of_interval(*iv), loc);
+  }
+  // A numeric literal cast to real or double precision is read as that
+  // type at once: PostgreSQL's numeric to float conversion reads the
+  // decimal's text the same way, and a literal past numeric's 38 digits
+  // here (1e300::float8) is then no error.
+  if ((t.id == type_id::float32 || t.id == type_id::float64) && tc["arg"].contains("A_Const") &&
+      tc["arg"]["A_Const"].contains("fval")) {
+    arena a;
+    if (auto v = from_text(t, tc["arg"]["A_Const"]["fval"].value("fval", ""), a))
+      return make_constant(t, v.value(), loc);
   }
   BOOST_OUTCOME_TRY(auto arg, expression(tc["arg"], ctx));
   return make_cast(arg, t, loc);
@@ -915,6 +960,7 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
     e->location = loc;
     return expr_ptr(e);
   }
+  if (has_named_args(fc)) return named_call(name, fc, ctx, loc);
   // No "args" for f(): a const json's [] of a missing key is undefined.
   BOOST_OUTCOME_TRY(auto args, list(fc.contains("args") ? fc["args"] : json(), ctx));
   if (name == "coalesce") {
@@ -948,6 +994,60 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
     return make_error(errc::undefined_object, loc, "unrecognized configuration parameter \"{}\"",
                       s);
   }
+  return make_call(name, std::move(args), loc);
+}
+
+// f(a, name => b, ...): PostgreSQL's named notation (positional arguments
+// first, which its grammar already checks) made positional, the parameters
+// not given filled with their defaults.
+result<expr_ptr> binder::named_call(const std::string& name, const json& fc, const expr_ctx& ctx,
+                                    int loc) {
+  const auto* params = named_params(name);
+  std::vector<expr_ptr> given;
+  std::vector<std::string> names;
+  for (const auto& a : fc["args"]) {
+    bool named = a.contains("NamedArgExpr");
+    const json& arg = named ? a["NamedArgExpr"]["arg"] : a;
+    BOOST_OUTCOME_TRY(auto e, expression(arg, ctx));
+    std::string n = named ? a["NamedArgExpr"].value("name", "") : "";
+    for (const auto& m : names)
+      if (named && m == n)
+        return make_error(errc::syntax_error, location_of(a),
+                          "argument name \"{}\" used more than once", n);
+    given.push_back(e);
+    names.push_back(n);
+  }
+  auto missing = [&] {
+    std::string types;
+    for (size_t i = 0; i < given.size(); ++i) {
+      if (i) types += ", ";
+      if (!names[i].empty()) types += names[i] + " => ";
+      types += type_name(given[i]->type);
+    }
+    sql_error e =
+        make_error(errc::undefined_function, loc, "function {}({}) does not exist", name, types);
+    e.hint =
+        "No function matches the given name and argument types. You might need to add explicit "
+        "type casts.";
+    return e;
+  };
+  if (!params || given.size() > params->size()) return missing();
+  std::vector<expr_ptr> args(params->size());
+  for (size_t i = 0; i < given.size(); ++i) {
+    size_t at = i;
+    if (!names[i].empty()) {
+      at = params->size();
+      for (size_t k = 0; k < params->size(); ++k)
+        if ((*params)[k].name == names[i]) at = k;
+      if (at == params->size() || args[at]) return missing();
+    }
+    args[at] = given[i];
+  }
+  for (size_t k = 0; k < args.size(); ++k)
+    if (!args[k])
+      args[k] = (*params)[k].type == type_id::float64
+                    ? make_constant(type_id::float64, datum::of_double(0), loc)
+                    : make_constant((*params)[k].type, datum::of_int(0), loc);
   return make_call(name, std::move(args), loc);
 }
 

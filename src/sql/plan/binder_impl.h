@@ -82,6 +82,8 @@ class binder {
   result<expr_ptr> sql_value_function(const json& f);
   result<expr_ptr> param_ref(const json& p);
   result<std::vector<expr_ptr>> list(const json& arr, const expr_ctx& ctx);
+  result<expr_ptr> named_call(const std::string& name, const json& fc, const expr_ctx& ctx,
+                              int loc);
 
   // CTEs in scope (innermost last).
   std::vector<std::map<std::string, plan_ptr>> ctes_;

@@ -13,6 +13,10 @@ namespace {
 struct cast_info {
   sql_type from;
   sql_type to;
+  // Storing into a column (INSERT) rather than CAST: a string too long for
+  // varchar(n)/char(n) is an error instead of cut short, as PostgreSQL's
+  // assignment casts.
+  bool store = false;
 };
 
 sql_error out_of_range(const sql_type& t) {
@@ -115,12 +119,19 @@ datum cast_eval(const datum* a, const expr& self, eval_context& c) {
   }
   if (from.id == type_id::boolean && is_integer(to.id)) return datum::of_int(v.as_bool() ? 1 : 0);
   // Date and time.
-  if (from.id == type_id::date && (to.id == type_id::timestamp || to.id == type_id::timestamptz))
-    return datum::of_int(v.as_int() * usecs_per_day);
+  if (from.id == type_id::date && (to.id == type_id::timestamp || to.id == type_id::timestamptz)) {
+    if (!dt::date_fits_timestamp(v.as_int()))
+      return fail(make_error(errc::invalid_datetime, -1, "date out of range for timestamp"));
+    return datum::of_int(dt::date_to_timestamp(v.as_int()));
+  }
   if ((from.id == type_id::timestamp || from.id == type_id::timestamptz)) {
     int64_t ts = v.as_int();
     if (to.id == type_id::timestamp || to.id == type_id::timestamptz)
       return v;  // the session zone is UTC
+    if (!dt::finite_timestamp(ts) && to.id == type_id::date)
+      return datum::of_int(ts > 0 ? dt::date_infinity : -dt::date_infinity - 1);
+    if (!dt::finite_timestamp(ts))
+      return fail(make_error(errc::invalid_datetime, -1, "timestamp out of range"));
     if (to.id == type_id::date) {
       int64_t d = ts >= 0 ? ts / usecs_per_day : (ts - usecs_per_day + 1) / usecs_per_day;
       return datum::of_int(d);
@@ -151,15 +162,24 @@ datum cast_eval(const datum* a, const expr& self, eval_context& c) {
     if (!r) return fail(r.error());
     return r.value();
   }
-  // Everything else through the text form.
+  // Everything else through the text form, then what varchar(n) or
+  // char(n) keeps of it.
   if (to.id == type_id::text) {
-    if (from.id == type_id::text || from.id == type_id::unknown) return v;
+    const bool same = from.id == type_id::text || from.id == type_id::unknown;
+    std::string s;
     // PostgreSQL's boolean-to-text cast spells the words out ('true'), while
     // the output form is 't'.
-    if (from.id == type_id::boolean) return text_result(c, v.as_bool() ? "true" : "false");
-    std::string s;
-    append_text(from, v, s);
-    return text_result(c, s);
+    if (from.id == type_id::boolean)
+      s = v.as_bool() ? "true" : "false";
+    else if (!same)
+      append_text(from, v, s);
+    std::string_view in = same ? v.as_text() : std::string_view(s);
+    if (info.store && too_long(to, in))
+      return fail(make_error(errc::string_data_right_truncation, -1, "value too long for type {}",
+                             type_name(to)));
+    std::string_view kept = fit_text(to, in);
+    if (same && kept.size() == in.size()) return v;
+    return text_result(c, kept);
   }
   if (from.id == type_id::text || from.id == type_id::unknown || from.id == type_id::jsonb ||
       from.id == type_id::text_array) {
@@ -193,8 +213,15 @@ bool castable(const sql_type& from, const sql_type& to) {
 
 }  // namespace
 
-result<expr_ptr> make_cast(expr_ptr e, const sql_type& to, int location) {
-  if (e->type.id == to.id && !(to.id == type_id::numeric && to.precision > 0)) return e;
+namespace {
+
+result<expr_ptr> cast_to(expr_ptr e, const sql_type& to, int location, bool store) {
+  // A string type's kind or length may change what the value is (char(n)
+  // drops trailing spaces, varchar(n) and char(n) cut) or only its name.
+  bool text_change = to.id == type_id::text && e->type.id == type_id::text &&
+                     (to.kind != e->type.kind || to.precision > 0);
+  if (e->type.id == to.id && !(to.id == type_id::numeric && to.precision > 0) && !text_change)
+    return e;
   // A parameter of a prepared statement takes the type its context wants.
   if (e->kind == expr_kind::param && e->type.id == type_id::unknown) {
     auto p = std::make_shared<expr>(*e);
@@ -206,7 +233,7 @@ result<expr_ptr> make_cast(expr_ptr e, const sql_type& to, int location) {
                       type_name(e->type), type_name(to));
   // NULL literals just take the type.
   if (e->kind == expr_kind::constant && e->value.is_null()) return make_null(to, location);
-  auto info = std::make_shared<cast_info>(cast_info{e->type, to});
+  auto info = std::make_shared<cast_info>(cast_info{e->type, to, store});
   auto c = make_fn("cast", to, &cast_eval, {e}, location, true, info);
   if (is_constant_expr(*c)) {
     arena a;
@@ -227,6 +254,16 @@ result<expr_ptr> make_cast(expr_ptr e, const sql_type& to, int location) {
     return make_constant(to, v.value(), location);
   }
   return c;
+}
+
+}  // namespace
+
+result<expr_ptr> make_cast(expr_ptr e, const sql_type& to, int location) {
+  return cast_to(std::move(e), to, location, false);
+}
+
+result<expr_ptr> make_store_cast(expr_ptr e, const sql_type& to, int location) {
+  return cast_to(std::move(e), to, location, true);
 }
 
 }  // namespace runnel::sql

@@ -25,6 +25,10 @@ result<expr_ptr> make_call(std::string_view name, std::vector<expr_ptr> args, in
 // CAST(e AS to): every cast PostgreSQL has between our types, through the
 // text form where no direct one exists. Constant input is folded.
 result<expr_ptr> make_cast(expr_ptr e, const sql_type& to, int location);
+// The cast of a value stored into a column of type `to` (INSERT): as
+// make_cast, but a string too long for varchar(n)/char(n) is an error
+// (22001) where CAST cuts it.
+result<expr_ptr> make_store_cast(expr_ptr e, const sql_type& to, int location);
 // An implicit conversion (untyped literals, numeric widening, timestamp to
 // timestamptz, date to timestamp); an error if PostgreSQL would refuse.
 result<expr_ptr> coerce(expr_ptr e, const sql_type& to, int location);

@@ -28,9 +28,7 @@ datum format_type_fn(const datum* a, const expr& self, eval_context& c) {
   auto t = type_of_oid(static_cast<uint32_t>(a[0].as_int()));
   int64_t oid = a[0].as_int();
   std::string name;
-  if (oid == 1043)
-    name = "character varying";
-  else if (oid == 19)
+  if (oid == 19)
     name = "name";
   else if (oid == 18)
     name = "\"char\"";
@@ -43,13 +41,23 @@ datum format_type_fn(const datum* a, const expr& self, eval_context& c) {
     int64_t mod = a[1].as_int() - 4;
     name = fmt::format("numeric({},{})", (mod >> 16) & 0xffff, mod & 0xffff);
   }
+  if (t && t->id == type_id::text && t->kind != text_kind::text && self.args.size() > 1 &&
+      !a[1].is_null() && a[1].as_int() >= 5) {
+    sql_type n = *t;
+    n.precision = static_cast<int16_t>(std::min<int64_t>(a[1].as_int() - 4, INT16_MAX));
+    name = type_name(n);
+  }
   return text_result(c, name);
 }
 // pg_typeof(x): the argument's type name, without modifiers (PostgreSQL
 // prints numeric(5,2) as "numeric"). PostgreSQL returns regtype; runnel
 // returns its text form.
 datum pg_typeof_fn(const datum*, const expr& self, eval_context& c) {
-  return text_result(c, type_name(sql_type(self.args[0]->type.id)));
+  sql_type t(self.args[0]->type.id);
+  t.kind = self.args[0]->type.kind;
+  // regtype's form: format_type without a modifier, "character" for bpchar.
+  if (t.id == type_id::text && t.kind == text_kind::bpchar) return datum::of_text("character");
+  return text_result(c, type_name(t));
 }
 datum pg_get_userbyid_fn(const datum*, const expr&, eval_context&) {
   return datum::of_text("root");

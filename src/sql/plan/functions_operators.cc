@@ -156,31 +156,47 @@ datum ts_minus_interval(const datum* a, const expr& self, eval_context& c) {
   datum s[2] = {a[0], datum::of_interval(dt::negate(a[1].as_interval()))};
   return ts_plus_interval(s, self, c);
 }
-datum ts_minus_ts(const datum* a, const expr&, eval_context&) {
+datum ts_minus_ts(const datum* a, const expr& self, eval_context& c) {
+  if (!dt::finite_timestamp(a[0].as_int()) || !dt::finite_timestamp(a[1].as_int()))
+    return fail(c, self,
+                make_error(errc::invalid_datetime, -1, "cannot subtract infinite timestamps"));
   return datum::of_interval(dt::difference(a[0].as_int(), a[1].as_int()));
 }
+// date ± days: an infinite date stays as it is.
 datum date_plus_int(const datum* a, const expr&, eval_context&) {
+  if (!dt::finite_date(a[0].as_int())) return a[0];
   return datum::of_int(a[0].as_int() + a[1].as_int());
 }
 datum int_plus_date(const datum* a, const expr&, eval_context&) {
+  if (!dt::finite_date(a[1].as_int())) return a[1];
   return datum::of_int(a[0].as_int() + a[1].as_int());
 }
 datum date_minus_int(const datum* a, const expr&, eval_context&) {
+  if (!dt::finite_date(a[0].as_int())) return a[0];
   return datum::of_int(a[0].as_int() - a[1].as_int());
 }
-datum date_minus_date(const datum* a, const expr&, eval_context&) {
+datum date_minus_date(const datum* a, const expr& self, eval_context& c) {
+  if (!dt::finite_date(a[0].as_int()) || !dt::finite_date(a[1].as_int()))
+    return fail(c, self, make_error(errc::invalid_datetime, -1, "cannot subtract infinite dates"));
   return datum::of_int(a[0].as_int() - a[1].as_int());
+}
+sql_error date_out_of_range() {
+  return make_error(errc::invalid_datetime, -1, "date out of range for timestamp");
 }
 datum date_plus_interval(const datum* a, const expr& self, eval_context& c) {
-  datum s[2] = {datum::of_int(a[0].as_int() * usecs_per_day), a[1]};
+  if (!dt::date_fits_timestamp(a[0].as_int())) return fail(c, self, date_out_of_range());
+  datum s[2] = {datum::of_int(dt::date_to_timestamp(a[0].as_int())), a[1]};
   return ts_plus_interval(s, self, c);
 }
 datum date_minus_interval(const datum* a, const expr& self, eval_context& c) {
-  datum s[2] = {datum::of_int(a[0].as_int() * usecs_per_day),
+  if (!dt::date_fits_timestamp(a[0].as_int())) return fail(c, self, date_out_of_range());
+  datum s[2] = {datum::of_int(dt::date_to_timestamp(a[0].as_int())),
                 datum::of_interval(dt::negate(a[1].as_interval()))};
   return ts_plus_interval(s, self, c);
 }
-datum date_plus_time(const datum* a, const expr&, eval_context&) {
+datum date_plus_time(const datum* a, const expr& self, eval_context& c) {
+  if (!dt::date_fits_timestamp(a[0].as_int())) return fail(c, self, date_out_of_range());
+  if (!dt::finite_date(a[0].as_int())) return datum::of_int(dt::date_to_timestamp(a[0].as_int()));
   return datum::of_int(a[0].as_int() * usecs_per_day + a[1].as_int());
 }
 datum time_plus_interval(const datum* a, const expr&, eval_context&) {
@@ -500,8 +516,11 @@ void register_operator_functions() {
         op, [op](std::vector<expr_ptr>& args, int loc) { return comparison(op, args, loc); });
   register_function("||", [](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
     if (args.size() != 2) return no_function("||", args, loc);
+    // char(n) goes in as text, without its padding (PostgreSQL's textcat
+    // takes text; concat() takes the output form, padded).
     for (auto& a : args)
-      if (a->type.id == type_id::unknown) {
+      if (a->type.id == type_id::unknown ||
+          (a->type.id == type_id::text && a->type.kind == text_kind::bpchar)) {
         BOOST_OUTCOME_TRY(a, make_cast(a, type_id::text, loc));
       }
     if (args[0]->type.id != type_id::text && args[1]->type.id != type_id::text)

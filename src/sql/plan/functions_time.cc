@@ -1,6 +1,8 @@
 // Date and time functions: date_trunc, extract/date_part, to_timestamp,
 // to_char (the common patterns), make_interval, date, age is not here.
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -18,6 +20,7 @@ datum fail(eval_context& c, const expr& self, sql_error e) {
 }
 
 datum trunc_ts(const datum* a, const expr& self, eval_context& c) {
+  if (!dt::finite_timestamp(a[1].as_int())) return a[1];
   auto r = dt::trunc_timestamp(a[0].as_text(), a[1].as_int());
   if (!r)
     return fail(c, self,
@@ -56,7 +59,31 @@ std::optional<std::string> extract_text(const sql_type& t, std::string_view fiel
   }
 }
 
+// extract/date_part of 'infinity' or '-infinity': ±1 for the fields that
+// grow with time (PostgreSQL's ±Infinity), 0 for the others (NULL), nullopt
+// for a finite value.
+std::optional<int> infinite_field(const sql_type& t, std::string_view field, const datum& v) {
+  bool infinite = (t.id == type_id::date && !dt::finite_date(v.as_int())) ||
+                  ((t.id == type_id::timestamp || t.id == type_id::timestamptz) &&
+                   !dt::finite_timestamp(v.as_int()));
+  if (!infinite) return std::nullopt;
+  std::string f(field);
+  for (auto& ch : f) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto grows : {"epoch", "year", "years", "decade", "decades", "century", "centuries",
+                     "millennium", "millennia", "julian", "isoyear"})
+    if (f == grows) return v.as_int() > 0 ? 1 : -1;
+  return 0;
+}
+
 datum extract_fn(const datum* a, const expr& self, eval_context& c) {
+  if (auto inf = infinite_field(self.args[1]->type, a[0].as_text(), a[1])) {
+    if (*inf == 0) return datum::null_value();
+    return fail(c, self,
+                make_error(errc::feature_not_supported, -1,
+                           "extract({} from {}infinity) is not supported: runnel's numeric has "
+                           "no infinity (date_part returns it)",
+                           a[0].as_text(), *inf < 0 ? "-" : ""));
+  }
   auto s = extract_text(self.args[1]->type, a[0].as_text(), a[1]);
   if (!s)
     return fail(c, self,
@@ -65,6 +92,10 @@ datum extract_fn(const datum* a, const expr& self, eval_context& c) {
   return datum::of_decimal(*dec::parse(*s));
 }
 datum date_part_fn(const datum* a, const expr& self, eval_context& c) {
+  if (auto inf = infinite_field(self.args[1]->type, a[0].as_text(), a[1])) {
+    if (*inf == 0) return datum::null_value();
+    return datum::of_double(*inf * std::numeric_limits<double>::infinity());
+  }
   auto s = extract_text(self.args[1]->type, a[0].as_text(), a[1]);
   if (!s)
     return fail(c, self,
@@ -83,6 +114,9 @@ datum to_timestamp_fn(const datum* a, const expr& self, eval_context& c) {
 // to_char(timestamp, pattern) with the patterns people use most.
 datum to_char_fn(const datum* a, const expr& self, eval_context& c) {
   int64_t ts = a[0].as_int();
+  // PostgreSQL writes nothing for an infinite value.
+  if (self.args[0]->type.id == type_id::date ? !dt::finite_date(ts) : !dt::finite_timestamp(ts))
+    return datum::null_value();
   if (self.args[0]->type.id == type_id::date) ts *= usecs_per_day;
   std::string_view p = a[1].as_text();
   int64_t days = ts >= 0 ? ts / usecs_per_day : (ts - usecs_per_day + 1) / usecs_per_day;

@@ -1,5 +1,6 @@
 #include "sql/types/datetime.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -59,7 +60,8 @@ struct cursor {
 
 // With check = false the fields' ranges are not checked (nor the value
 // computed): the text only has to have the shape (well_formed below).
-bool parse_date_part(cursor& c, int32_t& out, bool check = true) {
+// `bc`: the year is before the common era (1 BC is year 0).
+bool parse_date_part(cursor& c, int32_t& out, bool check = true, bool bc = false) {
   int64_t y, m, d;
   if (!c.digits(y, 6) || !c.eat('-') || !c.digits(m, 2) || !c.eat('-') || !c.digits(d, 2))
     return false;
@@ -67,9 +69,24 @@ bool parse_date_part(cursor& c, int32_t& out, bool check = true) {
     out = 0;
     return true;
   }
+  if (y < 1) return false;  // there is no year 0: 1 BC comes before 1 AD
+  if (bc) y = 1 - y;
   if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, unsigned(m))) return false;
   out = days_from_civil(y, unsigned(m), unsigned(d));
   return true;
+}
+
+std::string lower(std::string_view s);
+
+// A trailing " BC" or " AD" (any case): removed, and whether it was BC.
+std::string_view strip_era(std::string_view s, bool& bc) {
+  bc = false;
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (s.size() < 3 || s[s.size() - 3] != ' ') return s;
+  auto tail = lower(s.substr(s.size() - 2));
+  if (tail != "bc" && tail != "ad") return s;
+  bc = tail == "bc";
+  return s.substr(0, s.size() - 3);
 }
 
 // HH:MM[:SS[.ffffff]]
@@ -162,6 +179,15 @@ int32_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return static_cast<int32_t>(era * 146097 + static_cast<int64_t>(doe) - 719468);
 }
 
+bool date_in_range(int64_t days) {
+  return days >= first_day && days < end_of_dates;
+}
+
+bool timestamp_in_range(int64_t micros) {
+  return micros >= int64_t{first_day} * usecs_per_day &&
+         micros < int64_t{end_of_timestamps} * usecs_per_day;
+}
+
 void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -177,16 +203,18 @@ void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
 
 std::optional<int64_t> parse_timestamp_checked(std::string_view s, bool with_tz, bool check);
 
-std::optional<int32_t> parse_date_checked(std::string_view s, bool check) {
+std::optional<int32_t> parse_date_checked(std::string_view text, bool check) {
+  bool bc = false;
+  std::string_view s = strip_era(text, bc);
   cursor c{s};
   c.skip_spaces();
   int32_t d;
-  if (!parse_date_part(c, d, check)) return std::nullopt;
+  if (!parse_date_part(c, d, check, bc)) return std::nullopt;
   c.skip_spaces();
   if (c.done()) return d;
   // A time and a zone after the date are read and dropped, as PostgreSQL
   // does ('2024-03-11 +00' is how pgJDBC sends a java.sql.Date).
-  auto ts = parse_timestamp_checked(s, false, check);
+  auto ts = parse_timestamp_checked(text, false, check);
   if (!ts) return std::nullopt;
   return static_cast<int32_t>(floor_div(*ts, usecs_per_day));
 }
@@ -227,11 +255,16 @@ bool well_formed(std::string_view s, type_id t) {
   }
 }
 
-std::optional<int64_t> parse_timestamp_checked(std::string_view s, bool with_tz, bool check) {
+std::optional<int64_t> parse_timestamp_checked(std::string_view text, bool with_tz, bool check) {
+  bool bc = false;
+  std::string_view s = strip_era(text, bc);
   cursor c{s};
   c.skip_spaces();
   int32_t d;
-  if (!parse_date_part(c, d, check)) return std::nullopt;
+  if (!parse_date_part(c, d, check, bc)) return std::nullopt;
+  // Past what a timestamp holds either way: kept just outside the range
+  // (timestamp_in_range says no) rather than overflowing.
+  d = static_cast<int32_t>(std::clamp<int64_t>(d, first_day - 1, end_of_timestamps));
   int64_t t = 0;
   if (c.eat('T') || c.eat('t') || c.eat(' ')) {
     c.skip_spaces();
@@ -430,6 +463,7 @@ std::optional<interval> parse_interval(std::string_view s, interval_unit unit) {
 }
 
 std::string format_date(int32_t days) {
+  if (!finite_date(days)) return days > 0 ? "infinity" : "-infinity";
   int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
@@ -445,6 +479,7 @@ std::string format_time(int64_t micros) {
 }
 
 std::string format_timestamp(int64_t micros, bool with_tz) {
+  if (!finite_timestamp(micros)) return micros > 0 ? "infinity" : "-infinity";
   int64_t days = floor_div(micros, usecs_per_day);
   int64_t t = floor_mod(micros, usecs_per_day);
   int64_t y;
@@ -482,6 +517,7 @@ std::string format_interval(const interval& iv) {
 }
 
 std::optional<int64_t> add_interval(int64_t ts, const interval& iv) {
+  if (!finite_timestamp(ts)) return ts;
   int64_t r = ts;
   if (iv.months != 0) {
     int64_t days = floor_div(r, usecs_per_day);

@@ -38,6 +38,40 @@ namespace dt {
 int32_t days_from_civil(int64_t y, unsigned m, unsigned d);
 void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d);
 
+// The ranges: dates and timestamps start at 4713-11-24 BC, as PostgreSQL's
+// (year -4712 counted astronomically, 1 BC being year 0); dates end before
+// 5874898-01-01, as PostgreSQL's; timestamps before 294247-01-09, where
+// microseconds since 1970 run out of 64 bits (PostgreSQL counts from 2000
+// and goes on to 294276). Input outside them is an error ("date out of
+// range"); arithmetic may leave them.
+constexpr int32_t first_day = -2440222;           // 4713-11-24 BC
+constexpr int32_t end_of_dates = 2145042906;      // 5874898-01-01
+constexpr int32_t end_of_timestamps = 106751990;  // 294247-01-09
+bool date_in_range(int64_t days);
+bool timestamp_in_range(int64_t micros);
+
+// 'infinity' and '-infinity' as PostgreSQL keeps them: the largest and the
+// smallest value of the representation, so that they compare as they
+// should. Arithmetic leaves them as they are; subtracting them is an error.
+constexpr int64_t date_infinity = INT32_MAX;
+constexpr int64_t timestamp_infinity = INT64_MAX;
+inline bool finite_date(int64_t d) {
+  return d != date_infinity && d != -date_infinity - 1;
+}
+inline bool finite_timestamp(int64_t t) {
+  return t != timestamp_infinity && t != -timestamp_infinity - 1;
+}
+// Whether date_to_timestamp can take d (PostgreSQL's "date out of range
+// for timestamp" otherwise).
+inline bool date_fits_timestamp(int64_t d) {
+  return !finite_date(d) || (d >= first_day && d < end_of_timestamps);
+}
+// A date as a timestamp at its midnight (infinities stay infinite).
+inline int64_t date_to_timestamp(int64_t d) {
+  if (!finite_date(d)) return d > 0 ? timestamp_infinity : -timestamp_infinity - 1;
+  return d * usecs_per_day;
+}
+
 std::optional<int32_t> parse_date(std::string_view s);
 std::optional<int64_t> parse_time(std::string_view s);
 // 'YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][Z|±HH[:MM]]' or a date alone; offsets

@@ -3,7 +3,10 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <optional>
 
 #include "sql/types/jsonb.h"
 
@@ -45,6 +48,14 @@ sql_error bad_datetime(const sql_type& t, std::string_view s) {
                     name, s);
 }
 
+// 'infinity' (1) and '-infinity' (-1), as dates and timestamps read them.
+std::optional<int> infinity(std::string_view raw) {
+  auto s = trim(raw);
+  if (iequals(s, "infinity")) return 1;
+  if (iequals(s, "-infinity")) return -1;
+  return std::nullopt;
+}
+
 result<datum> parse_int(const sql_type& t, std::string_view raw) {
   auto s = trim(raw);
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
@@ -70,13 +81,123 @@ result<datum> parse_float(const sql_type& t, std::string_view raw) {
     return datum::of_double(-std::numeric_limits<double>::infinity());
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   double v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  std::from_chars_result r;
+  if (t.id == type_id::float32) {
+    // Read as a float directly, as PostgreSQL's strtof: through a double
+    // first would round twice.
+    float f = 0;
+    r = std::from_chars(s.data(), s.data() + s.size(), f);
+    v = f;
+  } else {
+    r = std::from_chars(s.data(), s.data() + s.size(), v);
+  }
   if (s.empty() || r.ptr != s.data() + s.size()) return bad_input(t, raw);
   if (r.ec == std::errc::result_out_of_range)
     return make_error(errc::numeric_out_of_range, -1, "\"{}\" is out of range for type {}", raw,
                       type_name(t));
-  if (t.id == type_id::float32) v = static_cast<float>(v);
   return datum::of_double(v);
+}
+
+// Whether the decimal `text` (d.ddde±x) is exactly `x`: x written with
+// every digit it has (a binary fraction's decimal expansion ends) starts
+// with text's digits, then only zeros, at the same exponent.
+bool exactly(std::string_view text, long double x) {
+  static thread_local std::string buf(1200, '\0');
+  int n = std::snprintf(buf.data(), buf.size(), "%.1100Le", x);
+  if (n <= 0 || static_cast<size_t>(n) >= buf.size()) return false;
+  auto split = [](std::string_view s, std::string& digits) {
+    auto e = s.find('e');
+    for (char c : s.substr(0, e))
+      if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+    while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+    return std::stoi(std::string(s.substr(e + 1)));
+  };
+  std::string a, b;
+  if ((text[0] == '-') != (buf[0] == '-')) return false;
+  int ea = split(text, a), eb = split(std::string_view(buf.data(), static_cast<size_t>(n)), b);
+  return ea == eb && a == b;
+}
+
+// PostgreSQL prints the shortest decimal strictly inside the interval of
+// values that read back as v (its Ryu is built without STRICTLY_SHORTEST:
+// a decimal exactly halfway to a neighbour is never taken, even though
+// round-half-even would read it back right). std::to_chars takes such a
+// decimal; this says when it did: `text` is the midpoint between v and
+// one of its neighbours. Midpoints of floats are exact in double, those
+// of doubles in long double, so a decimal that reads back (correctly
+// rounded) as a midpoint is checked digit for digit.
+bool on_boundary(std::string_view text, double v, bool is_float4) {
+  std::string z(text);
+  if (is_float4) {
+    float f = static_cast<float>(v);
+    double d = std::strtod(z.c_str(), nullptr);
+    for (float n : {std::nextafter(f, -INFINITY), std::nextafter(f, INFINITY)}) {
+      double mid = (static_cast<double>(f) + static_cast<double>(n)) / 2;
+      if (std::isfinite(mid) && d == mid) return exactly(text, mid);
+    }
+    return false;
+  }
+  long double d = std::strtold(z.c_str(), nullptr);
+  for (double n : {std::nextafter(v, -INFINITY), std::nextafter(v, INFINITY)}) {
+    long double mid = (static_cast<long double>(v) + static_cast<long double>(n)) / 2;
+    if (std::isfinite(mid) && d == mid) return exactly(text, mid);
+  }
+  return false;
+}
+
+// v in scientific notation (d.ddde±x) with PostgreSQL's digits: the
+// shortest that reads back as v without lying on a bound of its interval,
+// the closest to v of that length.
+std::string shortest_scientific(double v, bool is_float4) {
+  char buf[64];
+  auto write = [&](int precision) {
+    std::to_chars_result r =
+        is_float4 ? (precision < 0 ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
+                                                   std::chars_format::scientific)
+                                   : std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
+                                                   std::chars_format::scientific, precision))
+                  : (precision < 0
+                         ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
+                         : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific,
+                                         precision));
+    return std::string(buf, r.ptr);
+  };
+  std::string sci = write(-1);
+  if (!on_boundary(sci, v, is_float4)) return sci;
+  auto reads_back = [&](const std::string& t) {
+    if (is_float4) return std::strtof(t.c_str(), nullptr) == static_cast<float>(v);
+    return std::strtod(t.c_str(), nullptr) == v;
+  };
+  // One digit more at a time: the correctly rounded decimal of that length,
+  // or (where the interval is lopsided, at a power of two) its neighbour.
+  size_t digits = 0;
+  for (char c : sci.substr(0, sci.find('e')))
+    if (std::isdigit(static_cast<unsigned char>(c))) ++digits;
+  const int most = is_float4 ? 9 : 17;
+  for (int p = static_cast<int>(digits) + 1; p <= most; ++p) {
+    std::string t = write(p - 1);
+    if (reads_back(t) && !on_boundary(t, v, is_float4)) return t;
+    auto e = t.find('e');
+    std::string mant = t.substr(0, e);
+    int exp = std::stoi(t.substr(e + 1));
+    bool neg = mant[0] == '-';
+    std::string ds;
+    for (char c : mant)
+      if (std::isdigit(static_cast<unsigned char>(c))) ds += c;
+    for (int step : {1, -1}) {
+      std::string md = std::to_string(std::stoull(ds) + static_cast<unsigned long long>(step));
+      int x = exp;
+      if (md.size() > ds.size()) continue;  // 99..9 + 1: fewer digits, tried already
+      if (md.size() < ds.size()) {          // 10..0 - 1: 9.9..9 one power of ten down
+        md = std::string(ds.size(), '9');
+        --x;
+      }
+      std::string cand = (neg ? "-" : "") + md.substr(0, 1) + (md.size() > 1 ? "." : "") +
+                         md.substr(1) + (x < 0 ? "e-" : "e+") + std::to_string(x < 0 ? -x : x);
+      if (reads_back(cand) && !on_boundary(cand, v, is_float4)) return cand;
+    }
+  }
+  return write(most - 1);
 }
 
 }  // namespace
@@ -85,13 +206,7 @@ std::string format_double(double v, bool is_float4) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   if (v == 0) return std::signbit(v) ? "-0" : "0";
-  char buf[64];
-  std::to_chars_result r;
-  if (is_float4)
-    r = std::to_chars(buf, buf + sizeof buf, static_cast<float>(v), std::chars_format::scientific);
-  else
-    r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  std::string sci(buf, r.ptr);
+  std::string sci = shortest_scientific(v, is_float4);
   // sci is d[.ddd]e±XX: digits and exponent.
   auto epos = sci.find('e');
   int exp = std::stoi(sci.substr(epos + 1));
@@ -128,6 +243,41 @@ std::string format_double(double v, bool is_float4) {
     out += digits.substr(static_cast<size_t>(exp + 1));
   }
   return out;
+}
+
+namespace {
+
+// The byte length of the first n UTF-8 characters of s (all of s if it
+// has fewer).
+size_t prefix_bytes(std::string_view s, int64_t n) {
+  size_t i = 0;
+  for (int64_t k = 0; i < s.size(); ++k) {
+    if (k == n) return i;
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i;
+}
+
+size_t char_count(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+std::string_view fit_text(const sql_type& t, std::string_view s) {
+  if (t.id != type_id::text || t.kind == text_kind::text) return s;
+  if (t.precision > 0) s = s.substr(0, prefix_bytes(s, t.precision));
+  if (t.kind == text_kind::bpchar)
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  return s;
+}
+
+bool too_long(const sql_type& t, std::string_view s) {
+  if (t.id != type_id::text || t.kind == text_kind::text || t.precision <= 0) return false;
+  return s.substr(prefix_bytes(s, t.precision)).find_first_not_of(' ') != std::string_view::npos;
 }
 
 std::string format_bytea(std::string_view bytes) {
@@ -227,6 +377,13 @@ void append_text(const sql_type& t, const datum& d, std::string& out) {
       out += dt::format_interval(d.as_interval());
       return;
     case type_id::text:
+      out += d.as_text();
+      if (t.kind == text_kind::bpchar && t.precision > 0) {
+        size_t n = char_count(d.as_text());
+        if (n < static_cast<size_t>(t.precision))
+          out.append(static_cast<size_t>(t.precision) - n, ' ');
+      }
+      return;
     case type_id::jsonb:
     case type_id::unknown:
     case type_id::text_array:
@@ -290,14 +447,21 @@ result<datum> from_text(const sql_type& t, std::string_view s, arena& a) {
       return datum::of_text(a.copy(out));
     }
     case type_id::date: {
+      if (auto inf = infinity(s))
+        return datum::of_int(*inf > 0 ? dt::date_infinity : -dt::date_infinity - 1);
       auto v = dt::parse_date(s);
       if (!v) {
         // A timestamp literal is a valid date too: its date part counts.
-        if (auto ts = dt::parse_timestamp(s, false))
-          return datum::of_int(
-              static_cast<int32_t>((*ts >= 0 ? *ts : *ts - usecs_per_day + 1) / usecs_per_day));
+        if (auto ts = dt::parse_timestamp(s, false)) {
+          auto day = (*ts >= 0 ? *ts : *ts - usecs_per_day + 1) / usecs_per_day;
+          if (!dt::date_in_range(day))
+            return make_error(errc::invalid_datetime, -1, "date out of range: \"{}\"", s);
+          return datum::of_int(static_cast<int32_t>(day));
+        }
         return bad_datetime(t, s);
       }
+      if (!dt::date_in_range(*v))
+        return make_error(errc::invalid_datetime, -1, "date out of range: \"{}\"", s);
       return datum::of_int(*v);
     }
     case type_id::time: {
@@ -307,8 +471,12 @@ result<datum> from_text(const sql_type& t, std::string_view s, arena& a) {
     }
     case type_id::timestamp:
     case type_id::timestamptz: {
+      if (auto inf = infinity(s))
+        return datum::of_int(*inf > 0 ? dt::timestamp_infinity : -dt::timestamp_infinity - 1);
       auto v = dt::parse_timestamp(s, t.id == type_id::timestamptz);
       if (!v) return bad_datetime(t, s);
+      if (!dt::timestamp_in_range(*v))
+        return make_error(errc::invalid_datetime, -1, "timestamp out of range: \"{}\"", s);
       return datum::of_int(*v);
     }
     case type_id::interval: {
@@ -324,6 +492,7 @@ result<datum> from_text(const sql_type& t, std::string_view s, arena& a) {
       return datum::of_text(a.copy(*v));
     }
     case type_id::text:
+      return datum::of_text(a.copy(fit_text(t, s)));
     case type_id::unknown:
     case type_id::text_array:
       return datum::of_text(a.copy(s));

@@ -20,6 +20,14 @@ std::string to_text(const sql_type& t, const datum& d);
 // PostgreSQL's messages (invalid input syntax for type integer: "12x").
 result<datum> from_text(const sql_type& t, std::string_view s, arena& a);
 
+// The part of string `s` a cast to `t` keeps: varchar(n) and char(n) its
+// first n characters (UTF-8), char without its trailing spaces (its values
+// are kept without them; append_text pads char(n) to n).
+std::string_view fit_text(const sql_type& t, std::string_view s);
+// Whether storing `s` into a column of type `t` loses more than trailing
+// spaces (PostgreSQL's 22001, value too long for type character varying(n)).
+bool too_long(const sql_type& t, std::string_view s);
+
 // Floats as PostgreSQL 12+ prints them: the shortest text that reads back
 // exactly, in exponent form below 1e-4 and from 1e15 (1e6 for real).
 std::string format_double(double v, bool is_float4);

@@ -47,6 +47,11 @@ const type_row& row_of(type_id t) {
 std::string type_name(const sql_type& t) {
   if (t.id == type_id::numeric && t.precision > 0)
     return fmt::format("numeric({},{})", t.precision, std::max<int>(0, t.scale));
+  if (t.id == type_id::text && t.kind == text_kind::varchar)
+    return t.precision > 0 ? fmt::format("character varying({})", t.precision)
+                           : "character varying";
+  if (t.id == type_id::text && t.kind == text_kind::bpchar)
+    return t.precision > 0 ? fmt::format("character({})", t.precision) : "bpchar";
   return std::string(row_of(t.id).long_name);
 }
 
@@ -54,8 +59,28 @@ std::string_view type_short_name(type_id t) {
   return row_of(t).short_name;
 }
 
+std::string_view type_short_name(const sql_type& t) {
+  if (t.id == type_id::text && t.kind == text_kind::varchar) return "varchar";
+  if (t.id == type_id::text && t.kind == text_kind::bpchar) return "bpchar";
+  return row_of(t.id).short_name;
+}
+
 uint32_t type_oid(type_id t) {
   return row_of(t).oid;
+}
+
+uint32_t type_oid(const sql_type& t) {
+  if (t.id == type_id::text && t.kind == text_kind::varchar) return 1043;
+  if (t.id == type_id::text && t.kind == text_kind::bpchar) return 1042;
+  return row_of(t.id).oid;
+}
+
+int32_t type_modifier(const sql_type& t) {
+  if (t.id == type_id::numeric && t.precision > 0)
+    return ((int32_t{t.precision} << 16) | std::max<int32_t>(t.scale, 0)) + 4;
+  if (t.id == type_id::text && t.kind != text_kind::text && t.precision > 0)
+    return t.precision + 4;  // VARHDRSZ, as PostgreSQL stores it
+  return -1;
 }
 
 int16_t type_wire_length(type_id t) {
@@ -106,10 +131,18 @@ std::optional<uint32_t> input_function_oid(std::string_view name) {
 
 std::optional<sql_type> type_of_oid(uint32_t oid) {
   switch (oid) {
-    case 1043:  // varchar
-    case 1042:  // bpchar
-    case 19:    // name
-    case 18:    // "char"
+    case 1043: {  // varchar
+      sql_type t(type_id::text);
+      t.kind = text_kind::varchar;
+      return t;
+    }
+    case 1042: {  // bpchar
+      sql_type t(type_id::text);
+      t.kind = text_kind::bpchar;
+      return t;
+    }
+    case 19:  // name
+    case 18:  // "char"
       return sql_type(type_id::text);
     case 114:  // json
       return sql_type(type_id::jsonb);
@@ -173,7 +206,12 @@ std::optional<sql_type> type_by_name(std::string_view n) {
       {"regnamespace", type_id::oid},
   };
   for (const auto& a : aliases)
-    if (a.name == n) return sql_type(a.id);
+    if (a.name == n) {
+      sql_type t(a.id);
+      if (n == "varchar" || n == "character varying") t.kind = text_kind::varchar;
+      if (n == "char" || n == "character" || n == "bpchar") t.kind = text_kind::bpchar;
+      return t;
+    }
   return std::nullopt;
 }
 

@@ -22,7 +22,7 @@ enum class type_id : uint8_t {
   float32,
   float64,
   numeric,  // exact decimal, up to 38 significant digits (types/decimal.h)
-  text,     // also varchar(n) and char(n): no length is enforced
+  text,     // also varchar(n) and char(n): sql_type::text_kind says which
   bytea,
   date,
   time,
@@ -34,11 +34,21 @@ enum class type_id : uint8_t {
   text_array  // text[]: pg_catalog columns and a few functions only
 };
 
+// Which of PostgreSQL's string types a `text` is. They hold the same
+// values and compute alike (a value is text to every function); what
+// differs is the name and OID clients see, the length a cast keeps
+// (varchar(n), char(n)), and char(n)'s padding: its values are kept without
+// trailing spaces (PostgreSQL ignores them in comparisons and drops them on
+// the way to text) and padded to n only when written out (text_format.h).
+enum class text_kind : uint8_t { text, varchar, bpchar };
+
 struct sql_type {
   type_id id = type_id::unknown;
-  // numeric(p, s); -1 when unconstrained.
+  // numeric(p, s); varchar(n) and char(n): precision n. -1 when
+  // unconstrained.
   int16_t precision = -1;
   int16_t scale = -1;
+  text_kind kind = text_kind::text;  // id == text only
 
   sql_type() = default;
   constexpr sql_type(type_id i) : id(i) {}  // NOLINT: implicit on purpose
@@ -53,8 +63,13 @@ struct sql_type {
 std::string type_name(const sql_type& t);
 // The short name (int4, timestamptz, ...), as pg_type.typname.
 std::string_view type_short_name(type_id t);
+std::string_view type_short_name(const sql_type& t);  // varchar, bpchar too
 // The PostgreSQL type OID (pg_type.oid) and the wire length (-1: variable).
 uint32_t type_oid(type_id t);
+uint32_t type_oid(const sql_type& t);  // varchar 1043, bpchar 1042 too
+// pg_attribute.atttypmod: numeric(p,s) and varchar(n)/char(n) as
+// PostgreSQL encodes them, -1 for the rest.
+int32_t type_modifier(const sql_type& t);
 // pg_type.typinput: the oid of the type's input function (array_in, 750,
 // for text[]), and the oid of an input function by name ('int4in'), as
 // PostgreSQL 15 numbers them.

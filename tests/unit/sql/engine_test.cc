@@ -294,7 +294,7 @@ TEST_F(Engine, DriverCatalogQueries) {
            "'public' AND c.relname LIKE 'md_orders') c WHERE true  AND attname LIKE '%' ORDER "
            "BY nspname,c.relname,attnum"),
       (V{"dev|public|md_orders|id|23|t|-1|4|-1|1|NULL|NULL|NULL|NULL|0|b",
-         "dev|public|md_orders|item|25|f|-1|-1|-1|2|NULL|NULL|NULL|NULL|0|b",
+         "dev|public|md_orders|item|1043|f|-1|-1|-1|2|NULL|NULL|NULL|NULL|0|b",
          "dev|public|md_orders|amount|1700|f|655366|-1|-1|3|NULL|NULL|NULL|NULL|0|b",
          "dev|public|md_orders|at|1114|f|-1|8|-1|4|NULL|NULL|NULL|NULL|0|b"}));
   EXPECT_EQ(

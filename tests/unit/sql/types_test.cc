@@ -52,6 +52,15 @@ TEST(Float, PrintsAsPostgres) {
   EXPECT_EQ(format_double(1.0 / 3, false), "0.3333333333333333");
   EXPECT_EQ(format_double(1e6, true), "1e+06");
   EXPECT_EQ(format_double(123456, true), "123456");
+  // PostgreSQL's Ryu never takes a decimal exactly halfway to a neighbour,
+  // though it would read back: 1.5e10 lies between two floats, 1e23
+  // between two doubles (PostgreSQL 15's output).
+  EXPECT_EQ(format_double(1.5e10f, true), "1.5000001e+10");
+  EXPECT_EQ(format_double(-1.5e10f, true), "-1.5000001e+10");
+  EXPECT_EQ(format_double(1e23, false), "9.999999999999999e+22");
+  EXPECT_EQ(format_double(9e22, false), "9e+22");
+  EXPECT_EQ(format_double(8.5e-323, false), "8.4e-323");
+  EXPECT_EQ(format_double(3.4e38f, true), "3.4e+38");
 }
 
 TEST(Interval, ParsesAndPrintsAsPostgres) {

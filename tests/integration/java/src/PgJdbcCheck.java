@@ -293,7 +293,7 @@ public final class PgJdbcCheck {
                   + rs.getInt("ORDINAL_POSITION") + ":" + rs.getInt("NULLABLE"));
       }
       expectEq(List.of("id:" + Types.INTEGER + ":int4:1:" + DatabaseMetaData.columnNoNulls,
-                       "item:" + Types.VARCHAR + ":text:2:" + DatabaseMetaData.columnNullable,
+                       "item:" + Types.VARCHAR + ":varchar:2:" + DatabaseMetaData.columnNullable,
                        "amount:" + Types.NUMERIC + ":numeric:3:" + DatabaseMetaData.columnNullable,
                        "at:" + Types.TIMESTAMP + ":timestamp:4:" + DatabaseMetaData.columnNullable),
                got, "getColumns");
@@ -301,7 +301,7 @@ public final class PgJdbcCheck {
       try (ResultSet rs = md.getColumns(null, null, "md_per_item", null)) {
         while (rs.next()) got.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME"));
       }
-      expectEq(List.of("item:text", "n:int8"), got, "getColumns of a materialized view");
+      expectEq(List.of("item:varchar", "n:int8"), got, "getColumns of a materialized view");
       got.clear();
       try (ResultSet rs = md.getSchemas()) {
         while (rs.next()) got.add(rs.getString("TABLE_SCHEM"));
