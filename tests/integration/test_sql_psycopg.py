@@ -147,6 +147,61 @@ def test_copy_subscribe_streams_until_cancelled():
         assert s.stop() == 0, s.stderr()
 
 
+def test_server_side_cursors_page_through_a_query():
+    """psycopg's server-side cursors (conn.cursor(name=...)): DECLARE ... CURSOR FOR SELECT in the
+    transaction psycopg opens (ReadyForQuery says 'T'), the cursor described as a portal by its name,
+    FETCH FORWARD n page by page (itersize) in text and binary, the rows as they were when it was
+    declared, WITH HOLD across a commit, and 25P01 for a cursor without a transaction."""
+    s = SqlServer()
+    try:
+        with connect(s) as conn:
+            conn.execute("CREATE TABLE nums (n INT PRIMARY KEY, sq BIGINT, label TEXT)")
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO nums VALUES (%s, %s, %s)",
+                                [(i, i * i, "n%d" % i) for i in range(1, 251)])
+            conn.commit()
+            assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            with conn.cursor(name="Pages") as cur:
+                cur.itersize = 40
+                cur.execute("SELECT n, sq, label FROM nums WHERE n > %s ORDER BY n", (10,))
+                assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+                assert [d.name for d in cur.description] == ["n", "sq", "label"]
+                assert cur.fetchone() == (11, 121, "n11")
+                assert cur.fetchmany(3) == [(12, 144, "n12"), (13, 169, "n13"), (14, 196, "n14")]
+                # Rows inserted now are not the cursor's: it has the query's rows of its DECLARE.
+                conn.execute("INSERT INTO nums VALUES (1000, 1000000, 'late')")
+                rest = list(cur)  # FETCH FORWARD 40 until a page comes short
+                assert [r[0] for r in rest] == list(range(15, 251)), rest[-3:]
+                assert cur.fetchall() == []
+            conn.commit()
+            with conn.cursor(name="bin", binary=True) as cur:
+                cur.execute("SELECT n, label, sq * 2 AS twice FROM nums WHERE n <= %s ORDER BY n DESC", (3,))
+                assert cur.fetchall() == [(3, "n3", 18), (2, "n2", 8), (1, "n1", 2)]
+            conn.commit()
+            held = conn.cursor(name="held", withhold=True)
+            held.execute("SELECT count(*), max(n) FROM nums")
+            conn.commit()  # a WITH HOLD cursor outlives it
+            assert held.fetchone() == (251, 1000)
+            held.close()
+            conn.commit()
+        with connect(s, autocommit=True) as conn:
+            cur = conn.cursor(name="outside")
+            try:
+                cur.execute("SELECT 1")
+                raise AssertionError("no error")
+            except psycopg.errors.NoActiveSqlTransaction as e:
+                assert e.sqlstate == "25P01", e
+            cur.close()
+            # With a transaction of its own, the same cursor works.
+            with conn.transaction():
+                with conn.cursor(name="inside") as cur:
+                    cur.execute("SELECT label FROM nums WHERE n IN (1, 2) ORDER BY n")
+                    assert cur.fetchall() == [("n1",), ("n2",)]
+            assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
     run([test_parameters_both_formats_and_transactions, test_cancel_stops_a_waiting_fetch,
-         test_copy_subscribe_streams_until_cancelled])
+         test_copy_subscribe_streams_until_cancelled, test_server_side_cursors_page_through_a_query])

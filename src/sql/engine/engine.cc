@@ -409,13 +409,7 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
   if (n.contains("UpdateStmt")) return update(s, now);
   if (n.contains("ExplainStmt")) return explain(s);
   if (n.contains("VariableSetStmt")) return statement_result{{}, row_batch(0), "SET"};
-  if (n.contains("TransactionStmt")) {
-    std::string kind = n["TransactionStmt"].value("kind", "");
-    std::string tag = kind == "TRANS_STMT_COMMIT"     ? "COMMIT"
-                      : kind == "TRANS_STMT_ROLLBACK" ? "ROLLBACK"
-                                                      : "BEGIN";
-    return statement_result{{}, row_batch(0), tag};
-  }
+  if (n.contains("TransactionStmt")) return transaction(n["TransactionStmt"]);
   return make_error(errc::feature_not_supported, 0,
                     "this statement is not supported in this version");
 }

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -129,6 +130,11 @@ class engine : public catalog_reader {
   void end_stream(uint64_t session);
   // Drops the cursors of a session (its connection ended).
   void close_session(uint64_t session);
+  // Whether `session` is inside BEGIN ... COMMIT (ReadyForQuery's 'T').
+  bool in_transaction(uint64_t session);
+  // The columns FETCH returns from the session's cursor `name`, if it has
+  // one: what Describe of a portal that is a SQL cursor reports.
+  std::optional<std::vector<plan_column>> cursor_columns(uint64_t session, std::string_view name);
   // Wakes every waiting FETCH and makes later ones return at once (the
   // server is stopping).
   void stop_waiting();
@@ -168,6 +174,12 @@ class engine : public catalog_reader {
   result<statement_result> fetch(const statement& s);
   result<statement_result> flush();
   result<statement_result> close_cursor(const statement& s);
+  // DECLARE name CURSOR FOR SELECT: the query run now, its rows kept for
+  // FETCH (query_cursor.cc).
+  result<statement_result> declare_query(const statement& s, int64_t now);
+  // BEGIN, COMMIT, ROLLBACK: the session's transaction block, which ends
+  // the cursors PostgreSQL ends with it.
+  statement_result transaction(const json& stmt);
   // Queues the changes of relation `id` for the cursors subscribed to it.
   void notify(uint64_t id, const row_batch& changes, int64_t now);
   // The columns and keys of a CREATE TABLE / CREATE SOURCE into `r`.
@@ -270,7 +282,8 @@ class engine : public catalog_reader {
   std::unique_lock<std::mutex>* held_ = nullptr;  // execute()'s lock on mu_, for FETCH to wait on
   std::condition_variable changed_;               // a cursor got changes, or stop_waiting()
   bool stop_waiting_ = false;
-  std::set<uint64_t> cancelled_;  // sessions whose wait was cancelled
+  std::set<uint64_t> cancelled_;       // sessions whose wait was cancelled
+  std::set<uint64_t> in_transaction_;  // sessions inside BEGIN ... COMMIT
   // Dropped sources and sinks, destroyed once mu_ is released: a source's
   // thread may be waiting for mu_ to deliver, and joining it under mu_
   // would wait forever.

@@ -122,6 +122,12 @@ struct engine::cursor {
   std::deque<std::pair<int64_t, row_batch>> queue;  // (µs, changes owning their strings)
   int64_t taken_from_front = 0;                     // row copies of queue.front() fetched
   uint64_t owned = 0;  // SUBSCRIBE TO (query): the hidden view it reads, dropped with it
+  // DECLARE name CURSOR FOR SELECT: one batch queued, the query's rows as
+  // they were when it was declared; FETCH returns them without op and
+  // rw_timestamp and never waits.
+  bool query = false;
+  bool hold = false;      // WITH HOLD: outlives the transaction (COMMIT keeps it)
+  bool this_txn = false;  // declared in the session's open transaction (ROLLBACK drops it)
 };
 
 // SELECT * FROM range_var [WHERE where]: the rows a DELETE removes.

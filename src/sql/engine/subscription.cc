@@ -43,6 +43,7 @@ void engine::notify(uint64_t id, const row_batch& changes, int64_t now) {
 void engine::close_session(uint64_t session) {
   std::lock_guard lock(mu_);
   drop_cursors([&](const cursor& c) { return c.session == session; });
+  in_transaction_.erase(session);
 }
 
 void engine::drop_cursors(const std::function<bool(const cursor&)>& which) {
@@ -80,13 +81,10 @@ void engine::stop_waiting() {
 constexpr const char* stream_cursor = "subscribe stream";
 
 result<statement_result> engine::declare(const statement& s, int64_t now) {
-  if (!s.declare_subscribe)
-    return make_error(errc::feature_not_supported, 0,
-                      "cursors over a SELECT are not supported: DECLARE name CURSOR FOR "
-                      "SUBSCRIBE relation");
   for (const auto& c : cursors_)
     if (c->session == session_ && c->name == s.name)
-      return make_error(errc::duplicate_object, s.name_pos, "cursor \"{}\" already exists", s.name);
+      return make_error(errc::duplicate_cursor, -1, "cursor \"{}\" already exists", s.name);
+  if (!s.declare_subscribe) return declare_query(s, now);
   BOOST_OUTCOME_TRY(open_cursor(s, s.name, now));
   return statement_result{{}, row_batch(0), "DECLARE CURSOR"};
 }
@@ -184,12 +182,11 @@ result<statement_result> engine::fetch(const statement& s) {
   cursor* c = nullptr;
   for (auto& x : cursors_)
     if (x->session == session_ && x->name == s.name) c = x.get();
-  if (!c)
-    return make_error(errc::invalid_cursor, s.name_pos, "cursor \"{}\" does not exist", s.name);
+  if (!c) return make_error(errc::invalid_cursor, -1, "cursor \"{}\" does not exist", s.name);
   // Nothing queued: wait (releasing the engine, so that sources and other
   // connections go on) until a change comes, the timeout passes, or the
   // server stops. No timeout: wait for the first change.
-  if (c->queue.empty() && s.timeout_ms != 0 && held_) {
+  if (c->queue.empty() && s.timeout_ms != 0 && held_ && !c->query) {
     // Other connections run statements while this one waits, and set
     // session_ and held_ for themselves: this statement's are put back
     // once it holds the mutex again.
@@ -207,8 +204,10 @@ result<statement_result> engine::fetch(const statement& s) {
   }
   statement_result out;
   out.columns = c->columns;
-  out.columns.push_back(plan_column{"op", type_id::text, "", false});
-  out.columns.push_back(plan_column{"rw_timestamp", type_id::int64, "", false});
+  if (!c->query) {
+    out.columns.push_back(plan_column{"op", type_id::text, "", false});
+    out.columns.push_back(plan_column{"rw_timestamp", type_id::int64, "", false});
+  }
   const auto width = static_cast<uint32_t>(out.columns.size());
   out.rows = row_batch(width);
   int64_t want = s.fetch_count < 0 ? std::numeric_limits<int64_t>::max() : s.fetch_count;
@@ -227,11 +226,13 @@ result<statement_result> engine::fetch(const statement& s) {
           done = false;
           break;
         }
+        ++n;
+        if (s.move) continue;
         datum* d = out.rows.add(1);
         for (size_t col = 0; col < c->columns.size(); ++col) d[col] = batch.row(i)[col];
+        if (c->query) continue;
         d[width - 2] = datum::of_text(batch.weight(i) > 0 ? "Insert" : "Delete");
         d[width - 1] = datum::of_int(when / 1000);
-        ++n;
       }
       if (!done) break;
     }
@@ -245,7 +246,8 @@ result<statement_result> engine::fetch(const statement& s) {
     c->queue.pop_front();
     c->taken_from_front = 0;
   }
-  out.tag = "FETCH " + std::to_string(n);
+  out.tag = (s.move ? "MOVE " : "FETCH ") + std::to_string(n);
+  if (s.move) out.columns.clear();  // MOVE returns no rows, only its count
   return out;
 }
 
@@ -255,7 +257,7 @@ result<statement_result> engine::close_cursor(const statement& s) {
     return c.session == session_ && (s.name.empty() || c.name == s.name);
   });
   if (!s.name.empty() && cursors_.size() == before)
-    return make_error(errc::invalid_cursor, s.name_pos, "cursor \"{}\" does not exist", s.name);
+    return make_error(errc::invalid_cursor, -1, "cursor \"{}\" does not exist", s.name);
   return statement_result{{}, row_batch(0), "CLOSE CURSOR"};
 }
 

@@ -8,6 +8,7 @@
 // statement the user wrote.
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "sql/parse/lexer.h"
 #include "sql/parse/pg_parse.h"
@@ -317,11 +318,26 @@ result<statement> prepass::run() {
     s.kind = stmt_kind::declare;
     s.name = at(1).text;
     s.name_pos = static_cast<int>(at(1).pos);
+    // Between the name and FOR: [BINARY] [ASENSITIVE | INSENSITIVE] [[NO]
+    // SCROLL] CURSOR [WITH | WITHOUT HOLD]. Rows are computed when the
+    // cursor is declared (every cursor is insensitive) and go forward only.
+    for (size_t j = 2; j < k; ++j) {
+      const token& t = toks_[j];
+      if (t.is_word("with") && at(j + 1).is_word("hold")) s.hold = true;
+      if (t.is_word("binary"))
+        return make_error(errc::feature_not_supported, static_cast<int>(t.pos),
+                          "BINARY cursors are not supported: FETCH returns text, or binary "
+                          "through the extended protocol's result formats");
+      if (t.is_word("scroll") && !at(j - 1).is_word("no"))
+        return make_error(errc::feature_not_supported, static_cast<int>(t.pos),
+                          "SCROLL cursors are not supported: cursors fetch forward only");
+    }
     blank(0, k + 1);
     BOOST_OUTCOME_TRY(s.node, parse_pg(true));
     return s;
   }
   if (word("fetch") || word("move")) {
+    s.move = word("move");
     i_ = 1;
     return fetch(std::move(s));
   }
@@ -650,14 +666,24 @@ result<statement> prepass::subscribe(statement s, bool in_declare) {
 
 result<statement> prepass::fetch(statement s) {
   s.kind = stmt_kind::fetch;
-  // FETCH [FORWARD|NEXT] [n|ALL] [FROM|IN] cursor [WITH (timeout = '1s')]
-  accept("forward");
-  accept("next");
+  // FETCH [NEXT | FORWARD [n | ALL] | n | ALL] [FROM | IN] cursor
+  // [WITH (timeout = '1s')]; MOVE the same. Cursors go forward only.
+  for (auto w : {"prior", "first", "last", "absolute", "relative", "backward"})
+    if (cur().is_word(w))
+      return make_error(errc::feature_not_supported, static_cast<int>(cur().pos),
+                        "FETCH {} is not supported: cursors fetch forward only", cur().text);
+  if (!accept("next")) accept("forward");
   if (accept("all")) {
     s.fetch_count = -1;
   } else if (cur().what == token::kind::number) {
-    s.fetch_count = std::stoll(cur().text);
+    auto [p, ec] =
+        std::from_chars(cur().text.data(), cur().text.data() + cur().text.size(), s.fetch_count);
+    if (ec != std::errc() || p != cur().text.data() + cur().text.size())
+      return syntax("a row count");
     ++i_;
+  } else if (cur().what == token::kind::op && cur().text == "-") {
+    return make_error(errc::feature_not_supported, static_cast<int>(cur().pos),
+                      "FETCH of a negative count is not supported: cursors fetch forward only");
   }
   if (!accept("from")) accept("in");
   s.name_pos = static_cast<int>(cur().pos);

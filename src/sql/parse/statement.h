@@ -121,8 +121,12 @@ struct statement {
   // fetch: rows wanted (-1: ALL); timeout in ms (-1: wait for a row)
   int64_t fetch_count = 1;
   int64_t timeout_ms = -1;
-  // declare: the cursor's query is SUBSCRIBE (else a SELECT)
+  // fetch: MOVE (skips the rows, returns none)
+  bool move = false;
+  // declare: the cursor's query is SUBSCRIBE (else a SELECT); WITH HOLD
+  // (a SELECT cursor that outlives its transaction)
   bool declare_subscribe = false;
+  bool hold = false;
   // subscribe: COPY (SUBSCRIBE ...) TO STDOUT (else SUBSCRIBE alone; both
   // stream over COPY out)
   bool copy_out = false;

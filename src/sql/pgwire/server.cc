@@ -453,8 +453,20 @@ struct pg_server::impl {
         }
         if (what == 'P') {
           auto it = ses.portals.find(name);
-          if (it == ses.portals.end())
-            return make_error(errc::invalid_cursor, -1, "portal \"{}\" does not exist", name);
+          if (it == ses.portals.end()) {
+            // A cursor of DECLARE is a portal too (psycopg's server-side
+            // cursors describe theirs by name).
+            auto cols = eng.cursor_columns(ses.id, name);
+            if (!cols)
+              return make_error(errc::invalid_cursor, -1, "portal \"{}\" does not exist", name);
+            statement_result shape;
+            shape.columns = std::move(*cols);
+            if (shape.columns.empty())
+              message('n').append_to(out);
+            else
+              row_description(shape, {}, out);
+            return outcome::success();
+          }
           query = it->second.sql;
           BOOST_OUTCOME_TRY(run_portal(it->second, ses.id));
           describe_result(it->second, it->second.formats);
@@ -509,7 +521,12 @@ struct pg_server::impl {
     }
   }
 
-  static void ready(std::string& out) { message('Z').bytes("I").append_to(out); }
+  // ReadyForQuery with the session's transaction status: 'T' inside BEGIN
+  // ... COMMIT, else 'I' (drivers send BEGIN and COMMIT by it; runnel has
+  // no failed-transaction state 'E': a statement's error ends nothing).
+  void ready(uint64_t session, std::string& out) {
+    message('Z').bytes(eng.in_transaction(session) ? "T" : "I").append_to(out);
+  }
 
   // A change row as one line of COPY's text format: tab-separated text
   // forms, \N for NULL, backslash escapes for what would break the line.
@@ -668,7 +685,7 @@ struct pg_server::impl {
       }
     } forget_key{this, pid};
     message('K').i32(pid).i32(secret).append_to(out);
-    ready(out);
+    ready(session_id, out);
     if (!send(s, out)) return;
     bool skip_to_sync = false;
     session ses;
@@ -701,11 +718,11 @@ struct pg_server::impl {
             }
           }
         }
-        ready(out);
+        ready(session_id, out);
       } else if (type == 'S') {
         skip_to_sync = false;
         ses.portals.erase("");  // the unnamed portal lasts until Sync
-        ready(out);
+        ready(session_id, out);
       } else if (type == 'H') {
         // Flush: nothing is buffered.
       } else if (!skip_to_sync) {
