@@ -147,7 +147,8 @@ result<std::vector<std::string>> engine::open_catalog() {
     if (v && *v != "1" && *v != "2" && *v != "3")
       return make_error(errc::io_error, -1,
                         "the SQL state in {} has format version {}, this runnel reads versions 1 "
-                        "to 3",
+                        "to 3: run the runnel that wrote it, or move the directory away to "
+                        "recompute every view from its sources",
                         options_.state_dir.string(), *v);
     if (v && *v == "1") upgrade_state(*meta);
     meta->put("v", "3");
