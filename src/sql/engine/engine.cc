@@ -355,7 +355,8 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
                s.kind == stmt_kind::close_cursor || s.kind == stmt_kind::subscribe;
   if (s.kind == stmt_kind::pg)
     reads = s.node.contains("SelectStmt") || s.node.contains("ExplainStmt") ||
-            s.node.contains("VariableSetStmt") || s.node.contains("TransactionStmt");
+            s.node.contains("VariableSetStmt") || s.node.contains("TransactionStmt") ||
+            s.node.contains("DeallocateStmt");
   if (!reads) must_commit_ = true;  // CREATE, DROP, INSERT, DELETE, FLUSH, ...
   switch (s.kind) {
     case stmt_kind::create_view:
@@ -411,6 +412,10 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
   if (n.contains("ExplainStmt")) return explain(s);
   if (n.contains("VariableSetStmt")) return statement_result{{}, row_batch(0), "SET"};
   if (n.contains("TransactionStmt")) return transaction(n["TransactionStmt"]);
+  // The prepared statements are the server's (pgwire/server.cc drops them).
+  if (n.contains("DeallocateStmt"))
+    return statement_result{
+        {}, row_batch(0), n["DeallocateStmt"].contains("name") ? "DEALLOCATE" : "DEALLOCATE ALL"};
   return make_error(errc::feature_not_supported, 0,
                     "this statement is not supported in this version");
 }

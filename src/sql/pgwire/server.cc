@@ -130,6 +130,21 @@ int16_t format_of(const std::vector<int16_t>& formats, size_t i) {
 
 // Statements that only read, which Describe of a prepared statement may
 // run once (with NULL parameters) to learn the columns it returns.
+// DEALLOCATE [PREPARE] name | ALL: the prepared statement it drops ("" for
+// all of them). The server keeps prepared statements, so it drops them;
+// the engine only answers the command tag. psycopg sends DEALLOCATE ALL
+// after a ROLLBACK.
+std::optional<std::string> deallocated(std::string_view query) {
+  auto toks = lex(query);  // ends with an `end` token
+  if (toks.size() < 2 || !toks[0].is_word("deallocate")) return std::nullopt;
+  size_t i = toks[1].is_word("prepare") ? 2 : 1;
+  if (i >= toks.size()) return std::nullopt;
+  if (toks[i].is_word("all")) return std::string();
+  if (toks[i].what == token::kind::word || toks[i].what == token::kind::quoted_ident)
+    return toks[i].text;
+  return std::nullopt;
+}
+
 bool reads_only(std::string_view query) {
   auto toks = lex(query);
   if (toks.empty()) return false;
@@ -484,6 +499,7 @@ struct pg_server::impl {
         portal& p = it->second;
         query = p.sql;
         BOOST_OUTCOME_TRY(run_portal(p, ses.id));
+        if (auto d = deallocated(p.sql)) forget_statements(ses, *d);
         if (p.empty) {
           message('I').append_to(out);  // EmptyQueryResponse
           return outcome::success();
@@ -519,6 +535,14 @@ struct pg_server::impl {
       default:
         return make_error(errc::protocol_violation, -1, "unexpected message type '{}'", type);
     }
+  }
+
+  // DEALLOCATE: the named prepared statement, or all ("").
+  static void forget_statements(session& ses, const std::string& name) {
+    if (name.empty())
+      ses.stmts.clear();
+    else
+      ses.stmts.erase(name);
   }
 
   // ReadyForQuery with the session's transaction status: 'T' inside BEGIN
@@ -708,6 +732,7 @@ struct pg_server::impl {
           if (!r) {
             error_message(r.error(), query, out);
           } else {
+            if (auto d = deallocated(query)) forget_statements(ses, *d);
             for (const auto& one : r.value()) {
               if (!one.streams) {
                 result_messages(one, out);
