@@ -333,5 +333,55 @@ TEST_F(Engine, DriverCatalogQueries) {
             (V{"dev"}));
 }
 
+// char(n) pads only when written out (and in concat()), varchar(n) and
+// char(n) cut on a cast and refuse a longer value on INSERT: PostgreSQL 15's
+// answers, with the spaces the sqllogictest runner would not see.
+TEST_F(Engine, CharPadsWhenWrittenAndStringLengthsHold) {
+  EXPECT_EQ(rows("SELECT 'ab'::char(4), 'abcdef'::varchar(3), 'ab '::char(4) = 'ab'::char(4), "
+                 "concat('ab'::char(4), '.'), 'ab'::char(4) || '.', 'ab  '::char(4)::text || '.'"),
+            (V{"ab  |abc|t|ab  .|ab.|ab."}));
+  tag("CREATE TABLE codes (c char(3), v varchar(4))");
+  EXPECT_EQ(tag("INSERT INTO codes VALUES ('x', 'abcd'), ('yz  ', 'ab  ')"), "INSERT 0 2");
+  EXPECT_EQ(rows("SELECT c, v || '.' FROM codes ORDER BY c"), (V{"x  |abcd.", "yz |ab  ."}));
+  EXPECT_EQ(error("INSERT INTO codes VALUES ('long', 'a')").code,
+            errc::string_data_right_truncation);
+  EXPECT_EQ(error("INSERT INTO codes VALUES ('a', 'abcde')").message,
+            "value too long for type character varying(4)");
+  EXPECT_EQ(rows("SELECT count(*) FROM codes"), (V{"2"}));
+}
+
+// DECLARE ... CURSOR FOR SELECT: the rows of the moment it was declared,
+// paged by FETCH and MOVE, inside BEGIN ... COMMIT unless WITH HOLD.
+TEST_F(Engine, QueryCursorsLiveInTransactionBlocks) {
+  tag("CREATE TABLE nums (n INT)");
+  tag("INSERT INTO nums VALUES (1), (2), (3), (4), (5)");
+  EXPECT_EQ(error("DECLARE c CURSOR FOR SELECT n FROM nums").code, errc::no_active_transaction);
+  EXPECT_FALSE(e.in_transaction(0));
+  EXPECT_EQ(tag("BEGIN"), "BEGIN");
+  EXPECT_TRUE(e.in_transaction(0));
+  EXPECT_EQ(tag("DECLARE c CURSOR FOR SELECT n, n * 10 AS tens FROM nums ORDER BY n"),
+            "DECLARE CURSOR");
+  auto cols = e.cursor_columns(0, "c");
+  ASSERT_TRUE(cols);
+  ASSERT_EQ(cols->size(), 2u);
+  EXPECT_EQ((*cols)[1].name, "tens");
+  tag("INSERT INTO nums VALUES (6)");  // not the cursor's
+  EXPECT_EQ(rows("FETCH 2 FROM c"), (V{"1|10", "2|20"}));
+  EXPECT_EQ(tag("MOVE 1 IN c"), "MOVE 1");
+  EXPECT_EQ(tag("FETCH ALL FROM c"), "FETCH 2");
+  EXPECT_EQ(tag("FETCH c"), "FETCH 0");
+  EXPECT_EQ(error("DECLARE c CURSOR FOR SELECT 1").code, errc::duplicate_cursor);
+  EXPECT_EQ(tag("DECLARE h CURSOR WITH HOLD FOR SELECT count(*) FROM nums"), "DECLARE CURSOR");
+  EXPECT_EQ(tag("COMMIT"), "COMMIT");
+  EXPECT_FALSE(e.in_transaction(0));
+  EXPECT_EQ(error("FETCH c").code, errc::invalid_cursor);
+  EXPECT_FALSE(e.cursor_columns(0, "c"));
+  EXPECT_EQ(rows("FETCH ALL FROM h"), (V{"6"}));
+  EXPECT_EQ(error("FETCH BACKWARD 1 FROM h").code, errc::feature_not_supported);
+  EXPECT_EQ(error("DECLARE s SCROLL CURSOR WITH HOLD FOR SELECT 1").code,
+            errc::feature_not_supported);
+  EXPECT_EQ(tag("CLOSE h"), "CLOSE CURSOR");
+}
+
 }  // namespace
 }  // namespace runnel::sql
