@@ -15,11 +15,11 @@
 namespace runnel::sql {
 
 result<statement_result> engine::declare_query(const statement& s, int64_t now) {
+  if (!s.node.contains("SelectStmt"))
+    return make_error(errc::syntax_error, 0, "DECLARE CURSOR needs a SELECT or SUBSCRIBE");
   if (!s.hold && !in_transaction_.count(session_))
     return make_error(errc::no_active_transaction, -1,
                       "DECLARE CURSOR can only be used in transaction blocks");
-  if (!s.node.contains("SelectStmt"))
-    return make_error(errc::syntax_error, 0, "DECLARE CURSOR needs a SELECT or SUBSCRIBE");
   BOOST_OUTCOME_TRY(auto rows, select(s.node["SelectStmt"], s, now));
   auto c = std::make_unique<cursor>();
   c->session = session_;

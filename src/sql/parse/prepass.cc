@@ -307,6 +307,10 @@ result<statement> prepass::run() {
     // DECLARE name [NO SCROLL] CURSOR [WITH[OUT] HOLD] FOR SUBSCRIBE ...|SELECT ...
     size_t k = 2;
     while (k < toks_.size() && !toks_[k].is_word("for")) ++k;
+    if (k >= toks_.size()) {
+      i_ = toks_.size() - 1;  // the end: FOR ... never came
+      return syntax("CURSOR FOR SELECT ...");
+    }
     if (at(k + 1).is_word("subscribe")) {
       s.kind = stmt_kind::declare;
       s.name = at(1).text;

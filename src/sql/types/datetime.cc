@@ -63,7 +63,8 @@ struct cursor {
 // `bc`: the year is before the common era (1 BC is year 0).
 bool parse_date_part(cursor& c, int32_t& out, bool check = true, bool bc = false) {
   int64_t y, m, d;
-  if (!c.digits(y, 6) || !c.eat('-') || !c.digits(m, 2) || !c.eat('-') || !c.digits(d, 2))
+  // Up to 7 year digits: dates go on to 5874897.
+  if (!c.digits(y, 7) || !c.eat('-') || !c.digits(m, 2) || !c.eat('-') || !c.digits(d, 2))
     return false;
   if (!check) {
     out = 0;
