@@ -294,6 +294,19 @@ result<std::vector<statement_result>> engine::execute_locked(std::string_view sq
     }
   }
   BOOST_OUTCOME_TRY(auto stmts, parse_sql(sql));
+  // Several statements in one string run in an implicit transaction block
+  // (a cursor declared in it ends with the string), as PostgreSQL's.
+  struct implicit_block {
+    engine& e;
+    uint64_t session;
+    bool on;
+    ~implicit_block() {
+      if (!on) return;
+      e.implicit_block_.erase(session);
+      if (!e.in_transaction_.count(session)) e.end_transaction(session, true);
+    }
+  } block{*this, session_, stmts.size() > 1 && !in_transaction_.count(session_)};
+  if (block.on) implicit_block_.insert(session_);
   std::vector<statement_result> out;
   for (size_t k = 0; k + 1 < stmts.size(); ++k)
     if (stmts[k].kind == stmt_kind::subscribe)

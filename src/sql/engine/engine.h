@@ -180,6 +180,9 @@ class engine : public catalog_reader {
   // BEGIN, COMMIT, ROLLBACK: the session's transaction block, which ends
   // the cursors PostgreSQL ends with it.
   statement_result transaction(const json& stmt);
+  // COMMIT (or ROLLBACK) of the session's block: its cursors end as
+  // PostgreSQL's do.
+  void end_transaction(uint64_t session, bool commit);
   // Queues the changes of relation `id` for the cursors subscribed to it.
   void notify(uint64_t id, const row_batch& changes, int64_t now);
   // The columns and keys of a CREATE TABLE / CREATE SOURCE into `r`.
@@ -284,6 +287,10 @@ class engine : public catalog_reader {
   bool stop_waiting_ = false;
   std::set<uint64_t> cancelled_;       // sessions whose wait was cancelled
   std::set<uint64_t> in_transaction_;  // sessions inside BEGIN ... COMMIT
+  // Sessions running a query string of several statements without BEGIN
+  // before it: PostgreSQL's implicit transaction block, which ends with the
+  // string.
+  std::set<uint64_t> implicit_block_;
   // Dropped sources and sinks, destroyed once mu_ is released: a source's
   // thread may be waiting for mu_ to deliver, and joining it under mu_
   // would wait forever.

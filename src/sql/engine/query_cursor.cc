@@ -17,7 +17,8 @@ namespace runnel::sql {
 result<statement_result> engine::declare_query(const statement& s, int64_t now) {
   if (!s.node.contains("SelectStmt"))
     return make_error(errc::syntax_error, 0, "DECLARE CURSOR needs a SELECT or SUBSCRIBE");
-  if (!s.hold && !in_transaction_.count(session_))
+  const bool in_block = in_transaction_.count(session_) || implicit_block_.count(session_);
+  if (!s.hold && !in_block)
     return make_error(errc::no_active_transaction, -1,
                       "DECLARE CURSOR can only be used in transaction blocks");
   BOOST_OUTCOME_TRY(auto rows, select(s.node["SelectStmt"], s, now));
@@ -27,7 +28,7 @@ result<statement_result> engine::declare_query(const statement& s, int64_t now) 
   c->columns = std::move(rows.columns);
   c->query = true;
   c->hold = s.hold;
-  c->this_txn = in_transaction_.count(session_) > 0;
+  c->this_txn = in_block;
   // The batch owns its strings (or keeps alive what does): the cursor
   // keeps it until FETCH has taken every row.
   if (!rows.rows.empty()) c->queue.emplace_back(now, std::move(rows.rows));
@@ -35,19 +36,21 @@ result<statement_result> engine::declare_query(const statement& s, int64_t now) 
   return statement_result{{}, row_batch(0), "DECLARE CURSOR"};
 }
 
+void engine::end_transaction(uint64_t session, bool commit) {
+  in_transaction_.erase(session);
+  drop_cursors([&](const cursor& c) {
+    if (c.session != session || !c.query) return false;
+    bool keep = c.hold && (commit || !c.this_txn);
+    return !keep;
+  });
+  for (auto& c : cursors_)
+    if (c->session == session) c->this_txn = false;
+}
+
 statement_result engine::transaction(const json& stmt) {
   std::string kind = stmt.value("kind", "");
   const uint64_t session = session_;
-  auto end = [&](bool commit) {
-    in_transaction_.erase(session);
-    drop_cursors([&](const cursor& c) {
-      if (c.session != session || !c.query) return false;
-      bool keep = c.hold && (commit || !c.this_txn);
-      return !keep;
-    });
-    for (auto& c : cursors_)
-      if (c->session == session) c->this_txn = false;
-  };
+  auto end = [&](bool commit) { end_transaction(session, commit); };
   if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
     in_transaction_.insert(session);  // a second BEGIN: PostgreSQL warns, nothing changes
     return statement_result{{}, row_batch(0), "BEGIN"};

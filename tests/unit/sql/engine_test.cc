@@ -381,6 +381,16 @@ TEST_F(Engine, QueryCursorsLiveInTransactionBlocks) {
   EXPECT_EQ(error("DECLARE s SCROLL CURSOR WITH HOLD FOR SELECT 1").code,
             errc::feature_not_supported);
   EXPECT_EQ(tag("CLOSE h"), "CLOSE CURSOR");
+  // Several statements in one query string are PostgreSQL's implicit
+  // transaction block: a cursor may be declared there, and ends with it.
+  EXPECT_EQ(rows("DECLARE m CURSOR FOR SELECT n FROM nums WHERE n > 4 ORDER BY n; FETCH ALL m"),
+            (V{"5", "6"}));
+  EXPECT_FALSE(e.in_transaction(0));
+  EXPECT_EQ(error("FETCH m").code, errc::invalid_cursor);
+  EXPECT_EQ(tag("BEGIN; DECLARE k CURSOR FOR SELECT 1"), "DECLARE CURSOR");
+  EXPECT_TRUE(e.in_transaction(0));  // an explicit BEGIN in it: the block goes on
+  EXPECT_EQ(rows("FETCH k"), (V{"1"}));
+  EXPECT_EQ(tag("COMMIT"), "COMMIT");
 }
 
 }  // namespace
