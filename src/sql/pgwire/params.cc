@@ -242,6 +242,8 @@ bool append_binary(const sql_type& t, const datum& d, std::string& out) {
       put_be(std::bit_cast<uint64_t>(d.as_double()), 8, out);
       return true;
     case type_id::text:
+      append_text(t, d, out);  // char(n) padded, as its text form
+      return true;
     case type_id::bytea:
       out.append(d.as_text());
       return true;
