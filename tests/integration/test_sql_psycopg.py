@@ -175,8 +175,14 @@ def test_server_side_cursors_page_through_a_query():
                 assert cur.fetchall() == []
             conn.commit()
             with conn.cursor(name="bin", binary=True) as cur:
-                cur.execute("SELECT n, label, sq * 2 AS twice FROM nums WHERE n <= %s ORDER BY n DESC", (3,))
-                assert cur.fetchall() == [(3, "n3", 18), (2, "n2", 8), (1, "n1", 2)]
+                cur.execute("SELECT n, label, sq * 2 AS twice, label::char(4) AS code FROM nums "
+                            "WHERE n <= %s ORDER BY n DESC", (3,))
+                assert cur.fetchall() == [(3, "n3", 18, "n3  "), (2, "n2", 8, "n2  "), (1, "n1", 2, "n1  ")]
+            conn.commit()
+            # varchar(n) and char(n) as PostgreSQL sends them: their own OIDs, char padded.
+            cur = conn.execute("SELECT 'abcdef'::varchar(3) AS v, 'ab'::char(4) AS c")
+            assert cur.fetchone() == ("abc", "ab  ")
+            assert [d.type_code for d in cur.description] == [1043, 1042], cur.description
             conn.commit()
             held = conn.cursor(name="held", withhold=True)
             held.execute("SELECT count(*), max(n) FROM nums")
