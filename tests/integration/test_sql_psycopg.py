@@ -184,6 +184,15 @@ def test_server_side_cursors_page_through_a_query():
             assert cur.fetchone() == ("abc", "ab  ")
             assert [d.type_code for d in cur.description] == [1043, 1042], cur.description
             conn.commit()
+            # A cursor whose DECLARE failed: closing it asks pg_cursors (runnel's block is not
+            # aborted by the error, as PostgreSQL's would be), and the first error is the one seen.
+            try:
+                with conn.cursor(name="broken") as cur:
+                    cur.execute("SELECT * FROM missing")
+                raise AssertionError("no error")
+            except psycopg.errors.UndefinedTable as e:
+                assert e.sqlstate == "42P01" and '"missing"' in str(e), e
+            conn.rollback()
             held = conn.cursor(name="held", withhold=True)
             held.execute("SELECT count(*), max(n) FROM nums")
             conn.commit()  # a WITH HOLD cursor outlives it

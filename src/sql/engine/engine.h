@@ -183,6 +183,9 @@ class engine : public catalog_reader {
   // COMMIT (or ROLLBACK) of the session's block: its cursors end as
   // PostgreSQL's do.
   void end_transaction(uint64_t session, bool commit);
+  // pg_catalog.pg_cursors: the session's cursors (psycopg asks before it
+  // closes one it did not declare itself).
+  row_batch cursor_rows();
   // Queues the changes of relation `id` for the cursors subscribed to it.
   void notify(uint64_t id, const row_batch& changes, int64_t now);
   // The columns and keys of a CREATE TABLE / CREATE SOURCE into `r`.

@@ -29,6 +29,8 @@ result<statement_result> engine::declare_query(const statement& s, int64_t now) 
   c->query = true;
   c->hold = s.hold;
   c->this_txn = in_block;
+  c->statement = s.sql;
+  c->created = now;
   // The batch owns its strings (or keeps alive what does): the cursor
   // keeps it until FETCH has taken every row.
   if (!rows.rows.empty()) c->queue.emplace_back(now, std::move(rows.rows));
@@ -69,6 +71,22 @@ statement_result engine::transaction(const json& stmt) {
                     : kind == "TRANS_STMT_ROLLBACK_TO" ? "ROLLBACK"
                                                        : "BEGIN";
   return statement_result{{}, row_batch(0), tag};
+}
+
+row_batch engine::cursor_rows() {
+  row_batch out(6);
+  for (const auto& c : cursors_) {
+    // Not the streaming SUBSCRIBE's own (subscription.cc: "subscribe stream").
+    if (c->session != session_ || c->name == "subscribe stream") continue;
+    datum* d = out.add(1);
+    d[0] = datum::of_text(out.strings().copy(c->name));
+    d[1] = datum::of_text(out.strings().copy(c->statement));
+    d[2] = datum::of_bool(c->hold || !c->query);  // SUBSCRIBE cursors outlive transactions
+    d[3] = datum::of_bool(false);
+    d[4] = datum::of_bool(false);
+    d[5] = datum::of_int(c->created);
+  }
+  return out;
 }
 
 bool engine::in_transaction(uint64_t session) {

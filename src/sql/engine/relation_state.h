@@ -128,6 +128,8 @@ struct engine::cursor {
   bool query = false;
   bool hold = false;      // WITH HOLD: outlives the transaction (COMMIT keeps it)
   bool this_txn = false;  // declared in the session's open transaction (ROLLBACK drops it)
+  std::string statement;  // the DECLARE (pg_cursors.statement)
+  int64_t created = 0;    // µs since the epoch (pg_cursors.creation_time)
 };
 
 // SELECT * FROM range_var [WHERE where]: the rows a DELETE removes.

@@ -85,7 +85,9 @@ result<statement_result> engine::declare(const statement& s, int64_t now) {
     if (c->session == session_ && c->name == s.name)
       return make_error(errc::duplicate_cursor, -1, "cursor \"{}\" already exists", s.name);
   if (!s.declare_subscribe) return declare_query(s, now);
-  BOOST_OUTCOME_TRY(open_cursor(s, s.name, now));
+  BOOST_OUTCOME_TRY(cursor * c, open_cursor(s, s.name, now));
+  c->statement = s.sql;
+  c->created = now;
   return statement_result{{}, row_batch(0), "DECLARE CURSOR"};
 }
 

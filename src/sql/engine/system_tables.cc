@@ -26,6 +26,7 @@ enum class sys : uint64_t {
   tables,
   columns,
   schemata,
+  pg_cursors,  // the session's cursors: the engine fills it (cursor_rows)
 };
 
 struct def {
@@ -129,6 +130,15 @@ const std::deque<relation_info>& all() {
          "information_schema",
          "schemata",
          {{"catalog_name", type_id::text}, {"schema_name", type_id::text}}},
+        {sys::pg_cursors,
+         "pg_catalog",
+         "pg_cursors",
+         {{"name", type_id::text},
+          {"statement", type_id::text},
+          {"is_holdable", type_id::boolean},
+          {"is_binary", type_id::boolean},
+          {"is_scrollable", type_id::boolean},
+          {"creation_time", type_id::timestamptz}}},
     };
     std::deque<relation_info> out;
     for (const auto& d : defs) {
@@ -207,6 +217,10 @@ const relation_info* find_system_table(std::string_view schema, std::string_view
   for (const auto& r : all())
     if (r.schema == schema && r.name == name) return &r;
   return nullptr;
+}
+
+uint64_t cursors_table_id() {
+  return static_cast<uint64_t>(sys::pg_cursors);
 }
 
 const relation_info* system_table_by_id(uint64_t id) {
@@ -313,6 +327,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
       break;
     case sys::pg_description:
     case sys::pg_attrdef:
+    case sys::pg_cursors:  // the engine's (cursor_rows)
       break;
     case sys::pg_am:
       break;

@@ -23,6 +23,9 @@ const relation_info* find_system_table(std::string_view schema, std::string_view
 const relation_info* system_table_by_id(uint64_t id);
 
 // The rows of system table `id` describing `relations` (the user's).
+// pg_catalog.pg_cursors (cursors_table_id) lists a session's cursors,
+// which the engine knows: here it has no rows.
 row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& relations);
+uint64_t cursors_table_id();
 
 }  // namespace runnel::sql
