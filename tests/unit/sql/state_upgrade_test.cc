@@ -114,7 +114,7 @@ TEST_F(StateUpgrade, Version1JoinStateIsRecomputedNotMisread) {
     auto st = state_store::open(dir);
     ASSERT_TRUE(st) << st.error().message;
     auto meta = st.value()->table(0);
-    ASSERT_EQ(meta->get("v").value_or(""), "2");
+    ASSERT_EQ(meta->get("v").value_or(""), "3");
     meta->put("v", "1");
     int rewritten = 0;
     for (uint64_t t = (view_id << 16) + 1; t < (view_id << 16) + 3; ++t) {
@@ -153,12 +153,12 @@ TEST_F(StateUpgrade, Version1JoinStateIsRecomputedNotMisread) {
     EXPECT_EQ(rows(e, "SELECT * FROM n"), (std::vector<std::string>{"2"}));
   }
   {
-    // The directory is version 2 now, the join's state rewritten in its
-    // layout: a third start restores it as it is.
+    // The directory is version 3 now, the join's state rewritten in
+    // version 2's layout (which 3 keeps): a third start restores it as it is.
     auto st = state_store::open(dir);
     ASSERT_TRUE(st) << st.error().message;
     auto meta = st.value()->table(0);
-    EXPECT_EQ(meta->get("v").value_or(""), "2");
+    EXPECT_EQ(meta->get("v").value_or(""), "3");
     EXPECT_FALSE(meta->get(meta_key('l', view_id)));
   }
   {
@@ -184,7 +184,7 @@ TEST_F(StateUpgrade, UnknownVersionIsRefusedAndLeftAlone) {
     auto meta = st.value()->table(0);
     with_state = relations_with_state(*meta).size();
     ASSERT_EQ(with_state, 1u);
-    meta->put("v", "3");
+    meta->put("v", "4");
     ASSERT_TRUE(st.value()->commit());
   }
   {
@@ -193,9 +193,9 @@ TEST_F(StateUpgrade, UnknownVersionIsRefusedAndLeftAlone) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, errc::io_error);
     const std::string& m = r.error().message;
-    EXPECT_NE(m.find("format version 3"), std::string::npos) << m;
+    EXPECT_NE(m.find("format version 4"), std::string::npos) << m;
     EXPECT_NE(m.find(dir.string()), std::string::npos) << m;
-    EXPECT_NE(m.find("reads versions 1 and 2"), std::string::npos) << m;
+    EXPECT_NE(m.find("reads versions 1 to 3"), std::string::npos) << m;
     EXPECT_NE(m.find("move the directory away"), std::string::npos) << m;
   }
   {
@@ -203,7 +203,7 @@ TEST_F(StateUpgrade, UnknownVersionIsRefusedAndLeftAlone) {
     auto st = state_store::open(dir);
     ASSERT_TRUE(st) << st.error().message;
     auto meta = st.value()->table(0);
-    EXPECT_EQ(meta->get("v").value_or(""), "3");
+    EXPECT_EQ(meta->get("v").value_or(""), "4");
     EXPECT_EQ(relations_with_state(*meta).size(), with_state);
   }
 }
