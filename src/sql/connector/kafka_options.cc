@@ -174,6 +174,8 @@ result<kafka_sink_options> read_sink_options(const statement& s,
       o.primary_key = v;
     } else if (k == "force_append_only") {
       BOOST_OUTCOME_TRY(o.force_append_only, flag(k, v));
+    } else if (k == "is_exactly_once") {
+      BOOST_OUTCOME_TRY(o.exactly_once, flag(k, v));
     } else {
       return make_error(errc::invalid_parameter, pos, "unknown option \"{}\" for a Kafka sink", k);
     }

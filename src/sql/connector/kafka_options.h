@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,12 @@ struct kafka_source_options {
   // source_progress::keys, in order; the reader retracts the row each one
   // replaces. Otherwise the source keeps every key's current row in memory.
   bool reader_keeps_rows = false;
+  // Set when an exactly-once recovery replays the last epoch (src/sql/README.md,
+  // "Exactly-once Kafka sinks"): the (partition, offset) of each partition
+  // before which records are delivered; from there on (from the start, for
+  // a partition it does not name) the source holds them until
+  // kafka_source::release().
+  std::optional<std::vector<std::pair<int32_t, int64_t>>> hold_at;
 };
 
 struct kafka_sink_options {
@@ -51,6 +58,10 @@ struct kafka_sink_options {
   // Create the topic if it does not exist (compacted for an upsert sink):
   // the topic between a connector sink's two halves (connector_sink.h).
   bool create_topic = false;
+  // is_exactly_once = 'true': the records go through the SQL process's one
+  // transactional producer, committed with its state (src/sql/README.md,
+  // "Exactly-once Kafka sinks").
+  bool exactly_once = false;
 };
 
 // `default_brokers`: the cluster of the SQL process (its --brokers), used

@@ -27,7 +27,8 @@ struct kafka_sink::impl {
   std::vector<plan_column> columns;
   std::vector<int> all_columns;
   std::vector<int> key_columns;
-  std::optional<client::producer> producer;
+  std::optional<client::producer> own;
+  client::producer* producer = nullptr;  // `own`, or the engine's transactional one
   // Written from the producer's delivery callback, which runs on whichever
   // thread polls it (the engine's, in write and flush).
   std::atomic<uint64_t> records{0};
@@ -59,7 +60,8 @@ struct kafka_sink::impl {
 
 result<std::unique_ptr<kafka_sink>> kafka_sink::start(const kafka_sink_options& options,
                                                       std::vector<plan_column> columns,
-                                                      std::vector<int> key_columns) {
+                                                      std::vector<int> key_columns,
+                                                      client::producer* transactional) {
   auto fail = [&](errc code, const std::string& why) {
     return make_error(code, -1, "Kafka sink to topic \"{}\": {}", options.topic, why);
   };
@@ -80,6 +82,15 @@ result<std::unique_ptr<kafka_sink>> kafka_sink::start(const kafka_sink_options& 
     }
   }
   auto p = std::make_unique<impl>();
+  p->options = options;
+  p->columns = std::move(columns);
+  for (size_t i = 0; i < p->columns.size(); ++i)
+    if (!p->columns[i].hidden) p->all_columns.push_back(static_cast<int>(i));
+  p->key_columns = std::move(key_columns);
+  if (transactional) {
+    p->producer = transactional;
+    return std::unique_ptr<kafka_sink>(new kafka_sink(std::move(p)));
+  }
   impl* raw = p.get();
   client::producer_options po;
   po.client = options.client;
@@ -94,18 +105,15 @@ result<std::unique_ptr<kafka_sink>> kafka_sink::start(const kafka_sink_options& 
   };
   auto producer = client::producer::create(po);
   if (!producer) return fail(errc::connection_failure, producer.error().message);
-  p->producer.emplace(std::move(producer.value()));
-  p->options = options;
-  p->columns = std::move(columns);
-  for (size_t i = 0; i < p->columns.size(); ++i)
-    if (!p->columns[i].hidden) p->all_columns.push_back(static_cast<int>(i));
-  p->key_columns = std::move(key_columns);
+  p->own.emplace(std::move(producer.value()));
+  p->producer = &*p->own;
   return std::unique_ptr<kafka_sink>(new kafka_sink(std::move(p)));
 }
 
 kafka_sink::kafka_sink(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 kafka_sink::~kafka_sink() {
+  if (!impl_->own) return;
   if (auto r = flush(close_wait); !r)
     spdlog::error("sql sink to {}: {}", impl_->options.topic, r.error().message);
 }
@@ -152,7 +160,12 @@ void kafka_sink::write(const row_batch& changes) {
   m.producer->poll(std::chrono::milliseconds(0));
 }
 
+bool kafka_sink::exactly_once() const {
+  return !impl_->own;
+}
+
 result<void> kafka_sink::flush(std::chrono::milliseconds timeout) {
+  if (!impl_->own) return outcome::success();
   if (auto r = impl_->producer->flush(timeout); !r)
     return make_error(errc::connection_failure, -1, "Kafka sink to topic \"{}\": {}",
                       impl_->options.topic, r.error().message);

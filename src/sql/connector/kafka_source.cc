@@ -56,6 +56,17 @@ struct kafka_source::impl {
   mutable std::mutex read_mu;
   std::map<int32_t, int64_t> read_to;
   std::thread thread;
+  // hold_at (an exactly-once recovery): while `holding`, a record at or
+  // past its partition's limit is not read but remembered (the first such
+  // offset of each partition, where reading resumes on release); `seen`
+  // is each partition's next offset as far as this source knows.
+  bool holding = false;
+  bool at_hold_sent = false;
+  std::atomic<bool> released{false};
+  std::map<int32_t, int64_t> limit;
+  std::map<int32_t, int64_t> seen;
+  std::map<int32_t, int64_t> held_from;
+  std::vector<client::topic_partition> partitions;
 
   impl(client::consumer c, json_row_decoder d) : consumer(std::move(c)), decoder(std::move(d)) {}
 
@@ -92,6 +103,14 @@ struct kafka_source::impl {
 
   // Adds the changes one record makes to `out`.
   void record(const client::message_view& m, row_batch& out, std::string& key) {
+    if (holding) {
+      auto lim = limit.find(m.partition());
+      if (lim == limit.end() || m.offset() >= lim->second) {
+        held_from.try_emplace(m.partition(), m.offset());
+        return;
+      }
+      seen[m.partition()] = m.offset() + 1;
+    }
     ++records;
     next[m.partition()] = m.offset() + 1;
     const size_t width = layout.columns.size();
@@ -178,17 +197,53 @@ struct kafka_source::impl {
     current[key] = std::move(encoded);
   }
 
+  // Every partition read up to its limit (or past it: a held record).
+  bool reached_hold() const {
+    for (const auto& [p, lim] : limit) {
+      if (held_from.count(p)) continue;
+      auto s = seen.find(p);
+      if (lim > 0 && (s == seen.end() || s->second < lim)) return false;
+    }
+    return true;
+  }
+
+  // Reading goes on past the limits: each partition from its first held
+  // record (the records fetched after it were skipped, not read).
+  void end_hold() {
+    holding = false;
+    std::vector<client::topic_partition_offset> back;
+    for (const auto& [p, o] : held_from)
+      back.emplace_back(options.topic, runnel::partition_id{p}, runnel::offset{o});
+    held_from.clear();
+    if (auto r = consumer.resume(partitions); !r)
+      spdlog::error("sql source on {}: cannot resume reading: {}", options.topic,
+                    r.error().message);
+    if (!back.empty())
+      if (auto r = consumer.seek(back, std::chrono::seconds(10)); !r)
+        spdlog::error("sql source on {}: cannot go back to the held records: {}", options.topic,
+                      r.error().message);
+  }
+
   void run() {
     std::string key;
     while (!stopping.load()) {
+      if (holding && released.load()) end_hold();
       row_batch out(static_cast<uint32_t>(layout.columns.size()));
       auto n = consumer.poll_batch(poll_wait, batch_records,
                                    [&](const client::message_view& m) { record(m, out, key); });
       if (!n) spdlog::warn("sql source on {}: {}", options.topic, n.error().message);
+      bool hold_now = holding && !at_hold_sent && reached_hold();
+      if (hold_now) {
+        // Nothing more until release(): no more records fetched meanwhile.
+        at_hold_sent = true;
+        if (auto r = consumer.pause(partitions); !r)
+          spdlog::warn("sql source on {}: {}", options.topic, r.error().message);
+      }
       // A batch of bad records only is not delivered: its offsets go with
       // the next good batch (a restart before it reads them again).
-      if ((!out.empty() || !progress.keys.empty()) && !stopping.load()) {
+      if ((!out.empty() || !progress.keys.empty() || hold_now) && !stopping.load()) {
         progress.next_offsets.assign(next.begin(), next.end());
+        progress.at_hold = hold_now;
         next.clear();
         deliver(std::move(out), std::move(progress));
         progress = source_progress{};
@@ -280,6 +335,16 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   for (const auto& c : layout.columns) p->types.push_back(c.type);
   p->layout = std::move(layout);
   p->deliver = std::move(deliver);
+  for (const auto& part : info.value().partitions)
+    p->partitions.emplace_back(options.topic, part.id);
+  if (options.hold_at) {
+    // Every partition is limited: one the hold does not name had read
+    // nothing by then, so all of it is held.
+    p->holding = true;
+    for (const auto& part : info.value().partitions) p->limit[part.id()] = 0;
+    for (const auto& [part, o] : *options.hold_at) p->limit[part] = o;
+    for (const auto& [part, o] : p->started) p->seen[part] = o;
+  }
   impl* raw = p.get();
   p->thread = std::thread([raw] { raw->run(); });
   return std::unique_ptr<kafka_source>(new kafka_source(std::move(p)));
@@ -294,6 +359,9 @@ kafka_source::~kafka_source() {
 
 void kafka_source::stop() {
   impl_->stopping.store(true);
+}
+void kafka_source::release() {
+  impl_->released.store(true);
 }
 bool kafka_source::keyed() const {
   return impl_->options.upsert || !impl_->layout.primary_key.empty();

@@ -52,6 +52,10 @@ struct source_progress {
   // kafka_source_options::reader_keeps_rows, every keyed record (a
   // tombstone of a key never seen too): the batch's rows are these alone.
   std::vector<std::pair<std::string, std::optional<std::string>>> keys;
+  // With kafka_source_options::hold_at: every record before those offsets
+  // has been delivered (this batch is the last before them, maybe empty);
+  // the source delivers nothing more until release().
+  bool at_hold = false;
 };
 
 class kafka_source {
@@ -67,6 +71,9 @@ class kafka_source {
 
   // Asks the thread to stop after its current batch; returns at once.
   void stop();
+  // With kafka_source_options::hold_at: reading goes on past those
+  // offsets (after the batch flagged at_hold, or at once). Returns at once.
+  void release();
   // Whether records replace rows by key (FORMAT UPSERT, or a primary key).
   bool keyed() const;
   // Where it started in each partition: (partition, offset).

@@ -11,6 +11,8 @@
 //   'o' ++ id:u64 -> a source's next offsets: n:varint (partition:svarint offset:svarint)*
 //   'w' ++ id:u64 -> a source's watermarks: n:varint value:svarint*
 //   'n' ++ id:u64 -> how many rows its contents hold: svarint
+// and 'e' -> the last epoch of the exactly-once sinks, in decimal
+// (sink_epochs.h): written in the same batch as the state of that epoch.
 // The contents live in their table alone (no copy in memory): one-off
 // queries, subscriptions and new views read them through the store's
 // block cache, a bounded batch at a time (scan_contents), or by a seek
@@ -18,6 +20,8 @@
 // All of it changes in the engine's one write batch, which commit()
 // writes atomically: the state of every view and the offsets that
 // produced it move together.
+#include <cstdlib>
+
 #include <spdlog/spdlog.h>
 
 #include "sql/catalog/catalog_log.h"
@@ -25,6 +29,7 @@
 #include "sql/engine/engine.h"
 #include "sql/engine/relation_state.h"
 #include "sql/exec/rows.h"
+#include "sql/engine/sink_epochs.h"
 #include "sql/state/state_store.h"
 #include "sql/types/codec.h"
 
@@ -397,22 +402,131 @@ result<void> engine::commit() {
   // resumed view does not make again. Until they are, the batch waits
   // (it stays pending and goes with the next commit).
   for (auto& rel : relations_) {
-    if (!rel->out) continue;
+    if (!rel->out || rel->out->exactly_once()) continue;
     if (auto f = rel->out->flush(std::chrono::seconds(5)); !f) {
       spdlog::error("sql state: commit postponed: sink \"{}\": {}", rel->info.name,
                     f.error().message);
       return f.error();
     }
   }
+  // Exactly-once sinks: (1) the epoch's marker and the sinks' records
+  // committed in one transaction, (2) the state with the same epoch. A kill
+  // between the two leaves the marker one epoch ahead, which the restart
+  // replays (recover_sink_epochs). During that replay nothing is committed
+  // downstream: the state catches up with what already was.
+  if (epochs_ && !muted_) {
+    epoch_marker m;
+    m.epoch = epoch_ + 1;
+    for (const auto& rel : relations_)
+      if (rel->source) m.sources[rel->info.id] = rel->offsets;
+    if (auto c = epochs_->commit(m); !c) {
+      fatal(c.error().message);
+      return c.error();
+    }
+    epoch_ = m.epoch;
+    meta_->put("e", std::to_string(epoch_));
+  }
   auto r = store_->commit();
   if (!r) {
     spdlog::error("sql state: commit failed: {}", r.error().message);
+    // The marker of this epoch is committed and its state is not: only a
+    // restart's replay puts them together again.
+    if (epochs_ && !muted_) fatal("the state of epoch " + std::to_string(epoch_) +
+                                  " was not committed: " + r.error().message);
     return r;
   }
   // What the epoch appended is now in the store.
   for (auto& rel : relations_)
     if (!rel->appended.empty()) rel->appended = row_batch(rel->appended.width());
   return r;
+}
+
+result<void> engine::start_sink_epochs() {
+  if (epochs_) return outcome::success();
+  client::client_config cluster;
+  cluster.brokers = options_.brokers;
+  cluster.client_id = "runnel-sql";
+  BOOST_OUTCOME_TRY(epochs_, sink_epochs::start(cluster, options_.catalog_topic));
+  return outcome::success();
+}
+
+result<void> engine::recover_sink_epochs() {
+  if (!store_ || options_.catalog_topic.empty()) return outcome::success();
+  if (auto e = meta_->get("e")) epoch_ = std::strtoull(e->c_str(), nullptr, 10);
+  client::client_config cluster;
+  cluster.brokers = options_.brokers;
+  cluster.client_id = "runnel-sql";
+  BOOST_OUTCOME_TRY(bool used, sink_epochs::used_before(cluster, options_.catalog_topic));
+  if (!used) return outcome::success();
+  auto check = [&](const std::optional<epoch_marker>& m) -> result<void> {
+    if (!m || m->epoch <= epoch_ + 1) return outcome::success();
+    return make_error(errc::invalid_parameter, -1,
+                      "exactly-once sinks: the last transaction committed for catalog \"{}\" is "
+                      "epoch {}, and the state in {} is at epoch {}: this state is not the one "
+                      "those transactions came from (another process, or a state directory "
+                      "that was replaced). Resuming would write the sinks' output again; delete "
+                      "the topic {} to accept that",
+                      options_.catalog_topic, m->epoch, options_.state_dir.string(), epoch_,
+                      sink_epochs::marker_topic(options_.catalog_topic));
+  };
+  // Checked before fencing whoever holds the transactional id now (a
+  // process with another state must not stop a running one), and again
+  // after: only then is the marker final.
+  BOOST_OUTCOME_TRY(auto before, sink_epochs::read(cluster, options_.catalog_topic));
+  BOOST_OUTCOME_TRY(check(before));
+  BOOST_OUTCOME_TRY(start_sink_epochs());
+  BOOST_OUTCOME_TRY(auto marker, sink_epochs::read(cluster, options_.catalog_topic));
+  BOOST_OUTCOME_TRY(check(marker));
+  if (!marker) {
+    if (epoch_ > 0)
+      spdlog::warn("exactly-once sinks: no epoch marker in {} (the state is at epoch {}): going on",
+                   sink_epochs::marker_topic(options_.catalog_topic), epoch_);
+    return outcome::success();
+  }
+  if (marker->epoch < epoch_) {
+    spdlog::warn("exactly-once sinks: the epoch marker ({}) is behind the state ({}): going on",
+                 marker->epoch, epoch_);
+    return outcome::success();
+  }
+  if (marker->epoch == epoch_) return outcome::success();
+  // Killed between the transaction's commit and the state's: the sinks'
+  // output of that epoch is committed, its state is not. The sources read
+  // again from the state's offsets up to exactly the marker's, with the
+  // exactly-once sinks muted.
+  spdlog::warn("exactly-once sinks: the state lost epoch {}: replaying it with the sinks muted",
+               marker->epoch);
+  replay_to_ = marker->sources;
+  replay_epoch_ = marker->epoch;
+  muted_ = true;
+  return outcome::success();
+}
+
+void engine::replay_reached(uint64_t id) {
+  if (!replay_pending_.erase(id) || !replay_pending_.empty()) return;
+  finish_replay();
+}
+
+void engine::finish_replay() {
+  if (!replay_to_) return;
+  epoch_ = replay_epoch_;
+  meta_->put("e", std::to_string(epoch_));
+  if (auto c = commit(); !c) fatal("the replayed epoch was not committed: " + c.error().message);
+  replay_to_.reset();
+  replay_pending_.clear();
+  muted_ = false;
+  for (auto& rel : relations_)
+    if (rel->source) rel->source->release();
+  spdlog::info("exactly-once sinks: epoch {} replayed; the sinks go on", epoch_);
+  replay_done_.notify_all();
+}
+
+void engine::fatal(const std::string& why) {
+  if (options_.on_fatal) return options_.on_fatal(why);
+  spdlog::critical("exactly-once sinks: {}; stopping the process (a restart resumes from the last "
+                   "committed epoch)",
+                   why);
+  spdlog::default_logger()->flush();
+  std::_Exit(3);
 }
 
 void engine::commit_loop() {

@@ -17,6 +17,7 @@
 #include "sql/engine/point_lookup.h"
 #include "sql/engine/psql_describe.h"
 #include "sql/engine/relation_state.h"
+#include "sql/engine/sink_epochs.h"
 #include "sql/engine/system_tables.h"
 #include "sql/exec/rows.h"
 #include "sql/plan/binder.h"
@@ -171,6 +172,12 @@ result<std::vector<std::string>> engine::open_catalog() {
   catalog_ = std::move(log);
   std::vector<catalog_entry> entries;
   if (catalog_) entries = catalog_->entries();
+  // Exactly-once sinks: fences the previous process and finds out whether
+  // its last epoch must be replayed, before any source starts.
+  if (auto e = recover_sink_epochs(); !e) {
+    held_ = nullptr;
+    return e.error();
+  }
   // State that no catalog entry owns goes before anything is re-created.
   collect_garbage(entries);
   if (auto c = commit(); !c) {
@@ -191,6 +198,22 @@ result<std::vector<std::string>> engine::open_catalog() {
   }
   auto c = commit();
   if (store_ && !committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
+  if (replay_to_) {
+    // Serving starts once the sources have read again what the lost epoch
+    // read (each delivers up to its marker offsets and holds the rest).
+    if (replay_pending_.empty()) finish_replay();
+    bool done = replay_done_.wait_for(lock, options_.recovery_timeout,
+                                      [&] { return !replay_to_.has_value(); });
+    if (!done && c) {
+      std::string missing;
+      for (uint64_t id : replay_pending_)
+        if (const auto* info = by_id(id)) missing += (missing.empty() ? "" : ", ") + info->name;
+      c = make_error(errc::io_error, -1,
+                     "exactly-once sinks: the sources did not read again what epoch {} read "
+                     "within {} ms (still reading: {}); were records deleted from their topics?",
+                     replay_epoch_, options_.recovery_timeout.count(), missing);
+    }
+  }
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
   held_ = nullptr;
@@ -271,13 +294,20 @@ void engine::ingest(uint64_t id, row_batch changes, source_progress progress) {
     }
   }
   store_source(*r, progress);
-  apply(*r, std::move(changes), now);
-  if (moved.empty()) return;
-  store_watermarks(*r);
-  for (auto& v : relations_)
-    if (v->is_view() && v->reads.count(id))
-      for (const auto& [col, value] : moved) v->flow->watermark(id, col, value);
-  apply_pending(now);
+  if (!changes.empty()) apply(*r, std::move(changes), now);
+  if (!moved.empty()) {
+    store_watermarks(*r);
+    for (auto& v : relations_)
+      if (v->is_view() && v->reads.count(id))
+        for (const auto& [col, value] : moved) v->flow->watermark(id, col, value);
+    apply_pending(now);
+  }
+  if (progress.at_hold) replay_reached(id);
+}
+
+void engine::write_sink(relation& v, const row_batch& changes) {
+  if (muted_ && v.out->exactly_once()) return;
+  v.out->write(changes);
 }
 
 result<std::vector<statement_result>> engine::execute_locked(std::string_view sql, int64_t now) {
@@ -353,7 +383,7 @@ void engine::propagate(std::map<uint64_t, std::vector<row_batch>>& pending, int6
     row_batch out = v->sink->take();
     if (out.empty()) continue;
     if (v->out) {
-      v->out->write(out);
+      write_sink(*v, out);
       continue;
     }
     add_contents(*v, out);
@@ -751,6 +781,13 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
   }
   layout.columns = r->info.columns;
   uint64_t id = r->info.id;
+  if (replay_to_) {
+    // An exactly-once recovery: read up to what the lost epoch had read.
+    std::vector<std::pair<int32_t, int64_t>> hold;
+    if (auto it = replay_to_->find(id); it != replay_to_->end())
+      hold.assign(it->second.begin(), it->second.end());
+    opts.hold_at = std::move(hold);
+  }
   attach_state(*r);
   if (has_state(*r)) {
     // A restart: its rows, each key's current row and its watermarks as
@@ -770,6 +807,7 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
     ingest(id, std::move(changes), std::move(progress));
   };
   BOOST_OUTCOME_TRY(r->source, kafka_source::start(opts, std::move(layout), std::move(deliver)));
+  if (replay_to_) replay_pending_.insert(id);
   relations_.push_back(std::move(r));
   return statement_result{{}, row_batch(0), tag};
 }
@@ -835,7 +873,32 @@ result<statement_result> engine::create_sink(const statement& s, int64_t now) {
   }
   std::vector<std::string> key_names;
   for (int k : key) key_names.push_back(r->info.columns[static_cast<size_t>(k)].name);
-  BOOST_OUTCOME_TRY(r->out, kafka_sink::start(opts, r->info.columns, std::move(key)));
+  client::producer* transactional = nullptr;
+  if (opts.exactly_once) {
+    if (via)
+      return make_error(errc::feature_not_supported, s.with.position,
+                        "is_exactly_once is for Kafka sinks (connector = 'kafka'); connector "
+                        "'{}' has its own delivery guarantee",
+                        via->connector);
+    if (!store_ || options_.catalog_topic.empty())
+      return make_error(errc::feature_not_supported, s.with.position,
+                        "is_exactly_once needs a durable SQL process, whose state and sinks' "
+                        "transactions survive a restart: runnel sql --state-dir DIR "
+                        "--catalog-topic TOPIC (runnel serve --sql-listen has both)");
+    if (opts.client.brokers != options_.brokers)
+      return make_error(errc::feature_not_supported, s.with.position,
+                        "is_exactly_once: a transaction covers one cluster, so the sink writes "
+                        "to the SQL process's own ({}), not to {}",
+                        options_.brokers, opts.client.brokers);
+    if (auto e = start_sink_epochs(); !e) {
+      sql_error err = e.error();
+      err.position = s.with.position;
+      return err;
+    }
+    transactional = epochs_->producer();
+  }
+  BOOST_OUTCOME_TRY(r->out,
+                    kafka_sink::start(opts, r->info.columns, std::move(key), transactional));
   r->sink_type = via ? via->connector : "kafka";
   r->sink_topic = opts.topic;
   if (via) {
@@ -860,7 +923,7 @@ result<statement_result> engine::create_sink(const statement& s, int64_t now) {
     start_from_inputs(*r);
     mark_stored(*r);
   }
-  r->out->write(r->sink->take());
+  write_sink(*r, r->sink->take());
   relations_.push_back(std::move(r));
   return statement_result{{}, row_batch(0), "CREATE SINK"};
 }

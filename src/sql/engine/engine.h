@@ -76,6 +76,15 @@ struct engine_options {
   // Kafka Connect connectors (connector/connector_sink.h); null: such
   // sinks are refused. Outlives the engine.
   connector_host* connectors = nullptr;
+  // Called when an exactly-once sink's transaction fails (fenced by another
+  // process with the same catalog topic, the cluster refusing the commit):
+  // the process cannot go on without breaking exactly-once, and a restart
+  // resumes from the last committed epoch. Unset: the message is logged and
+  // the process exits with status 3.
+  std::function<void(const std::string& why)> on_fatal;
+  // How long open_catalog() waits for the sources to read again what the
+  // last epoch read when its state commit was lost (exactly-once recovery).
+  std::chrono::milliseconds recovery_timeout{60000};
 };
 
 class kafka_source;
@@ -85,6 +94,8 @@ class state_store;
 class state_table;
 class catalog_log;
 struct catalog_entry;
+class sink_epochs;
+using epoch_marker_offsets = std::map<uint64_t, std::map<int32_t, int64_t>>;
 
 class engine : public catalog_reader {
  public:
@@ -276,6 +287,22 @@ class engine : public catalog_reader {
   void collect_garbage(const std::vector<catalog_entry>& entries);
   result<void> commit();
   void commit_loop();
+  // Exactly-once sinks (durable.cc, src/sql/README.md "Exactly-once Kafka
+  // sinks"): starts the transactional producer if it is not yet running.
+  result<void> start_sink_epochs();
+  // open_catalog(): compares the last committed marker with the store's
+  // epoch, before anything is re-created; sets up a replay if the store
+  // lost the last epoch's commit.
+  result<void> recover_sink_epochs();
+  // A source of the replay delivered everything before its marker offsets.
+  void replay_reached(uint64_t id);
+  // The replay is complete: its state committed under the marker's epoch,
+  // the sinks unmuted, the sources released.
+  void finish_replay();
+  // The process cannot go on (options_.on_fatal).
+  void fatal(const std::string& why);
+  // Writes a view's changes to its sink, unless a replay mutes it.
+  void write_sink(relation& v, const row_batch& changes);
 
   engine_options options_;
   std::mutex mu_;                                    // guards everything below
@@ -308,6 +335,18 @@ class engine : public catalog_reader {
   std::condition_variable commit_wake_;  // the destructor stops commit_loop
   bool stopping_ = false;
   std::thread committer_;
+  // Exactly-once sinks (null: none ran with this catalog).
+  std::unique_ptr<sink_epochs> epochs_;
+  uint64_t epoch_ = 0;  // the last committed epoch
+  // An exactly-once recovery replaying the last epoch: each source's
+  // offsets to read up to (by relation id), those still reading, and
+  // whether the exactly-once sinks are muted (their output of that epoch
+  // is already committed downstream).
+  std::optional<epoch_marker_offsets> replay_to_;
+  uint64_t replay_epoch_ = 0;
+  std::set<uint64_t> replay_pending_;
+  bool muted_ = false;
+  std::condition_variable replay_done_;
 };
 
 }  // namespace runnel::sql

@@ -1,0 +1,191 @@
+"""Exactly-once Kafka sinks (docs/sql/README.md, "Exactly-once sinks"): a `runnel sql` process with a
+state directory and a catalog topic runs an append-only and an upsert sink with is_exactly_once = 'true'
+over a source topic that a producer keeps writing; the SQL process is killed with -9 several times, at
+random points, and restarted. A read_committed consumer (confluent-kafka) then finds every expected
+record of the append-only sink exactly once, and the upsert sink's last value of each key equal to the
+aggregate over every record produced. A second process with the same catalog topic and another state
+directory is refused before it can fence the first.
+
+SQL_EOS_AT_LEAST_ONCE=1 runs the same without is_exactly_once, which shows the duplicates the option
+removes (the test then fails). SQL_EOS_SEED=n repeats a run. ctest runs this with /usr/bin/python3; it
+re-runs itself with the venv's python (py/requirements.txt)."""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
+
+if os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".venv")):
+    if not os.path.exists(VENV_PYTHON):
+        print("FAIL %s: run scripts/setup (creates it)\n0 passed, 1 failed" % VENV_PYTHON)
+        sys.exit(1)
+    os.execv(VENV_PYTHON, [VENV_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+
+from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
+
+from harness import BINARY, Broker, run, wait_until  # noqa: E402
+from test_sql_psql import SqlServer  # noqa: E402
+
+RECORDS = 6000  # source records, produced in batches while the SQL process is killed
+KILLS = 5
+PARTITIONS = 3
+KEYS = 25
+
+
+def create_topic(b, name, *extra):
+    subprocess.run([BINARY, "topic", "create", name, "--partitions", str(PARTITIONS), *extra, "-b", b.bootstrap],
+                   check=True, capture_output=True, timeout=60)
+
+
+def read_committed(b, topic):
+    """Every record of `topic` a read_committed consumer sees, from the start to the last stable offset:
+    [(key, value)] in partition order."""
+    c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "eos-check-%d" % random.randrange(1 << 30),
+                  "isolation.level": "read_committed", "enable.partition.eof": True,
+                  "enable.auto.commit": False, "log_level": 3})
+    try:
+        c.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
+        out, at_end = [], set()
+        deadline = time.monotonic() + 30
+        while len(at_end) < PARTITIONS:
+            assert time.monotonic() < deadline, "%s not read to its end" % topic
+            for m in c.consume(500, timeout=0.5):
+                if m.error():
+                    if m.error().code() == -191:  # _PARTITION_EOF
+                        at_end.add(m.partition())
+                        continue
+                    raise AssertionError(m.error())
+                at_end.discard(m.partition())
+                out.append((m.key(), m.value()))
+        return out
+    finally:
+        c.close()
+
+
+def end_offsets(b, topic):
+    out = subprocess.run([BINARY, "topic", "describe", topic, "--format", "json", "-b", b.bootstrap],
+                         check=True, capture_output=True, text=True, timeout=60).stdout
+    return sum(p["end_offset"] for p in json.loads(out)["partitions"])
+
+
+def test_sinks_exactly_once_through_kill9():
+    """Append-only and upsert exactly-once sinks while the SQL process is killed with -9 five times."""
+    seed = int(os.environ.get("SQL_EOS_SEED", random.randrange(1 << 30)))
+    rng = random.Random(seed)
+    eos = "" if os.environ.get("SQL_EOS_AT_LEAST_ONCE") else ", is_exactly_once = 'true'"
+    state = tempfile.mkdtemp(prefix="runnel-sql-eos-")
+    with Broker(BINARY) as b:
+        create_topic(b, "events")
+        create_topic(b, "events_out")
+        create_topic(b, "per_key_out", "--config", "cleanup.policy=compact")
+        args = ("--brokers", b.bootstrap, "--catalog-topic", "_sql_catalog", "--state-dir", state)
+        s = SqlServer(*args)
+        s.psql("CREATE SOURCE events (id INT, k INT, v INT) WITH (connector = 'kafka', topic = 'events') "
+               "FORMAT PLAIN ENCODE JSON",
+               "CREATE SINK events_sink AS SELECT id, k, v FROM events WHERE v % 3 <> 0 "
+               "WITH (connector = 'kafka', topic = 'events_out'%s) FORMAT PLAIN ENCODE JSON" % eos,
+               "CREATE MATERIALIZED VIEW per_key AS SELECT k, count(*) AS n, sum(v) AS total FROM events "
+               "GROUP BY k",
+               "CREATE SINK per_key_sink FROM per_key WITH (connector = 'kafka', topic = 'per_key_out'%s) "
+               "FORMAT UPSERT ENCODE JSON" % eos)
+        produced = []
+        failure = []
+
+        def produce():
+            # The source, written in small batches (bounded), so that every kill lands mid-stream.
+            try:
+                p = Producer({"bootstrap.servers": b.bootstrap, "enable.idempotence": True, "log_level": 3})
+                for i in range(1, RECORDS + 1):
+                    row = {"id": i, "k": rng.randrange(KEYS), "v": rng.randrange(1000)}
+                    p.produce("events", value=json.dumps(row))
+                    produced.append(row)
+                    if i % 100 == 0:
+                        assert p.flush(30) == 0
+                        time.sleep(0.02)
+                assert p.flush(30) == 0
+            except Exception as e:  # noqa: BLE001 - reported by the main thread
+                failure.append(e)
+
+        writer = threading.Thread(target=produce)
+        writer.start()
+        try:
+            for kill in range(KILLS):
+                # Killed once the sink has written more since the last start: a random amount.
+                seen = end_offsets(b, "events_out")
+                more = rng.randrange(50, 400)
+                wait_until(lambda: end_offsets(b, "events_out") >= seen + more or not writer.is_alive(),
+                           timeout=60, what="the sink writing before kill %d" % kill)
+                s.proc.kill()
+                s.proc.wait()
+                s = SqlServer(*args)
+            writer.join(timeout=120)
+            assert not writer.is_alive() and not failure, failure
+            want_rows = sorted(r["id"] for r in produced if r["v"] % 3 != 0)
+            per_key = {}
+            for r in produced:
+                n, total = per_key.get(r["k"], (0, 0))
+                per_key[r["k"]] = (n + 1, total + r["v"])
+
+            def sink_ids():
+                return sorted(json.loads(v)["id"] for _, v in read_committed(b, "events_out"))
+
+            # Everything is through once the process has read the whole source and the sink caught up.
+            wait_until(lambda: len(sink_ids()) >= len(want_rows), timeout=60, what="the append-only sink")
+            got = sink_ids()
+            dups = sorted({i for i in got if got.count(i) > 1})
+            assert got == want_rows, "SQL_EOS_SEED=%d: %d records, %d expected, %d duplicated ids (%s), missing %s" % (
+                seed, len(got), len(want_rows), len(dups), dups[:10], sorted(set(want_rows) - set(got))[:10])
+
+            def upsert_state():
+                last = {}
+                for k, v in read_committed(b, "per_key_out"):
+                    key = json.loads(k)["k"]
+                    if v is None:
+                        last.pop(key, None)
+                    else:
+                        row = json.loads(v)
+                        last[key] = (row["n"], row["total"])
+                return last
+
+            wait_until(lambda: upsert_state() == per_key, timeout=60, what="the upsert sink's final state")
+            # The view agrees with its sink.
+            rows = s.psql("SELECT k, n, total FROM per_key").stdout.split()
+            assert {int(k): (int(n), int(t)) for k, n, t in (r.split("|") for r in rows)} == per_key
+        finally:
+            writer.join(timeout=120)
+            assert s.stop() == 0, s.stderr()
+        if not eos:
+            shutil.rmtree(state, ignore_errors=True)
+            return
+        # The restarts replayed or fenced as the log says; a clean stop leaves nothing to replay.
+        s = SqlServer(*args)
+        try:
+            other = tempfile.mkdtemp(prefix="runnel-sql-eos-other-")
+            # Another state directory with the same catalog topic: refused, and the first one is not fenced.
+            r = subprocess.run([BINARY, "sql", "--listen", "127.0.0.1:0", "--brokers", b.bootstrap,
+                                "--catalog-topic", "_sql_catalog", "--state-dir", other],
+                               capture_output=True, text=True, timeout=60)
+            shutil.rmtree(other, ignore_errors=True)
+            assert r.returncode != 0 and "this state is not the one those transactions came from" in r.stderr, (
+                r.returncode, r.stderr[-2000:])
+            p = Producer({"bootstrap.servers": b.bootstrap, "log_level": 3})
+            p.produce("events", value=json.dumps({"id": RECORDS + 1, "k": 0, "v": 1}))
+            assert p.flush(30) == 0
+            wait_until(lambda: RECORDS + 1 in [json.loads(v)["id"] for _, v in read_committed(b, "events_out")],
+                       timeout=30, what="the first process still committing")
+            assert s.proc.poll() is None, s.stderr()
+        finally:
+            assert s.stop() == 0, s.stderr()
+    shutil.rmtree(state, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run([test_sinks_exactly_once_through_kill9])
