@@ -1,5 +1,6 @@
 // `runnel sql`: a SQL-only process serving the PostgreSQL protocol.
 #include <csignal>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,8 @@ int run_sql(const sql_options& o) {
   eo.catalog_topic = o.catalog_topic;
   eo.state_dir = o.state_dir;
   eo.state_cache_bytes = o.state_cache_mb << 20;
+  if (const char* n = std::getenv("RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES"))
+    eo.test_exit_between_phases = std::strtoull(n, nullptr, 10);
   sql::engine engine(eo);
   auto failed = engine.open_catalog();
   if (!failed) {

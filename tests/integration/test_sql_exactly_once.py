@@ -1,7 +1,8 @@
 """Exactly-once Kafka sinks (docs/sql/README.md, "Exactly-once sinks"): a `runnel sql` process with a
 state directory and a catalog topic runs an append-only and an upsert sink with is_exactly_once = 'true'
-over a source topic that a producer keeps writing; the SQL process is killed with -9 several times, at
-random points, and restarted. A read_committed consumer (confluent-kafka) then finds every expected
+over a source topic that a producer keeps writing; the SQL process first exits by itself between a
+transaction's commit and its state's (a test hook), then is killed with -9 four times at random points,
+and restarted each time. A read_committed consumer (confluent-kafka) then finds every expected
 record of the append-only sink exactly once, and the upsert sink's last value of each key equal to the
 aggregate over every record produced. A second process with the same catalog topic and another state
 directory is refused before it can fence the first.
@@ -34,8 +35,11 @@ from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from harness import BINARY, Broker, run, wait_until  # noqa: E402
 from test_sql_psql import SqlServer  # noqa: E402
 
-RECORDS = 6000  # source records, produced in batches while the SQL process is killed
+RECORDS = 8000  # source records, produced in batches while the SQL process is killed
 KILLS = 5
+# The first process exits by itself between a transaction's commit and its state's
+# (RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES) after a few transactions: the statements' three, then some
+# of the source's, so that the next start must replay an epoch with records in it.
 PARTITIONS = 3
 KEYS = 25
 
@@ -70,14 +74,9 @@ def read_committed(b, topic):
         c.close()
 
 
-def end_offsets(b, topic):
-    out = subprocess.run([BINARY, "topic", "describe", topic, "--format", "json", "-b", b.bootstrap],
-                         check=True, capture_output=True, text=True, timeout=60).stdout
-    return sum(p["end_offset"] for p in json.loads(out)["partitions"])
-
-
 def test_sinks_exactly_once_through_kill9():
-    """Append-only and upsert exactly-once sinks while the SQL process is killed with -9 five times."""
+    """Append-only and upsert exactly-once sinks while the SQL process dies five times: once between the
+    two phases of a commit (the restart replays that epoch with the sinks muted), four times by kill -9."""
     seed = int(os.environ.get("SQL_EOS_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     eos = "" if os.environ.get("SQL_EOS_AT_LEAST_ONCE") else ", is_exactly_once = 'true'"
@@ -87,10 +86,13 @@ def test_sinks_exactly_once_through_kill9():
         create_topic(b, "events_out")
         create_topic(b, "per_key_out", "--config", "cleanup.policy=compact")
         args = ("--brokers", b.bootstrap, "--catalog-topic", "_sql_catalog", "--state-dir", state)
+        if eos:
+            os.environ["RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES"] = str(3 + rng.randrange(2, 12))
         s = SqlServer(*args)
+        os.environ.pop("RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES", None)
         s.psql("CREATE SOURCE events (id INT, k INT, v INT) WITH (connector = 'kafka', topic = 'events') "
                "FORMAT PLAIN ENCODE JSON",
-               "CREATE SINK events_sink AS SELECT id, k, v FROM events WHERE v % 3 <> 0 "
+               "CREATE SINK events_sink AS SELECT id, k, v FROM events WHERE v %% 3 <> 0 "
                "WITH (connector = 'kafka', topic = 'events_out'%s) FORMAT PLAIN ENCODE JSON" % eos,
                "CREATE MATERIALIZED VIEW per_key AS SELECT k, count(*) AS n, sum(v) AS total FROM events "
                "GROUP BY k",
@@ -101,15 +103,16 @@ def test_sinks_exactly_once_through_kill9():
 
         def produce():
             # The source, written in small batches (bounded), so that every kill lands mid-stream.
+            wrng = random.Random(seed + 1)  # its own: the main thread draws from rng meanwhile
             try:
                 p = Producer({"bootstrap.servers": b.bootstrap, "enable.idempotence": True, "log_level": 3})
                 for i in range(1, RECORDS + 1):
-                    row = {"id": i, "k": rng.randrange(KEYS), "v": rng.randrange(1000)}
+                    row = {"id": i, "k": wrng.randrange(KEYS), "v": wrng.randrange(1000)}
                     p.produce("events", value=json.dumps(row))
                     produced.append(row)
-                    if i % 100 == 0:
+                    if i % 50 == 0:
                         assert p.flush(30) == 0
-                        time.sleep(0.02)
+                        time.sleep(0.05)
                 assert p.flush(30) == 0
             except Exception as e:  # noqa: BLE001 - reported by the main thread
                 failure.append(e)
@@ -117,15 +120,29 @@ def test_sinks_exactly_once_through_kill9():
         writer = threading.Thread(target=produce)
         writer.start()
         try:
+            replays = 0
             for kill in range(KILLS):
-                # Killed once the sink has written more since the last start: a random amount.
-                seen = end_offsets(b, "events_out")
-                more = rng.randrange(50, 400)
-                wait_until(lambda: end_offsets(b, "events_out") >= seen + more or not writer.is_alive(),
-                           timeout=60, what="the sink writing before kill %d" % kill)
-                s.proc.kill()
-                s.proc.wait()
+                if kill == 0 and eos:
+                    # This process was started to exit after a few transactions, before their state.
+                    assert s.proc.wait(timeout=60) == 9, s.stderr()[-2000:]
+                    assert "exiting between the phases of epoch" in s.stderr(), s.stderr()[-2000:]
+                else:
+                    # Killed once the sink has committed more since the last start (a random amount): a
+                    # restart's replayed epoch is followed by a commit, which would show its output if
+                    # the replay were not muted.
+                    seen = len(read_committed(b, "events_out"))
+                    more = rng.randrange(50, 400)
+                    wait_until(lambda: len(read_committed(b, "events_out")) >= seen + more or not writer.is_alive(),
+                               timeout=60, interval=0.1, what="the sink committing before kill %d" % kill)
+                    s.proc.kill()
+                    s.proc.wait()
                 s = SqlServer(*args)
+                if "replaying it with the sinks muted" in s.stderr():
+                    replays += 1
+                    wait_until(lambda: "replayed; the sinks go on" in s.stderr(), what="the replay's end")
+                if kill == 0 and eos:
+                    assert "replaying it with the sinks muted" in s.stderr(), s.stderr()[-2000:]
+            print("  %d kills, %d restarts replayed the last epoch, SQL_EOS_SEED=%d" % (KILLS, replays, seed))
             writer.join(timeout=120)
             assert not writer.is_alive() and not failure, failure
             want_rows = sorted(r["id"] for r in produced if r["v"] % 3 != 0)
@@ -170,15 +187,19 @@ def test_sinks_exactly_once_through_kill9():
         try:
             other = tempfile.mkdtemp(prefix="runnel-sql-eos-other-")
             # Another state directory with the same catalog topic: refused, and the first one is not fenced.
-            r = subprocess.run([BINARY, "sql", "--listen", "127.0.0.1:0", "--brokers", b.bootstrap,
-                                "--catalog-topic", "_sql_catalog", "--state-dir", other],
-                               capture_output=True, text=True, timeout=60)
+            try:
+                r = subprocess.run([BINARY, "sql", "--listen", "127.0.0.1:0", "--brokers", b.bootstrap,
+                                    "--catalog-topic", "_sql_catalog", "--state-dir", other],
+                                   capture_output=True, text=True, timeout=60)
+            except subprocess.TimeoutExpired as e:
+                raise AssertionError("a second process was not refused: %s %s" % (e.stdout, e.stderr))
             shutil.rmtree(other, ignore_errors=True)
             assert r.returncode != 0 and "this state is not the one those transactions came from" in r.stderr, (
                 r.returncode, r.stderr[-2000:])
             p = Producer({"bootstrap.servers": b.bootstrap, "log_level": 3})
             p.produce("events", value=json.dumps({"id": RECORDS + 1, "k": 0, "v": 1}))
             assert p.flush(30) == 0
+            del p
             wait_until(lambda: RECORDS + 1 in [json.loads(v)["id"] for _, v in read_committed(b, "events_out")],
                        timeout=30, what="the first process still committing")
             assert s.proc.poll() is None, s.stderr()

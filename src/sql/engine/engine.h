@@ -85,6 +85,11 @@ struct engine_options {
   // How long open_catalog() waits for the sources to read again what the
   // last epoch read when its state commit was lost (exactly-once recovery).
   std::chrono::milliseconds recovery_timeout{60000};
+  // Tests of the recovery: after this many transactions of this process,
+  // exit (status 9, as if killed) between a transaction's commit and its
+  // state's. 0: never. runnel sql reads it from the environment
+  // (RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES).
+  uint64_t test_exit_between_phases = 0;
 };
 
 class kafka_source;
@@ -338,6 +343,7 @@ class engine : public catalog_reader {
   // Exactly-once sinks (null: none ran with this catalog).
   std::unique_ptr<sink_epochs> epochs_;
   uint64_t epoch_ = 0;  // the last committed epoch
+  uint64_t transactions_ = 0;  // committed by this process
   // An exactly-once recovery replaying the last epoch: each source's
   // offsets to read up to (by relation id), those still reading, and
   // whether the exactly-once sinks are muted (their output of that epoch
