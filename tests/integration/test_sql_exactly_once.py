@@ -74,6 +74,25 @@ def read_committed(b, topic):
         c.close()
 
 
+class CommittedCount:
+    """How many records of `topic` a read_committed consumer has seen so far (read on at each call)."""
+
+    def __init__(self, b, topic):
+        self.c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "eos-count",
+                           "isolation.level": "read_committed", "enable.auto.commit": False, "log_level": 3})
+        self.c.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
+        self.n = 0
+
+    def __call__(self):
+        for m in self.c.consume(1000, timeout=0.05):
+            if not m.error():
+                self.n += 1
+        return self.n
+
+    def close(self):
+        self.c.close()
+
+
 def test_sinks_exactly_once_through_kill9():
     """Append-only and upsert exactly-once sinks while the SQL process dies five times: once between the
     two phases of a commit (the restart replays that epoch with the sinks muted), four times by kill -9."""
@@ -112,13 +131,14 @@ def test_sinks_exactly_once_through_kill9():
                     produced.append(row)
                     if i % 50 == 0:
                         assert p.flush(30) == 0
-                        time.sleep(0.05)
+                        time.sleep(0.08)
                 assert p.flush(30) == 0
             except Exception as e:  # noqa: BLE001 - reported by the main thread
                 failure.append(e)
 
         writer = threading.Thread(target=produce)
         writer.start()
+        committed = CommittedCount(b, "events_out")
         try:
             replays = 0
             for kill in range(KILLS):
@@ -130,10 +150,10 @@ def test_sinks_exactly_once_through_kill9():
                     # Killed once the sink has committed more since the last start (a random amount): a
                     # restart's replayed epoch is followed by a commit, which would show its output if
                     # the replay were not muted.
-                    seen = len(read_committed(b, "events_out"))
+                    seen = committed()
                     more = rng.randrange(50, 400)
-                    wait_until(lambda: len(read_committed(b, "events_out")) >= seen + more or not writer.is_alive(),
-                               timeout=60, interval=0.1, what="the sink committing before kill %d" % kill)
+                    wait_until(lambda: committed() >= seen + more or not writer.is_alive(),
+                               timeout=60, what="the sink committing before kill %d" % kill)
                     s.proc.kill()
                     s.proc.wait()
                 s = SqlServer(*args)
@@ -178,6 +198,7 @@ def test_sinks_exactly_once_through_kill9():
             assert {int(k): (int(n), int(t)) for k, n, t in (r.split("|") for r in rows)} == per_key
         finally:
             writer.join(timeout=120)
+            committed.close()
             assert s.stop() == 0, s.stderr()
         if not eos:
             shutil.rmtree(state, ignore_errors=True)
