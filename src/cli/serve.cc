@@ -1,11 +1,14 @@
 // `runnel serve`: the Kafka-protocol broker.
 #include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+
+#include <unistd.h>
 
 #include <fmt/core.h>
 #include <spdlog/spdlog.h>
@@ -347,6 +350,7 @@ int run_serve(serve_options o) {
   // `runnel sql` would from outside: it starts once the broker listens.
   // Declared before the engine, which uses it, so that it goes after it.
   std::unique_ptr<sql_connectors> sql_connectors_host;
+  std::atomic<bool> sql_failed{false};
   std::unique_ptr<sql::engine> sql_engine;
   std::unique_ptr<sql::pg_server> sql_server;
   if (sql_at) {
@@ -361,6 +365,15 @@ int run_serve(serve_options o) {
     sql_connectors_host =
         std::make_unique<sql_connectors>(hosted ? &hosted->connect_herder() : nullptr, eo.brokers);
     eo.connectors = sql_connectors_host.get();
+    // An exactly-once sink's transaction failed: the SQL engine commits
+    // nothing more, and the broker stops cleanly rather than die with it.
+    eo.on_fatal = [&sql_failed](const std::string& why) {
+      spdlog::critical("sql: exactly-once sinks: {}; stopping (a restart resumes from the last "
+                       "committed epoch)",
+                       why);
+      sql_failed = true;
+      ::kill(::getpid(), SIGTERM);  // to the process: any thread not blocking it
+    };
     sql_engine = std::make_unique<sql::engine>(eo);
     auto failed = sql_engine->open_catalog();
     if (!failed) {
@@ -406,7 +419,7 @@ int run_serve(serve_options o) {
   srv->shutdown();
   collectors.reset();
   admin.reset();
-  return 0;
+  return sql_failed ? 3 : 0;
 }
 
 }  // namespace

@@ -229,5 +229,50 @@ def test_sinks_exactly_once_through_kill9():
     shutil.rmtree(state, ignore_errors=True)
 
 
+def test_fenced_process_exits():
+    """Two processes with the same catalog topic and the same state (a copy taken while the first was
+    idle): the second fences the first, whose next transaction fails, so it exits with status 3 and says
+    why; the sink holds every record once, written by the second."""
+    state = tempfile.mkdtemp(prefix="runnel-sql-eos-a-")
+    copy = tempfile.mkdtemp(prefix="runnel-sql-eos-b-")
+    shutil.rmtree(copy)
+    with Broker(BINARY) as b:
+        create_topic(b, "events")
+        create_topic(b, "events_out")
+        common = ("--brokers", b.bootstrap, "--catalog-topic", "_sql_catalog")
+        first = SqlServer(*common, "--state-dir", state)
+        second = None
+        p = Producer({"bootstrap.servers": b.bootstrap, "log_level": 3})
+
+        def produce(ids):
+            for i in ids:
+                p.produce("events", value=json.dumps({"id": i, "k": 0, "v": 1}))
+            assert p.flush(30) == 0
+
+        def ids():
+            return sorted(json.loads(v)["id"] for _, v in read_committed(b, "events_out"))
+
+        try:
+            first.psql("CREATE SOURCE events (id INT, k INT, v INT) WITH (connector = 'kafka', topic = 'events') "
+                       "FORMAT PLAIN ENCODE JSON",
+                       "CREATE SINK events_sink AS SELECT id FROM events "
+                       "WITH (connector = 'kafka', topic = 'events_out', is_exactly_once = 'true')")
+            produce(range(1, 11))
+            wait_until(lambda: ids() == list(range(1, 11)), what="the first process's records")
+            first.psql("FLUSH")  # committed: the state and the marker are at the same epoch, and it is idle
+            shutil.copytree(state, copy)
+            second = SqlServer(*common, "--state-dir", copy)
+            produce(range(11, 21))
+            assert first.proc.wait(timeout=30) == 3, first.stderr()[-2000:]
+            assert "exactly-once sinks: the transaction of epoch" in first.stderr(), first.stderr()[-2000:]
+            wait_until(lambda: ids() == list(range(1, 21)), what="the second process's records")
+        finally:
+            if second:
+                assert second.stop() == 0, second.stderr()
+            first.stop()
+    shutil.rmtree(state, ignore_errors=True)
+    shutil.rmtree(copy, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    run([test_sinks_exactly_once_through_kill9])
+    run([test_sinks_exactly_once_through_kill9, test_fenced_process_exits])

@@ -395,6 +395,10 @@ void engine::collect_garbage(const std::vector<catalog_entry>& entries) {
 
 result<void> engine::commit() {
   if (!store_) return outcome::success();
+  if (epochs_failed_)
+    return make_error(errc::io_error, -1,
+                      "exactly-once sinks: a transaction failed; this process commits nothing "
+                      "more (restart it)");
   last_commit_ = std::chrono::steady_clock::now();
   // Every sink's records are acknowledged before the state that says they
   // were written is committed: a kill -9 right after the commit would
@@ -526,6 +530,8 @@ void engine::finish_replay() {
 }
 
 void engine::fatal(const std::string& why) {
+  if (epochs_failed_) return;
+  epochs_failed_ = true;
   if (options_.on_fatal) return options_.on_fatal(why);
   spdlog::critical("exactly-once sinks: {}; stopping the process (a restart resumes from the last "
                    "committed epoch)",

@@ -79,8 +79,9 @@ struct engine_options {
   // Called when an exactly-once sink's transaction fails (fenced by another
   // process with the same catalog topic, the cluster refusing the commit):
   // the process cannot go on without breaking exactly-once, and a restart
-  // resumes from the last committed epoch. Unset: the message is logged and
-  // the process exits with status 3.
+  // resumes from the last committed epoch; the engine commits nothing any
+  // more. Unset: the message is logged and the process exits with status 3
+  // (runnel serve stops cleanly instead, and exits with 3).
   std::function<void(const std::string& why)> on_fatal;
   // How long open_catalog() waits for the sources to read again what the
   // last epoch read when its state commit was lost (exactly-once recovery).
@@ -344,6 +345,9 @@ class engine : public catalog_reader {
   std::unique_ptr<sink_epochs> epochs_;
   uint64_t epoch_ = 0;  // the last committed epoch
   uint64_t transactions_ = 0;  // committed by this process
+  // A transaction failed (fatal()): nothing is committed any more, state
+  // included — it would say the aborted records were written.
+  bool epochs_failed_ = false;
   // An exactly-once recovery replaying the last epoch: each source's
   // offsets to read up to (by relation id), those still reading, and
   // whether the exactly-once sinks are muted (their output of that epoch
