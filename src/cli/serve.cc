@@ -368,9 +368,10 @@ int run_serve(serve_options o) {
     // An exactly-once sink's transaction failed: the SQL engine commits
     // nothing more, and the broker stops cleanly rather than die with it.
     eo.on_fatal = [&sql_failed](const std::string& why) {
-      spdlog::critical("sql: exactly-once sinks: {}; stopping (a restart resumes from the last "
-                       "committed epoch)",
-                       why);
+      spdlog::critical(
+          "sql: exactly-once sinks: {}; stopping (a restart resumes from the last "
+          "committed epoch)",
+          why);
       sql_failed = true;
       ::kill(::getpid(), SIGTERM);  // to the process: any thread not blocking it
     };

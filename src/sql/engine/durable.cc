@@ -440,8 +440,9 @@ result<void> engine::commit() {
     spdlog::error("sql state: commit failed: {}", r.error().message);
     // The marker of this epoch is committed and its state is not: only a
     // restart's replay puts them together again.
-    if (epochs_ && !muted_) fatal("the state of epoch " + std::to_string(epoch_) +
-                                  " was not committed: " + r.error().message);
+    if (epochs_ && !muted_)
+      fatal("the state of epoch " + std::to_string(epoch_) +
+            " was not committed: " + r.error().message);
     return r;
   }
   // What the epoch appended is now in the store.
@@ -533,9 +534,10 @@ void engine::fatal(const std::string& why) {
   if (epochs_failed_) return;
   epochs_failed_ = true;
   if (options_.on_fatal) return options_.on_fatal(why);
-  spdlog::critical("exactly-once sinks: {}; stopping the process (a restart resumes from the last "
-                   "committed epoch)",
-                   why);
+  spdlog::critical(
+      "exactly-once sinks: {}; stopping the process (a restart resumes from the last "
+      "committed epoch)",
+      why);
   spdlog::default_logger()->flush();
   std::_Exit(3);
 }

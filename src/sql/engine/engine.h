@@ -343,7 +343,7 @@ class engine : public catalog_reader {
   std::thread committer_;
   // Exactly-once sinks (null: none ran with this catalog).
   std::unique_ptr<sink_epochs> epochs_;
-  uint64_t epoch_ = 0;  // the last committed epoch
+  uint64_t epoch_ = 0;         // the last committed epoch
   uint64_t transactions_ = 0;  // committed by this process
   // A transaction failed (fatal()): nothing is committed any more, state
   // included — it would say the aborted records were written.

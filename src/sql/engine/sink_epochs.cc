@@ -2,8 +2,8 @@
 
 #include <variant>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "runnel/client/admin.h"
 #include "runnel/client/consumer.h"
@@ -188,8 +188,8 @@ result<void> sink_epochs::commit(const epoch_marker& m) {
     if (auto a = pr.abort_transaction(cluster_wait); !a)
       spdlog::error("exactly-once sinks: abort of epoch {} failed too: {}", m.epoch,
                     a.error().message);
-    return make_error(errc::io_error, -1, "exactly-once sinks: the transaction of epoch {} failed: {}",
-                      m.epoch, why);
+    return make_error(errc::io_error, -1,
+                      "exactly-once sinks: the transaction of epoch {} failed: {}", m.epoch, why);
   };
   if (auto r = pr.send(rec); !r) return fail(r.error().message);
   if (auto r = pr.commit_transaction(cluster_wait); !r) return fail(r.error().message);

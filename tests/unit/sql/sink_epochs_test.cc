@@ -16,9 +16,8 @@ TEST(SinkEpochs, MarkerRoundTrips) {
   m.sources[3] = {{0, 17}, {1, 0}, {2, 1234567890123}};
   m.sources[9] = {};
   std::string v = encode_epoch_marker(m);
-  EXPECT_EQ(v,
-            R"({"epoch":42,"sources":[{"id":3,"offsets":[[0,17],[1,0],[2,1234567890123]]},)"
-            R"({"id":9,"offsets":[]}],"version":1})");
+  EXPECT_EQ(v, R"({"epoch":42,"sources":[{"id":3,"offsets":[[0,17],[1,0],[2,1234567890123]]},)"
+               R"({"id":9,"offsets":[]}],"version":1})");
   auto back = decode_epoch_marker(v);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->epoch, 42u);
@@ -26,11 +25,12 @@ TEST(SinkEpochs, MarkerRoundTrips) {
 }
 
 TEST(SinkEpochs, MarkerRefusesWhatItCannotRead) {
-  for (const char* bad : {"", "null", "[]", "{\"version\":2,\"epoch\":1,\"sources\":[]}",
-                          "{\"version\":1,\"sources\":[]}", "{\"version\":1,\"epoch\":-1,\"sources\":[]}",
-                          "{\"version\":1,\"epoch\":1,\"sources\":[{\"id\":1}]}",
-                          "{\"version\":1,\"epoch\":1,\"sources\":[{\"id\":1,\"offsets\":[[0]]}]}",
-                          "{\"version\":1,\"epoch\":1,\"sources\":[{\"id\":1,\"offsets\":[[0,\"x\"]]}]}"})
+  for (const char* bad :
+       {"", "null", "[]", "{\"version\":2,\"epoch\":1,\"sources\":[]}",
+        "{\"version\":1,\"sources\":[]}", "{\"version\":1,\"epoch\":-1,\"sources\":[]}",
+        "{\"version\":1,\"epoch\":1,\"sources\":[{\"id\":1}]}",
+        "{\"version\":1,\"epoch\":1,\"sources\":[{\"id\":1,\"offsets\":[[0]]}]}",
+        "{\"version\":1,\"epoch\":1,\"sources\":[{\"id\":1,\"offsets\":[[0,\"x\"]]}]}"})
     EXPECT_FALSE(decode_epoch_marker(bad)) << bad;
 }
 
