@@ -28,8 +28,8 @@
 #include "sql/connector/kafka_source.h"
 #include "sql/engine/engine.h"
 #include "sql/engine/relation_state.h"
-#include "sql/exec/rows.h"
 #include "sql/engine/sink_epochs.h"
+#include "sql/exec/rows.h"
 #include "sql/state/state_store.h"
 #include "sql/types/codec.h"
 

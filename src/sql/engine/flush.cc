@@ -48,8 +48,8 @@ result<statement_result> engine::flush() {
         auto it = at.find(p);
         const int64_t got = it == at.end() ? -1 : it->second;
         if (got < end && behind.empty())
-          behind = fmt::format("source \"{}\" has read partition {} to offset {} of {}", t.name,
-                               p, got, end);
+          behind = fmt::format("source \"{}\" has read partition {} to offset {} of {}", t.name, p,
+                               got, end);
       }
       last[t.id] = std::move(at);
     }
@@ -57,10 +57,9 @@ result<statement_result> engine::flush() {
     const auto now = std::chrono::steady_clock::now();
     if (moved) stalled_since = now;
     if (!held_ || now - stalled_since >= flush_stall)
-      return make_error(errc::query_canceled, -1,
-                        "canceling FLUSH: no source moved for {} s and {}",
-                        std::chrono::duration_cast<std::chrono::seconds>(flush_stall).count(),
-                        behind);
+      return make_error(
+          errc::query_canceled, -1, "canceling FLUSH: no source moved for {} s and {}",
+          std::chrono::duration_cast<std::chrono::seconds>(flush_stall).count(), behind);
     const uint64_t session = session_;
     std::unique_lock<std::mutex>* const lock = held_;
     changed_.wait_for(*lock, std::chrono::milliseconds(20),

@@ -13,7 +13,9 @@ namespace runnel::sql {
 
 result<statement_result> engine::show_sinks() {
   statement_result out;
-  auto text = [](std::string name) { return plan_column{std::move(name), type_id::text, "", false}; };
+  auto text = [](std::string name) {
+    return plan_column{std::move(name), type_id::text, "", false};
+  };
   out.columns = {text("Name"), text("Connector"), text("Topic"), text("Status"), text("Error")};
   out.rows = row_batch(5);
   for (const auto& r : relations_) {

@@ -41,8 +41,7 @@ result<json> update_select(const json& upd, const relation_info& r) {
       return make_error(errc::undefined_column, loc,
                         "column \"{}\" of relation \"{}\" does not exist", col, name);
     if (!values[i].is_null())
-      return make_error(errc::syntax_error, loc, "multiple assignments to same column \"{}\"",
-                        col);
+      return make_error(errc::syntax_error, loc, "multiple assignments to same column \"{}\"", col);
     // SET col = DEFAULT: runnel's columns have no defaults, so NULL.
     values[i] = rt["val"].contains("SetToDefault")
                     ? json{{"A_Const", {{"isnull", true}, {"location", loc}}}}
@@ -56,7 +55,8 @@ result<json> update_select(const json& upd, const relation_info& r) {
   for (const auto& c : r.columns) targets.push_back({{"ResTarget", {{"val", column_ref(c.name)}}}});
   for (size_t i = 0; i < r.columns.size(); ++i)
     targets.push_back(
-        {{"ResTarget", {{"val", values[i].is_null() ? column_ref(r.columns[i].name) : values[i]}}}});
+        {{"ResTarget",
+          {{"val", values[i].is_null() ? column_ref(r.columns[i].name) : values[i]}}}});
   json sel = star_select(rel, upd.contains("whereClause") ? &upd["whereClause"] : nullptr);
   sel["targetList"] = std::move(targets);
   return sel;
@@ -80,9 +80,9 @@ result<statement_result> engine::update(const statement& s, int64_t now) {
   // Each new value cast to its column's type.
   std::vector<expr_ptr> casts(n);
   for (size_t i = 0; i < n; ++i) {
-    BOOST_OUTCOME_TRY(casts[i], make_cast(make_column(static_cast<int>(n + i),
-                                                      found.columns[n + i].type),
-                                          r->types[i], -1));
+    BOOST_OUTCOME_TRY(casts[i],
+                      make_cast(make_column(static_cast<int>(n + i), found.columns[n + i].type),
+                                r->types[i], -1));
   }
   row_batch changes(static_cast<uint32_t>(n));
   changes.keep_alive(found.rows);

@@ -52,10 +52,20 @@ std::string start_broker(broker_process& b) {
   b.bootstrap = fmt::format("127.0.0.1:{}", free_port());
   std::string data = (b.dir->path() / "data").string();
   std::string log = (b.dir->path() / "broker.log").string();
-  std::vector<std::string> args{
-      RUNNEL_BINARY,      "serve",     "--data-dir",     data,
-      "--listen",         b.bootstrap, "--admin-listen", "127.0.0.1:0",
-      "--connect-listen", "off", "--sql-listen", "off",       "--set",          "group.initial.rebalance.delay.ms=0"};
+  std::vector<std::string> args{RUNNEL_BINARY,
+                                "serve",
+                                "--data-dir",
+                                data,
+                                "--listen",
+                                b.bootstrap,
+                                "--admin-listen",
+                                "127.0.0.1:0",
+                                "--connect-listen",
+                                "off",
+                                "--sql-listen",
+                                "off",
+                                "--set",
+                                "group.initial.rebalance.delay.ms=0"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -33,9 +33,18 @@ std::string broker_process::start(const std::string& binary,
   if (!mkdtemp(tmpl.data())) return std::string("mkdtemp: ") + std::strerror(errno);
   dir_ = tmpl;
 
-  std::vector<std::string> args = {
-      binary,        "serve",          "--data-dir",  (dir_ / "data").string(), "--listen",
-      "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--connect-listen",       "off", "--sql-listen", "off"};
+  std::vector<std::string> args = {binary,
+                                   "serve",
+                                   "--data-dir",
+                                   (dir_ / "data").string(),
+                                   "--listen",
+                                   "127.0.0.1:0",
+                                   "--admin-listen",
+                                   "127.0.0.1:0",
+                                   "--connect-listen",
+                                   "off",
+                                   "--sql-listen",
+                                   "off"};
   for (const auto& [k, v] : settings) {
     args.push_back("--set");
     args.push_back(k + "=" + v);
