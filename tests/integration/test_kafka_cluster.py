@@ -274,11 +274,15 @@ def test_sql_over_kafka():
     cluster, a source, a view and an upsert sink; FLUSH, then the view
     equals the counts and the sink's topic the view; kill -9 of the SQL
     process, more records, a restart from its state directory: nothing
-    counted twice, the sink's topic follows."""
+    counted twice, the sink's topic follows, and an exactly-once sink (on
+    Kafka's transactions) holds every id once for a read_committed reader,
+    also after a start that died between an epoch's transaction and its
+    state commit."""
     from test_sql_psql import SqlServer
     cli("topic", "create", "sql-clicks", "--partitions", "3", "--replication-factor", "3")
     cli("topic", "create", "sql-visits", "--partitions", "3", "--replication-factor", "3")
-    wait_until(lambda: known_everywhere("sql-clicks", 3) and known_everywhere("sql-visits", 3),
+    cli("topic", "create", "sql-ids", "--partitions", "3", "--replication-factor", "3")
+    wait_until(lambda: all(known_everywhere(t, 3) for t in ("sql-clicks", "sql-visits", "sql-ids")),
                what="the topics on every node")
     pages = ["/home", "/about", "/cart", "/faq"]
 
@@ -307,6 +311,28 @@ def test_sql_over_kafka():
             c.close()
         return latest
 
+    def committed_ids():
+        """The exactly-once sink's ids, as a read_committed consumer sees them up to the end."""
+        c = Consumer({"bootstrap.servers": CLUSTER.bootstrap, "group.id": "sql-ids-%f" % time.time(),
+                      "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                      "isolation.level": "read_committed", "enable.partition.eof": True})
+        c.subscribe(["sql-ids"])
+        ids, ended, deadline = [], set(), time.monotonic() + 60
+        try:
+            while len(ended) < 3 and time.monotonic() < deadline:
+                m = c.poll(1.0)
+                if m is None:
+                    continue
+                if m.error():
+                    if m.error().code() == -191:  # _PARTITION_EOF
+                        ended.add(m.partition())
+                    continue
+                ids.append(json.loads(m.value())["id"])
+        finally:
+            c.close()
+        assert len(ended) == 3, "did not reach the end of sql-ids"
+        return sorted(ids)
+
     d = tempfile.mkdtemp(prefix="runnel-sql-kafka-")
     args = ("--brokers", CLUSTER.bootstrap, "--catalog-topic", "_sql_catalog", "--state-dir", d + "/state")
     produce(0, 2000)
@@ -316,22 +342,37 @@ def test_sql_over_kafka():
                "FORMAT PLAIN ENCODE JSON",
                "CREATE MATERIALIZED VIEW visits AS SELECT page, count(*) AS n FROM clicks GROUP BY page",
                "CREATE SINK visits_out FROM visits WITH (connector = 'kafka', topic = 'sql-visits', "
-               "primary_key = 'page') FORMAT UPSERT ENCODE JSON")
+               "primary_key = 'page') FORMAT UPSERT ENCODE JSON",
+               # Exactly-once on Kafka's own transactions.
+               "CREATE SINK ids_out AS SELECT id FROM clicks WITH (connector = 'kafka', topic = 'sql-ids', "
+               "is_exactly_once = 'true') FORMAT PLAIN ENCODE JSON")
         out = s.psql("FLUSH", "SELECT page, n FROM visits").stdout
         got = {line.split("|")[0]: int(line.split("|")[1]) for line in out.splitlines()[1:]}
         assert got == expected(2000), out
         wait_until(lambda: sink_latest() == expected(2000), timeout=60, what="the sink's topic on Kafka")
+        assert committed_ids() == list(range(2000))
         produce(2000, 500)
-        s.psql("FLUSH")
-        s.proc.kill()  # kill -9: the state committed by FLUSH, maybe more
+        s.proc.kill()  # kill -9 while the source reads: a transaction open, the state behind
         s.proc.wait()
         produce(2500, 500)
+        # A start that dies between an epoch's transaction on Kafka and its
+        # state commit (the test hook of test_sql_exactly_once.py): the next
+        # start must replay that epoch with the sink muted.
+        p = subprocess.Popen([BINARY, "sql", "--listen", "127.0.0.1:0", *args], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES="1"))
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 9 and "exiting between the phases" in err, (p.returncode, err[-3000:])
         s = SqlServer(*args)
         out = s.psql("FLUSH", "SELECT page, n FROM visits").stdout
         got = {line.split("|")[0]: int(line.split("|")[1]) for line in out.splitlines()[1:]}
         assert got == expected(3000), out
         wait_until(lambda: sink_latest() == expected(3000), timeout=60, what="the sink's topic after the restart")
+        ids = committed_ids()
+        assert ids == list(range(3000)), "missing %s, repeated %s" % (
+            sorted(set(range(3000)) - set(ids)), sorted({i for i in ids if ids.count(i) > 1})[:20])
         assert "is recomputed" not in s.stderr(), s.stderr()
+        assert "replaying it with the sinks muted" in s.stderr(), s.stderr()[-3000:]
     finally:
         if s.proc.poll() is None:
             assert s.stop() == 0, s.stderr()
