@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/sql_connectors.h"
+#include "cli/sql_group.h"
 #include "observe/admin_server.h"
 #include "sql/engine/engine.h"
 #include "sql/pgwire/server.h"
@@ -23,6 +24,9 @@ struct sql_options {
   std::string catalog_topic;   // empty: the catalog goes with the process
   std::string state_dir;       // empty: contents and view state go with the process
   size_t state_cache_mb = 64;  // RocksDB's block cache and memtables, together
+  bool share = false;          // share the catalog's pipelines with the other processes of it
+  std::string advertise;       // where the others reach this one (default: --listen's)
+  int session_timeout_ms = 10000;
 };
 
 int run_sql(const sql_options& o) {
@@ -38,9 +42,28 @@ int run_sql(const sql_options& o) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  if (o.share && o.catalog_topic.empty()) {
+    fmt::print(stderr,
+               "runnel sql: --share needs --catalog-topic (the processes sharing the work "
+               "are those of one catalog)\n");
+    return 2;
+  }
+  if (o.share && (at->first == "0.0.0.0" || at->first == "::") && o.advertise.empty()) {
+    fmt::print(stderr,
+               "runnel sql: --share with --listen on {} needs --advertise HOST:PORT (where "
+               "the other processes reach this one)\n",
+               at->first);
+    return 2;
+  }
   // Before the engine, which puts its sinks' connectors there, so that it
   // goes after the engine has flushed them.
   sql_connectors connectors(nullptr, o.brokers);
+  // Before the engine too: its group thread leaves the group as the
+  // engine stops.
+  std::unique_ptr<sql::group_link> group;
+  if (o.share)
+    group =
+        make_sql_group(o.brokers, o.catalog_topic, std::chrono::milliseconds(o.session_timeout_ms));
   sql::engine_options eo;
   eo.connectors = &connectors;
   eo.brokers = o.brokers;
@@ -49,6 +72,7 @@ int run_sql(const sql_options& o) {
   eo.state_cache_bytes = o.state_cache_mb << 20;
   if (const char* n = std::getenv("RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES"))
     eo.test_exit_between_phases = std::strtoull(n, nullptr, 10);
+  eo.group = group.get();
   sql::engine engine(eo);
   auto failed = engine.open_catalog();
   if (!failed) {
@@ -61,6 +85,14 @@ int run_sql(const sql_options& o) {
   if (!server) {
     fmt::print(stderr, "runnel sql: cannot start: {}\n", server.error().message);
     return 1;
+  }
+  if (group) {
+    std::string address =
+        o.advertise.empty() ? fmt::format("{}:{}", at->first, server.value()->port()) : o.advertise;
+    if (auto s = engine.start_sharing(address); !s) {
+      fmt::print(stderr, "runnel sql: cannot share the work: {}\n", s.error().message);
+      return 1;
+    }
   }
   // A line scripts can wait for.
   fmt::print("runnel: sql ready on {}:{}\n", at->first, server.value()->port());
@@ -103,6 +135,18 @@ void add_sql(CLI::App& app) {
                 "it, so they may be far larger than memory (views' operator state is held in "
                 "memory besides)")
       ->check(CLI::Range(size_t{8}, size_t{1} << 20))
+      ->capture_default_str();
+  c->add_flag("--share", o->share,
+              "Share the work with the other `runnel sql --share` processes of the same "
+              "--catalog-topic (a Kafka group): each pipeline (a source or table with every view "
+              "and sink over it) runs in one of them, DDL and queries sent to any are forwarded "
+              "to the one that runs them, and when one dies its pipelines move to the others");
+  c->add_option("--advertise", o->advertise,
+                "With --share: HOST:PORT where the other processes reach this one's PostgreSQL "
+                "listener (default: --listen's address with its port)");
+  c->add_option("--session-timeout-ms", o->session_timeout_ms,
+                "With --share: how long a silent process keeps its pipelines before the group "
+                "moves them to the others")
       ->capture_default_str();
   c->callback([o] { set_exit_code(run_sql(*o)); });
 }

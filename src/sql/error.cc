@@ -71,6 +71,8 @@ class category : public std::error_category {
         return "connection failure";
       case errc::io_error:
         return "I/O error";
+      case errc::unavailable:
+        return "unavailable";
       case errc::internal:
         return "internal error";
     }

@@ -58,6 +58,7 @@ sql_error cluster_error(const std::string& topic, const std::string& why) {
 
 struct catalog_log::impl {
   std::string topic;
+  int64_t end_offset = 0;
   std::optional<client::producer> producer;
   std::vector<catalog_entry> entries;
 
@@ -110,6 +111,7 @@ result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_conf
   std::map<std::string, std::optional<catalog_entry>> latest;
   std::map<std::string, int64_t> written_at;  // the offset of each name's last record
   std::optional<sql_error> bad;
+  int64_t end = 0;  // where the topic ended when it was read
   auto deadline = std::chrono::steady_clock::now() + cluster_wait;
   for (bool at_end = false; !at_end;) {
     if (std::chrono::steady_clock::now() > deadline)
@@ -119,7 +121,10 @@ result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_conf
       if (client::is_transient(ev.error())) continue;
       return cluster_error(topic, ev.error().message);
     }
-    if (std::holds_alternative<client::partition_end>(ev.value())) at_end = true;
+    if (auto* pe = std::get_if<client::partition_end>(&ev.value())) {
+      at_end = true;
+      end = pe->offset();
+    }
     auto* m = std::get_if<client::message>(&ev.value());
     if (!m) continue;
     if (!m->key) return cluster_error(topic, "a record without a key");
@@ -135,6 +140,7 @@ result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_conf
     latest[*m->key] = std::move(*e);
     written_at[*m->key] = m->offset();
   }
+
   // A rename that died between its new entry and the old name's tombstone
   // left two names with one id: the later record is the relation's name.
   std::map<uint64_t, std::pair<int64_t, std::string>> by_id;
@@ -151,6 +157,7 @@ result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_conf
   }
   auto p = std::make_unique<impl>();
   p->topic = topic;
+  p->end_offset = end;
   for (auto& [name, e] : latest)
     if (e) p->entries.push_back(std::move(*e));
   std::sort(p->entries.begin(), p->entries.end(),
@@ -197,6 +204,78 @@ result<void> catalog_log::replace(const std::vector<catalog_entry>& puts,
   std::sort(impl_->entries.begin(), impl_->entries.end(),
             [](const catalog_entry& a, const catalog_entry& b) { return a.id < b.id; });
   return outcome::success();
+}
+
+int64_t catalog_log::end_offset() const {
+  return impl_->end_offset;
+}
+
+void catalog_log::absorb(const catalog_record& r) {
+  std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == r.name; });
+  if (!r.entry) return;
+  impl_->entries.push_back(*r.entry);
+  std::sort(impl_->entries.begin(), impl_->entries.end(),
+            [](const catalog_entry& a, const catalog_entry& b) { return a.id < b.id; });
+}
+
+struct catalog_follower::impl {
+  std::string topic;
+  std::optional<client::consumer> consumer;
+};
+
+result<std::unique_ptr<catalog_follower>> catalog_follower::open(
+    const client::client_config& cluster, const std::string& topic, int64_t from) {
+  client::consumer_options co;
+  co.client = cluster;
+  co.auto_commit = false;
+  co.auto_offset_reset = "earliest";
+  co.report_partition_end = true;
+  auto consumer = client::consumer::create(co);
+  if (!consumer) return cluster_error(topic, consumer.error().message);
+  if (auto r = consumer.value().assign(
+          {{topic, runnel::partition_id{0}, client::start_position::at(runnel::offset{from})}});
+      !r)
+    return cluster_error(topic, r.error().message);
+  auto p = std::make_unique<impl>();
+  p->topic = topic;
+  p->consumer.emplace(std::move(consumer.value()));
+  return std::unique_ptr<catalog_follower>(new catalog_follower(std::move(p)));
+}
+
+catalog_follower::catalog_follower(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+catalog_follower::~catalog_follower() = default;
+
+result<std::vector<catalog_record>> catalog_follower::poll(std::chrono::milliseconds wait,
+                                                           bool& at_end) {
+  std::vector<catalog_record> out;
+  at_end = false;
+  auto ev = impl_->consumer->poll(wait);
+  while (true) {
+    if (!ev) {
+      if (client::is_transient(ev.error())) return out;
+      return cluster_error(impl_->topic, ev.error().message);
+    }
+    if (std::holds_alternative<client::partition_end>(ev.value())) {
+      at_end = true;
+      return out;
+    }
+    auto* m = std::get_if<client::message>(&ev.value());
+    if (!m) return out;  // nothing within `wait`
+    if (!m->key) return cluster_error(impl_->topic, "a record without a key");
+    catalog_record r;
+    r.name = *m->key;
+    if (m->value) {
+      r.entry = decode(*m->key, *m->value);
+      if (!r.entry)
+        return cluster_error(impl_->topic,
+                             fmt::format("the entry of \"{}\" at offset {} is not one this "
+                                         "version of runnel can read",
+                                         *m->key, m->offset()));
+    }
+    out.push_back(std::move(r));
+    // Whatever else is there already, without waiting.
+    ev = impl_->consumer->poll(std::chrono::milliseconds(0));
+  }
 }
 
 result<void> catalog_log::remove(const std::string& name) {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,12 @@ struct catalog_entry {
   uint64_t id = 0;  // creation order: replayed in it, so a view after what it reads
   std::string sql;  // the CREATE statement as the client wrote it
   std::vector<std::pair<int32_t, int64_t>> start_offsets;  // a source's (partition, offset)
+};
+
+// One record of the catalog topic: an entry, or a name's tombstone.
+struct catalog_record {
+  std::string name;
+  std::optional<catalog_entry> entry;  // nullopt: DROP
 };
 
 class catalog_log {
@@ -54,10 +61,40 @@ class catalog_log {
   result<void> replace(const std::vector<catalog_entry>& puts,
                        const std::vector<std::string>& removes);
 
+  // The offset after the last record open() read: where a follower of
+  // the topic (catalog_follower) starts.
+  int64_t end_offset() const;
+  // A record another process wrote (catalog_follower): entries() as if
+  // this process had written it.
+  void absorb(const catalog_record& r);
+
   struct impl;
 
  private:
   explicit catalog_log(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+// Reads the catalog topic on from an offset, for a process that shares the
+// work with others (`runnel sql --share`): every CREATE and DROP any of
+// them writes — this process's own too — in the order of the topic.
+//
+// Thread-safety: one thread (the engine's group thread), without the
+// engine's mutex: poll() waits.
+class catalog_follower {
+ public:
+  static result<std::unique_ptr<catalog_follower>> open(const client::client_config& cluster,
+                                                        const std::string& topic, int64_t from);
+  ~catalog_follower();
+  // What was written since the last poll, waiting up to `wait` for the
+  // first record. `at_end` is set when the topic's end was reached. A
+  // record this version cannot read is an error (never skipped).
+  result<std::vector<catalog_record>> poll(std::chrono::milliseconds wait, bool& at_end);
+
+  struct impl;
+
+ private:
+  explicit catalog_follower(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -43,6 +44,11 @@ struct kafka_source::impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> bad{0};
+  // Every partition reached the end it had when the source started (its
+  // records delivered): caught_up().
+  size_t partition_count = 0;
+  std::set<int32_t> ended;
+  std::atomic<bool> caught_up{false};
   // The current row of each key (replace and delete), encoded; empty when
   // the reader keeps them (kafka_source_options::reader_keeps_rows).
   std::unordered_map<std::string, std::string> current;
@@ -229,8 +235,9 @@ struct kafka_source::impl {
     while (!stopping.load()) {
       if (holding && released.load()) end_hold();
       row_batch out(static_cast<uint32_t>(layout.columns.size()));
-      auto n = consumer.poll_batch(poll_wait, batch_records,
-                                   [&](const client::message_view& m) { record(m, out, key); });
+      auto n = consumer.poll_batch(
+          poll_wait, batch_records, [&](const client::message_view& m) { record(m, out, key); },
+          [&](const client::partition_end& e) { ended.insert(e.partition()); });
       if (!n) spdlog::warn("sql source on {}: {}", options.topic, n.error().message);
       bool hold_now = holding && !at_hold_sent && reached_hold();
       if (hold_now) {
@@ -256,6 +263,7 @@ struct kafka_source::impl {
         for (const auto& tpo : pos.value())
           if (tpo.offset() >= 0) read_to[tpo.partition()] = tpo.offset();
       }
+      if (!caught_up.load() && ended.size() >= partition_count) caught_up.store(true);
     }
   }
 };
@@ -279,6 +287,7 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   co.auto_commit = false;
   // Past the end of a deleted range: start again where the log starts.
   co.auto_offset_reset = "earliest";
+  co.report_partition_end = true;  // caught_up()
   auto consumer = client::consumer::create(co);
   if (!consumer) return fail(errc::connection_failure, consumer.error().message);
   // The start resolved to offsets now, so that the catalog can pin them.
@@ -332,6 +341,7 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   p->started = std::move(started);
   p->assigned = std::move(assigned);
   p->read_to = std::move(read_to);
+  p->partition_count = parts.size();
   for (const auto& c : layout.columns) p->types.push_back(c.type);
   p->layout = std::move(layout);
   p->deliver = std::move(deliver);
@@ -371,6 +381,9 @@ const std::vector<std::pair<int32_t, int64_t>>& kafka_source::start_offsets() co
 }
 uint64_t kafka_source::records() const {
   return impl_->records.load();
+}
+bool kafka_source::caught_up() const {
+  return impl_->caught_up.load();
 }
 uint64_t kafka_source::bad_records() const {
   return impl_->bad.load();

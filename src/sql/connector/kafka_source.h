@@ -86,6 +86,11 @@ class kafka_source {
   // The topic's end offset of each partition now, asking the cluster.
   result<std::map<int32_t, int64_t>> end_offsets() const;
   uint64_t bad_records() const;
+  // Whether it has delivered every partition up to where the partition
+  // ended when it started (it may have read on since): a view over it
+  // is then no longer partly built (`runnel sql --share` answers no query
+  // over a pipeline that is still catching up).
+  bool caught_up() const;
 
   struct impl;
 

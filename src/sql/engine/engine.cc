@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sql/catalog/catalog_log.h"
+#include "sql/catalog/table_log.h"
 #include "sql/connector/connector_sink.h"
 #include "sql/connector/kafka_options.h"
 #include "sql/connector/kafka_sink.h"
@@ -20,10 +21,13 @@
 #include "sql/engine/sink_epochs.h"
 #include "sql/engine/system_tables.h"
 #include "sql/exec/rows.h"
+#include "sql/group/forward.h"
+#include "sql/group/group_link.h"
 #include "sql/plan/binder.h"
 #include "sql/plan/binder_impl.h"
 #include "sql/plan/functions.h"
 #include "sql/state/state_store.h"
+#include "sql/types/codec.h"
 
 namespace runnel::sql {
 
@@ -62,6 +66,13 @@ engine::engine(engine_options options) : options_(std::move(options)) {}
 
 engine::~engine() {
   stop_waiting();
+  if (group_) {
+    {
+      std::lock_guard lock(mu_);
+      group_->stop = true;
+    }
+    if (group_->thread.joinable()) group_->thread.join();
+  }
   std::vector<std::unique_ptr<kafka_source>> sources;
   {
     std::lock_guard lock(mu_);
@@ -116,7 +127,13 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   held_ = &lock;
   cancelled_.erase(session);  // a cancel sent while nothing ran
   must_commit_ = false;
+  forwarded_ = group_ && sql.starts_with(forwarded_marker);
+  if (forwarded_) sql.remove_prefix(forwarded_marker.size());
+  forward_.reset();
   auto out = execute_locked(sql, now);
+  std::optional<forward_request> fwd = std::move(forward_);
+  forward_.reset();
+  if (group_ && !fwd && is_leader()) check_pipelines();
   // A statement's changes (an INSERT's rows, a new view's state) are
   // durable before it returns; queries leave what sources delivered to
   // the next periodic commit (a client polling would otherwise sync the
@@ -128,6 +145,35 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
   lock.unlock();
+  if (fwd && out) {
+    // The statement from fwd->offset on runs where its relations are.
+    auto rest = sql.substr(fwd->offset);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    auto more = forward_statements(fwd->address, rest);
+    // The owner follows the catalog too, a little behind this process.
+    while (!more && fwd->query && more.error().code == errc::undefined_table &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      more = forward_statements(fwd->address, rest);
+    }
+    if (!more) {
+      auto e = more.error();
+      if (e.position >= 0) e.position += static_cast<int>(fwd->offset);
+      return e;
+    }
+    for (auto& r : more.value()) out.value().push_back(std::move(r));
+    if (!fwd->must_exist.empty() || !fwd->must_go.empty()) {
+      // DDL ran at the leader: this process shows it before it returns.
+      std::unique_lock wait(mu_);
+      group_->applied.wait_for(wait, std::chrono::seconds(10), [&] {
+        for (const auto& n : fwd->must_exist)
+          if (!find(n)) return false;
+        for (const auto& n : fwd->must_go)
+          if (find(n)) return false;
+        return true;
+      });
+    }
+  }
   return out;  // what was dropped stops (joins, flushes) here, without mu_
 }
 
@@ -184,6 +230,8 @@ result<std::vector<std::string>> engine::open_catalog() {
     held_ = nullptr;
     return c.error();
   }
+  // Sharing: every pipeline is remote until the group assigns it.
+  remote_default_ = options_.group != nullptr;
   for (const auto& e : entries) {
     replaying_ = &e;
     next_id_ = e.id;  // the same id as before: views name what they read by id
@@ -196,6 +244,7 @@ result<std::vector<std::string>> engine::open_catalog() {
     }
     next_id_ = std::max(next_id_, e.id + 1);
   }
+  remote_default_ = false;
   auto c = commit();
   if (store_ && !committer_.joinable()) committer_ = std::thread([this] { commit_loop(); });
   if (replay_to_) {
@@ -348,6 +397,10 @@ result<std::vector<statement_result>> engine::execute_locked(std::string_view sq
       if (r->is_view()) r->flow->tick(now);
     apply_pending(now);
     auto r = run(s, now);
+    if (forward_) {
+      forward_->offset = s.offset;
+      return out;  // the rest runs in another process (execute())
+    }
     if (!r) {
       auto e = r.error();
       if (e.position >= 0) e.position += static_cast<int>(s.offset);
@@ -401,6 +454,10 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
             s.node.contains("VariableSetStmt") || s.node.contains("TransactionStmt") ||
             s.node.contains("DeallocateStmt");
   if (!reads) must_commit_ = true;  // CREATE, DROP, INSERT, DELETE, FLUSH, ...
+  if (group_ && !replaying_) {
+    BOOST_OUTCOME_TRY(route_ddl(s));
+    if (forward_) return make_error(errc::internal, -1, "forwarded");
+  }
   switch (s.kind) {
     case stmt_kind::create_view:
     case stmt_kind::create_source:
@@ -477,6 +534,44 @@ result<statement_result> engine::create_table(const statement& s) {
   r->info.kind = relation_kind::table;
   r->info.definition = s.sql;
   BOOST_OUTCOME_TRY(define_columns(c, *r));
+  if (remote_default_) {
+    r->remote = true;
+    relations_.push_back(std::move(r));
+    return statement_result{{}, row_batch(0), "CREATE TABLE"};
+  }
+  if (options_.group) {
+    // Sharing: the rows are the topic's, wherever the table ran before.
+    client::client_config cluster;
+    cluster.brokers = options_.brokers;
+    cluster.client_id = "runnel-sql";
+    BOOST_OUTCOME_TRY(
+        r->log,
+        table_log::open(cluster, fmt::format("{}-table-{}", options_.catalog_topic, r->info.id)));
+    BOOST_OUTCOME_TRY(auto changes, r->log->read_all());
+    row_batch rows(static_cast<uint32_t>(r->types.size()));
+    for (const auto& v : changes) {
+      size_t pos = 0;
+      int64_t count = 0;
+      if (!codec::read_svarint(v, pos, count))
+        return make_error(errc::io_error, -1, "table \"{}\": a change in its topic does not read",
+                          name);
+      datum* d = rows.add(count);
+      if (!decode_row(r->types, v, pos, d, rows.strings()))
+        return make_error(errc::io_error, -1, "table \"{}\": a change in its topic does not read",
+                          name);
+    }
+    consolidate(rows, r->types);
+    // State this process kept from an earlier turn is older than the topic;
+    // it goes before the rows are written again (a drop is applied at the
+    // commit, after the batch's writes: as create_view does, commit first).
+    forget_state(r->info.id);
+    BOOST_OUTCOME_TRY(commit());
+    attach_state(*r);
+    mark_stored(*r);
+    add_contents(*r, rows);
+    relations_.push_back(std::move(r));
+    return statement_result{{}, row_batch(0), "CREATE TABLE"};
+  }
   attach_state(*r);
   if (has_state(*r))
     restore(*r);  // a restart: the rows INSERT wrote
@@ -575,6 +670,12 @@ result<std::unique_ptr<engine::relation>> engine::maintain(const json& query, co
     else
       r->reads.insert(id);
   }
+  // Sharing: it runs where what it reads runs.
+  r->remote = r->reads.empty() && remote_default_;
+  for (uint64_t id : r->reads)
+    for (const auto& other : relations_)
+      if (other->info.id == id && other->remote) r->remote = true;
+  if (r->remote) return r;
   // Its committed state is resumed only if what it reads was too: over an
   // input that starts again from nothing (its own state was lost) it must
   // be recomputed, so the old state goes before the tables load it.
@@ -666,11 +767,20 @@ result<statement_result> engine::create_view(const statement& s, int64_t now) {
     r->info.kind = relation_kind::view;
     r->info.query = std::make_shared<const json>(s.node);
     r->info.temporal_joins = s.temporal_joins;
+    // Sharing: it is where what it reads is (it holds nothing itself).
+    r->remote = r->info.deps.empty() && remote_default_;
+    for (const auto& [n, id] : r->info.deps)
+      for (const auto& other : relations_)
+        if (other->info.id == id && other->remote) r->remote = true;
     relations_.push_back(std::move(r));
     return statement_result{{}, row_batch(0), tag};
   }
   BOOST_OUTCOME_TRY(auto r, maintain(s.node, s, now));
   r->info.kind = relation_kind::materialized_view;
+  if (r->remote) {
+    relations_.push_back(std::move(r));
+    return statement_result{{}, row_batch(0), tag};
+  }
   if (has_state(*r)) {
     // A restart: its operators' state and contents are as committed, with
     // the offsets its sources resume from; only watermarks are re-sent.
@@ -781,6 +891,11 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
   }
   layout.columns = r->info.columns;
   uint64_t id = r->info.id;
+  if (remote_default_) {
+    r->remote = true;
+    relations_.push_back(std::move(r));
+    return statement_result{{}, row_batch(0), tag};
+  }
   if (replay_to_) {
     // An exactly-once recovery: read up to what the lost epoch had read.
     std::vector<std::pair<int32_t, int64_t>> hold;
@@ -873,6 +988,10 @@ result<statement_result> engine::create_sink(const statement& s, int64_t now) {
   }
   std::vector<std::string> key_names;
   for (int k : key) key_names.push_back(r->info.columns[static_cast<size_t>(k)].name);
+  if (r->remote) {
+    relations_.push_back(std::move(r));
+    return statement_result{{}, row_batch(0), "CREATE SINK"};
+  }
   client::producer* transactional = nullptr;
   if (opts.exactly_once) {
     if (via)
@@ -941,6 +1060,10 @@ result<statement_result> engine::select(const json& select_stmt, const statement
     const relation_info* d = by_id(id);
     if (d && d->kind == relation_kind::view)
       for (const auto& [n2, id2] : d->deps) ids.insert(id2);
+  }
+  if (group_) {
+    BOOST_OUTCOME_TRY(route_query(ids));
+    if (forward_) return make_error(errc::internal, -1, "forwarded");
   }
   // pg_catalog and information_schema: made now from the relations.
   std::vector<const relation_info*> user;
@@ -1022,6 +1145,18 @@ result<statement_result> engine::insert(const statement& s, int64_t now) {
   opt.catalog = this;
   opt.now = now;
   BOOST_OUTCOME_TRY(auto q, bind_query(ins["selectStmt"], opt));
+  if (group_) {
+    // Sharing: where the table and what its rows are read from run.
+    std::set<uint64_t> ids{r->info.id};
+    for (const auto& [n, id] : q.deps) {
+      ids.insert(id);
+      const relation_info* d = by_id(id);
+      if (d && d->kind == relation_kind::view)
+        for (const auto& [n2, id2] : d->deps) ids.insert(id2);
+    }
+    BOOST_OUTCOME_TRY(route_query(ids));
+    if (forward_) return make_error(errc::internal, -1, "forwarded");
+  }
   const auto& src = q.root->columns;
   if (src.size() > targets.size())
     return make_error(errc::syntax_error, -1, "INSERT has more expressions than target columns");
@@ -1077,8 +1212,25 @@ result<statement_result> engine::insert(const statement& s, int64_t now) {
     }
     n += rows.weight(i);
   }
+  BOOST_OUTCOME_TRY(log_changes(*r, rows));
   apply(*r, std::move(rows), now);
   return statement_result{{}, row_batch(0), "INSERT 0 " + std::to_string(n)};
+}
+
+result<void> engine::log_changes(relation& r, const row_batch& changes) {
+  if (!r.log || changes.empty()) return outcome::success();
+  if (group_ && !writes_here(r))
+    return make_error(errc::unavailable, -1,
+                      "table \"{}\" is moving between SQL processes (rebalancing); retry",
+                      r.info.name);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    std::string v;
+    codec::append_svarint(changes.weight(i), v);
+    encode_row(r.types, changes.row(i), v);
+    out.push_back(std::move(v));
+  }
+  return r.log->append(out);
 }
 
 result<statement_result> engine::remove(const statement& s, int64_t now) {
@@ -1102,6 +1254,7 @@ result<statement_result> engine::remove(const statement& s, int64_t now) {
     n += changes.weight(i);
     changes.set_weight(i, -changes.weight(i));
   }
+  BOOST_OUTCOME_TRY(log_changes(*r, changes));
   apply(*r, std::move(changes), now);
   return statement_result{{}, row_batch(0), "DELETE " + std::to_string(n)};
 }
@@ -1220,6 +1373,8 @@ result<statement_result> engine::show(const statement& s) {
     datum* d = out.rows.add(1);
     d[0] = datum::of_text(out.rows.strings().copy(r->name));
     d[1] = datum::of_text(out.rows.strings().copy(r->definition));
+  } else if (s.show_what == "processes") {
+    return show_processes();
   } else if (s.show_what == "stats") {
     // What each relation holds and has seen, for benchmarks and operators:
     // its rows (a view's contents, everything a source has read so far),
@@ -1233,7 +1388,7 @@ result<statement_result> engine::show(const statement& s) {
                    big("Records Read"), big("Bad Records"),  big("Row Errors"), big("Late Rows")};
     out.rows = row_batch(8);
     for (const auto& r : relations_) {
-      if (r->hidden) continue;
+      if (r->hidden || r->remote) continue;  // another process runs it (SHOW PROCESSES)
       int64_t rows = row_count(*r);
       datum* d = out.rows.add(1);
       d[0] = datum::of_text(out.rows.strings().copy(r->info.name));

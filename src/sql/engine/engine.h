@@ -49,6 +49,10 @@ struct statement_result {
 };
 
 class connector_host;
+class group_link;
+struct group_plan;
+struct catalog_record;
+class catalog_follower;
 
 struct engine_options {
   // The Kafka-protocol cluster of sources and sinks that do not name one
@@ -91,6 +95,11 @@ struct engine_options {
   // state's. 0: never. runnel sql reads it from the environment
   // (RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES).
   uint64_t test_exit_between_phases = 0;
+  // Work sharing (`runnel sql --share`, src/sql/README.md "Several
+  // processes"): the group in which the processes of `catalog_topic` share
+  // its pipelines; start_sharing() joins it. Null: this process runs
+  // everything in its catalog. Outlives the engine.
+  group_link* group = nullptr;
 };
 
 class kafka_source;
@@ -119,6 +128,14 @@ class engine : public catalog_reader {
   // returned list and left in the catalog; an unreachable catalog is an
   // error.
   result<std::vector<std::string>> open_catalog();
+  // With engine_options::group, after open_catalog(): joins the group and
+  // from then on follows the catalog topic (a CREATE or DROP in any
+  // process shows here) and runs the pipelines the group's leader assigns
+  // to this process, the others known by their schema only. `address`
+  // (HOST:PORT) is where the others forward statements over this
+  // process's relations. Until the first assignment every query over a
+  // relation fails with errc::unavailable (SQLSTATE 57P03: retry).
+  result<void> start_sharing(std::string address);
 
   // Runs every statement of `sql` in order and returns their results; the
   // first error stops it (earlier statements stay done), with its position
@@ -172,6 +189,7 @@ class engine : public catalog_reader {
 
   struct relation;
   struct cursor;
+  struct group_state;
 
  private:
   result<std::vector<statement_result>> execute_locked(std::string_view sql, int64_t now);
@@ -223,6 +241,9 @@ class engine : public catalog_reader {
   result<statement_result> remove(const statement& s, int64_t now);
   result<statement_result> update(const statement& s, int64_t now);
   result<statement_result> show_sinks();
+  // --share: a table's changes into its topic (table_log.h), before they
+  // are applied.
+  result<void> log_changes(relation& r, const row_batch& changes);
   result<statement_result> select(const json& select_stmt, const statement& s, int64_t now);
   result<statement_result> explain(const statement& s);
   result<statement_result> drop(const statement& s);
@@ -310,8 +331,55 @@ class engine : public catalog_reader {
   // Writes a view's changes to its sink, unless a replay mutes it.
   void write_sink(relation& v, const row_batch& changes);
 
+  // Work sharing (sharing.cc). DDL goes to the group's leader, which alone
+  // writes the catalog (so two processes never pick one id); a query goes
+  // to the process that runs what it reads. `forward_` is set instead of a
+  // result by the statement that must run elsewhere; execute() sends it
+  // (the rest of the text from `offset`) once mu_ is released.
+  struct forward_request {
+    std::string address;
+    size_t offset = 0;
+    bool query = false;                   // a pull query: retried while the owner catches up
+    std::vector<std::string> must_exist;  // DDL: the names the catalog must show before it returns
+    std::vector<std::string> must_go;
+  };
+  result<void> route_ddl(const statement& s);
+  result<void> route_query(const std::set<uint64_t>& ids);
+  // Each relation's pipeline (pipelines.h), hidden ones left out.
+  std::map<uint64_t, uint64_t> pipelines_locked() const;
+  // HOST:PORT of the process that owns `pipeline`, empty if none.
+  std::string owner_address(uint64_t pipeline) const;
+  bool is_leader() const;
+  // Whether this process may write `r`'s table log now: the plan gives it
+  // its pipeline (or the pipeline is newer than the plan and runs here),
+  // and no rebalance is under way.
+  bool writes_here(const relation& r) const;
+  // The group thread: joins, reconciles, follows the catalog.
+  void group_loop_with(catalog_follower& follower);
+  // Runs the pipelines `plan` gives this process, stops the others (their
+  // state stays in the state directory for a later return).
+  void reconcile(const group_plan& plan);
+  // Replays the catalog entries of `ids` in creation order, running them
+  // unless `remote`.
+  void replay(const std::set<uint64_t>& ids, bool remote);
+  // A catalog record written by any process.
+  void follow(const catalog_record& r);
+  // Stops and forgets relations here; the catalog and state are kept.
+  void unload(const std::set<uint64_t>& ids);
+  // The leader asks for a new assignment when DDL changed the pipelines.
+  void check_pipelines();
+  result<statement_result> show_processes();
+
   engine_options options_;
-  std::mutex mu_;                                    // guards everything below
+  std::unique_ptr<group_state> group_;
+  // Replays and the catalog of other processes: a relation that reads
+  // nothing (a source, a table) is created remote (known by its schema,
+  // not run) when set; one that reads is remote when anything it reads is.
+  bool remote_default_ = false;
+  std::optional<forward_request> forward_;
+  bool forwarded_ = false;                       // the statements running came from another process
+  uint64_t next_hidden_id_ = uint64_t{1} << 40;  // ids of cursors' views, never the catalog's
+  std::mutex mu_;                                // guards everything below
   std::deque<std::unique_ptr<relation>> relations_;  // creation order: a view after what it reads
   uint64_t next_id_ = 1;
   std::unique_ptr<catalog_log> catalog_;

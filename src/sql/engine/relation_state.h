@@ -13,11 +13,13 @@
 #include <utility>
 #include <vector>
 
+#include "sql/catalog/table_log.h"
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
 #include "sql/engine/contents_index.h"
 #include "sql/engine/engine.h"
 #include "sql/exec/rows.h"
+#include "sql/group/pipelines.h"
 #include "sql/state/state_table.h"
 
 namespace runnel::sql {
@@ -94,6 +96,11 @@ struct engine::relation {
   // The view of a SUBSCRIBE to a query: its cursor owns it; no name users
   // see (SHOW, pg_catalog), not in the catalog, dropped with the cursor.
   bool hidden = false;
+  // --share: its pipeline runs in another process (or in none right now):
+  // its columns are known (binding, psql \d, SHOW), nothing else.
+  bool remote = false;
+  // --share: the topic behind a table written with INSERT (table_log.h).
+  std::unique_ptr<table_log> log;
 
   bool is_view() const { return flow != nullptr; }
   // In memory (no state directory): the contents own their strings: a
@@ -130,6 +137,21 @@ struct engine::cursor {
   bool this_txn = false;  // declared in the session's open transaction (ROLLBACK drops it)
   std::string statement;  // the DECLARE (pg_cursors.statement)
   int64_t created = 0;    // µs since the epoch (pg_cursors.creation_time)
+};
+
+// --share (sharing.cc): the group, its last assignment and the thread that
+// joins it and follows the catalog.
+struct engine::group_state {
+  std::string address;  // this process's, as the others reach it
+  std::string member_id;
+  std::optional<group_plan> plan;  // none before the first assignment
+  // From the moment this process rejoins until it has reconciled with the
+  // new plan: it takes no writes into table logs, so that everything it
+  // acknowledged is in the topic before the next owner reads it.
+  bool rebalancing = true;
+  std::thread thread;
+  std::condition_variable applied;  // follow() applied a catalog record
+  bool stop = false;
 };
 
 // SELECT * FROM range_var [WHERE where]: the rows a DELETE removes.

@@ -143,7 +143,17 @@ result<engine::cursor*> engine::open_cursor(const statement& s, const std::strin
     if (!s.from.empty())
       query =
           star_select(json{{"relname", s.from}, {"inh", true}, {"location", s.from_pos}}, nullptr);
-    BOOST_OUTCOME_TRY(auto q, maintain(query, v, now));
+    // Sharing: a cursor's view takes an id the catalog's leader never
+    // gives, so that a relation another process creates cannot collide.
+    uint64_t catalog_next = next_id_;
+    if (group_) next_id_ = next_hidden_id_++;
+    auto made = maintain(query, v, now);
+    if (group_) next_id_ = catalog_next;
+    BOOST_OUTCOME_TRY(auto q, std::move(made));
+    if (q->remote)
+      return make_error(errc::feature_not_supported, s.from_pos,
+                        "SUBSCRIBE reads relations another SQL process runs: connect to it (SHOW "
+                        "PROCESSES lists who runs what)");
     q->info.kind = relation_kind::materialized_view;
     q->hidden = true;
     start_from_inputs(*q);
@@ -154,6 +164,11 @@ result<engine::cursor*> engine::open_cursor(const statement& s, const std::strin
   }
   if (!r)
     return make_error(errc::undefined_table, s.from_pos, "relation \"{}\" does not exist", s.from);
+  if (r->remote)
+    return make_error(errc::feature_not_supported, s.from_pos,
+                      "SUBSCRIBE to \"{}\", which another SQL process runs: connect to it (SHOW "
+                      "PROCESSES lists who runs what)",
+                      s.from);
   if (r->info.kind == relation_kind::sink)
     return make_error(errc::wrong_object_type, s.from_pos,
                       "cannot subscribe to sink \"{}\": subscribe to a table, source, view or "

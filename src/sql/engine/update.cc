@@ -130,6 +130,7 @@ result<statement_result> engine::update(const statement& s, int64_t now) {
         return make_error(errc::unique_violation, -1,
                           "duplicate key value violates unique constraint \"{}_pkey\"", name);
   }
+  BOOST_OUTCOME_TRY(log_changes(*r, changes));  // --share: into the table's topic first
   apply(*r, std::move(changes), now);
   return statement_result{{}, row_batch(0), "UPDATE " + std::to_string(count)};
 }

@@ -624,6 +624,9 @@ result<statement> prepass::show(statement s) {
              word("cursors") || word("stats")) {
     s.show_what = cur().text;
     ++i_;
+  } else if (word("processes")) {  // --share: who runs what
+    s.show_what = "processes";
+    ++i_;
   } else if (word("columns") && (at(i_ + 1).is_word("from") || at(i_ + 1).is_word("in"))) {
     s.show_what = "columns";
     i_ += 2;

@@ -66,6 +66,8 @@ std::string_view sqlstate(errc code) {
       return "08006";
     case errc::io_error:
       return "58030";
+    case errc::unavailable:
+      return "57P03";  // cannot_connect_now: PostgreSQL's "starting up, retry"
     case errc::internal:
       return "XX000";
   }

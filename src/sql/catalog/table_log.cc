@@ -1,0 +1,101 @@
+#include "sql/catalog/table_log.h"
+
+#include <chrono>
+#include <optional>
+
+#include "runnel/client/admin.h"
+#include "runnel/client/consumer.h"
+#include "runnel/client/producer.h"
+
+namespace runnel::sql {
+
+namespace {
+
+constexpr std::chrono::seconds cluster_wait{30};
+
+sql_error log_error(const std::string& topic, const std::string& why) {
+  return make_error(errc::io_error, -1, "table log topic \"{}\": {}", topic, why);
+}
+
+}  // namespace
+
+struct table_log::impl {
+  client::client_config cluster;
+  std::string topic;
+  std::optional<client::producer> producer;
+};
+
+result<std::unique_ptr<table_log>> table_log::open(const client::client_config& cluster,
+                                                   const std::string& topic) {
+  client::admin_options ao;
+  ao.client = cluster;
+  ao.timeout = cluster_wait;
+  auto admin = client::admin::create(ao);
+  if (!admin) return log_error(topic, admin.error().message);
+  if (!admin.value().describe_topic(topic)) {
+    client::new_topic t;
+    t.name = topic;
+    t.partitions = 1;
+    // The table's rows are the sum of every change: none may expire.
+    t.configs = {{"cleanup.policy", "delete"}, {"retention.ms", "-1"}, {"retention.bytes", "-1"}};
+    if (auto r = admin.value().create_topic(t); !r && !admin.value().describe_topic(topic))
+      return log_error(topic, r.error().message);
+  }
+  auto p = std::make_unique<impl>();
+  p->cluster = cluster;
+  p->topic = topic;
+  client::producer_options po;
+  po.client = cluster;
+  po.acks = "all";
+  po.idempotent = true;
+  auto producer = client::producer::create(po);
+  if (!producer) return log_error(topic, producer.error().message);
+  p->producer.emplace(std::move(producer.value()));
+  return std::unique_ptr<table_log>(new table_log(std::move(p)));
+}
+
+table_log::table_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+table_log::~table_log() = default;
+
+result<std::vector<std::string>> table_log::read_all() {
+  client::consumer_options co;
+  co.client = impl_->cluster;
+  co.auto_commit = false;
+  co.auto_offset_reset = "earliest";
+  co.report_partition_end = true;
+  auto consumer = client::consumer::create(co);
+  if (!consumer) return log_error(impl_->topic, consumer.error().message);
+  if (auto r = consumer.value().assign(
+          {{impl_->topic, runnel::partition_id{0}, client::start_position::beginning()}});
+      !r)
+    return log_error(impl_->topic, r.error().message);
+  std::vector<std::string> out;
+  auto deadline = std::chrono::steady_clock::now() + cluster_wait;
+  while (true) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return log_error(impl_->topic, "not read to its end in time");
+    auto ev = consumer.value().poll(std::chrono::milliseconds(200));
+    if (!ev) {
+      if (client::is_transient(ev.error())) continue;
+      return log_error(impl_->topic, ev.error().message);
+    }
+    if (std::holds_alternative<client::partition_end>(ev.value())) return out;
+    auto* m = std::get_if<client::message>(&ev.value());
+    if (m && m->value) out.push_back(*m->value);
+  }
+}
+
+result<void> table_log::append(const std::vector<std::string>& changes) {
+  for (const auto& c : changes) {
+    client::outgoing_message m;
+    m.topic = impl_->topic;
+    m.partition = runnel::partition_id{0};
+    m.value = c;
+    if (auto r = impl_->producer->send(m); !r) return log_error(impl_->topic, r.error().message);
+  }
+  if (auto r = impl_->producer->flush(cluster_wait); !r)
+    return log_error(impl_->topic, r.error().message);
+  return outcome::success();
+}
+
+}  // namespace runnel::sql
