@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import tempfile
+import time
 
 from harness import BINARY, Broker, run, wait_until
 from test_sql_psql import PSQL, SqlServer, psql
@@ -351,6 +352,24 @@ def test_flush_waits_for_sources():
             produce(b, "flushed", ['{"k": %d}' % i for i in range(200000, 200500)] + ["not json"])
             out = s.psql("FLUSH", "SELECT n FROM n").stdout
             assert out.splitlines()[-1] == "200500", out
+            # A topic written in a transaction ends with its commit marker,
+            # which no record is: FLUSH goes by the consumer's position, which
+            # moves past it.
+            from confluent_kafka import Producer
+            cli(b, "topic", "create", "txed", "--partitions", "2")
+            p = Producer({"bootstrap.servers": b.bootstrap, "transactional.id": "flush-test"})
+            p.init_transactions()
+            p.begin_transaction()
+            for i in range(10):
+                p.produce("txed", key=str(i), value='{"k": %d}' % i)
+            p.commit_transaction()
+            t0 = time.monotonic()
+            out = s.psql("CREATE SOURCE txed (k INT) WITH (connector = 'kafka', topic = 'txed') "
+                         "FORMAT PLAIN ENCODE JSON",
+                         "CREATE MATERIALIZED VIEW txed_n AS SELECT count(*) AS n FROM txed",
+                         "FLUSH", "SELECT n FROM txed_n").stdout
+            assert out.splitlines()[-1] == "10", out
+            assert time.monotonic() - t0 < 8, "FLUSH waited for the commit marker"
         finally:
             assert s.stop() == 0, s.stderr()
 

@@ -1,10 +1,8 @@
 #include "sql/connector/kafka_source.h"
 
-#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -44,11 +42,6 @@ struct kafka_source::impl {
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> records{0};
   std::atomic<uint64_t> bad{0};
-  // Every partition reached the end it had when the source started (its
-  // records delivered): caught_up().
-  size_t partition_count = 0;
-  std::set<int32_t> ended;
-  std::atomic<bool> caught_up{false};
   // The current row of each key (replace and delete), encoded; empty when
   // the reader keeps them (kafka_source_options::reader_keeps_rows).
   std::unordered_map<std::string, std::string> current;
@@ -57,10 +50,13 @@ struct kafka_source::impl {
   std::map<int32_t, int64_t> next;
   std::vector<datum> scratch;
   std::vector<std::pair<int32_t, int64_t>> started;
-  // read_to(): the consumer's position after each delivered poll.
-  std::vector<client::topic_partition> assigned;
+  // Every partition of the topic, as assigned.
+  std::vector<client::topic_partition> partitions;
+  // read_to(): the consumer's position after each delivered poll; and
+  // where each partition ended when the source started (caught_up()).
   mutable std::mutex read_mu;
   std::map<int32_t, int64_t> read_to;
+  std::map<int32_t, int64_t> start_ends;
   std::thread thread;
   // hold_at (an exactly-once recovery): while `holding`, a record at or
   // past its partition's limit is not read but remembered (the first such
@@ -72,7 +68,6 @@ struct kafka_source::impl {
   std::map<int32_t, int64_t> limit;
   std::map<int32_t, int64_t> seen;
   std::map<int32_t, int64_t> held_from;
-  std::vector<client::topic_partition> partitions;
 
   impl(client::consumer c, json_row_decoder d) : consumer(std::move(c)), decoder(std::move(d)) {}
 
@@ -235,9 +230,8 @@ struct kafka_source::impl {
     while (!stopping.load()) {
       if (holding && released.load()) end_hold();
       row_batch out(static_cast<uint32_t>(layout.columns.size()));
-      auto n = consumer.poll_batch(
-          poll_wait, batch_records, [&](const client::message_view& m) { record(m, out, key); },
-          [&](const client::partition_end& e) { ended.insert(e.partition()); });
+      auto n = consumer.poll_batch(poll_wait, batch_records,
+                                   [&](const client::message_view& m) { record(m, out, key); });
       if (!n) spdlog::warn("sql source on {}: {}", options.topic, n.error().message);
       bool hold_now = holding && !at_hold_sent && reached_hold();
       if (hold_now) {
@@ -258,12 +252,11 @@ struct kafka_source::impl {
       // After the delivery, so that a FLUSH that sees the position finds
       // the rows before it applied. The position moves past bad records
       // and transaction markers too, which deliver nothing.
-      if (auto pos = consumer.position(assigned); pos) {
+      if (auto pos = consumer.position(partitions); pos) {
         std::lock_guard lock(read_mu);
         for (const auto& tpo : pos.value())
           if (tpo.offset() >= 0) read_to[tpo.partition()] = tpo.offset();
       }
-      if (!caught_up.load() && ended.size() >= partition_count) caught_up.store(true);
     }
   }
 };
@@ -287,9 +280,14 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
   co.auto_commit = false;
   // Past the end of a deleted range: start again where the log starts.
   co.auto_offset_reset = "earliest";
-  co.report_partition_end = true;  // caught_up()
   auto consumer = client::consumer::create(co);
   if (!consumer) return fail(errc::connection_failure, consumer.error().message);
+  // Where each partition starts and ends now: the startup modes read it,
+  // caught_up() compares the position with the ends.
+  auto bounds = admin.value().offsets(options.topic);
+  if (!bounds) return fail(errc::connection_failure, bounds.error().message);
+  std::map<int32_t, int64_t> start_ends;
+  for (const auto& po : bounds.value()) start_ends[po.partition()] = po.end();
   // The start resolved to offsets now, so that the catalog can pin them.
   std::map<int32_t, int64_t> at;
   if (!options.pinned_offsets.empty()) {
@@ -300,9 +298,7 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
     if (!found) return fail(errc::connection_failure, found.error().message);
     for (const auto& tpo : found.value()) at[tpo.partition()] = tpo.offset();
   } else {
-    auto ends = admin.value().offsets(options.topic);
-    if (!ends) return fail(errc::connection_failure, ends.error().message);
-    for (const auto& po : ends.value())
+    for (const auto& po : bounds.value())
       at[po.partition()] =
           options.startup == kafka_source_options::start::latest ? po.end() : po.start();
   }
@@ -320,14 +316,8 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
     parts.push_back({options.topic, p.id, from});
     assigned.push_back({options.topic, p.id});
     if (it != at.end() && it->second >= 0) started.emplace_back(p.id(), it->second);
-    if (it != at.end()) read_to[p.id()] = it->second;  // -1 (from the end): filled below
-  }
-  if (std::any_of(read_to.begin(), read_to.end(), [](const auto& kv) { return kv.second < 0; })) {
-    auto ends = admin.value().offsets(options.topic);
-    if (!ends) return fail(errc::connection_failure, ends.error().message);
-    for (const auto& po : ends.value())
-      if (auto r = read_to.find(po.partition()); r != read_to.end() && r->second < 0)
-        r->second = po.end();
+    // Read from: -1 (a timestamp past the end) is the end.
+    if (it != at.end()) read_to[p.id()] = it->second >= 0 ? it->second : start_ends[p.id()];
   }
   if (auto r = consumer.value().assign(parts); !r)
     return fail(errc::connection_failure, r.error().message);
@@ -339,14 +329,12 @@ result<std::unique_ptr<kafka_source>> kafka_source::start(const kafka_source_opt
     p->csv.emplace(std::move(value_cols), options.encode.delimiter, options.encode.header);
   p->options = options;
   p->started = std::move(started);
-  p->assigned = std::move(assigned);
+  p->partitions = std::move(assigned);
   p->read_to = std::move(read_to);
-  p->partition_count = parts.size();
+  p->start_ends = std::move(start_ends);
   for (const auto& c : layout.columns) p->types.push_back(c.type);
   p->layout = std::move(layout);
   p->deliver = std::move(deliver);
-  for (const auto& part : info.value().partitions)
-    p->partitions.emplace_back(options.topic, part.id);
   if (options.hold_at) {
     // Every partition is limited: one the hold does not name had read
     // nothing by then, so all of it is held.
@@ -383,7 +371,12 @@ uint64_t kafka_source::records() const {
   return impl_->records.load();
 }
 bool kafka_source::caught_up() const {
-  return impl_->caught_up.load();
+  std::lock_guard lock(impl_->read_mu);
+  for (const auto& [p, end] : impl_->start_ends) {
+    auto it = impl_->read_to.find(p);
+    if (end > 0 && (it == impl_->read_to.end() || it->second < end)) return false;
+  }
+  return true;
 }
 uint64_t kafka_source::bad_records() const {
   return impl_->bad.load();
