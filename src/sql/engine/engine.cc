@@ -281,12 +281,7 @@ result<void> engine::log_created(const std::string& name) {
   e.sql = r->info.definition;
   if (r->source) e.start_offsets = r->source->start_offsets();
   if (auto w = catalog_->put(e); !w) {
-    if (r->source) {
-      r->source->stop();
-      retired_sources_.push_back(std::move(r->source));
-    }
-    if (r->out) retired_sinks_.push_back(std::move(r->out));
-    remove_connector(*r);
+    retire(*r);
     uint64_t id = r->info.id;
     std::erase_if(relations_, [&](const std::unique_ptr<relation>& v) { return v->info.id == id; });
     forget_state(id);
@@ -295,7 +290,12 @@ result<void> engine::log_created(const std::string& name) {
   return outcome::success();
 }
 
-void engine::remove_connector(relation& r) {
+void engine::retire(relation& r) {
+  if (r.source) {
+    r.source->stop();
+    retired_sources_.push_back(std::move(r.source));
+  }
+  if (r.out) retired_sinks_.push_back(std::move(r.out));
   if (r.connector.empty() || !options_.connectors) return;
   // The sink is gone whatever the worker answers; a connector left behind
   // is logged (DELETE /connectors/sql-<name> removes it).
@@ -1330,12 +1330,7 @@ result<statement_result> engine::drop(const statement& s) {
     for (auto& v : relations_) {
       if (!doomed.count(v->info.id)) continue;
       forget_state(v->info.id);
-      if (v->source) {
-        v->source->stop();
-        retired_sources_.push_back(std::move(v->source));
-      }
-      if (v->out) retired_sinks_.push_back(std::move(v->out));
-      remove_connector(*v);
+      retire(*v);
     }
     std::erase_if(relations_,
                   [&](const std::unique_ptr<relation>& v) { return doomed.count(v->info.id) > 0; });

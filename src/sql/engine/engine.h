@@ -267,8 +267,11 @@ class engine : public catalog_reader {
   // catalog and this is not a replay of it); on failure the relation is
   // dropped again, so that nothing runs that a restart would lose.
   result<void> log_created(const std::string& name);
-  // Deletes the Kafka Connect connector of a sink (connector_sink.h).
-  void remove_connector(relation& r);
+  // Stops what runs for a relation that goes (dropped, moved to another
+  // process, refused by the catalog): its source is asked to stop and its
+  // source and sink are kept for execute() to join and flush without mu_,
+  // and a sink's Kafka Connect connector (connector_sink.h) is deleted.
+  void retire(relation& r);
   // A batch of changes from the source of relation `id` (its thread).
   void ingest(uint64_t id, row_batch changes, source_progress progress);
 

@@ -184,12 +184,7 @@ void engine::unload(const std::set<uint64_t>& which) {
   });
   for (auto& v : relations_) {
     if (!ids.count(v->info.id)) continue;
-    if (v->source) {
-      v->source->stop();
-      retired_sources_.push_back(std::move(v->source));
-    }
-    if (v->out) retired_sinks_.push_back(std::move(v->out));
-    remove_connector(*v);
+    retire(*v);
   }
   std::erase_if(relations_,
                 [&](const std::unique_ptr<relation>& v) { return ids.count(v->info.id) > 0; });
