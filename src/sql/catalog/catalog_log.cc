@@ -54,6 +54,22 @@ sql_error cluster_error(const std::string& topic, const std::string& why) {
   return make_error(errc::io_error, -1, "SQL catalog topic \"{}\": {}", topic, why);
 }
 
+// A consumer of the catalog topic's one partition from `from`, reporting
+// its end (open() reads to it; a follower notices it is caught up).
+result<client::consumer> catalog_consumer(const client::client_config& cluster,
+                                          const std::string& topic, client::start_position from) {
+  client::consumer_options co;
+  co.client = cluster;
+  co.auto_commit = false;
+  co.auto_offset_reset = "earliest";
+  co.report_partition_end = true;
+  auto consumer = client::consumer::create(co);
+  if (!consumer) return cluster_error(topic, consumer.error().message);
+  if (auto r = consumer.value().assign({{topic, runnel::partition_id{0}, from}}); !r)
+    return cluster_error(topic, r.error().message);
+  return std::move(consumer).value();
+}
+
 }  // namespace
 
 struct catalog_log::impl {
@@ -97,17 +113,8 @@ result<std::unique_ptr<catalog_log>> catalog_log::open(const client::client_conf
       return cluster_error(topic, r.error().message);
   }
   // Read it to its end: the last record of each name wins.
-  client::consumer_options co;
-  co.client = cluster;
-  co.auto_commit = false;
-  co.auto_offset_reset = "earliest";
-  co.report_partition_end = true;
-  auto consumer = client::consumer::create(co);
-  if (!consumer) return cluster_error(topic, consumer.error().message);
-  if (auto r = consumer.value().assign(
-          {{topic, runnel::partition_id{0}, client::start_position::beginning()}});
-      !r)
-    return cluster_error(topic, r.error().message);
+  auto consumer = catalog_consumer(cluster, topic, client::start_position::beginning());
+  if (!consumer) return consumer.error();
   std::map<std::string, std::optional<catalog_entry>> latest;
   std::map<std::string, int64_t> written_at;  // the offset of each name's last record
   std::optional<sql_error> bad;
@@ -225,17 +232,9 @@ struct catalog_follower::impl {
 
 result<std::unique_ptr<catalog_follower>> catalog_follower::open(
     const client::client_config& cluster, const std::string& topic, int64_t from) {
-  client::consumer_options co;
-  co.client = cluster;
-  co.auto_commit = false;
-  co.auto_offset_reset = "earliest";
-  co.report_partition_end = true;
-  auto consumer = client::consumer::create(co);
-  if (!consumer) return cluster_error(topic, consumer.error().message);
-  if (auto r = consumer.value().assign(
-          {{topic, runnel::partition_id{0}, client::start_position::at(runnel::offset{from})}});
-      !r)
-    return cluster_error(topic, r.error().message);
+  auto consumer =
+      catalog_consumer(cluster, topic, client::start_position::at(runnel::offset{from}));
+  if (!consumer) return consumer.error();
   auto p = std::make_unique<impl>();
   p->topic = topic;
   p->consumer.emplace(std::move(consumer.value()));
