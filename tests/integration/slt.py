@@ -47,11 +47,10 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
-if __name__ == "__main__" and os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".venv")):
-    if not os.path.exists(VENV_PYTHON):
-        sys.exit("slt.py: %s is missing: run scripts/setup (creates it)" % VENV_PYTHON)
-    os.execv(VENV_PYTHON, [VENV_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+import py_venv  # noqa: E402
+
+if __name__ == "__main__":
+    py_venv.enter(__file__)
 
 from psycopg import pq  # noqa: E402
 

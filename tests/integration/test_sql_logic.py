@@ -15,19 +15,16 @@ python (psycopg). A mismatch is reported as FILE:LINE."""
 import concurrent.futures
 import glob
 import os
-import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
 SUITE = os.path.join(HERE, "..", "sql", "slt")
 
-if __name__ == "__main__" and os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".venv")):
-    if not os.path.exists(VENV_PYTHON):
-        print("FAIL %s: run scripts/setup (creates it)\n0 passed, 1 failed" % VENV_PYTHON)
-        sys.exit(1)
-    os.execv(VENV_PYTHON, [VENV_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+import py_venv  # noqa: E402
+
+if __name__ == "__main__":
+    py_venv.enter(__file__)
 
 from harness import BINARY, Broker, run  # noqa: E402
 from slt import Connection, Runner  # noqa: E402

@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "result_lines.h"
 #include "sql/engine/engine.h"
 #include "sql/types/datetime.h"
-#include "sql/types/text_format.h"
 
 namespace runnel::sql {
 namespace {
@@ -22,21 +22,7 @@ class Engine : public ::testing::Test {
  protected:
   // Runs `sql`; returns the last statement's rows as "a|b" lines, in order.
   std::vector<std::string> rows(std::string_view sql, int64_t now = at_minute(0)) {
-    auto r = e.execute(sql, now);
-    EXPECT_TRUE(r) << sql << ": " << (r ? "" : r.error().message);
-    if (!r || r.value().empty()) return {};
-    const auto& last = r.value().back();
-    std::vector<std::string> out;
-    for (size_t i = 0; i < last.rows.size(); ++i) {
-      std::string line;
-      for (size_t c = 0; c < last.columns.size(); ++c) {
-        if (c) line += '|';
-        const datum& d = last.rows.row(i)[c];
-        line += d.is_null() ? "NULL" : to_text(last.columns[c].type, d);
-      }
-      for (int64_t n = 0; n < last.rows.weight(i); ++n) out.push_back(line);
-    }
-    return out;
+    return testing::last_lines(e, sql, now, 0, false);
   }
   std::string tag(std::string_view sql) {
     auto r = e.execute(sql, at_minute(0));

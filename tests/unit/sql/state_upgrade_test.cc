@@ -17,10 +17,10 @@
 #include <gtest/gtest.h>
 
 #include "broker_harness.h"
+#include "result_lines.h"
 #include "sql/engine/engine.h"
 #include "sql/state/state_store.h"
 #include "sql/types/codec.h"
-#include "sql/types/text_format.h"
 
 namespace runnel::sql {
 namespace {
@@ -48,22 +48,7 @@ class StateUpgrade : public ::testing::Test {
 
   // The last statement's rows as "a|b" lines, sorted.
   static std::vector<std::string> rows(engine& e, std::string_view sql) {
-    auto r = e.execute(sql);
-    EXPECT_TRUE(r) << sql << ": " << (r ? "" : r.error().message);
-    if (!r || r.value().empty()) return {};
-    const auto& last = r.value().back();
-    std::vector<std::string> out;
-    for (size_t i = 0; i < last.rows.size(); ++i) {
-      std::string line;
-      for (size_t c = 0; c < last.columns.size(); ++c) {
-        if (c) line += '|';
-        const datum& d = last.rows.row(i)[c];
-        line += d.is_null() ? "NULL" : to_text(last.columns[c].type, d);
-      }
-      for (int64_t n = 0; n < last.rows.weight(i); ++n) out.push_back(line);
-    }
-    std::sort(out.begin(), out.end());
-    return out;
+    return testing::last_lines(e, sql);
   }
   static void run(engine& e, std::string_view sql) {
     auto r = e.execute(sql);

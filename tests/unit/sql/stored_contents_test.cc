@@ -12,8 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "../stream/state_temp_dir.h"
+#include "result_lines.h"
 #include "sql/engine/engine.h"
-#include "sql/types/text_format.h"
 
 namespace runnel::sql {
 namespace {
@@ -24,22 +24,7 @@ constexpr int64_t now_us = 1'710'496'800'000'000;  // 2024-03-15 10:00:00 UTC
 
 // Every row of the last statement's result as "a|b" lines, one per copy, sorted.
 std::vector<std::string> rows_of(engine& e, std::string_view sql, uint64_t session = 0) {
-  auto r = e.execute(sql, now_us, session);
-  EXPECT_TRUE(r) << sql << ": " << (r ? "" : r.error().message);
-  if (!r || r.value().empty()) return {};
-  const auto& last = r.value().back();
-  std::vector<std::string> out;
-  for (size_t i = 0; i < last.rows.size(); ++i) {
-    std::string line;
-    for (size_t c = 0; c < last.columns.size(); ++c) {
-      if (c) line += '|';
-      const datum& d = last.rows.row(i)[c];
-      line += d.is_null() ? "NULL" : to_text(last.columns[c].type, d);
-    }
-    for (int64_t n = 0; n < last.rows.weight(i); ++n) out.push_back(line);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return testing::last_lines(e, sql, now_us, session);
 }
 
 class StoredContents : public ::testing::Test {
