@@ -269,7 +269,7 @@ def test_copy_subscribe_streams_changes():
 
 def test_psql_describes_one_relation():
     """psql's \\d name: the pg_catalog queries psql 15 sends print a table's, a view's and a materialized
-    view's columns, types and nullability as PostgreSQL's own \\d would."""
+    view's columns, types and nullability, and a table's primary key, as PostgreSQL's own \\d would."""
     s = SqlServer()
     try:
         s.psql("CREATE TABLE t (id INT PRIMARY KEY, name TEXT NOT NULL, score NUMERIC(10,2), at TIMESTAMP)",
@@ -284,6 +284,9 @@ def test_psql_describes_one_relation():
                             "-c", "\\d t", "-c", "\\d mv", "-c", "\\d nope"], capture_output=True, text=True, timeout=30)
         assert 'Table "public.t"' in r.stdout and 'Materialized view "public.mv"' in r.stdout, r.stdout
         assert " score  | numeric(10,2)               |           |          | " in r.stdout, r.stdout
+        # The primary key in the footer, as PostgreSQL 15 prints its index; none for the view.
+        assert 'Indexes:\n    "t_pkey" PRIMARY KEY, btree (id)\n' in r.stdout, r.stdout
+        assert r.stdout.count("Indexes:") == 1, r.stdout
         assert 'Did not find any relation named "nope".' in r.stderr, r.stderr
     finally:
         assert s.stop() == 0, s.stderr()

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "sql/engine/system_tables.h"
+#include "sql/parse/rename.h"
 #include "sql/parse/statement.h"
 
 namespace runnel::sql {
@@ -106,7 +107,8 @@ std::optional<statement_result> psql_describe(std::string_view sql,
       relation_kind k = r->info->kind;
       std::optional<std::string> am;
       if (k == relation_kind::table || k == relation_kind::materialized_view) am = "heap";
-      t.add({"0", pg_relkind(k), "f", "f", "f", "f", "f", "f", "f", "", "0", "", "p", "d", am});
+      t.add({"0", pg_relkind(k), has_primary_key_index(*r->info) ? "t" : "f", "f", "f", "f", "f",
+             "f", "f", "", "0", "", "p", "d", am});
     }
     return t.done();
   }
@@ -139,6 +141,30 @@ std::optional<statement_result> psql_describe(std::string_view sql,
     }
     return t.done();
   }
+  // Its indexes: the primary key of a table or an upsert source, as the
+  // unique btree index PostgreSQL makes for one ("Indexes:" in the footer).
+  if (sql.starts_with("SELECT c2.relname, i.indisprimary, i.indisunique, i.indisclustered") &&
+      has(sql, "FROM pg_catalog.pg_class c, pg_catalog.pg_class c2, pg_catalog.pg_index i")) {
+    auto oid = quoted_number_after(sql, "WHERE c.oid = '");
+    if (!oid) return std::nullopt;
+    table t({"relname", "indisprimary", "indisunique", "indisclustered", "indisvalid",
+             "pg_get_indexdef", "pg_get_constraintdef", "contype", "condeferrable", "condeferred",
+             "indisreplident", "reltablespace"});
+    if (const auto* r = by_oid(rels, *oid); r && has_primary_key_index(*r->info)) {
+      const relation_info& info = *r->info;
+      std::string columns;
+      for (int k : info.primary_key) {
+        if (!columns.empty()) columns += ", ";
+        columns += quote_identifier(info.columns[static_cast<size_t>(k)].name);
+      }
+      std::string index = primary_key_index_name(info);
+      t.add({index, "t", "t", "f", "t",
+             "CREATE UNIQUE INDEX " + quote_identifier(index) + " ON public." +
+                 quote_identifier(info.name) + " USING btree (" + columns + ")",
+             "PRIMARY KEY (" + columns + ")", "p", "f", "f", "f", "0"});
+    }
+    return t.done();
+  }
   // A source's server and options, as a foreign table's.
   if (has(sql, "FROM pg_catalog.pg_foreign_table f") && has(sql, "f.ftrelid = '")) {
     auto oid = quoted_number_after(sql, "f.ftrelid = '");
@@ -152,8 +178,8 @@ std::optional<statement_result> psql_describe(std::string_view sql,
     }
     return t.done();
   }
-  // The footers: runnel has no policies, extended statistics, publications,
-  // inheritance, partitions, indexes, rules or triggers.
+  // The other footers: runnel has no policies, extended statistics,
+  // publications, inheritance, partitions, rules or triggers.
   bool footer = false;
   for (auto from : {"FROM pg_catalog.pg_policy pol", "FROM pg_catalog.pg_statistic_ext",
                     "FROM pg_catalog.pg_publication p", "pg_catalog.pg_inherits i",

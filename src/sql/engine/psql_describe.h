@@ -6,8 +6,9 @@
 //  - the relation's kind and flags (relchecks, relkind, relhasindex, ...);
 //  - its columns: attname, format_type, the default and collation
 //    subqueries, attnotnull, attidentity, attgenerated;
-//  - the footers psql asks about (policies, statistics, publications,
-//    inheritance, partitions, indexes, rules, triggers): none; a source's
+//  - the footers psql asks about: the index of a declared primary key
+//    (as PostgreSQL's `<name>_pkey`); no policies, statistics,
+//    publications, inheritance, partitions, rules or triggers; a source's
 //    (a foreign table's) server and options: "kafka" and its topic.
 // runnel's SQL has no subqueries in expressions, no pg_policy, pg_inherits
 // or pg_publication, so these queries could not run as SQL; answering them

@@ -213,6 +213,15 @@ const char* pg_relkind(relation_kind k) {
   }
 }
 
+bool has_primary_key_index(const relation_info& r) {
+  return (r.kind == relation_kind::table || r.kind == relation_kind::source) &&
+         !r.primary_key.empty();
+}
+
+std::string primary_key_index_name(const relation_info& r) {
+  return r.name + "_pkey";
+}
+
 const relation_info* find_system_table(std::string_view schema, std::string_view name) {
   for (const auto& r : all())
     if (r.schema == schema && r.name == name) return &r;
@@ -251,7 +260,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
               .i(0)
               .t("p")
               .b(false)
-              .b(false)
+              .b(has_primary_key_index(*r))
               .i(static_cast<int64_t>(r->columns.size()));
       break;
     case sys::pg_attribute:

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +19,12 @@ namespace runnel::sql {
 // pg_class.relkind of a user relation ('r', 'v', 'm'; a source is a
 // foreign table, 'f'), nullptr for kinds pg_class does not list (sinks).
 const char* pg_relkind(relation_kind k);
+
+// Whether psql and pg_class show the relation with an index: the primary
+// key a table or an upsert source declares (PostgreSQL makes a unique
+// btree index for one), named as PostgreSQL names it (`<name>_pkey`).
+bool has_primary_key_index(const relation_info& r);
+std::string primary_key_index_name(const relation_info& r);
 
 const relation_info* find_system_table(std::string_view schema, std::string_view name);
 const relation_info* system_table_by_id(uint64_t id);
