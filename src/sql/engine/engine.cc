@@ -15,6 +15,7 @@
 #include "sql/connector/kafka_options.h"
 #include "sql/connector/kafka_sink.h"
 #include "sql/connector/kafka_source.h"
+#include "sql/engine/driver_queries.h"
 #include "sql/engine/point_lookup.h"
 #include "sql/engine/psql_describe.h"
 #include "sql/engine/relation_state.h"
@@ -361,6 +362,12 @@ void engine::write_sink(relation& v, const row_batch& changes) {
 
 result<std::vector<statement_result>> engine::execute_locked(std::string_view sql, int64_t now) {
   if (now == 0) now = wall_clock_micros();
+  // Drivers' catalog queries runnel's SQL runs in another form (driver_queries.h).
+  std::string rewritten;
+  if (auto r = rewrite_driver_query(sql)) {
+    rewritten = std::move(*r);
+    sql = rewritten;
+  }
   // psql's \d name: catalog queries answered by their shape (psql_describe.h).
   if (sql.starts_with("SELECT ") && sql.find("pg_catalog.pg_") != std::string_view::npos) {
     std::vector<described_relation> rels;

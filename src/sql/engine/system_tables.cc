@@ -27,6 +27,8 @@ enum class sys : uint64_t {
   columns,
   schemata,
   pg_cursors,  // the session's cursors: the engine fills it (cursor_rows)
+  table_constraints,
+  key_column_usage,
 };
 
 struct def {
@@ -130,6 +132,34 @@ const std::deque<relation_info>& all() {
          "information_schema",
          "schemata",
          {{"catalog_name", type_id::text}, {"schema_name", type_id::text}}},
+        // Primary keys, the only constraint runnel has (besides NOT NULL,
+        // which PostgreSQL lists here as CHECK constraints; runnel does not).
+        {sys::table_constraints,
+         "information_schema",
+         "table_constraints",
+         {{"constraint_catalog", type_id::text},
+          {"constraint_schema", type_id::text},
+          {"constraint_name", type_id::text},
+          {"table_catalog", type_id::text},
+          {"table_schema", type_id::text},
+          {"table_name", type_id::text},
+          {"constraint_type", type_id::text},
+          {"is_deferrable", type_id::text},
+          {"initially_deferred", type_id::text},
+          {"enforced", type_id::text},
+          {"nulls_distinct", type_id::text}}},
+        {sys::key_column_usage,
+         "information_schema",
+         "key_column_usage",
+         {{"constraint_catalog", type_id::text},
+          {"constraint_schema", type_id::text},
+          {"constraint_name", type_id::text},
+          {"table_catalog", type_id::text},
+          {"table_schema", type_id::text},
+          {"table_name", type_id::text},
+          {"column_name", type_id::text},
+          {"ordinal_position", type_id::int32},
+          {"position_in_unique_constraint", type_id::int32}}},
         {sys::pg_cursors,
          "pg_catalog",
          "pg_cursors",
@@ -374,6 +404,38 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
       break;
     case sys::schemata:
       for (const char* s : {"pg_catalog", "public", "information_schema"}) out.row().t("dev").t(s);
+      break;
+    case sys::table_constraints:
+      for (const auto* r : relations)
+        if (has_primary_key_index(*r))
+          out.row()
+              .t("dev")
+              .t("public")
+              .t(primary_key_index_name(*r))
+              .t("dev")
+              .t("public")
+              .t(r->name)
+              .t("PRIMARY KEY")
+              .t("NO")
+              .t("NO")
+              .t("YES");  // nulls_distinct: NULL, as PostgreSQL's for a primary key
+      break;
+    case sys::key_column_usage:
+      for (const auto* r : relations) {
+        if (!has_primary_key_index(*r)) continue;
+        int n = 0;
+        for (int k : r->primary_key) {
+          out.row()
+              .t("dev")
+              .t("public")
+              .t(primary_key_index_name(*r))
+              .t("dev")
+              .t("public")
+              .t(r->name)
+              .t(r->columns[static_cast<size_t>(k)].name)
+              .i(++n);  // position_in_unique_constraint: NULL, as for a primary key
+        }
+      }
       break;
   }
   return out.take();

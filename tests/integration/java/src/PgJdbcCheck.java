@@ -303,6 +303,24 @@ public final class PgJdbcCheck {
       }
       expectEq(List.of("item:varchar", "n:int8"), got, "getColumns of a materialized view");
       got.clear();
+      // Primary keys, in key order (not column order), as PostgreSQL answers;
+      // none for a view or a table without one.
+      st.execute("CREATE TABLE md_pairs (a INT, b VARCHAR, v INT, PRIMARY KEY (b, a))");
+      for (String t : new String[] {"md_orders", "md_pairs", "md_per_item"}) {
+        try (ResultSet rs = md.getPrimaryKeys(null, "public", t)) {
+          while (rs.next())
+            got.add(rs.getString("TABLE_CAT") + "." + rs.getString("TABLE_SCHEM") + "."
+                    + rs.getString("TABLE_NAME") + ":" + rs.getString("COLUMN_NAME") + ":"
+                    + rs.getShort("KEY_SEQ") + ":" + rs.getString("PK_NAME"));
+        }
+      }
+      try (ResultSet rs = md.getPrimaryKeys(null, null, "md_pairs")) {
+        while (rs.next()) got.add(rs.getString("COLUMN_NAME"));
+      }
+      expectEq(List.of("dev.public.md_orders:id:1:md_orders_pkey", "dev.public.md_pairs:b:1:md_pairs_pkey",
+                       "dev.public.md_pairs:a:2:md_pairs_pkey", "b", "a"),
+               got, "getPrimaryKeys");
+      got.clear();
       try (ResultSet rs = md.getSchemas()) {
         while (rs.next()) got.add(rs.getString("TABLE_SCHEM"));
       }
