@@ -129,13 +129,42 @@ def test_copy_subscribe_streams_until_cancelled():
             assert [r[:3] for r in got] == [("1", "a", "Insert"), ("2", None, "Insert"), ("1", "a", "Delete")], got
             assert all(int(r[3]) > 1_600_000_000_000 for r in got), got  # rw_timestamp: ms since the epoch
             assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
-            # A prepared SUBSCRIBE (the extended protocol), where a stream has no place: a clear error.
-            try:
-                conn.execute("SUBSCRIBE t", prepare=True)
-                raise AssertionError("no error")
-            except psycopg.errors.FeatureNotSupported as e:
-                assert "simple query protocol" in str(e), e
-            assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
+def test_stream_subscribe_over_the_extended_protocol():
+    """cursor.stream("SUBSCRIBE ...") sends Parse/Bind/Describe/Execute (as Materialize's Python guide
+    does): the contents, then each change as a row when another connection makes it, in text and in
+    binary, with a parameter; conn.cancel() ends it with 57014 and the connection goes on."""
+    s = SqlServer()
+    try:
+        with connect(s, autocommit=True) as conn, connect(s, autocommit=True) as other:
+            other.execute("CREATE TABLE t (id INT, name TEXT)")
+            other.execute("INSERT INTO t VALUES (1, 'a'), (3, 'c')")
+            for binary, query, args in [(False, "SUBSCRIBE t", None),
+                                        (True, "SUBSCRIBE (SELECT * FROM t WHERE id < %s)", [3])]:
+                got = []
+                try:
+                    with conn.cursor(binary=binary) as cur:
+                        for row in cur.stream(query, args):
+                            if row[0] == 3:  # the whole table's contents hold (3, 'c') too
+                                continue
+                            got.append(row)
+                            if len(got) == 1:
+                                other.execute("INSERT INTO t VALUES (2, NULL)")
+                            elif len(got) == 2:
+                                other.execute("DELETE FROM t WHERE id = 2")
+                            elif len(got) == 3:
+                                conn.cancel()
+                            assert len(got) < 100, got
+                    raise AssertionError("not cancelled")
+                except psycopg.errors.QueryCanceled as e:
+                    assert e.sqlstate == "57014"
+                want = [(1, "a", "Insert"), (2, None, "Insert"), (2, None, "Delete")]
+                assert [r[:3] for r in got[:3]] == want, (binary, got)
+                assert all(isinstance(r[3], int) and r[3] > 1_600_000_000_000 for r in got), got
+                assert conn.execute("SELECT count(*) FROM t").fetchone() == (2,)
     finally:
         assert s.stop() == 0, s.stderr()
 
@@ -212,4 +241,5 @@ def test_server_side_cursors_page_through_a_query():
 
 if __name__ == "__main__":
     run([test_parameters_both_formats_and_transactions, test_cancel_stops_a_waiting_fetch,
-         test_copy_subscribe_streams_until_cancelled, test_server_side_cursors_page_through_a_query])
+         test_copy_subscribe_streams_until_cancelled, test_stream_subscribe_over_the_extended_protocol,
+         test_server_side_cursors_page_through_a_query])

@@ -148,7 +148,7 @@ std::optional<std::string> deallocated(std::string_view query) {
 bool reads_only(std::string_view query) {
   auto toks = lex(query);
   if (toks.empty()) return false;
-  for (auto w : {"select", "with", "values", "show", "describe", "explain", "table"})
+  for (auto w : {"select", "with", "values", "show", "describe", "explain", "table", "subscribe"})
     if (toks[0].is_word(w)) return true;
   return false;
 }
@@ -301,16 +301,34 @@ struct pg_server::impl {
     std::optional<statement_result> result;  // once run (by Describe or Execute)
     bool empty = false;                      // an empty query
     size_t sent = 0;                         // rows Execute sent so far
+    // A SUBSCRIBE: the session's stream (engine::stream_changes) is this
+    // portal's while it is set; `result` holds its columns, `pending` the
+    // change rows one Execute's row limit left for the next.
+    bool streaming = false;
+    std::optional<statement_result> pending;
   };
   struct session {
     std::unordered_map<std::string, prepared> stmts;
     std::unordered_map<std::string, portal> portals;
     std::string failed_query;  // a Parse that failed: what its error points into
     uint64_t id = 0;           // the engine session: cursors are per connection
+    // An Execute of a SUBSCRIBE portal, for serve() to stream: the portal
+    // and the row limit (0: none).
+    std::optional<std::pair<std::string, int32_t>> execute_stream;
   };
 
-  // Runs a portal's statement once; its rows wait for Execute.
-  result<void> run_portal(portal& p, uint64_t session_id) {
+  // Forgets a portal; a SUBSCRIBE's stream ends with it.
+  void drop_portal(session& ses, const std::string& name) {
+    auto it = ses.portals.find(name);
+    if (it == ses.portals.end()) return;
+    if (it->second.streaming) eng.end_stream(ses.id);
+    ses.portals.erase(it);
+  }
+
+  // Runs a portal's statement once; its rows wait for Execute. A SUBSCRIBE
+  // starts the session's stream, which Execute sends as it comes.
+  result<void> run_portal(portal& p, session& ses) {
+    uint64_t session_id = ses.id;
     if (p.result || p.empty) return outcome::success();
     if (p.sql.find_first_not_of(" \t\r\n;") == std::string::npos) {
       p.empty = true;
@@ -322,10 +340,13 @@ struct pg_server::impl {
       return make_error(errc::syntax_error, -1,
                         "cannot insert multiple commands into a prepared statement");
     if (rs[0].streams) {
-      eng.end_stream(session_id);
-      return make_error(errc::feature_not_supported, -1,
-                        "SUBSCRIBE streams over the simple query protocol only: send it as a "
-                        "query without parameters, or use DECLARE ... CURSOR FOR SUBSCRIBE");
+      // The engine has one stream per session: another portal's ends.
+      for (auto& [name, other] : ses.portals)
+        if (&other != &p && other.streaming) {
+          other.streaming = false;
+          other.pending.reset();
+        }
+      p.streaming = true;
     }
     p.result = std::move(rs[0]);
     return outcome::success();
@@ -427,6 +448,7 @@ struct pg_server::impl {
         portal p;
         p.sql = std::move(sql);
         p.formats = std::move(result_formats);
+        drop_portal(ses, portal_name);  // the unnamed portal is replaced
         ses.portals[portal_name] = std::move(p);
         message('2').append_to(out);  // BindComplete
         return outcome::success();
@@ -462,7 +484,8 @@ struct pg_server::impl {
           }
           portal probe;
           BOOST_OUTCOME_TRY(probe.sql, substitute_params(ps.query, nulls));
-          BOOST_OUTCOME_TRY(run_portal(probe, ses.id));
+          BOOST_OUTCOME_TRY(run_portal(probe, ses));
+          if (probe.streaming) eng.end_stream(ses.id);  // only its columns were wanted
           describe_result(probe, {});
           return outcome::success();
         }
@@ -483,7 +506,7 @@ struct pg_server::impl {
             return outcome::success();
           }
           query = it->second.sql;
-          BOOST_OUTCOME_TRY(run_portal(it->second, ses.id));
+          BOOST_OUTCOME_TRY(run_portal(it->second, ses));
           describe_result(it->second, it->second.formats);
           return outcome::success();
         }
@@ -498,7 +521,11 @@ struct pg_server::impl {
           return make_error(errc::invalid_cursor, -1, "portal \"{}\" does not exist", name);
         portal& p = it->second;
         query = p.sql;
-        BOOST_OUTCOME_TRY(run_portal(p, ses.id));
+        BOOST_OUTCOME_TRY(run_portal(p, ses));
+        if (p.streaming) {
+          ses.execute_stream.emplace(name, max);  // serve() streams it
+          return outcome::success();
+        }
         if (auto d = deallocated(p.sql)) forget_statements(ses, *d);
         if (p.empty) {
           message('I').append_to(out);  // EmptyQueryResponse
@@ -526,7 +553,7 @@ struct pg_server::impl {
         if (what == 'S')
           ses.stmts.erase(name);
         else if (what == 'P')
-          ses.portals.erase(name);
+          drop_portal(ses, name);
         else
           return violation();
         message('3').append_to(out);  // CloseComplete
@@ -627,6 +654,75 @@ struct pg_server::impl {
     eng.end_stream(session);
     message('c').append_to(out);  // CopyDone
     message('C').str("SUBSCRIBE").append_to(out);
+    return true;
+  }
+
+  // Execute of a SUBSCRIBE portal (the extended protocol, as psycopg's
+  // cursor.stream() sends it): each change row as a DataRow as it comes,
+  // in the portal's result formats, until the client cancels (ErrorResponse
+  // 57014; `failed`, so that what follows up to Sync is skipped) or goes
+  // away (false), or the server stops (CommandComplete). With a row limit
+  // (pgJDBC's fetch size), PortalSuspended once rows have come — at most
+  // that many, and without waiting for more than the first; the next
+  // Execute goes on with the rows of a change batch this one did not send.
+  bool stream_rows(tcp::socket& s, session& ses, const std::string& name, int32_t max,
+                   std::string& out, bool& failed) {
+    portal& p = ses.portals[name];
+    const size_t limit = max > 0 ? static_cast<size_t>(max) : SIZE_MAX;
+    size_t sent = 0;
+    auto fail = [&](const sql_error& e) {
+      eng.end_stream(ses.id);
+      p.streaming = false;
+      p.pending.reset();
+      error_message(e, "", out);
+      failed = true;
+      return true;
+    };
+    // Sends rows of `r` from its row `from` (counting copies) up to the
+    // limit; keeps what is left of `r` for the next Execute.
+    auto send_rows = [&](statement_result r, size_t from) -> result<void> {
+      int64_t room = limit == SIZE_MAX ? -1 : static_cast<int64_t>(limit - sent);
+      BOOST_OUTCOME_TRY(auto n, data_rows(r, p.formats, from, room, out));
+      sent += n;
+      p.pending.reset();
+      p.sent = 0;
+      size_t total = 0;
+      for (size_t i = 0; i < r.rows.size(); ++i)
+        total += static_cast<size_t>(std::max<int64_t>(r.rows.weight(i), 0));
+      if (from + n < total) {
+        p.sent = from + n;
+        p.pending = std::move(r);
+      }
+      return outcome::success();
+    };
+    if (p.pending)
+      if (auto r = send_rows(std::move(*p.pending), p.sent); !r) return fail(r.error());
+    while (sent < limit && p.streaming) {
+      if (!out.empty()) {
+        if (!send(s, out)) return eng.end_stream(ses.id), false;
+        out.clear();
+      }
+      if (stopping) {
+        eng.end_stream(ses.id);
+        p.streaming = false;
+        message('C').str("SUBSCRIBE").append_to(out);
+        return true;
+      }
+      // Wait a little at a time, to notice a client that went away.
+      auto changes = eng.stream_changes(ses.id, std::chrono::milliseconds(200));
+      if (!changes) return fail(changes.error());
+      if (auto r = send_rows(std::move(changes.value()), 0); !r) return fail(r.error());
+      if (client_gone(s)) return eng.end_stream(ses.id), false;
+      // With a row limit, what has come so far (FETCH n of a subscription
+      // waits for the first change, not for n): a client that reads rows
+      // only once its Execute ends must see them.
+      if (limit != SIZE_MAX && sent > 0) break;
+    }
+    if (!p.streaming) {  // another portal's SUBSCRIBE took the session's stream
+      message('C').str("SUBSCRIBE").append_to(out);
+      return true;
+    }
+    message('s').append_to(out);  // PortalSuspended: Execute again for more
     return true;
   }
 
@@ -746,7 +842,7 @@ struct pg_server::impl {
         ready(session_id, out);
       } else if (type == 'S') {
         skip_to_sync = false;
-        ses.portals.erase("");  // the unnamed portal lasts until Sync
+        drop_portal(ses, "");  // the unnamed portal lasts until Sync
         ready(session_id, out);
       } else if (type == 'H') {
         // Flush: nothing is buffered.
@@ -756,6 +852,12 @@ struct pg_server::impl {
           // After an error the extended protocol skips everything up to Sync.
           skip_to_sync = true;
           error_message(r.error(), query, out);
+        } else if (ses.execute_stream) {
+          auto [name, max] = std::move(*ses.execute_stream);
+          ses.execute_stream.reset();
+          bool failed = false;
+          if (!stream_rows(s, ses, name, max, out, failed)) return;
+          skip_to_sync = failed;
         }
       }
       if (!out.empty() && !send(s, out)) return;

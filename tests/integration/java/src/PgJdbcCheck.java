@@ -528,6 +528,59 @@ public final class PgJdbcCheck {
     }
   }
 
+  // SUBSCRIBE run as a query over the extended protocol with a fetch size:
+  // the rows come at most two per Execute (PortalSuspended between), each
+  // change as it is made, until a cancel. Statement.cancel() sends nothing
+  // once executeQuery has returned (pgJDBC deems the statement idle while
+  // ResultSet.next() fetches), so the cancel is PGConnection.cancelQuery().
+  static void subscribeStreamed() throws Exception {
+    try (Connection c = connect(); Connection w = connect(); Statement ws = w.createStatement()) {
+      ws.execute("CREATE TABLE sub_s (id INT, name TEXT)");
+      ws.execute("INSERT INTO sub_s VALUES (1, 'first')");
+      c.setAutoCommit(false);
+      PreparedStatement st = c.prepareStatement("SUBSCRIBE sub_s");
+      st.setFetchSize(2);
+      List<String> got = new ArrayList<>();
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicBoolean cancelling = new java.util.concurrent.atomic.AtomicBoolean();
+      Thread canceller = new Thread(() -> {
+        try {
+          while (!done.get()) {
+            Thread.sleep(100);
+            if (cancelling.get()) c.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+          }
+        } catch (Exception e) {
+          // ends the thread; the stream then fails the check by the row bound
+        }
+      });
+      canceller.start();
+      try (ResultSet rs = st.executeQuery()) {
+        expectEq("rw_timestamp", rs.getMetaData().getColumnName(4), "the columns");
+        while (rs.next()) {
+          got.add(rs.getInt(1) + "|" + rs.getString(2) + "|" + rs.getString("op"));
+          if (got.size() == 1) ws.execute("INSERT INTO sub_s VALUES (2, 'second'), (3, 'third')");
+          if (got.size() == 3) ws.execute("DELETE FROM sub_s WHERE id = 1");
+          if (got.size() == 4) cancelling.set(true);
+          if (got.size() > 100) break;
+        }
+        throw new AssertionError("not cancelled: " + got);
+      } catch (SQLException e) {
+        expectEq("57014", e.getSQLState(), "SQLSTATE of a cancelled SUBSCRIBE (" + e.getMessage() + ")");
+      } finally {
+        done.set(true);
+        canceller.join();
+      }
+      List<String> changes = new ArrayList<>(got.subList(1, 3));
+      java.util.Collections.sort(changes);
+      expectEq(List.of("1|first|Insert"), got.subList(0, 1), "the contents");
+      expectEq(List.of("2|second|Insert", "3|third|Insert"), changes, "the insert");
+      expectEq("1|first|Delete", got.get(3), "the delete");
+      c.rollback();
+      c.setAutoCommit(true);
+      expectEq(List.of("2"), rows(c, "SELECT count(*) FROM sub_s"), "the connection after the cancel");
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     port = Integer.parseInt(args[0]);
     runnel = args[1];
@@ -544,6 +597,7 @@ public final class PgJdbcCheck {
     check("upsert_table_follows_keys", PgJdbcCheck::upsertTableFollowsKeys);
     check("errors_carry_sqlstate", PgJdbcCheck::errorsCarrySqlstate);
     check("subscribe_cursor", PgJdbcCheck::subscribeCursor);
+    check("subscribe_streamed", PgJdbcCheck::subscribeStreamed);
     System.out.printf("%d passed, %d failed%n", passed, failed);
     System.exit(failed == 0 ? 0 : 1);
   }
