@@ -8,7 +8,12 @@
 // sorted) and the time is not the point.
 //
 // Usage: NexmarkFlink --bootstrap HOST:PORT --sources FILE [--query FILE]
-//                     [--prefix P] [--collect FILE]
+//                     [--prefix P] [--collect FILE] [--state-dir DIR]
+// --state-dir keeps keyed state in RocksDB under DIR (the embedded RocksDB
+// state backend, as runnel's --state-dir keeps its state in RocksDB), and
+// adds peak_state_mb: the largest sum seen of RocksDB's estimated live data
+// and memtable sizes over every state of the job (its native metrics, taken
+// by the reporter below).
 // FILE texts: `--` comment lines are dropped and {prefix}, {bootstrap} are
 // replaced. sources.sql declares person, auction and bid; without --query the
 // job reads the three sources into blackholes (the cost of reading).
@@ -27,6 +32,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.MetricConfig;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.reporter.MetricReporter;
+import org.apache.flink.metrics.reporter.MetricReporterFactory;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
@@ -93,12 +105,23 @@ public final class NexmarkFlink {
     // update's old row too (ChangelogMode.all()), so it can be applied without
     // knowing the result's keys; a table's collect() may send upserts (q9's
     // Top-1 did: +U rows without their -U).
-    StreamExecutionEnvironment env = collect ? StreamExecutionEnvironment.getExecutionEnvironment() : null;
+    // The local cluster's configuration: it starts with the job, so the
+    // state backend and the metric reporter are set here, not in TableConfig.
+    Configuration conf = new Configuration();
+    conf.setString("parallelism.default", "1");
+    conf.setString("pipeline.name", "nexmark");
+    boolean rocksdb = opt.containsKey("state-dir");
+    if (rocksdb) {
+      conf.setString("state.backend.type", "rocksdb");
+      conf.setString("state.backend.rocksdb.localdir", opt.get("state-dir"));
+      conf.setString("state.backend.rocksdb.metrics.estimate-live-data-size", "true");
+      conf.setString("state.backend.rocksdb.metrics.size-all-mem-tables", "true");
+      conf.setString("metrics.reporter.state.factory.class", StateGaugesFactory.class.getName());
+    }
+    StreamExecutionEnvironment env = collect ? StreamExecutionEnvironment.getExecutionEnvironment(conf) : null;
     if (env != null) env.setParallelism(1);
     TableEnvironment t = collect ? StreamTableEnvironment.create(env)
-        : TableEnvironment.create(EnvironmentSettings.newInstance().inStreamingMode().build());
-    t.getConfig().set("parallelism.default", "1");
-    t.getConfig().set("pipeline.name", "nexmark");
+        : TableEnvironment.create(EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
     for (String stmt : text(sourcesFile, prefix, bootstrap).split(";")) {
       if (!stmt.isBlank()) t.executeSql(stmt);
     }
@@ -164,6 +187,7 @@ public final class NexmarkFlink {
     Thread sampler = new Thread(() -> {
       while (!Thread.currentThread().isInterrupted()) {
         samples.add(new long[] {System.nanoTime(), cpuNanos(), consumed()});
+        if (samples.size() % 10 == 0) PEAK_STATE.accumulateAndGet(StateGauges.bytes(), Math::max);
         try {
           Thread.sleep(20);
         } catch (InterruptedException e) {
@@ -199,11 +223,57 @@ public final class NexmarkFlink {
     }
     System.out.printf("{\"seconds\": %.3f, \"cpu_seconds\": %.3f, \"job_seconds\": %.3f, \"job_cpu_seconds\": %.3f, "
         + "\"records\": %d, \"warm_records\": %d, \"warm_seconds\": %.3f, \"warm_cpu_seconds\": %.3f, "
-        + "\"peak_rss_mb\": %d}%n", (t1 - start[0]) / 1e9, (cpu1 - start[1]) / 1e9,
+        + "\"peak_rss_mb\": %d%s}%n", (t1 - start[0]) / 1e9, (cpu1 - start[1]) / 1e9,
         (t1 - t0) / 1e9, (cpu1 - cpu0) / 1e9, records, records - half[2], (t1 - half[0]) / 1e9,
-        (cpu1 - half[1]) / 1e9, peakRssKb() / 1024);
+        (cpu1 - half[1]) / 1e9, peakRssKb() / 1024,
+        rocksdb ? String.format(", \"peak_state_mb\": %.1f, \"state_gauges\": %d", PEAK_STATE.get() / 1048576.0,
+            StateGauges.SEEN.get()) : "");
     System.out.flush();
     System.exit(0);
+  }
+
+  private static final java.util.concurrent.atomic.AtomicLong PEAK_STATE = new java.util.concurrent.atomic.AtomicLong();
+
+  // A metric reporter that keeps the gauges of RocksDB's native metrics
+  // (one per state, i.e. column family) for the sampler to add up; the job
+  // runs in this JVM, so they are live objects. Flink creates it from
+  // metrics.reporter.state.factory.class.
+  public static final class StateGauges implements MetricReporter {
+    private static final Map<Gauge<?>, Boolean> GAUGES = new java.util.concurrent.ConcurrentHashMap<>();
+    static final java.util.concurrent.atomic.AtomicInteger SEEN = new java.util.concurrent.atomic.AtomicInteger();
+
+    static long bytes() {
+      long sum = 0;
+      for (Gauge<?> g : GAUGES.keySet()) {
+        try {
+          // RocksDB's metric views read their property when updated, which
+          // Flink does every 5 s only: here at each sample.
+          if (g instanceof org.apache.flink.metrics.View v) v.update();
+          if (g.getValue() instanceof Number n) sum += n.longValue();
+        } catch (RuntimeException e) {
+          // a state closing while it is read
+        }
+      }
+      return sum;
+    }
+
+    @Override public void open(MetricConfig config) {}
+    @Override public void close() {}
+    @Override public void notifyOfAddedMetric(Metric metric, String name, MetricGroup group) {
+      if (metric instanceof Gauge<?> g && (name.endsWith("estimate-live-data-size") || name.endsWith("size-all-mem-tables"))) {
+        GAUGES.put(g, true);
+        SEEN.incrementAndGet();
+      }
+    }
+    @Override public void notifyOfRemovedMetric(Metric metric, String name, MetricGroup group) {
+      if (metric instanceof Gauge<?> g) GAUGES.remove(g);
+    }
+  }
+
+  public static final class StateGaugesFactory implements MetricReporterFactory {
+    @Override public MetricReporter createMetricReporter(java.util.Properties properties) {
+      return new StateGauges();
+    }
   }
 
   private static final Map<String, Long> FETCHED = new java.util.concurrent.ConcurrentHashMap<>();
