@@ -50,12 +50,15 @@ result<expr_ptr> regroup(const expr_ptr& e, const std::vector<expr_ptr>& keys, s
 }
 
 // Replaces window placeholders by the rank column.
-expr_ptr replace_window(const expr_ptr& e, int rank_column) {
-  if (e->kind == expr_kind::column && e->column >= window_marker)
-    return make_column(rank_column, type_id::int64, e->location);
+// Window function i (the marker window_marker + i) -> its rank column.
+expr_ptr replace_window(const expr_ptr& e, const std::vector<int>& rank_columns) {
+  if (e->kind == expr_kind::column && e->column >= window_marker &&
+      static_cast<size_t>(e->column - window_marker) < rank_columns.size())
+    return make_column(rank_columns[static_cast<size_t>(e->column - window_marker)],
+                       type_id::int64, e->location);
   if (e->args.empty()) return e;
   auto c = std::make_shared<expr>(*e);
-  for (auto& a : c->args) a = replace_window(a, rank_column);
+  for (auto& a : c->args) a = replace_window(a, rank_columns);
   return c;
 }
 
@@ -522,49 +525,55 @@ result<plan_ptr> binder::select(const json& s) {
     return make_error(errc::grouping_error, having->location,
                       "HAVING needs GROUP BY or an aggregate");
   }
-  // Window functions: one ROW_NUMBER() over the (grouped) rows.
-  int rank_column = -1;
+  // Window functions: one ranking node per function over the (grouped)
+  // rows, stacked: each adds its rank as a column (the ones below keep
+  // theirs), so they may have different PARTITION BY and ORDER BY. A rank
+  // limit on the last one makes it a Top-N (rewrite.cc).
   if (!windows.empty()) {
-    if (windows.size() > 1)
-      return make_error(errc::feature_not_supported, windows[1].location,
-                        "only one window function per query is supported");
-    auto& w = windows[0];
     std::vector<expr_ptr> exprs;
     std::vector<plan_column> cols;
     for (size_t i = 0; i < scope_cols.size(); ++i) {
       exprs.push_back(make_column(static_cast<int>(i), scope_cols[i].type));
       cols.push_back(scope_cols[i]);
     }
-    auto rn = std::make_shared<plan_node>();
-    rn->kind = plan_kind::row_number;
-    rn->ranking = w.func == "rank"         ? rank_kind::rank
-                  : w.func == "dense_rank" ? rank_kind::dense_rank
-                                           : rank_kind::row_number;
-    auto add = [&](expr_ptr e) -> result<int> {
+    auto add = [&](expr_ptr e) -> int {
+      for (size_t i = scope_cols.size(); i < exprs.size(); ++i)
+        if (same_expr(*exprs[i], *e)) return static_cast<int>(i);
       exprs.push_back(e);
       cols.push_back({fmt::format("$w{}", cols.size()), e->type, "", true});
       return static_cast<int>(exprs.size() - 1);
     };
-    for (auto& p : w.partition) {
-      BOOST_OUTCOME_TRY(int c, add(p));
-      rn->partition.push_back(c);
+    std::vector<std::vector<int>> partitions(windows.size());
+    std::vector<std::vector<sort_key>> orders(windows.size());
+    for (size_t i = 0; i < windows.size(); ++i) {
+      for (auto& p : windows[i].partition) partitions[i].push_back(add(p));
+      for (auto& [e, k] : windows[i].order) {
+        sort_key key = k;
+        key.column = add(e);
+        orders[i].push_back(key);
+      }
     }
-    for (auto& [e, k] : w.order) {
-      BOOST_OUTCOME_TRY(int c, add(e));
-      sort_key key = k;
-      key.column = c;
-      rn->order.push_back(key);
+    current = make_project(current, exprs, cols);
+    std::vector<int> rank_columns;
+    for (size_t i = 0; i < windows.size(); ++i) {
+      auto& w = windows[i];
+      auto rn = std::make_shared<plan_node>();
+      rn->kind = plan_kind::row_number;
+      rn->ranking = w.func == "rank"         ? rank_kind::rank
+                    : w.func == "dense_rank" ? rank_kind::dense_rank
+                                             : rank_kind::row_number;
+      rn->partition = partitions[i];
+      rn->order = orders[i];
+      rn->inputs = {current};
+      rn->columns = current->columns;
+      rn->columns.push_back({w.func, type_id::int64, "", true});
+      rank_columns.push_back(static_cast<int>(rn->columns.size() - 1));
+      current = rn;
     }
-    auto pre = make_project(current, exprs, cols);
-    rn->inputs = {pre};
-    rn->columns = cols;
-    rn->columns.push_back({w.func, type_id::int64, "", true});
-    rank_column = static_cast<int>(rn->columns.size() - 1);
-    current = rn;
-    scope_cols = rn->columns;
-    for (auto& t : targets) t.e = replace_window(t.e, rank_column);
+    scope_cols = current->columns;
+    for (auto& t : targets) t.e = replace_window(t.e, rank_columns);
     for (auto& o : order)
-      if (o.e) o.e = replace_window(o.e, rank_column);
+      if (o.e) o.e = replace_window(o.e, rank_columns);
   }
   // The projection: targets, then hidden ORDER BY expressions.
   std::vector<expr_ptr> exprs;
