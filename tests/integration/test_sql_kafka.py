@@ -5,6 +5,7 @@ records flow from a topic through a source into a materialized view and
 out through a sink to another topic; an upsert table follows a keyed topic,
 tombstones included; bad records are skipped without stopping the source."""
 
+import datetime
 import json
 import socket
 import subprocess
@@ -398,8 +399,71 @@ def sql_listen_errors(d):
         assert "cannot start SQL on 127.0.0.1:%d" % port in r.stderr and "--sql-listen off" in r.stderr, r
 
 
+def test_windows_over_an_interval_join_close():
+    """A join passes a watermark downstream: TUMBLE ... EMIT ON WINDOW CLOSE over an interval join emits each
+    window once both sources' watermarks have passed it, and the join's and the windows' state goes with
+    them (SHOW STATS)."""
+    base = datetime.datetime(2024, 3, 15, 10, 0, 0)
+
+    def ts(sec):
+        return (base + datetime.timedelta(seconds=sec)).strftime("%Y-%m-%d %H:%M:%S")
+
+    def rounds(lo, hi):
+        orders = ['{"id": %d, "ts": "%s"}' % (i, ts(i)) for i in range(lo, hi)]
+        ships = ['{"order_id": %d, "ts": "%s"}' % (i, ts(i + i % 5)) for i in range(lo, hi)]
+        return orders, ships
+
+    def windows(upto):
+        """window_start -> shipments of orders below `upto` in it."""
+        n = {}
+        for i in range(upto):
+            w = (i + i % 5) // 10 * 10
+            n[ts(w)] = n.get(ts(w), 0) + 1
+        return n
+
+    with Broker(BINARY) as b:
+        for t in ["wj_orders", "wj_ships"]:
+            cli(b, "topic", "create", t, "--partitions", "1")
+        s = SqlServer("--brokers", b.bootstrap)
+        try:
+            s.psql("CREATE SOURCE orders (id INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) "
+                   "WITH (connector = 'kafka', topic = 'wj_orders', scan.startup.mode = 'earliest')",
+                   "CREATE SOURCE ships (order_id INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) "
+                   "WITH (connector = 'kafka', topic = 'wj_ships', scan.startup.mode = 'earliest')",
+                   "CREATE MATERIALIZED VIEW shipped_per_10s AS WITH j AS (SELECT o.id, s.ts FROM orders o "
+                   "JOIN ships s ON o.id = s.order_id AND s.ts BETWEEN o.ts AND o.ts + INTERVAL '10' SECOND) "
+                   "SELECT window_start, count(*) AS n FROM TUMBLE(j, ts, INTERVAL '10' SECOND) "
+                   "GROUP BY window_start EMIT ON WINDOW CLOSE")
+            closed = lambda: dict(line.split("|") for line in rows(s, "SELECT * FROM shipped_per_10s").splitlines())
+            orders, ships = rounds(0, 300)
+            produce(b, "wj_orders", orders)
+            # Only the orders' watermark moved: nothing can close, and the join keeps every order.
+            wait_until(lambda: stats(s, "orders")[2] == "300", what="the orders read")
+            assert closed() == {}
+            before = int(stats(s, "shipped_per_10s")[3])
+            produce(b, "wj_ships", ships)
+            # Watermarks 298 s (orders) and 302 s (shipments): the windows before 290 s have closed.
+            want = {w: str(n) for w, n in windows(300).items() if w < ts(290)}
+            wait_until(lambda: closed() == want, what="the windows the watermarks passed")
+            # The orders no shipment at or after 302 s can match are gone.
+            mid = int(stats(s, "shipped_per_10s")[3])
+            assert 0 < mid and mid * 5 < before, (before, mid)
+            orders, ships = rounds(1000, 1001)
+            produce(b, "wj_orders", orders)
+            produce(b, "wj_ships", ships)
+            want = {w: str(n) for w, n in windows(300).items()}
+            wait_until(lambda: closed() == want, what="every window of the first rows")
+            # Left: the last order and shipment, and the open window of 1000 s.
+            after = int(stats(s, "shipped_per_10s")[3])
+            assert after * 5 < before, (before, mid, after)
+            st = stats(s, "shipped_per_10s")
+            assert st[6:8] == ["0", "0"], st  # no row errors, no late rows
+        finally:
+            assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
     run([test_source_view_and_sinks, test_upsert_table_follows_keys_and_tombstones, test_clear_errors,
          test_catalog_survives_a_crash, test_csv_bytes_and_headers, test_rename_survives_a_restart,
          test_serve_hosts_sql_over_its_own_topics, test_flush_waits_for_sources,
-         test_serve_sql_listen_errors])
+         test_serve_sql_listen_errors, test_windows_over_an_interval_join_close])

@@ -1,7 +1,10 @@
 #include "sql/exec/join.h"
 
 #include <algorithm>
+#include <climits>
 #include <string>
+
+#include "sql/plan/time_bounds.h"
 
 namespace runnel::sql {
 
@@ -59,97 +62,32 @@ join_op::join_op(exec_env& env, schema_types left, schema_types right,
   if (!temporal_) find_bounds(equi, wms);
 }
 
-namespace {
-
-void flatten_and(const expr_ptr& e, std::vector<expr_ptr>& out) {
-  if (e->kind == expr_kind::and_) {
-    for (const auto& a : e->args) flatten_and(a, out);
-    return;
-  }
-  out.push_back(e);
-}
-
-bool is_time(const sql_type& t) {
-  return t.id == type_id::timestamp || t.id == type_id::timestamptz;
-}
-
-}  // namespace
-
 void join_op::find_bounds(const std::vector<std::pair<int, int>>& equi,
                           const std::vector<int>* wms) {
-  const int nl = static_cast<int>(sides_[0].types.size());
-  const int nr = static_cast<int>(sides_[1].types.size());
-  auto side_of = [&](const expr& e) {
-    std::vector<int> cols;
-    collect_columns(e, cols);
-    if (cols.empty() || uses_now(e)) return -1;
-    int s = cols[0] < nl ? 0 : 1;
-    for (int c : cols)
-      if ((c < nl ? 0 : 1) != s) return -1;
-    return s;
-  };
-  auto watermarked = [&](int s, int col) {
-    return std::find(wms[s].begin(), wms[s].end(), col) != wms[s].end();
-  };
-  // Joined-row columns -> one side's own columns.
-  auto local = [&](const expr_ptr& e, int s) {
-    std::vector<int> map(static_cast<size_t>(nl + nr), 0);
-    for (int i = 0; i < nl + nr; ++i) map[static_cast<size_t>(i)] = s == 0 ? i : i - nl;
-    return remap_columns(e, map);
-  };
-  auto add = [&](const expr_ptr& lhs, const expr_ptr& rhs, bool strict) {
-    if (!is_time(lhs->type) || lhs->type.id != rhs->type.id) return;
-    // lhs: a column of one side, or that column plus or minus a constant.
-    const expr* col = nullptr;
-    if (lhs->kind == expr_kind::column) {
-      col = lhs.get();
-    } else if (lhs->kind == expr_kind::call && lhs->args.size() == 2 &&
-               (lhs->name == "+" || lhs->name == "-")) {
-      const auto& a = lhs->args[0];
-      const auto& b = lhs->args[1];
-      if (a->kind == expr_kind::column && is_constant_expr(*b))
-        col = a.get();
-      else if (lhs->name == "+" && b->kind == expr_kind::column && is_constant_expr(*a))
-        col = b.get();
-    }
-    if (!col || !is_time(col->type)) return;
-    int ws = col->column < nl ? 0 : 1;
-    int rs = side_of(*rhs);
-    if (rs != 1 - ws) return;
-    int wcol = ws == 0 ? col->column : col->column - nl;
-    if (!watermarked(ws, wcol)) return;
+  const auto found =
+      find_join_time_bounds(sides_[0].types, sides_[1].types, equi, residual_, wms[0], wms[1]);
+  for (const auto& f : found) {
     bound b;
-    b.clean = rs;
-    b.wm_column = wcol;
-    b.lhs = local(lhs, ws);
-    b.rhs = local(rhs, rs);
-    b.strict = strict;
+    b.clean = f.clean;
+    b.wm_column = f.wm_column;
+    b.lhs = f.lhs;
+    b.rhs = f.rhs;
+    b.strict = f.strict;
+    b.rhs_column = f.rhs_column;
+    b.rhs_offset = f.rhs_offset;
     b.index = env_.new_table();
     bounds_.push_back(std::move(b));
-  };
-  if (residual_) {
-    std::vector<expr_ptr> parts;
-    flatten_and(residual_, parts);
-    for (const auto& p : parts) {
-      if (p->kind != expr_kind::call || p->args.size() != 2) continue;
-      const auto& a = p->args[0];
-      const auto& b = p->args[1];
-      if (p->name == "<=" || p->name == "<") add(a, b, p->name == "<");
-      if (p->name == ">=" || p->name == ">") add(b, a, p->name == ">");
-      if (p->name == "=") {
-        add(a, b, false);
-        add(b, a, false);
-      }
-    }
   }
-  // Equal keys: each side's column bounds the other's.
-  for (auto [l, r] : equi) {
-    const sql_type& lt = sides_[0].types[static_cast<size_t>(l)];
-    const sql_type& rt = sides_[1].types[static_cast<size_t>(r)];
-    auto lc = make_column(l, lt);
-    auto rc = make_column(nl + r, rt);
-    add(lc, rc, false);
-    add(rc, lc, false);
+  // The output columns that carry a watermark (time_bounds.h).
+  const int nl = static_cast<int>(sides_[0].types.size());
+  for (int joined : join_output_watermarks(found, nl, wms[0], wms[1])) {
+    out_watermark w;
+    w.side = joined < nl ? 0 : 1;
+    w.column = w.side == 0 ? joined : joined - nl;
+    w.joined = joined;
+    for (size_t i = 0; i < bounds_.size(); ++i)
+      if (bounds_[i].clean == w.side && bounds_[i].rhs_column == w.column) w.bounds.push_back(i);
+    out_wms_.push_back(std::move(w));
   }
 }
 
@@ -386,6 +324,37 @@ void join_op::watermark(int port, int column, int64_t value) {
     b.limit = limit;
     codec::append_key(b.rhs->type, datum::of_int(limit), b.threshold);
     expire(b);
+  }
+  pass_watermarks(ws, column, value);
+}
+
+void join_op::pass_watermarks(int side, int column, int64_t value) {
+  for (auto& w : out_wms_) {
+    if (w.side == side && w.column == column && (!w.has_side || value > w.side_wm)) {
+      w.has_side = true;
+      w.side_wm = value;
+    }
+    if (!w.has_side) continue;
+    // Stored rows of the side have the column >= limit - offset for every
+    // bound that expires them; a new row of the side has it >= the side's
+    // own watermark.
+    bool any = false;
+    int64_t stored = INT64_MIN;
+    for (size_t i : w.bounds) {
+      const bound& b = bounds_[i];
+      if (!b.has_wm) continue;
+      int64_t lo = 0;
+      if (__builtin_sub_overflow(b.limit, b.rhs_offset, &lo))
+        lo = b.rhs_offset > 0 ? INT64_MIN : INT64_MAX;
+      stored = any ? std::max(stored, lo) : lo;
+      any = true;
+    }
+    if (!any) continue;
+    int64_t v = std::min(w.side_wm, stored);
+    if (w.has_emitted && v <= w.emitted) continue;
+    w.has_emitted = true;
+    w.emitted = v;
+    emit_watermark(w.joined, v);
   }
 }
 

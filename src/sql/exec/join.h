@@ -26,6 +26,16 @@
 // rows it would have matched may be gone. Rows that are not late give the
 // batch query's result exactly, retractions included.
 //
+// Watermarks out (plan/time_bounds.h): an output column carries one when
+// it is a watermarked column of its side and a bound that expires that
+// side's rows is on it (rhs = the column plus a constant): a future output
+// row either comes with a new row of that side (the column at or above the
+// side's watermark) or pairs a stored one (at or above the bound's limit
+// minus the constant), so the output's watermark is the smaller of the
+// two. Equal watermarked keys (window_start = window_start) pass the
+// smaller of both inputs' watermarks; `b.ts BETWEEN a.ts AND a.ts + 1h`
+// passes both ts columns. A temporal join passes its left side's.
+//
 // Columns that no operator above reads (plan_node::unread, plan/prune.cc)
 // are set to NULL as each change comes in, so they are neither stored nor
 // copied.
@@ -67,6 +77,21 @@ class join_op : public op {
     int64_t limit = 0;                   // rows with rhs < limit are dead
     std::string threshold;               // key of lhs(W): index keys below it are dead
     std::unique_ptr<state_table> index;  // key(rhs(row)) + the row's key in the side's table
+    int rhs_column = -1;                 // rhs is this column + rhs_offset (else -1)
+    int64_t rhs_offset = 0;
+  };
+
+  // An output column that carries a watermark: min(its side's watermark,
+  // the lower limit its bounds keep on the side's stored rows).
+  struct out_watermark {
+    int side = 0;
+    int column = 0;  // of the side
+    int joined = 0;  // of the output
+    std::vector<size_t> bounds;
+    bool has_side = false;
+    int64_t side_wm = 0;
+    bool has_emitted = false;
+    int64_t emitted = 0;
   };
 
   struct side {
@@ -88,9 +113,12 @@ class join_op : public op {
   void expire(bound& b);
   // A change on side s below its side's watermark on a bound's column.
   bool late(int s, const datum* row) const;
+  // After a watermark on (side, column): the output's watermarks that moved.
+  void pass_watermarks(int side, int column, int64_t value);
 
   side sides_[2];
   std::vector<bound> bounds_;
+  std::vector<out_watermark> out_wms_;
   expr_ptr residual_;
   bool temporal_;
   uint32_t width_;

@@ -10,6 +10,7 @@
 #include "sql/plan/binder_impl.h"
 #include "sql/plan/functions.h"
 #include "sql/plan/relation.h"
+#include "sql/plan/time_bounds.h"
 
 namespace runnel::sql {
 
@@ -491,10 +492,21 @@ void derive_properties(plan_node& n) {
       }
       if (n.group_keys.empty()) n.unique_key.clear();
       break;
-    case plan_kind::join:
+    case plan_kind::join: {
       n.append_only =
           in(0).append_only && (n.temporal || (in(1).append_only && n.join == join_type::inner));
+      if (n.temporal) {
+        n.watermarks = in(0).watermarks;  // only left rows make output, in their order
+        break;
+      }
+      std::vector<sql_type> lt, rt;
+      for (const auto& c : in(0).columns) lt.push_back(c.type);
+      for (const auto& c : in(1).columns) rt.push_back(c.type);
+      n.watermarks = join_output_watermarks(
+          find_join_time_bounds(lt, rt, n.equi, n.predicate, in(0).watermarks, in(1).watermarks),
+          static_cast<int>(lt.size()), in(0).watermarks, in(1).watermarks);
       break;
+    }
     case plan_kind::union_all: {
       n.append_only = true;
       for (auto& i : n.inputs) n.append_only &= i->append_only;

@@ -791,6 +791,118 @@ TEST(Exec, IntervalJoinsDropStateBehindTheWatermarks) {
   }
 }
 
+// A join passes a watermark downstream (plan/time_bounds.h): windows with
+// EMIT ON WINDOW CLOSE over an interval join (inner and LEFT, on either
+// side's time) and over a join of two windowed aggregates on equal
+// window_start (Nexmark q8's shape) close as both inputs' watermarks pass
+// them, never too early: fed rows out of order (never behind a watermark),
+// each closed window's one row equals the batch query's, none is late, and
+// once both watermarks pass every row no state is left anywhere.
+TEST(Exec, WindowsOverIntervalJoinsCloseByTheJoinsWatermark) {
+  struct shape {
+    const char* sql;
+    std::vector<int> join_watermarks;  // the join's output columns with a watermark
+  };
+  const shape shapes[] = {
+      {"WITH j AS (SELECT a.id AS aid, b.id AS bid, b.ts AS ts FROM a JOIN b ON a.k = b.k AND "
+       "b.ts BETWEEN a.ts AND a.ts + INTERVAL '2' SECOND) SELECT window_start, count(*), max(aid), "
+       "min(bid) FROM TUMBLE(j, ts, INTERVAL '3' SECOND) GROUP BY window_start",
+       {2, 5}},
+      {"WITH j AS (SELECT a.id AS aid, b.id AS bid, a.ts AS ts FROM a JOIN b ON a.k = b.k AND "
+       "b.ts BETWEEN a.ts AND a.ts + INTERVAL '2' SECOND) SELECT window_start, count(*), max(aid), "
+       "min(bid) FROM TUMBLE(j, ts, INTERVAL '3' SECOND) GROUP BY window_start",
+       {2, 5}},
+      {"WITH j AS (SELECT a.id AS aid, b.id AS bid, a.ts AS ts FROM a LEFT JOIN b ON a.k = b.k "
+       "AND b.ts >= a.ts - INTERVAL '1' SECOND AND b.ts < a.ts + INTERVAL '1' SECOND) SELECT "
+       "window_start, count(*), count(bid), max(aid) FROM TUMBLE(j, ts, INTERVAL '3' SECOND) "
+       "GROUP BY window_start",
+       {2, 5}},
+      {"WITH x AS (SELECT k, window_start FROM TUMBLE(a, ts, INTERVAL '2' SECOND) GROUP BY k, "
+       "window_start), y AS (SELECT k, window_start, count(*) AS n FROM TUMBLE(b, ts, INTERVAL "
+       "'2' SECOND) GROUP BY k, window_start) SELECT x.window_start, count(*), sum(y.n) FROM x "
+       "JOIN y ON x.k = y.k AND x.window_start = y.window_start GROUP BY x.window_start",
+       {1, 3}},
+  };
+  constexpr int64_t second = 1'000'000;
+  for (const auto& sh : shapes) {
+    const char* sql = sh.sql;
+    testing::test_catalog catalog;
+    const auto& a =
+        catalog.add("a", relation_kind::source,
+                    {{"id", type_id::int32}, {"k", type_id::int32}, {"ts", type_id::timestamp}},
+                    {}, {2});
+    const auto& b =
+        catalog.add("b", relation_kind::source,
+                    {{"id", type_id::int32}, {"k", type_id::int32}, {"ts", type_id::timestamp}},
+                    {}, {2});
+    auto batch_plan = catalog.plan(sql, false);
+    ASSERT_TRUE(batch_plan) << sql << ": " << batch_plan.error().message;
+    auto p = catalog.plan(sql, true);
+    ASSERT_TRUE(p) << sql << ": " << p.error().message;
+    const plan_node* j = p.value().get();
+    while (j && j->kind != plan_kind::join) j = j->inputs.empty() ? nullptr : j->inputs[0].get();
+    ASSERT_NE(j, nullptr) << sql;
+    EXPECT_EQ(j->watermarks, sh.join_watermarks) << sql;
+    ASSERT_TRUE(set_emit_on_window_close(*p.value())) << sql;
+    exec_env env;
+    env.streaming = true;
+    env.new_table = [] { return make_memory_table(); };
+    auto flow = dataflow::build(*p.value(), env);
+    ASSERT_TRUE(flow) << sql << ": " << flow.error().message;
+    const auto width = static_cast<uint32_t>(p.value()->columns.size());
+    collector view(env, width);
+    flow.value()->add_output(&view, 0);
+    flow.value()->on_create();
+    std::mt19937 rng(11);
+    row_batch all[2] = {row_batch(3), row_batch(3)};
+    int64_t top[2] = {0, 0};
+    int32_t next_id = 1;
+    size_t closed_midway = 0;
+    int64_t peak = 0;
+    for (int step = 0; step < 600; ++step) {
+      int s = static_cast<int>(rng() % 2);
+      const relation_info& rel = s == 0 ? a : b;
+      row_batch batch(3);
+      for (int n = 1 + static_cast<int>(rng() % 3); n > 0; --n) {
+        // Up to 2 s out of order; the watermark trails the newest by 2 s.
+        int64_t ts = std::max<int64_t>(
+            step * second / 10 - static_cast<int64_t>(rng() % 20) * second / 10, 0);
+        const auto k = static_cast<int32_t>(rng() % 3);
+        for (row_batch* into : {&batch, &all[s]}) {
+          datum* d = into->add(1);
+          d[0] = datum::of_int(next_id);
+          d[1] = datum::of_int(k);
+          d[2] = datum::of_int(ts);
+        }
+        ++next_id;
+        top[s] = std::max(top[s], ts);
+      }
+      flow.value()->push(rel.id, batch);
+      flow.value()->watermark(rel.id, 2, top[s] - 2 * second);
+      peak = std::max(peak, flow.value()->state_bytes());
+      if (step == 300) closed_midway = view.rows().size();
+    }
+    // Windows closed while rows still came (60 s of event time by then).
+    EXPECT_GT(closed_midway, 5u) << sql;
+    flow.value()->watermark(a.id, 2, 3600 * second);
+    flow.value()->watermark(b.id, 2, 3600 * second);
+    EXPECT_EQ(env.late_rows, 0u) << sql;
+    // Every window emitted once, final: the batch query's rows.
+    for (size_t i = 0; i < view.rows().size(); ++i) EXPECT_EQ(view.rows().weight(i), 1) << sql;
+    auto want = run_query(*batch_plan.value(), {{a.id, &all[0]}, {b.id, &all[1]}});
+    ASSERT_TRUE(want) << want.error().message;
+    EXPECT_GE(want.value().size(), 15u) << sql;
+    row_batch got = view.rows();
+    schema_types out_types;
+    for (const auto& c : p.value()->columns) out_types.push_back(c.type);
+    consolidate(got, out_types);
+    EXPECT_EQ(as_text(*p.value(), got), as_text(*p.value(), want.value())) << sql;
+    // Nothing left in the join or the windows.
+    EXPECT_GT(peak, 0) << sql;
+    EXPECT_EQ(flow.value()->state_bytes(), 0) << sql;
+  }
+}
+
 // A join stores only the columns some operator above it reads
 // (plan/prune.cc): the others are NULL in its state. The results are the
 // same: every join of query_cases runs so against PostgreSQL's answers.
