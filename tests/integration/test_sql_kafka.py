@@ -462,8 +462,68 @@ def test_windows_over_an_interval_join_close():
             assert s.stop() == 0, s.stderr()
 
 
+def test_rename_column_survives_a_restart():
+    """ALTER ... RENAME COLUMN of a table that views read, of a plain view and of a materialized view: the
+    views go on reading the renamed columns under their own names, and after a kill -9 the catalog's
+    rewritten statements re-create the same relations, which resume from their committed state."""
+    with Broker(BINARY) as b, tempfile.TemporaryDirectory() as state:
+        cli(b, "topic", "create", "rc_orders", "--partitions", "1")
+        args = ("--brokers", b.bootstrap, "--catalog-topic", "_sql_catalog", "--state-dir", state)
+        s = SqlServer(*args)
+        try:
+            s.psql("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)",
+                   "INSERT INTO notes VALUES (1, 'x'), (2, 'y'), (3, 'x')",
+                   "CREATE VIEW pv AS SELECT id, body FROM notes WHERE id > 1",
+                   "CREATE MATERIALIZED VIEW per_body AS SELECT body, count(*) AS n FROM pv GROUP BY body",
+                   "CREATE MATERIALIZED VIEW bodies AS SELECT notes.body, id FROM notes",
+                   "CREATE SOURCE orders (item TEXT, qty INT) WITH (connector = 'kafka', topic = 'rc_orders', "
+                   "scan.startup.mode = 'earliest')",
+                   "CREATE MATERIALIZED VIEW per_item AS SELECT item, sum(qty) AS total FROM orders GROUP BY item",
+                   "CREATE MATERIALIZED VIEW big AS SELECT item FROM per_item WHERE total > 2")
+            produce(b, "rc_orders", ['{"item": "pen", "qty": 1}', '{"item": "ink", "qty": 5}'])
+            wait_until(lambda: rows(s, "SELECT * FROM per_item ORDER BY item") == "ink|5\npen|1\n",
+                       what="the view over the source")
+            s.psql("ALTER TABLE notes RENAME COLUMN body TO text", "ALTER VIEW pv RENAME COLUMN body TO note",
+                   "ALTER MATERIALIZED VIEW per_item RENAME COLUMN total TO qty")
+            r = s.psql("ALTER SOURCE orders RENAME COLUMN qty TO amount", check=False, verbose=True)
+            assert "0A000" in r.stderr and "name the fields" in r.stderr, r.stderr
+            s.psql("INSERT INTO notes VALUES (4, 'y')")
+            produce(b, "rc_orders", ['{"item": "pen", "qty": 2}'])
+            wait_until(lambda: rows(s, "SELECT item, qty FROM per_item ORDER BY item") == "ink|5\npen|3\n",
+                       what="the renamed view following")
+            assert rows(s, "SELECT * FROM per_body ORDER BY body") == "x|1\ny|2\n"
+            assert rows(s, "SELECT id, note FROM pv ORDER BY id") == "2|y\n3|x\n4|y\n"
+            s.psql("FLUSH")
+        finally:
+            s.proc.kill()
+            s.proc.wait()
+        s = SqlServer(*args)
+        try:
+            assert rows(s, "SHOW CREATE notes") == "notes|CREATE TABLE notes (id INT PRIMARY KEY, text TEXT)\n"
+            assert rows(s, "SHOW CREATE pv") == \
+                "pv|CREATE VIEW pv (id, note) AS SELECT id, text AS body FROM notes WHERE id > 1\n"
+            assert rows(s, "SHOW CREATE per_body") == "per_body|CREATE MATERIALIZED VIEW per_body AS " \
+                "SELECT note AS body, count(*) AS n FROM pv GROUP BY note\n", rows(s, "SHOW CREATE per_body")
+            assert rows(s, "SHOW CREATE big") == \
+                "big|CREATE MATERIALIZED VIEW big AS SELECT item FROM per_item WHERE qty > 2\n"
+            assert rows(s, "SELECT id, text FROM notes ORDER BY id") == "1|x\n2|y\n3|x\n4|y\n"
+            assert rows(s, "SELECT * FROM per_body ORDER BY body") == "x|1\ny|2\n"
+            assert rows(s, "SELECT body, id FROM bodies ORDER BY id") == "x|1\ny|2\nx|3\ny|4\n"
+            assert rows(s, "SELECT item, qty FROM per_item ORDER BY item") == "ink|5\npen|3\n"
+            assert rows(s, "SELECT * FROM big ORDER BY item") == "ink\npen\n"
+            s.psql("INSERT INTO notes VALUES (5, 'z')")
+            produce(b, "rc_orders", ['{"item": "pen", "qty": 4}'])
+            wait_until(lambda: rows(s, "SELECT item, qty FROM per_item ORDER BY item") == "ink|5\npen|7\n",
+                       what="the renamed view after the restart")
+            assert rows(s, "SELECT * FROM per_body ORDER BY body") == "x|1\ny|2\nz|1\n"
+            assert "is recomputed" not in s.stderr(), s.stderr()
+        finally:
+            assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
     run([test_source_view_and_sinks, test_upsert_table_follows_keys_and_tombstones, test_clear_errors,
          test_catalog_survives_a_crash, test_csv_bytes_and_headers, test_rename_survives_a_restart,
          test_serve_hosts_sql_over_its_own_topics, test_flush_waits_for_sources,
-         test_serve_sql_listen_errors, test_windows_over_an_interval_join_close])
+         test_serve_sql_listen_errors, test_windows_over_an_interval_join_close,
+         test_rename_column_survives_a_restart])

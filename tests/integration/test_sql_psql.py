@@ -186,9 +186,14 @@ def test_rename_keeps_dependants():
         r = s.psql("ALTER TABLE items RENAME TO per_name", check=False, verbose=True)
         assert "42P07" in r.stderr and 'relation "per_name" already exists' in r.stderr, r.stderr
         assert s.psql("SHOW TABLES").stdout == "items\n"
-        # RENAME COLUMN: of a table nothing reads.
-        r = s.psql("ALTER TABLE items RENAME COLUMN name TO label", check=False, verbose=True)
-        assert "0A000" in r.stderr and "per_name depends on it" in r.stderr, r.stderr
+        # RENAME COLUMN: the view over it reads the renamed column, its own column keeps its name.
+        s.psql("ALTER TABLE items RENAME COLUMN name TO label", "INSERT INTO items VALUES (3, 'b')")
+        assert s.psql("SELECT name, n FROM per_name ORDER BY name").stdout == "a|2\nb|1\n"
+        assert "SELECT items.label AS name, count(*) AS n FROM items GROUP BY items.label" in \
+            s.psql("SHOW CREATE per_name").stdout, s.psql("SHOW CREATE per_name").stdout
+        s.psql("CREATE MATERIALIZED VIEW starry AS SELECT x.id FROM (SELECT * FROM items) x")
+        r = s.psql("ALTER TABLE items RENAME COLUMN id TO ident", check=False, verbose=True)
+        assert "0A000" in r.stderr and "starry" in r.stderr, r.stderr
         s.psql("CREATE TABLE notes (id INT PRIMARY KEY, body TEXT)", "INSERT INTO notes VALUES (1, 'x')",
                "ALTER TABLE notes RENAME COLUMN body TO text")
         assert s.psql("SELECT id, text FROM notes").stdout == "1|x\n"

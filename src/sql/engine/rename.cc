@@ -7,13 +7,16 @@
 // catalog topic, the state store's markers) and a plain view's query,
 // bound at each use — and that is rewritten (parse/rename.h) so that a
 // restart re-creates the same relations under the new name.
+#include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "sql/catalog/catalog_log.h"
 #include "sql/engine/engine.h"
 #include "sql/engine/relation_state.h"
 #include "sql/engine/system_tables.h"
 #include "sql/parse/rename.h"
+#include "sql/plan/binder.h"
 
 namespace runnel::sql {
 
@@ -88,48 +91,319 @@ result<statement_result> engine::alter_rename(const statement& s) {
   return done;
 }
 
-// ALTER TABLE t RENAME COLUMN a TO b, for a table written with INSERT that
-// nothing reads yet: a source's columns name the fields it decodes, and a
-// view's text over the table would need its references rewritten with
-// their scopes, which is not done.
+namespace {
+
+bool ident_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// The identifier at `p` (bare or double-quoted): its end, and its value
+// (a bare one folded to lower case). False if there is none.
+bool read_ident(std::string_view t, size_t p, size_t& end, std::string& value) {
+  value.clear();
+  if (p >= t.size()) return false;
+  if (t[p] == '"') {
+    size_t q = p + 1;
+    while (q < t.size()) {
+      if (t[q] == '"') {
+        if (q + 1 < t.size() && t[q + 1] == '"') {
+          value += '"';
+          q += 2;
+          continue;
+        }
+        end = q + 1;
+        return true;
+      }
+      value += t[q++];
+    }
+    return false;
+  }
+  size_t q = p;
+  while (q < t.size() && ident_char(t[q]))
+    value += static_cast<char>(std::tolower(static_cast<unsigned char>(t[q++])));
+  end = q;
+  return q > p;
+}
+
+size_t skip_space(std::string_view t, size_t p) {
+  while (p < t.size() && std::isspace(static_cast<unsigned char>(t[p]))) ++p;
+  return p;
+}
+
+// A dotted name at `p` (a.b.c): the start and end of its last field.
+bool last_field(std::string_view t, size_t p, size_t& start, size_t& end, std::string& value) {
+  if (!read_ident(t, p, end, value)) return false;
+  start = p;
+  for (;;) {
+    size_t q = skip_space(t, end);
+    if (q >= t.size() || t[q] != '.') return true;
+    q = skip_space(t, q + 1);
+    size_t e = 0;
+    std::string v;
+    if (!read_ident(t, q, e, v)) return true;  // a.* : the star is not a field
+    start = q;
+    end = e;
+    value = std::move(v);
+  }
+}
+
+// The locations of column references that are a select-list item without
+// AS: renaming them would rename that output column, so they get `AS old`.
+void bare_targets(const json& j, std::set<int>& out) {
+  if (j.is_object()) {
+    if (j.contains("ResTarget")) {
+      const json& rt = j["ResTarget"];
+      if (!rt.contains("name") && rt.contains("val") && rt["val"].contains("ColumnRef"))
+        out.insert(rt["val"]["ColumnRef"].value("location", -1));
+    }
+    for (const auto& [k, v] : j.items()) bare_targets(v, out);
+  } else if (j.is_array()) {
+    for (const auto& v : j) bare_targets(v, out);
+  }
+}
+
+// The select-list items of the top-level SELECT (where a * may expand to
+// the renamed column: the view's column list pins its output names).
+std::set<int> top_targets(const json& q) {
+  std::set<int> out;
+  const json& sel = q.contains("SelectStmt") ? q["SelectStmt"] : q;
+  if (sel.is_object() && sel.contains("targetList"))
+    for (const auto& t : sel["targetList"])
+      if (t.contains("ResTarget")) out.insert(t["ResTarget"].value("location", -1));
+  return out;
+}
+
+bool mentions_using(const json& j, const std::string& name) {
+  if (j.is_object()) {
+    if (j.value("isNatural", false)) return true;
+    if (j.contains("usingClause"))
+      for (const auto& u : j["usingClause"])
+        if (u.contains("String") && u["String"].value("sval", "") == name) return true;
+    for (const auto& [k, v] : j.items())
+      if (mentions_using(v, name)) return true;
+  } else if (j.is_array()) {
+    for (const auto& v : j)
+      if (mentions_using(v, name)) return true;
+  }
+  return false;
+}
+
+// CREATE [MATERIALIZED] VIEW name (c1, c2, ...) AS ...: the column list
+// after the name, put in or replaced.
+result<std::string> with_column_list(std::string_view def, const statement& st,
+                                     const std::vector<std::string>& names) {
+  size_t start = 0, end = 0;
+  std::string v;
+  if (st.name_pos < 0 || !last_field(def, static_cast<size_t>(st.name_pos), start, end, v))
+    return make_error(errc::internal, -1, "cannot find the view's name in its definition");
+  std::string list = " (";
+  for (size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + quote_identifier(names[i]);
+  list += ")";
+  size_t p = skip_space(def, end);
+  size_t to = end;
+  if (p < def.size() && def[p] == '(') {
+    size_t q = p + 1;
+    while (q < def.size() && def[q] != ')') {
+      if (def[q] == '"') {
+        size_t e = 0;
+        std::string ignored;
+        if (!read_ident(def, q, e, ignored)) break;
+        q = e;
+      } else {
+        ++q;
+      }
+    }
+    if (q >= def.size())
+      return make_error(errc::internal, -1, "cannot find the end of the view's column list");
+    to = q + 1;
+  }
+  return std::string(def.substr(0, end)) + list + std::string(def.substr(to));
+}
+
+// The query of a view's, materialized view's or sink's statement.
+json query_of(const statement& st, relation_kind kind) {
+  if (kind == relation_kind::sink && st.node.contains("SelectStmt"))
+    return json(st.node["SelectStmt"]);
+  return st.node;
+}
+
+}  // namespace
+
+// ALTER TABLE|SOURCE|VIEW|MATERIALIZED VIEW r RENAME COLUMN a TO b.
+//
+// As in PostgreSQL, what reads the column keeps reading it: running
+// dataflows read columns by position, so nothing running changes; the
+// stored statements are what names it, and they are rewritten so that a
+// restart binds the same columns. r's own: a table's column definition
+// (and its keys); a view's column list (`CREATE VIEW v (…, b, …)`), put in
+// or replaced. Each dependant's (views, materialized views, sinks AS
+// SELECT): its text is bound again with bind_options::column_uses, which
+// gives the position of every reference that resolves to r.a (through
+// joins, windows, CTE bodies; not the plain views it inlines, which are
+// dependants of their own); each is respelled b, a select-list item `a`
+// becomes `b AS a` so that the dependant's own columns keep their names,
+// and a view's column list pins its output names where a * expanded to the
+// column. What cannot be rewritten so is refused (0A000): a * elsewhere,
+// USING (a) or NATURAL joins, a sink FROM r or selecting * (its records
+// name the columns), and the columns of a source (they name the fields it
+// decodes). The rewritten texts are bound again under the new name before
+// anything is written.
 result<statement_result> engine::rename_column(const statement& s, relation& r,
                                                statement_result done) {
-  if (r.info.kind != relation_kind::table || r.source)
+  if (r.source || r.info.kind == relation_kind::source || r.info.kind == relation_kind::sink)
     return make_error(errc::feature_not_supported, s.column_pos,
-                      "RENAME COLUMN is supported for tables written with INSERT only: the "
-                      "columns of \"{}\" name what it reads",
-                      s.name);
-  for (const auto& v : relations_)
-    for (const auto& [n, id] : v->info.deps)
-      if (id == r.info.id && !v->hidden) {
-        sql_error e = make_error(errc::feature_not_supported, s.column_pos,
-                                 "cannot rename a column of table \"{}\": {} {} depends on it",
-                                 s.name, relation_kind_name(v->info.kind), v->info.name);
-        e.hint = "Drop what depends on it, rename the column, then create them again.";
-        return e;
-      }
+                      "RENAME COLUMN is not supported for {} \"{}\": its columns name the fields "
+                      "of the records it reads or writes",
+                      relation_kind_name(r.info.kind), s.name);
   int at = -1;
   for (size_t i = 0; i < r.info.columns.size(); ++i) {
+    if (r.info.columns[i].hidden) continue;
     if (r.info.columns[i].name == s.new_name)
       return make_error(errc::duplicate_column, -1,
                         "column \"{}\" of relation \"{}\" already exists", s.new_name, s.name);
     if (r.info.columns[i].name == s.column) at = static_cast<int>(i);
   }
   if (at < 0)
-    return make_error(errc::undefined_column, s.column_pos, "column \"{}\" does not exist",
-                      s.column);
-  BOOST_OUTCOME_TRY(auto d, rename_column_in(r.info.definition, s.column, s.new_name));
-  if (catalog_) {
-    catalog_entry e;
-    e.name = r.info.name;
-    e.id = r.info.id;
-    e.sql = d;
-    BOOST_OUTCOME_TRY(catalog_->put(e));
+    return make_error(errc::undefined_column, s.column_pos,
+                      "column \"{}\" of relation \"{}\" does not exist", s.column, s.name);
+  const std::string from = s.column, to = s.new_name;
+  auto refuse = [&](const relation& v, const std::string& why) {
+    sql_error e = make_error(errc::feature_not_supported, s.column_pos,
+                             "cannot rename column \"{}\" of \"{}\": {} \"{}\" {}", from, s.name,
+                             relation_kind_name(v.info.kind), v.info.name, why);
+    e.hint = "Drop what depends on it, rename the column, then create them again.";
+    return e;
+  };
+
+  struct change {
+    relation* rel;
+    std::string definition;
+  };
+  std::vector<change> changes;
+
+  // Its own definition.
+  if (r.info.kind == relation_kind::table) {
+    BOOST_OUTCOME_TRY(auto d, rename_column_in(r.info.definition, from, to));
+    changes.push_back({&r, std::move(d)});
+  } else {
+    BOOST_OUTCOME_TRY(auto parsed, parse_sql(r.info.definition));
+    std::vector<std::string> names;
+    for (const auto& c : r.info.columns)
+      if (!c.hidden) names.push_back(c.name == from ? to : c.name);
+    BOOST_OUTCOME_TRY(auto d, with_column_list(r.info.definition, parsed.front(), names));
+    changes.push_back({&r, std::move(d)});
   }
-  bool stored = has_state(r);
-  r.info.definition = std::move(d);
-  if (stored) mark_stored(r);
-  r.info.columns[static_cast<size_t>(at)].name = s.new_name;
+
+  // Its dependants', each reference found by binding it again.
+  for (auto& vp : relations_) {
+    relation& v = *vp;
+    if (&v == &r || v.hidden) continue;
+    bool reads = false;
+    for (const auto& [n, id] : v.info.deps) reads |= id == r.info.id;
+    if (!reads) continue;
+    BOOST_OUTCOME_TRY(auto parsed, parse_sql(v.info.definition));
+    const statement& st = parsed.front();
+    if (v.info.kind == relation_kind::sink && !st.from.empty())
+      return refuse(v, "reads it whole (FROM): its records name the columns");
+    if (mentions_using(st.node, from)) return refuse(v, "joins with USING or NATURAL");
+    std::vector<column_use> uses;
+    bind_options opt;
+    opt.catalog = this;
+    opt.resolved = &v.info.deps;
+    opt.temporal_joins = st.temporal_joins;
+    opt.streaming = v.info.kind != relation_kind::view;
+    opt.column_uses = &uses;
+    json query = query_of(st, v.info.kind);
+    BOOST_OUTCOME_TRY(bind_query(query, opt));
+    std::set<int> bare, top = top_targets(query);
+    bare_targets(query, bare);
+    std::string text = v.info.definition;
+    bool pin = false;
+    // Respelled from the last reference back, so positions stay true.
+    std::vector<std::pair<size_t, std::pair<size_t, std::string>>> edits;  // start -> (end, text)
+    for (const auto& u : uses) {
+      if (u.relation != r.info.id || u.column != at) continue;
+      if (u.star) {
+        if (v.info.kind == relation_kind::sink || !top.count(u.location))
+          return refuse(v, "selects * from it where its columns' names would change");
+        pin = true;
+        continue;
+      }
+      size_t fs = 0, fe = 0;
+      std::string val;
+      if (u.location < 0 || !last_field(text, static_cast<size_t>(u.location), fs, fe, val) ||
+          val != from)
+        return make_error(errc::internal, s.column_pos,
+                          "cannot find the reference to column \"{}\" in \"{}\"", from,
+                          v.info.name);
+      std::string spelled = quote_identifier(to);
+      if (bare.count(u.location)) spelled += " AS " + quote_identifier(from);
+      edits.push_back({fs, {fe, spelled}});
+    }
+    if (edits.empty() && !pin) continue;
+    std::sort(edits.begin(), edits.end());
+    edits.erase(std::unique(edits.begin(), edits.end()), edits.end());
+    for (auto it = edits.rbegin(); it != edits.rend(); ++it)
+      text = text.substr(0, it->first) + it->second.second + text.substr(it->second.first);
+    if (pin) {
+      BOOST_OUTCOME_TRY(auto reparsed, parse_sql(text));
+      std::vector<std::string> names;
+      for (const auto& c : v.info.columns)
+        if (!c.hidden) names.push_back(c.name);
+      BOOST_OUTCOME_TRY(text, with_column_list(text, reparsed.front(), names));
+    }
+    changes.push_back({&v, std::move(text)});
+  }
+
+  // Every rewritten dependant binds under the new name, or nothing changes.
+  r.info.columns[static_cast<size_t>(at)].name = to;
+  for (const auto& c : changes) {
+    if (c.rel == &r) continue;
+    auto check = [&]() -> result<void> {
+      BOOST_OUTCOME_TRY(auto parsed, parse_sql(c.definition));
+      const statement& st = parsed.front();
+      bind_options opt;
+      opt.catalog = this;
+      opt.resolved = &c.rel->info.deps;
+      opt.temporal_joins = st.temporal_joins;
+      opt.streaming = c.rel->info.kind != relation_kind::view;
+      BOOST_OUTCOME_TRY(bind_query(query_of(st, c.rel->info.kind), opt));
+      return outcome::success();
+    };
+    if (auto ok = check(); !ok) {
+      r.info.columns[static_cast<size_t>(at)].name = from;
+      return make_error(errc::internal, s.column_pos,
+                        "renaming column \"{}\" would break \"{}\" ({}): nothing was changed",
+                        from, c.rel->info.name, ok.error().message);
+    }
+  }
+  if (catalog_) {
+    std::vector<catalog_entry> puts;
+    for (const auto& c : changes) {
+      catalog_entry e;
+      e.name = c.rel->info.name;
+      e.id = c.rel->info.id;
+      e.sql = c.definition;
+      if (c.rel->source) e.start_offsets = c.rel->source->start_offsets();
+      puts.push_back(std::move(e));
+    }
+    if (auto w = catalog_->replace(puts, {}); !w) {
+      r.info.columns[static_cast<size_t>(at)].name = from;
+      return w.error();
+    }
+  }
+  for (auto& c : changes) {
+    relation& v = *c.rel;
+    bool stored = has_state(v);
+    v.info.definition = c.definition;
+    if (stored) mark_stored(v);
+    if (v.info.kind == relation_kind::view) {
+      BOOST_OUTCOME_TRY(auto parsed, parse_sql(c.definition));
+      v.info.query = std::make_shared<const json>(parsed.front().node);
+      v.info.temporal_joins = parsed.front().temporal_joins;
+    }
+  }
   return done;
 }
 

@@ -29,6 +29,9 @@ result<plan_ptr> apply_alias(plan_ptr p, const json& alias, int location) {
         return make_error(errc::syntax_error, location,
                           "table \"{}\" has {} columns available but more were specified", name,
                           out->columns.size());
+      // Referenced by its alias from now on, not by the relation's name for it.
+      out->columns[i].origin = 0;
+      out->columns[i].origin_column = -1;
       out->columns[i++].name = str_of(c);
     }
   }
@@ -185,6 +188,10 @@ result<plan_ptr> binder::range_var(const json& rv) {
   p->kind = plan_kind::scan;
   p->relation = r;
   p->columns = r->columns;
+  for (size_t i = 0; i < p->columns.size(); ++i) {
+    p->columns[i].origin = r->id;
+    p->columns[i].origin_column = static_cast<int>(i);
+  }
   qualify(*p, alias);
   if (rv.contains("alias") && rv["alias"].contains("colnames"))
     return apply_alias(plan_ptr(p), rv["alias"], loc);
@@ -195,6 +202,7 @@ result<plan_ptr> binder::bind_view(const relation_info& r, const std::string& al
   if (!r.query) return make_error(errc::internal, location, "view \"{}\" has no query", r.name);
   bind_options o = opt_;
   o.resolved = &r.deps;
+  o.column_uses = nullptr;  // the view's text, not the query's
   o.temporal_joins = r.temporal_joins;
   o.params = nullptr;
   binder inner(o);
@@ -209,7 +217,13 @@ result<plan_ptr> binder::bind_view(const relation_info& r, const std::string& al
   // The view's own column names (CREATE VIEW v (a, b)) are in its columns.
   for (size_t i = 0, j = 0; i < out->columns.size(); ++i) {
     if (out->columns[i].hidden) continue;
-    if (j < r.columns.size()) out->columns[i].name = r.columns[j++].name;
+    out->columns[i].origin = 0;
+    out->columns[i].origin_column = -1;
+    if (j < r.columns.size()) {
+      out->columns[i].origin = r.id;
+      out->columns[i].origin_column = static_cast<int>(j);
+      out->columns[i].name = r.columns[j++].name;
+    }
   }
   qualify(*out, alias);
   return plan_ptr(out);

@@ -336,6 +336,8 @@ result<plan_ptr> binder::select(const json& s) {
         for (size_t i = 0; i < input->columns.size(); ++i) {
           const auto& c = input->columns[i];
           if (c.hidden || (!q.empty() && c.qualifier != q)) continue;
+          if (opt_.column_uses && c.origin != 0)
+            opt_.column_uses->push_back({loc, c.origin, c.origin_column, true});
           targets.push_back({make_column(static_cast<int>(i), c.type, loc), c.name, loc});
           any = true;
         }

@@ -16,6 +16,17 @@
 
 namespace runnel::sql {
 
+// A reference in the query's text to a relation's column (ALTER ...
+// RENAME COLUMN rewrites them): a column reference at `location` (its
+// first field), or a * (`star`, the select-list item's location) that
+// expands to it.
+struct column_use {
+  int location = -1;
+  uint64_t relation = 0;
+  int column = -1;
+  bool star = false;
+};
+
 struct bind_options {
   const catalog_reader* catalog = nullptr;
   int64_t now = 0;  // µs since the epoch: now() in a one-off query
@@ -33,6 +44,9 @@ struct bind_options {
   // The query will be maintained (a materialized view or sink): ORDER BY
   // without LIMIT is ignored, now() only in temporal filters.
   bool streaming = false;
+  // When set, every reference of the query's own text (not of the plain
+  // views it inlines) to a relation's column is added here.
+  std::vector<column_use>* column_uses = nullptr;
 };
 
 struct bound_query {

@@ -22,6 +22,11 @@ struct plan_column {
   sql_type type;
   std::string qualifier;  // the table or alias it came from (for name lookup)
   bool hidden = false;    // not selected by *: helper columns
+  // The relation column it reads as is (a scan's, a plain view's output,
+  // through joins and windows; not through a projection): for rewriting
+  // references when that column is renamed (bind_options::column_uses).
+  uint64_t origin = 0;
+  int origin_column = -1;
 };
 
 enum class plan_kind {

@@ -205,9 +205,33 @@ TEST_F(Engine, RenameKeepsDependantsWorking) {
   EXPECT_EQ(taken.code, errc::duplicate_object);
   EXPECT_EQ(taken.message, "relation \"counted\" already exists");
   EXPECT_EQ(error("ALTER VIEW items RENAME TO x").code, errc::wrong_object_type);
-  // RENAME COLUMN: a table nothing reads, and only that.
-  auto col_dep = error("ALTER TABLE items RENAME COLUMN name TO label");
-  EXPECT_EQ(col_dep.code, errc::feature_not_supported);
+  // RENAME COLUMN: what reads the column goes on reading it, its own
+  // columns keeping their names (as PostgreSQL's views do).
+  EXPECT_EQ(tag("ALTER TABLE items RENAME COLUMN name TO label"), "ALTER TABLE");
+  EXPECT_EQ(rows("SHOW CREATE mv2")[0],
+            "mv2|CREATE MATERIALIZED VIEW mv2 AS SELECT items.label AS name FROM items");
+  EXPECT_EQ(rows("SHOW CREATE positive")[0],
+            "positive|CREATE VIEW positive AS SELECT items.id, items.label AS name FROM items "
+            "WHERE items.id > 0");
+  tag("INSERT INTO items VALUES (3, 'c')");
+  EXPECT_EQ(rows("SELECT name FROM mv2 ORDER BY name"), (V{"a", "b", "c"}));
+  EXPECT_EQ(rows("SELECT name FROM positive ORDER BY name"), (V{"a", "b", "c"}));
+  EXPECT_EQ(rows("SELECT n FROM counted"), (V{"3"}));
+  EXPECT_EQ(error("SELECT name FROM items").code, errc::undefined_column);
+  // A view's own column: its stored statement gets a column list.
+  EXPECT_EQ(tag("ALTER VIEW positive RENAME COLUMN name TO title"), "ALTER VIEW");
+  EXPECT_EQ(rows("SELECT title FROM positive WHERE id = 1"), (V{"a"}));
+  EXPECT_EQ(rows("SHOW CREATE positive")[0],
+            "positive|CREATE VIEW positive (id, title) AS SELECT items.id, items.label AS name "
+            "FROM items WHERE items.id > 0");
+  // A * in a subquery would change its columns' names: refused.
+  tag("CREATE MATERIALIZED VIEW starry AS SELECT x.id FROM (SELECT * FROM items) x");
+  auto star = error("ALTER TABLE items RENAME COLUMN id TO ident");
+  EXPECT_EQ(star.code, errc::feature_not_supported);
+  EXPECT_EQ(star.message,
+            "cannot rename column \"id\" of \"items\": materialized view \"starry\" selects * "
+            "from it where its columns' names would change");
+  EXPECT_EQ(tag("DROP MATERIALIZED VIEW starry"), "DROP MATERIALIZED VIEW");
   tag("CREATE TABLE notes (id INT, \"text\" TEXT, PRIMARY KEY (id, \"text\"))");
   tag("INSERT INTO notes VALUES (1, 'x')");
   EXPECT_EQ(tag("ALTER TABLE notes RENAME COLUMN \"text\" TO body"), "ALTER TABLE");
