@@ -627,6 +627,54 @@ TEST(Exec, SessionWindowsMergeAndCloseByWatermark) {
   }());
 }
 
+// An aggregate over SESSION: when a session grows, its rows move to the new
+// window inside the dataflow, but what the view emits is the changed
+// session's row alone — its old row retracted, its new row inserted — and
+// a row that bridges two sessions retracts both and inserts the merged one.
+TEST(Exec, SessionAggregatesEmitOnlyTheChangedSession) {
+  testing::test_catalog catalog;
+  const auto& s = catalog.add("s", relation_kind::table,
+                              {{"k", type_id::int32}, {"ts", type_id::timestamp}});
+  auto p = catalog.plan(
+      "SELECT k, window_start, window_end, count(*) FROM SESSION(TABLE s PARTITION BY k, "
+      "DESCRIPTOR(ts), INTERVAL '5' SECOND) GROUP BY k, window_start, window_end",
+      true);
+  ASSERT_TRUE(p) << p.error().message;
+  exec_env env;
+  env.streaming = true;
+  env.new_table = [] { return make_memory_table(); };
+  auto flow = dataflow::build(*p.value(), env);
+  ASSERT_TRUE(flow) << flow.error().message;
+  collector view(env, 4);
+  flow.value()->add_output(&view, 0);
+  constexpr int64_t second = 1'000'000;
+  auto push = [&](int32_t k, int64_t ts_seconds) {
+    row_batch b(2);
+    datum* r = b.add(1);
+    r[0] = datum::of_int(k);
+    r[1] = datum::of_int(ts_seconds * second);
+    size_t before = view.rows().size();
+    flow.value()->push(s.id, b);
+    std::vector<std::string> changes;
+    for (size_t i = before; i < view.rows().size(); ++i) {
+      row_batch one(4);
+      one.add(view.rows().row(i), 1);
+      changes.push_back((view.rows().weight(i) > 0 ? "+" : "-") + as_text(*p.value(), one)[0]);
+    }
+    std::sort(changes.begin(), changes.end());
+    return changes;
+  };
+  for (int t = 0; t < 20; t += 2) push(1, t);  // one session of 10 rows, 0 s to 23 s
+  push(2, 0);
+  EXPECT_EQ(push(1, 21), (std::vector<std::string>{"+1|1970-01-01 00:00:00|1970-01-01 00:00:26|11",
+                                                   "-1|1970-01-01 00:00:00|1970-01-01 00:00:23|10"}));
+  EXPECT_EQ(push(1, 30), (std::vector<std::string>{"+1|1970-01-01 00:00:30|1970-01-01 00:00:35|1"}));
+  EXPECT_EQ(push(1, 25),  // 4 s after 21, 5 s before 30: one session
+            (std::vector<std::string>{"+1|1970-01-01 00:00:00|1970-01-01 00:00:35|13",
+                                      "-1|1970-01-01 00:00:00|1970-01-01 00:00:26|11",
+                                      "-1|1970-01-01 00:00:30|1970-01-01 00:00:35|1"}));
+}
+
 // Windows over a source with a watermark: with EMIT ON WINDOW CLOSE a
 // window's one final row comes when the watermark passes its end, never
 // before, and the window's state goes with it; late rows are dropped and
