@@ -463,8 +463,8 @@ def test_windows_over_an_interval_join_close():
 
 
 def test_rename_column_survives_a_restart():
-    """ALTER ... RENAME COLUMN of a table that views read, of a plain view and of a materialized view: the
-    views go on reading the renamed columns under their own names, and after a kill -9 the catalog's
+    """ALTER ... RENAME COLUMN of a table that views read, of a plain view, of a materialized view and of a
+    source (which goes on decoding the field it decoded): the views go on reading the renamed columns under their own names, and after a kill -9 the catalog's
     rewritten statements re-create the same relations, which resume from their committed state."""
     with Broker(BINARY) as b, tempfile.TemporaryDirectory() as state:
         cli(b, "topic", "create", "rc_orders", "--partitions", "1")
@@ -485,8 +485,14 @@ def test_rename_column_survives_a_restart():
                        what="the view over the source")
             s.psql("ALTER TABLE notes RENAME COLUMN body TO text", "ALTER VIEW pv RENAME COLUMN body TO note",
                    "ALTER MATERIALIZED VIEW per_item RENAME COLUMN total TO qty")
-            r = s.psql("ALTER SOURCE orders RENAME COLUMN qty TO amount", check=False, verbose=True)
-            assert "0A000" in r.stderr and "name the fields" in r.stderr, r.stderr
+            # A source's column goes on reading its field; the view over it follows.
+            s.psql("ALTER SOURCE orders RENAME COLUMN qty TO amount")
+            assert rows(s, "SHOW CREATE per_item") == "per_item|CREATE MATERIALIZED VIEW per_item (item, qty) AS " \
+                "SELECT item, sum(amount) AS total FROM orders GROUP BY item\n", rows(s, "SHOW CREATE per_item")
+            s.psql("CREATE SOURCE ticks (n INT, ts TIMESTAMP, WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) "
+                   "WITH (connector = 'kafka', topic = 'rc_orders')")
+            r = s.psql("ALTER SOURCE ticks RENAME COLUMN ts TO at", check=False, verbose=True)
+            assert "0A000" in r.stderr and "WATERMARK" in r.stderr, r.stderr
             s.psql("INSERT INTO notes VALUES (4, 'y')")
             produce(b, "rc_orders", ['{"item": "pen", "qty": 2}'])
             wait_until(lambda: rows(s, "SELECT item, qty FROM per_item ORDER BY item") == "ink|5\npen|3\n",
@@ -506,6 +512,8 @@ def test_rename_column_survives_a_restart():
                 "SELECT note AS body, count(*) AS n FROM pv GROUP BY note\n", rows(s, "SHOW CREATE per_body")
             assert rows(s, "SHOW CREATE big") == \
                 "big|CREATE MATERIALIZED VIEW big AS SELECT item FROM per_item WHERE qty > 2\n"
+            assert "(item TEXT, amount INT OPTIONS (column_name 'qty'))" in rows(s, "SHOW CREATE orders")
+            assert rows(s, "SELECT item, amount FROM orders ORDER BY item, amount") == "ink|5\npen|1\npen|2\n"
             assert rows(s, "SELECT id, text FROM notes ORDER BY id") == "1|x\n2|y\n3|x\n4|y\n"
             assert rows(s, "SELECT * FROM per_body ORDER BY body") == "x|1\ny|2\n"
             assert rows(s, "SELECT body, id FROM bodies ORDER BY id") == "x|1\ny|2\nx|3\ny|4\n"

@@ -1,4 +1,5 @@
 #include "sql/engine/engine.h"
+#include "sql/parse/rename.h"
 
 #include <algorithm>
 #include <chrono>
@@ -897,6 +898,14 @@ result<statement_result> engine::create_source(const statement& s, int64_t now) 
     r->info.watermarks.push_back(r->watermarks.back().column);
   }
   layout.columns = r->info.columns;
+  // A column renamed after the source was created reads the field it read
+  // (OPTIONS (column_name '…'), ALTER … RENAME COLUMN).
+  {
+    size_t i = 0;
+    for (const auto& e : c["tableElts"])
+      if (e.contains("ColumnDef") && i < layout.value_columns)
+        layout.columns[i++].name = source_field_name(e["ColumnDef"]);
+  }
   uint64_t id = r->info.id;
   if (remote_default_) {
     r->remote = true;

@@ -251,11 +251,12 @@ json query_of(const statement& st, relation_kind kind) {
 // anything is written.
 result<statement_result> engine::rename_column(const statement& s, relation& r,
                                                statement_result done) {
-  if (r.source || r.info.kind == relation_kind::source || r.info.kind == relation_kind::sink)
+  if (r.info.kind == relation_kind::sink)
     return make_error(errc::feature_not_supported, s.column_pos,
-                      "RENAME COLUMN is not supported for {} \"{}\": its columns name the fields "
-                      "of the records it reads or writes",
-                      relation_kind_name(r.info.kind), s.name);
+                      "RENAME COLUMN is not supported for sink \"{}\": its columns name the "
+                      "fields of the records it writes",
+                      s.name);
+  const bool over_topic = r.source || r.info.kind == relation_kind::source;
   int at = -1;
   for (size_t i = 0; i < r.info.columns.size(); ++i) {
     if (r.info.columns[i].hidden) continue;
@@ -283,7 +284,26 @@ result<statement_result> engine::rename_column(const statement& s, relation& r,
   std::vector<change> changes;
 
   // Its own definition.
-  if (r.info.kind == relation_kind::table) {
+  if (over_topic) {
+    // The column goes on reading its field (OPTIONS (column_name …)); what
+    // else names it in the statement is not rewritten.
+    BOOST_OUTCOME_TRY(auto parsed, parse_sql(r.info.definition));
+    const statement& st = parsed.front();
+    size_t value_columns = 0;
+    for (const auto& e : st.node["CreateStmt"].value("tableElts", json::array()))
+      value_columns += e.contains("ColumnDef") ? 1 : 0;
+    bool named = static_cast<size_t>(at) >= value_columns;  // an INCLUDE … AS column
+    for (const auto& w : st.watermarks) named |= w.column == from || w.expr.dump().find("\"" + from + "\"") != std::string::npos;
+    named |= std::find(r.info.primary_key.begin(), r.info.primary_key.end(), at) !=
+             r.info.primary_key.end();
+    if (named)
+      return make_error(errc::feature_not_supported, s.column_pos,
+                        "cannot rename column \"{}\" of \"{}\": its WATERMARK, INCLUDE or PRIMARY "
+                        "KEY clause names it",
+                        from, s.name);
+    BOOST_OUTCOME_TRY(auto d, rename_source_column_in(r.info.definition, from, to));
+    changes.push_back({&r, std::move(d)});
+  } else if (r.info.kind == relation_kind::table) {
     BOOST_OUTCOME_TRY(auto d, rename_column_in(r.info.definition, from, to));
     changes.push_back({&r, std::move(d)});
   } else {

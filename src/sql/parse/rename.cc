@@ -196,4 +196,69 @@ result<std::string> rename_column_in(std::string_view sql, std::string_view from
   return out;
 }
 
+std::string source_field_name(const json& d) {
+  if (d.contains("fdwoptions"))
+    for (const auto& o : d["fdwoptions"]) {
+      const json& e = o.contains("DefElem") ? o["DefElem"] : o;
+      if (e.value("defname", "") == "column_name" && e.contains("arg") &&
+          e["arg"].contains("String"))
+        return e["arg"]["String"].value("sval", "");
+    }
+  return d.value("colname", "");
+}
+
+result<std::string> rename_source_column_in(std::string_view sql, std::string_view from,
+                                            std::string_view to) {
+  BOOST_OUTCOME_TRY(auto stmts, parse_sql(sql));
+  if (stmts.size() != 1 || stmts[0].kind != stmt_kind::create_source)
+    return make_error(errc::internal, -1, "a source's stored definition is not a CREATE SOURCE");
+  const statement& s = stmts[0];
+  const size_t base = s.offset;
+  auto toks = lex(sql);
+  for (const auto& e : s.node["CreateStmt"].value("tableElts", json::array())) {
+    if (!e.contains("ColumnDef") || e["ColumnDef"].value("colname", "") != from) continue;
+    const json& d = e["ColumnDef"];
+    auto it = std::find_if(toks.begin(), toks.end(), [&](const token& t) {
+      return t.pos == base + static_cast<size_t>(d.value("location", -1));
+    });
+    if (it == toks.end() || it->text != from)
+      return make_error(errc::internal, -1, "no column name where the definition has one");
+    std::string out(sql);
+    std::string insert;
+    size_t at = 0;
+    if (!d.contains("fdwoptions")) {
+      // After the type: the first ',' or ')' at its depth, or a constraint.
+      static const char* const stops[] = {"not",     "null",   "primary", "default",
+                                          "constraint", "unique", "check",   "references",
+                                          "generated",  "collate"};
+      auto last = it;
+      int depth = 0;
+      for (auto t = it + 1; t != toks.end() && t->what != token::kind::end; ++t) {
+        if (depth == 0 && (t->is_punct(',') || t->is_punct(')'))) break;
+        if (depth == 0 && t->what == token::kind::word &&
+            std::any_of(std::begin(stops), std::end(stops),
+                        [&](const char* w) { return t->text == w; }))
+          break;
+        if (t->is_punct('(')) ++depth;
+        if (t->is_punct(')')) --depth;
+        last = t;
+      }
+      std::string field;
+      for (char c : from) {
+        if (c == '\'') field += '\'';
+        field += c;
+      }
+      insert = " OPTIONS (column_name '" + field + "')";
+      at = last->end;
+    }
+    if (!insert.empty()) out.insert(at, insert);
+    out.replace(it->pos, it->end - it->pos, quote_identifier(to));
+    if (auto check = parse_sql(out); !check)
+      return make_error(errc::internal, -1, "the definition renamed does not parse again: {}",
+                        check.error().message);
+    return out;
+  }
+  return make_error(errc::internal, -1, "no column \"{}\" in the source's definition", from);
+}
+
 }  // namespace runnel::sql

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "sql/error.h"
+#include "sql/parse/statement.h"
 
 namespace runnel::sql {
 
@@ -28,6 +29,18 @@ result<std::string> rename_relation_in(std::string_view sql, std::string_view fr
 // definition and the keys of a table constraint (PRIMARY KEY (a, b)).
 result<std::string> rename_column_in(std::string_view sql, std::string_view from,
                                      std::string_view to);
+
+// `sql` (a CREATE SOURCE, or CREATE TABLE over a topic) with column `from`
+// spelled `to` while it goes on reading the field it read: the column gets
+// PostgreSQL's foreign-table column option `OPTIONS (column_name 'field')`
+// (postgres_fdw's spelling) unless it has one. Its watermark, INCLUDE and
+// key clauses are the caller's to refuse.
+result<std::string> rename_source_column_in(std::string_view sql, std::string_view from,
+                                            std::string_view to);
+
+// The field a source's ColumnDef reads: its OPTIONS (column_name '…'), or
+// its name.
+std::string source_field_name(const json& column_def);
 
 // `name` as an identifier in SQL text: bare if it reads back as itself, else
 // double-quoted.
