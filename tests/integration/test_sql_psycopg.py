@@ -239,7 +239,107 @@ def test_server_side_cursors_page_through_a_query():
         assert s.stop() == 0, s.stderr()
 
 
+# A one-off query that alone runs for about a minute: 400 million joined rows, each multiplied and
+# summed (two 20,000-row tables, each arriving at the join as one piece).
+LONG_QUERY = "SELECT count(*), sum(x * y) FROM a, b"
+
+
+def make_cross_join_tables(conn):
+    conn.execute("CREATE TABLE a (x BIGINT)")
+    conn.execute("CREATE TABLE b (y BIGINT)")
+    conn.execute("CREATE TABLE c (n BIGINT)")
+    conn.execute("INSERT INTO a SELECT * FROM generate_series(1, 20000)")
+    conn.execute("INSERT INTO b SELECT * FROM generate_series(1, 20000)")
+
+
+def cancel_until_done(conn, sql):
+    """Runs `sql` on `conn` in a thread and cancels it (conn.cancel(), a CancelRequest on its own
+    connection) every 100 ms until it ends: a cancel that arrives before the statement starts is
+    forgotten, as PostgreSQL's is. Returns the exception and the seconds from the last cancel sent
+    to the end."""
+    out = {}
+
+    def runner():
+        try:
+            conn.execute(sql)
+        except Exception as e:  # noqa: BLE001 — what the test checks
+            out["error"] = e
+        out["ended"] = time.monotonic()
+
+    t = threading.Thread(target=runner)
+    t.start()
+    last = time.monotonic()
+    deadline = last + 30  # the statement alone runs for about a minute
+    while t.is_alive() and time.monotonic() < deadline:
+        last = time.monotonic()
+        conn.cancel()
+        t.join(0.1)
+    t.join(60)
+    assert not t.is_alive(), "the statement was not cancelled"
+    return out.get("error"), out["ended"] - last
+
+
+def test_cancel_and_statement_timeout_stop_a_long_query():
+    """conn.cancel() of a long one-off SELECT (a cross join under an aggregate) and of an INSERT ...
+    SELECT: 57014 within a second of the cancel, the connection answers SELECT 1 at once and the table
+    is as before. statement_timeout, SET or given at connect (options=-c ...), stops them too."""
+    s = SqlServer()
+    try:
+        with connect(s, autocommit=True) as conn:
+            make_cross_join_tables(conn)
+            for sql in (LONG_QUERY, "INSERT INTO c SELECT x * y FROM a, b"):
+                started = time.monotonic()
+                err, after_cancel = cancel_until_done(conn, sql)
+                assert isinstance(err, psycopg.errors.QueryCanceled), (sql, err)
+                assert err.sqlstate == "57014" and "due to user request" in str(err), err
+                assert after_cancel < 1.0, (sql, after_cancel)
+                assert time.monotonic() - started < 10, sql
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+            assert conn.execute("SELECT count(*) FROM c").fetchone() == (0,)
+            # statement_timeout: SET (a string with a unit, or milliseconds), SHOW, RESET.
+            conn.execute("SET statement_timeout = '1s'")
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("1s",)
+            for sql in (LONG_QUERY, "INSERT INTO c SELECT x * y FROM a, b",
+                        "CREATE MATERIALIZED VIEW v AS SELECT count(*), sum(x * y) FROM a, b"):
+                started = time.monotonic()
+                try:
+                    conn.execute(sql)
+                    raise AssertionError("no timeout: " + sql)
+                except psycopg.errors.QueryCanceled as e:
+                    assert e.sqlstate == "57014" and "statement timeout" in str(e), e
+                took = time.monotonic() - started
+                assert 1.0 <= took < 5, (sql, took)
+            assert conn.execute("SELECT count(*) FROM c").fetchone() == (0,)
+            try:
+                conn.execute("SELECT * FROM v")
+                raise AssertionError("the cancelled view exists")
+            except psycopg.errors.UndefinedTable:
+                pass
+            conn.execute("SET statement_timeout = 250")
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("250ms",)
+            conn.execute("RESET statement_timeout")
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
+            try:
+                conn.execute("SET statement_timeout = 'soon'")
+                raise AssertionError("no error")
+            except psycopg.errors.InvalidParameterValue as e:
+                assert e.sqlstate == "22023", e
+        # At connect, as libpq sends it (PGOPTIONS, options=...).
+        with connect(s, autocommit=True, options="-c statement_timeout=500") as conn:
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("500ms",)
+            started = time.monotonic()
+            try:
+                conn.execute(LONG_QUERY)
+                raise AssertionError("no timeout")
+            except psycopg.errors.QueryCanceled as e:
+                assert "statement timeout" in str(e), e
+            assert 0.5 <= time.monotonic() - started < 5
+            assert conn.execute("SELECT count(*) FROM a").fetchone() == (20000,)
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 if __name__ == "__main__":
     run([test_parameters_both_formats_and_transactions, test_cancel_stops_a_waiting_fetch,
          test_copy_subscribe_streams_until_cancelled, test_stream_subscribe_over_the_extended_protocol,
-         test_server_side_cursors_page_through_a_query])
+         test_server_side_cursors_page_through_a_query, test_cancel_and_statement_timeout_stop_a_long_query])

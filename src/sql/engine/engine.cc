@@ -124,10 +124,11 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
                                                       uint64_t session) {
   std::vector<std::unique_ptr<kafka_source>> sources;
   std::vector<std::unique_ptr<kafka_sink>> sinks;
+  std::shared_ptr<interrupt> stop = arm(session);
   std::unique_lock lock(mu_);
   session_ = session;
   held_ = &lock;
-  cancelled_.erase(session);  // a cancel sent while nothing ran
+  stop_ = stop.get();
   must_commit_ = false;
   forwarded_ = group_ && sql.starts_with(forwarded_marker);
   if (forwarded_) sql.remove_prefix(forwarded_marker.size());
@@ -144,6 +145,7 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
     if (auto c = commit(); !c && out) out = c.error();
   }
   held_ = nullptr;
+  stop_ = nullptr;
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
   lock.unlock();
@@ -400,6 +402,11 @@ result<std::vector<statement_result>> engine::execute_locked(std::string_view sq
       return make_error(errc::feature_not_supported, static_cast<int>(stmts[k].offset),
                         "SUBSCRIBE streams until it is cancelled: it must be the last statement");
   for (const auto& s : stmts) {
+    // Cancelled while it waited for the engine or ran the statements
+    // before, or out of time waiting; each statement has its own
+    // statement_timeout (the first's counts from before the wait).
+    if (stop_ && &s != &stmts.front()) stop_->start_clock();
+    if (stop_ && stop_->due()) return stop_->error();
     // Views with now() in them see the clock move before each statement.
     for (auto& r : relations_)
       if (r->is_view()) r->flow->tick(now);
@@ -459,8 +466,8 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
                s.kind == stmt_kind::close_cursor || s.kind == stmt_kind::subscribe;
   if (s.kind == stmt_kind::pg)
     reads = s.node.contains("SelectStmt") || s.node.contains("ExplainStmt") ||
-            s.node.contains("VariableSetStmt") || s.node.contains("TransactionStmt") ||
-            s.node.contains("DeallocateStmt");
+            s.node.contains("VariableSetStmt") || s.node.contains("VariableShowStmt") ||
+            s.node.contains("TransactionStmt") || s.node.contains("DeallocateStmt");
   if (!reads) must_commit_ = true;  // CREATE, DROP, INSERT, DELETE, FLUSH, ...
   if (group_ && !replaying_) {
     BOOST_OUTCOME_TRY(route_ddl(s));
@@ -518,7 +525,8 @@ result<statement_result> engine::run(const statement& s, int64_t now) {
   if (n.contains("DeleteStmt")) return remove(s, now);
   if (n.contains("UpdateStmt")) return update(s, now);
   if (n.contains("ExplainStmt")) return explain(s);
-  if (n.contains("VariableSetStmt")) return statement_result{{}, row_batch(0), "SET"};
+  if (n.contains("VariableSetStmt")) return set_variable(n["VariableSetStmt"]);
+  if (n.contains("VariableShowStmt")) return show_variable(n["VariableShowStmt"]);
   if (n.contains("TransactionStmt")) return transaction(n["TransactionStmt"]);
   // The prepared statements are the server's (pgwire/server.cc drops them).
   if (n.contains("DeallocateStmt"))
@@ -720,13 +728,16 @@ void engine::start_from_inputs(relation& r) {
       // A piece at a time, each piece's output taken before the next: an
       // input larger than memory makes a view larger than memory.
       scan_contents(*other, [&](const row_batch& rows) {
+        if (r.env.interrupted_now()) return false;
         r.flow->push(id, rows);
+        if (r.env.stopped) return false;
         if (r.out)
           r.out->write(r.sink->take());
         else
           add_contents(r, r.sink->take());
         return true;
       });
+      if (r.env.stopped) return;
       for (const auto& w : other->watermarks)
         if (w.value != std::numeric_limits<int64_t>::min())
           r.flow->watermark(id, w.column, w.value);
@@ -796,7 +807,17 @@ result<statement_result> engine::create_view(const statement& s, int64_t now) {
     resume_watermarks(*r);
     add_contents(*r, r->sink->take());
   } else {
+    // Its first load is the one part of the statement that can run long:
+    // a cancel or statement_timeout stops it, and the view goes with what
+    // it wrote (nothing is committed before the statement returns).
+    r->env.stop = stop_;
     start_from_inputs(*r);
+    r->env.stop = nullptr;
+    if (r->env.stopped) {
+      sql_error e = r->env.error.value_or(sql_error{errc::query_canceled, "canceled", -1, {}, {}});
+      forget_state(r->info.id);
+      return e;
+    }
     add_contents(*r, r->sink->take());
     mark_stored(*r);
   }
@@ -1126,7 +1147,7 @@ result<row_batch> engine::query_contents(const plan_node& plan, const std::set<u
         for (const auto& [id, rows] : system)
           if (!push(id, rows)) return;
       },
-      now);
+      now, stop_);
 }
 
 result<statement_result> engine::insert(const statement& s, int64_t now) {

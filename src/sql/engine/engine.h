@@ -172,10 +172,18 @@ class engine : public catalog_reader {
   // Wakes every waiting FETCH and makes later ones return at once (the
   // server is stopping).
   void stop_waiting();
-  // Cancels what the session is waiting in (a FETCH): it fails with
-  // query_canceled. A cancel that finds nothing waiting is forgotten when
-  // the session's next statement starts.
+  // Cancels the session's running statement (PostgreSQL's CancelRequest):
+  // a query stops within a bounded time (its operators poll the session's
+  // interrupt, exec/interrupt.h), a waiting FETCH, FLUSH or streaming
+  // SUBSCRIBE wakes; it fails with query_canceled (57014). Never waits for
+  // the engine's mutex. A cancel that finds nothing running is forgotten
+  // when the session's next statement starts.
   void cancel(uint64_t session);
+  // A session parameter set at connection start (the startup message's
+  // `options=-c name=value` or a parameter of its own), as SET would:
+  // statement_timeout; other names are accepted and ignored. A bad value
+  // is an error (22023).
+  result<void> set_parameter(uint64_t session, std::string_view name, std::string_view value);
 
   // Rows of relations' contents read from the state store by one-off
   // queries, subscriptions and new views so far (a point lookup by key
@@ -254,6 +262,17 @@ class engine : public catalog_reader {
   result<statement_result> rename_column(const statement& s, relation& r, statement_result done);
   result<statement_result> show(const statement& s);
   result<statement_result> describe(const statement& s);
+  // SET, RESET and SHOW of a session parameter (session_settings.cc):
+  // statement_timeout is kept per session; SET of anything else is
+  // accepted and changes nothing.
+  result<statement_result> set_variable(const json& stmt);
+  result<statement_result> show_variable(const json& stmt);
+  // A statement of `session` starts: its interrupt re-armed with the
+  // session's statement_timeout, before it waits for mu_ (a cancel or the
+  // timeout counts from then, as PostgreSQL's lock waits do).
+  std::shared_ptr<interrupt> arm(uint64_t session);
+  // The session's interrupt, as the statement that runs left it.
+  std::shared_ptr<interrupt> interrupt_of(uint64_t session);
 
   // Applies `changes` to table `r` and to every view that depends on it.
   void apply(relation& r, row_batch changes, int64_t now);
@@ -392,7 +411,16 @@ class engine : public catalog_reader {
   std::unique_lock<std::mutex>* held_ = nullptr;  // execute()'s lock on mu_, for FETCH to wait on
   std::condition_variable changed_;               // a cursor got changes, or stop_waiting()
   bool stop_waiting_ = false;
-  std::set<uint64_t> cancelled_;       // sessions whose wait was cancelled
+  // The interrupt of the statement running (with session_; null for the
+  // catalog's replays), which its query's operators poll.
+  interrupt* stop_ = nullptr;
+  // Per session, under sessions_mu_ rather than mu_ (a cancel must not wait
+  // for the statement it stops): the interrupt its statements share (cancel
+  // and statement_timeout) and its statement_timeout in ms (absent: 0, no
+  // limit).
+  std::mutex sessions_mu_;
+  std::map<uint64_t, std::shared_ptr<interrupt>> interrupts_;
+  std::map<uint64_t, int64_t> statement_timeout_;
   std::set<uint64_t> in_transaction_;  // sessions inside BEGIN ... COMMIT
   // Sessions running a query string of several statements without BEGIN
   // before it: PostgreSQL's implicit transaction block, which ends with the

@@ -62,12 +62,14 @@ result<statement_result> engine::flush() {
           std::chrono::duration_cast<std::chrono::seconds>(flush_stall).count(), behind);
     const uint64_t session = session_;
     std::unique_lock<std::mutex>* const lock = held_;
+    interrupt* const stop = stop_;
+    stop_ = nullptr;  // what runs while this waits is not this statement
     changed_.wait_for(*lock, std::chrono::milliseconds(20),
-                      [&] { return stop_waiting_ || cancelled_.count(session) != 0; });
+                      [&] { return stop_waiting_ || (stop && stop->due()); });
     session_ = session;
     held_ = lock;
-    if (cancelled_.erase(session))
-      return make_error(errc::query_canceled, -1, "canceling statement due to user request");
+    stop_ = stop;
+    if (stop && stop->due()) return stop->error();
     if (stop_waiting_)
       return make_error(errc::query_canceled, -1, "canceling FLUSH: the server is stopping");
   }

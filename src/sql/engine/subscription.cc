@@ -41,9 +41,14 @@ void engine::notify(uint64_t id, const row_batch& changes, int64_t now) {
 }
 
 void engine::close_session(uint64_t session) {
-  std::lock_guard lock(mu_);
-  drop_cursors([&](const cursor& c) { return c.session == session; });
-  in_transaction_.erase(session);
+  {
+    std::lock_guard lock(mu_);
+    drop_cursors([&](const cursor& c) { return c.session == session; });
+    in_transaction_.erase(session);
+  }
+  std::lock_guard lock(sessions_mu_);
+  interrupts_.erase(session);
+  statement_timeout_.erase(session);
 }
 
 void engine::drop_cursors(const std::function<bool(const cursor&)>& which) {
@@ -58,14 +63,6 @@ void engine::drop_cursors(const std::function<bool(const cursor&)>& which) {
   std::erase_if(relations_, [&](const std::unique_ptr<relation>& r) {
     return r->hidden && owned.count(r->info.id) > 0;
   });
-}
-
-void engine::cancel(uint64_t session) {
-  {
-    std::lock_guard lock(mu_);
-    cancelled_.insert(session);
-  }
-  changed_.notify_all();
 }
 
 void engine::stop_waiting() {
@@ -109,13 +106,17 @@ result<statement_result> engine::stream_changes(uint64_t session, std::chrono::m
   s.name = stream_cursor;
   s.fetch_count = -1;
   s.timeout_ms = wait.count();
+  // The stream is the SUBSCRIBE statement still running: its interrupt
+  // (armed when it started) holds a cancel or its statement_timeout.
+  std::shared_ptr<interrupt> stop = interrupt_of(session);
   std::unique_lock lock(mu_);
-  if (cancelled_.erase(session))  // changes kept coming: fetch() never waited
-    return make_error(errc::query_canceled, -1, "canceling statement due to user request");
+  if (stop->due()) return stop->error();  // changes kept coming: fetch() never waited
   session_ = session;
   held_ = &lock;
+  stop_ = stop.get();
   auto out = fetch(s);
   held_ = nullptr;
+  stop_ = nullptr;
   return out;
 }
 
@@ -126,7 +127,6 @@ void engine::end_stream(uint64_t session) {
 
 void engine::end_stream_locked(uint64_t session) {
   drop_cursors([&](const cursor& c) { return c.session == session && c.name == stream_cursor; });
-  cancelled_.erase(session);
 }
 
 result<engine::cursor*> engine::open_cursor(const statement& s, const std::string& name,
@@ -156,7 +156,16 @@ result<engine::cursor*> engine::open_cursor(const statement& s, const std::strin
                         "PROCESSES lists who runs what)");
     q->info.kind = relation_kind::materialized_view;
     q->hidden = true;
+    // Its first load stops on a cancel or statement_timeout, as a new
+    // materialized view's does, and the view goes with its state.
+    q->env.stop = stop_;
     start_from_inputs(*q);
+    q->env.stop = nullptr;
+    if (q->env.stopped) {
+      sql_error e = q->env.error.value_or(sql_error{errc::query_canceled, "canceled", -1, {}, {}});
+      forget_state(q->info.id);
+      return e;
+    }
     add_contents(*q, q->sink->take());
     owned = q->info.id;
     r = q.get();
@@ -209,15 +218,25 @@ result<statement_result> engine::fetch(const statement& s) {
     // once it holds the mutex again.
     const uint64_t session = session_;
     std::unique_lock<std::mutex>* const lock = held_;
-    auto ready = [&] { return !c->queue.empty() || stop_waiting_ || cancelled_.count(session); };
-    if (s.timeout_ms < 0)
-      changed_.wait(*lock, ready);
-    else
-      changed_.wait_for(*lock, std::chrono::milliseconds(s.timeout_ms), ready);
+    interrupt* const stop = stop_;
+    auto ready = [&] { return !c->queue.empty() || stop_waiting_ || (stop && stop->due()); };
+    // A cancel sets the interrupt without mu_ (the statement it stops may
+    // hold it) and notifies: a wake-up lost between the test and the wait
+    // costs at most one slice. statement_timeout ends the wait too.
+    using clock = std::chrono::steady_clock;
+    const auto until = s.timeout_ms < 0 ? clock::time_point::max()
+                                        : clock::now() + std::chrono::milliseconds(s.timeout_ms);
+    stop_ = nullptr;  // what runs while this waits (sources, the group's replays) is not ours
+    while (!ready()) {
+      const auto now = clock::now();
+      if (now >= until) break;
+      changed_.wait_for(*lock,
+                        std::min<clock::duration>(until - now, std::chrono::milliseconds(100)));
+    }
     session_ = session;
     held_ = lock;
-    if (cancelled_.erase(session))
-      return make_error(errc::query_canceled, -1, "canceling statement due to user request");
+    stop_ = stop;
+    if (stop && stop->due()) return stop->error();
   }
   statement_result out;
   out.columns = c->columns;

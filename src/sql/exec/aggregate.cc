@@ -448,6 +448,7 @@ void aggregate_op::push(int, const row_batch& in) {
   std::string key;
   std::vector<datum> keyvals(keys_.size());
   for (size_t i = 0; i < in.size(); ++i) {
+    if (env_.interrupted()) return;
     int64_t w = in.weight(i);
     if (w == 0) continue;
     const datum* row = in.row(i);
@@ -481,6 +482,7 @@ void aggregate_op::push(int, const row_batch& in) {
   out.keep_alive(old_rows);
   size_t old_index = 0;
   for (auto& [gk, g] : groups) {
+    if (env_.interrupted()) return;
     if (g.rows < 0) {
       spdlog::error(
           "sql: view {}: a group's row count went negative ({}): its input deleted rows it never "

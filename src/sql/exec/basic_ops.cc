@@ -108,6 +108,7 @@ void filter_op::push(int, const row_batch& in) {
   out.keep_alive(in);
   auto c = context(out);
   for (size_t i = 0; i < in.size(); ++i) {
+    if (env_.interrupted()) return;
     datum d = pred_->eval(in.row(i), c);
     if (!row_ok(c)) return;
     if (!d.is_null() && d.as_bool()) out.add(in.row(i), in.weight(i));
@@ -131,6 +132,7 @@ void project_op::push(int, const row_batch& in) {
   out.reserve(in.size());
   auto c = context(out);
   for (size_t i = 0; i < in.size(); ++i) {
+    if (env_.interrupted()) return;
     datum* r = out.add(in.weight(i));
     const datum* src = in.row(i);
     for (size_t k = 0; k < exprs_.size(); ++k) {
@@ -216,6 +218,7 @@ void values_op::on_create() {
   row_batch out(width_);
   auto c = context(out);
   for (const auto& r : rows_) {
+    if (env_.interrupted()) return;
     datum* d = out.add(1);
     for (size_t k = 0; k < r.size(); ++k) d[k] = r[k]->eval(nullptr, c);
     if (!row_ok(c)) return;

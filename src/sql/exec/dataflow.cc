@@ -176,32 +176,34 @@ int64_t dataflow::state_bytes() {
 
 result<row_batch> run_query(const plan_node& root,
                             const std::vector<std::pair<uint64_t, const row_batch*>>& inputs,
-                            int64_t now) {
+                            int64_t now, interrupt* stop) {
   return run_query_fed(
       root,
       [&](const query_push& push) {
         for (const auto& [id, rows] : inputs)
           if (!push(id, *rows)) break;
       },
-      now);
+      now, stop);
 }
 
 result<row_batch> run_query_fed(const plan_node& root,
                                 const std::function<void(const query_push& push)>& feed,
-                                int64_t now) {
+                                int64_t now, interrupt* stop) {
   exec_env env;
   env.streaming = false;
   env.now = now;
+  env.stop = stop;
   env.new_table = [] { return make_memory_table(); };
   BOOST_OUTCOME_TRY(auto flow, dataflow::build(root, env));
   collector out(env, types_of(root));  // owns its strings: the inputs' pieces go
   flow->add_output(&out, 0);
   flow->on_create();
   feed([&](uint64_t id, const row_batch& rows) {
-    if (env.error) return false;
+    if (env.error || env.interrupted_now()) return false;
     flow->push(id, rows);
     return !env.error;
   });
+  env.interrupted_now();
   if (!env.error) flow->finish();
   if (env.error) return *env.error;
   row_batch result = out.rows();

@@ -53,10 +53,11 @@ class dataflow {
 // A one-off query: the result of `root` over the given contents of the
 // relations it scans (relation id -> rows, each once), as rows with
 // positive counts, owning their strings. The first error of an expression
-// fails it.
+// fails it; so does `stop` (cancel, statement_timeout: 57014), which the
+// operators poll as they run.
 result<row_batch> run_query(const plan_node& root,
                             const std::vector<std::pair<uint64_t, const row_batch*>>& inputs,
-                            int64_t now = 0);
+                            int64_t now = 0, interrupt* stop = nullptr);
 // run_query with the inputs read piece by piece (contents served from the
 // state store, larger than memory): `feed` calls `push(relation id,
 // rows)` for each batch of each relation's rows, and stops once a push
@@ -64,6 +65,6 @@ result<row_batch> run_query(const plan_node& root,
 using query_push = std::function<bool(uint64_t relation_id, const row_batch& rows)>;
 result<row_batch> run_query_fed(const plan_node& root,
                                 const std::function<void(const query_push& push)>& feed,
-                                int64_t now = 0);
+                                int64_t now = 0, interrupt* stop = nullptr);
 
 }  // namespace runnel::sql

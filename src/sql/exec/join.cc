@@ -10,6 +10,12 @@ namespace runnel::sql {
 
 namespace {
 
+// The most rows one output batch holds before it goes downstream: a cross
+// join of two 20,000-row relations would otherwise build 400 million rows
+// (tens of GB) before the first leaves, and an interrupt could not free
+// them sooner. 65536 rows of a few columns are a few MB.
+constexpr size_t output_piece_rows = 65536;
+
 // A stored row: its count, how many rows of the other side it matches (outer
 // sides only, else 0), then the row itself (the exact values: keys drop a
 // numeric's scale).
@@ -196,6 +202,7 @@ void join_op::push(int port, const row_batch& changes) {
   };
   std::vector<update> updates;
   for (size_t i = 0; i < in.size(); ++i) {
+    if (env_.interrupted()) return;
     const datum* row = in.row(i);
     const int64_t w = in.weight(i);
     if (w == 0) continue;
@@ -234,6 +241,18 @@ void join_op::push(int port, const row_batch& changes) {
     updates.clear();
     bool failed = false;
     other.table->scan_prefix(key, [&](std::string_view k, std::string_view v) {
+      if (env_.interrupted()) {
+        failed = true;
+        return false;
+      }
+      // A row matching many (a cross join, a skewed key) sends its output
+      // on in pieces: the batch stays bounded, whatever the product.
+      if (out.size() >= output_piece_rows) {
+        emit(out);
+        out = row_batch(width_);
+        out.keep_alive(in);
+        c.strings = &out.strings();
+      }
       entry e;
       if (!read_entry(v, e)) return true;
       size_t p = 0;

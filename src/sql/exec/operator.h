@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sql/error.h"
+#include "sql/exec/interrupt.h"
 #include "sql/exec/row_batch.h"
 #include "sql/plan/expr.h"
 #include "sql/state/state_table.h"
@@ -34,6 +35,33 @@ struct exec_env {
   std::string name;                // the view, for logs
   // Creates the state table for the next stateful operator.
   std::function<std::unique_ptr<state_table>()> new_table;
+  // A one-off query, or a new view's first load: the statement's interrupt
+  // (cancel, statement_timeout); null while a view is maintained, which
+  // nothing interrupts.
+  interrupt* stop = nullptr;
+
+  // Whether the statement must stop (then `error` holds 57014): operators
+  // call it in every loop that can run long, once per row — it looks at
+  // the interrupt every 256 calls, so it costs a counter. An operator that
+  // sees true returns at once; its state no longer matters, the statement
+  // fails.
+  bool interrupted() {
+    if (!stop) return false;
+    if (stopped) return true;
+    if ((++polls & 255) != 0) return false;
+    return interrupted_now();
+  }
+  // The same, looking at the interrupt now (between batches).
+  bool interrupted_now() {
+    if (!stop) return false;
+    if (!stopped && stop->due()) {
+      stopped = true;
+      if (!error) error = stop->error();
+    }
+    return stopped;
+  }
+  bool stopped = false;
+  uint32_t polls = 0;
 };
 
 class op {

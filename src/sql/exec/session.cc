@@ -211,7 +211,10 @@ void session_op::push(int, const row_batch& in) {
   if (parts.empty()) return;
   row_batch out(static_cast<uint32_t>(types_.size() + 2));
   out.keep_alive(in);
-  for (const auto& [prefix, changes] : parts) update(prefix, changes, in, out);
+  for (const auto& [prefix, changes] : parts) {
+    if (env_.interrupted()) return;
+    update(prefix, changes, in, out);
+  }
   emit(out);
 }
 

@@ -121,6 +121,7 @@ void top_n_op::push_diff(const row_batch& in,
     codec::read_row(in_types_, e.row, q, r, to.strings());
   };
   for (const auto& [prefix, rows] : touched) {
+    if (env_.interrupted()) return;
     ranked_entries(prefix, before);
     apply_changes(in, prefix, rows, key);
     ranked_entries(prefix, after);
@@ -184,6 +185,7 @@ void top_n_op::push(int, const row_batch& in) {
   if (!with_rank_ && ranking_ == rank_kind::row_number) return push_diff(in, touched);
   row_batch out(static_cast<uint32_t>(out_types_.size()));
   for (auto& [prefix, rows] : touched) {
+    if (env_.interrupted()) return;
     emit_partition(prefix, -1, out);
     apply_changes(in, prefix, rows, key);
     emit_partition(prefix, 1, out);

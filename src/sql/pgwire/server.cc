@@ -1,5 +1,6 @@
 #include "sql/pgwire/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <list>
@@ -119,6 +120,56 @@ class reader {
   size_t at_ = 0;
   bool ok_ = true;
 };
+
+// The settings of a StartupMessage (`buf`: the protocol version, then
+// name and value strings up to an empty name): each parameter as given,
+// and each `-c name=value` or `--name=value` of `options` (words split at
+// spaces that no backslash escapes, as libpq writes them).
+std::vector<std::pair<std::string, std::string>> startup_settings(const std::string& buf) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t p = 4;
+  auto cstr = [&](std::string& v) {
+    size_t end = buf.find('\0', p);
+    if (end == std::string::npos) return false;
+    v.assign(buf, p, end - p);
+    p = end + 1;
+    return true;
+  };
+  std::string name, value;
+  while (cstr(name) && !name.empty() && cstr(value)) {
+    if (name != "options") {
+      out.emplace_back(name, value);
+      continue;
+    }
+    std::vector<std::string> words(1);
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (value[i] == '\\' && i + 1 < value.size()) {
+        words.back() += value[++i];
+      } else if (value[i] == ' ' || value[i] == '\t') {
+        if (!words.back().empty()) words.emplace_back();
+      } else {
+        words.back() += value[i];
+      }
+    }
+    for (size_t i = 0; i < words.size(); ++i) {
+      std::string w = words[i];
+      if (w == "-c" && i + 1 < words.size())
+        w = words[++i];
+      else if (w.starts_with("-c"))
+        w.erase(0, 2);
+      else if (w.starts_with("--"))
+        w.erase(0, 2);
+      else
+        continue;
+      size_t eq = w.find('=');
+      if (eq == std::string::npos) continue;
+      std::string key = w.substr(0, eq);
+      std::replace(key.begin(), key.end(), '-', '_');
+      out.emplace_back(key, w.substr(eq + 1));
+    }
+  }
+  return out;
+}
 
 // The format code of result column `i` from Bind's list (none: all text;
 // one: all columns; else one each).
@@ -775,6 +826,18 @@ struct pg_server::impl {
         return;
       }
       break;
+    }
+    // The startup parameters the engine keeps for the session
+    // (statement_timeout): given as parameters of their own (pgx's
+    // RuntimeParams) or in `options` as `-c name=value` (libpq's and
+    // pgJDBC's options, psql's PGOPTIONS).
+    for (const auto& [name, value] : startup_settings(buf)) {
+      if (auto set = eng.set_parameter(session_id, name, value); !set) {
+        out.clear();
+        error_message(set.error(), "", out);
+        send(s, out);
+        return;
+      }
     }
     out.clear();
     message('R').i32(0).append_to(out);  // AuthenticationOk

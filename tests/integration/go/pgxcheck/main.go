@@ -26,6 +26,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -388,6 +389,60 @@ func subscribeCursor() {
 	exec1(c, "CLOSE c")
 }
 
+// cancelAndTimeouts: a context deadline on a long query (a cross join of two 20,000-row tables
+// under an aggregate, about a minute alone) with pgx sending a CancelRequest when the context ends
+// (CancelRequestContextWatcherHandler; pgx's default closes the connection instead): 57014 soon
+// after the deadline, the connection goes on, a cancelled INSERT ... SELECT inserts nothing; and
+// statement_timeout as a startup parameter (RuntimeParams) and with SET.
+func cancelAndTimeouts() {
+	cfg, err := pgx.ParseConfig("postgres://root@127.0.0.1:" + port + "/dev?sslmode=disable&connect_timeout=10")
+	must(err, "config")
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: 10 * time.Second}
+	}
+	c, err := pgx.ConnectConfig(ctx(), cfg)
+	must(err, "connect")
+	defer c.Close(ctx())
+	exec1(c, "CREATE TABLE px_a (x BIGINT)")
+	exec1(c, "CREATE TABLE px_b (y BIGINT)")
+	exec1(c, "CREATE TABLE px_c (n BIGINT)")
+	exec1(c, "INSERT INTO px_a SELECT * FROM generate_series(1, 20000)")
+	exec1(c, "INSERT INTO px_b SELECT * FROM generate_series(1, 20000)")
+	for _, sql := range []string{"SELECT count(*), sum(x * y) FROM px_a, px_b",
+		"INSERT INTO px_c SELECT x * y FROM px_a, px_b"} {
+		qctx, stop := context.WithTimeout(ctx(), time.Second)
+		start := time.Now()
+		_, err := c.Exec(qctx, sql)
+		stop()
+		took := time.Since(start)
+		var pe *pgconn.PgError
+		expect(errors.As(err, &pe) && pe.Code == "57014", "%s after its context's deadline: 57014, got %v", sql, err)
+		expect(strings.Contains(pe.Message, "user request"), "message: %s", pe.Message)
+		expect(took >= time.Second && took < 5*time.Second, "%s: stopped after %v", sql, took)
+		expectEq([]string{"1"}, rows(c, "SELECT 1"), "the connection after the cancel")
+	}
+	expectEq([]string{"0"}, rows(c, "SELECT count(*) FROM px_c"), "a cancelled INSERT ... SELECT inserted nothing")
+	// statement_timeout as a startup parameter of its own (pgx's RuntimeParams).
+	cfg2, err := pgx.ParseConfig("postgres://root@127.0.0.1:" + port + "/dev?sslmode=disable&connect_timeout=10")
+	must(err, "config")
+	cfg2.RuntimeParams["statement_timeout"] = "500"
+	t, err := pgx.ConnectConfig(ctx(), cfg2)
+	must(err, "connect with statement_timeout")
+	defer t.Close(ctx())
+	expectEq([]string{"500ms"}, rows(t, "SHOW statement_timeout"), "statement_timeout from the startup message")
+	start := time.Now()
+	_, err = t.Exec(ctx(), "SELECT count(*), sum(x * y) FROM px_a, px_b")
+	var pe *pgconn.PgError
+	expect(errors.As(err, &pe) && pe.Code == "57014" && strings.Contains(pe.Message, "statement timeout"),
+		"statement_timeout: 57014, got %v", err)
+	expect(time.Since(start) >= 500*time.Millisecond && time.Since(start) < 5*time.Second, "statement_timeout took %v", time.Since(start))
+	exec1(t, "SET statement_timeout = '3s'")
+	expectEq([]string{"3s"}, rows(t, "SHOW statement_timeout"), "SET statement_timeout")
+	exec1(t, "RESET statement_timeout")
+	expectEq([]string{"0"}, rows(t, "SHOW statement_timeout"), "RESET statement_timeout")
+	expectEq([]string{"20000"}, rows(t, "SELECT count(*) FROM px_a"), "the connection after the timeout")
+}
+
 func main() {
 	port, runnel, bootstrap, topic, keyedTopic = os.Args[1], os.Args[2], os.Args[3], os.Args[4], os.Args[5]
 	var cancel context.CancelFunc
@@ -405,6 +460,7 @@ func main() {
 		{"upsert_table_follows_keys", upsertTableFollowsKeys},
 		{"errors_carry_sqlstate", errorsCarrySqlstate},
 		{"subscribe_cursor", subscribeCursor},
+		{"cancel_and_timeouts", cancelAndTimeouts},
 	}
 	passed, failed := 0, 0
 	for _, c := range checks {

@@ -474,6 +474,96 @@ public final class PgJdbcCheck {
     }
   }
 
+  // A one-off query that alone runs for about a minute: a cross join of two
+  // 20,000-row tables (400 million rows) under an aggregate.
+  static final String LONG_QUERY = "SELECT count(*), sum(x * y) FROM jc_a, jc_b";
+
+  // Statement.cancel() from another thread (then PGConnection.cancelQuery()
+  // until the statement ends: a cancel that comes before it starts is
+  // forgotten, as PostgreSQL's is), setQueryTimeout
+  // (pgJDBC's own timer, then a cancel) and statement_timeout from the
+  // `options` connection property: 57014 within a bounded time, the
+  // connection goes on, a cancelled INSERT ... SELECT inserts nothing.
+  static void cancelAndTimeouts() throws Exception {
+    try (Connection c = connect(); Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE jc_a (x BIGINT)");
+      st.execute("CREATE TABLE jc_b (y BIGINT)");
+      st.execute("CREATE TABLE jc_c (n BIGINT)");
+      st.execute("INSERT INTO jc_a SELECT * FROM generate_series(1, 20000)");
+      st.execute("INSERT INTO jc_b SELECT * FROM generate_series(1, 20000)");
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicLong lastCancel = new java.util.concurrent.atomic.AtomicLong();
+      // Statement.cancel() sends one CancelRequest per execution (pgJDBC's
+      // statement state), which may reach the server before the query does;
+      // after it, PGConnection.cancelQuery() sends the same request again.
+      org.postgresql.PGConnection pg = c.unwrap(org.postgresql.PGConnection.class);
+      Thread canceller = new Thread(() -> {
+        try {
+          long giveUp = System.currentTimeMillis() + 30000;
+          boolean first = true;
+          while (!done.get() && System.currentTimeMillis() < giveUp) {
+            lastCancel.set(System.currentTimeMillis());
+            if (first)
+              st.cancel();
+            else
+              pg.cancelQuery();
+            first = false;
+            Thread.sleep(100);
+          }
+        } catch (Exception e) {
+          // ends the thread; the query then fails the check by running on
+        }
+      });
+      canceller.start();
+      try {
+        st.executeQuery(LONG_QUERY);
+        throw new AssertionError("not cancelled");
+      } catch (SQLException e) {
+        long ended = System.currentTimeMillis();
+        expectEq("57014", e.getSQLState(), "SQLSTATE of a cancelled query (" + e.getMessage() + ")");
+        expect(e.getMessage().contains("user request"), "message: " + e.getMessage());
+        expect(ended - lastCancel.get() < 1000, "stopped within 1 s of the cancel: " + (ended - lastCancel.get()));
+      } finally {
+        done.set(true);
+        canceller.join();
+      }
+      expectEq(List.of("1"), rows(c, "SELECT 1"), "the connection after the cancel");
+      // setQueryTimeout: pgJDBC cancels the statement itself after 1 s.
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO jc_c SELECT x * y FROM jc_a, jc_b")) {
+        ps.setQueryTimeout(1);
+        long start = System.currentTimeMillis();
+        try {
+          ps.executeUpdate();
+          throw new AssertionError("no timeout");
+        } catch (SQLException e) {
+          long took = System.currentTimeMillis() - start;
+          expectEq("57014", e.getSQLState(), "SQLSTATE after setQueryTimeout (" + e.getMessage() + ")");
+          expect(took >= 1000 && took < 5000, "setQueryTimeout(1) took " + took + " ms");
+        }
+      }
+      expectEq(List.of("0"), rows(c, "SELECT count(*) FROM jc_c"), "a cancelled INSERT ... SELECT inserted nothing");
+    }
+    // statement_timeout from the options property (pgJDBC sends it in the startup message).
+    try (Connection c = connect("options", "-c statement_timeout=500"); Statement st = c.createStatement()) {
+      expectEq(List.of("500ms"), rows(c, "SHOW statement_timeout"), "statement_timeout from options");
+      long start = System.currentTimeMillis();
+      try {
+        st.executeQuery(LONG_QUERY);
+        throw new AssertionError("no timeout");
+      } catch (SQLException e) {
+        long took = System.currentTimeMillis() - start;
+        expectEq("57014", e.getSQLState(), "SQLSTATE of statement_timeout (" + e.getMessage() + ")");
+        expect(e.getMessage().contains("statement timeout"), "message: " + e.getMessage());
+        expect(took >= 500 && took < 5000, "statement_timeout=500 took " + took + " ms");
+      }
+      st.execute("SET statement_timeout = '2s'");
+      expectEq(List.of("2s"), rows(c, "SHOW statement_timeout"), "SET statement_timeout");
+      st.execute("RESET statement_timeout");
+      expectEq(List.of("0"), rows(c, "SHOW statement_timeout"), "RESET statement_timeout");
+      expectEq(List.of("20000"), rows(c, "SELECT count(*) FROM jc_a"), "the connection after the timeout");
+    }
+  }
+
   static void subscribeCursor() throws Exception {
     try (Connection c = connect(); Connection w = connect(); Statement st = c.createStatement();
          Statement ws = w.createStatement()) {
@@ -596,6 +686,7 @@ public final class PgJdbcCheck {
     check("source_view_follows_topic", PgJdbcCheck::sourceViewFollowsTopic);
     check("upsert_table_follows_keys", PgJdbcCheck::upsertTableFollowsKeys);
     check("errors_carry_sqlstate", PgJdbcCheck::errorsCarrySqlstate);
+    check("cancel_and_timeouts", PgJdbcCheck::cancelAndTimeouts);
     check("subscribe_cursor", PgJdbcCheck::subscribeCursor);
     check("subscribe_streamed", PgJdbcCheck::subscribeStreamed);
     System.out.printf("%d passed, %d failed%n", passed, failed);
