@@ -293,7 +293,8 @@ result<statement_result> engine::rename_column(const statement& s, relation& r,
     for (const auto& e : st.node["CreateStmt"].value("tableElts", json::array()))
       value_columns += e.contains("ColumnDef") ? 1 : 0;
     bool named = static_cast<size_t>(at) >= value_columns;  // an INCLUDE … AS column
-    for (const auto& w : st.watermarks) named |= w.column == from || w.expr.dump().find("\"" + from + "\"") != std::string::npos;
+    for (const auto& w : st.watermarks)
+      named |= w.column == from || w.expr.dump().find("\"" + from + "\"") != std::string::npos;
     named |= std::find(r.info.primary_key.begin(), r.info.primary_key.end(), at) !=
              r.info.primary_key.end();
     if (named)
@@ -394,8 +395,8 @@ result<statement_result> engine::rename_column(const statement& s, relation& r,
     if (auto ok = check(); !ok) {
       r.info.columns[static_cast<size_t>(at)].name = from;
       return make_error(errc::internal, s.column_pos,
-                        "renaming column \"{}\" would break \"{}\" ({}): nothing was changed",
-                        from, c.rel->info.name, ok.error().message);
+                        "renaming column \"{}\" would break \"{}\" ({}): nothing was changed", from,
+                        c.rel->info.name, ok.error().message);
     }
   }
   if (catalog_) {

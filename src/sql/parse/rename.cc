@@ -228,7 +228,7 @@ result<std::string> rename_source_column_in(std::string_view sql, std::string_vi
     size_t at = 0;
     if (!d.contains("fdwoptions")) {
       // After the type: the first ',' or ')' at its depth, or a constraint.
-      static const char* const stops[] = {"not",     "null",   "primary", "default",
+      static const char* const stops[] = {"not",        "null",   "primary", "default",
                                           "constraint", "unique", "check",   "references",
                                           "generated",  "collate"};
       auto last = it;

@@ -362,7 +362,8 @@ result<expr_ptr> binder::column_ref(const json& cr, const expr_ctx& ctx) {
     return make_error(errc::undefined_column, loc, "column \"{}\" does not exist", name);
   }
   const auto& c = (*ctx.cols)[static_cast<size_t>(found)];
-  if (opt_.column_uses && c.origin != 0) opt_.column_uses->push_back({loc, c.origin, c.origin_column});
+  if (opt_.column_uses && c.origin != 0)
+    opt_.column_uses->push_back({loc, c.origin, c.origin_column});
   return make_column(found, c.type, loc);
 }
 

@@ -54,8 +54,8 @@ result<expr_ptr> regroup(const expr_ptr& e, const std::vector<expr_ptr>& keys, s
 expr_ptr replace_window(const expr_ptr& e, const std::vector<int>& rank_columns) {
   if (e->kind == expr_kind::column && e->column >= window_marker &&
       static_cast<size_t>(e->column - window_marker) < rank_columns.size())
-    return make_column(rank_columns[static_cast<size_t>(e->column - window_marker)],
-                       type_id::int64, e->location);
+    return make_column(rank_columns[static_cast<size_t>(e->column - window_marker)], type_id::int64,
+                       e->location);
   if (e->args.empty()) return e;
   auto c = std::make_shared<expr>(*e);
   for (auto& a : c->args) a = replace_window(a, rank_columns);

@@ -140,8 +140,8 @@ std::vector<join_time_bound> find_join_time_bounds(const std::vector<sql_type>& 
   return bounds;
 }
 
-std::vector<int> join_output_watermarks(const std::vector<join_time_bound>& bounds,
-                                        int left_width, const std::vector<int>& left_watermarks,
+std::vector<int> join_output_watermarks(const std::vector<join_time_bound>& bounds, int left_width,
+                                        const std::vector<int>& left_watermarks,
                                         const std::vector<int>& right_watermarks) {
   std::vector<int> out;
   const std::vector<int>* wms[2] = {&left_watermarks, &right_watermarks};

@@ -42,8 +42,8 @@ std::vector<join_time_bound> find_join_time_bounds(const std::vector<sql_type>& 
 // a watermark: a side's watermarked column that a bound expiring that
 // side's rows has as its rhs column. Its watermark is the smaller of the
 // side's own watermark and the bounds' lower limit on the stored rows.
-std::vector<int> join_output_watermarks(const std::vector<join_time_bound>& bounds,
-                                        int left_width, const std::vector<int>& left_watermarks,
+std::vector<int> join_output_watermarks(const std::vector<join_time_bound>& bounds, int left_width,
+                                        const std::vector<int>& left_watermarks,
                                         const std::vector<int>& right_watermarks);
 
 }  // namespace runnel::sql

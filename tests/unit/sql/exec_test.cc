@@ -677,8 +677,8 @@ TEST(Exec, SessionWindowsMergeAndCloseByWatermark) {
 // a row that bridges two sessions retracts both and inserts the merged one.
 TEST(Exec, SessionAggregatesEmitOnlyTheChangedSession) {
   testing::test_catalog catalog;
-  const auto& s = catalog.add("s", relation_kind::table,
-                              {{"k", type_id::int32}, {"ts", type_id::timestamp}});
+  const auto& s =
+      catalog.add("s", relation_kind::table, {{"k", type_id::int32}, {"ts", type_id::timestamp}});
   auto p = catalog.plan(
       "SELECT k, window_start, window_end, count(*) FROM SESSION(TABLE s PARTITION BY k, "
       "DESCRIPTOR(ts), INTERVAL '5' SECOND) GROUP BY k, window_start, window_end",
@@ -710,9 +710,11 @@ TEST(Exec, SessionAggregatesEmitOnlyTheChangedSession) {
   };
   for (int t = 0; t < 20; t += 2) push(1, t);  // one session of 10 rows, 0 s to 23 s
   push(2, 0);
-  EXPECT_EQ(push(1, 21), (std::vector<std::string>{"+1|1970-01-01 00:00:00|1970-01-01 00:00:26|11",
-                                                   "-1|1970-01-01 00:00:00|1970-01-01 00:00:23|10"}));
-  EXPECT_EQ(push(1, 30), (std::vector<std::string>{"+1|1970-01-01 00:00:30|1970-01-01 00:00:35|1"}));
+  EXPECT_EQ(push(1, 21),
+            (std::vector<std::string>{"+1|1970-01-01 00:00:00|1970-01-01 00:00:26|11",
+                                      "-1|1970-01-01 00:00:00|1970-01-01 00:00:23|10"}));
+  EXPECT_EQ(push(1, 30),
+            (std::vector<std::string>{"+1|1970-01-01 00:00:30|1970-01-01 00:00:35|1"}));
   EXPECT_EQ(push(1, 25),  // 4 s after 21, 5 s before 30: one session
             (std::vector<std::string>{"+1|1970-01-01 00:00:00|1970-01-01 00:00:35|13",
                                       "-1|1970-01-01 00:00:00|1970-01-01 00:00:26|11",
@@ -919,14 +921,12 @@ TEST(Exec, WindowsOverIntervalJoinsCloseByTheJoinsWatermark) {
   for (const auto& sh : shapes) {
     const char* sql = sh.sql;
     testing::test_catalog catalog;
-    const auto& a =
-        catalog.add("a", relation_kind::source,
-                    {{"id", type_id::int32}, {"k", type_id::int32}, {"ts", type_id::timestamp}},
-                    {}, {2});
-    const auto& b =
-        catalog.add("b", relation_kind::source,
-                    {{"id", type_id::int32}, {"k", type_id::int32}, {"ts", type_id::timestamp}},
-                    {}, {2});
+    const auto& a = catalog.add(
+        "a", relation_kind::source,
+        {{"id", type_id::int32}, {"k", type_id::int32}, {"ts", type_id::timestamp}}, {}, {2});
+    const auto& b = catalog.add(
+        "b", relation_kind::source,
+        {{"id", type_id::int32}, {"k", type_id::int32}, {"ts", type_id::timestamp}}, {}, {2});
     auto batch_plan = catalog.plan(sql, false);
     ASSERT_TRUE(batch_plan) << sql << ": " << batch_plan.error().message;
     auto p = catalog.plan(sql, true);
