@@ -56,8 +56,13 @@ constexpr process_setting process_settings[] = {
     {"sql.state.cache.mb", "", "--sql-state-cache-mb", "`64`",
      "Memory (MiB) the SQL state store (RocksDB) may hold: its block cache, with the memtables "
      "counted in it. Tables', sources' and views' contents are read from disk through it, so "
-     "they may be far larger than memory; views' operator state is held in memory besides "
-     "(docs/sql/README.md, \"State and memory\")."},
+     "they may be far larger than memory; views' operator state has `sql.operator.cache.mb` "
+     "besides (docs/sql/README.md, \"State and memory\")."},
+    {"sql.operator.cache.mb", "", "--sql-operator-cache-mb", "`256`",
+     "Memory (MiB) SQL views' operator state (groups, join sides, Top-N rows...) may hold: "
+     "tables that fit are held whole in memory, beyond it the largest are spilled to the state "
+     "store and read from disk (docs/sql/README.md, \"State and memory\"); 0: all of it is "
+     "read from disk."},
     {"connect.listen", "listeners (Kafka Connect's)", "--connect-listen", "`127.0.0.1:8083`",
      "HOST:PORT of the hosted Kafka Connect worker's REST API (docs/connect/README.md): "
      "connectors run inside the broker process, their configs, offsets and statuses in the "
@@ -81,6 +86,7 @@ struct serve_options {
   // for the admin and Connect listeners).
   std::string sql_listen = "127.0.0.1:4566";
   size_t sql_state_cache_mb = 64;
+  size_t sql_operator_cache_mb = 256;
   // The hosted Kafka Connect worker's REST API; "off" hosts none.
   std::string connect_listen = "127.0.0.1:8083";
   std::string connect_config;
@@ -149,6 +155,15 @@ bool apply_setting(serve_options& o, broker::broker_config& c, const std::string
       return false;
     }
     o.sql_state_cache_mb = n;
+  } else if (k == "sql.operator.cache.mb") {
+    const auto n = std::strtoul(v.c_str(), nullptr, 10);
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || n > (1u << 20)) {
+      fmt::print(stderr,
+                 "runnel serve: sql.operator.cache.mb expects MiB from 0 to 1048576, got '{}'\n",
+                 v);
+      return false;
+    }
+    o.sql_operator_cache_mb = n;
   } else if (k == "connect.listen")
     o.connect_listen = v;
   else if (k == "connect.config")
@@ -362,6 +377,7 @@ int run_serve(serve_options o) {
     // ... and its state beside the broker's data (no topic is named so).
     eo.state_dir = std::filesystem::path(o.data_dir) / "sql_state";
     eo.state_cache_bytes = o.sql_state_cache_mb << 20;
+    eo.operator_cache_bytes = o.sql_operator_cache_mb << 20;
     sql_connectors_host =
         std::make_unique<sql_connectors>(hosted ? &hosted->connect_herder() : nullptr, eo.brokers);
     eo.connectors = sql_connectors_host.get();
@@ -449,6 +465,11 @@ void add_serve(CLI::App& app) {
                 "Memory (MiB) the SQL state store may hold (RocksDB's block cache and "
                 "memtables); contents larger than it are read from disk")
       ->check(CLI::Range(size_t{8}, size_t{1} << 20))
+      ->capture_default_str();
+  c->add_option("--sql-operator-cache-mb", o->sql_operator_cache_mb,
+                "Memory (MiB) SQL views' operator state may hold; beyond it the largest "
+                "tables are spilled to the state store and read from disk")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 20))
       ->capture_default_str();
   c->add_option("--connect-listen", o->connect_listen,
                 "HOST:PORT of the hosted Kafka Connect worker's REST API (connectors run in "

@@ -24,6 +24,7 @@ struct sql_options {
   std::string catalog_topic;   // empty: the catalog goes with the process
   std::string state_dir;       // empty: contents and view state go with the process
   size_t state_cache_mb = 64;  // RocksDB's block cache and memtables, together
+  size_t operator_cache_mb = 256;  // views' operator tables held in memory, the rest spilled
   bool share = false;          // share the catalog's pipelines with the other processes of it
   std::string advertise;       // where the others reach this one (default: --listen's)
   int session_timeout_ms = 10000;
@@ -70,6 +71,7 @@ int run_sql(const sql_options& o) {
   eo.catalog_topic = o.catalog_topic;
   eo.state_dir = o.state_dir;
   eo.state_cache_bytes = o.state_cache_mb << 20;
+  eo.operator_cache_bytes = o.operator_cache_mb << 20;
   if (const char* n = std::getenv("RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES"))
     eo.test_exit_between_phases = std::strtoull(n, nullptr, 10);
   eo.group = group.get();
@@ -132,9 +134,16 @@ void add_sql(CLI::App& app) {
   c->add_option("--state-cache-mb", o->state_cache_mb,
                 "With --state-dir: the memory (MiB) RocksDB may hold — its block cache, with "
                 "the memtables counted in it. Relations' contents are read from disk through "
-                "it, so they may be far larger than memory (views' operator state is held in "
-                "memory besides)")
+                "it, so they may be far larger than memory (views' operator state has "
+                "--operator-cache-mb besides)")
       ->check(CLI::Range(size_t{8}, size_t{1} << 20))
+      ->capture_default_str();
+  c->add_option("--operator-cache-mb", o->operator_cache_mb,
+                "With --state-dir: the memory (MiB) views' operator state (groups, join "
+                "sides, Top-N rows...) may hold. Tables that fit are held whole in memory; "
+                "beyond it the largest are spilled to RocksDB and read from disk, so state "
+                "may be far larger than memory. 0: all operator state is read from disk")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 20))
       ->capture_default_str();
   c->add_flag("--share", o->share,
               "Share the work with the other `runnel sql --share` processes of the same "

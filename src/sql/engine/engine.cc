@@ -186,6 +186,7 @@ result<std::vector<std::string>> engine::open_catalog() {
   if (!options_.state_dir.empty() && !store_) {
     state_store_options so;
     so.cache_bytes = options_.state_cache_bytes;
+    so.operator_cache_bytes = options_.operator_cache_bytes;
     BOOST_OUTCOME_TRY(auto st, state_store::open(options_.state_dir, so));
     auto meta = st->table(0);
     // The format of docs/format/sql-state.md, version 3. Version 1 stored

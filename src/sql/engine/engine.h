@@ -76,6 +76,10 @@ struct engine_options {
   // memtables, state_store_options): relations' contents are read from
   // disk through it, so a relation may be far larger than memory.
   size_t state_cache_bytes = 64 << 20;
+  // With a state directory, the memory views' operator tables (groups,
+  // join sides, Top-N rows...) may hold together; beyond it the largest
+  // are spilled to RocksDB and read from there (state_store_options).
+  size_t operator_cache_bytes = size_t{256} << 20;
   // Where sinks to databases, object stores and directories put their
   // Kafka Connect connectors (connector/connector_sink.h); null: such
   // sinks are refused. Outlives the engine.

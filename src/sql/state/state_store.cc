@@ -1,6 +1,10 @@
 #include "sql/state/state_store.h"
 
 #include <algorithm>
+#include <limits>
+#include <list>
+#include <map>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -21,23 +25,114 @@ std::string table_prefix(uint64_t id) {
   return p;
 }
 
-// A table that holds its epoch's writes itself until the commit.
+// An operator's table (cached_table below), as the store sees it: held in
+// memory with its epoch's changes, or spilled to RocksDB.
 struct write_back {
   virtual ~write_back() = default;
   virtual bool dirty() const = 0;
   // Writes what changed since the last flush into the batch.
   virtual void flush() = 0;
+  // Whether it may be spilled now (held in memory, and not being scanned:
+  // dropping the map would pull it from under the visitor).
+  virtual bool can_spill() const = 0;
+  // What it is charged in memory (operator_cache_bytes).
+  virtual int64_t charge() const = 0;
+  // Writes its changes into the batch's index and frees its memory: from
+  // now on it is read from RocksDB.
+  virtual void spill() = 0;
+};
+
+// The point lookups of spilled tables (full key -> value, or none: a key
+// known missing, an aggregate's new group), least recently used first out,
+// bounded in bytes. Its entries are kept exact: a spilled table writes
+// through it.
+class point_cache {
+ public:
+  explicit point_cache(int64_t capacity) : capacity_(capacity) {}
+  // The cached answer for `key`, if any (nullopt: not cached).
+  const std::optional<std::string>* find(const std::string& key) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
+    entries_.splice(entries_.begin(), entries_, it->second);
+    return &it->second->second;
+  }
+  void set(const std::string& key, std::optional<std::string> value) {
+    if (capacity_ <= 0) return;
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+      bytes_ -= cost(*it->second);
+      it->second->second = std::move(value);
+      bytes_ += cost(*it->second);
+      entries_.splice(entries_.begin(), entries_, it->second);
+    } else {
+      entries_.emplace_front(key, std::move(value));
+      index_.emplace(key, entries_.begin());
+      bytes_ += cost(entries_.front());
+    }
+    while (bytes_ > capacity_ && !entries_.empty()) {
+      bytes_ -= cost(entries_.back());
+      index_.erase(entries_.back().first);
+      entries_.pop_back();
+    }
+  }
+  // Updates `key` if cached (a write of a key not read lately need not
+  // push a read one out).
+  void update(const std::string& key, std::optional<std::string> value) {
+    if (index_.contains(key)) set(key, std::move(value));
+  }
+  // Forgets every key starting with `prefix` (a table that goes).
+  void forget(std::string_view prefix) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (std::string_view(it->first).starts_with(prefix)) {
+        bytes_ -= cost(*it);
+        index_.erase(it->first);
+        it = entries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+ private:
+  using entry = std::pair<std::string, std::optional<std::string>>;
+  // A list node and a hash node with their key copies: ~160 bytes besides
+  // the key and value themselves.
+  static int64_t cost(const entry& e) {
+    return static_cast<int64_t>(2 * e.first.size() + (e.second ? e.second->size() : 0) + 160);
+  }
+  int64_t capacity_;
+  int64_t bytes_ = 0;
+  std::list<entry> entries_;
+  std::unordered_map<std::string, std::list<entry>::iterator> index_;
 };
 
 struct state_store::impl {
   std::unique_ptr<rocksdb::DB> db;
   std::unordered_set<write_back*> cached;
+  // What operator tables held in memory may take together (three quarters
+  // of operator_cache_bytes; the rest is the point cache of spilled ones),
+  // and what they take.
+  int64_t table_budget = 0;
+  int64_t table_bytes = 0;
+  std::unique_ptr<point_cache> points;
   rocksdb::WriteBatchWithIndex batch{rocksdb::BytewiseComparator(), 0, true};
   std::vector<std::pair<uint64_t, uint64_t>> drops;
   std::optional<sql_error> failure;
 
   void fail(const rocksdb::Status& s) {
     if (!failure) failure = make_error(errc::io_error, -1, "state store: {}", s.ToString());
+  }
+  // Adds `delta` to what tables in memory take; over the budget, spills
+  // the largest ones until they fit again (the small, hot tables stay).
+  void charge(int64_t delta) {
+    table_bytes += delta;
+    while (table_bytes > table_budget) {
+      write_back* largest = nullptr;
+      for (auto* t : cached)
+        if (t->can_spill() && (!largest || t->charge() > largest->charge())) largest = t;
+      if (!largest) return;  // every table left is being scanned: at the next write
+      largest->spill();
+    }
   }
 };
 
@@ -124,15 +219,21 @@ class rocks_table : public state_table {
   bool indexed_;
 };
 
-// A table held whole in memory, its changed keys written to the batch at
-// the commit: reads never reach RocksDB (an operator's state costs what it
-// cost in memory), and a key changed many times in an epoch (an
-// aggregate's group) is written once. At creation it loads what the store
-// holds under its prefix (a restart).
+// An operator's table. While the operator tables of the process fit their
+// budget (impl::table_budget) it is held whole in memory, its changed keys
+// written to the batch at the commit: reads never reach RocksDB (an
+// operator's state costs what it cost in memory), and a key changed many
+// times in an epoch (an aggregate's group) is written once. When they no
+// longer fit, the largest are spilled: their changes go into the batch's
+// index, their memory is freed, and from then on they are read from
+// RocksDB (through the epoch's writes), point lookups through the store's
+// point_cache. A spilled table stays spilled until the process restarts.
+// At creation it loads what the store holds under its prefix (a restart),
+// and spills at once if that does not fit.
 class cached_table : public state_table, public write_back {
  public:
   cached_table(state_store::impl* s, uint64_t id)
-      : s_(s), prefix_(table_prefix(id)), mem_(make_memory_table()) {
+      : s_(s), prefix_(table_prefix(id)), disk_(s, id) {
     s_->cached.insert(this);
     rocksdb::ReadOptions ro;
     std::unique_ptr<rocksdb::Iterator> it(s_->batch.NewIteratorWithBase(s_->db->NewIterator(ro)));
@@ -141,45 +242,153 @@ class cached_table : public state_table, public write_back {
       auto k = it->key();
       if (!hi.empty() && k.compare(hi) >= 0) break;
       auto v = it->value();
-      mem_->put(std::string_view(k.data() + prefix_.size(), k.size() - prefix_.size()),
-                std::string_view(v.data(), v.size()));
+      std::string_view key(k.data() + prefix_.size(), k.size() - prefix_.size());
+      int64_t c = entry_cost(key.size(), v.size());
+      map_.emplace(std::string(key), std::string(v.data(), v.size()));
+      data_bytes_ += static_cast<int64_t>(key.size() + v.size());
+      charge_ += c;
+      s_->table_bytes += c;
+      if (s_->table_bytes > s_->table_budget) {
+        // Too large to hold: read from RocksDB, where all of it is (nothing
+        // of it has changed yet).
+        drop_memory();
+        spilled_ = true;
+        break;
+      }
     }
     if (!it->status().ok()) s_->fail(it->status());
   }
   ~cached_table() override {
     flush();  // a table dropped before the commit: its range is deleted after these
+    drop_memory();
+    if (spilled_) s_->points->forget(prefix_);
     s_->cached.erase(this);
   }
-  std::optional<std::string> get(std::string_view key) override { return mem_->get(key); }
+  std::optional<std::string> get(std::string_view key) override {
+    if (spilled_) {
+      std::string k = full(key);
+      if (auto* hit = s_->points->find(k)) return *hit;
+      auto v = disk_.get(key);
+      s_->points->set(k, v);
+      return v;
+    }
+    auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
   void put(std::string_view key, std::string_view value) override {
-    mem_->put(key, value);
-    dirty_.emplace(key);
+    if (spilled_) {
+      disk_.put(key, value);
+      s_->points->update(full(key), std::string(value));
+      return;
+    }
+    int64_t delta = mark_dirty(key);
+    auto it = map_.find(key);
+    if (it == map_.end()) {
+      map_.emplace(std::string(key), std::string(value));
+      data_bytes_ += static_cast<int64_t>(key.size() + value.size());
+      delta += entry_cost(key.size(), value.size());
+    } else {
+      int64_t d = static_cast<int64_t>(value.size()) - static_cast<int64_t>(it->second.size());
+      it->second.assign(value);
+      data_bytes_ += d;
+      delta += d;
+    }
+    charge_ += delta;
+    s_->charge(delta);  // may spill this table: its change is in the map and marked dirty
   }
   void del(std::string_view key) override {
-    mem_->del(key);
-    dirty_.emplace(key);
+    if (spilled_) {
+      disk_.del(key);
+      s_->points->update(full(key), std::nullopt);
+      return;
+    }
+    int64_t delta = mark_dirty(key);
+    auto it = map_.find(key);
+    if (it != map_.end()) {
+      data_bytes_ -= static_cast<int64_t>(it->first.size() + it->second.size());
+      delta -= entry_cost(it->first.size(), it->second.size());
+      map_.erase(it);
+    }
+    charge_ += delta;
+    s_->charge(delta);
   }
   bool dirty() const override { return !dirty_.empty(); }
   void flush() override {
     // Into the batch itself, not its index: nothing reads these keys back
-    // from RocksDB before the next start.
+    // from RocksDB before the next start (or before a spill, which writes
+    // the keys still dirty into the index).
     auto* wb = s_->batch.GetWriteBatch();
     for (const auto& k : dirty_) {
-      auto v = mem_->get(k);
-      auto st = v ? wb->Put(full(k), *v) : wb->Delete(full(k));
+      auto it = map_.find(k);
+      auto st = it != map_.end() ? wb->Put(full(k), it->second) : wb->Delete(full(k));
       if (!st.ok()) s_->fail(st);
     }
-    dirty_.clear();
+    clear_dirty();
+  }
+  bool can_spill() const override { return !spilled_ && scanning_ == 0; }
+  int64_t charge() const override { return charge_; }
+  void spill() override {
+    for (const auto& k : dirty_) {
+      auto it = map_.find(k);
+      auto st = it != map_.end() ? s_->batch.Put(full(k), it->second) : s_->batch.Delete(full(k));
+      if (!st.ok()) s_->fail(st);
+    }
+    drop_memory();
+    spilled_ = true;
   }
   void scan(std::string_view from, std::string_view to, const state_visitor& fn) override {
-    mem_->scan(from, to, fn);
+    if (spilled_) return disk_.scan(from, to, fn);
+    scan_guard g(scanning_);
+    for (auto it = map_.lower_bound(from); it != map_.end(); ++it) {
+      if (!to.empty() && std::string_view(it->first) >= to) break;
+      if (!fn(it->first, it->second)) break;
+    }
   }
   void scan_reverse(std::string_view from, std::string_view to, const state_visitor& fn) override {
-    mem_->scan_reverse(from, to, fn);
+    if (spilled_) return disk_.scan_reverse(from, to, fn);
+    scan_guard g(scanning_);
+    auto it = to.empty() ? map_.end() : map_.lower_bound(to);
+    while (it != map_.begin()) {
+      --it;
+      if (std::string_view(it->first) < from) break;
+      if (!fn(it->first, it->second)) break;
+    }
   }
-  int64_t bytes() override { return mem_->bytes(); }
+  int64_t bytes() override { return spilled_ ? disk_.bytes() : data_bytes_; }
 
  private:
+  // What a key and value held in the map cost: the bytes and a std::map
+  // node of two strings with the allocator's overhead (~112 bytes).
+  static int64_t entry_cost(size_t key, size_t value) {
+    return static_cast<int64_t>(key + value) + 112;
+  }
+  // A key in dirty_: its bytes and a hash set node (~72 bytes).
+  static int64_t dirty_cost(size_t key) { return static_cast<int64_t>(key) + 72; }
+  struct scan_guard {
+    explicit scan_guard(int& n) : n_(n) { ++n_; }
+    ~scan_guard() { --n_; }
+    int& n_;
+  };
+  // Marks `key` changed; returns what that costs.
+  int64_t mark_dirty(std::string_view key) {
+    if (!dirty_.emplace(key).second) return 0;
+    return dirty_cost(key.size());
+  }
+  void clear_dirty() {
+    int64_t c = 0;
+    for (const auto& k : dirty_) c += dirty_cost(k.size());
+    charge_ -= c;
+    s_->table_bytes -= c;
+    dirty_ = {};
+  }
+  void drop_memory() {
+    dirty_ = {};
+    map_ = {};
+    s_->table_bytes -= charge_;
+    charge_ = 0;
+    data_bytes_ = 0;
+  }
   std::string full(std::string_view key) const {
     std::string k = prefix_;
     k.append(key);
@@ -187,8 +396,13 @@ class cached_table : public state_table, public write_back {
   }
   state_store::impl* s_;
   std::string prefix_;
-  std::unique_ptr<state_table> mem_;
+  rocks_table disk_;  // the same key range in RocksDB, indexed writes: what a spilled table reads
+  std::map<std::string, std::string, std::less<>> map_;
   std::unordered_set<std::string> dirty_;
+  int64_t data_bytes_ = 0;  // keys and values in map_ (bytes(), as a memory table counts them)
+  int64_t charge_ = 0;      // map_ and dirty_ with their overhead, in impl::table_bytes
+  int scanning_ = 0;        // scans under way: the map must not go
+  bool spilled_ = false;
 };
 
 }  // namespace
@@ -233,6 +447,10 @@ result<std::unique_ptr<state_store>> state_store::open(const std::filesystem::pa
                       st.ToString());
   auto p = std::make_unique<impl>();
   p->db.reset(raw);
+  const auto op = static_cast<int64_t>(std::min<size_t>(
+      options.operator_cache_bytes, static_cast<size_t>(std::numeric_limits<int64_t>::max() / 2)));
+  p->table_budget = op - op / 4;
+  p->points = std::make_unique<point_cache>(op / 4);
   return std::unique_ptr<state_store>(new state_store(std::move(p)));
 }
 

@@ -28,6 +28,11 @@ namespace runnel::sql {
 // to it): what a process holding more state than memory keeps of it.
 struct state_store_options {
   size_t cache_bytes = 64 << 20;
+  // The memory operator tables (cached_table) may hold together: three
+  // quarters for tables held whole, the largest spilled to RocksDB when
+  // they no longer fit, and a quarter for a cache of point lookups in the
+  // spilled ones. 0: every operator table is read from RocksDB.
+  size_t operator_cache_bytes = size_t{256} << 20;
 };
 
 class state_store {
@@ -42,8 +47,11 @@ class state_store {
   // The same table held whole in memory (loaded now), its changed keys
   // written at the commit (once each, however often they changed): reads
   // cost what an in-memory table's cost. For operator state, which the
-  // operators read on every row. Two handles on one id must not both
-  // write; every table must go before the store.
+  // operators read on every row. While the cached tables fit
+  // operator_cache_bytes; when they do not, the largest are spilled (their
+  // changes written into the epoch's indexed batch, their memory freed)
+  // and read from RocksDB from then on. Two handles on one id must not
+  // both write; every table must go before the store.
   std::unique_ptr<state_table> cached_table(uint64_t id);
   // A table whose writes skip the epoch's index: cheaper, but reads see
   // them only after the commit. For keys written once and read only when
@@ -53,7 +61,8 @@ class state_store {
   // Makes everything written since the last commit durable, atomically.
   result<void> commit();
   // Bytes written since the last commit (to bound an epoch's memory;
-  // cached tables' changes are not counted until the commit).
+  // changes of cached tables held in memory are not counted until the
+  // commit, a spilled one's are).
   size_t pending_bytes() const;
   // Whether anything waits for the next commit.
   bool dirty() const;

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <map>
+#include <random>
 
 #include "../stream/state_temp_dir.h"
 #include "sql/state/state_store.h"
@@ -101,6 +103,105 @@ TEST(StateStore, CachedTablesReadFromMemoryAndWriteThrough) {
   s.value()->drop_tables(10, 11);  // another table's drop leaves it alone
   ASSERT_TRUE(s.value()->commit());
   EXPECT_EQ(keys(*s.value()->cached_table(9)), (std::vector<std::string>{"m", "z"}));
+}
+
+// Cached tables against a std::map, through random writes, reads, scans
+// both ways, commits and a reopen, with an operator budget that holds
+// everything, one that spills the large table but not the small one, and
+// none (every table read from RocksDB from its first write).
+void check_cached_tables_against_a_model(size_t budget) {
+  temp_dir dir;
+  state_store_options o;
+  o.operator_cache_bytes = budget;
+  std::map<std::string, std::string> model[2];  // [0]: a small table, [1]: a large one
+  auto same = [&](state_table& t, const std::map<std::string, std::string>& m,
+                  const std::string& from, const std::string& to) {
+    std::vector<std::pair<std::string, std::string>> got, want, got_rev;
+    t.scan(from, to, [&](std::string_view k, std::string_view v) {
+      got.emplace_back(k, v);
+      return true;
+    });
+    t.scan_reverse(from, to, [&](std::string_view k, std::string_view v) {
+      got_rev.emplace(got_rev.begin(), k, v);
+      return true;
+    });
+    for (auto it = m.lower_bound(from); it != m.end() && (to.empty() || it->first < to); ++it)
+      want.emplace_back(*it);
+    EXPECT_EQ(got, want) << "[" << from << ", " << to << ")";
+    EXPECT_EQ(got_rev, want) << "[" << from << ", " << to << ") reversed";
+  };
+  std::mt19937 rng(15);
+  auto key = [&](int n) { return "k" + std::to_string(rng() % n); };
+  {
+    auto s = state_store::open(dir / "state", o);
+    ASSERT_TRUE(s) << s.error().message;
+    std::unique_ptr<state_table> t[2] = {s.value()->cached_table(1), s.value()->cached_table(2)};
+    for (int step = 0; step < 20000; ++step) {
+      int which = step % 5 == 0 ? 0 : 1;
+      std::string k = key(which == 0 ? 20 : 3000);
+      switch (rng() % 8) {
+        case 0:
+          t[which]->del(k);
+          model[which].erase(k);
+          break;
+        case 1: {
+          auto m = model[which].find(k);
+          auto want = m == model[which].end() ? std::nullopt : std::optional(m->second);
+          ASSERT_EQ(t[which]->get(k), want) << k;
+          break;
+        }
+        default: {
+          std::string v(16 + rng() % 64, static_cast<char>('a' + step % 26));
+          t[which]->put(k, v);
+          model[which][k] = v;
+        }
+      }
+      if (step % 997 == 0) same(*t[which], model[which], key(3000), step % 2 ? "" : key(3000));
+      if (step % 4000 == 3999) {
+        ASSERT_TRUE(s.value()->commit());
+      }
+    }
+    // The small table's changes wait in memory for the commit; a spilled
+    // table's are in the epoch's batch already.
+    ASSERT_TRUE(s.value()->commit());
+    const size_t empty = s.value()->pending_bytes();  // the batch's header
+    t[0]->put("k0", "small");
+    model[0]["k0"] = "small";
+    if (budget == 0)
+      EXPECT_GT(s.value()->pending_bytes(), empty);
+    else
+      EXPECT_EQ(s.value()->pending_bytes(), empty);
+    const size_t before = s.value()->pending_bytes();
+    t[1]->put("k1", "large");
+    model[1]["k1"] = "large";
+    if (budget < (1 << 20))
+      EXPECT_GT(s.value()->pending_bytes(), before);
+    else
+      EXPECT_EQ(s.value()->pending_bytes(), before);
+    for (int i = 0; i < 2; ++i) same(*t[i], model[i], "", "");
+    ASSERT_TRUE(s.value()->commit());
+    t[1]->put("k2", "never committed");
+  }
+  for (size_t reopen : {budget, size_t{1} << 30}) {
+    o.operator_cache_bytes = reopen;
+    auto s = state_store::open(dir / "state", o);
+    ASSERT_TRUE(s) << s.error().message;
+    std::unique_ptr<state_table> t[2] = {s.value()->cached_table(1), s.value()->cached_table(2)};
+    for (int i = 0; i < 2; ++i) same(*t[i], model[i], "", "");
+    EXPECT_EQ(t[1]->get("k2"), model[1].count("k2") ? std::optional(model[1]["k2"]) : std::nullopt);
+  }
+}
+
+TEST(StateStore, CachedTablesWithinTheBudgetStayInMemory) {
+  check_cached_tables_against_a_model(size_t{1} << 30);
+}
+
+TEST(StateStore, CachedTablesPastTheBudgetSpillTheLargest) {
+  check_cached_tables_against_a_model(64 << 10);
+}
+
+TEST(StateStore, CachedTablesWithNoBudgetAreReadFromDisk) {
+  check_cached_tables_against_a_model(0);
 }
 
 TEST(StateStore, AnUnwritableDirectoryIsAnError) {
