@@ -24,10 +24,11 @@ struct sql_options {
   std::string catalog_topic;   // empty: the catalog goes with the process
   std::string state_dir;       // empty: contents and view state go with the process
   size_t state_cache_mb = 64;  // RocksDB's block cache and memtables, together
-  size_t operator_cache_mb = 256;  // views' operator tables held in memory, the rest spilled
   bool share = false;          // share the catalog's pipelines with the other processes of it
   std::string advertise;       // where the others reach this one (default: --listen's)
   int session_timeout_ms = 10000;
+  // Views' operator tables held in memory; the largest are spilled past it.
+  size_t operator_cache_mb = 256;
 };
 
 int run_sql(const sql_options& o) {

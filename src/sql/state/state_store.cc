@@ -232,8 +232,7 @@ class rocks_table : public state_table {
 // and spills at once if that does not fit.
 class cached_table : public state_table, public write_back {
  public:
-  cached_table(state_store::impl* s, uint64_t id)
-      : s_(s), prefix_(table_prefix(id)), disk_(s, id) {
+  cached_table(state_store::impl* s, uint64_t id) : s_(s), prefix_(table_prefix(id)), disk_(s, id) {
     s_->cached.insert(this);
     rocksdb::ReadOptions ro;
     std::unique_ptr<rocksdb::Iterator> it(s_->batch.NewIteratorWithBase(s_->db->NewIterator(ro)));
