@@ -1,9 +1,9 @@
 """Operator state larger than memory (docs/sql/README.md, "State and
 memory"): with --state-dir, views' operator tables stay in memory while they
 fit --operator-cache-mb and are spilled to RocksDB past it. A `runnel sql`
-with a 16 MiB operator budget keeps a GROUP BY over 700k distinct keys and a
-join of two 250k-row sources (state that, held whole in memory, took
-runnel before spilling to peaks of 249 and 307 MB here), is killed
+with a 16 MiB operator budget keeps a GROUP BY over 600k distinct keys and a
+join of two 200k-row sources (state that, held whole in memory, took
+runnel before spilling to peaks of 210 and 293 MB here), is killed
 with -9 while it reads, and after the restart every view equals the same
 computation done here over every record produced, while its resident
 memory (VmRSS, sampled all along) stays under RSS_LIMIT_MB.
@@ -36,9 +36,9 @@ from test_sql_psql import SqlServer  # noqa: E402
 # EVENTS records over KEYS distinct keys (the first KEYS make a group each,
 # the rest update groups written long before, on disk by then); ORDERS
 # orders, each of a customer of its own, and as many customers.
-EVENTS = 850_000
-KEYS = 700_000
-ORDERS = 250_000
+EVENTS = 720_000
+KEYS = 600_000
+ORDERS = 200_000
 REGIONS = 7
 OPERATOR_MB = 16
 CACHE_MB = 16
