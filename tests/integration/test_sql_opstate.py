@@ -113,7 +113,7 @@ def test_operator_state_larger_than_memory_through_kill9():
         try:
             with connect(s) as pg:
                 # librdkafka fetches up to 64 MiB or 100k records ahead per partition unless told
-                # otherwise, and a small record costs it ~250 bytes besides its payload.
+                # otherwise, and each record costs it bookkeeping besides its payload.
                 fetch_ahead = ("properties.queued.max.messages.kbytes = '4096', "
                                "properties.queued.min.messages = '10000'")
                 pg.execute("CREATE SOURCE ev (k BIGINT, v INT) WITH (connector = 'kafka', topic = 'ev', %s) "
