@@ -153,7 +153,9 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
     // The statement from fwd->offset on runs where its relations are.
     auto rest = sql.substr(fwd->offset);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    auto more = forward_statements(fwd->address, rest);
+    const bool cursor = fwd->session_link || !fwd->stream_sql.empty();
+    auto more =
+        cursor ? forward_cursor(*fwd, rest, session) : forward_statements(fwd->address, rest);
     // The owner follows the catalog too, a little behind this process.
     while (!more && fwd->query && more.error().code == errc::undefined_table &&
            std::chrono::steady_clock::now() < deadline) {

@@ -53,6 +53,7 @@ class group_link;
 struct group_plan;
 struct catalog_record;
 class catalog_follower;
+class forward_link;
 
 struct engine_options {
   // The Kafka-protocol cluster of sources and sinks that do not name one
@@ -264,6 +265,12 @@ class engine : public catalog_reader {
   // store's markers.
   result<statement_result> alter_rename(const statement& s);
   result<statement_result> rename_column(const statement& s, relation& r, statement_result done);
+  // A relation's stored statement replaced (a rename rewrote it): its
+  // state marker follows, a plain view's query is parsed again (`parsed`,
+  // if the caller has it).
+  void redefine(relation& v, const std::string& definition, const statement* parsed);
+  // The relation under its new name, in what names it (dependants' deps).
+  void rename_in_memory(relation& r, const std::string& to);
   result<statement_result> show(const statement& s);
   result<statement_result> describe(const statement& s);
   // SET, RESET and SHOW of a session parameter (session_settings.cc):
@@ -368,9 +375,25 @@ class engine : public catalog_reader {
     bool query = false;                   // a pull query: retried while the owner catches up
     std::vector<std::string> must_exist;  // DDL: the names the catalog must show before it returns
     std::vector<std::string> must_go;
+    // Cursors (subscription.cc): on the session's kept connection to
+    // `address` (a FETCH or CLOSE of a cursor declared there), with the
+    // DECLARE's cursor registered once it succeeded.
+    bool session_link = false;
+    std::string declares;  // DECLARE: the cursor's name
+    // SUBSCRIBE alone or in COPY: its own connection, on which this runs
+    // instead of the statement; `stream_columns` are what it streams.
+    std::string stream_sql;
+    std::vector<plan_column> stream_columns;
   };
   result<void> route_ddl(const statement& s);
   result<void> route_query(const std::set<uint64_t>& ids);
+  // A subscription whose relation another process runs: forward_ set to
+  // its owner, on a connection kept for the cursor (subscription.cc).
+  result<void> route_cursor(const statement& s, const std::set<uint64_t>& ids,
+                            const std::vector<plan_column>& columns);
+  // Sends what execute() must forward for a cursor (without mu_).
+  result<std::vector<statement_result>> forward_cursor(const forward_request& f,
+                                                       std::string_view rest, uint64_t session);
   // Each relation's pipeline (pipelines.h), hidden ones left out.
   std::map<uint64_t, uint64_t> pipelines_locked() const;
   // HOST:PORT of the process that owns `pipeline`, empty if none.
@@ -384,7 +407,9 @@ class engine : public catalog_reader {
   void group_loop_with(catalog_follower& follower);
   // Runs the pipelines `plan` gives this process, stops the others (their
   // state stays in the state directory for a later return).
-  void reconcile(const group_plan& plan);
+  // `restart`: this process was out of the group; what it runs is
+  // stopped and started again.
+  void reconcile(const group_plan& plan, bool restart);
   // Replays the catalog entries of `ids` in creation order, running them
   // unless `remote`.
   void replay(const std::set<uint64_t>& ids, bool remote);
@@ -403,6 +428,13 @@ class engine : public catalog_reader {
   // not run) when set; one that reads is remote when anything it reads is.
   bool remote_default_ = false;
   std::optional<forward_request> forward_;
+  // Forwarded cursors: each session's connections to other processes
+  // (by address), the cursors declared on them (by session and name), and
+  // each session's streaming SUBSCRIBE on its own connection. Guarded by
+  // mu_; the links are used without it.
+  std::map<std::pair<uint64_t, std::string>, std::shared_ptr<forward_link>> links_;
+  std::map<std::pair<uint64_t, std::string>, std::string> remote_cursors_;
+  std::map<uint64_t, std::shared_ptr<forward_link>> remote_streams_;
   bool forwarded_ = false;                       // the statements running came from another process
   uint64_t next_hidden_id_ = uint64_t{1} << 40;  // ids of cursors' views, never the catalog's
   std::mutex mu_;                                // guards everything below

@@ -137,6 +137,9 @@ struct engine::cursor {
   bool this_txn = false;  // declared in the session's open transaction (ROLLBACK drops it)
   std::string statement;  // the DECLARE (pg_cursors.statement)
   int64_t created = 0;    // µs since the epoch (pg_cursors.creation_time)
+  // --share: its relation moved to another process (unload): FETCH fails
+  // with 57P03 once what was queued is taken.
+  std::string moved;  // the relation's name
 };
 
 // --share (sharing.cc): the group, its last assignment and the thread that

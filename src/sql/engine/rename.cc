@@ -69,26 +69,40 @@ result<statement_result> engine::alter_rename(const statement& s) {
 
   // In memory, and the state store's markers (a relation's committed state
   // is its definition's: the marker follows the text).
-  for (auto& c : changes) {
-    relation& v = *c.rel;
-    bool stored = has_state(v);
-    v.info.definition = c.definition;
-    if (stored) mark_stored(v);
-    if (v.info.kind == relation_kind::view) {
-      v.info.query = std::make_shared<const json>(c.parsed.node);
-      v.info.temporal_joins = c.parsed.temporal_joins;
-    }
-  }
-  for (auto& v : relations_)
-    if (auto it = v->info.deps.find(from); it != v->info.deps.end() && it->second == r->info.id) {
-      v->info.deps.erase(it);
-      v->info.deps[to] = r->info.id;
-    }
-  r->info.name = to;
-  for (auto& c : r->info.columns)
-    if (c.qualifier == from) c.qualifier = to;
-  if (r->is_view()) r->env.name = to;
+  for (auto& c : changes) redefine(*c.rel, c.definition, &c.parsed);
+  rename_in_memory(*r, to);
   return done;
+}
+
+void engine::redefine(relation& v, const std::string& definition, const statement* parsed) {
+  if (v.info.definition == definition) return;
+  std::optional<statement> own;
+  if (!parsed && v.info.kind == relation_kind::view) {
+    auto p = parse_sql(definition);
+    if (!p || p.value().size() != 1) return;  // the leader parsed it; never here
+    own = std::move(p.value().front());
+    parsed = &*own;
+  }
+  bool stored = has_state(v);
+  v.info.definition = definition;
+  if (stored) mark_stored(v);
+  if (v.info.kind == relation_kind::view && parsed) {
+    v.info.query = std::make_shared<const json>(parsed->node);
+    v.info.temporal_joins = parsed->temporal_joins;
+  }
+}
+
+void engine::rename_in_memory(relation& r, const std::string& to) {
+  const std::string from = r.info.name;
+  for (auto& v : relations_)
+    if (auto it = v->info.deps.find(from); it != v->info.deps.end() && it->second == r.info.id) {
+      v->info.deps.erase(it);
+      v->info.deps[to] = r.info.id;
+    }
+  r.info.name = to;
+  for (auto& c : r.info.columns)
+    if (c.qualifier == from) c.qualifier = to;
+  if (r.is_view()) r.env.name = to;
 }
 
 namespace {
@@ -414,17 +428,8 @@ result<statement_result> engine::rename_column(const statement& s, relation& r,
       return w.error();
     }
   }
-  for (auto& c : changes) {
-    relation& v = *c.rel;
-    bool stored = has_state(v);
-    v.info.definition = c.definition;
-    if (stored) mark_stored(v);
-    if (v.info.kind == relation_kind::view) {
-      BOOST_OUTCOME_TRY(auto parsed, parse_sql(c.definition));
-      v.info.query = std::make_shared<const json>(parsed.front().node);
-      v.info.temporal_joins = parsed.front().temporal_joins;
-    }
-  }
+  // (Each rewritten text was parsed and bound above.)
+  for (auto& c : changes) redefine(*c.rel, c.definition, nullptr);
   return done;
 }
 

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "sql/engine/relation_state.h"
+#include "sql/group/forward.h"
 
 namespace runnel::sql {
 
@@ -132,6 +133,20 @@ void engine::cancel(uint64_t session) {
   // Not under mu_, which the statement may hold: a FETCH or FLUSH that
   // misses this wakes at its next slice (subscription.cc).
   changed_.notify_all();
+  // --share: a FETCH or stream forwarded to the process that runs its
+  // relation waits there, without mu_; the cancel goes there too (a link
+  // with nothing running forgets it). The links are the engine's: this
+  // waits for mu_ only after the interrupt is set, which a statement of
+  // this session holding it stops at.
+  std::vector<std::shared_ptr<forward_link>> links;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, link] : links_)
+      if (key.first == session) links.push_back(link);
+    if (auto st = remote_streams_.find(session); st != remote_streams_.end())
+      links.push_back(st->second);
+  }
+  for (const auto& l : links) l->cancel();
 }
 
 result<void> engine::set_parameter(uint64_t session, std::string_view name,

@@ -88,10 +88,10 @@ std::string engine::owner_address(uint64_t pipeline) const {
 
 result<void> engine::route_ddl(const statement& s) {
   if (!is_ddl(s)) return outcome::success();
-  if (s.kind == stmt_kind::alter_rename)
+  if (s.kind == stmt_kind::alter_rename && !s.column.empty())
     return make_error(errc::feature_not_supported, 0,
-                      "ALTER ... RENAME is not supported yet when SQL processes share the work "
-                      "(--share)");
+                      "ALTER ... RENAME COLUMN is not supported yet when SQL processes share the "
+                      "work (--share)");
   if (is_leader()) return outcome::success();
   if (forwarded_ || !group_->plan)
     return make_error(errc::unavailable, 0,
@@ -102,10 +102,17 @@ result<void> engine::route_ddl(const statement& s) {
     return make_error(errc::unavailable, 0, "the group's leader has no address; retry");
   forward_request f;
   f.address = a->second;
-  if (s.kind == stmt_kind::drop)
+  if (s.kind == stmt_kind::drop) {
     f.must_go = s.names;
-  else if (!s.if_not_exists)
+  } else if (s.kind == stmt_kind::alter_rename) {
+    // The new name shows here before the statement returns.
+    if (!s.if_exists) {
+      f.must_exist = {s.new_name};
+      f.must_go = {s.name};
+    }
+  } else if (!s.if_not_exists) {
     f.must_exist = {s.name};
+  }
   forward_ = std::move(f);
   return outcome::success();
 }
@@ -179,9 +186,19 @@ void engine::unload(const std::set<uint64_t>& which) {
     if (v->hidden)
       for (const auto& [n, id] : v->info.deps)
         if (which.count(id)) ids.insert(v->info.id);
-  drop_cursors([&](const cursor& c) {
-    return ids.count(c.relation) > 0 || (c.owned && ids.count(c.owned) > 0);
-  });
+  // A subscription over what goes ends with 57P03 at its next FETCH (a
+  // client, or a process forwarding it, learns the stream broke, rather
+  // than waiting for changes that never come).
+  for (auto& c : cursors_) {
+    if (!ids.count(c->relation) && !(c->owned && ids.count(c->owned))) continue;
+    for (const auto& r : relations_)
+      if (r->info.id == c->relation) c->moved = r->info.name;
+    if (c->moved.empty()) c->moved = "its relation";
+    if (c->owned) forget_state(c->owned);
+    c->relation = 0;
+    c->owned = 0;
+  }
+  changed_.notify_all();
   for (auto& v : relations_) {
     if (!ids.count(v->info.id)) continue;
     retire(*v);
@@ -207,7 +224,7 @@ void engine::replay(const std::set<uint64_t>& ids, bool remote) {
   remote_default_ = false;
 }
 
-void engine::reconcile(const group_plan& plan) {
+void engine::reconcile(const group_plan& plan, bool restart) {
   (void)commit();  // what runs now is kept as it is, for a later return here
   group_->plan = plan;
   std::map<uint64_t, std::set<uint64_t>> members;  // pipeline -> relations
@@ -219,7 +236,7 @@ void engine::reconcile(const group_plan& plan) {
     bool any_remote = false, any_running = false;
     for (const auto& r : relations_)
       if (ids.count(r->info.id)) (r->remote ? any_remote : any_running) = true;
-    if (want ? !any_remote : !any_running) continue;
+    if (want ? !any_remote && !(restart && any_running) : !any_running) continue;
     spdlog::info("sql share: {} pipeline {} ({} relations)", want ? "running" : "handing over", p,
                  ids.size());
     unload(ids);
@@ -232,12 +249,23 @@ void engine::follow(const catalog_record& rec) {
   relation* known = lookup(rec.name);
   catalog_->absorb(rec);
   if (rec.entry) {
-    if (known && known->info.id == rec.entry->id) return;  // this process wrote it
-    bool id_taken = false;
-    for (const auto& r : relations_) id_taken = id_taken || r->info.id == rec.entry->id;
-    if (known || id_taken) {
-      // ALTER ... RENAME (refused under --share) or a catalog written by
-      // a process that did not share: not followed, but never twice.
+    relation* same = nullptr;  // the relation with this id
+    for (const auto& r : relations_)
+      if (r->info.id == rec.entry->id && !r->hidden) same = r.get();
+    if (same && (!known || known == same)) {
+      // This process wrote it, or ALTER ... RENAME at the leader: the
+      // relation under its new name, and dependants' rewritten statements
+      // (running dataflows name their inputs by id: nothing restarts).
+      if (same->info.name != rec.name) {
+        spdlog::info("sql share: \"{}\" renamed to \"{}\"", same->info.name, rec.name);
+        rename_in_memory(*same, rec.name);
+      }
+      redefine(*same, rec.entry->sql, nullptr);
+      return;
+    }
+    if (known || same) {
+      // A catalog written by a process that did not share (two names for
+      // one id, or one name for two): not followed, but never twice.
       spdlog::warn("sql share: catalog entry \"{}\" changed a relation in place; not followed",
                    rec.name);
       return;
@@ -407,8 +435,18 @@ void engine::group_loop_with(catalog_follower& follower) {
     std::vector<std::unique_ptr<kafka_sink>> sinks;
     {
       std::lock_guard lock(mu_);
+      // A new member id: the group removed this process (cut off, or
+      // paused past the session timeout) and what it ran may have run
+      // elsewhere meanwhile — rows written there, a cursor's changes never
+      // seen here. What it runs is started again from the topics.
+      bool was_out =
+          !group_->member_id.empty() && group_->member_id != joined.value().member_id;
+      if (was_out)
+        spdlog::warn("sql share: this process was out of the group (member {} is now {}); "
+                     "restarting what it runs",
+                     group_->member_id, joined.value().member_id);
       group_->member_id = joined.value().member_id;
-      reconcile(*plan);
+      reconcile(*plan, was_out);
       group_->rebalancing = false;
       if (is_leader()) check_pipelines();
       sources.swap(retired_sources_);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "sql/engine/relation_state.h"
+#include "sql/group/forward.h"
 
 namespace runnel::sql {
 
@@ -45,6 +46,10 @@ void engine::close_session(uint64_t session) {
     std::lock_guard lock(mu_);
     drop_cursors([&](const cursor& c) { return c.session == session; });
     in_transaction_.erase(session);
+    // Forwarded cursors close with their connections.
+    std::erase_if(links_, [&](const auto& l) { return l.first.first == session; });
+    std::erase_if(remote_cursors_, [&](const auto& c) { return c.first.first == session; });
+    remote_streams_.erase(session);
   }
   std::lock_guard lock(sessions_mu_);
   interrupts_.erase(session);
@@ -76,11 +81,16 @@ void engine::stop_waiting() {
 // The name of a session's streaming SUBSCRIBE cursor: not one FETCH can
 // name without quotes.
 constexpr const char* stream_cursor = "subscribe stream";
+// The same, forwarded: the cursor on the connection to the process that
+// runs the relation.
+constexpr const char* remote_stream_cursor = "runnel forwarded stream";
 
 result<statement_result> engine::declare(const statement& s, int64_t now) {
   for (const auto& c : cursors_)
     if (c->session == session_ && c->name == s.name)
       return make_error(errc::duplicate_cursor, -1, "cursor \"{}\" already exists", s.name);
+  if (remote_cursors_.count({session_, s.name}))
+    return make_error(errc::duplicate_cursor, -1, "cursor \"{}\" already exists", s.name);
   if (!s.declare_subscribe) return declare_query(s, now);
   BOOST_OUTCOME_TRY(cursor * c, open_cursor(s, s.name, now));
   c->statement = s.sql;
@@ -111,6 +121,17 @@ result<statement_result> engine::stream_changes(uint64_t session, std::chrono::m
   std::shared_ptr<interrupt> stop = interrupt_of(session);
   std::unique_lock lock(mu_);
   if (stop->due()) return stop->error();  // changes kept coming: fetch() never waited
+  if (auto st = remote_streams_.find(session); st != remote_streams_.end()) {
+    // Forwarded: the owner's cursor, fetched without the engine's mutex.
+    std::shared_ptr<forward_link> link = st->second;
+    lock.unlock();
+    BOOST_OUTCOME_TRY(auto got, link->run(fmt::format("FETCH ALL FROM \"{}\" WITH (timeout = '{}ms')",
+                                                      remote_stream_cursor, wait.count())));
+    if (got.size() != 1)
+      return make_error(errc::internal, -1, "the SQL process at {} answered a FETCH with {} results",
+                        link->address(), got.size());
+    return std::move(got.front());
+  }
   session_ = session;
   held_ = &lock;
   stop_ = stop.get();
@@ -127,6 +148,7 @@ void engine::end_stream(uint64_t session) {
 
 void engine::end_stream_locked(uint64_t session) {
   drop_cursors([&](const cursor& c) { return c.session == session && c.name == stream_cursor; });
+  remote_streams_.erase(session);  // its connection closes, and the owner's cursor with it
 }
 
 result<engine::cursor*> engine::open_cursor(const statement& s, const std::string& name,
@@ -150,10 +172,13 @@ result<engine::cursor*> engine::open_cursor(const statement& s, const std::strin
     auto made = maintain(query, v, now);
     if (group_) next_id_ = catalog_next;
     BOOST_OUTCOME_TRY(auto q, std::move(made));
-    if (q->remote)
-      return make_error(errc::feature_not_supported, s.from_pos,
-                        "SUBSCRIBE reads relations another SQL process runs: connect to it (SHOW "
-                        "PROCESSES lists who runs what)");
+    if (q->remote) {
+      // Another process runs what it reads: subscribed there.
+      std::set<uint64_t> ids;
+      for (const auto& [n, id] : q->info.deps) ids.insert(id);
+      BOOST_OUTCOME_TRY(route_cursor(s, ids, q->info.columns));
+      return make_error(errc::internal, -1, "forwarded");
+    }
     q->info.kind = relation_kind::materialized_view;
     q->hidden = true;
     // Its first load stops on a cancel or statement_timeout, as a new
@@ -173,16 +198,15 @@ result<engine::cursor*> engine::open_cursor(const statement& s, const std::strin
   }
   if (!r)
     return make_error(errc::undefined_table, s.from_pos, "relation \"{}\" does not exist", s.from);
-  if (r->remote)
-    return make_error(errc::feature_not_supported, s.from_pos,
-                      "SUBSCRIBE to \"{}\", which another SQL process runs: connect to it (SHOW "
-                      "PROCESSES lists who runs what)",
-                      s.from);
   if (r->info.kind == relation_kind::sink)
     return make_error(errc::wrong_object_type, s.from_pos,
                       "cannot subscribe to sink \"{}\": subscribe to a table, source, view or "
                       "query",
                       s.from);
+  if (r->remote) {
+    BOOST_OUTCOME_TRY(route_cursor(s, {r->info.id}, r->info.columns));
+    return make_error(errc::internal, -1, "forwarded");
+  }
   auto c = std::make_unique<cursor>();
   c->session = session_;
   c->name = name;
@@ -205,6 +229,13 @@ result<engine::cursor*> engine::open_cursor(const statement& s, const std::strin
 }
 
 result<statement_result> engine::fetch(const statement& s) {
+  if (auto rc = remote_cursors_.find({session_, s.name}); rc != remote_cursors_.end()) {
+    forward_request f;
+    f.address = rc->second;
+    f.session_link = true;
+    forward_ = std::move(f);
+    return make_error(errc::internal, -1, "forwarded");
+  }
   cursor* c = nullptr;
   for (auto& x : cursors_)
     if (x->session == session_ && x->name == s.name) c = x.get();
@@ -219,7 +250,9 @@ result<statement_result> engine::fetch(const statement& s) {
     const uint64_t session = session_;
     std::unique_lock<std::mutex>* const lock = held_;
     interrupt* const stop = stop_;
-    auto ready = [&] { return !c->queue.empty() || stop_waiting_ || (stop && stop->due()); };
+    auto ready = [&] {
+      return !c->queue.empty() || stop_waiting_ || (stop && stop->due()) || !c->moved.empty();
+    };
     // A cancel sets the interrupt without mu_ (the statement it stops may
     // hold it) and notifies: a wake-up lost between the test and the wait
     // costs at most one slice. statement_timeout ends the wait too.
@@ -238,6 +271,11 @@ result<statement_result> engine::fetch(const statement& s) {
     stop_ = stop;
     if (stop && stop->due()) return stop->error();
   }
+  if (!c->moved.empty() && c->queue.empty())
+    return make_error(errc::unavailable, -1,
+                      "\"{}\" is not run by this SQL process any more (its work moved to "
+                      "another process): this subscription ended; declare it again",
+                      c->moved);
   statement_result out;
   out.columns = c->columns;
   if (!c->query) {
@@ -288,6 +326,18 @@ result<statement_result> engine::fetch(const statement& s) {
 }
 
 result<statement_result> engine::close_cursor(const statement& s) {
+  if (s.name.empty()) {
+    // CLOSE ALL: the forwarded ones close with their connections.
+    std::erase_if(links_, [&](const auto& l) { return l.first.first == session_; });
+    std::erase_if(remote_cursors_, [&](const auto& c) { return c.first.first == session_; });
+  } else if (auto rc = remote_cursors_.find({session_, s.name}); rc != remote_cursors_.end()) {
+    forward_request f;
+    f.address = rc->second;
+    f.session_link = true;
+    remote_cursors_.erase(rc);
+    forward_ = std::move(f);
+    return make_error(errc::internal, -1, "forwarded");
+  }
   size_t before = cursors_.size();
   drop_cursors([&](const cursor& c) {
     return c.session == session_ && (s.name.empty() || c.name == s.name);
@@ -295,6 +345,88 @@ result<statement_result> engine::close_cursor(const statement& s) {
   if (!s.name.empty() && cursors_.size() == before)
     return make_error(errc::invalid_cursor, -1, "cursor \"{}\" does not exist", s.name);
   return statement_result{{}, row_batch(0), "CLOSE CURSOR"};
+}
+
+result<void> engine::route_cursor(const statement& s, const std::set<uint64_t>& ids,
+                                  const std::vector<plan_column>& columns) {
+  BOOST_OUTCOME_TRY(route_query(ids));
+  if (!forward_)
+    return make_error(errc::internal, s.from_pos, "a subscription over remote relations stayed here");
+  forward_->query = false;
+  if (s.kind == stmt_kind::declare) {
+    forward_->session_link = true;
+    forward_->declares = s.name;
+    return outcome::success();
+  }
+  forward_->stream_sql =
+      fmt::format("DECLARE \"{}\" CURSOR FOR {}", remote_stream_cursor, s.subscribe_sql);
+  forward_->stream_columns = columns;
+  forward_->stream_columns.push_back(plan_column{"op", type_id::text, "", false});
+  forward_->stream_columns.push_back(plan_column{"rw_timestamp", type_id::int64, "", false});
+  return outcome::success();
+}
+
+result<std::vector<statement_result>> engine::forward_cursor(const forward_request& f,
+                                                             std::string_view rest,
+                                                             uint64_t session) {
+  // The owner follows the catalog too, a little behind this process: a
+  // relation it does not know yet is asked for again, for up to 3 s.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  auto again = [&](const result<std::vector<statement_result>>& r) {
+    return !r && r.error().code == errc::undefined_table &&
+           std::chrono::steady_clock::now() < deadline;
+  };
+  if (!f.stream_sql.empty()) {
+    BOOST_OUTCOME_TRY(auto link, forward_link::connect(f.address));
+    auto r = link->run(f.stream_sql);
+    while (again(r)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      r = link->run(f.stream_sql);
+    }
+    if (!r) {
+      // Positions in the SUBSCRIBE, not in the DECLARE around it.
+      auto e = r.error();
+      const size_t prefix = fmt::format("DECLARE \"{}\" CURSOR FOR ", remote_stream_cursor).size();
+      size_t at = rest.find(std::string_view(f.stream_sql).substr(prefix));
+      if (e.position < static_cast<int>(prefix) || at == std::string_view::npos)
+        e.position = -1;
+      else
+        e.position += static_cast<int>(at) - static_cast<int>(prefix);
+      return e;
+    }
+    std::lock_guard lock(mu_);
+    remote_streams_[session] = std::move(link);
+    statement_result out;
+    out.columns = f.stream_columns;
+    out.tag = "SUBSCRIBE";
+    out.streams = true;
+    return std::vector<statement_result>{std::move(out)};
+  }
+  std::shared_ptr<forward_link> link;
+  {
+    std::lock_guard lock(mu_);
+    if (auto l = links_.find({session, f.address}); l != links_.end()) link = l->second;
+  }
+  if (!link) {
+    BOOST_OUTCOME_TRY(link, forward_link::connect(f.address));
+    std::lock_guard lock(mu_);
+    links_[{session, f.address}] = link;
+  }
+  auto r = link->run(rest);
+  while (!f.declares.empty() && again(r)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    r = link->run(rest);
+  }
+  std::lock_guard lock(mu_);
+  if (r && !f.declares.empty()) remote_cursors_[{session, f.declares}] = f.address;
+  if (!r && link->broken()) {
+    // The process went away: so did its cursors.
+    links_.erase({session, f.address});
+    std::erase_if(remote_cursors_, [&](const auto& c) {
+      return c.first.first == session && c.second == f.address;
+    });
+  }
+  return r;
 }
 
 }  // namespace runnel::sql

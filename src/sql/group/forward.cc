@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
 
 #include "sql/pgwire/sqlstate.h"
@@ -53,32 +54,25 @@ result<statement_result> convert(const PGresult* r) {
 
 }  // namespace
 
-result<std::vector<statement_result>> forward_statements(const std::string& address,
-                                                         std::string_view sql) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos)
-    return make_error(errc::internal, -1, "bad process address \"{}\"", address);
-  std::string host = address.substr(0, colon), port = address.substr(colon + 1);
-  // A process that died is found out by the connect timeout; one that
-  // hangs mid-query is not waited for longer than a client would.
-  const char* keys[] = {"host", "port", "dbname", "user", "connect_timeout", "application_name",
-                        nullptr};
-  const char* values[] = {host.c_str(), port.c_str(),     "dev",  "runnel",
-                          "5",          "runnel-forward", nullptr};
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdbParams(keys, values, 0), PQfinish);
-  if (PQstatus(conn.get()) != CONNECTION_OK)
+namespace {
+
+// Runs `sql` (marked) on `conn` and collects its results; errors with
+// their SQLSTATE.
+result<std::vector<statement_result>> run_on(PGconn* conn, const std::string& address,
+                                             std::string_view sql) {
+  if (PQstatus(conn) != CONNECTION_OK)
     return make_error(errc::unavailable, -1,
-                      "the SQL process at {} that runs this relation cannot be reached ({}); "
-                      "retry: its work moves to another process",
-                      address, PQerrorMessage(conn.get()));
+                      "the connection to the SQL process at {} broke; retry: its work moves to "
+                      "another process",
+                      address);
   std::string text(forwarded_marker);
   text.append(sql);
-  if (!PQsendQuery(conn.get(), text.c_str()))
+  if (!PQsendQuery(conn, text.c_str()))
     return make_error(errc::unavailable, -1, "forwarding to {}: {}", address,
-                      PQerrorMessage(conn.get()));
+                      PQerrorMessage(conn));
   std::vector<statement_result> out;
   std::optional<sql_error> failed;
-  while (PGresult* raw = PQgetResult(conn.get())) {
+  while (PGresult* raw = PQgetResult(conn)) {
     std::unique_ptr<PGresult, decltype(&PQclear)> r(raw, PQclear);
     auto st = PQresultStatus(r.get());
     if (st == PGRES_FATAL_ERROR) {
@@ -87,7 +81,12 @@ result<std::vector<statement_result>> forward_statements(const std::string& addr
       std::string state = field(r.get(), PG_DIAG_SQLSTATE);
       e.code = state.empty() ? errc::unavailable : code_of(state);
       e.message = field(r.get(), PG_DIAG_MESSAGE_PRIMARY);
-      if (e.message.empty()) e.message = PQerrorMessage(conn.get());
+      if (e.message.empty()) e.message = PQerrorMessage(conn);
+      if (state.empty())  // no answer: the process went away
+        e.message = fmt::format(
+            "the SQL process at {} that runs this relation went away ({}); retry: its work "
+            "moves to another process",
+            address, e.message);
       e.detail = field(r.get(), PG_DIAG_MESSAGE_DETAIL);
       e.hint = field(r.get(), PG_DIAG_MESSAGE_HINT);
       // PostgreSQL's positions count characters from 1; runnel's (and
@@ -106,6 +105,7 @@ result<std::vector<statement_result>> forward_statements(const std::string& addr
                             "this statement cannot be forwarded to the process at {} that runs "
                             "its relation: connect there",
                             address);
+      if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) break;
       continue;
     }
     BOOST_OUTCOME_TRY(auto one, convert(r.get()));
@@ -113,6 +113,69 @@ result<std::vector<statement_result>> forward_statements(const std::string& addr
   }
   if (failed) return *failed;
   return out;
+}
+
+result<PGconn*> connect_to(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos)
+    return make_error(errc::internal, -1, "bad process address \"{}\"", address);
+  std::string host = address.substr(0, colon), port = address.substr(colon + 1);
+  // A process that died is found out by the connect timeout; one that
+  // hangs mid-query is not waited for longer than a client would.
+  const char* keys[] = {"host", "port", "dbname", "user", "connect_timeout", "application_name",
+                        nullptr};
+  const char* values[] = {host.c_str(), port.c_str(),     "dev",  "runnel",
+                          "5",          "runnel-forward", nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, 0);
+  if (PQstatus(conn) != CONNECTION_OK) {
+    auto e = make_error(errc::unavailable, -1,
+                        "the SQL process at {} that runs this relation cannot be reached ({}); "
+                        "retry: its work moves to another process",
+                        address, PQerrorMessage(conn));
+    PQfinish(conn);
+    return e;
+  }
+  return conn;
+}
+
+}  // namespace
+
+result<std::vector<statement_result>> forward_statements(const std::string& address,
+                                                         std::string_view sql) {
+  BOOST_OUTCOME_TRY(PGconn * raw, connect_to(address));
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn(raw, PQfinish);
+  return run_on(conn.get(), address, sql);
+}
+
+result<std::shared_ptr<forward_link>> forward_link::connect(const std::string& address) {
+  BOOST_OUTCOME_TRY(PGconn * conn, connect_to(address));
+  std::shared_ptr<forward_link> l(new forward_link());
+  l->address_ = address;
+  l->conn_ = conn;
+  l->cancel_ = PQgetCancel(conn);
+  return l;
+}
+
+forward_link::~forward_link() {
+  if (cancel_) PQfreeCancel(cancel_);
+  if (conn_) PQfinish(conn_);
+}
+
+result<std::vector<statement_result>> forward_link::run(std::string_view sql) {
+  std::lock_guard lock(mu_);
+  return run_on(conn_, address_, sql);
+}
+
+bool forward_link::broken() {
+  std::lock_guard lock(mu_);
+  return PQstatus(conn_) != CONNECTION_OK;
+}
+
+void forward_link::cancel() {
+  std::lock_guard lock(cancel_mu_);
+  if (!cancel_) return;
+  char why[256];
+  (void)PQcancel(cancel_, why, sizeof why);
 }
 
 }  // namespace runnel::sql

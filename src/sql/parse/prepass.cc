@@ -287,6 +287,7 @@ result<statement> prepass::run() {
     inner += std::string_view(sql_).substr(b, e - b);
     prepass p(inner);
     BOOST_OUTCOME_TRY(auto sub, p.run());
+    sub.subscribe_sql = sql_.substr(b, e - b);
     sub.sql = sql_;
     sub.copy_out = true;
     i_ = close + 1;
@@ -655,7 +656,10 @@ result<statement> prepass::show(statement s) {
 }
 
 result<statement> prepass::subscribe(statement s, bool in_declare) {
-  if (!in_declare) s.kind = stmt_kind::subscribe;
+  if (!in_declare) {
+    s.kind = stmt_kind::subscribe;
+    s.subscribe_sql = std::string(sql_).substr(toks_.front().pos);
+  }
   accept("to");
   if (cur().is_punct('(')) {
     size_t open = i_, close = matching(open);

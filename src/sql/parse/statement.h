@@ -130,6 +130,9 @@ struct statement {
   // subscribe: COPY (SUBSCRIBE ...) TO STDOUT (else SUBSCRIBE alone; both
   // stream over COPY out)
   bool copy_out = false;
+  // subscribe: the SUBSCRIBE alone (inside COPY's parentheses), as written:
+  // what --share forwards to the process that runs the relation
+  std::string subscribe_sql;
 };
 
 // Splits a query string into statements and parses each. Errors point at
