@@ -25,7 +25,8 @@ constexpr const char* protocol_name = "pipelines-v1";
 
 class sql_group final : public sql::group_link {
  public:
-  explicit sql_group(connect::group_options o) : member_(std::move(o)) {}
+  explicit sql_group(connect::group_options o)
+      : session_timeout_(o.session_timeout), member_(std::move(o)) {}
 
   sql::result<joined> join(const std::string& metadata, const assignor& assign,
                            std::chrono::milliseconds timeout) override {
@@ -50,8 +51,15 @@ class sql_group final : public sql::group_link {
   bool needs_rejoin() const override { return member_.needs_rejoin(); }
   void request_rejoin() override { member_.request_rejoin(); }
   void leave() override { member_.leave(); }
+  // Three quarters of the session since the coordinator last answered:
+  // it drops a member a whole session after its last heartbeat, so the
+  // last quarter is the margin for a write under way when the lease ends.
+  bool has_lease() const override {
+    return std::chrono::steady_clock::now() < member_.confirmed() + session_timeout_ * 3 / 4;
+  }
 
  private:
+  std::chrono::milliseconds session_timeout_;
   connect::group_member member_;
 };
 

@@ -12,6 +12,7 @@ ctest runs this with /usr/bin/python3; it re-runs itself with the venv's python 
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -28,8 +29,8 @@ if os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".v
 import psycopg  # noqa: E402
 
 from harness import BINARY, Broker, run, wait_until  # noqa: E402
-from test_sql_psql import SqlServer  # noqa: E402
-from test_sql_share import processes, write  # noqa: E402
+from test_sql_psql import PSQL, SqlServer  # noqa: E402
+from test_sql_share import answer, processes, write  # noqa: E402
 
 
 def connect(s):
@@ -259,5 +260,58 @@ def test_rename_through_the_leader():
                     assert rc == 0, (rc, p.stderr())
 
 
+def test_cut_off_leader_is_fenced():
+    """A leader paused (SIGSTOP) past the session timeout is replaced; statements that reach it as it resumes
+    (psql connected while it was stopped) — DDL, and an INSERT into the table it ran — fail with 57P03 and a
+    clear message instead of writing the catalog or the table's topic after its successor took over; no
+    process shows them; once it has rejoined, DDL sent to it works again."""
+    with Broker(BINARY, settings={"group.initial.rebalance.delay.ms": "0"}) as b:
+        args = ("--brokers", b.bootstrap, "--catalog-topic", "_sql_share_fence", "--share",
+                "--session-timeout-ms", "6000")
+        procs = [SqlServer(*args) for _ in range(2)]
+        try:
+            wait_until(lambda: all(v is not None and len(v) == 2 for v in (processes(p) for p in procs)),
+                       timeout=30, what="two members")
+            leader_line = [line for line in procs[0].psql("SHOW PROCESSES").stdout.splitlines()
+                           if line.split("|")[1] == "t"][0]
+            leader = [p for p in procs if "127.0.0.1:%d" % p.port == leader_line.split("|")[0]][0]
+            other = [p for p in procs if p is not leader][0]
+            leader.psql("CREATE TABLE a (id INT)", "CREATE TABLE b (id INT)")
+            owners = {name: owner(procs, name) for name in ("a", "b")}
+            assert set(owners.values()) == set(procs), owners  # balanced: one table each
+            mine = [n for n, p in owners.items() if p is leader][0]
+            write(other, "INSERT INTO %s VALUES (1)" % mine)
+
+            leader.proc.send_signal(signal.SIGSTOP)
+            try:
+                me = "127.0.0.1:%d" % other.port
+                wait_until(lambda: (processes(other) or {}).keys() == {me} and
+                           {"a", "b"} <= processes(other)[me], timeout=45, what="the other process takes over")
+                late = [subprocess.Popen([PSQL, "-X", "-At", "-h", "127.0.0.1", "-p", str(leader.port), "-d", "dev",
+                                          "-U", "root", "-v", "VERBOSITY=verbose", "-c", sql],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                        for sql in ("CREATE TABLE stale (id INT)", "INSERT INTO %s VALUES (99)" % mine)]
+            finally:
+                leader.proc.send_signal(signal.SIGCONT)
+            for p in late:
+                out, err = p.communicate(timeout=30)
+                assert p.returncode != 0 and "57P03" in err and "has not heard from its group" in err, (out, err)
+            # Back in the group: no process has what the cut-off leader was asked to write.
+            wait_until(lambda: all(v is not None and len(v) == 2 and None not in v
+                                   for v in (processes(p) for p in procs)), timeout=45, what="two members again")
+            for p in procs:
+                assert p.psql("SHOW TABLES").stdout.split() == ["a", "b"], p.psql("SHOW TABLES").stdout
+                wait_until(lambda: answer(p, "SELECT id FROM %s" % mine) == "1\n", what="no row 99")
+            write(leader, "CREATE TABLE fresh (id INT)")
+            for p in procs:
+                wait_until(lambda: "fresh" in p.psql("SHOW TABLES").stdout.split(), what="DDL after the rejoin")
+        finally:
+            for p in procs:
+                if p.proc.poll() is None:
+                    p.proc.send_signal(signal.SIGCONT)
+                    rc = p.stop()
+                    assert rc == 0, (rc, p.stderr())
+
+
 if __name__ == "__main__":
-    run([test_subscribe_through_another_process, test_rename_through_the_leader])
+    run([test_subscribe_through_another_process, test_rename_through_the_leader, test_cut_off_leader_is_fenced])

@@ -224,6 +224,7 @@ result<joined_group> group_member::join(const std::string& protocol,
       member_id_ = member_id;
       joined_ = true;
     }
+    confirmed_.store(clock::now().time_since_epoch().count());
     cv_.notify_all();
     joined_group out{j.generation_id, member_id, j.leader, std::move(s.assignment)};
     // A rebalance the heartbeat saw during the join is this join's.
@@ -285,6 +286,7 @@ void group_member::heartbeat_loop() {
     const int16_t code = r.value().error_code;
     if (code == 0) {
       last_ok = clock::now();
+      confirmed_.store(last_ok.time_since_epoch().count());
       continue;
     }
     if (coordinator_error(code)) {

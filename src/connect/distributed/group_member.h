@@ -68,6 +68,13 @@ class group_member {
   void request_rejoin();
   void leave();
   void set_wakeup(std::function<void()> f);
+  // When the coordinator last confirmed this member (a join, or a
+  // heartbeat answered without error): it cannot have dropped the member
+  // before this plus the session timeout. Epoch: never.
+  std::chrono::steady_clock::time_point confirmed() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(confirmed_.load()));
+  }
 
  private:
   result<void> ensure_coordinator(kafka_socket& s, std::chrono::steady_clock::time_point deadline);
@@ -88,6 +95,7 @@ class group_member {
   bool stop_ = false;
   std::function<void()> wakeup_;
   std::atomic<bool> needs_rejoin_{true};
+  std::atomic<std::chrono::steady_clock::rep> confirmed_{0};
   std::thread heartbeat_;
 };
 

@@ -1263,6 +1263,12 @@ result<void> engine::log_changes(relation& r, const row_batch& changes) {
     return make_error(errc::unavailable, -1,
                       "table \"{}\" is moving between SQL processes (rebalancing); retry",
                       r.info.name);
+  if (group_ && !options_.group->has_lease())
+    return make_error(errc::unavailable, -1,
+                      "this SQL process has not heard from its group for most of the session "
+                      "timeout: table \"{}\" may have moved to another process, so it writes "
+                      "nothing into it until it has rejoined; retry",
+                      r.info.name);
   std::vector<std::string> out;
   for (size_t i = 0; i < changes.size(); ++i) {
     std::string v;

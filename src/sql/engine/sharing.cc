@@ -92,7 +92,14 @@ result<void> engine::route_ddl(const statement& s) {
     return make_error(errc::feature_not_supported, 0,
                       "ALTER ... RENAME COLUMN is not supported yet when SQL processes share the "
                       "work (--share)");
-  if (is_leader()) return outcome::success();
+  if (is_leader()) {
+    if (!options_.group->has_lease())
+      return make_error(errc::unavailable, 0,
+                        "this SQL process has not heard from its group for most of the session "
+                        "timeout: it may have been cut off and another process elected leader, so "
+                        "it writes no catalog record until it has rejoined; retry");
+    return outcome::success();
+  }
   if (forwarded_ || !group_->plan)
     return make_error(errc::unavailable, 0,
                       "the SQL processes sharing this catalog have no leader right now "

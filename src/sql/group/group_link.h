@@ -48,6 +48,12 @@ class group_link {
   virtual bool needs_rejoin() const = 0;
   virtual void request_rejoin() = 0;
   virtual void leave() = 0;
+  // Whether the group confirmed this member recently enough that it
+  // cannot have been dropped (and replaced) yet: a leader writes the
+  // catalog, and an owner its tables' topics, only while this holds, so
+  // that one that was cut off or paused past the session timeout does
+  // not write after its successor started.
+  virtual bool has_lease() const { return true; }
 };
 
 }  // namespace runnel::sql
