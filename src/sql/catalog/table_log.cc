@@ -22,11 +22,12 @@ sql_error log_error(const std::string& topic, const std::string& why) {
 struct table_log::impl {
   client::client_config cluster;
   std::string topic;
+  bool keyed = false;
   std::optional<client::producer> producer;
 };
 
 result<std::unique_ptr<table_log>> table_log::open(const client::client_config& cluster,
-                                                   const std::string& topic) {
+                                                   const std::string& topic, bool keyed) {
   client::admin_options ao;
   ao.client = cluster;
   ao.timeout = cluster_wait;
@@ -36,14 +37,30 @@ result<std::unique_ptr<table_log>> table_log::open(const client::client_config& 
     client::new_topic t;
     t.name = topic;
     t.partitions = 1;
-    // The table's rows are the sum of every change: none may expire.
-    t.configs = {{"cleanup.policy", "delete"}, {"retention.ms", "-1"}, {"retention.bytes", "-1"}};
+    // Keyed: the latest record of each key is the row, and compaction
+    // keeps it (and a tombstone until the log cleaner's delete.retention).
+    // Unkeyed: the rows are the sum of every change, none may expire.
+    if (keyed)
+      t.configs = {{"cleanup.policy", "compact"}};
+    else
+      t.configs = {{"cleanup.policy", "delete"}, {"retention.ms", "-1"}, {"retention.bytes", "-1"}};
     if (auto r = admin.value().create_topic(t); !r && !admin.value().describe_topic(topic))
       return log_error(topic, r.error().message);
   }
+  // The layout is the topic's: one made by an older runnel (or by another
+  // process racing this one) decides.
+  client::config_resource res;
+  res.name = topic;
+  auto configs = admin.value().describe_configs(res);
+  if (!configs) return log_error(topic, configs.error().message);
+  bool compacted = false;
+  for (const auto& c : configs.value())
+    if (c.name == "cleanup.policy" && c.value && c.value->find("compact") != std::string::npos)
+      compacted = true;
   auto p = std::make_unique<impl>();
   p->cluster = cluster;
   p->topic = topic;
+  p->keyed = compacted;
   client::producer_options po;
   po.client = cluster;
   po.acks = "all";
@@ -57,7 +74,23 @@ result<std::unique_ptr<table_log>> table_log::open(const client::client_config& 
 table_log::table_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 table_log::~table_log() = default;
 
-result<std::vector<std::string>> table_log::read_all() {
+bool table_log::keyed() const {
+  return impl_->keyed;
+}
+
+result<void> table_log::remove(const client::client_config& cluster, const std::string& topic) {
+  client::admin_options ao;
+  ao.client = cluster;
+  ao.timeout = cluster_wait;
+  auto admin = client::admin::create(ao);
+  if (!admin) return log_error(topic, admin.error().message);
+  if (!admin.value().describe_topic(topic)) return outcome::success();
+  if (auto r = admin.value().delete_topic(topic); !r && admin.value().describe_topic(topic))
+    return log_error(topic, r.error().message);
+  return outcome::success();
+}
+
+result<std::vector<table_log::record>> table_log::read_all() {
   client::consumer_options co;
   co.client = impl_->cluster;
   co.auto_commit = false;
@@ -69,7 +102,7 @@ result<std::vector<std::string>> table_log::read_all() {
           {{impl_->topic, runnel::partition_id{0}, client::start_position::beginning()}});
       !r)
     return log_error(impl_->topic, r.error().message);
-  std::vector<std::string> out;
+  std::vector<record> out;
   auto deadline = std::chrono::steady_clock::now() + cluster_wait;
   while (true) {
     if (std::chrono::steady_clock::now() > deadline)
@@ -81,16 +114,17 @@ result<std::vector<std::string>> table_log::read_all() {
     }
     if (std::holds_alternative<client::partition_end>(ev.value())) return out;
     auto* m = std::get_if<client::message>(&ev.value());
-    if (m && m->value) out.push_back(*m->value);
+    if (m && (m->value || m->key)) out.push_back(record{m->key, m->value});
   }
 }
 
-result<void> table_log::append(const std::vector<std::string>& changes) {
-  for (const auto& c : changes) {
+result<void> table_log::append(const std::vector<record>& records) {
+  for (const auto& c : records) {
     client::outgoing_message m;
     m.topic = impl_->topic;
     m.partition = runnel::partition_id{0};
-    m.value = c;
+    m.key = c.key;
+    m.value = c.value;
     if (auto r = impl_->producer->send(m); !r) return log_error(impl_->topic, r.error().message);
   }
   if (auto r = impl_->producer->flush(cluster_wait); !r)

@@ -3,15 +3,21 @@
 // runs the table appends each statement's changes to it and waits for the
 // cluster (acks=all) before the statement returns, so that the process the
 // table moves to (its owner died) rebuilds exactly the rows that were
-// acknowledged. One partition, records without keys, never deleted by
-// retention; each value is a change: its count (svarint, negative for a
-// delete) and the row (exec/rows.h encode_row). Format:
-// docs/format/sql-catalog.md, "Table logs".
+// acknowledged. One partition. Two layouts (docs/format/sql-catalog.md,
+// "Table logs"): a table with a primary key gets a compacted topic keyed
+// by the key (each record the key's row, a tombstone for a delete), so
+// the topic holds about one record per row however often rows change; a
+// table without one (or a topic made before keys were used) a log of
+// changes without keys, never deleted by retention: each value a change,
+// its count (svarint, negative for a delete) and the row (exec/rows.h
+// encode_row). open() reads which layout a topic has from its
+// cleanup.policy.
 //
 // Thread-safety: one thread at a time (the engine's, under its mutex).
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,14 +28,22 @@ namespace runnel::sql {
 
 class table_log {
  public:
-  // Opens `topic`, creating it if missing.
+  // Opens `topic`, creating it if missing (compacted and keyed if `keyed`).
   static result<std::unique_ptr<table_log>> open(const client::client_config& cluster,
-                                                 const std::string& topic);
+                                                 const std::string& topic, bool keyed);
   ~table_log();
-  // Every change in it, in order (read to its end).
-  result<std::vector<std::string>> read_all();
-  // Appends changes and waits until the cluster has them all.
-  result<void> append(const std::vector<std::string>& changes);
+  // Whether records are keyed (a compacted topic), whatever open() asked.
+  bool keyed() const;
+  struct record {
+    std::optional<std::string> key;
+    std::optional<std::string> value;  // none: a tombstone
+  };
+  // Every record in it, in order (read to its end).
+  result<std::vector<record>> read_all();
+  // Appends records and waits until the cluster has them all.
+  result<void> append(const std::vector<record>& records);
+  // Deletes `topic` (DROP TABLE); a topic already gone is not an error.
+  static result<void> remove(const client::client_config& cluster, const std::string& topic);
 
   struct impl;
 

@@ -563,10 +563,24 @@ result<statement_result> engine::create_table(const statement& s) {
     client::client_config cluster;
     cluster.brokers = options_.brokers;
     cluster.client_id = "runnel-sql";
-    BOOST_OUTCOME_TRY(
-        r->log,
-        table_log::open(cluster, fmt::format("{}-table-{}", options_.catalog_topic, r->info.id)));
-    BOOST_OUTCOME_TRY(auto changes, r->log->read_all());
+    BOOST_OUTCOME_TRY(r->log, table_log::open(cluster, table_topic(r->info.id),
+                                              !r->info.primary_key.empty()));
+    BOOST_OUTCOME_TRY(auto records, r->log->read_all());
+    // Keyed: each key's last record is its row (none after a tombstone).
+    std::vector<std::string> changes;
+    if (r->log->keyed()) {
+      std::map<std::string, size_t> last;
+      for (size_t i = 0; i < records.size(); ++i)
+        if (records[i].key) last[*records[i].key] = i;
+      std::vector<size_t> live;
+      for (const auto& [k, i] : last)
+        if (records[i].value) live.push_back(i);
+      std::sort(live.begin(), live.end());
+      for (size_t i : live) changes.push_back(*records[i].value);
+    } else {
+      for (const auto& rec : records)
+        if (rec.value) changes.push_back(*rec.value);
+    }
     row_batch rows(static_cast<uint32_t>(r->types.size()));
     for (const auto& v : changes) {
       size_t pos = 0;
@@ -1269,12 +1283,45 @@ result<void> engine::log_changes(relation& r, const row_batch& changes) {
                       "timeout: table \"{}\" may have moved to another process, so it writes "
                       "nothing into it until it has rejoined; retry",
                       r.info.name);
-  std::vector<std::string> out;
+  std::vector<table_log::record> out;
+  if (r.log->keyed()) {
+    // Compacted, keyed by the primary key: a row's record replaces the
+    // key's last, a delete is the key's tombstone — unless the statement
+    // gives the key a new row (an UPDATE), which replaces it alone.
+    const auto& pk = r.info.primary_key;
+    schema_types key_types;
+    for (int k : pk) key_types.push_back(r.types[static_cast<size_t>(k)]);
+    auto key_of = [&](size_t i) {
+      std::vector<datum> key_row(pk.size());
+      for (size_t k = 0; k < pk.size(); ++k)
+        key_row[k] = changes.row(i)[static_cast<size_t>(pk[k])];
+      std::string key;
+      encode_row(key_types, key_row.data(), key);
+      return key;
+    };
+    std::set<std::string> rewritten;
+    for (size_t i = 0; i < changes.size(); ++i)
+      if (changes.weight(i) > 0) rewritten.insert(key_of(i));
+    for (bool deletes : {true, false})
+      for (size_t i = 0; i < changes.size(); ++i) {
+        if ((changes.weight(i) < 0) != deletes || changes.weight(i) == 0) continue;
+        table_log::record rec;
+        rec.key = key_of(i);
+        if (deletes && rewritten.count(*rec.key)) continue;
+        if (!deletes) {
+          rec.value.emplace();
+          codec::append_svarint(1, *rec.value);
+          encode_row(r.types, changes.row(i), *rec.value);
+        }
+        out.push_back(std::move(rec));
+      }
+    return r.log->append(out);
+  }
   for (size_t i = 0; i < changes.size(); ++i) {
     std::string v;
     codec::append_svarint(changes.weight(i), v);
     encode_row(r.types, changes.row(i), v);
-    out.push_back(std::move(v));
+    out.push_back(table_log::record{std::nullopt, std::move(v)});
   }
   return r.log->append(out);
 }
@@ -1373,6 +1420,23 @@ result<statement_result> engine::drop(const statement& s) {
         if (doomed.count(v->info.id) && !v->hidden) {
           BOOST_OUTCOME_TRY(catalog_->remove(v->info.name));
         }
+    if (group_) {
+      // --share: a table written with INSERT takes its topic with it (the
+      // leader runs DROP; the owner stops appending when it follows the
+      // tombstone). A topic that cannot be deleted now is left behind.
+      client::client_config cluster;
+      cluster.brokers = options_.brokers;
+      cluster.client_id = "runnel-sql";
+      for (auto& v : relations_) {
+        if (!doomed.count(v->info.id) || v->hidden || v->info.kind != relation_kind::table)
+          continue;
+        auto parsed = parse_sql(v->info.definition);
+        if (!parsed || parsed.value().size() != 1 || parsed.value().front().kind != stmt_kind::pg)
+          continue;  // a table over a topic of its own (WITH (connector = ...))
+        if (auto d = table_log::remove(cluster, table_topic(v->info.id)); !d)
+          spdlog::warn("DROP TABLE {}: {}", v->info.name, d.error().message);
+      }
+    }
     for (auto& v : relations_) {
       if (!doomed.count(v->info.id)) continue;
       forget_state(v->info.id);

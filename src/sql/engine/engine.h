@@ -257,6 +257,10 @@ class engine : public catalog_reader {
   // --share: a table's changes into its topic (table_log.h), before they
   // are applied.
   result<void> log_changes(relation& r, const row_batch& changes);
+  // --share: the topic of table `id`'s changes, `<catalog topic>-table-<id>`.
+  std::string table_topic(uint64_t id) const {
+    return options_.catalog_topic + "-table-" + std::to_string(id);
+  }
   result<statement_result> select(const json& select_stmt, const statement& s, int64_t now);
   result<statement_result> explain(const statement& s);
   result<statement_result> drop(const statement& s);
