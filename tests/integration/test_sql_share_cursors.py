@@ -300,7 +300,7 @@ def test_cut_off_leader_is_fenced():
             wait_until(lambda: all(v is not None and len(v) == 2 and None not in v
                                    for v in (processes(p) for p in procs)), timeout=45, what="two members again")
             for p in procs:
-                assert p.psql("SHOW TABLES").stdout.split() == ["a", "b"], p.psql("SHOW TABLES").stdout
+                assert sorted(p.psql("SHOW TABLES").stdout.split()) == ["a", "b"], p.psql("SHOW TABLES").stdout
                 wait_until(lambda: answer(p, "SELECT id FROM %s" % mine) == "1\n", what="no row 99")
             write(leader, "CREATE TABLE fresh (id INT)")
             for p in procs:

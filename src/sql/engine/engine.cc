@@ -149,6 +149,16 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   sources.swap(retired_sources_);
   sinks.swap(retired_sinks_);
   lock.unlock();
+  if (fwd && out && (!fwd->pull.empty() || !fwd->pulled_views.empty())) {
+    auto more = run_with_pulled(*fwd, sql.substr(fwd->offset), now, session);
+    if (!more) {
+      auto e = more.error();
+      if (e.position >= 0) e.position += static_cast<int>(fwd->offset);
+      return e;
+    }
+    for (auto& r : more.value()) out.value().push_back(std::move(r));
+    return out;
+  }
   if (fwd && out) {
     // The statement from fwd->offset on runs where its relations are.
     auto rest = sql.substr(fwd->offset);
@@ -181,6 +191,70 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
     }
   }
   return out;  // what was dropped stops (joins, flushes) here, without mu_
+}
+
+result<std::vector<statement_result>> engine::run_with_pulled(const forward_request& f,
+                                                              std::string_view rest, int64_t now,
+                                                              uint64_t session) {
+  // Each remote relation's rows, from its owner (which answers from its
+  // own contents; a relation it does not know yet is asked for again).
+  std::map<uint64_t, row_batch> got;
+  for (const auto& p : f.pull) {
+    if (p.address.empty())
+      return make_error(errc::unavailable, -1,
+                        "\"{}\" has no SQL process running it right now (rebalancing); retry",
+                        p.name);
+    std::string quoted = "\"";
+    for (char c : p.name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += '"';
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    auto rows = forward_statements(p.address, "SELECT * FROM " + quoted);
+    while (!rows && rows.error().code == errc::undefined_table &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      rows = forward_statements(p.address, "SELECT * FROM " + quoted);
+    }
+    if (!rows) {
+      auto e = rows.error();
+      e.position = -1;
+      return e;
+    }
+    if (rows.value().size() != 1)
+      return make_error(errc::internal, -1, "the SQL process at {} answered with {} results",
+                        p.address, rows.value().size());
+    got[p.id] = std::move(rows.value().front().rows);
+  }
+  std::vector<std::unique_ptr<kafka_source>> sources;
+  std::vector<std::unique_ptr<kafka_sink>> sinks;
+  std::unique_lock lock(mu_);
+  session_ = session;
+  held_ = &lock;
+  // The rows stand in for the remote relations' contents while the
+  // statement runs, and go with it.
+  for (auto& r : relations_) {
+    auto it = got.find(r->info.id);
+    if (it == got.end() || !r->remote || it->second.width() != r->types.size()) continue;
+    std::swap(r->contents, it->second);
+    pulled_.insert(r->info.id);
+  }
+  for (uint64_t id : f.pulled_views) pulled_.insert(id);
+  auto out = execute_locked(rest, now);
+  for (auto& r : relations_)
+    if (pulled_.count(r->info.id) && r->remote) r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+  pulled_.clear();
+  if (forward_) {
+    // A later statement of the string must run elsewhere: not from here.
+    forward_.reset();
+    if (out)
+      out = make_error(errc::feature_not_supported, -1,
+                       "after a query over relations that different SQL processes run, send the "
+                       "statements that follow it separately");
+  }
+  held_ = nullptr;
+  sources.swap(retired_sources_);
+  sinks.swap(retired_sinks_);
+  lock.unlock();
+  return out;
 }
 
 result<std::vector<std::string>> engine::open_catalog() {
@@ -1116,7 +1190,7 @@ result<statement_result> engine::select(const json& select_stmt, const statement
       for (const auto& [n2, id2] : d->deps) ids.insert(id2);
   }
   if (group_) {
-    BOOST_OUTCOME_TRY(route_query(ids));
+    BOOST_OUTCOME_TRY(route_query(ids, true));
     if (forward_) return make_error(errc::internal, -1, "forwarded");
   }
   // pg_catalog and information_schema: made now from the relations.

@@ -388,9 +388,26 @@ class engine : public catalog_reader {
     // instead of the statement; `stream_columns` are what it streams.
     std::string stream_sql;
     std::vector<plan_column> stream_columns;
+    // A query over relations that different processes run: each remote
+    // relation's rows pulled from its owner, then the statement run here
+    // again with them (`pulled_`).
+    struct pull_from {
+      uint64_t id;
+      std::string name;
+      std::string address;
+    };
+    std::vector<pull_from> pull;
+    std::vector<uint64_t> pulled_views;  // plain views over them, answered here too
   };
   result<void> route_ddl(const statement& s);
-  result<void> route_query(const std::set<uint64_t>& ids);
+  // `may_pull`: a SELECT, which may read relations that different
+  // processes run by pulling the remote ones' rows here.
+  result<void> route_query(const std::set<uint64_t>& ids, bool may_pull = false);
+  // Runs the statements from `f.offset` again over the remote relations'
+  // rows pulled from their owners (execute(), without mu_ on entry).
+  result<std::vector<statement_result>> run_with_pulled(const forward_request& f,
+                                                        std::string_view rest, int64_t now,
+                                                        uint64_t session);
   // A subscription whose relation another process runs: forward_ set to
   // its owner, on a connection kept for the cursor (subscription.cc).
   result<void> route_cursor(const statement& s, const std::set<uint64_t>& ids,
@@ -439,6 +456,9 @@ class engine : public catalog_reader {
   std::map<std::pair<uint64_t, std::string>, std::shared_ptr<forward_link>> links_;
   std::map<std::pair<uint64_t, std::string>, std::string> remote_cursors_;
   std::map<uint64_t, std::shared_ptr<forward_link>> remote_streams_;
+  // Remote relations whose rows a query pulled here (their contents hold
+  // them while it runs).
+  std::set<uint64_t> pulled_;
   bool forwarded_ = false;                       // the statements running came from another process
   uint64_t next_hidden_id_ = uint64_t{1} << 40;  // ids of cursors' views, never the catalog's
   std::mutex mu_;                                // guards everything below

@@ -124,12 +124,12 @@ result<void> engine::route_ddl(const statement& s) {
   return outcome::success();
 }
 
-result<void> engine::route_query(const std::set<uint64_t>& ids) {
+result<void> engine::route_query(const std::set<uint64_t>& ids, bool may_pull) {
   std::vector<const relation*> remote;
   bool local = false;
   for (const auto& r : relations_) {
     if (!ids.count(r->info.id)) continue;
-    if (r->remote)
+    if (r->remote && !pulled_.count(r->info.id))
       remote.push_back(r.get());
     else
       local = true;
@@ -164,6 +164,22 @@ result<void> engine::route_query(const std::set<uint64_t>& ids) {
                         "\"{}\" has no SQL process running it right now (rebalancing); retry",
                         r->info.name);
     owners.insert(a);
+  }
+  if ((owners.size() > 1 || local) && may_pull) {
+    // Relations that different processes run: the remote ones' rows
+    // pulled from their owners (execute(), without mu_), then the query
+    // run here over them. A plain view is inlined: what it reads is
+    // pulled.
+    forward_request f;
+    for (const relation* r : remote) {
+      if (r->info.kind == relation_kind::view) continue;
+      f.pull.push_back({r->info.id, r->info.name, owner_address(pipelines[r->info.id])});
+    }
+    for (const relation* r : remote)
+      if (r->info.kind == relation_kind::view) f.pulled_views.push_back(r->info.id);
+    f.address = f.pull.empty() ? std::string() : f.pull.front().address;
+    forward_ = std::move(f);
+    return outcome::success();
   }
   if (owners.size() > 1 || local)
     return make_error(errc::feature_not_supported, -1,
