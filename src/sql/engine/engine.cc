@@ -132,6 +132,7 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   must_commit_ = false;
   forwarded_ = group_ && sql.starts_with(forwarded_marker);
   if (forwarded_) sql.remove_prefix(forwarded_marker.size());
+  const bool forwarded = forwarded_;
   forward_.reset();
   auto out = execute_locked(sql, now);
   std::optional<forward_request> fwd = std::move(forward_);
@@ -150,7 +151,7 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
   sinks.swap(retired_sinks_);
   lock.unlock();
   if (fwd && out && (!fwd->pull.empty() || !fwd->pulled_views.empty())) {
-    auto more = run_with_pulled(*fwd, sql.substr(fwd->offset), now, session);
+    auto more = run_with_pulled(*fwd, sql.substr(fwd->offset), now, session, forwarded);
     if (!more) {
       auto e = more.error();
       if (e.position >= 0) e.position += static_cast<int>(fwd->offset);
@@ -195,7 +196,7 @@ result<std::vector<statement_result>> engine::execute(std::string_view sql, int6
 
 result<std::vector<statement_result>> engine::run_with_pulled(const forward_request& f,
                                                               std::string_view rest, int64_t now,
-                                                              uint64_t session) {
+                                                              uint64_t session, bool forwarded) {
   // Each remote relation's rows, from its owner (which answers from its
   // own contents; a relation it does not know yet is asked for again).
   std::map<uint64_t, row_batch> got;
@@ -229,6 +230,7 @@ result<std::vector<statement_result>> engine::run_with_pulled(const forward_requ
   std::unique_lock lock(mu_);
   session_ = session;
   held_ = &lock;
+  forwarded_ = forwarded;  // another session's statements ran meanwhile
   // The rows stand in for the remote relations' contents while the
   // statement runs, and go with it.
   for (auto& r : relations_) {

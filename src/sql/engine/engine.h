@@ -407,7 +407,7 @@ class engine : public catalog_reader {
   // rows pulled from their owners (execute(), without mu_ on entry).
   result<std::vector<statement_result>> run_with_pulled(const forward_request& f,
                                                         std::string_view rest, int64_t now,
-                                                        uint64_t session);
+                                                        uint64_t session, bool forwarded);
   // A subscription whose relation another process runs: forward_ set to
   // its owner, on a connection kept for the cursor (subscription.cc).
   result<void> route_cursor(const statement& s, const std::set<uint64_t>& ids,
