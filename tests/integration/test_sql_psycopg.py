@@ -169,6 +169,41 @@ def test_stream_subscribe_over_the_extended_protocol():
         assert s.stop() == 0, s.stderr()
 
 
+def test_drop_ends_a_waiting_fetch():
+    """DROP of what a cursor reads, while that cursor's FETCH waits on another connection: the FETCH ends
+    with 34000 (the cursor went with the relation), the server goes on serving both connections. The cursor
+    over a query's own view is freed by the FETCH that held it, not under it."""
+    s = SqlServer()
+    try:
+        with connect(s, autocommit=True) as conn, connect(s, autocommit=True) as other:
+            for declare in ("DECLARE c CURSOR FOR SUBSCRIBE t",
+                            "DECLARE c CURSOR FOR SUBSCRIBE (SELECT id, count(*) AS n FROM t GROUP BY id)"):
+                other.execute("CREATE TABLE t (id INT, name TEXT)")
+                other.execute("INSERT INTO t VALUES (1, 'a')")
+                conn.execute(declare)
+                assert len(conn.execute("FETCH ALL c").fetchall()) == 1
+                outcome = {}
+
+                def wait():
+                    try:
+                        outcome["rows"] = conn.execute("FETCH ALL c WITH (timeout = '30s')").fetchall()
+                    except psycopg.Error as e:
+                        outcome["error"] = e
+                waiter = threading.Thread(target=wait)
+                started = time.monotonic()
+                waiter.start()
+                time.sleep(0.3)  # the FETCH is waiting (nothing queued); a DROP before it would pass too
+                other.execute("DROP TABLE t CASCADE")
+                waiter.join(timeout=20)
+                assert not waiter.is_alive(), "the FETCH still waits after the DROP"
+                assert time.monotonic() - started < 15, "the FETCH ended only at its timeout"
+                assert "error" in outcome and outcome["error"].sqlstate == "34000", outcome
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+                assert other.execute("SELECT 2").fetchone() == (2,)
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 def test_server_side_cursors_page_through_a_query():
     """psycopg's server-side cursors (conn.cursor(name=...)): DECLARE ... CURSOR FOR SELECT in the
     transaction psycopg opens (ReadyForQuery says 'T'), the cursor described as a portal by its name,
@@ -342,4 +377,5 @@ def test_cancel_and_statement_timeout_stop_a_long_query():
 if __name__ == "__main__":
     run([test_parameters_both_formats_and_transactions, test_cancel_stops_a_waiting_fetch,
          test_copy_subscribe_streams_until_cancelled, test_stream_subscribe_over_the_extended_protocol,
-         test_server_side_cursors_page_through_a_query, test_cancel_and_statement_timeout_stop_a_long_query])
+         test_server_side_cursors_page_through_a_query, test_cancel_and_statement_timeout_stop_a_long_query,
+         test_drop_ends_a_waiting_fetch])

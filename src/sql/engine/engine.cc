@@ -242,7 +242,8 @@ result<std::vector<statement_result>> engine::run_with_pulled(const forward_requ
   for (uint64_t id : f.pulled_views) pulled_.insert(id);
   auto out = execute_locked(rest, now);
   for (auto& r : relations_)
-    if (pulled_.count(r->info.id) && r->remote) r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
+    if (pulled_.count(r->info.id) && r->remote)
+      r->contents = row_batch(static_cast<uint32_t>(r->types.size()));
   pulled_.clear();
   if (forward_) {
     // A later statement of the string must run elsewhere: not from here.
@@ -639,8 +640,8 @@ result<statement_result> engine::create_table(const statement& s) {
     client::client_config cluster;
     cluster.brokers = options_.brokers;
     cluster.client_id = "runnel-sql";
-    BOOST_OUTCOME_TRY(r->log, table_log::open(cluster, table_topic(r->info.id),
-                                              !r->info.primary_key.empty()));
+    BOOST_OUTCOME_TRY(
+        r->log, table_log::open(cluster, table_topic(r->info.id), !r->info.primary_key.empty()));
     BOOST_OUTCOME_TRY(auto records, r->log->read_all());
     // Keyed: each key's last record is its row (none after a tombstone).
     std::vector<std::string> changes;

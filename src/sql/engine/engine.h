@@ -467,6 +467,9 @@ class engine : public catalog_reader {
   std::unique_ptr<catalog_log> catalog_;
   const catalog_entry* replaying_ = nullptr;  // the entry open_catalog() re-creates
   std::vector<std::unique_ptr<cursor>> cursors_;
+  // Cursors closed while a FETCH waited on them (cursor::waiting): freed by
+  // that FETCH when it wakes.
+  std::vector<std::unique_ptr<cursor>> closed_cursors_;
   uint64_t session_ = 0;                          // the session of the statement running
   std::unique_lock<std::mutex>* held_ = nullptr;  // execute()'s lock on mu_, for FETCH to wait on
   std::condition_variable changed_;               // a cursor got changes, or stop_waiting()

@@ -140,6 +140,13 @@ struct engine::cursor {
   // --share: its relation moved to another process (unload): FETCH fails
   // with 57P03 once what was queued is taken.
   std::string moved;  // the relation's name
+  // A FETCH waiting on it (the engine's mutex released): a cursor closed
+  // meanwhile (DROP of what it reads, CLOSE ALL of its session's other
+  // statements cannot run) goes to engine::closed_cursors_ instead of being
+  // freed, and the FETCH, woken, frees it and fails as for a cursor that
+  // does not exist.
+  bool waiting = false;
+  bool closed = false;
 };
 
 // --share (sharing.cc): the group, its last assignment and the thread that

@@ -462,12 +462,12 @@ void engine::group_loop_with(catalog_follower& follower) {
       // paused past the session timeout) and what it ran may have run
       // elsewhere meanwhile — rows written there, a cursor's changes never
       // seen here. What it runs is started again from the topics.
-      bool was_out =
-          !group_->member_id.empty() && group_->member_id != joined.value().member_id;
+      bool was_out = !group_->member_id.empty() && group_->member_id != joined.value().member_id;
       if (was_out)
-        spdlog::warn("sql share: this process was out of the group (member {} is now {}); "
-                     "restarting what it runs",
-                     group_->member_id, joined.value().member_id);
+        spdlog::warn(
+            "sql share: this process was out of the group (member {} is now {}); "
+            "restarting what it runs",
+            group_->member_id, joined.value().member_id);
       group_->member_id = joined.value().member_id;
       reconcile(*plan, was_out);
       group_->rebalancing = false;

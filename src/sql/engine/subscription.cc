@@ -58,11 +58,19 @@ void engine::close_session(uint64_t session) {
 
 void engine::drop_cursors(const std::function<bool(const cursor&)>& which) {
   std::set<uint64_t> owned;
-  std::erase_if(cursors_, [&](const std::unique_ptr<cursor>& c) {
+  bool woken = false;
+  std::erase_if(cursors_, [&](std::unique_ptr<cursor>& c) {
     if (!which(*c)) return false;
     if (c->owned) owned.insert(c->owned);
+    if (c->waiting) {  // a FETCH holds it: that FETCH frees it when it wakes
+      c->closed = true;
+      c->relation = c->owned = 0;
+      closed_cursors_.push_back(std::move(c));
+      woken = true;
+    }
     return true;
   });
+  if (woken) changed_.notify_all();
   if (owned.empty()) return;
   for (uint64_t id : owned) forget_state(id);
   std::erase_if(relations_, [&](const std::unique_ptr<relation>& r) {
@@ -125,11 +133,13 @@ result<statement_result> engine::stream_changes(uint64_t session, std::chrono::m
     // Forwarded: the owner's cursor, fetched without the engine's mutex.
     std::shared_ptr<forward_link> link = st->second;
     lock.unlock();
-    BOOST_OUTCOME_TRY(auto got, link->run(fmt::format("FETCH ALL FROM \"{}\" WITH (timeout = '{}ms')",
-                                                      remote_stream_cursor, wait.count())));
+    BOOST_OUTCOME_TRY(auto got,
+                      link->run(fmt::format("FETCH ALL FROM \"{}\" WITH (timeout = '{}ms')",
+                                            remote_stream_cursor, wait.count())));
     if (got.size() != 1)
-      return make_error(errc::internal, -1, "the SQL process at {} answered a FETCH with {} results",
-                        link->address(), got.size());
+      return make_error(errc::internal, -1,
+                        "the SQL process at {} answered a FETCH with {} results", link->address(),
+                        got.size());
     return std::move(got.front());
   }
   session_ = session;
@@ -251,7 +261,8 @@ result<statement_result> engine::fetch(const statement& s) {
     std::unique_lock<std::mutex>* const lock = held_;
     interrupt* const stop = stop_;
     auto ready = [&] {
-      return !c->queue.empty() || stop_waiting_ || (stop && stop->due()) || !c->moved.empty();
+      return !c->queue.empty() || stop_waiting_ || (stop && stop->due()) || !c->moved.empty() ||
+             c->closed;
     };
     // A cancel sets the interrupt without mu_ (the statement it stops may
     // hold it) and notifies: a wake-up lost between the test and the wait
@@ -260,11 +271,21 @@ result<statement_result> engine::fetch(const statement& s) {
     const auto until = s.timeout_ms < 0 ? clock::time_point::max()
                                         : clock::now() + std::chrono::milliseconds(s.timeout_ms);
     stop_ = nullptr;  // what runs while this waits (sources, the group's replays) is not ours
+    c->waiting = true;
     while (!ready()) {
       const auto now = clock::now();
       if (now >= until) break;
       changed_.wait_for(*lock,
                         std::min<clock::duration>(until - now, std::chrono::milliseconds(100)));
+    }
+    c->waiting = false;
+    if (c->closed) {  // dropped with what it read while this waited (drop_cursors)
+      std::erase_if(closed_cursors_,
+                    [&](const std::unique_ptr<cursor>& x) { return x.get() == c; });
+      session_ = session;
+      held_ = lock;
+      stop_ = stop;
+      return make_error(errc::invalid_cursor, -1, "cursor \"{}\" does not exist", s.name);
     }
     session_ = session;
     held_ = lock;
@@ -351,7 +372,8 @@ result<void> engine::route_cursor(const statement& s, const std::set<uint64_t>& 
                                   const std::vector<plan_column>& columns) {
   BOOST_OUTCOME_TRY(route_query(ids));
   if (!forward_)
-    return make_error(errc::internal, s.from_pos, "a subscription over remote relations stayed here");
+    return make_error(errc::internal, s.from_pos,
+                      "a subscription over remote relations stayed here");
   forward_->query = false;
   if (s.kind == stmt_kind::declare) {
     forward_->session_link = true;
@@ -422,9 +444,8 @@ result<std::vector<statement_result>> engine::forward_cursor(const forward_reque
   if (!r && link->broken()) {
     // The process went away: so did its cursors.
     links_.erase({session, f.address});
-    std::erase_if(remote_cursors_, [&](const auto& c) {
-      return c.first.first == session && c.second == f.address;
-    });
+    std::erase_if(remote_cursors_,
+                  [&](const auto& c) { return c.first.first == session && c.second == f.address; });
   }
   return r;
 }

@@ -68,8 +68,7 @@ result<std::vector<statement_result>> run_on(PGconn* conn, const std::string& ad
   std::string text(forwarded_marker);
   text.append(sql);
   if (!PQsendQuery(conn, text.c_str()))
-    return make_error(errc::unavailable, -1, "forwarding to {}: {}", address,
-                      PQerrorMessage(conn));
+    return make_error(errc::unavailable, -1, "forwarding to {}: {}", address, PQerrorMessage(conn));
   std::vector<statement_result> out;
   std::optional<sql_error> failed;
   while (PGresult* raw = PQgetResult(conn)) {
