@@ -156,7 +156,10 @@ void dataflow::watermark(uint64_t relation_id, int column, int64_t value) {
 }
 
 void dataflow::on_create() {
-  for (auto& o : ops_) o->on_create();
+  // Consumers first (ops_ holds inputs before what reads them): a global
+  // aggregate's first row (count 0) must be out before a VALUES or
+  // generate_series under it pushes its rows, whose change retracts it.
+  for (auto it = ops_.rbegin(); it != ops_.rend(); ++it) (*it)->on_create();
 }
 
 void dataflow::tick(int64_t now) {
