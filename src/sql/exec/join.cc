@@ -4,8 +4,6 @@
 #include <climits>
 #include <string>
 
-#include "sql/plan/time_bounds.h"
-
 namespace runnel::sql {
 
 namespace {
@@ -74,13 +72,7 @@ void join_op::find_bounds(const std::vector<std::pair<int, int>>& equi,
       find_join_time_bounds(sides_[0].types, sides_[1].types, equi, residual_, wms[0], wms[1]);
   for (const auto& f : found) {
     bound b;
-    b.clean = f.clean;
-    b.wm_column = f.wm_column;
-    b.lhs = f.lhs;
-    b.rhs = f.rhs;
-    b.strict = f.strict;
-    b.rhs_column = f.rhs_column;
-    b.rhs_offset = f.rhs_offset;
+    static_cast<join_time_bound&>(b) = f;
     b.index = env_.new_table();
     bounds_.push_back(std::move(b));
   }

@@ -47,6 +47,7 @@
 #include "sql/exec/operator.h"
 #include "sql/exec/rows.h"
 #include "sql/plan/logical.h"
+#include "sql/plan/time_bounds.h"
 
 namespace runnel::sql {
 
@@ -64,21 +65,15 @@ class join_op : public op {
   size_t bounds() const { return bounds_.size(); }
 
  private:
-  // A stored row of side `clean` is dead once rhs(row) < lhs(W) (<= when
-  // strict), W being the watermark of side 1 - clean on `wm_column`.
-  struct bound {
-    int clean = 0;
-    int wm_column = -1;  // of side 1 - clean
-    expr_ptr lhs;        // over a row of side 1 - clean: monotone in wm_column
-    expr_ptr rhs;        // over a row of side `clean`
-    bool strict = false;
+  // A time bound the planner found (time_bounds.h): a stored row of side
+  // `clean` is dead once rhs(row) < lhs(W) (<= when strict), W being the
+  // watermark of side 1 - clean on `wm_column`; and what it keeps to apply it.
+  struct bound : join_time_bound {
     bool has_wm = false;
     int64_t wm = 0;
     int64_t limit = 0;                   // rows with rhs < limit are dead
     std::string threshold;               // key of lhs(W): index keys below it are dead
     std::unique_ptr<state_table> index;  // key(rhs(row)) + the row's key in the side's table
-    int rhs_column = -1;                 // rhs is this column + rhs_offset (else -1)
-    int64_t rhs_offset = 0;
   };
 
   // An output column that carries a watermark: min(its side's watermark,
