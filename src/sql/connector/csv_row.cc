@@ -7,17 +7,6 @@
 
 namespace runnel::sql {
 
-namespace {
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
-
 result<void> split_csv(std::string_view line, char delimiter, std::vector<std::string>& fields,
                        std::vector<bool>& quoted) {
   fields.clear();
@@ -76,7 +65,7 @@ result<bool> csv_row_decoder::decode(int32_t partition, std::string_view text, d
     for (const auto& f : fields_) {
       int found = -1;
       for (size_t c = 0; c < columns_.size(); ++c)
-        if (same_name(f, columns_[c].name)) found = static_cast<int>(c);
+        if (iequals_ascii(f, columns_[c].name)) found = static_cast<int>(c);
       if (found < 0 || std::find(order.begin(), order.end(), found) != order.end()) break;
       order.push_back(found);
     }

@@ -13,21 +13,13 @@
 
 #include "sql/engine/relation_state.h"
 #include "sql/group/forward.h"
+#include "sql/types/text_format.h"
 
 namespace runnel::sql {
 
 namespace {
 
 constexpr std::string_view timeout_name = "statement_timeout";
-
-bool same_name(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 // PostgreSQL's integer parameter in milliseconds: a number (a fraction
 // allowed), then optionally one of its time units; none means ms.
@@ -151,7 +143,7 @@ void engine::cancel(uint64_t session) {
 
 result<void> engine::set_parameter(uint64_t session, std::string_view name,
                                    std::string_view value) {
-  if (!same_name(name, timeout_name)) return outcome::success();
+  if (!iequals_ascii(name, timeout_name)) return outcome::success();
   BOOST_OUTCOME_TRY(int64_t ms, parse_millis(value));
   std::lock_guard lock(sessions_mu_);
   statement_timeout_[session] = ms;
@@ -162,7 +154,7 @@ result<statement_result> engine::set_variable(const json& stmt) {
   const std::string kind = stmt.value("kind", "");
   const std::string name = stmt.value("name", "");
   const bool all = kind == "VAR_RESET_ALL";
-  if (!all && !same_name(name, timeout_name))
+  if (!all && !iequals_ascii(name, timeout_name))
     return statement_result{{}, row_batch(0), kind == "VAR_RESET" ? "RESET" : "SET"};
   int64_t ms = 0;  // DEFAULT, RESET, RESET ALL: no limit
   if (kind == "VAR_SET_VALUE") {
@@ -191,7 +183,7 @@ result<statement_result> engine::set_variable(const json& stmt) {
 
 result<statement_result> engine::show_variable(const json& stmt) {
   const std::string name = stmt.value("name", "");
-  if (!same_name(name, timeout_name))
+  if (!iequals_ascii(name, timeout_name))
     return make_error(errc::feature_not_supported, 0,
                       "this statement is not supported in this version");
   int64_t ms = 0;

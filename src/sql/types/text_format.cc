@@ -12,21 +12,21 @@
 
 namespace runnel::sql {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
+bool iequals_ascii(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(a[i])) !=
         std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
 }
 
 sql_error bad_input(const sql_type& t, std::string_view s) {
@@ -51,8 +51,8 @@ sql_error bad_datetime(const sql_type& t, std::string_view s) {
 // 'infinity' (1) and '-infinity' (-1), as dates and timestamps read them.
 std::optional<int> infinity(std::string_view raw) {
   auto s = trim(raw);
-  if (iequals(s, "infinity")) return 1;
-  if (iequals(s, "-infinity")) return -1;
+  if (iequals_ascii(s, "infinity")) return 1;
+  if (iequals_ascii(s, "-infinity")) return -1;
   return std::nullopt;
 }
 
@@ -74,10 +74,11 @@ result<datum> parse_int(const sql_type& t, std::string_view raw) {
 
 result<datum> parse_float(const sql_type& t, std::string_view raw) {
   auto s = trim(raw);
-  if (iequals(s, "nan")) return datum::of_double(std::numeric_limits<double>::quiet_NaN());
-  if (iequals(s, "infinity") || iequals(s, "inf") || iequals(s, "+infinity") || iequals(s, "+inf"))
+  if (iequals_ascii(s, "nan")) return datum::of_double(std::numeric_limits<double>::quiet_NaN());
+  if (iequals_ascii(s, "infinity") || iequals_ascii(s, "inf") || iequals_ascii(s, "+infinity") ||
+      iequals_ascii(s, "+inf"))
     return datum::of_double(std::numeric_limits<double>::infinity());
-  if (iequals(s, "-infinity") || iequals(s, "-inf"))
+  if (iequals_ascii(s, "-infinity") || iequals_ascii(s, "-inf"))
     return datum::of_double(-std::numeric_limits<double>::infinity());
   if (!s.empty() && s[0] == '+') s.remove_prefix(1);
   double v = 0;
@@ -403,9 +404,9 @@ result<datum> from_text(const sql_type& t, std::string_view s, arena& a) {
     case type_id::boolean: {
       auto v = trim(s);
       for (auto w : {"t", "true", "yes", "y", "on", "1"})
-        if (iequals(v, w)) return datum::of_bool(true);
+        if (iequals_ascii(v, w)) return datum::of_bool(true);
       for (auto w : {"f", "false", "no", "n", "off", "0"})
-        if (iequals(v, w)) return datum::of_bool(false);
+        if (iequals_ascii(v, w)) return datum::of_bool(false);
       return bad_input(t, s);
     }
     case type_id::int16:

@@ -32,6 +32,10 @@ bool too_long(const sql_type& t, std::string_view s);
 // exactly, in exponent form below 1e-4 and from 1e15 (1e6 for real).
 std::string format_double(double v, bool is_float4);
 
+// Whether `a` and `b` are equal but for the case of ASCII letters (SQL's
+// words, setting names, CSV header names, 'TRUE', 'Infinity').
+bool iequals_ascii(std::string_view a, std::string_view b);
+
 // bytea's hex form (\x0a1b) and its parser (hex or escape form).
 std::string format_bytea(std::string_view bytes);
 bool parse_bytea(std::string_view text, std::string& out);
