@@ -12,20 +12,13 @@ ctest runs this with /usr/bin/python3; it re-runs itself with the venv's
 python (psycopg, py/requirements.txt)."""
 
 import bisect
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
+import py_venv  # noqa: E402
 
-if os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".venv")):
-    if not os.path.exists(VENV_PYTHON):
-        print("FAIL %s: run scripts/setup (creates it)\n0 passed, 1 failed" % VENV_PYTHON)
-        sys.exit(1)
-    os.execv(VENV_PYTHON, [VENV_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+py_venv.enter(__file__)
 
 import psycopg  # noqa: E402
 

@@ -25,6 +25,22 @@ def connect(s, **kw):
     return psycopg.connect(host="127.0.0.1", port=s.port, dbname="dev", user="root", connect_timeout=10, **kw)
 
 
+def fails_cancelled(conn, sql, after=0.5):
+    """Runs `sql` (one that waits) on `conn` and cancels it `after` seconds later from another thread:
+    it must fail with 57014 well before it would have ended by itself."""
+    timer = threading.Timer(after, conn.cancel)
+    timer.start()
+    started = time.monotonic()
+    try:
+        conn.execute(sql)
+        raise AssertionError("not cancelled: " + sql)
+    except psycopg.errors.QueryCanceled as e:
+        assert e.sqlstate == "57014", e
+    finally:
+        timer.join()
+    assert time.monotonic() - started < 30, sql
+
+
 def test_parameters_both_formats_and_transactions():
     s = SqlServer()
     try:
@@ -82,17 +98,7 @@ def test_cancel_stops_a_waiting_fetch():
         with connect(s, autocommit=True) as conn:
             conn.execute("CREATE TABLE t (id INT)")
             conn.execute("DECLARE c CURSOR FOR SUBSCRIBE t")
-            timer = threading.Timer(0.5, conn.cancel)
-            timer.start()
-            started = time.monotonic()
-            try:
-                conn.execute("FETCH ALL c WITH (timeout = '60s')")
-                raise AssertionError("not cancelled")
-            except psycopg.errors.QueryCanceled as e:
-                assert e.sqlstate == "57014"
-            finally:
-                timer.join()
-            assert time.monotonic() - started < 30
+            fails_cancelled(conn, "FETCH ALL c WITH (timeout = '60s')")
             assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
             # A cancel that finds nothing waiting does not cancel what comes next.
             conn.cancel()

@@ -10,26 +10,20 @@ in every process.
 
 ctest runs this with /usr/bin/python3; it re-runs itself with the venv's python (psycopg)."""
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-VENV_PYTHON = os.path.join(HERE, "py", ".venv", "bin", "python")
+import py_venv  # noqa: E402
 
-if os.path.realpath(sys.prefix) != os.path.realpath(os.path.join(HERE, "py", ".venv")):
-    if not os.path.exists(VENV_PYTHON):
-        print("FAIL %s: run scripts/setup (creates it)\n0 passed, 1 failed" % VENV_PYTHON)
-        sys.exit(1)
-    os.execv(VENV_PYTHON, [VENV_PYTHON, os.path.abspath(__file__)] + sys.argv[1:])
+py_venv.enter(__file__)
 
 import psycopg  # noqa: E402
 
 from harness import BINARY, Broker, run, wait_until  # noqa: E402
 from test_sql_psql import PSQL, SqlServer  # noqa: E402
+from test_sql_psycopg import fails_cancelled  # noqa: E402
 from test_sql_share import answer, processes, write  # noqa: E402
 
 
@@ -59,6 +53,16 @@ def owner(procs, name):
         return at[0] if len(at) == 1 else None
     address = wait_until(placed, timeout=30, what="%s placed" % name)
     return [p for p in procs if "127.0.0.1:%d" % p.port == address][0]
+
+
+def leader_and_other(procs):
+    """Once both processes of `procs` are in the group: its leader (SHOW PROCESSES) and the other one."""
+    wait_until(lambda: all(v is not None and len(v) == 2 for v in (processes(p) for p in procs)),
+               timeout=30, what="two members")
+    leader_line = [line for line in procs[0].psql("SHOW PROCESSES").stdout.splitlines()
+                   if line.split("|")[1] == "t"][0]
+    leader = [p for p in procs if "127.0.0.1:%d" % p.port == leader_line.split("|")[0]][0]
+    return leader, [p for p in procs if p is not leader][0]
 
 
 def test_subscribe_through_another_process():
@@ -104,17 +108,7 @@ def test_subscribe_through_another_process():
                 assert not fetcher.is_alive() and [r[:3] for r in got[0]] == [(1, "a", "Delete")], got
 
                 # Cancel reaches the waiting FETCH at the owner: 57014, and the connection goes on.
-                timer = threading.Timer(0.5, conn.cancel)
-                timer.start()
-                t0 = time.monotonic()
-                try:
-                    conn.execute("FETCH ALL c WITH (timeout = '60s')")
-                    raise AssertionError("not cancelled")
-                except psycopg.errors.QueryCanceled as e:
-                    assert e.sqlstate == "57014"
-                finally:
-                    timer.join()
-                assert time.monotonic() - t0 < 30
+                fails_cancelled(conn, "FETCH ALL c WITH (timeout = '60s')")
                 writer.execute("INSERT INTO t VALUES (3, 'c')")
                 rows = conn.execute("FETCH ALL c WITH (timeout = '10s')").fetchall()
                 assert [r[:3] for r in rows] == [(3, "c", "Insert")], rows
@@ -218,12 +212,7 @@ def test_rename_through_the_leader():
                 "--session-timeout-ms", "6000")
         procs = [SqlServer(*args) for _ in range(2)]
         try:
-            wait_until(lambda: all(v is not None and len(v) == 2 for v in (processes(p) for p in procs)),
-                       timeout=30, what="two members")
-            leader_line = [line for line in procs[0].psql("SHOW PROCESSES").stdout.splitlines()
-                           if line.split("|")[1] == "t"][0]
-            leader = [p for p in procs if "127.0.0.1:%d" % p.port == leader_line.split("|")[0]][0]
-            follower = [p for p in procs if p is not leader][0]
+            leader, follower = leader_and_other(procs)
             leader.psql("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)",
                         "CREATE MATERIALIZED VIEW mv AS SELECT t.name, count(*) AS n FROM t GROUP BY t.name")
             write(follower, "INSERT INTO t VALUES (1, 'a')")
@@ -270,12 +259,7 @@ def test_cut_off_leader_is_fenced():
                 "--session-timeout-ms", "6000")
         procs = [SqlServer(*args) for _ in range(2)]
         try:
-            wait_until(lambda: all(v is not None and len(v) == 2 for v in (processes(p) for p in procs)),
-                       timeout=30, what="two members")
-            leader_line = [line for line in procs[0].psql("SHOW PROCESSES").stdout.splitlines()
-                           if line.split("|")[1] == "t"][0]
-            leader = [p for p in procs if "127.0.0.1:%d" % p.port == leader_line.split("|")[0]][0]
-            other = [p for p in procs if p is not leader][0]
+            leader, other = leader_and_other(procs)
             leader.psql("CREATE TABLE a (id INT)", "CREATE TABLE b (id INT)")
             owners = {name: owner(procs, name) for name in ("a", "b")}
             assert set(owners.values()) == set(procs), owners  # balanced: one table each
