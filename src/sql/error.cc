@@ -31,6 +31,8 @@ class category : public std::error_category {
         return "string data right truncation";
       case errc::no_active_transaction:
         return "no active SQL transaction";
+      case errc::cant_change_runtime_param:
+        return "cannot change runtime parameter";
       case errc::ambiguous_column:
         return "ambiguous column";
       case errc::datatype_mismatch:

@@ -46,6 +46,7 @@ enum class errc {
   duplicate_cursor,              // DECLARE of a cursor name the session has
   string_data_right_truncation,  // a string too long for varchar(n) stored into it
   no_active_transaction,         // DECLARE CURSOR (without HOLD) outside BEGIN ... COMMIT
+  cant_change_runtime_param,     // SET of a parameter that is fixed (server_version)
   unavailable,  // --share: the relation's pipeline has no process right now (rebalance): retry
   internal,
 };

@@ -1183,6 +1183,9 @@ result<statement_result> engine::select(const json& select_stmt, const statement
   opt.catalog = this;
   opt.now = now;
   opt.temporal_joins = s.temporal_joins;
+  opt.get_setting = [this](const std::string& name) { return get_setting(session_, name); };
+  opt.set_setting = [this](const std::string& name, const std::optional<std::string>& value,
+                           bool is_local) { return set_setting(name, value, is_local); };
   BOOST_OUTCOME_TRY(auto q, bind_query(select_stmt, opt));
   BOOST_OUTCOME_TRY(auto plan, rewrite(q.root, false));
   std::set<uint64_t> ids;
@@ -1208,9 +1211,9 @@ result<statement_result> engine::select(const json& select_stmt, const statement
     for (const auto& in : n->inputs) todo.push_back(in.get());
     if (n->kind == plan_kind::scan && n->relation && n->relation->kind == relation_kind::system &&
         !system.count(n->relation->id))
-      system.emplace(n->relation->id, n->relation->id == cursors_table_id()
-                                          ? cursor_rows()
-                                          : system_rows(n->relation->id, user));
+      system.emplace(n->relation->id, n->relation->id == cursors_table_id()    ? cursor_rows()
+                                      : n->relation->id == settings_table_id() ? setting_rows()
+                                      : system_rows(n->relation->id, user));
   }
   BOOST_OUTCOME_TRY(auto rows, query_contents(*plan, ids, system, now));
   statement_result out;

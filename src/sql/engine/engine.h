@@ -46,6 +46,8 @@ struct statement_result {
   // (engine::stream_changes) until the client cancels or goes away;
   // `columns` are what each change row holds.
   bool streams = false;
+  // Warnings to send before the result (NoticeResponse, severity WARNING).
+  std::vector<sql_error> warnings;
 };
 
 class connector_host;
@@ -281,6 +283,15 @@ class engine : public catalog_reader {
   // statement_timeout is kept per session; SET of anything else is
   // accepted and changes nothing.
   result<statement_result> set_variable(const json& stmt);
+  // SET [LOCAL] name = value (nullopt: DEFAULT, RESET) for the session
+  // running (under mu_); returns the value as SHOW shows it.
+  result<std::string> set_setting(const std::string& name, const std::optional<std::string>& value,
+                                  bool is_local);
+  std::optional<std::string> get_setting(uint64_t session, const std::string& name);
+  // The end of the session's transaction block: SET LOCAL's values go,
+  // and a ROLLBACK restores SET's.
+  void end_block_settings(uint64_t session, bool commit);
+  row_batch setting_rows();
   result<statement_result> show_variable(const json& stmt);
   // A statement of `session` starts: its interrupt re-armed with the
   // session's statement_timeout, before it waits for mu_ (a cancel or the
@@ -483,7 +494,16 @@ class engine : public catalog_reader {
   // limit).
   std::mutex sessions_mu_;
   std::map<uint64_t, std::shared_ptr<interrupt>> interrupts_;
-  std::map<uint64_t, int64_t> statement_timeout_;
+  std::map<uint64_t, int64_t> statement_timeout_;  // the value in effect, from params_
+  // Each session's parameters (session_settings.cc), names lowercased:
+  // SET's, SET LOCAL's until the transaction block ends, and SET's as they
+  // were before the block's first SET (ROLLBACK restores them).
+  struct session_params {
+    std::map<std::string, std::string> set;
+    std::map<std::string, std::string> local;
+    std::optional<std::map<std::string, std::string>> before_block;
+  };
+  std::map<uint64_t, session_params> params_;
   std::set<uint64_t> in_transaction_;  // sessions inside BEGIN ... COMMIT
   // Sessions running a query string of several statements without BEGIN
   // before it: PostgreSQL's implicit transaction block, which ends with the

@@ -40,6 +40,7 @@ result<statement_result> engine::declare_query(const statement& s, int64_t now) 
 
 void engine::end_transaction(uint64_t session, bool commit) {
   in_transaction_.erase(session);
+  end_block_settings(session, commit);
   drop_cursors([&](const cursor& c) {
     if (c.session != session || !c.query) return false;
     bool keep = c.hold && (commit || !c.this_txn);

@@ -2,7 +2,10 @@
 // SHOW statement_timeout (PostgreSQL's units and display), the same from
 // the startup message (set_parameter), and cancel() — all of a session's
 // statements share its interrupt (exec/interrupt.h), re-armed as each
-// starts. Every other parameter's SET is accepted and changes nothing.
+// starts. Every other parameter is kept per session as text for SHOW,
+// current_setting() and pg_settings; SET LOCAL and set_config(..., true)
+// last until the transaction block ends (query_cursor.cc ends it), and a
+// ROLLBACK restores what SET changed in the block, as in PostgreSQL.
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -13,6 +16,7 @@
 
 #include "sql/engine/relation_state.h"
 #include "sql/group/forward.h"
+#include "sql/plan/binder.h"
 #include "sql/types/text_format.h"
 
 namespace runnel::sql {
@@ -141,63 +145,209 @@ void engine::cancel(uint64_t session) {
   for (const auto& l : links) l->cancel();
 }
 
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A value in its shown form: statement_timeout's in the largest unit that
+// holds it; the rest as given.
+result<std::string> normalize(const std::string& name, std::string_view value) {
+  if (name == timeout_name) {
+    BOOST_OUTCOME_TRY(int64_t ms, parse_millis(value));
+    return show_millis(ms);
+  }
+  if (const auto* d = find_server_setting(name); d && d->fixed)
+    return make_error(errc::cant_change_runtime_param, -1, "parameter \"{}\" cannot be changed",
+                      d->name);
+  return std::string(value);
+}
+
+}  // namespace
+
 result<void> engine::set_parameter(uint64_t session, std::string_view name,
                                    std::string_view value) {
-  if (!iequals_ascii(name, timeout_name)) return outcome::success();
-  BOOST_OUTCOME_TRY(int64_t ms, parse_millis(value));
+  const std::string n = lower(name);
+  if (n == "user" || n == "database" || n == "replication") return outcome::success();
+  auto v = normalize(n, value);
+  if (!v) {
+    if (n == timeout_name) return v.error();
+    return outcome::success();  // a fixed one: PostgreSQL's startup ignores it too
+  }
   std::lock_guard lock(sessions_mu_);
-  statement_timeout_[session] = ms;
+  params_[session].set[n] = v.value();
+  if (n == timeout_name) statement_timeout_[session] = parse_millis(v.value()).value();
   return outcome::success();
+}
+
+std::optional<std::string> engine::get_setting(uint64_t session, const std::string& name) {
+  const std::string n = lower(name);
+  {
+    std::lock_guard lock(sessions_mu_);
+    if (auto p = params_.find(session); p != params_.end()) {
+      if (auto l = p->second.local.find(n); l != p->second.local.end()) return l->second;
+      if (auto v = p->second.set.find(n); v != p->second.set.end()) return v->second;
+    }
+  }
+  if (const auto* d = find_server_setting(n)) return std::string(d->value);
+  return std::nullopt;
+}
+
+result<std::string> engine::set_setting(const std::string& name,
+                                        const std::optional<std::string>& value, bool is_local) {
+  const std::string n = lower(name);
+  const bool in_block = in_transaction_.count(session_) || implicit_block_.count(session_);
+  std::optional<std::string> v;
+  if (value) {
+    BOOST_OUTCOME_TRY(v, normalize(n, *value));
+  } else if (const auto* d = find_server_setting(n); d && d->fixed) {
+    return make_error(errc::cant_change_runtime_param, -1, "parameter \"{}\" cannot be changed",
+                      d->name);
+  }
+  int64_t ms = 0;
+  {
+    std::lock_guard lock(sessions_mu_);
+    auto& p = params_[session_];
+    if (is_local) {
+      // Outside a block the statement is its own transaction: no effect
+      // after it (SET LOCAL warns, set_config(..., true) does not).
+      if (in_block) {
+        if (v)
+          p.local[n] = *v;
+        else
+          p.local[n] = find_server_setting(n) ? find_server_setting(n)->value : "";
+      }
+    } else {
+      if (in_block && !p.before_block) p.before_block = p.set;
+      if (v)
+        p.set[n] = *v;
+      else
+        p.set.erase(n);
+      p.local.erase(n);
+    }
+    auto in_effect = [&]() -> std::optional<std::string> {
+      if (auto l = p.local.find(n); l != p.local.end()) return l->second;
+      if (auto s = p.set.find(n); s != p.set.end()) return s->second;
+      return std::nullopt;
+    };
+    if (n == timeout_name) {
+      auto e = in_effect();
+      ms = e ? parse_millis(*e).value() : 0;
+      statement_timeout_[session_] = ms;
+    }
+  }
+  // The statement running now keeps the deadline it started with, as in
+  // PostgreSQL; the next one, also in the same query string, gets the new
+  // limit.
+  if (n == timeout_name && stop_) stop_->set_limit(std::chrono::milliseconds(ms));
+  if (is_local && !in_block) return v ? *v : std::string(find_server_setting(n) ? find_server_setting(n)->value : "");
+  return get_setting(session_, n).value_or("");
+}
+
+void engine::end_block_settings(uint64_t session, bool commit) {
+  std::lock_guard lock(sessions_mu_);
+  auto p = params_.find(session);
+  if (p == params_.end()) return;
+  p->second.local.clear();
+  if (!commit && p->second.before_block) p->second.set = std::move(*p->second.before_block);
+  p->second.before_block.reset();
+  auto t = p->second.set.find(std::string(timeout_name));
+  statement_timeout_[session] = t == p->second.set.end() ? 0 : parse_millis(t->second).value();
 }
 
 result<statement_result> engine::set_variable(const json& stmt) {
   const std::string kind = stmt.value("kind", "");
   const std::string name = stmt.value("name", "");
-  const bool all = kind == "VAR_RESET_ALL";
-  if (!all && !iequals_ascii(name, timeout_name))
-    return statement_result{{}, row_batch(0), kind == "VAR_RESET" ? "RESET" : "SET"};
-  int64_t ms = 0;  // DEFAULT, RESET, RESET ALL: no limit
-  if (kind == "VAR_SET_VALUE") {
-    if (stmt.value("is_local", false))
-      return make_error(errc::feature_not_supported, -1,
-                        "SET LOCAL statement_timeout is not supported: use SET (for the session)");
-    auto v = set_value(stmt.value("args", json::array()));
-    if (!v)
-      return make_error(errc::invalid_parameter, -1, "parameter \"{}\" takes one value",
-                        timeout_name);
-    BOOST_OUTCOME_TRY(ms, parse_millis(*v));
-  } else if (kind != "VAR_SET_DEFAULT" && kind != "VAR_RESET" && !all) {
-    return statement_result{{}, row_batch(0), "SET"};  // SET ... FROM CURRENT and the like
+  const bool is_local = stmt.value("is_local", false);
+  const bool in_block = in_transaction_.count(session_) || implicit_block_.count(session_);
+  statement_result out{{}, row_batch(0), kind == "VAR_RESET" || kind == "VAR_RESET_ALL" ? "RESET" : "SET"};
+  if (kind == "VAR_RESET_ALL") {
+    std::vector<std::string> names;
+    {
+      std::lock_guard lock(sessions_mu_);
+      for (const auto& [n, v] : params_[session_].set) names.push_back(n);
+      for (const auto& [n, v] : params_[session_].local) names.push_back(n);
+    }
+    for (const auto& n : names) {
+      BOOST_OUTCOME_TRY(set_setting(n, std::nullopt, false));
+    }
+    return out;
   }
+  if (kind != "VAR_SET_VALUE" && kind != "VAR_SET_DEFAULT" && kind != "VAR_RESET")
+    return out;  // SET TRANSACTION, SET ... FROM CURRENT and the like: accepted, no effect
+  if (is_local && !in_block) {
+    out.warnings.push_back(make_error(errc::no_active_transaction, -1,
+                                      "SET LOCAL can only be used in transaction blocks"));
+    return out;
+  }
+  std::optional<std::string> value;
+  if (kind == "VAR_SET_VALUE") {
+    const json& args = stmt.value("args", json::array());
+    if (iequals_ascii(name, timeout_name)) {
+      value = set_value(args);
+      if (!value)
+        return make_error(errc::invalid_parameter, -1, "parameter \"{}\" takes one value",
+                          timeout_name);
+    } else {
+      // A list (search_path = a, b): its items joined as PostgreSQL shows them.
+      std::string joined;
+      for (const auto& a : args) {
+        auto one = set_value(json::array({a}));
+        if (!one) continue;
+        if (!joined.empty()) joined += ", ";
+        joined += *one;
+      }
+      value = joined;
+    }
+  }
+  BOOST_OUTCOME_TRY(set_setting(name, value, is_local));
+  return out;
+}
+
+row_batch engine::setting_rows() {
+  std::map<std::string, std::pair<std::string, std::string>> rows;  // lowercased -> shown name, value
+  for (const auto& d : server_settings()) rows[lower(d.name)] = {d.name, d.value};
   {
     std::lock_guard lock(sessions_mu_);
-    statement_timeout_[session_] = ms;
+    if (auto p = params_.find(session_); p != params_.end()) {
+      for (const auto& [n, v] : p->second.set) rows[n] = {rows.count(n) ? rows[n].first : n, v};
+      for (const auto& [n, v] : p->second.local) rows[n] = {rows.count(n) ? rows[n].first : n, v};
+    }
   }
-  // The statement running now keeps the deadline it started with, as in
-  // PostgreSQL; the next one, also in the same query string, gets the new
-  // limit.
-  if (stop_) stop_->set_limit(std::chrono::milliseconds(ms));
-  return statement_result{
-      {}, row_batch(0), kind == "VAR_SET_VALUE" || kind == "VAR_SET_DEFAULT" ? "SET" : "RESET"};
+  row_batch out(3);
+  for (const auto& [key, row] : rows) {
+    const auto* d = find_server_setting(key);
+    datum* x = out.add(1);
+    x[0] = datum::of_text(out.strings().copy(row.first));
+    x[1] = datum::of_text(out.strings().copy(row.second));
+    x[2] = datum::of_text(out.strings().copy(d ? d->description : ""));
+  }
+  return out;
 }
 
 result<statement_result> engine::show_variable(const json& stmt) {
   const std::string name = stmt.value("name", "");
-  if (!iequals_ascii(name, timeout_name))
-    return make_error(errc::feature_not_supported, 0,
-                      "this statement is not supported in this version");
-  int64_t ms = 0;
-  {
-    std::lock_guard lock(sessions_mu_);
-    auto it = statement_timeout_.find(session_);
-    if (it != statement_timeout_.end()) ms = it->second;
-  }
   statement_result out;
-  out.columns = {plan_column{std::string(timeout_name), type_id::text, "", false}};
-  out.rows = row_batch(1);
-  datum* d = out.rows.add(1);
-  d[0] = datum::of_text(out.rows.strings().copy(show_millis(ms)));
   out.tag = "SHOW";
+  if (iequals_ascii(name, "all")) {
+    out.columns = {plan_column{"name", type_id::text, "", false},
+                   plan_column{"setting", type_id::text, "", false},
+                   plan_column{"description", type_id::text, "", false}};
+    out.rows = setting_rows();
+    return out;
+  }
+  auto v = get_setting(session_, name);
+  if (!v)
+    return make_error(errc::undefined_object, -1, "unrecognized configuration parameter \"{}\"",
+                      name);
+  const auto* d = find_server_setting(name);
+  out.columns = {plan_column{d ? std::string(d->name) : lower(name), type_id::text, "", false}};
+  out.rows = row_batch(1);
+  datum* x = out.rows.add(1);
+  x[0] = datum::of_text(out.rows.strings().copy(*v));
   return out;
 }
 

@@ -54,6 +54,7 @@ void engine::close_session(uint64_t session) {
   std::lock_guard lock(sessions_mu_);
   interrupts_.erase(session);
   statement_timeout_.erase(session);
+  params_.erase(session);
 }
 
 void engine::drop_cursors(const std::function<bool(const cursor&)>& which) {

@@ -29,6 +29,7 @@ enum class sys : uint64_t {
   pg_cursors,  // the session's cursors: the engine fills it (cursor_rows)
   table_constraints,
   key_column_usage,
+  pg_settings,  // the session's parameters: the engine fills it (setting_rows)
 };
 
 struct def {
@@ -169,6 +170,10 @@ const std::deque<relation_info>& all() {
           {"is_binary", type_id::boolean},
           {"is_scrollable", type_id::boolean},
           {"creation_time", type_id::timestamptz}}},
+        {sys::pg_settings,
+         "pg_catalog",
+         "pg_settings",
+         {{"name", type_id::text}, {"setting", type_id::text}, {"short_desc", type_id::text}}},
     };
     std::deque<relation_info> out;
     for (const auto& d : defs) {
@@ -260,6 +265,10 @@ const relation_info* find_system_table(std::string_view schema, std::string_view
 
 uint64_t cursors_table_id() {
   return static_cast<uint64_t>(sys::pg_cursors);
+}
+
+uint64_t settings_table_id() {
+  return static_cast<uint64_t>(sys::pg_settings);
 }
 
 const relation_info* system_table_by_id(uint64_t id) {
@@ -367,6 +376,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
     case sys::pg_description:
     case sys::pg_attrdef:
     case sys::pg_cursors:  // the engine's (cursor_rows)
+    case sys::pg_settings:  // the engine's (setting_rows)
       break;
     case sys::pg_am:
       break;

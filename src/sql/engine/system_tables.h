@@ -34,5 +34,8 @@ const relation_info* system_table_by_id(uint64_t id);
 // which the engine knows: here it has no rows.
 row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& relations);
 uint64_t cursors_table_id();
+// pg_catalog.pg_settings (name, setting, short_desc): the session's
+// parameters, which the engine fills (setting_rows).
+uint64_t settings_table_id();
 
 }  // namespace runnel::sql

@@ -272,6 +272,17 @@ struct pg_server::impl {
     m.append_to(out);
   }
 
+  // The statement's warnings, as NoticeResponses before its result.
+  static void warning_messages(const statement_result& r, std::string& out) {
+    for (const auto& w : r.warnings) {
+      message m('N');
+      m.bytes("S").str("WARNING").bytes("V").str("WARNING").bytes("C").str(sqlstate(w.code));
+      m.bytes("M").str(w.message);
+      m.bytes(std::string_view("\0", 1));
+      m.append_to(out);
+    }
+  }
+
   static void row_description(const statement_result& r, const std::vector<int16_t>& formats,
                               std::string& out) {
     message t('T');
@@ -329,6 +340,7 @@ struct pg_server::impl {
   }
 
   void result_messages(const statement_result& r, std::string& out) {
+    warning_messages(r, out);
     if (!r.columns.empty()) {
       row_description(r, {}, out);
       (void)data_rows(r, {}, 0, -1, out);
@@ -594,6 +606,7 @@ struct pg_server::impl {
             return outcome::success();
           }
         }
+        if (p.sent == 0) warning_messages(r, out);
         message('C').str(r.tag).append_to(out);
         return outcome::success();
       }

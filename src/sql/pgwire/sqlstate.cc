@@ -26,6 +26,8 @@ std::string_view sqlstate(errc code) {
       return "22001";
     case errc::no_active_transaction:
       return "25P01";
+    case errc::cant_change_runtime_param:
+      return "55P02";
     case errc::ambiguous_column:
       return "42702";
     case errc::datatype_mismatch:

@@ -988,16 +988,85 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
     return make_constant(type_id::int32, datum::of_int(1), loc);
   if (name == "current_schemas")
     return make_text_constant(type_id::text_array, "{pg_catalog,public}", loc);
-  if (name == "current_setting" && !args.empty() && args[0]->kind == expr_kind::constant) {
-    std::string s(args[0]->value.as_text());
-    if (s == "server_version_num") return make_text_constant(type_id::text, "150001", loc);
-    if (s == "server_version") return make_text_constant(type_id::text, "15.1", loc);
-    if (s == "search_path") return make_text_constant(type_id::text, "\"$user\", public", loc);
-    if (s == "TimeZone" || s == "timezone") return make_text_constant(type_id::text, "UTC", loc);
+  if (name == "current_setting" || name == "set_config") {
+    const size_t lo = name == "set_config" ? 3 : 1, hi = name == "set_config" ? 3 : 2;
+    if (args.size() < lo || args.size() > hi) return make_call(name, std::move(args), loc);
+    std::vector<std::optional<std::string>> v;
+    for (auto& a : args) {
+      if (!is_constant_expr(*a))
+        return make_error(errc::feature_not_supported, a->location,
+                          "{}() takes constant arguments in runnel", name);
+      arena ar;
+      BOOST_OUTCOME_TRY(auto d, fold(*a, ar, opt_.now));
+      if (d.is_null()) {
+        v.emplace_back();
+      } else if (a->type.id == type_id::boolean) {
+        v.emplace_back(d.as_bool() ? "true" : "false");
+      } else if (a->type.id == type_id::text || a->type.id == type_id::unknown) {
+        v.emplace_back(std::string(d.as_text()));
+      } else {
+        return make_error(errc::undefined_function, loc,
+                          "function {}() does not exist", name);
+      }
+    }
+    if (!v[0])  // PostgreSQL's functions are strict in the name
+      return make_constant(type_id::text, datum::null_value(), loc);
+    if (name == "set_config") {
+      if (!v[2]) return make_constant(type_id::text, datum::null_value(), loc);
+      if (!opt_.set_setting)
+        return make_error(errc::feature_not_supported, loc,
+                          "set_config() is only supported in a one-off query");
+      BOOST_OUTCOME_TRY(auto shown, opt_.set_setting(*v[0], v[1], *v[2] == "true"));
+      return make_text_constant(type_id::text, shown, loc);
+    }
+    const bool missing_ok = v.size() > 1 && v[1] && *v[1] == "true";
+    std::optional<std::string> value;
+    if (opt_.get_setting) {
+      value = opt_.get_setting(*v[0]);
+    } else if (const auto* d = find_server_setting(*v[0])) {
+      value = d->value;
+    }
+    if (value) return make_text_constant(type_id::text, *value, loc);
+    if (missing_ok) return make_constant(type_id::text, datum::null_value(), loc);
     return make_error(errc::undefined_object, loc, "unrecognized configuration parameter \"{}\"",
-                      s);
+                      *v[0]);
   }
   return make_call(name, std::move(args), loc);
+}
+
+const std::vector<server_setting>& server_settings() {
+  static const std::vector<server_setting> all = {
+      {"application_name", "", false, "Sets the application name to be reported in statistics and logs."},
+      {"block_size", "8192", true, "Shows the size of a disk block."},
+      {"client_encoding", "UTF8", false, "Sets the client's character set encoding."},
+      {"DateStyle", "ISO, MDY", false, "Sets the display format for date and time values."},
+      {"default_transaction_isolation", "read committed", false,
+       "Sets the transaction isolation level of each new transaction."},
+      {"extra_float_digits", "1", false, "Sets the number of digits displayed for floating-point values."},
+      {"integer_datetimes", "on", true, "Shows whether datetimes are integer based."},
+      {"IntervalStyle", "postgres", false, "Sets the display format for interval values."},
+      {"is_superuser", "on", true, "Shows whether the current user is a superuser."},
+      {"max_identifier_length", "63", true, "Shows the maximum identifier length."},
+      {"max_index_keys", "32", true, "Shows the maximum number of index keys."},
+      {"search_path", "\"$user\", public", false,
+       "Sets the schema search order for names that are not schema-qualified."},
+      {"server_encoding", "UTF8", true, "Shows the server (database) character set encoding."},
+      {"server_version", "15.1", true, "Shows the server version."},
+      {"server_version_num", "150001", true, "Shows the server version as an integer."},
+      {"standard_conforming_strings", "on", false, "Causes '...' strings to treat backslashes literally."},
+      {"statement_timeout", "0", false, "Sets the maximum allowed duration of any statement."},
+      {"TimeZone", "UTC", false, "Sets the time zone for displaying and interpreting time stamps."},
+      {"transaction_isolation", "read committed", false,
+       "Sets the current transaction's isolation level."},
+      {"transaction_read_only", "off", false, "Sets the current transaction's read-only status."},
+  };
+  return all;
+}
+
+const server_setting* find_server_setting(std::string_view name) {
+  for (const auto& s : server_settings())
+    if (iequals_ascii(name, s.name)) return &s;
+  return nullptr;
 }
 
 // f(a, name => b, ...): PostgreSQL's named notation (positional arguments

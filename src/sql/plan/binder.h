@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,7 +48,29 @@ struct bind_options {
   // When set, every reference of the query's own text (not of the plain
   // views it inlines) to a relation's column is added here.
   std::vector<column_use>* column_uses = nullptr;
+  // current_setting(name [, missing_ok]) and set_config(name, value,
+  // is_local) of the session running a one-off query (the engine's,
+  // engine/session_settings.cc), called while binding. Unset (views,
+  // EXPLAIN, describe): current_setting answers the server's defaults
+  // (server_settings()) and set_config is 0A000.
+  std::function<std::optional<std::string>(const std::string& name)> get_setting;
+  std::function<result<std::string>(const std::string& name, const std::optional<std::string>& value,
+                                    bool is_local)>
+      set_setting;
 };
+
+// The server's run-time parameters as PostgreSQL 15 names them (SHOW,
+// current_setting, pg_settings), with their values in a new session.
+// `fixed`: SET cannot change it (55P02).
+struct server_setting {
+  const char* name;
+  const char* value;
+  bool fixed;
+  const char* description;
+};
+const std::vector<server_setting>& server_settings();
+// By name, any case (PostgreSQL's parameter names are).
+const server_setting* find_server_setting(std::string_view name);
 
 struct bound_query {
   plan_ptr root;

@@ -73,9 +73,27 @@ TEST_F(Cancel, StatementTimeoutSetShowReset) {
   EXPECT_EQ(error("SET statement_timeout = '5 fortnights'").code, errc::invalid_parameter);
   EXPECT_EQ(error("SET statement_timeout = '3000000000'").code, errc::invalid_parameter);
   EXPECT_EQ(error("SET statement_timeout = -1").code, errc::invalid_parameter);
-  EXPECT_EQ(error("SET LOCAL statement_timeout = 5").code, errc::feature_not_supported);
-  // Other parameters are accepted, as before, and change nothing.
+  // SET LOCAL outside a block: PostgreSQL's warning, no effect; inside one,
+  // until it ends (also the implicit block of a query string).
+  auto local = e.execute("SET LOCAL statement_timeout = 5", 0, 1);
+  ASSERT_TRUE(local);
+  ASSERT_EQ(local.value().size(), 1u);
+  ASSERT_EQ(local.value()[0].warnings.size(), 1u);
+  EXPECT_EQ(local.value()[0].warnings[0].code, errc::no_active_transaction);
+  EXPECT_EQ(local.value()[0].warnings[0].message, "SET LOCAL can only be used in transaction blocks");
+  EXPECT_EQ(value("SHOW statement_timeout"), "0");
+  EXPECT_EQ(value("SET LOCAL statement_timeout = 5; SHOW statement_timeout"), "5ms");
+  EXPECT_EQ(value("SHOW statement_timeout"), "0");
+  EXPECT_EQ(value("BEGIN; SET LOCAL statement_timeout = '1s'; SHOW statement_timeout"), "1s");
+  EXPECT_EQ(value("SHOW statement_timeout"), "1s");
+  EXPECT_EQ(value("COMMIT; SHOW statement_timeout"), "0");
+  EXPECT_EQ(value("SELECT set_config('statement_timeout', '4000', false)"), "4s");
+  EXPECT_EQ(value("SELECT current_setting('statement_timeout')"), "4s");
+  EXPECT_EQ(value("RESET statement_timeout; SELECT current_setting('statement_timeout')"), "0");
+  // Other parameters are kept as text.
   EXPECT_TRUE(e.execute("SET search_path = public; SET application_name = 'x'", 0, 1));
+  EXPECT_EQ(value("SHOW application_name"), "x");
+  EXPECT_EQ(value("SHOW search_path"), "public");
   // The startup message's form (options=-c statement_timeout=...).
   ASSERT_TRUE(e.set_parameter(3, "statement_timeout", "250ms"));
   EXPECT_EQ(value("SHOW statement_timeout", 3), "250ms");
