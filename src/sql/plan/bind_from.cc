@@ -1,11 +1,13 @@
 // Binding FROM: relations, views (inlined), CTEs, subqueries, joins, and
 // the window table functions TUMBLE and HOP.
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "sql/plan/binder_impl.h"
 #include "sql/plan/functions.h"
+#include "sql/types/datetime.h"
 
 namespace runnel::sql {
 
@@ -243,33 +245,96 @@ result<plan_ptr> binder::range_function(const json& rf) {
     return window_tvf(fc, rf.contains("alias") ? rf["alias"] : json(), loc);
   if (name == "session") return session_tvf(fc, rf.contains("alias") ? rf["alias"] : json(), loc);
   if (name == "generate_series") {
-    expr_ctx ctx;
-    ctx.clause = "FROM";
-    BOOST_OUTCOME_TRY(auto args, list(fc["args"], ctx));
-    if (args.size() < 2 || args.size() > 3) return no_function(name, args, loc);
-    std::vector<int64_t> v;
-    for (auto& a : args) {
-      BOOST_OUTCOME_TRY(a, coerce(a, type_id::int64, loc));
-      if (!is_constant_expr(*a))
-        return make_error(errc::feature_not_supported, loc,
-                          "generate_series needs constant arguments");
-      arena ar;
-      BOOST_OUTCOME_TRY(auto d, fold(*a, ar, opt_.now));
-      v.push_back(d.is_null() ? 0 : d.as_int());
-    }
-    int64_t step = v.size() > 2 ? v[2] : 1;
-    if (step == 0) return make_error(errc::invalid_parameter, loc, "step size cannot equal zero");
-    auto p = std::make_shared<plan_node>();
-    p->kind = plan_kind::values;
-    p->columns.push_back({"generate_series", type_id::int64, "generate_series", false});
-    for (int64_t x = v[0]; step > 0 ? x <= v[1] : x >= v[1]; x += step) {
-      if (p->rows.size() > 10'000'000)
-        return make_error(errc::invalid_parameter, loc, "generate_series: too many rows");
-      p->rows.push_back({make_constant(type_id::int64, datum::of_int(x))});
-    }
-    return apply_alias(plan_ptr(p), rf.contains("alias") ? rf["alias"] : json(), loc);
+    BOOST_OUTCOME_TRY(auto p, generate_series(fc, loc));
+    json alias = rf.contains("alias") ? rf["alias"] : json();
+    // A function of one column under an alias without column names: the
+    // column takes the alias's name, as PostgreSQL names it.
+    if (alias.is_object() && !alias.contains("colnames") && alias.contains("aliasname"))
+      alias["colnames"] = json::array({json{{"String", {{"sval", alias["aliasname"]}}}}});
+    return apply_alias(p, alias, loc);
   }
   return make_error(errc::feature_not_supported, loc, "function {} in FROM is not supported", name);
+}
+
+// generate_series(start, stop [, step]) as PostgreSQL types it: integer for
+// integer (and smallint) arguments, bigint when one is bigint; and
+// (timestamp[tz], timestamp[tz], interval) of timestamps, timestamptz when
+// the bounds are literals (PostgreSQL's preferred type). Constant
+// arguments only: the rows are a VALUES list.
+result<plan_ptr> binder::generate_series(const json& fc, int loc) {
+  const std::string name = "generate_series";
+  expr_ctx ctx;
+  ctx.clause = "FROM";
+  BOOST_OUTCOME_TRY(auto args, list(fc["args"], ctx));
+  if (args.size() < 2 || args.size() > 3) return no_function(name, args, loc);
+  auto is_time = [](type_id t) { return t == type_id::timestamp || t == type_id::timestamptz; };
+  bool times = args.size() == 3 && args[2]->type.id == type_id::interval &&
+               (is_time(args[0]->type.id) || is_time(args[1]->type.id) ||
+                (args[0]->type.id == type_id::unknown && args[1]->type.id == type_id::unknown));
+  type_id out = type_id::int32;
+  if (times) {
+    out = args[0]->type.id == type_id::timestamp && args[1]->type.id != type_id::timestamptz
+              ? type_id::timestamp
+              : args[1]->type.id == type_id::timestamp && args[0]->type.id == type_id::unknown
+                    ? type_id::timestamp
+                    : type_id::timestamptz;
+  } else {
+    for (const auto& a : args) {
+      type_id t = a->type.id;
+      if (t == type_id::int64) out = type_id::int64;
+      else if (t != type_id::int32 && t != type_id::int16 && t != type_id::unknown)
+        return no_function(name, args, loc);
+    }
+  }
+  std::vector<datum> v;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto& a = args[i];
+    BOOST_OUTCOME_TRY(a, coerce(a, times && i == 2 ? sql_type(type_id::interval) : sql_type(out),
+                                loc));
+    if (!is_constant_expr(*a))
+      return make_error(errc::feature_not_supported, loc,
+                        "generate_series needs constant arguments");
+    arena ar;
+    BOOST_OUTCOME_TRY(auto d, fold(*a, ar, opt_.now));
+    v.push_back(d);
+  }
+  auto p = std::make_shared<plan_node>();
+  p->kind = plan_kind::values;
+  p->columns.push_back({"generate_series", out, "generate_series", false});
+  for (const auto& d : v)  // strict: NULL in, no rows out
+    if (d.is_null()) return plan_ptr(p);
+  auto add_row = [&](datum d) -> result<void> {
+    if (p->rows.size() >= 10'000'000)
+      return make_error(errc::invalid_parameter, loc, "generate_series: more than 10000000 rows");
+    p->rows.push_back({make_constant(out, d)});
+    return outcome::success();
+  };
+  if (times) {
+    const interval step = v[2].as_interval();
+    if (dt::interval_key(step) == 0)
+      return make_error(errc::invalid_parameter, loc, "step size cannot equal zero");
+    const bool up = dt::interval_key(step) > 0;
+    const int64_t stop = v[1].as_int();
+    for (std::optional<int64_t> x = v[0].as_int(); x && (up ? *x <= stop : *x >= stop);
+         x = dt::add_interval(*x, step)) {
+      BOOST_OUTCOME_TRY(add_row(datum::of_int(*x)));
+    }
+    return plan_ptr(p);
+  }
+  const int64_t start = v[0].as_int(), stop = v[1].as_int(), step = v.size() > 2 ? v[2].as_int() : 1;
+  if (step == 0) return make_error(errc::invalid_parameter, loc, "step size cannot equal zero");
+  const int64_t lo = out == type_id::int32 ? std::numeric_limits<int32_t>::min()
+                                           : std::numeric_limits<int64_t>::min();
+  const int64_t hi = out == type_id::int32 ? std::numeric_limits<int32_t>::max()
+                                           : std::numeric_limits<int64_t>::max();
+  for (int64_t x = start; step > 0 ? x <= stop : x >= stop;) {
+    BOOST_OUTCOME_TRY(add_row(datum::of_int(x)));
+    // Past the type's range the series ends, as PostgreSQL's does.
+    int64_t next = 0;
+    if (__builtin_add_overflow(x, step, &next) || next < lo || next > hi) break;
+    x = next;
+  }
+  return plan_ptr(p);
 }
 
 result<plan_ptr> binder::window_tvf(const json& fc, const json& alias, int loc) {

@@ -63,6 +63,7 @@ class binder {
   result<plan_ptr> range_function(const json& rf);
   result<plan_ptr> join(const json& j);
   result<plan_ptr> window_tvf(const json& call, const json& alias, int location);
+  result<plan_ptr> generate_series(const json& call, int location);
   result<plan_ptr> session_tvf(const json& call, const json& alias, int location);
   result<plan_ptr> bind_view(const relation_info& r, const std::string& alias, int location);
 
