@@ -5,6 +5,8 @@
 #include <string>
 #include <tuple>
 
+#include "sql/plan/functions.h"
+
 namespace runnel::sql {
 
 namespace {
@@ -13,6 +15,7 @@ namespace {
 constexpr uint64_t first_system_id = uint64_t(1) << 60;
 constexpr int64_t pg_catalog_oid = 11, public_oid = 2200, information_schema_oid = 13000;
 constexpr int64_t database_oid = 16383, owner_oid = 10;
+constexpr int64_t first_function_oid = 8000;  // pg_proc: below the first user oid, above types
 
 enum class sys : uint64_t {
   pg_namespace = first_system_id,
@@ -30,6 +33,7 @@ enum class sys : uint64_t {
   table_constraints,
   key_column_usage,
   pg_settings,  // the session's parameters: the engine fills it (setting_rows)
+  pg_proc,
 };
 
 struct def {
@@ -170,6 +174,23 @@ const std::deque<relation_info>& all() {
           {"is_binary", type_id::boolean},
           {"is_scrollable", type_id::boolean},
           {"creation_time", type_id::timestamptz}}},
+        // The scalar functions runnel has (plan/functions.h), by name:
+        // their signatures are resolved when called, so the argument and
+        // result types are not listed (prorettype 0, proargtypes empty).
+        {sys::pg_proc,
+         "pg_catalog",
+         "pg_proc",
+         {{"oid", type_id::oid},
+          {"proname", type_id::text},
+          {"pronamespace", type_id::oid},
+          {"prokind", type_id::text},
+          {"prorettype", type_id::oid},
+          {"proretset", type_id::boolean},
+          {"pronargs", type_id::int16},
+          {"proargtypes", type_id::text},
+          {"proargnames", type_id::text},
+          {"proargmodes", type_id::text},
+          {"proallargtypes", type_id::text}}},
         {sys::pg_settings,
          "pg_catalog",
          "pg_settings",
@@ -219,6 +240,11 @@ class rows {
   rows& t(std::string_view v) {
     d_ = b_.row(b_.size() - 1);
     d_[col_++] = datum::of_text(b_.strings().copy(v));
+    return *this;
+  }
+  rows& n() {  // NULL
+    d_ = b_.row(b_.size() - 1);
+    d_[col_++] = datum::null_value();
     return *this;
   }
   row_batch take() { return std::move(b_); }
@@ -373,6 +399,23 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
           .i(0)
           .i(typinput_oid(type_id::text_array));
       break;
+    case sys::pg_proc: {
+      // The registry's, and those the binder answers itself (the set-
+      // returning generate_series among them: proretset).
+      std::vector<std::pair<std::string, bool>> fns;
+      for (auto& name : function_names()) fns.emplace_back(std::move(name), false);
+      for (const char* name :
+           {"clock_timestamp", "current_database", "current_schema", "current_schemas",
+            "current_setting", "now", "pg_backend_pid", "set_config", "statement_timestamp",
+            "transaction_timestamp", "version"})
+        fns.emplace_back(name, false);
+      fns.emplace_back("generate_series", true);
+      std::sort(fns.begin(), fns.end());
+      int64_t oid = first_function_oid;
+      for (const auto& [name, set] : fns)
+        out.row().i(oid++).t(name).i(pg_catalog_oid).t("f").i(0).b(set).i(0).t("").n().n().n();
+      break;
+    }
     case sys::pg_description:
     case sys::pg_attrdef:
     case sys::pg_cursors:  // the engine's (cursor_rows)

@@ -1,5 +1,7 @@
 #include "sql/plan/functions.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <mutex>
 
@@ -54,6 +56,18 @@ void register_function(const std::string& name, resolver r) {
 bool is_scalar_function(std::string_view name) {
   ensure_registered();
   return registry().find(name) != registry().end();
+}
+
+std::vector<std::string> function_names() {
+  ensure_registered();
+  std::vector<std::string> out;
+  for (const auto& [name, r] : registry())
+    if (!name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) &&
+        std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        }))
+      out.push_back(name);
+  return out;
 }
 
 result<expr_ptr> make_call(std::string_view name, std::vector<expr_ptr> args, int location) {

@@ -41,6 +41,9 @@ result<void> unify(std::vector<expr_ptr>& es, int location, std::string_view wha
 // Whether `name` is a known scalar function (to tell aggregates and unknown
 // names apart in error messages).
 bool is_scalar_function(std::string_view name);
+// The registered scalar functions' names that SQL can call by name (not
+// operators), in order: pg_catalog.pg_proc lists them.
+std::vector<std::string> function_names();
 
 // --- for the files that implement functions (functions_*.cc) ---
 

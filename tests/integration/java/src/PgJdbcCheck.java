@@ -335,8 +335,87 @@ public final class PgJdbcCheck {
         while (rs.next()) got.add(rs.getString("TABLE_TYPE"));
       }
       expect(got.containsAll(List.of("TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE")), "getTableTypes: " + got);
-      // getPrimaryKeys, getIndexInfo, getImportedKeys read pg_constraint and pg_index through
-      // information_schema._pg_expandarray: not there (docs/sql/README.md, drivers).
+      // A primary key is a unique index named <table>_pkey, as in PostgreSQL; its columns in
+      // key order. No index for a table without a key or a view.
+      got.clear();
+      for (String t : new String[] {"md_orders", "md_pairs", "md_per_item"}) {
+        for (boolean unique : new boolean[] {false, true}) {
+          try (ResultSet rs = md.getIndexInfo(null, "public", t, unique, true)) {
+            while (rs.next())
+              got.add(rs.getString("TABLE_NAME") + ":" + rs.getString("INDEX_NAME") + ":" + rs.getBoolean("NON_UNIQUE")
+                      + ":" + rs.getShort("TYPE") + ":" + rs.getShort("ORDINAL_POSITION") + ":"
+                      + rs.getString("COLUMN_NAME") + ":" + rs.getString("ASC_OR_DESC"));
+          }
+        }
+      }
+      String other = ":" + DatabaseMetaData.tableIndexOther;
+      expectEq(List.of("md_orders:md_orders_pkey:false" + other + ":1:id:A", "md_orders:md_orders_pkey:false" + other + ":1:id:A",
+                       "md_pairs:md_pairs_pkey:false" + other + ":1:b:A", "md_pairs:md_pairs_pkey:false" + other + ":2:a:A",
+                       "md_pairs:md_pairs_pkey:false" + other + ":1:b:A", "md_pairs:md_pairs_pkey:false" + other + ":2:a:A"),
+               got, "getIndexInfo");
+      try (ResultSet rs = md.getIndexInfo(null, null, "md_pairs", false, false)) {
+        expect(rs.next() && rs.getString("INDEX_NAME").equals("md_pairs_pkey"), "getIndexInfo without a schema");
+      }
+      // No foreign keys: the queries run and answer with JDBC's columns, no rows.
+      try (ResultSet rs = md.getImportedKeys(null, "public", "md_orders")) {
+        expectEq(14, rs.getMetaData().getColumnCount(), "getImportedKeys columns");
+        expectEq("FKCOLUMN_NAME", rs.getMetaData().getColumnLabel(8), "getImportedKeys column 8");
+        expect(!rs.next(), "no imported keys");
+      }
+      try (ResultSet rs = md.getExportedKeys(null, "public", "md_orders")) {
+        expect(!rs.next(), "no exported keys");
+      }
+      try (ResultSet rs = md.getCrossReference(null, "public", "md_orders", null, "public", "md_pairs")) {
+        expect(!rs.next(), "no cross references");
+      }
+      // Functions: runnel's scalar functions, generate_series as one returning a table.
+      got.clear();
+      for (String f : new String[] {"abs", "lower", "current_setting", "generate_series", "no_such_fn"}) {
+        try (ResultSet rs = md.getFunctions(null, null, f)) {
+          while (rs.next())
+            got.add(rs.getString("FUNCTION_SCHEM") + "." + rs.getString("FUNCTION_NAME") + ":"
+                    + rs.getShort("FUNCTION_TYPE"));
+        }
+      }
+      expectEq(List.of("pg_catalog.abs:" + DatabaseMetaData.functionNoTable,
+                       "pg_catalog.lower:" + DatabaseMetaData.functionNoTable,
+                       "pg_catalog.current_setting:" + DatabaseMetaData.functionNoTable,
+                       "pg_catalog.generate_series:" + DatabaseMetaData.functionReturnsTable),
+               got, "getFunctions");
+      try (ResultSet rs = md.getFunctions(null, "pg_catalog", "%")) {
+        int n = 0;
+        while (rs.next()) ++n;
+        expect(n > 50, "getFunctions of pg_catalog: " + n);
+      }
+      try (ResultSet rs = md.getProcedures(null, null, "%")) {
+        expect(!rs.next(), "no procedures");
+      }
+      try (ResultSet rs = md.getFunctionColumns(null, null, "abs", null)) {
+        while (rs.next()) {}  // runs; runnel does not list argument types
+      }
+      // getTypeInfo: every type runnel has, with its JDBC type.
+      got.clear();
+      try (ResultSet rs = md.getTypeInfo()) {
+        while (rs.next()) got.add(rs.getString("TYPE_NAME") + ":" + rs.getInt("DATA_TYPE"));
+      }
+      for (String want : new String[] {"bool:" + Types.BIT, "int2:" + Types.SMALLINT, "int4:" + Types.INTEGER,
+                                       "int8:" + Types.BIGINT, "numeric:" + Types.NUMERIC, "float8:" + Types.DOUBLE,
+                                       "text:" + Types.VARCHAR, "varchar:" + Types.VARCHAR, "date:" + Types.DATE,
+                                       "timestamp:" + Types.TIMESTAMP, "jsonb:" + Types.OTHER, "bytea:" + Types.BINARY})
+        expect(got.contains(want), "getTypeInfo has " + want + ": " + got);
+      // getColumns of each type.
+      st.execute("CREATE TABLE md_types (b BOOLEAN, s SMALLINT, l BIGINT, f DOUBLE PRECISION, r REAL, t TEXT, "
+                 + "c CHAR(3), d DATE, tz TIMESTAMPTZ, tm TIME, iv INTERVAL, j JSONB, y BYTEA)");
+      got.clear();
+      try (ResultSet rs = md.getColumns(null, "public", "md_types", "%")) {
+        while (rs.next()) got.add(rs.getString("COLUMN_NAME") + ":" + rs.getInt("DATA_TYPE") + ":" + rs.getString("TYPE_NAME"));
+      }
+      expectEq(List.of("b:" + Types.BIT + ":bool", "s:" + Types.SMALLINT + ":int2", "l:" + Types.BIGINT + ":int8",
+                       "f:" + Types.DOUBLE + ":float8", "r:" + Types.REAL + ":float4", "t:" + Types.VARCHAR + ":text",
+                       "c:" + Types.CHAR + ":bpchar", "d:" + Types.DATE + ":date", "tz:" + Types.TIMESTAMP + ":timestamptz",
+                       "tm:" + Types.TIME + ":time", "iv:" + Types.OTHER + ":interval", "j:" + Types.OTHER + ":jsonb",
+                       "y:" + Types.BINARY + ":bytea"),
+               got, "getColumns of every type");
     }
   }
 
