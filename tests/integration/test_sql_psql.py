@@ -126,6 +126,31 @@ def test_psql_lists_relations():
         assert s.stop() == 0, s.stderr()
 
 
+def test_psql_meta_commands():
+    """psql 15's \\df, \\l, \\du, \\dg, \\di, \\dT, \\dx and \\dn answer (driver_queries.cc): a primary key
+    is the index <table>_pkey; SET LOCAL outside a block warns as PostgreSQL does."""
+    s = SqlServer()
+    try:
+        s.psql("CREATE TABLE t (id INT PRIMARY KEY, name TEXT)", "CREATE TABLE p (a INT, b TEXT, PRIMARY KEY (b, a))",
+               "CREATE TABLE nokey (x INT)")
+        assert s.psql("\\di").stdout == "public|p_pkey|index|root|p\npublic|t_pkey|index|root|t\n"
+        assert s.psql("\\di t*").stdout == "public|t_pkey|index|root|t\n"
+        assert s.psql("\\df").stdout == ""  # runnel's functions are all in pg_catalog, which \df leaves out
+        assert s.psql("\\df abs").stdout == "pg_catalog|abs|||func\n"
+        assert s.psql("\\l").stdout == "dev|root|UTF8|C|C||libc|\n"
+        for cmd in ("\\du", "\\dg", "\\du root"):
+            out = s.psql(cmd).stdout
+            assert out.startswith("root|Superuser"), (cmd, out)
+        assert s.psql("\\dT").stdout == ""
+        assert s.psql("\\dx").stdout == ""
+        assert s.psql("\\dn").stdout == "public|root\n"
+        r = s.psql("SET LOCAL statement_timeout = '1s'", "SHOW statement_timeout")
+        assert r.stdout == "SET\n0\n", r.stdout
+        assert "WARNING:  SET LOCAL can only be used in transaction blocks" in r.stderr, r.stderr
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 def test_subscribe_through_a_cursor():
     """DECLARE c CURSOR FOR SUBSCRIBE: the contents first, then every change with its operation; a FETCH
     with a timeout waits for the next change without holding other connections up."""
@@ -299,5 +324,5 @@ def test_psql_describes_one_relation():
 
 if __name__ == "__main__":
     run([test_views_follow_changes_through_psql, test_errors_carry_sqlstate, test_a_taken_port_is_a_clear_error,
-         test_psql_lists_relations, test_subscribe_through_a_cursor, test_rename_keeps_dependants,
+         test_psql_lists_relations, test_psql_meta_commands, test_subscribe_through_a_cursor, test_rename_keeps_dependants,
          test_copy_subscribe_streams_changes, test_psql_describes_one_relation])

@@ -128,11 +128,107 @@ std::optional<std::string> jdbc_type_info(std::string_view sql) {
          std::string(sql.substr(at + sub.size()));
 }
 
+// `text` with every `from` replaced by `to` (quotes not considered: the
+// fragments replaced are whole expressions of a known query).
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// psql 15's meta-commands (psql -E shows their queries), by their text.
+
+// \df [pattern]: pg_proc without signatures (pg_get_function_result and
+// _arguments are not there): NULL types.
+std::optional<std::string> psql_functions(std::string_view sql) {
+  if (!sql.starts_with("SELECT n.nspname as \"Schema\",") ||
+      !has(sql, "pg_catalog.pg_get_function_result(p.oid) as \"Result data type\"") ||
+      !has(sql, "FROM pg_catalog.pg_proc p"))
+    return std::nullopt;
+  std::string q = replace_all(std::string(sql), "pg_catalog.pg_get_function_result(p.oid)",
+                              "NULL::text");
+  q = replace_all(q, "pg_catalog.pg_get_function_arguments(p.oid)", "NULL::text");
+  return q;
+}
+
+// \l: the one database, with PostgreSQL's columns (owner, UTF8, C locale).
+std::optional<std::string> psql_databases(std::string_view sql) {
+  if (!sql.starts_with("SELECT d.datname as \"Name\",") ||
+      !has(sql, "FROM pg_catalog.pg_database d") || !has(sql, "as \"Encoding\""))
+    return std::nullopt;
+  return "SELECT d.datname AS \"Name\", pg_catalog.pg_get_userbyid(10) AS \"Owner\", "
+         "'UTF8' AS \"Encoding\", 'C' AS \"Collate\", 'C' AS \"Ctype\", "
+         "NULL::text AS \"ICU Locale\", 'libc' AS \"Locale Provider\", "
+         "NULL::text AS \"Access privileges\" FROM pg_catalog.pg_database d ORDER BY 1";
+}
+
+// \du, \dg: one role, the session's user (any user may connect), a
+// superuser; psql's own WHERE (its name pattern) over it.
+std::optional<std::string> psql_roles(std::string_view sql) {
+  constexpr std::string_view from = "FROM pg_catalog.pg_roles r";
+  if (!sql.starts_with("SELECT r.rolname, r.rolsuper,") || !has(sql, from)) return std::nullopt;
+  size_t f = sql.find(from);
+  return "SELECT r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, "
+         "r.rolcanlogin, r.rolconnlimit, r.rolvaliduntil, r.memberof, r.rolreplication, "
+         "r.rolbypassrls FROM (SELECT current_user AS rolname, true AS rolsuper, "
+         "true AS rolinherit, true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, "
+         "-1 AS rolconnlimit, NULL::timestamptz AS rolvaliduntil, '{}'::text[] AS memberof, "
+         "true AS rolreplication, true AS rolbypassrls) r" +
+         std::string(sql.substr(f + from.size()));
+}
+
+// \di [pattern]: the primary keys' indexes (`<table>_pkey`), with psql's
+// name pattern on the index name.
+std::optional<std::string> psql_indexes(std::string_view sql) {
+  if (!sql.starts_with("SELECT n.nspname as \"Schema\",") ||
+      !has(sql, "LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid") ||
+      !has(sql, "WHERE c.relkind IN ('i','I',"))
+    return std::nullopt;
+  std::string pattern;
+  constexpr std::string_view name = "c.relname OPERATOR(pg_catalog.~) ";
+  if (size_t p = sql.find(name); p != std::string_view::npos) {
+    size_t e = sql.find("COLLATE pg_catalog.default", p);
+    if (e == std::string_view::npos) return std::nullopt;
+    pattern = " AND constraint_name OPERATOR(pg_catalog.~) " +
+              std::string(sql.substr(p + name.size(), e - p - name.size()));
+  }
+  return "SELECT table_schema AS \"Schema\", constraint_name AS \"Name\", 'index' AS \"Type\", "
+         "pg_catalog.pg_get_userbyid(10) AS \"Owner\", table_name AS \"Table\" "
+         "FROM information_schema.table_constraints WHERE constraint_type = 'PRIMARY KEY'" +
+         pattern + " ORDER BY 1, 2";
+}
+
+// \dT: the scalar subquery over pg_class as in getTypeInfo, and the
+// NOT EXISTS that leaves out array types: here, the types with an element.
+std::optional<std::string> psql_types(std::string_view sql) {
+  constexpr std::string_view sub =
+      "(t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHERE c.oid = "
+      "t.typrelid))";
+  constexpr std::string_view arrays =
+      "NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = "
+      "t.oid)";
+  if (!sql.starts_with("SELECT n.nspname as \"Schema\",") || !has(sql, "FROM pg_catalog.pg_type t") ||
+      !has(sql, sub))
+    return std::nullopt;
+  return replace_all(replace_all(std::string(sql), sub, "(t.typrelid = 0)"), arrays,
+                     "t.typelem = 0");
+}
+
+// \dx: no extensions.
+std::optional<std::string> psql_extensions(std::string_view sql) {
+  if (!sql.starts_with("SELECT e.extname AS \"Name\"") ||
+      !has(sql, "FROM pg_catalog.pg_extension e"))
+    return std::nullopt;
+  return "SELECT NULL::text AS \"Name\", NULL::text AS \"Version\", NULL::text AS \"Schema\", "
+         "NULL::text AS \"Description\" WHERE false";
+}
+
 }  // namespace
 
 std::optional<std::string> rewrite_driver_query(std::string_view sql) {
   for (auto* rewrite : {jdbc_primary_keys, jdbc_index_info, jdbc_foreign_keys, jdbc_functions,
-                        jdbc_type_info})
+                        jdbc_type_info, psql_functions, psql_databases, psql_roles, psql_indexes,
+                        psql_types, psql_extensions})
     if (auto q = rewrite(sql)) return q;
   return std::nullopt;
 }

@@ -7,7 +7,9 @@
 // function of records; the same rows come from
 // information_schema.key_column_usage, which runnel has, filtered by the
 // same schema and table conditions (its parameters are already literals
-// when the engine sees the text: pgwire/params.h).
+// when the engine sees the text: pgwire/params.h). Likewise pgJDBC's
+// getIndexInfo, its foreign-key calls (no rows), getFunctions and
+// getTypeInfo, and psql 15's \df, \l, \du/\dg, \di, \dT and \dx.
 //
 // Thread-safety: a pure function.
 #pragma once
