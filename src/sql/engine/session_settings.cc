@@ -166,12 +166,21 @@ result<std::string> normalize(const std::string& name, std::string_view value) {
   return std::string(value);
 }
 
+// Formats runnel always uses (UTC, ISO dates, PostgreSQL's intervals,
+// UTF-8): SET is accepted, as drivers send it, and changes nothing, so
+// SHOW tells what the server does.
+bool ignored(const std::string& name) {
+  return name == "timezone" || name == "datestyle" || name == "intervalstyle" ||
+         name == "client_encoding";
+}
+
 }  // namespace
 
 result<void> engine::set_parameter(uint64_t session, std::string_view name,
                                    std::string_view value) {
   const std::string n = lower(name);
-  if (n == "user" || n == "database" || n == "replication") return outcome::success();
+  if (n == "user" || n == "database" || n == "replication" || ignored(n))
+    return outcome::success();
   auto v = normalize(n, value);
   if (!v) {
     if (n == timeout_name) return v.error();
@@ -199,6 +208,7 @@ std::optional<std::string> engine::get_setting(uint64_t session, const std::stri
 result<std::string> engine::set_setting(const std::string& name,
                                         const std::optional<std::string>& value, bool is_local) {
   const std::string n = lower(name);
+  if (ignored(n)) return get_setting(session_, n).value_or("");
   const bool in_block = in_transaction_.count(session_) || implicit_block_.count(session_);
   std::optional<std::string> v;
   if (value) {
