@@ -145,8 +145,8 @@ std::optional<std::string> psql_functions(std::string_view sql) {
       !has(sql, "pg_catalog.pg_get_function_result(p.oid) as \"Result data type\"") ||
       !has(sql, "FROM pg_catalog.pg_proc p"))
     return std::nullopt;
-  std::string q = replace_all(std::string(sql), "pg_catalog.pg_get_function_result(p.oid)",
-                              "NULL::text");
+  std::string q =
+      replace_all(std::string(sql), "pg_catalog.pg_get_function_result(p.oid)", "NULL::text");
   q = replace_all(q, "pg_catalog.pg_get_function_arguments(p.oid)", "NULL::text");
   return q;
 }
@@ -207,8 +207,8 @@ std::optional<std::string> psql_types(std::string_view sql) {
   constexpr std::string_view arrays =
       "NOT EXISTS(SELECT 1 FROM pg_catalog.pg_type el WHERE el.oid = t.typelem AND el.typarray = "
       "t.oid)";
-  if (!sql.starts_with("SELECT n.nspname as \"Schema\",") || !has(sql, "FROM pg_catalog.pg_type t") ||
-      !has(sql, sub))
+  if (!sql.starts_with("SELECT n.nspname as \"Schema\",") ||
+      !has(sql, "FROM pg_catalog.pg_type t") || !has(sql, sub))
     return std::nullopt;
   return replace_all(replace_all(std::string(sql), sub, "(t.typrelid = 0)"), arrays,
                      "t.typelem = 0");
@@ -226,9 +226,9 @@ std::optional<std::string> psql_extensions(std::string_view sql) {
 }  // namespace
 
 std::optional<std::string> rewrite_driver_query(std::string_view sql) {
-  for (auto* rewrite : {jdbc_primary_keys, jdbc_index_info, jdbc_foreign_keys, jdbc_functions,
-                        jdbc_type_info, psql_functions, psql_databases, psql_roles, psql_indexes,
-                        psql_types, psql_extensions})
+  for (auto* rewrite :
+       {jdbc_primary_keys, jdbc_index_info, jdbc_foreign_keys, jdbc_functions, jdbc_type_info,
+        psql_functions, psql_databases, psql_roles, psql_indexes, psql_types, psql_extensions})
     if (auto q = rewrite(sql)) return q;
   return std::nullopt;
 }

@@ -1211,9 +1211,10 @@ result<statement_result> engine::select(const json& select_stmt, const statement
     for (const auto& in : n->inputs) todo.push_back(in.get());
     if (n->kind == plan_kind::scan && n->relation && n->relation->kind == relation_kind::system &&
         !system.count(n->relation->id))
-      system.emplace(n->relation->id, n->relation->id == cursors_table_id()    ? cursor_rows()
-                                      : n->relation->id == settings_table_id() ? setting_rows()
-                                      : system_rows(n->relation->id, user));
+      system.emplace(n->relation->id, n->relation->id == cursors_table_id() ? cursor_rows()
+                                      : n->relation->id == settings_table_id()
+                                          ? setting_rows()
+                                          : system_rows(n->relation->id, user));
   }
   BOOST_OUTCOME_TRY(auto rows, query_contents(*plan, ids, system, now));
   statement_result out;

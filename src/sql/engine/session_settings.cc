@@ -179,8 +179,7 @@ bool ignored(const std::string& name) {
 result<void> engine::set_parameter(uint64_t session, std::string_view name,
                                    std::string_view value) {
   const std::string n = lower(name);
-  if (n == "user" || n == "database" || n == "replication" || ignored(n))
-    return outcome::success();
+  if (n == "user" || n == "database" || n == "replication" || ignored(n)) return outcome::success();
   auto v = normalize(n, value);
   if (!v) {
     if (n == timeout_name) return v.error();
@@ -253,7 +252,8 @@ result<std::string> engine::set_setting(const std::string& name,
   // PostgreSQL; the next one, also in the same query string, gets the new
   // limit.
   if (n == timeout_name && stop_) stop_->set_limit(std::chrono::milliseconds(ms));
-  if (is_local && !in_block) return v ? *v : std::string(find_server_setting(n) ? find_server_setting(n)->value : "");
+  if (is_local && !in_block)
+    return v ? *v : std::string(find_server_setting(n) ? find_server_setting(n)->value : "");
   return get_setting(session_, n).value_or("");
 }
 
@@ -273,7 +273,8 @@ result<statement_result> engine::set_variable(const json& stmt) {
   const std::string name = stmt.value("name", "");
   const bool is_local = stmt.value("is_local", false);
   const bool in_block = in_transaction_.count(session_) || implicit_block_.count(session_);
-  statement_result out{{}, row_batch(0), kind == "VAR_RESET" || kind == "VAR_RESET_ALL" ? "RESET" : "SET"};
+  statement_result out{
+      {}, row_batch(0), kind == "VAR_RESET" || kind == "VAR_RESET_ALL" ? "RESET" : "SET"};
   if (kind == "VAR_RESET_ALL") {
     std::vector<std::string> names;
     {
@@ -318,7 +319,8 @@ result<statement_result> engine::set_variable(const json& stmt) {
 }
 
 row_batch engine::setting_rows() {
-  std::map<std::string, std::pair<std::string, std::string>> rows;  // lowercased -> shown name, value
+  std::map<std::string, std::pair<std::string, std::string>>
+      rows;  // lowercased -> shown name, value
   for (const auto& d : server_settings()) rows[lower(d.name)] = {d.name, d.value};
   {
     std::lock_guard lock(sessions_mu_);

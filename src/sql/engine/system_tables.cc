@@ -418,7 +418,7 @@ row_batch system_rows(uint64_t id, const std::vector<const relation_info*>& rela
     }
     case sys::pg_description:
     case sys::pg_attrdef:
-    case sys::pg_cursors:  // the engine's (cursor_rows)
+    case sys::pg_cursors:   // the engine's (cursor_rows)
     case sys::pg_settings:  // the engine's (setting_rows)
       break;
     case sys::pg_am:

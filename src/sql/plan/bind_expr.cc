@@ -1005,8 +1005,7 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
       } else if (a->type.id == type_id::text || a->type.id == type_id::unknown) {
         v.emplace_back(std::string(d.as_text()));
       } else {
-        return make_error(errc::undefined_function, loc,
-                          "function {}() does not exist", name);
+        return make_error(errc::undefined_function, loc, "function {}() does not exist", name);
       }
     }
     if (!v[0])  // PostgreSQL's functions are strict in the name
@@ -1036,13 +1035,15 @@ result<expr_ptr> binder::func_call(const json& fc, const expr_ctx& ctx) {
 
 const std::vector<server_setting>& server_settings() {
   static const std::vector<server_setting> all = {
-      {"application_name", "", false, "Sets the application name to be reported in statistics and logs."},
+      {"application_name", "", false,
+       "Sets the application name to be reported in statistics and logs."},
       {"block_size", "8192", true, "Shows the size of a disk block."},
       {"client_encoding", "UTF8", false, "Sets the client's character set encoding."},
       {"DateStyle", "ISO, MDY", false, "Sets the display format for date and time values."},
       {"default_transaction_isolation", "read committed", false,
        "Sets the transaction isolation level of each new transaction."},
-      {"extra_float_digits", "1", false, "Sets the number of digits displayed for floating-point values."},
+      {"extra_float_digits", "1", false,
+       "Sets the number of digits displayed for floating-point values."},
       {"integer_datetimes", "on", true, "Shows whether datetimes are integer based."},
       {"IntervalStyle", "postgres", false, "Sets the display format for interval values."},
       {"is_superuser", "on", true, "Shows whether the current user is a superuser."},
@@ -1053,7 +1054,8 @@ const std::vector<server_setting>& server_settings() {
       {"server_encoding", "UTF8", true, "Shows the server (database) character set encoding."},
       {"server_version", "15.1", true, "Shows the server version."},
       {"server_version_num", "150001", true, "Shows the server version as an integer."},
-      {"standard_conforming_strings", "on", false, "Causes '...' strings to treat backslashes literally."},
+      {"standard_conforming_strings", "on", false,
+       "Causes '...' strings to treat backslashes literally."},
       {"statement_timeout", "0", false, "Sets the maximum allowed duration of any statement."},
       {"TimeZone", "UTC", false, "Sets the time zone for displaying and interpreting time stamps."},
       {"transaction_isolation", "read committed", false,

@@ -275,13 +275,14 @@ result<plan_ptr> binder::generate_series(const json& fc, int loc) {
   if (times) {
     out = args[0]->type.id == type_id::timestamp && args[1]->type.id != type_id::timestamptz
               ? type_id::timestamp
-              : args[1]->type.id == type_id::timestamp && args[0]->type.id == type_id::unknown
-                    ? type_id::timestamp
-                    : type_id::timestamptz;
+          : args[1]->type.id == type_id::timestamp && args[0]->type.id == type_id::unknown
+              ? type_id::timestamp
+              : type_id::timestamptz;
   } else {
     for (const auto& a : args) {
       type_id t = a->type.id;
-      if (t == type_id::int64) out = type_id::int64;
+      if (t == type_id::int64)
+        out = type_id::int64;
       else if (t != type_id::int32 && t != type_id::int16 && t != type_id::unknown)
         return no_function(name, args, loc);
     }
@@ -289,8 +290,8 @@ result<plan_ptr> binder::generate_series(const json& fc, int loc) {
   std::vector<datum> v;
   for (size_t i = 0; i < args.size(); ++i) {
     auto& a = args[i];
-    BOOST_OUTCOME_TRY(a, coerce(a, times && i == 2 ? sql_type(type_id::interval) : sql_type(out),
-                                loc));
+    BOOST_OUTCOME_TRY(
+        a, coerce(a, times && i == 2 ? sql_type(type_id::interval) : sql_type(out), loc));
     if (!is_constant_expr(*a))
       return make_error(errc::feature_not_supported, loc,
                         "generate_series needs constant arguments");
@@ -321,7 +322,8 @@ result<plan_ptr> binder::generate_series(const json& fc, int loc) {
     }
     return plan_ptr(p);
   }
-  const int64_t start = v[0].as_int(), stop = v[1].as_int(), step = v.size() > 2 ? v[2].as_int() : 1;
+  const int64_t start = v[0].as_int(), stop = v[1].as_int(),
+                step = v.size() > 2 ? v[2].as_int() : 1;
   if (step == 0) return make_error(errc::invalid_parameter, loc, "step size cannot equal zero");
   const int64_t lo = out == type_id::int32 ? std::numeric_limits<int32_t>::min()
                                            : std::numeric_limits<int64_t>::min();

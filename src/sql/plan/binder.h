@@ -54,8 +54,8 @@ struct bind_options {
   // EXPLAIN, describe): current_setting answers the server's defaults
   // (server_settings()) and set_config is 0A000.
   std::function<std::optional<std::string>(const std::string& name)> get_setting;
-  std::function<result<std::string>(const std::string& name, const std::optional<std::string>& value,
-                                    bool is_local)>
+  std::function<result<std::string>(const std::string& name,
+                                    const std::optional<std::string>& value, bool is_local)>
       set_setting;
 };
 

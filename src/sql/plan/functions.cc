@@ -63,9 +63,8 @@ std::vector<std::string> function_names() {
   std::vector<std::string> out;
   for (const auto& [name, r] : registry())
     if (!name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) &&
-        std::all_of(name.begin(), name.end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-        }))
+        std::all_of(name.begin(), name.end(),
+                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
       out.push_back(name);
   return out;
 }

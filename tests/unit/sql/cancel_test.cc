@@ -80,7 +80,8 @@ TEST_F(Cancel, StatementTimeoutSetShowReset) {
   ASSERT_EQ(local.value().size(), 1u);
   ASSERT_EQ(local.value()[0].warnings.size(), 1u);
   EXPECT_EQ(local.value()[0].warnings[0].code, errc::no_active_transaction);
-  EXPECT_EQ(local.value()[0].warnings[0].message, "SET LOCAL can only be used in transaction blocks");
+  EXPECT_EQ(local.value()[0].warnings[0].message,
+            "SET LOCAL can only be used in transaction blocks");
   EXPECT_EQ(value("SHOW statement_timeout"), "0");
   EXPECT_EQ(value("SET LOCAL statement_timeout = 5; SHOW statement_timeout"), "5ms");
   EXPECT_EQ(value("SHOW statement_timeout"), "0");
