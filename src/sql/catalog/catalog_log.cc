@@ -9,6 +9,7 @@
 #include "runnel/client/admin.h"
 #include "runnel/client/consumer.h"
 #include "runnel/client/producer.h"
+#include "sql/catalog/fenced_writer.h"
 
 namespace runnel::sql {
 
@@ -60,6 +61,9 @@ result<client::consumer> catalog_consumer(const client::client_config& cluster,
                                           const std::string& topic, client::start_position from) {
   client::consumer_options co;
   co.client = cluster;
+  // Committed records only: under --share the leader writes in
+  // transactions, and one of a leader that was fenced never counts.
+  co.client.properties.emplace_back("isolation.level", "read_committed");
   co.auto_commit = false;
   co.auto_offset_reset = "earliest";
   co.report_partition_end = true;
@@ -78,22 +82,32 @@ struct catalog_log::impl {
   std::optional<client::producer> producer;
   std::vector<catalog_entry> entries;
 
-  result<void> send(const std::string& key, std::optional<std::string> value) {
-    client::outgoing_message m;
-    m.topic = topic;
-    m.partition = runnel::partition_id{0};
-    m.key = key;
-    m.value = std::move(value);
-    if (auto r = producer->send(m); !r) return cluster_error(topic, r.error().message);
-    return outcome::success();
-  }
-  result<void> flush() {
+  // --share: the leader's writer (set_writer); writes need it.
+  bool shared = false;
+  std::unique_ptr<fenced_writer> writer;
+
+  // Writes `records` (name, value or none for a tombstone) and waits until
+  // the cluster has them: in one transaction under --share.
+  result<void> write(const std::vector<std::pair<std::string, std::optional<std::string>>>& records) {
+    if (shared) {
+      if (!writer)
+        return make_error(errc::unavailable, -1,
+                          "this SQL process is not the leader of the group sharing the catalog "
+                          "(rebalancing), so it writes no catalog record; retry");
+      std::vector<fenced_writer::record> out;
+      for (const auto& [key, value] : records) out.push_back({key, value});
+      return writer->write(topic, out);
+    }
+    for (const auto& [key, value] : records) {
+      client::outgoing_message m;
+      m.topic = topic;
+      m.partition = runnel::partition_id{0};
+      m.key = key;
+      m.value = value;
+      if (auto r = producer->send(m); !r) return cluster_error(topic, r.error().message);
+    }
     if (auto r = producer->flush(cluster_wait); !r) return cluster_error(topic, r.error().message);
     return outcome::success();
-  }
-  result<void> write(const std::string& key, std::optional<std::string> value) {
-    BOOST_OUTCOME_TRY(send(key, std::move(value)));
-    return flush();
   }
 };
 
@@ -187,7 +201,7 @@ const std::vector<catalog_entry>& catalog_log::entries() const {
 }
 
 result<void> catalog_log::put(const catalog_entry& e) {
-  BOOST_OUTCOME_TRY(impl_->write(e.name, encode(e)));
+  BOOST_OUTCOME_TRY(impl_->write({{e.name, encode(e)}}));
   std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == e.name; });
   impl_->entries.push_back(e);
   return outcome::success();
@@ -195,13 +209,10 @@ result<void> catalog_log::put(const catalog_entry& e) {
 
 result<void> catalog_log::replace(const std::vector<catalog_entry>& puts,
                                   const std::vector<std::string>& removes) {
-  for (const auto& e : puts) {
-    BOOST_OUTCOME_TRY(impl_->send(e.name, encode(e)));
-  }
-  for (const auto& name : removes) {
-    BOOST_OUTCOME_TRY(impl_->send(name, std::nullopt));
-  }
-  BOOST_OUTCOME_TRY(impl_->flush());
+  std::vector<std::pair<std::string, std::optional<std::string>>> records;
+  for (const auto& e : puts) records.emplace_back(e.name, encode(e));
+  for (const auto& name : removes) records.emplace_back(name, std::nullopt);
+  BOOST_OUTCOME_TRY(impl_->write(records));
   for (const auto& e : puts) {
     std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == e.name; });
     impl_->entries.push_back(e);
@@ -211,6 +222,26 @@ result<void> catalog_log::replace(const std::vector<catalog_entry>& puts,
   std::sort(impl_->entries.begin(), impl_->entries.end(),
             [](const catalog_entry& a, const catalog_entry& b) { return a.id < b.id; });
   return outcome::success();
+}
+
+std::string catalog_log::leader_transactional_id(const std::string& topic) {
+  return "runnel-sql:" + topic + "-leader";
+}
+
+void catalog_log::share() {
+  impl_->shared = true;
+}
+
+void catalog_log::set_writer(std::unique_ptr<fenced_writer> w) {
+  impl_->writer = std::move(w);
+}
+
+bool catalog_log::writes() const {
+  return impl_->writer && !impl_->writer->fenced();
+}
+
+bool catalog_log::fenced() const {
+  return impl_->writer && impl_->writer->fenced();
 }
 
 int64_t catalog_log::end_offset() const {
@@ -278,7 +309,7 @@ result<std::vector<catalog_record>> catalog_follower::poll(std::chrono::millisec
 }
 
 result<void> catalog_log::remove(const std::string& name) {
-  BOOST_OUTCOME_TRY(impl_->write(name, std::nullopt));
+  BOOST_OUTCOME_TRY(impl_->write({{name, std::nullopt}}));
   std::erase_if(impl_->entries, [&](const catalog_entry& x) { return x.name == name; });
   return outcome::success();
 }

@@ -21,6 +21,8 @@
 
 namespace runnel::sql {
 
+class fenced_writer;
+
 struct catalog_entry {
   std::string name;
   uint64_t id = 0;  // creation order: replayed in it, so a view after what it reads
@@ -60,6 +62,17 @@ class catalog_log {
   // relation itself.
   result<void> replace(const std::vector<catalog_entry>& puts,
                        const std::vector<std::string>& removes);
+
+  // --share: only the group's leader writes, each write one transaction
+  // of set_writer()'s fenced_writer (transactional id
+  // leader_transactional_id(topic)), which a new leader's fences; without
+  // one a write fails with errc::unavailable (57P03). Readers (open(),
+  // catalog_follower) read committed records only.
+  static std::string leader_transactional_id(const std::string& topic);
+  void share();
+  void set_writer(std::unique_ptr<fenced_writer> w);  // nullptr: not the leader
+  bool writes() const;  // a writer, not fenced
+  bool fenced() const;  // a writer, fenced by a newer leader
 
   // The offset after the last record open() read: where a follower of
   // the topic (catalog_follower) starts.

@@ -5,7 +5,7 @@
 
 #include "runnel/client/admin.h"
 #include "runnel/client/consumer.h"
-#include "runnel/client/producer.h"
+#include "sql/catalog/fenced_writer.h"
 
 namespace runnel::sql {
 
@@ -23,7 +23,7 @@ struct table_log::impl {
   client::client_config cluster;
   std::string topic;
   bool keyed = false;
-  std::optional<client::producer> producer;
+  std::unique_ptr<fenced_writer> writer;
 };
 
 result<std::unique_ptr<table_log>> table_log::open(const client::client_config& cluster,
@@ -61,18 +61,24 @@ result<std::unique_ptr<table_log>> table_log::open(const client::client_config& 
   p->cluster = cluster;
   p->topic = topic;
   p->keyed = compacted;
-  client::producer_options po;
-  po.client = cluster;
-  po.acks = "all";
-  po.idempotent = true;
-  auto producer = client::producer::create(po);
-  if (!producer) return log_error(topic, producer.error().message);
-  p->producer.emplace(std::move(producer.value()));
+  // The table's writer: fences whichever process wrote it before (its
+  // open transaction aborted) before read_all() reads what is committed.
+  BOOST_OUTCOME_TRY(p->writer,
+                    fenced_writer::start(cluster, transactional_id(topic),
+                                         fmt::format("table log topic \"{}\"", topic)));
   return std::unique_ptr<table_log>(new table_log(std::move(p)));
 }
 
 table_log::table_log(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 table_log::~table_log() = default;
+
+std::string table_log::transactional_id(const std::string& topic) {
+  return "runnel-sql:" + topic;
+}
+
+bool table_log::fenced() const {
+  return impl_->writer->fenced();
+}
 
 bool table_log::keyed() const {
   return impl_->keyed;
@@ -93,6 +99,9 @@ result<void> table_log::remove(const client::client_config& cluster, const std::
 result<std::vector<table_log::record>> table_log::read_all() {
   client::consumer_options co;
   co.client = impl_->cluster;
+  // Committed writes only: a transaction of an owner that was fenced (or
+  // failed) never counts.
+  co.client.properties.emplace_back("isolation.level", "read_committed");
   co.auto_commit = false;
   co.auto_offset_reset = "earliest";
   co.report_partition_end = true;
@@ -119,17 +128,10 @@ result<std::vector<table_log::record>> table_log::read_all() {
 }
 
 result<void> table_log::append(const std::vector<record>& records) {
-  for (const auto& c : records) {
-    client::outgoing_message m;
-    m.topic = impl_->topic;
-    m.partition = runnel::partition_id{0};
-    m.key = c.key;
-    m.value = c.value;
-    if (auto r = impl_->producer->send(m); !r) return log_error(impl_->topic, r.error().message);
-  }
-  if (auto r = impl_->producer->flush(cluster_wait); !r)
-    return log_error(impl_->topic, r.error().message);
-  return outcome::success();
+  std::vector<fenced_writer::record> out;
+  out.reserve(records.size());
+  for (const auto& c : records) out.push_back({c.key, c.value});
+  return impl_->writer->write(impl_->topic, out);
 }
 
 }  // namespace runnel::sql

@@ -13,6 +13,11 @@
 // encode_row). open() reads which layout a topic has from its
 // cleanup.policy.
 //
+// Fenced (src/sql/README.md, "Several processes"): open() starts a
+// transactional producer whose transactional.id names the topic, which
+// fences the process that had the table before; append() is one
+// transaction; read_all() reads committed records only.
+//
 // Thread-safety: one thread at a time (the engine's, under its mutex).
 #pragma once
 
@@ -28,7 +33,8 @@ namespace runnel::sql {
 
 class table_log {
  public:
-  // Opens `topic`, creating it if missing (compacted and keyed if `keyed`).
+  // Opens `topic`, creating it if missing (compacted and keyed if `keyed`),
+  // and takes over its writes (InitProducerId of transactional_id(topic)).
   static result<std::unique_ptr<table_log>> open(const client::client_config& cluster,
                                                  const std::string& topic, bool keyed);
   ~table_log();
@@ -40,8 +46,12 @@ class table_log {
   };
   // Every record in it, in order (read to its end).
   result<std::vector<record>> read_all();
-  // Appends records and waits until the cluster has them all.
+  // Appends records in one transaction and waits until it is committed.
+  // errc::unavailable (57P03) once another process opened the topic
+  // since (fenced()): nothing of it was written.
   result<void> append(const std::vector<record>& records);
+  bool fenced() const;
+  static std::string transactional_id(const std::string& topic);
   // Deletes `topic` (DROP TABLE); a topic already gone is not an error.
   static result<void> remove(const client::client_config& cluster, const std::string& topic);
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -1364,6 +1365,20 @@ result<void> engine::log_changes(relation& r, const row_batch& changes) {
                       "timeout: table \"{}\" may have moved to another process, so it writes "
                       "nothing into it until it has rejoined; retry",
                       r.info.name);
+  if (!options_.test_hold_table_writes.empty()) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+    while (std::filesystem::exists(options_.test_hold_table_writes) &&
+           std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto append_changes = [&](relation& t, const std::vector<table_log::record>& out) {
+    auto w = t.log->append(out);
+    // Fenced: another process opened the table's topic, so the group moved
+    // the table while this one was paused or cut off. It refuses (57P03)
+    // and rejoins, which unloads the table here.
+    if (!w && t.log->fenced() && group_) options_.group->request_rejoin();
+    return w;
+  };
   std::vector<table_log::record> out;
   if (r.log->keyed()) {
     // Compacted, keyed by the primary key: a row's record replaces the
@@ -1396,7 +1411,7 @@ result<void> engine::log_changes(relation& r, const row_batch& changes) {
         }
         out.push_back(std::move(rec));
       }
-    return r.log->append(out);
+    return append_changes(r, out);
   }
   for (size_t i = 0; i < changes.size(); ++i) {
     std::string v;
@@ -1404,7 +1419,7 @@ result<void> engine::log_changes(relation& r, const row_batch& changes) {
     encode_row(r.types, changes.row(i), v);
     out.push_back(table_log::record{std::nullopt, std::move(v)});
   }
-  return r.log->append(out);
+  return append_changes(r, out);
 }
 
 result<statement_result> engine::remove(const statement& s, int64_t now) {

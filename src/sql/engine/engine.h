@@ -102,6 +102,12 @@ struct engine_options {
   // state's. 0: never. runnel sql reads it from the environment
   // (RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES).
   uint64_t test_exit_between_phases = 0;
+  // Tests of fencing (--share): while a file at this path exists, a write
+  // into a table's topic waits (up to 5 minutes) after its checks passed
+  // and before it reaches the cluster, as a write delayed past its lease
+  // would. Empty: never. runnel sql reads it from the environment
+  // (RUNNEL_SQL_TEST_HOLD_TABLE_WRITES).
+  std::string test_hold_table_writes;
   // Work sharing (`runnel sql --share`, src/sql/README.md "Several
   // processes"): the group in which the processes of `catalog_topic` share
   // its pipelines; start_sharing() joins it. Null: this process runs

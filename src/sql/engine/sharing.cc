@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sql/catalog/catalog_log.h"
+#include "sql/catalog/fenced_writer.h"
 #include "sql/engine/engine.h"
 #include "sql/engine/relation_state.h"
 #include "sql/group/group_link.h"
@@ -48,6 +49,7 @@ result<void> engine::start_sharing(std::string address) {
   BOOST_OUTCOME_TRY(auto follower, catalog_follower::open(cluster, options_.catalog_topic,
                                                           catalog_->end_offset()));
   std::lock_guard lock(mu_);
+  catalog_->share();
   group_ = std::make_unique<group_state>();
   group_->address = std::move(address);
   group_->thread = std::thread(
@@ -98,6 +100,16 @@ result<void> engine::route_ddl(const statement& s) {
                         "this SQL process has not heard from its group for most of the session "
                         "timeout: it may have been cut off and another process elected leader, so "
                         "it writes no catalog record until it has rejoined; retry");
+    if (catalog_->fenced()) {
+      options_.group->request_rejoin();
+      return make_error(errc::unavailable, 0,
+                        "another SQL process became the group's leader and took over the "
+                        "catalog's writes (this one was fenced); retry");
+    }
+    if (!catalog_->writes())
+      return make_error(errc::unavailable, 0,
+                        "this SQL process leads the group but has not taken over the catalog's "
+                        "writes yet (or could not: see its log); retry");
     return outcome::success();
   }
   if (forwarded_ || !group_->plan)
@@ -386,6 +398,12 @@ void engine::group_loop_with(catalog_follower& follower) {
   while (!stopping()) {
     if (!link.needs_rejoin()) {
       follow_for(std::chrono::milliseconds(200));
+      std::lock_guard lock(mu_);
+      if (catalog_->fenced()) {
+        // A DDL statement found that another process leads now.
+        spdlog::warn("sql share: fenced out of the catalog's writes; rejoining");
+        link.request_rejoin();
+      }
       continue;
     }
     // The catalog as far as it goes now, so that the pipelines this
@@ -454,6 +472,33 @@ void engine::group_loop_with(catalog_follower& follower) {
     // it starts what it was given.
     for (int i = 0; i < 50 && !follow_for(std::chrono::milliseconds(100)); ++i) {
     }
+    // The leader writes the catalog through a transactional producer of
+    // the catalog's leader id: starting it fences the previous leader (a
+    // write of it still under way is aborted and any later one fails),
+    // and what that one committed first is followed before any DDL here.
+    bool lead = joined.value().leader_id == joined.value().member_id;
+    std::unique_ptr<fenced_writer> writer;
+    bool take = false;
+    {
+      std::lock_guard lock(mu_);
+      take = lead && !catalog_->writes();
+    }
+    if (take) {
+      client::client_config cluster;
+      cluster.brokers = options_.brokers;
+      cluster.client_id = "runnel-sql";
+      auto w = fenced_writer::start(cluster,
+                                    catalog_log::leader_transactional_id(options_.catalog_topic),
+                                    "the SQL catalog");
+      if (!w) {
+        spdlog::error("sql share: leading, but cannot take over the catalog's writes: {}",
+                      w.error().message);
+      } else {
+        writer = std::move(w.value());
+        for (int i = 0; i < 50 && !follow_for(std::chrono::milliseconds(100)); ++i) {
+        }
+      }
+    }
     std::vector<std::unique_ptr<kafka_source>> sources;
     std::vector<std::unique_ptr<kafka_sink>> sinks;
     {
@@ -469,6 +514,10 @@ void engine::group_loop_with(catalog_follower& follower) {
             "restarting what it runs",
             group_->member_id, joined.value().member_id);
       group_->member_id = joined.value().member_id;
+      if (!lead)
+        catalog_->set_writer(nullptr);
+      else if (writer)
+        catalog_->set_writer(std::move(writer));
       reconcile(*plan, was_out);
       group_->rebalancing = false;
       if (is_leader()) check_pipelines();

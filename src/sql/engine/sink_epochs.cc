@@ -8,6 +8,7 @@
 #include "runnel/client/admin.h"
 #include "runnel/client/consumer.h"
 #include "runnel/client/producer.h"
+#include "sql/catalog/fenced_writer.h"
 
 namespace runnel::sql {
 
@@ -61,7 +62,7 @@ std::optional<epoch_marker> decode_epoch_marker(std::string_view value) {
 struct sink_epochs::impl {
   std::string topic;
   std::string key;  // the transactional id: one marker per catalog
-  std::optional<client::producer> producer;
+  std::unique_ptr<client::producer> producer;
 };
 
 std::string sink_epochs::marker_topic(const std::string& catalog_topic) {
@@ -146,24 +147,19 @@ result<std::unique_ptr<sink_epochs>> sink_epochs::start(const client::client_con
     if (auto r = admin.value().create_topic(t); !r && !admin.value().describe_topic(p->topic))
       return marker_error(p->topic, r.error().message);
   }
-  client::producer_options po;
-  po.client = cluster;
-  po.transactional_id = p->key;
-  po.on_delivery = [](const client::delivery_report& r) {
-    // A failed record fails the transaction's commit, which says so; the
-    // first reason is worth a line.
+  // A failed record fails the transaction's commit, which says so; the
+  // first reason is worth a line.
+  auto producer = start_transactional(cluster, p->key, [](const client::delivery_report& r) {
     if (r.error)
       spdlog::error("exactly-once sinks: a record to {} was not delivered: {}", r.topic,
                     r.error->message);
-  };
-  auto producer = client::producer::create(po);
-  if (!producer) return marker_error(p->topic, producer.error().message);
-  p->producer.emplace(std::move(producer.value()));
-  if (auto r = p->producer->init_transactions(cluster_wait); !r)
+  });
+  if (!producer)
     return make_error(errc::connection_failure, -1,
                       "exactly-once sinks need a cluster with transactions, and "
                       "init_transactions for \"{}\" failed: {}",
-                      p->key, r.error().message);
+                      p->key, producer.error().message);
+  p->producer = std::move(producer.value());
   if (auto r = p->producer->begin_transaction(); !r)
     return marker_error(p->topic, r.error().message);
   return std::unique_ptr<sink_epochs>(new sink_epochs(std::move(p)));
@@ -174,7 +170,7 @@ sink_epochs::sink_epochs(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 sink_epochs::~sink_epochs() = default;
 
 client::producer* sink_epochs::producer() {
-  return &*impl_->producer;
+  return impl_->producer.get();
 }
 
 result<void> sink_epochs::commit(const epoch_marker& m) {
