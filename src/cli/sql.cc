@@ -75,7 +75,7 @@ int run_sql(const sql_options& o) {
   eo.operator_cache_bytes = o.operator_cache_mb << 20;
   if (const char* n = std::getenv("RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES"))
     eo.test_exit_between_phases = std::strtoull(n, nullptr, 10);
-  if (const char* h = std::getenv("RUNNEL_SQL_TEST_HOLD_TABLE_WRITES")) eo.test_hold_table_writes = h;
+  if (const char* h = std::getenv("RUNNEL_SQL_TEST_HOLD_WRITES")) eo.test_hold_writes = h;
   eo.group = group.get();
   sql::engine engine(eo);
   auto failed = engine.open_catalog();

@@ -1353,6 +1353,19 @@ result<statement_result> engine::insert(const statement& s, int64_t now) {
   return statement_result{{}, row_batch(0), "INSERT 0 " + std::to_string(n)};
 }
 
+void engine::test_hold_write() const {
+  const auto& path = options_.test_hold_writes;
+  if (path.empty()) return;
+  // One write claims the hold (a rename is atomic): the others go on.
+  std::filesystem::path held = path + ".held";
+  std::error_code ec;
+  std::filesystem::rename(path, held, ec);
+  if (ec) return;
+  auto until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  while (std::filesystem::exists(held) && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 result<void> engine::log_changes(relation& r, const row_batch& changes) {
   if (!r.log || changes.empty()) return outcome::success();
   if (group_ && !writes_here(r))
@@ -1365,12 +1378,7 @@ result<void> engine::log_changes(relation& r, const row_batch& changes) {
                       "timeout: table \"{}\" may have moved to another process, so it writes "
                       "nothing into it until it has rejoined; retry",
                       r.info.name);
-  if (!options_.test_hold_table_writes.empty()) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-    while (std::filesystem::exists(options_.test_hold_table_writes) &&
-           std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  test_hold_write();
   auto append_changes = [&](relation& t, const std::vector<table_log::record>& out) {
     auto w = t.log->append(out);
     // Fenced: another process opened the table's topic, so the group moved

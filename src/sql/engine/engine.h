@@ -102,12 +102,13 @@ struct engine_options {
   // state's. 0: never. runnel sql reads it from the environment
   // (RUNNEL_SQL_TEST_EXIT_BETWEEN_PHASES).
   uint64_t test_exit_between_phases = 0;
-  // Tests of fencing (--share): while a file at this path exists, a write
-  // into a table's topic waits (up to 5 minutes) after its checks passed
-  // and before it reaches the cluster, as a write delayed past its lease
+  // Tests of fencing (--share): when a file exists at this path, the next
+  // write into a table's topic, or DDL at the leader, renames it to
+  // `<path>.held` and waits (up to 5 minutes) while that exists, after its
+  // checks passed and before it writes, as a write delayed past its lease
   // would. Empty: never. runnel sql reads it from the environment
-  // (RUNNEL_SQL_TEST_HOLD_TABLE_WRITES).
-  std::string test_hold_table_writes;
+  // (RUNNEL_SQL_TEST_HOLD_WRITES).
+  std::string test_hold_writes;
   // Work sharing (`runnel sql --share`, src/sql/README.md "Several
   // processes"): the group in which the processes of `catalog_topic` share
   // its pipelines; start_sharing() joins it. Null: this process runs
@@ -265,6 +266,8 @@ class engine : public catalog_reader {
   // --share: a table's changes into its topic (table_log.h), before they
   // are applied.
   result<void> log_changes(relation& r, const row_batch& changes);
+  // engine_options::test_hold_writes.
+  void test_hold_write() const;
   // --share: the topic of table `id`'s changes, `<catalog topic>-table-<id>`.
   std::string table_topic(uint64_t id) const {
     return options_.catalog_topic + "-table-" + std::to_string(id);

@@ -110,6 +110,7 @@ result<void> engine::route_ddl(const statement& s) {
       return make_error(errc::unavailable, 0,
                         "this SQL process leads the group but has not taken over the catalog's "
                         "writes yet (or could not: see its log); retry");
+    test_hold_write();
     return outcome::success();
   }
   if (forwarded_ || !group_->plan)
@@ -268,10 +269,16 @@ void engine::reconcile(const group_plan& plan, bool restart) {
     auto o = plan.owner.find(p);
     if (o == plan.owner.end()) continue;  // newer than the plan: the next one places it
     bool want = o->second == group_->member_id;
-    bool any_remote = false, any_running = false;
+    bool any_remote = false, any_running = false, fenced = false;
     for (const auto& r : relations_)
-      if (ids.count(r->info.id)) (r->remote ? any_remote : any_running) = true;
-    if (want ? !any_remote && !(restart && any_running) : !any_running) continue;
+      if (ids.count(r->info.id)) {
+        (r->remote ? any_remote : any_running) = true;
+        // Another process opened one of its tables' topics (a stale
+        // leader's CREATE that took the same id, refused since): this one
+        // owns it by the plan, so it takes the writes back.
+        if (r->log && r->log->fenced()) fenced = true;
+      }
+    if (want ? !any_remote && !(restart && any_running) && !fenced : !any_running) continue;
     spdlog::info("sql share: {} pipeline {} ({} relations)", want ? "running" : "handing over", p,
                  ids.size());
     unload(ids);
