@@ -294,6 +294,8 @@ result<std::vector<std::string>> engine::open_catalog() {
     cluster.brokers = options_.brokers;
     cluster.client_id = "runnel-sql";
     BOOST_OUTCOME_TRY(log, catalog_log::open(cluster, options_.catalog_topic));
+    // --share: only the group's leader writes it, from its first plan on.
+    if (options_.group) log->share();
   }
   std::vector<std::unique_ptr<kafka_source>> sources;
   std::vector<std::unique_ptr<kafka_sink>> sinks;

@@ -49,7 +49,6 @@ result<void> engine::start_sharing(std::string address) {
   BOOST_OUTCOME_TRY(auto follower, catalog_follower::open(cluster, options_.catalog_topic,
                                                           catalog_->end_offset()));
   std::lock_guard lock(mu_);
-  catalog_->share();
   group_ = std::make_unique<group_state>();
   group_->address = std::move(address);
   group_->thread = std::thread(
@@ -487,8 +486,10 @@ void engine::group_loop_with(catalog_follower& follower) {
     std::unique_ptr<fenced_writer> writer;
     bool take = false;
     {
+      // Taken again under a new member id too: the group dropped this
+      // process meanwhile, and another may have led (and fenced it).
       std::lock_guard lock(mu_);
-      take = lead && !catalog_->writes();
+      take = lead && (!catalog_->writes() || group_->member_id != joined.value().member_id);
     }
     if (take) {
       client::client_config cluster;
