@@ -23,10 +23,12 @@ constexpr int client_fatal = -150;
 
 client::result<std::unique_ptr<client::producer>> start_transactional(
     const client::client_config& cluster, const std::string& transactional_id,
-    std::function<void(const client::delivery_report&)> on_delivery) {
+    std::function<void(const client::delivery_report&)> on_delivery,
+    std::chrono::milliseconds linger) {
   client::producer_options po;
   po.client = cluster;
   po.transactional_id = transactional_id;
+  po.linger = linger;
   po.on_delivery = std::move(on_delivery);
   auto producer = client::producer::create(po);
   if (!producer) return producer.error();
@@ -68,7 +70,9 @@ result<std::unique_ptr<fenced_writer>> fenced_writer::start(const client::client
   auto p = std::make_unique<impl>();
   p->what = std::move(what);
   p->transactional_id = transactional_id;
-  auto producer = start_transactional(cluster, transactional_id);
+  // No linger: a statement's records are all queued before its commit,
+  // which waits for them (5 ms of linger would be most of an INSERT's time).
+  auto producer = start_transactional(cluster, transactional_id, {}, std::chrono::milliseconds(0));
   if (!producer)
     return make_error(errc::io_error, -1,
                       "{}: the SQL processes sharing the work write through transactions, and "

@@ -34,7 +34,8 @@ namespace runnel::sql {
 // (the previous producer of that id fenced). sink_epochs uses it too.
 client::result<std::unique_ptr<client::producer>> start_transactional(
     const client::client_config& cluster, const std::string& transactional_id,
-    std::function<void(const client::delivery_report&)> on_delivery = {});
+    std::function<void(const client::delivery_report&)> on_delivery = {},
+    std::chrono::milliseconds linger = std::chrono::milliseconds(5));
 
 // Whether a producer's error says a newer producer with its
 // transactional.id fenced it (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH).
