@@ -88,7 +88,8 @@ struct catalog_log::impl {
 
   // Writes `records` (name, value or none for a tombstone) and waits until
   // the cluster has them: in one transaction under --share.
-  result<void> write(const std::vector<std::pair<std::string, std::optional<std::string>>>& records) {
+  result<void> write(
+      const std::vector<std::pair<std::string, std::optional<std::string>>>& records) {
     if (shared) {
       if (!writer)
         return make_error(errc::unavailable, -1,

@@ -70,9 +70,12 @@ class catalog_log {
   // catalog_follower) read committed records only.
   static std::string leader_transactional_id(const std::string& topic);
   void share();
-  void set_writer(std::unique_ptr<fenced_writer> w);  // nullptr: not the leader
-  bool writes() const;  // a writer, not fenced
-  bool fenced() const;  // a writer, fenced by a newer leader
+  // nullptr: not the leader (any more).
+  void set_writer(std::unique_ptr<fenced_writer> w);
+  // A writer, not fenced.
+  bool writes() const;
+  // A writer, fenced by a newer leader.
+  bool fenced() const;
 
   // The offset after the last record open() read: where a follower of
   // the topic (catalog_follower) starts.

@@ -63,9 +63,8 @@ result<std::unique_ptr<table_log>> table_log::open(const client::client_config& 
   p->keyed = compacted;
   // The table's writer: fences whichever process wrote it before (its
   // open transaction aborted) before read_all() reads what is committed.
-  BOOST_OUTCOME_TRY(p->writer,
-                    fenced_writer::start(cluster, transactional_id(topic),
-                                         fmt::format("table log topic \"{}\"", topic)));
+  BOOST_OUTCOME_TRY(p->writer, fenced_writer::start(cluster, transactional_id(topic),
+                                                    fmt::format("table log topic \"{}\"", topic)));
   return std::unique_ptr<table_log>(new table_log(std::move(p)));
 }
 

@@ -495,9 +495,8 @@ void engine::group_loop_with(catalog_follower& follower) {
       client::client_config cluster;
       cluster.brokers = options_.brokers;
       cluster.client_id = "runnel-sql";
-      auto w = fenced_writer::start(cluster,
-                                    catalog_log::leader_transactional_id(options_.catalog_topic),
-                                    "the SQL catalog");
+      auto w = fenced_writer::start(
+          cluster, catalog_log::leader_transactional_id(options_.catalog_topic), "the SQL catalog");
       if (!w) {
         spdlog::error("sql share: leading, but cannot take over the catalog's writes: {}",
                       w.error().message);
