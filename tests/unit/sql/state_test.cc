@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <map>
 #include <random>
 
@@ -202,6 +203,104 @@ TEST(StateStore, CachedTablesPastTheBudgetSpillTheLargest) {
 
 TEST(StateStore, CachedTablesWithNoBudgetAreReadFromDisk) {
   check_cached_tables_against_a_model(0);
+}
+
+// What a commit writes of a cached table is the net change of its epoch:
+// a key made and deleted in one epoch writes nothing, a run of deleted
+// keys with nothing held between them goes as one range deletion. Checked
+// against a model: windows of keys opened, updated, closed a prefix at a
+// time (as aggregate_op::close_below does), keys deleted one by one, keys
+// that live within one epoch, and the store reopened every few commits
+// (what a restart loads is exactly what was committed), with a budget
+// that holds the table, one that spills it midway, and none.
+void check_net_changes_against_a_model(size_t budget) {
+  temp_dir dir;
+  state_store_options o;
+  o.operator_cache_bytes = budget;
+  std::map<std::string, std::string> model, committed;
+  std::mt19937 rng(7);
+  auto window_key = [](int w, int k) {
+    char b[32];
+    std::snprintf(b, sizeof b, "w%05d/%03d", w, k);
+    return std::string(b);
+  };
+  using rows = std::vector<std::pair<std::string, std::string>>;
+  auto check = [&](state_table& t, const std::map<std::string, std::string>& m) {
+    rows got;
+    t.scan("", "", [&](std::string_view k, std::string_view v) {
+      got.emplace_back(k, v);
+      return true;
+    });
+    EXPECT_EQ(got, rows(m.begin(), m.end()));
+  };
+  int closed = 0;
+  for (int round = 0; round < 6; ++round) {
+    auto s = state_store::open(dir / "state", o);
+    ASSERT_TRUE(s) << s.error().message;
+    auto t = s.value()->cached_table(uint64_t{3} << 16 | 1);
+    auto neighbour = s.value()->cached_table(uint64_t{3} << 16 | 2);  // must stay whole
+    check(*t, committed);
+    ASSERT_EQ(neighbour->get("n"), round == 0 ? std::nullopt : std::optional<std::string>("kept"));
+    neighbour->put("n", "kept");
+    for (int epoch = 0; epoch < 15; ++epoch) {
+      const int first = closed, last = closed + 6;
+      for (int i = 0; i < 400; ++i) {
+        std::string k = window_key(first + static_cast<int>(rng() % (last - first)),
+                                   static_cast<int>(rng() % 60));
+        switch (rng() % 10) {
+          case 0:
+            t->del(k);
+            model.erase(k);
+            break;
+          case 1:  // lives within the epoch only
+            t->put("transient" + k, "x");
+            t->del("transient" + k);
+            break;
+          case 2:
+            t->del("never" + k);  // never held
+            break;
+          default: {
+            std::string v = std::to_string(rng());
+            t->put(k, v);
+            model[k] = v;
+          }
+        }
+      }
+      if (epoch % 2 == 1) {
+        // Close the oldest window, keeping one key of it now and then (a
+        // late update), which splits the run.
+        std::string lo = window_key(closed, 0), hi = window_key(closed + 1, 0);
+        std::vector<std::string> dead;
+        t->scan(lo, hi, [&](std::string_view k, std::string_view) {
+          dead.emplace_back(k);
+          return true;
+        });
+        for (const auto& k : dead) {
+          t->del(k);
+          model.erase(k);
+        }
+        if (epoch % 4 == 1) {
+          t->put(window_key(closed, 30), "late");
+          model[window_key(closed, 30)] = "late";
+        }
+        ++closed;
+      }
+      check(*t, model);
+      ASSERT_TRUE(s.value()->commit());
+      committed = model;
+    }
+    t->put("uncommitted", "lost");  // dropped with the process
+    model = committed;
+  }
+}
+
+TEST(StateStore, CachedTablesCommitTheNetChangeOfAnEpoch) {
+  check_net_changes_against_a_model(size_t{1} << 30);
+}
+
+TEST(StateStore, CachedTablesCommitTheNetChangeOfAnEpochWhenSpilled) {
+  check_net_changes_against_a_model(32 << 10);
+  check_net_changes_against_a_model(0);
 }
 
 TEST(StateStore, AnUnwritableDirectoryIsAnError) {
