@@ -440,7 +440,10 @@ class cached_table : public state_table, public write_back {
   // store (held before any change of this epoch is what the last commit
   // wrote), so that the flush writes no delete for a key never stored.
   int64_t mark_dirty(std::string_view key, bool held) {
-    if (!dirty_.emplace(key, held).second) return 0;
+    // Looked up first: emplace would make (and free) a node for a key
+    // already marked, which most changes of a hot key are.
+    if (dirty_.find(key) != dirty_.end()) return 0;
+    dirty_.emplace(key, held);
     return dirty_cost(key.size());
   }
   void clear_dirty() {
