@@ -75,6 +75,8 @@ class category : public std::error_category {
         return "I/O error";
       case errc::unavailable:
         return "unavailable";
+      case errc::invalid_regular_expression:
+        return "invalid regular expression";
       case errc::internal:
         return "internal error";
     }

@@ -48,6 +48,7 @@ enum class errc {
   no_active_transaction,         // DECLARE CURSOR (without HOLD) outside BEGIN ... COMMIT
   cant_change_runtime_param,     // SET of a parameter that is fixed (server_version)
   unavailable,  // --share: the relation's pipeline has no process right now (rebalance): retry
+  invalid_regular_expression,  // a pattern RE2 cannot compile (2201B)
   internal,
 };
 

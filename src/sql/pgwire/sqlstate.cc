@@ -40,6 +40,8 @@ std::string_view sqlstate(errc code) {
       return "22012";
     case errc::invalid_parameter:
       return "22023";
+    case errc::invalid_regular_expression:
+      return "2201B";
     case errc::invalid_datetime:
       return "22008";
     case errc::invalid_datetime_format:

@@ -25,6 +25,7 @@ void ensure_registered() {
     register_time_functions();
     register_json_functions();
     register_catalog_functions();
+    register_regex_functions();
   });
 }
 
@@ -51,6 +52,11 @@ int numeric_rank(type_id t) {
 
 void register_function(const std::string& name, resolver r) {
   registry()[name] = std::move(r);
+}
+
+resolver registered_function(std::string_view name) {
+  auto it = registry().find(name);
+  return it == registry().end() ? resolver() : it->second;
 }
 
 bool is_scalar_function(std::string_view name) {

@@ -67,5 +67,8 @@ void register_string_functions();
 void register_time_functions();
 void register_json_functions();
 void register_catalog_functions();
+void register_regex_functions();  // after the string functions (wraps substring)
+// The resolver registered under `name` (empty if none).
+resolver registered_function(std::string_view name);
 
 }  // namespace runnel::sql

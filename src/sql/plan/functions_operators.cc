@@ -1,7 +1,7 @@
 // Operators: arithmetic (integers checked for overflow as PostgreSQL),
-// date/time arithmetic, comparisons, ||, LIKE/ILIKE and ~ (regex).
+// date/time arithmetic, comparisons, ||, LIKE/ILIKE (~ and the
+// other regular expressions: functions_regex.cc).
 #include <cmath>
-#include <regex>
 
 #include "sql/plan/functions.h"
 #include "sql/types/text_format.h"
@@ -325,34 +325,6 @@ datum like_fn(const datum* a, const expr& self, eval_context&) {
   return datum::of_bool(self.negated ? !m : m);
 }
 
-struct regex_cache {
-  std::string pattern;
-  std::regex re;
-};
-
-datum regex_fn(const datum* a, const expr& self, eval_context& c) {
-  // A constant pattern (the common case) is compiled once, at bind time.
-  const std::regex* re = nullptr;
-  std::regex local;
-  if (self.aux) {
-    re = &static_cast<const regex_cache*>(self.aux.get())->re;
-  } else {
-    try {
-      auto flags = std::regex::ECMAScript;
-      if (self.name == "~*" || self.name == "!~*") flags |= std::regex::icase;
-      local = std::regex(std::string(a[1].as_text()), flags);
-    } catch (const std::regex_error& e) {
-      return fail(
-          c, self,
-          make_error(errc::invalid_parameter, -1, "invalid regular expression: {}", e.what()));
-    }
-    re = &local;
-  }
-  std::string s(a[0].as_text());
-  bool m = std::regex_search(s, *re);
-  return datum::of_bool(self.negated ? !m : m);
-}
-
 result<expr_ptr> arithmetic(std::string_view op, std::vector<expr_ptr>& args, int loc) {
   if (args.size() == 1) {
     auto& x = args[0];
@@ -534,30 +506,6 @@ void register_operator_functions() {
         BOOST_OUTCOME_TRY(a, coerce(a, type_id::text, loc));
       }
       auto e = make_fn(op, type_id::boolean, &like_fn, args, loc);
-      std::const_pointer_cast<expr>(e)->negated = op[0] == '!';
-      return e;
-    });
-  for (const char* op : {"~", "!~", "~*", "!~*"})
-    register_function(op, [op](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
-      if (args.size() != 2) return no_function(op, args, loc);
-      for (auto& a : args) {
-        BOOST_OUTCOME_TRY(a, coerce(a, type_id::text, loc));
-      }
-      std::shared_ptr<const void> aux;
-      if (args[1]->kind == expr_kind::constant && !args[1]->value.is_null()) {
-        auto cache = std::make_shared<regex_cache>();
-        cache->pattern = std::string(args[1]->value.as_text());
-        auto flags = std::regex::ECMAScript;
-        if (std::string_view(op).find('*') != std::string_view::npos) flags |= std::regex::icase;
-        try {
-          cache->re = std::regex(cache->pattern, flags);
-        } catch (const std::regex_error& e) {
-          return make_error(errc::invalid_parameter, loc, "invalid regular expression: {}",
-                            e.what());
-        }
-        aux = cache;
-      }
-      auto e = make_fn(op, type_id::boolean, &regex_fn, args, loc, true, aux);
       std::const_pointer_cast<expr>(e)->negated = op[0] == '!';
       return e;
     });
