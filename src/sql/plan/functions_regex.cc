@@ -114,8 +114,8 @@ std::shared_ptr<const compiled_regex> row_regex(const datum* a, const expr& self
 
 // Binds fn(args): every argument text, the pattern compiled now if it and
 // the flags are constants (a NULL one leaves the call NULL at run time).
-result<expr_ptr> bind_regex(std::string name, sql_type ret, scalar_fn fn, std::vector<expr_ptr>& args,
-                            int loc, const regex_call& call) {
+result<expr_ptr> bind_regex(std::string name, sql_type ret, scalar_fn fn,
+                            std::vector<expr_ptr>& args, int loc, const regex_call& call) {
   for (auto& a : args) {
     BOOST_OUTCOME_TRY(a, coerce(a, type_id::text, loc));
   }
@@ -174,9 +174,9 @@ void append_array_element(std::string& out, const re2::StringPiece& v) {
     return;
   }
   std::string_view s(v.data(), v.size());
-  bool quote = s.empty() || (s.size() == 4 && (s[0] == 'N' || s[0] == 'n') &&
-                              (s[1] == 'U' || s[1] == 'u') && (s[2] == 'L' || s[2] == 'l') &&
-                              (s[3] == 'L' || s[3] == 'l'));
+  bool quote =
+      s.empty() || (s.size() == 4 && (s[0] == 'N' || s[0] == 'n') && (s[1] == 'U' || s[1] == 'u') &&
+                    (s[2] == 'L' || s[2] == 'l') && (s[3] == 'L' || s[3] == 'l'));
   for (char ch : s)
     if (ch == ',' || ch == '{' || ch == '}' || ch == '"' || ch == '\\' || ch == ' ' || ch == '\t' ||
         ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f')
@@ -320,26 +320,27 @@ void register_regex_functions() {
     if (args.size() == 2) call.flags = -1;
     return bind_regex("regexp_match", type_id::text_array, &regexp_match_fn, args, loc, call);
   });
-  register_function("regexp_replace",
-                    [](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
-                      if (args.size() < 3 || args.size() > 4)
-                        return no_function("regexp_replace", args, loc);
-                      auto call = replace_call;
-                      if (args.size() == 3) call.flags = -1;
-                      return bind_regex("regexp_replace", type_id::text, &regexp_replace_fn,
-                                        args, loc, call);
-                    });
+  register_function("regexp_replace", [](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
+    // PostgreSQL 15's start and N (integers) are not here.
+    if (args.size() < 3 || args.size() > 4 ||
+        (args.size() == 4 && args[3]->type.id != type_id::text &&
+         args[3]->type.id != type_id::unknown))
+      return no_function("regexp_replace", args, loc);
+    auto call = replace_call;
+    if (args.size() == 3) call.flags = -1;
+    return bind_regex("regexp_replace", type_id::text, &regexp_replace_fn, args, loc, call);
+  });
   // substring(text from pattern) is substring(text, text); the positional
   // forms stay the string functions'.
   resolver positional = registered_function("substring");
-  register_function("substring",
-                    [positional](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
-                      if (args.size() == 2 && (args[1]->type.id == type_id::text ||
-                                               args[1]->type.id == type_id::unknown))
-                        return bind_regex("substring", type_id::text, &regex_substring_fn, args,
-                                          loc, substring_call);
-                      return positional(args, loc);
-                    });
+  register_function(
+      "substring", [positional](std::vector<expr_ptr>& args, int loc) -> result<expr_ptr> {
+        if (args.size() == 2 &&
+            (args[1]->type.id == type_id::text || args[1]->type.id == type_id::unknown))
+          return bind_regex("substring", type_id::text, &regex_substring_fn, args, loc,
+                            substring_call);
+        return positional(args, loc);
+      });
 }
 
 }  // namespace runnel::sql
