@@ -2,6 +2,7 @@
 // look around (version(), format_type, pg_table_is_visible, ...). runnel has
 // one database, one schema that matters (public) and no privileges yet, so
 // most answers are constants.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,32 +94,42 @@ datum array_to_string_fn(const datum* a, const expr&, eval_context& c) {
   return text_result(c, out);
 }
 // The elements of a text[] literal {a,b,"c d"}, unquoted.
-std::vector<std::string> array_elements(std::string_view s) {
+// The elements of a text[]'s text form; an unquoted NULL is SQL NULL
+// (regexp_match's group that took no part).
+std::vector<std::optional<std::string>> array_elements(std::string_view s) {
   if (s.size() >= 2 && s.front() == '{') s = s.substr(1, s.size() - 2);
-  std::vector<std::string> out;
+  std::vector<std::optional<std::string>> out;
   std::string cur;
-  bool quoted = false;
+  bool quoted = false, was_quoted = false;
+  auto flush = [&] {
+    bool null = !was_quoted && cur.size() == 4 && (cur[0] | 0x20) == 'n' &&
+                (cur[1] | 0x20) == 'u' && (cur[2] | 0x20) == 'l' && (cur[3] | 0x20) == 'l';
+    out.push_back(null ? std::nullopt : std::optional<std::string>(std::move(cur)));
+    cur.clear();
+    was_quoted = false;
+  };
   for (size_t i = 0; i < s.size(); ++i) {
     char ch = s[i];
     if (ch == '"') {
       quoted = !quoted;
+      was_quoted = true;
     } else if (ch == ',' && !quoted) {
-      out.push_back(std::move(cur));
-      cur.clear();
+      flush();
     } else if (ch == '\\' && i + 1 < s.size()) {
       cur += s[++i];
     } else {
       cur += ch;
     }
   }
-  if (!s.empty()) out.push_back(std::move(cur));
+  if (!s.empty()) flush();
   return out;
 }
 datum array_subscript_fn(const datum* a, const expr&, eval_context& c) {
   auto items = array_elements(a[0].as_text());
   int64_t i = a[1].as_int();
-  if (i < 1 || static_cast<size_t>(i) > items.size()) return datum::null_value();
-  return text_result(c, items[static_cast<size_t>(i - 1)]);
+  if (i < 1 || static_cast<size_t>(i) > items.size() || !items[static_cast<size_t>(i - 1)])
+    return datum::null_value();
+  return text_result(c, *items[static_cast<size_t>(i - 1)]);
 }
 // array_upper/array_length (a text[] has one dimension, counted from 1;
 // PostgreSQL gives NULL for an empty array or another dimension).
