@@ -817,9 +817,29 @@ result<std::unique_ptr<engine::relation>> engine::maintain(const json& query, co
   return r;
 }
 
+namespace {
+
+// The relations a temporal join looks rows up in (the scans under its right
+// side): they go into a new view before the rest, so that the left rows
+// already there find the lookup side as it is now, not empty.
+void lookup_sides(const plan_node& n, bool lookup, std::set<uint64_t>& out) {
+  if (n.kind == plan_kind::scan && lookup && n.relation) out.insert(n.relation->id);
+  for (size_t i = 0; i < n.inputs.size(); ++i)
+    if (n.inputs[i])
+      lookup_sides(*n.inputs[i], lookup || (n.kind == plan_kind::join && n.temporal && i == 1),
+                   out);
+}
+
+}  // namespace
+
 void engine::start_from_inputs(relation& r) {
   r.flow->on_create();
+  std::set<uint64_t> first;
+  if (r.plan) lookup_sides(*r.plan, false, first);
+  std::vector<uint64_t> order(first.begin(), first.end());
   for (uint64_t id : r.reads)
+    if (!first.count(id)) order.push_back(id);
+  for (uint64_t id : order)
     for (auto& other : relations_) {
       if (other->info.id != id) continue;
       // A piece at a time, each piece's output taken before the next: an
