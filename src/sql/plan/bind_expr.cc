@@ -306,7 +306,8 @@ result<expr_ptr> binder::expression(const json& node, const expr_ctx& ctx) {
   if (k == "SubLink")
     return make_error(
         errc::feature_not_supported, loc,
-        "subqueries in expressions are not supported yet; use a join or a subquery in FROM");
+        "subqueries in expressions are supported only as [NOT] EXISTS / [NOT] IN (subquery) "
+        "conditions ANDed in WHERE; use a join or a subquery in FROM");
   if (k == "RowExpr")
     return make_error(errc::feature_not_supported, loc, "row constructors are not supported");
   if (k == "A_Indirection") {
@@ -346,6 +347,21 @@ result<expr_ptr> binder::column_ref(const json& cr, const expr_ctx& ctx) {
         return make_error(errc::ambiguous_column, loc, "column reference \"{}\" is ambiguous",
                           name);
       found = static_cast<int>(i);
+    }
+  }
+  if (found < 0 && ctx.outer) {
+    for (size_t i = 0; i < ctx.outer->size(); ++i) {
+      const auto& c = (*ctx.outer)[i];
+      if (c.name != name || c.hidden) continue;
+      if (!qualifier.empty() && c.qualifier != qualifier) continue;
+      if (found >= 0)
+        return make_error(errc::ambiguous_column, loc, "column reference \"{}\" is ambiguous",
+                          name);
+      found = static_cast<int>(i);
+    }
+    if (found >= 0) {
+      const auto& c = (*ctx.outer)[static_cast<size_t>(found)];
+      return make_column(static_cast<int>(ctx.cols->size()) + found, c.type, loc);
     }
   }
   if (found < 0) {
@@ -708,7 +724,7 @@ result<expr_ptr> binder::a_expr(const json& ae, const expr_ctx& ctx) {
       if (!s.empty()) push();
     } else {
       return make_error(errc::feature_not_supported, loc,
-                        "IN (subquery) is not supported yet; use a join");
+                        "IN (subquery) is supported only as a condition ANDed in WHERE; use a join");
     }
     if (kind == "AEXPR_OP_ALL" || (kind == "AEXPR_OP_ANY" && op != "=")) {
       // x op ALL/ANY (list): a conjunction/disjunction of comparisons.

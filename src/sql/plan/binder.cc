@@ -302,11 +302,15 @@ result<plan_ptr> binder::select(const json& s) {
     return make_error(errc::feature_not_supported, -1, "named WINDOW clauses are not supported");
   BOOST_OUTCOME_TRY(plan_ptr input, from_list(s.contains("fromClause") ? s["fromClause"] : json()));
   // WHERE
+  json where_rest;
   if (s.contains("whereClause")) {
+    BOOST_OUTCOME_TRY(input, where_subqueries(input, s["whereClause"], where_rest));
+  }
+  if (!where_rest.is_null()) {
     expr_ctx ctx;
     ctx.cols = &input->columns;
     ctx.clause = "WHERE";
-    BOOST_OUTCOME_TRY(auto w, expression(s["whereClause"], ctx));
+    BOOST_OUTCOME_TRY(auto w, expression(where_rest, ctx));
     auto r = coerce(w, type_id::boolean, w->location);
     if (!r)
       return make_error(errc::datatype_mismatch, w->location,

@@ -39,6 +39,9 @@ struct expr_ctx {
   std::vector<pending_agg>* aggs = nullptr;        // aggregates allowed and collected
   std::vector<pending_window>* windows = nullptr;  // window functions allowed
   const char* clause = "this context";             // for "not allowed in WHERE"
+  // A subquery's enclosing query: names not found in `cols` are looked up
+  // here and bound as columns cols->size() + i (bind_subquery.cc).
+  const std::vector<plan_column>* outer = nullptr;
 };
 
 class binder {
@@ -66,6 +69,11 @@ class binder {
   result<plan_ptr> generate_series(const json& call, int location);
   result<plan_ptr> session_tvf(const json& call, const json& alias, int location);
   result<plan_ptr> bind_view(const relation_info& r, const std::string& alias, int location);
+  // WHERE's top-level [NOT] EXISTS / [NOT] IN (subquery) conjuncts as
+  // semi- and anti-joins of `input` (bind_subquery.cc); `rest` is what is
+  // left of WHERE (null if nothing).
+  result<plan_ptr> where_subqueries(plan_ptr input, const json& where, json& rest);
+  result<plan_ptr> subquery_join(plan_ptr input, const json& sublink, bool negated);
 
   result<expr_ptr> column_ref(const json& cr, const expr_ctx& ctx);
   result<expr_ptr> func_call(const json& fc, const expr_ctx& ctx);

@@ -1,0 +1,337 @@
+// Subqueries in WHERE: [NOT] EXISTS (subquery) and x [NOT] IN (subquery),
+// each a conjunct of WHERE's top-level AND, become joins of the outer rows
+// against the DISTINCT of the subquery's correlation keys — operators the
+// engine already maintains incrementally (src/sql/README.md, "Subqueries
+// in WHERE").
+//
+//   EXISTS:      outer JOIN distinct(keys) ON keys            (semi-join)
+//   NOT EXISTS:  outer LEFT JOIN distinct(keys, true AS m) ON keys
+//                WHERE m IS NULL                              (anti-join)
+//   x IN:        EXISTS with x = y added to the keys
+//   x NOT IN:    PostgreSQL's NULL rules, per correlation group S:
+//                no y = x in S, no NULL y in S, and x IS NOT NULL or S
+//                empty — three anti-joins.
+//
+// Correlation: conjuncts of the subquery's WHERE that read the outer query
+// must be `inner expression = outer expression`; others are refused.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "sql/plan/binder_impl.h"
+#include "sql/plan/functions.h"
+
+namespace runnel::sql {
+
+namespace {
+
+const char* const aggregate_names[] = {"count",   "sum",      "avg",        "min",
+                                       "max",     "bool_and", "bool_or",    "every",
+                                       "string_agg", "array_agg", "stddev", "variance"};
+
+bool has_aggregate(const json& n) {
+  if (n.is_object()) {
+    if (n.contains("FuncCall")) {
+      const json& f = n["FuncCall"];
+      if (f.contains("funcname") && !f["funcname"].empty()) {
+        std::string name = str_of(f["funcname"].back());
+        for (const char* a : aggregate_names)
+          if (name == a && !f.contains("over")) return true;
+      }
+    }
+    if (n.contains("SubLink")) return false;  // its own query
+    for (const auto& [k, v] : n.items())
+      if (has_aggregate(v)) return true;
+  } else if (n.is_array()) {
+    for (const auto& v : n)
+      if (has_aggregate(v)) return true;
+  }
+  return false;
+}
+
+// The SubLink of a conjunct `[NOT] EXISTS (…)` / `x [NOT] IN (…)`, or null.
+const json* sublink_of(const json& n, bool& negated) {
+  negated = false;
+  const json* cur = &n;
+  if (cur->contains("BoolExpr") && (*cur)["BoolExpr"].value("boolop", "") == "NOT_EXPR" &&
+      (*cur)["BoolExpr"]["args"].size() == 1) {
+    negated = true;
+    cur = &(*cur)["BoolExpr"]["args"][0];
+  }
+  if (!cur->contains("SubLink")) return nullptr;
+  const json& sl = (*cur)["SubLink"];
+  std::string t = sl.value("subLinkType", "");
+  if (t == "EXISTS_SUBLINK") return cur;
+  if (t == "ANY_SUBLINK") {
+    if (!sl.contains("operName")) return cur;
+    if (sl["operName"].size() == 1 && str_of(sl["operName"][0]) == "=") return cur;
+  }
+  return nullptr;
+}
+
+void and_args(const json& n, std::vector<json>& out) {
+  if (n.contains("BoolExpr") && n["BoolExpr"].value("boolop", "") == "AND_EXPR") {
+    for (const auto& a : n["BoolExpr"]["args"]) and_args(a, out);
+    return;
+  }
+  out.push_back(n);
+}
+
+json and_of(const std::vector<json>& parts) {
+  if (parts.empty()) return json();
+  if (parts.size() == 1) return parts[0];
+  json args = json::array();
+  for (const auto& p : parts) args.push_back(p);
+  return json{{"BoolExpr", {{"boolop", "AND_EXPR"}, {"args", args}, {"location", -1}}}};
+}
+
+expr_ptr is_null_of(expr_ptr e) {
+  auto n = std::make_shared<expr>();
+  n->kind = expr_kind::is_null;
+  n->type = type_id::boolean;
+  n->args = {std::move(e)};
+  return n;
+}
+
+expr_ptr or_of(expr_ptr a, expr_ptr b) {
+  auto n = std::make_shared<expr>();
+  n->kind = expr_kind::or_;
+  n->type = type_id::boolean;
+  n->args = {std::move(a), std::move(b)};
+  return n;
+}
+
+bool all_below(const expr& e, int n) {
+  std::vector<int> cols;
+  collect_columns(e, cols);
+  return std::all_of(cols.begin(), cols.end(), [&](int c) { return c < n; });
+}
+
+// outer [LEFT] JOIN distinct(inner's `keys` columns [, true]) ON
+// outer_keys[i] = key i. Returns the join (outer columns, then the
+// distinct's, hidden) and sets `marker` to the marker column (left join).
+result<plan_ptr> join_distinct(const plan_ptr& outer, const std::vector<expr_ptr>& outer_keys,
+                               const plan_ptr& inner, const std::vector<int>& keys, bool anti,
+                               int& marker, int location) {
+  const std::string q = "$subquery";
+  std::vector<expr_ptr> ex;
+  std::vector<plan_column> cols;
+  for (size_t j = 0; j < keys.size(); ++j) {
+    const auto& t = inner->columns[static_cast<size_t>(keys[j])].type;
+    ex.push_back(make_column(keys[j], t));
+    cols.push_back({fmt::format("$k{}", j), t, q, true});
+  }
+  if (anti || keys.empty()) {
+    ex.push_back(make_bool(true));
+    cols.push_back({"$m", type_id::boolean, q, true});
+  }
+  auto d = std::make_shared<plan_node>();
+  d->kind = plan_kind::aggregate;
+  d->columns = cols;
+  for (size_t i = 0; i < cols.size(); ++i) d->group_keys.push_back(static_cast<int>(i));
+  d->inputs = {make_project(inner, ex, cols)};
+  auto j = std::make_shared<plan_node>();
+  j->kind = plan_kind::join;
+  j->join = anti ? join_type::left : join_type::inner;
+  j->columns = outer->columns;
+  j->columns.insert(j->columns.end(), cols.begin(), cols.end());
+  j->inputs = {outer, d};
+  int n = static_cast<int>(outer->columns.size());
+  std::vector<expr_ptr> eqs;
+  for (size_t i = 0; i < outer_keys.size(); ++i) {
+    BOOST_OUTCOME_TRY(auto eq, make_call("=",
+                                         {outer_keys[i], make_column(n + static_cast<int>(i),
+                                                                     cols[i].type, location)},
+                                         location));
+    eqs.push_back(eq);
+  }
+  if (!eqs.empty()) j->predicate = conjunction(eqs);
+  marker = n + static_cast<int>(cols.size()) - 1;
+  return plan_ptr(j);
+}
+
+plan_ptr back_to(const plan_ptr& p, const std::vector<plan_column>& cols) {
+  std::vector<expr_ptr> ex;
+  for (size_t i = 0; i < cols.size(); ++i) ex.push_back(make_column(static_cast<int>(i), cols[i].type));
+  return make_project(p, ex, cols);
+}
+
+}  // namespace
+
+result<plan_ptr> binder::where_subqueries(plan_ptr input, const json& where, json& rest) {
+  std::vector<json> parts, left;
+  and_args(where, parts);
+  for (const auto& p : parts) {
+    bool negated = false;
+    const json* sl = sublink_of(p, negated);
+    if (!sl) {
+      left.push_back(p);
+      continue;
+    }
+    BOOST_OUTCOME_TRY(input, subquery_join(input, (*sl)["SubLink"], negated));
+  }
+  rest = and_of(left);
+  return input;
+}
+
+result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool negated) {
+  int loc = sl.value("location", -1);
+  bool in = sl.value("subLinkType", "") == "ANY_SUBLINK";
+  const char* what = in ? (negated ? "NOT IN (subquery)" : "IN (subquery)")
+                        : (negated ? "NOT EXISTS" : "EXISTS");
+  const json& stmt = sl["subselect"];
+  const json& s = stmt.contains("SelectStmt") ? stmt["SelectStmt"] : stmt;
+  const std::vector<plan_column> outer_cols = input->columns;
+
+  // Correlated conjuncts of the subquery's WHERE: bind each against the
+  // subquery's FROM with the outer columns behind it.
+  std::vector<json> inner_sides, outer_sides, plain;
+  bool simple = s.value("op", "SETOP_NONE") == "SETOP_NONE" && s.contains("fromClause") &&
+                !s.contains("valuesLists");
+  if (simple && s.contains("whereClause")) {
+    size_t uses = opt_.column_uses ? opt_.column_uses->size() : 0;
+    BOOST_OUTCOME_TRY(plan_ptr from, from_list(s["fromClause"]));
+    int ni = static_cast<int>(from->columns.size());
+    std::vector<json> conj;
+    and_args(s["whereClause"], conj);
+    for (const auto& c : conj) {
+      bool neg = false;
+      if (sublink_of(c, neg) || c.contains("SubLink")) {
+        plain.push_back(c);
+        continue;
+      }
+      expr_ctx ctx;
+      ctx.cols = &from->columns;
+      ctx.outer = &outer_cols;
+      ctx.clause = "WHERE";
+      BOOST_OUTCOME_TRY(auto e, expression(c, ctx));
+      if (all_below(*e, ni)) {
+        plain.push_back(c);
+        continue;
+      }
+      // inner = outer (either way round)
+      bool ok = false;
+      if (c.contains("A_Expr") && c["A_Expr"].value("kind", "") == "AEXPR_OP" &&
+          c["A_Expr"]["name"].size() == 1 && str_of(c["A_Expr"]["name"][0]) == "=") {
+        const json& l = c["A_Expr"]["lexpr"];
+        const json& r = c["A_Expr"]["rexpr"];
+        BOOST_OUTCOME_TRY(auto le, expression(l, ctx));
+        BOOST_OUTCOME_TRY(auto re, expression(r, ctx));
+        std::vector<int> lc, rc;
+        collect_columns(*le, lc);
+        collect_columns(*re, rc);
+        auto inner_only = [&](const std::vector<int>& v) {
+          return !v.empty() && std::all_of(v.begin(), v.end(), [&](int x) { return x < ni; });
+        };
+        auto outer_only = [&](const std::vector<int>& v) {
+          return !v.empty() && std::all_of(v.begin(), v.end(), [&](int x) { return x >= ni; });
+        };
+        if (inner_only(lc) && outer_only(rc)) {
+          inner_sides.push_back(l);
+          outer_sides.push_back(r);
+          ok = true;
+        } else if (outer_only(lc) && inner_only(rc)) {
+          inner_sides.push_back(r);
+          outer_sides.push_back(l);
+          ok = true;
+        }
+      }
+      if (!ok)
+        return make_error(errc::feature_not_supported, location_of(c) >= 0 ? location_of(c) : loc,
+                          "a correlated condition in a subquery ({}) must be an equality "
+                          "inner expression = outer expression; other correlations are not "
+                          "supported yet",
+                          what);
+    }
+    if (opt_.column_uses) opt_.column_uses->resize(uses);
+  }
+  bool correlated = !inner_sides.empty();
+
+  // The subquery to bind: for a correlated one its WHERE without the
+  // correlations and its select list [IN's column,] inner keys.
+  json sub = s;
+  size_t first_key = in ? 1 : 0;
+  if (correlated) {
+    for (const char* k : {"groupClause", "havingClause", "limitCount", "limitOffset",
+                          "distinctClause", "windowClause"})
+      if (s.contains(k))
+        return make_error(errc::feature_not_supported, loc,
+                          "a correlated subquery ({}) with GROUP BY, HAVING, DISTINCT or LIMIT "
+                          "is not supported yet",
+                          what);
+    if (has_aggregate(s["targetList"]))
+      return make_error(errc::feature_not_supported, loc,
+                        "a correlated subquery ({}) with an aggregate is not supported yet", what);
+    json targets = json::array();
+    if (in) {
+      if (s["targetList"].size() != 1)
+        return make_error(errc::syntax_error, loc, "subquery has too many columns");
+      targets.push_back(s["targetList"][0]);
+    }
+    for (const auto& k : inner_sides)
+      targets.push_back(json{{"ResTarget", {{"val", k}, {"location", -1}}}});
+    sub["targetList"] = targets;
+    json w = and_of(plain);
+    if (w.is_null())
+      sub.erase("whereClause");
+    else
+      sub["whereClause"] = w;
+    sub.erase("sortClause");
+  }
+  BOOST_OUTCOME_TRY(plan_ptr inner, query(json{{"SelectStmt", sub}}));
+  std::vector<int> visible;
+  for (size_t i = 0; i < inner->columns.size(); ++i)
+    if (!inner->columns[i].hidden) visible.push_back(static_cast<int>(i));
+  if (in && visible.size() != first_key + inner_sides.size())
+    return make_error(errc::syntax_error, loc, "{}",
+                      visible.size() < 1 ? "subquery must return a column"
+                                         : "subquery has too many columns");
+
+  // Outer sides, bound against the outer query.
+  expr_ctx octx;
+  octx.cols = &outer_cols;
+  octx.clause = "WHERE";
+  std::vector<expr_ptr> okeys;
+  std::vector<int> ikeys;
+  for (size_t i = 0; i < outer_sides.size(); ++i) {
+    BOOST_OUTCOME_TRY(auto e, expression(outer_sides[i], octx));
+    okeys.push_back(e);
+    ikeys.push_back(visible[first_key + i]);
+  }
+  int marker = -1;
+  if (!in) {
+    BOOST_OUTCOME_TRY(auto j, join_distinct(input, okeys, inner, ikeys, negated, marker, loc));
+    if (negated) j = make_filter(j, is_null_of(make_column(marker, type_id::boolean)));
+    return back_to(j, outer_cols);
+  }
+  BOOST_OUTCOME_TRY(auto x, expression(sl["testexpr"], octx));
+  int y = visible[0];
+  std::vector<expr_ptr> okx = okeys;
+  okx.insert(okx.begin(), x);
+  std::vector<int> ikx = ikeys;
+  ikx.insert(ikx.begin(), y);
+  if (!negated) {
+    BOOST_OUTCOME_TRY(auto j, join_distinct(input, okx, inner, ikx, false, marker, loc));
+    return back_to(j, outer_cols);
+  }
+  // NOT IN: no y = x in the group, no NULL y in it, x not NULL or the group empty.
+  BOOST_OUTCOME_TRY(auto j1, join_distinct(input, okx, inner, ikx, true, marker, loc));
+  plan_ptr p = back_to(make_filter(j1, is_null_of(make_column(marker, type_id::boolean))),
+                       outer_cols);
+  plan_ptr nulls =
+      make_filter(inner, is_null_of(make_column(y, inner->columns[static_cast<size_t>(y)].type)));
+  BOOST_OUTCOME_TRY(auto j2, join_distinct(p, okeys, nulls, ikeys, true, marker, loc));
+  p = back_to(make_filter(j2, is_null_of(make_column(marker, type_id::boolean))), outer_cols);
+  BOOST_OUTCOME_TRY(auto j3, join_distinct(p, okeys, inner, ikeys, true, marker, loc));
+  auto ok = or_of(std::make_shared<expr>([&] {
+                    expr n;
+                    n.kind = expr_kind::is_not_null;
+                    n.type = type_id::boolean;
+                    n.args = {x};
+                    return n;
+                  }()),
+                  is_null_of(make_column(marker, type_id::boolean)));
+  return back_to(make_filter(j3, ok), outer_cols);
+}
+
+}  // namespace runnel::sql
