@@ -43,6 +43,8 @@ class category : public std::error_category {
         return "numeric value out of range";
       case errc::division_by_zero:
         return "division by zero";
+      case errc::cardinality_violation:
+        return "cardinality violation";
       case errc::invalid_parameter:
         return "invalid parameter value";
       case errc::invalid_datetime:

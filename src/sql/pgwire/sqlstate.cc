@@ -38,6 +38,8 @@ std::string_view sqlstate(errc code) {
       return "22003";
     case errc::division_by_zero:
       return "22012";
+    case errc::cardinality_violation:
+      return "21000";
     case errc::invalid_parameter:
       return "22023";
     case errc::invalid_regular_expression:

@@ -303,11 +303,23 @@ result<expr_ptr> binder::expression(const json& node, const expr_ctx& ctx) {
     out += "}";
     return make_text_constant(type_id::text_array, out, loc);
   }
+  if (k == "SubLink" && value_subs_.count(loc)) {
+    const auto& [width, e] = value_subs_.at(loc);
+    // Joins for later subqueries add columns after it; other contexts
+    // (HAVING, ORDER BY over the output) have other columns.
+    if (!ctx.cols || ctx.cols->size() < width || width == 0 ||
+        (*ctx.cols)[width - 1].qualifier != "$subquery" || !(*ctx.cols)[width - 1].hidden)
+      return make_error(errc::feature_not_supported, loc,
+                        "a subquery is supported only in WHERE and the select list (not in {})",
+                        ctx.clause);
+    return e;
+  }
   if (k == "SubLink")
     return make_error(
         errc::feature_not_supported, loc,
-        "subqueries in expressions are supported only as [NOT] EXISTS / [NOT] IN (subquery) "
-        "conditions ANDed in WHERE; use a join or a subquery in FROM");
+        "this subquery is not supported yet: subqueries in expressions are supported as "
+        "scalar subqueries and [NOT] EXISTS in WHERE and the select list, and as [NOT] IN "
+        "(subquery) conditions ANDed in WHERE");
   if (k == "RowExpr")
     return make_error(errc::feature_not_supported, loc, "row constructors are not supported");
   if (k == "A_Indirection") {

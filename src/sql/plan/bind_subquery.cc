@@ -49,6 +49,29 @@ bool has_aggregate(const json& n) {
   return false;
 }
 
+bool contains_sublink(const json& n) {
+  if (n.is_object()) {
+    if (n.contains("SubLink")) return true;
+    for (const auto& [k, v] : n.items())
+      if (contains_sublink(v)) return true;
+  } else if (n.is_array()) {
+    for (const auto& v : n)
+      if (contains_sublink(v)) return true;
+  }
+  return false;
+}
+
+// A scalar subquery's value from its row count and (when one) its value:
+// PostgreSQL's 21000 when more than one row.
+datum one_row(const datum* a, const expr& self, eval_context& c) {
+  if (!a[0].is_null() && a[0].as_int() > 1) {
+    c.fail(make_error(errc::cardinality_violation, self.location,
+                      "more than one row returned by a subquery used as an expression"));
+    return datum::null_value();
+  }
+  return a[1];
+}
+
 // The SubLink of a conjunct `[NOT] EXISTS (…)` / `x [NOT] IN (…)`, or null.
 const json* sublink_of(const json& n, bool& negated) {
   negated = false;
@@ -158,34 +181,11 @@ plan_ptr back_to(const plan_ptr& p, const std::vector<plan_column>& cols) {
 
 }  // namespace
 
-result<plan_ptr> binder::where_subqueries(plan_ptr input, const json& where, json& rest) {
-  std::vector<json> parts, left;
-  and_args(where, parts);
-  for (const auto& p : parts) {
-    bool negated = false;
-    const json* sl = sublink_of(p, negated);
-    if (!sl) {
-      left.push_back(p);
-      continue;
-    }
-    BOOST_OUTCOME_TRY(input, subquery_join(input, (*sl)["SubLink"], negated));
-  }
-  rest = and_of(left);
-  return input;
-}
-
-result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool negated) {
-  int loc = sl.value("location", -1);
-  bool in = sl.value("subLinkType", "") == "ANY_SUBLINK";
-  const char* what = in ? (negated ? "NOT IN (subquery)" : "IN (subquery)")
-                        : (negated ? "NOT EXISTS" : "EXISTS");
-  const json& stmt = sl["subselect"];
-  const json& s = stmt.contains("SelectStmt") ? stmt["SelectStmt"] : stmt;
-  const std::vector<plan_column> outer_cols = input->columns;
-
+result<void> binder::correlations(const json& s, const std::vector<plan_column>& outer_cols,
+                                  const char* what, int loc, std::vector<json>& inner_sides,
+                                  std::vector<json>& outer_sides, std::vector<json>& plain) {
   // Correlated conjuncts of the subquery's WHERE: bind each against the
   // subquery's FROM with the outer columns behind it.
-  std::vector<json> inner_sides, outer_sides, plain;
   bool simple = s.value("op", "SETOP_NONE") == "SETOP_NONE" && s.contains("fromClause") &&
                 !s.contains("valuesLists");
   if (simple && s.contains("whereClause")) {
@@ -196,7 +196,7 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
     and_args(s["whereClause"], conj);
     for (const auto& c : conj) {
       bool neg = false;
-      if (sublink_of(c, neg) || c.contains("SubLink")) {
+      if (sublink_of(c, neg) || contains_sublink(c)) {
         plain.push_back(c);
         continue;
       }
@@ -245,6 +245,36 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
     }
     if (opt_.column_uses) opt_.column_uses->resize(uses);
   }
+  return outcome::success();
+}
+
+result<plan_ptr> binder::where_subqueries(plan_ptr input, const json& where, json& rest) {
+  std::vector<json> parts, left;
+  and_args(where, parts);
+  for (const auto& p : parts) {
+    bool negated = false;
+    const json* sl = sublink_of(p, negated);
+    if (!sl) {
+      left.push_back(p);
+      continue;
+    }
+    BOOST_OUTCOME_TRY(input, subquery_join(input, (*sl)["SubLink"], negated));
+  }
+  rest = and_of(left);
+  return input;
+}
+
+result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool negated) {
+  int loc = sl.value("location", -1);
+  bool in = sl.value("subLinkType", "") == "ANY_SUBLINK";
+  const char* what = in ? (negated ? "NOT IN (subquery)" : "IN (subquery)")
+                        : (negated ? "NOT EXISTS" : "EXISTS");
+  const json& stmt = sl["subselect"];
+  const json& s = stmt.contains("SelectStmt") ? stmt["SelectStmt"] : stmt;
+  const std::vector<plan_column> outer_cols = input->columns;
+
+  std::vector<json> inner_sides, outer_sides, plain;
+  BOOST_OUTCOME_TRY(correlations(s, outer_cols, what, loc, inner_sides, outer_sides, plain));
   bool correlated = !inner_sides.empty();
 
   // The subquery to bind: for a correlated one its WHERE without the
@@ -332,6 +362,204 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
                   }()),
                   is_null_of(make_column(marker, type_id::boolean)));
   return back_to(make_filter(j3, ok), outer_cols);
+}
+
+result<plan_ptr> binder::value_subqueries(plan_ptr input, const json& node) {
+  if (node.is_array()) {
+    for (const auto& v : node) {
+      BOOST_OUTCOME_TRY(input, value_subqueries(input, v));
+    }
+    return input;
+  }
+  if (!node.is_object()) return input;
+  if (node.contains("SubLink")) {
+    const json& sl = node["SubLink"];
+    std::string t = sl.value("subLinkType", "");
+    if (t == "EXPR_SUBLINK" || t == "EXISTS_SUBLINK") return value_subquery(input, sl);
+    return input;  // refused by expression()
+  }
+  for (const auto& [k, v] : node.items()) {
+    BOOST_OUTCOME_TRY(input, value_subqueries(input, v));
+  }
+  return input;
+}
+
+result<plan_ptr> binder::value_subquery(plan_ptr input, const json& sl) {
+  int loc = sl.value("location", -1);
+  bool exists = sl.value("subLinkType", "") == "EXISTS_SUBLINK";
+  const char* what = exists ? "EXISTS" : "a scalar subquery";
+  const json& stmt = sl["subselect"];
+  const json& s = stmt.contains("SelectStmt") ? stmt["SelectStmt"] : stmt;
+  const std::vector<plan_column> outer_cols = input->columns;
+  const int n = static_cast<int>(outer_cols.size());
+  std::vector<json> inner_sides, outer_sides, plain;
+  BOOST_OUTCOME_TRY(correlations(s, outer_cols, what, loc, inner_sides, outer_sides, plain));
+  bool correlated = !inner_sides.empty();
+  if (!exists && s.contains("targetList") && s["targetList"].size() != 1)
+    return make_error(errc::syntax_error, loc, "subquery must return only one column");
+  json sub = s;
+  bool aggregate = false;
+  std::string agg_name;
+  if (correlated) {
+    for (const char* k : {"groupClause", "havingClause", "limitCount", "limitOffset",
+                          "distinctClause", "windowClause"})
+      if (s.contains(k))
+        return make_error(errc::feature_not_supported, loc,
+                          "a correlated subquery ({}) with GROUP BY, HAVING, DISTINCT or LIMIT "
+                          "is not supported yet",
+                          what);
+    json targets = json::array();
+    json groups = json::array();
+    if (!exists) {
+      const json& t = s["targetList"][0]["ResTarget"]["val"];
+      aggregate = has_aggregate(t);
+      if (aggregate) {
+        // Only an aggregate call itself: its value over no rows is known
+        // (count: 0, the others NULL).
+        if (!t.contains("FuncCall") || t["FuncCall"].contains("over") ||
+            t["FuncCall"].contains("agg_filter"))
+          return make_error(errc::feature_not_supported, loc,
+                            "a correlated scalar subquery must select one aggregate call or a "
+                            "plain expression; an expression over aggregates is not supported yet");
+        agg_name = str_of(t["FuncCall"]["funcname"].back());
+      }
+      targets.push_back(s["targetList"][0]);
+    } else if (has_aggregate(s["targetList"])) {
+      return make_error(errc::feature_not_supported, loc,
+                        "a correlated subquery ({}) with an aggregate is not supported yet", what);
+    }
+    for (const auto& k : inner_sides) {
+      targets.push_back(json{{"ResTarget", {{"val", k}, {"location", -1}}}});
+      groups.push_back(k);
+    }
+    sub["targetList"] = targets;
+    if (aggregate) sub["groupClause"] = groups;
+    json w = and_of(plain);
+    if (w.is_null())
+      sub.erase("whereClause");
+    else
+      sub["whereClause"] = w;
+    sub.erase("sortClause");
+  }
+  BOOST_OUTCOME_TRY(plan_ptr inner, query(json{{"SelectStmt", sub}}));
+  std::vector<int> visible;
+  for (size_t i = 0; i < inner->columns.size(); ++i)
+    if (!inner->columns[i].hidden) visible.push_back(static_cast<int>(i));
+  size_t first_key = exists ? 0 : 1;
+  if (!exists && visible.size() != first_key + inner_sides.size())
+    return make_error(errc::syntax_error, loc, "subquery must return only one column");
+  expr_ctx octx;
+  octx.cols = &outer_cols;
+  octx.clause = "WHERE";
+  std::vector<expr_ptr> okeys;
+  std::vector<int> ikeys;
+  for (size_t i = 0; i < outer_sides.size(); ++i) {
+    BOOST_OUTCOME_TRY(auto e, expression(outer_sides[i], octx));
+    okeys.push_back(e);
+    ikeys.push_back(visible[first_key + i]);
+  }
+  int marker = -1;
+  if (exists) {
+    BOOST_OUTCOME_TRY(auto j, join_distinct(input, okeys, inner, ikeys, true, marker, loc));
+    auto v = std::make_shared<expr>();
+    v->kind = expr_kind::is_not_null;
+    v->type = type_id::boolean;
+    v->location = loc;
+    v->args = {make_column(marker, type_id::boolean)};
+    value_subs_[loc] = {j->columns.size(), v};
+    return j;
+  }
+  const int y = visible[0];
+  const sql_type yt = inner->columns[static_cast<size_t>(y)].type;
+  plan_ptr right;
+  expr_ptr value;
+  std::vector<plan_column> rcols;
+  if (aggregate) {
+    // Grouped by the keys: one row per key; LEFT JOIN on them.
+    std::vector<expr_ptr> ex{make_column(y, yt)};
+    rcols.push_back({"$v", yt, "$subquery", true});
+    for (size_t j = 0; j < ikeys.size(); ++j) {
+      const auto& t = inner->columns[static_cast<size_t>(ikeys[j])].type;
+      ex.push_back(make_column(ikeys[j], t));
+      rcols.push_back({fmt::format("$k{}", j), t, "$subquery", true});
+    }
+    right = make_project(inner, ex, rcols);
+    expr_ptr col = make_column(n, yt, loc);
+    if (agg_name == "count") {
+      auto c = std::make_shared<expr>();
+      c->kind = expr_kind::coalesce;
+      c->type = yt;
+      c->location = loc;
+      c->args = {col, make_constant(yt, datum::of_int(0))};
+      value = c;
+    } else {
+      value = col;
+    }
+    for (size_t j = 0; j < ikeys.size(); ++j) ikeys[j] = static_cast<int>(j) + 1;
+  } else {
+    // count(*) and min(value) per key group: the value when one row,
+    // 21000 when more, NULL (no match in the LEFT JOIN) when none.
+    if (yt.id == type_id::jsonb || yt.id == type_id::text_array)
+      return make_error(errc::feature_not_supported, loc,
+                        "a scalar subquery of type {} is not supported yet", type_name(yt));
+    std::vector<expr_ptr> ex;
+    std::vector<plan_column> pcols;
+    for (size_t j = 0; j < ikeys.size(); ++j) {
+      const auto& t = inner->columns[static_cast<size_t>(ikeys[j])].type;
+      ex.push_back(make_column(ikeys[j], t));
+      pcols.push_back({fmt::format("$k{}", j), t, "$subquery", true});
+    }
+    ex.push_back(make_column(y, yt));
+    pcols.push_back({"$v", yt, "$subquery", true});
+    auto a = std::make_shared<plan_node>();
+    a->kind = plan_kind::aggregate;
+    a->inputs = {make_project(inner, ex, pcols)};
+    for (size_t j = 0; j < ikeys.size(); ++j) a->group_keys.push_back(static_cast<int>(j));
+    agg_call cnt;
+    cnt.func = "count";
+    cnt.type = type_id::int64;
+    cnt.arg_type = type_id::int64;
+    agg_call mn;
+    mn.func = "min";
+    mn.arg = static_cast<int>(ikeys.size());
+    mn.arg_type = yt;
+    mn.type = yt;
+    a->aggs = {cnt, mn};
+    a->columns.assign(pcols.begin(), pcols.end() - 1);
+    a->columns.push_back({"$n", type_id::int64, "$subquery", true});
+    a->columns.push_back({"$v", yt, "$subquery", true});
+    right = a;
+    rcols = a->columns;
+    for (size_t j = 0; j < ikeys.size(); ++j) ikeys[j] = static_cast<int>(j);
+    int nk = static_cast<int>(ikeys.size());
+    auto v = std::make_shared<expr>();
+    v->kind = expr_kind::call;
+    v->type = yt;
+    v->location = loc;
+    v->name = "scalar_subquery";
+    v->fn = &one_row;
+    v->strict = false;
+    v->args = {make_column(n + nk, type_id::int64), make_column(n + nk + 1, yt)};
+    value = v;
+  }
+  auto j = std::make_shared<plan_node>();
+  j->kind = plan_kind::join;
+  j->join = join_type::left;
+  j->columns = outer_cols;
+  j->columns.insert(j->columns.end(), rcols.begin(), rcols.end());
+  j->inputs = {input, right};
+  std::vector<expr_ptr> eqs;
+  for (size_t i = 0; i < okeys.size(); ++i) {
+    BOOST_OUTCOME_TRY(auto eq, make_call("=",
+                                         {okeys[i], make_column(n + ikeys[i],
+                                                                rcols[static_cast<size_t>(ikeys[i])].type,
+                                                                loc)},
+                                         loc));
+    eqs.push_back(eq);
+  }
+  if (!eqs.empty()) j->predicate = conjunction(eqs);
+  value_subs_[loc] = {j->columns.size(), value};
+  return plan_ptr(j);
 }
 
 }  // namespace runnel::sql

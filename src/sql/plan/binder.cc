@@ -307,6 +307,10 @@ result<plan_ptr> binder::select(const json& s) {
     BOOST_OUTCOME_TRY(input, where_subqueries(input, s["whereClause"], where_rest));
   }
   if (!where_rest.is_null()) {
+    BOOST_OUTCOME_TRY(input, value_subqueries(input, where_rest));
+  }
+  BOOST_OUTCOME_TRY(input, value_subqueries(input, s["targetList"]));
+  if (!where_rest.is_null()) {
     expr_ctx ctx;
     ctx.cols = &input->columns;
     ctx.clause = "WHERE";

@@ -74,6 +74,15 @@ class binder {
   // left of WHERE (null if nothing).
   result<plan_ptr> where_subqueries(plan_ptr input, const json& where, json& rest);
   result<plan_ptr> subquery_join(plan_ptr input, const json& sublink, bool negated);
+  // Scalar and EXISTS subqueries used as values in `node` (WHERE, the
+  // select list): each joined to `input`, its value kept for expression().
+  result<plan_ptr> value_subqueries(plan_ptr input, const json& node);
+  result<plan_ptr> value_subquery(plan_ptr input, const json& sublink);
+  // The correlated conjuncts of a subquery's WHERE, split into inner and
+  // outer sides of `inner = outer`; `plain` gets the others.
+  result<void> correlations(const json& s, const std::vector<plan_column>& outer, const char* what,
+                            int loc, std::vector<json>& inner_sides,
+                            std::vector<json>& outer_sides, std::vector<json>& plain);
 
   result<expr_ptr> column_ref(const json& cr, const expr_ctx& ctx);
   result<expr_ptr> func_call(const json& fc, const expr_ctx& ctx);
@@ -94,6 +103,9 @@ class binder {
   result<expr_ptr> named_call(const std::string& name, const json& fc, const expr_ctx& ctx,
                               int loc);
 
+  // Subqueries used as values, by the SubLink's location: the width of
+  // the plan they were joined to and the expression giving their value.
+  std::map<int, std::pair<size_t, expr_ptr>> value_subs_;
   // CTEs in scope (innermost last).
   std::vector<std::map<std::string, plan_ptr>> ctes_;
   // Locations of the RangeVars marked FOR SYSTEM_TIME AS OF PROCTIME().
