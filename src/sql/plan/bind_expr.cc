@@ -318,8 +318,8 @@ result<expr_ptr> binder::expression(const json& node, const expr_ctx& ctx) {
     return make_error(
         errc::feature_not_supported, loc,
         "this subquery is not supported yet: subqueries in expressions are supported as "
-        "scalar subqueries and [NOT] EXISTS in WHERE and the select list, and as [NOT] IN "
-        "(subquery) conditions ANDed in WHERE");
+        "scalar subqueries, [NOT] EXISTS and x [NOT] IN (subquery) in WHERE and the select "
+        "list");
   if (k == "RowExpr")
     return make_error(errc::feature_not_supported, loc, "row constructors are not supported");
   if (k == "A_Indirection") {

@@ -264,7 +264,8 @@ result<plan_ptr> binder::where_subqueries(plan_ptr input, const json& where, jso
   return input;
 }
 
-result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool negated) {
+result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool negated,
+                                       bool as_value) {
   int loc = sl.value("location", -1);
   bool in = sl.value("subLinkType", "") == "ANY_SUBLINK";
   const char* what = in ? (negated ? "NOT IN (subquery)" : "IN (subquery)")
@@ -340,6 +341,37 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
   okx.insert(okx.begin(), x);
   std::vector<int> ikx = ikeys;
   ikx.insert(ikx.begin(), y);
+  if (as_value) {
+    // true if some y = x in the group; false if none and the group is
+    // empty; NULL if none and x is NULL or a y is NULL; false otherwise.
+    int m1 = -1, m2 = -1, m3 = -1;
+    BOOST_OUTCOME_TRY(auto j1, join_distinct(input, okx, inner, ikx, true, m1, loc));
+    BOOST_OUTCOME_TRY(auto j2, join_distinct(j1, okeys, inner, ikeys, true, m2, loc));
+    plan_ptr nulls =
+        make_filter(inner, is_null_of(make_column(y, inner->columns[static_cast<size_t>(y)].type)));
+    BOOST_OUTCOME_TRY(auto j3, join_distinct(j2, okeys, nulls, ikeys, true, m3, loc));
+    auto not_null = [](expr_ptr e) {
+      auto n = std::make_shared<expr>();
+      n->kind = expr_kind::is_not_null;
+      n->type = type_id::boolean;
+      n->args = {std::move(e)};
+      return expr_ptr(n);
+    };
+    auto c = std::make_shared<expr>();
+    c->kind = expr_kind::case_;
+    c->type = type_id::boolean;
+    c->location = loc;
+    c->has_else = true;
+    c->args = {not_null(make_column(m1, type_id::boolean)),
+               make_bool(true),
+               is_null_of(make_column(m2, type_id::boolean)),
+               make_bool(false),
+               or_of(is_null_of(x), not_null(make_column(m3, type_id::boolean))),
+               make_null(type_id::boolean),
+               make_bool(false)};
+    value_subs_[loc] = {j3->columns.size(), c};
+    return j3;
+  }
   if (!negated) {
     BOOST_OUTCOME_TRY(auto j, join_distinct(input, okx, inner, ikx, false, marker, loc));
     return back_to(j, outer_cols);
@@ -376,6 +408,8 @@ result<plan_ptr> binder::value_subqueries(plan_ptr input, const json& node) {
     const json& sl = node["SubLink"];
     std::string t = sl.value("subLinkType", "");
     if (t == "EXPR_SUBLINK" || t == "EXISTS_SUBLINK") return value_subquery(input, sl);
+    bool negated = false;
+    if (sublink_of(node, negated)) return subquery_join(input, sl, false, true);
     return input;  // refused by expression()
   }
   for (const auto& [k, v] : node.items()) {

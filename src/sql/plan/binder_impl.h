@@ -73,7 +73,9 @@ class binder {
   // semi- and anti-joins of `input` (bind_subquery.cc); `rest` is what is
   // left of WHERE (null if nothing).
   result<plan_ptr> where_subqueries(plan_ptr input, const json& where, json& rest);
-  result<plan_ptr> subquery_join(plan_ptr input, const json& sublink, bool negated);
+  // as_value: x IN (…) as a three-valued value (value_subs_), not a filter.
+  result<plan_ptr> subquery_join(plan_ptr input, const json& sublink, bool negated,
+                                 bool as_value = false);
   // Scalar and EXISTS subqueries used as values in `node` (WHERE, the
   // select list): each joined to `input`, its value kept for expression().
   result<plan_ptr> value_subqueries(plan_ptr input, const json& node);
