@@ -376,6 +376,14 @@ result<expr_ptr> binder::column_ref(const json& cr, const expr_ctx& ctx) {
       return make_column(static_cast<int>(ctx.cols->size()) + found, c.type, loc);
     }
   }
+  if (found < 0 && !ctx.outer && outer_scope_) {
+    for (const auto& c : *outer_scope_)
+      if (c.name == name && !c.hidden && (qualifier.empty() || c.qualifier == qualifier))
+        return make_error(errc::feature_not_supported, loc,
+                          "a subquery may read the outer query's column \"{}\" only in an "
+                          "equality inner = outer of its WHERE; this is not supported yet",
+                          name);
+  }
   if (found < 0) {
     if (!qualifier.empty()) {
       bool any = false;

@@ -309,7 +309,11 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
       sub["whereClause"] = w;
     sub.erase("sortClause");
   }
-  BOOST_OUTCOME_TRY(plan_ptr inner, query(json{{"SelectStmt", sub}}));
+  const auto* saved_scope = outer_scope_;
+  outer_scope_ = &outer_cols;
+  auto bound = query(json{{"SelectStmt", sub}});
+  outer_scope_ = saved_scope;
+  BOOST_OUTCOME_TRY(plan_ptr inner, std::move(bound));
   std::vector<int> visible;
   for (size_t i = 0; i < inner->columns.size(); ++i)
     if (!inner->columns[i].hidden) visible.push_back(static_cast<int>(i));
@@ -475,7 +479,11 @@ result<plan_ptr> binder::value_subquery(plan_ptr input, const json& sl) {
       sub["whereClause"] = w;
     sub.erase("sortClause");
   }
-  BOOST_OUTCOME_TRY(plan_ptr inner, query(json{{"SelectStmt", sub}}));
+  const auto* saved_scope = outer_scope_;
+  outer_scope_ = &outer_cols;
+  auto bound = query(json{{"SelectStmt", sub}});
+  outer_scope_ = saved_scope;
+  BOOST_OUTCOME_TRY(plan_ptr inner, std::move(bound));
   std::vector<int> visible;
   for (size_t i = 0; i < inner->columns.size(); ++i)
     if (!inner->columns[i].hidden) visible.push_back(static_cast<int>(i));

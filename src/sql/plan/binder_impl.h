@@ -108,6 +108,9 @@ class binder {
   // Subqueries used as values, by the SubLink's location: the width of
   // the plan they were joined to and the expression giving their value.
   std::map<int, std::pair<size_t, expr_ptr>> value_subs_;
+  // While a subquery is bound: the enclosing query's columns, for a clear
+  // 0A000 when the subquery reads them other than in a WHERE equality.
+  const std::vector<plan_column>* outer_scope_ = nullptr;
   // CTEs in scope (innermost last).
   std::vector<std::map<std::string, plan_ptr>> ctes_;
   // Locations of the RangeVars marked FOR SYSTEM_TIME AS OF PROCTIME().
