@@ -222,7 +222,7 @@ def test_upsert_topic_through_kill9():
 
 def test_state_survives_kill9_with_consumed_records_deleted():
     """Durable state (docs/sql/README.md, "Durability and restart"): a source, an upsert table, a table
-    written with INSERT and views over them (aggregate, Top-N, join); the SQL process is killed with -9
+    written with INSERT and views over them (aggregate, Top-N, join, subqueries); the SQL process is killed with -9
     while it reads, and before it restarts the records it had consumed and committed are deleted from
     both topics (DeleteRecords), so that recomputing from the topics would lose them. After the restart,
     and more records, each view equals DuckDB's answer over every row ever produced, the INSERTed rows
@@ -237,6 +237,12 @@ def test_state_survives_kill9_with_consumed_records_deleted():
         "by_name": "SELECT p.name, count(*) AS n, sum(b.price) AS total FROM bids b JOIN people p "
                    "ON b.bidder = p.id GROUP BY p.name",
         "per_region": "SELECT region, count(*) AS n, sum(balance) AS total FROM accounts GROUP BY region",
+        # Subqueries in expressions: an anti-join, correlated scalar aggregates, an uncorrelated one.
+        "unknown_bidders": "SELECT id, bidder FROM bids b WHERE NOT EXISTS "
+                           "(SELECT 1 FROM people p WHERE p.id = b.bidder)",
+        "people_bids": "SELECT p.id, (SELECT count(*) FROM bids b WHERE b.bidder = p.id) AS n, "
+                       "(SELECT max(price) FROM bids b WHERE b.bidder = p.id) AS top FROM people p",
+        "above_average": "SELECT id, price FROM bids WHERE price > (SELECT avg(price) FROM bids)",
     }
     state = tempfile.mkdtemp(prefix="runnel-sql-state-")
     with Broker(BINARY) as b:
