@@ -251,6 +251,7 @@ result<void> binder::correlations(const json& s, const std::vector<plan_column>&
 result<plan_ptr> binder::where_subqueries(plan_ptr input, const json& where, json& rest) {
   std::vector<json> parts, left;
   and_args(where, parts);
+  bool any = false;
   for (const auto& p : parts) {
     bool negated = false;
     const json* sl = sublink_of(p, negated);
@@ -259,8 +260,9 @@ result<plan_ptr> binder::where_subqueries(plan_ptr input, const json& where, jso
       continue;
     }
     BOOST_OUTCOME_TRY(input, subquery_join(input, (*sl)["SubLink"], negated));
+    any = true;
   }
-  rest = and_of(left);
+  rest = any ? and_of(left) : where;  // untouched when there is no subquery
   return input;
 }
 
