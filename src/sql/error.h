@@ -27,7 +27,7 @@ enum class errc {
   invalid_text_representation,  // '12x'::int
   numeric_out_of_range,
   division_by_zero,
-  cardinality_violation,  // a scalar subquery returned more than one row (21000)
+  cardinality_violation,    // a scalar subquery returned more than one row (21000)
   invalid_parameter,        // a bad option or argument value
   invalid_datetime,         // a date/time field or result out of range
   invalid_datetime_format,  // a date/time text that does not read ('x'::date)

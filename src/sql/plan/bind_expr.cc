@@ -109,6 +109,19 @@ std::string figure_colname(const json& node) {
   }
   if (k == "A_Expr" && v.value("kind", "") == "AEXPR_NULLIF") return "nullif";
   if (k == "CollateClause") return figure_colname(v["arg"]);
+  if (k == "SubLink") {
+    // PostgreSQL: "exists", a scalar subquery's own column name, else none.
+    std::string t = v.value("subLinkType", "");
+    if (t == "EXISTS_SUBLINK") return "exists";
+    if (t == "EXPR_SUBLINK" && v["subselect"].contains("SelectStmt")) {
+      const json& tl = v["subselect"]["SelectStmt"].value("targetList", json::array());
+      if (tl.size() == 1 && tl[0].contains("ResTarget")) {
+        const json& rt = tl[0]["ResTarget"];
+        if (rt.contains("name")) return rt.value("name", "");
+        return figure_colname(rt["val"]);
+      }
+    }
+  }
   return "?column?";
 }
 
@@ -744,7 +757,7 @@ result<expr_ptr> binder::a_expr(const json& ae, const expr_ctx& ctx) {
       if (!s.empty()) push();
     } else {
       return make_error(errc::feature_not_supported, loc,
-                        "IN (subquery) is supported only as a condition ANDed in WHERE; use a join");
+                        "IN (subquery) is not supported yet; use a join");
     }
     if (kind == "AEXPR_OP_ALL" || (kind == "AEXPR_OP_ANY" && op != "=")) {
       // x op ALL/ANY (list): a conjunction/disjunction of comparisons.

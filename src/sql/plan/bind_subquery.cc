@@ -25,9 +25,9 @@ namespace runnel::sql {
 
 namespace {
 
-const char* const aggregate_names[] = {"count",   "sum",      "avg",        "min",
-                                       "max",     "bool_and", "bool_or",    "every",
-                                       "string_agg", "array_agg", "stddev", "variance"};
+const char* const aggregate_names[] = {"count",      "sum",       "avg",     "min",
+                                       "max",        "bool_and",  "bool_or", "every",
+                                       "string_agg", "array_agg", "stddev",  "variance"};
 
 bool has_aggregate(const json& n) {
   if (n.is_object()) {
@@ -162,10 +162,11 @@ result<plan_ptr> join_distinct(const plan_ptr& outer, const std::vector<expr_ptr
   int n = static_cast<int>(outer->columns.size());
   std::vector<expr_ptr> eqs;
   for (size_t i = 0; i < outer_keys.size(); ++i) {
-    BOOST_OUTCOME_TRY(auto eq, make_call("=",
-                                         {outer_keys[i], make_column(n + static_cast<int>(i),
-                                                                     cols[i].type, location)},
-                                         location));
+    BOOST_OUTCOME_TRY(
+        auto eq,
+        make_call("=",
+                  {outer_keys[i], make_column(n + static_cast<int>(i), cols[i].type, location)},
+                  location));
     eqs.push_back(eq);
   }
   if (!eqs.empty()) j->predicate = conjunction(eqs);
@@ -175,7 +176,8 @@ result<plan_ptr> join_distinct(const plan_ptr& outer, const std::vector<expr_ptr
 
 plan_ptr back_to(const plan_ptr& p, const std::vector<plan_column>& cols) {
   std::vector<expr_ptr> ex;
-  for (size_t i = 0; i < cols.size(); ++i) ex.push_back(make_column(static_cast<int>(i), cols[i].type));
+  for (size_t i = 0; i < cols.size(); ++i)
+    ex.push_back(make_column(static_cast<int>(i), cols[i].type));
   return make_project(p, ex, cols);
 }
 
@@ -270,8 +272,8 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
                                        bool as_value) {
   int loc = sl.value("location", -1);
   bool in = sl.value("subLinkType", "") == "ANY_SUBLINK";
-  const char* what = in ? (negated ? "NOT IN (subquery)" : "IN (subquery)")
-                        : (negated ? "NOT EXISTS" : "EXISTS");
+  const char* what =
+      in ? (negated ? "NOT IN (subquery)" : "IN (subquery)") : (negated ? "NOT EXISTS" : "EXISTS");
   const json& stmt = sl["subselect"];
   const json& s = stmt.contains("SelectStmt") ? stmt["SelectStmt"] : stmt;
   const std::vector<plan_column> outer_cols = input->columns;
@@ -320,9 +322,9 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
   for (size_t i = 0; i < inner->columns.size(); ++i)
     if (!inner->columns[i].hidden) visible.push_back(static_cast<int>(i));
   if (in && visible.size() != first_key + inner_sides.size())
-    return make_error(errc::syntax_error, loc, "{}",
-                      visible.size() < 1 ? "subquery must return a column"
-                                         : "subquery has too many columns");
+    return make_error(
+        errc::syntax_error, loc, "{}",
+        visible.size() < 1 ? "subquery must return a column" : "subquery has too many columns");
 
   // Outer sides, bound against the outer query.
   expr_ctx octx;
@@ -384,8 +386,8 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
   }
   // NOT IN: no y = x in the group, no NULL y in it, x not NULL or the group empty.
   BOOST_OUTCOME_TRY(auto j1, join_distinct(input, okx, inner, ikx, true, marker, loc));
-  plan_ptr p = back_to(make_filter(j1, is_null_of(make_column(marker, type_id::boolean))),
-                       outer_cols);
+  plan_ptr p =
+      back_to(make_filter(j1, is_null_of(make_column(marker, type_id::boolean))), outer_cols);
   plan_ptr nulls =
       make_filter(inner, is_null_of(make_column(y, inner->columns[static_cast<size_t>(y)].type)));
   BOOST_OUTCOME_TRY(auto j2, join_distinct(p, okeys, nulls, ikeys, true, marker, loc));
@@ -594,11 +596,11 @@ result<plan_ptr> binder::value_subquery(plan_ptr input, const json& sl) {
   j->inputs = {input, right};
   std::vector<expr_ptr> eqs;
   for (size_t i = 0; i < okeys.size(); ++i) {
-    BOOST_OUTCOME_TRY(auto eq, make_call("=",
-                                         {okeys[i], make_column(n + ikeys[i],
-                                                                rcols[static_cast<size_t>(ikeys[i])].type,
-                                                                loc)},
-                                         loc));
+    BOOST_OUTCOME_TRY(
+        auto eq, make_call("=",
+                           {okeys[i], make_column(n + ikeys[i],
+                                                  rcols[static_cast<size_t>(ikeys[i])].type, loc)},
+                           loc));
     eqs.push_back(eq);
   }
   if (!eqs.empty()) j->predicate = conjunction(eqs);

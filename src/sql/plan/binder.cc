@@ -300,6 +300,7 @@ result<plan_ptr> binder::select(const json& s) {
     return make_error(errc::feature_not_supported, -1, "FOR UPDATE/SHARE is not supported");
   if (s.contains("windowClause"))
     return make_error(errc::feature_not_supported, -1, "named WINDOW clauses are not supported");
+  value_subs_scope subs(value_subs_);
   BOOST_OUTCOME_TRY(plan_ptr input, from_list(s.contains("fromClause") ? s["fromClause"] : json()));
   // WHERE
   json where_rest;

@@ -17,6 +17,20 @@ namespace runnel::sql {
 constexpr int agg_marker = 1 << 24;
 constexpr int window_marker = 1 << 25;
 
+// Subqueries used as values, by the SubLink's location: the width of the
+// plan they were joined to and the expression giving their value. Each
+// SELECT has its own (a view inlined into a query brings another text
+// whose locations may repeat the query's): value_subs_scope in select().
+using value_sub_map = std::map<int, std::pair<size_t, expr_ptr>>;
+struct value_subs_scope {
+  explicit value_subs_scope(value_sub_map& m) : map(m), saved(std::move(m)) { map.clear(); }
+  ~value_subs_scope() { map = std::move(saved); }
+  value_subs_scope(const value_subs_scope&) = delete;
+  value_subs_scope& operator=(const value_subs_scope&) = delete;
+  value_sub_map& map;
+  value_sub_map saved;
+};
+
 struct pending_agg {
   std::string func;
   std::vector<expr_ptr> args;
@@ -83,8 +97,8 @@ class binder {
   // The correlated conjuncts of a subquery's WHERE, split into inner and
   // outer sides of `inner = outer`; `plain` gets the others.
   result<void> correlations(const json& s, const std::vector<plan_column>& outer, const char* what,
-                            int loc, std::vector<json>& inner_sides,
-                            std::vector<json>& outer_sides, std::vector<json>& plain);
+                            int loc, std::vector<json>& inner_sides, std::vector<json>& outer_sides,
+                            std::vector<json>& plain);
 
   result<expr_ptr> column_ref(const json& cr, const expr_ctx& ctx);
   result<expr_ptr> func_call(const json& fc, const expr_ctx& ctx);
@@ -105,9 +119,8 @@ class binder {
   result<expr_ptr> named_call(const std::string& name, const json& fc, const expr_ctx& ctx,
                               int loc);
 
-  // Subqueries used as values, by the SubLink's location: the width of
-  // the plan they were joined to and the expression giving their value.
-  std::map<int, std::pair<size_t, expr_ptr>> value_subs_;
+  // Subqueries used as values in the SELECT being bound (value_sub_map).
+  value_sub_map value_subs_;
   // While a subquery is bound: the enclosing query's columns, for a clear
   // 0A000 when the subquery reads them other than in a WHERE equality.
   const std::vector<plan_column>* outer_scope_ = nullptr;
