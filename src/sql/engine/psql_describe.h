@@ -10,8 +10,9 @@
 //    (as PostgreSQL's `<name>_pkey`); no policies, statistics,
 //    publications, inheritance, partitions, rules or triggers; a source's
 //    (a foreign table's) server and options: "kafka" and its topic.
-// runnel's SQL has no subqueries in expressions, no pg_policy, pg_inherits
-// or pg_publication, so these queries could not run as SQL; answering them
+// runnel's SQL has no pg_policy, pg_inherits or pg_publication, nor the
+// correlated subqueries of these shapes (a subquery with ORDER BY/LIMIT,
+// collations), so these queries could not run as SQL; answering them
 // by their shape keeps psql's output exactly PostgreSQL's for the columns
 // and types of tables, sources and views. \d+ (verbose) gets the same
 // columns with its extra ones empty.
