@@ -42,25 +42,27 @@ namespace {
 class memory_table : public state_table {
  public:
   std::optional<std::string> get(std::string_view key) override {
-    auto it = map_.find(key);
-    if (it == map_.end()) return std::nullopt;
+    auto it = seek(key);
+    if (!last_found_) return std::nullopt;
     return it->second;
   }
   void put(std::string_view key, std::string_view value) override {
-    auto it = map_.find(key);
-    if (it == map_.end()) {
+    auto it = seek(key);
+    if (!last_found_) {
       bytes_ += static_cast<int64_t>(key.size() + value.size());
-      map_.emplace(std::string(key), std::string(value));
+      last_it_ = map_.emplace_hint(it, std::string(key), std::string(value));
+      last_found_ = true;  // the cache now holds the new row
     } else {
       bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(it->second.size());
       it->second.assign(value);
     }
   }
   void del(std::string_view key) override {
-    auto it = map_.find(key);
-    if (it == map_.end()) return;
+    auto it = seek(key);
+    if (!last_found_) return;
     bytes_ -= static_cast<int64_t>(it->first.size() + it->second.size());
     map_.erase(it);
+    cached_ = false;
   }
   void scan(std::string_view from, std::string_view to, const state_visitor& fn) override {
     for (auto it = map_.lower_bound(from); it != map_.end(); ++it) {
@@ -79,8 +81,28 @@ class memory_table : public state_table {
   int64_t bytes() override { return bytes_; }
 
  private:
-  std::map<std::string, std::string, std::less<>> map_;
+  using map_type = std::map<std::string, std::string, std::less<>>;
+
+  // The position of `key`: the row's, or where it would go. The last one is
+  // kept, so the put or del that follows a get of the same key (an
+  // aggregate's state, a count of copies) does not search the tree again:
+  // with many rows each search compares long shared key prefixes down
+  // every level. An insert of another key or any erase drops the cache.
+  map_type::iterator seek(std::string_view key) {
+    if (cached_ && last_key_ == key) return last_it_;
+    last_it_ = map_.lower_bound(key);
+    last_found_ = last_it_ != map_.end() && last_it_->first == key;
+    last_key_.assign(key);
+    cached_ = true;
+    return last_it_;
+  }
+
+  map_type map_;
   int64_t bytes_ = 0;
+  bool cached_ = false;
+  bool last_found_ = false;
+  std::string last_key_;
+  map_type::iterator last_it_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <map>
@@ -374,6 +375,62 @@ TEST(StateStore, AKilledWriterLeavesTheLastCommitWhole) {
     ASSERT_TRUE(offset) << "no commit in round " << round;
     auto state = s.value()->table(1 << 16 | 1);
     for (int k = 0; k < 20; ++k) EXPECT_EQ(state->get("k" + std::to_string(k)), offset);
+  }
+}
+
+// The in-memory table keeps the position of its last lookup for the write
+// that follows: random gets, puts, deletes and scans over a few keys (so
+// a key is often read, then written or deleted, or another key is inserted
+// next to it) agree with a plain ordered map, and so does the byte count.
+TEST(MemoryTable, AgreesWithAnOrderedMapUnderRandomReadsAndWrites) {
+  std::mt19937 rng(7);
+  auto t = make_memory_table();
+  std::map<std::string, std::string> want;
+  int64_t want_bytes = 0;
+  for (int step = 0; step < 20000; ++step) {
+    std::string k = "k" + std::to_string(rng() % 24);
+    switch (rng() % 5) {
+      case 0:
+      case 1: {
+        auto got = t->get(k);
+        auto it = want.find(k);
+        ASSERT_EQ(got.has_value(), it != want.end()) << k;
+        if (got) {
+          ASSERT_EQ(*got, it->second);
+        }
+        break;
+      }
+      case 2:
+      case 3: {
+        std::string v(rng() % 6, static_cast<char>('a' + rng() % 26));
+        auto it = want.find(k);
+        if (it == want.end()) {
+          want_bytes += static_cast<int64_t>(k.size() + v.size());
+        } else {
+          want_bytes += static_cast<int64_t>(v.size()) - static_cast<int64_t>(it->second.size());
+        }
+        want[k] = v;
+        t->put(k, v);
+        break;
+      }
+      default: {
+        auto it = want.find(k);
+        if (it != want.end()) {
+          want_bytes -= static_cast<int64_t>(k.size() + it->second.size());
+          want.erase(it);
+        }
+        t->del(k);
+        break;
+      }
+    }
+    ASSERT_EQ(t->bytes(), want_bytes);
+    if (step % 97 == 0) {
+      std::vector<std::string> expect;
+      for (const auto& [key, v] : want) expect.push_back(key);
+      ASSERT_EQ(keys(*t), expect);
+      std::reverse(expect.begin(), expect.end());
+      ASSERT_EQ(keys(*t, true), expect);
+    }
   }
 }
 
