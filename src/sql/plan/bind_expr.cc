@@ -7,12 +7,13 @@
 
 namespace runnel::sql {
 
-namespace {
-
 bool is_aggregate_name(std::string_view n) {
   return n == "count" || n == "sum" || n == "avg" || n == "min" || n == "max" || n == "bool_and" ||
          n == "bool_or" || n == "every" || n == "string_agg";
 }
+
+namespace {
+
 bool is_window_name(std::string_view n) {
   return n == "row_number" || n == "rank" || n == "dense_rank";
 }

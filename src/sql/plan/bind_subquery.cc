@@ -25,18 +25,12 @@ namespace runnel::sql {
 
 namespace {
 
-const char* const aggregate_names[] = {"count",      "sum",       "avg",     "min",
-                                       "max",        "bool_and",  "bool_or", "every",
-                                       "string_agg", "array_agg", "stddev",  "variance"};
-
 bool has_aggregate(const json& n) {
   if (n.is_object()) {
     if (n.contains("FuncCall")) {
       const json& f = n["FuncCall"];
       if (f.contains("funcname") && !f["funcname"].empty()) {
-        std::string name = str_of(f["funcname"].back());
-        for (const char* a : aggregate_names)
-          if (name == a && !f.contains("over")) return true;
+        if (is_aggregate_name(str_of(f["funcname"].back())) && !f.contains("over")) return true;
       }
     }
     if (n.contains("SubLink")) return false;  // its own query

@@ -138,6 +138,9 @@ std::string figure_colname(const json& node);
 int location_of(const json& node);
 // The string of a String node ({"String": {"sval": ...}}).
 std::string str_of(const json& node);
+// Whether a function name is one of the aggregates runnel has (count, sum,
+// avg, min, max, bool_and, bool_or, every, string_agg).
+bool is_aggregate_name(std::string_view name);
 
 // Plan-building helpers.
 plan_ptr make_project(plan_ptr input, std::vector<expr_ptr> exprs, std::vector<plan_column> cols);
