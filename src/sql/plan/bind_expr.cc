@@ -110,6 +110,14 @@ std::string figure_colname(const json& node) {
   }
   if (k == "A_Expr" && v.value("kind", "") == "AEXPR_NULLIF") return "nullif";
   if (k == "CollateClause") return figure_colname(v["arg"]);
+  if (k == "A_Indirection") {
+    // PostgreSQL: the last field name selected, else the subscripted
+    // expression's name ((regexp_match(s, p))[2] is "regexp_match").
+    std::string field;
+    for (const auto& i : v.value("indirection", json::array()))
+      if (i.contains("String")) field = str_of(i);
+    return field.empty() ? figure_colname(v["arg"]) : field;
+  }
   if (k == "SubLink") {
     // PostgreSQL: "exists", a scalar subquery's own column name, else none.
     std::string t = v.value("subLinkType", "");

@@ -61,6 +61,17 @@ TEST(Bind, ColumnsAndTypes) {
   EXPECT_TRUE(p.value()->append_only);
 }
 
+TEST(Bind, UnnamedColumnsArePostgresNames) {
+  // FigureColname: a subscript takes the subscripted expression's name.
+  auto p = plan("SELECT (regexp_match(url, '(a)(b)'))[2], coalesce(price, 0), price + 1 FROM bids");
+  ASSERT_TRUE(p) << p.error().message;
+  const auto& cols = p.value()->columns;
+  ASSERT_EQ(cols.size(), 3u);
+  EXPECT_EQ(cols[0].name, "regexp_match");
+  EXPECT_EQ(cols[1].name, "coalesce");
+  EXPECT_EQ(cols[2].name, "?column?");
+}
+
 TEST(Bind, AggregatesOverWindows) {
   auto p = plan(
       "SELECT auction, window_start, count(*) AS n, max(price), avg(price) FROM "
