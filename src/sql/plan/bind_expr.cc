@@ -371,28 +371,26 @@ result<expr_ptr> binder::column_ref(const json& cr, const expr_ctx& ctx) {
   }
   std::string name = parts.back();
   std::string qualifier = parts.size() >= 2 ? parts[parts.size() - 2] : "";
+  // The one visible column of `cols` that the reference names (-1: none).
+  auto find_in = [&](const std::vector<plan_column>& cols) -> result<int> {
+    int at = -1;
+    for (size_t i = 0; i < cols.size(); ++i) {
+      const auto& c = cols[i];
+      if (c.name != name || c.hidden) continue;
+      if (!qualifier.empty() && c.qualifier != qualifier) continue;
+      if (at >= 0)
+        return make_error(errc::ambiguous_column, loc, "column reference \"{}\" is ambiguous",
+                          name);
+      at = static_cast<int>(i);
+    }
+    return at;
+  };
   int found = -1;
   if (ctx.cols) {
-    for (size_t i = 0; i < ctx.cols->size(); ++i) {
-      const auto& c = (*ctx.cols)[i];
-      if (c.name != name || c.hidden) continue;
-      if (!qualifier.empty() && c.qualifier != qualifier) continue;
-      if (found >= 0)
-        return make_error(errc::ambiguous_column, loc, "column reference \"{}\" is ambiguous",
-                          name);
-      found = static_cast<int>(i);
-    }
+    BOOST_OUTCOME_TRY(found, find_in(*ctx.cols));
   }
   if (found < 0 && ctx.outer) {
-    for (size_t i = 0; i < ctx.outer->size(); ++i) {
-      const auto& c = (*ctx.outer)[i];
-      if (c.name != name || c.hidden) continue;
-      if (!qualifier.empty() && c.qualifier != qualifier) continue;
-      if (found >= 0)
-        return make_error(errc::ambiguous_column, loc, "column reference \"{}\" is ambiguous",
-                          name);
-      found = static_cast<int>(i);
-    }
+    BOOST_OUTCOME_TRY(found, find_in(*ctx.outer));
     if (found >= 0) {
       const auto& c = (*ctx.outer)[static_cast<size_t>(found)];
       return make_column(static_cast<int>(ctx.cols->size()) + found, c.type, loc);

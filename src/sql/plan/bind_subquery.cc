@@ -102,6 +102,30 @@ json and_of(const std::vector<json>& parts) {
   return json{{"BoolExpr", {{"boolop", "AND_EXPR"}, {"args", args}, {"location", -1}}}};
 }
 
+// A correlated subquery is rewritten into a join on its correlation keys:
+// clauses that act on its rows as a whole cannot be kept.
+result<void> correlated_shape(const json& s, const char* what, int loc) {
+  for (const char* k : {"groupClause", "havingClause", "limitCount", "limitOffset",
+                        "distinctClause", "windowClause"})
+    if (s.contains(k))
+      return make_error(errc::feature_not_supported, loc,
+                        "a correlated subquery ({}) with GROUP BY, HAVING, DISTINCT or LIMIT "
+                        "is not supported yet",
+                        what);
+  return outcome::success();
+}
+
+// The rewritten subquery's WHERE: its conditions other than the
+// correlations (none: no WHERE); its ORDER BY goes (a join has no order).
+void set_where(json& sub, const std::vector<json>& plain) {
+  json w = and_of(plain);
+  if (w.is_null())
+    sub.erase("whereClause");
+  else
+    sub["whereClause"] = w;
+  sub.erase("sortClause");
+}
+
 expr_ptr is_null_of(expr_ptr e) {
   auto n = std::make_shared<expr>();
   n->kind = expr_kind::is_null;
@@ -244,6 +268,18 @@ result<void> binder::correlations(const json& s, const std::vector<plan_column>&
   return outcome::success();
 }
 
+result<plan_ptr> binder::bind_subquery(const json& sub, const std::vector<plan_column>& outer_cols,
+                                       std::vector<int>& visible) {
+  const auto* saved_scope = outer_scope_;
+  outer_scope_ = &outer_cols;
+  auto bound = query(json{{"SelectStmt", sub}});
+  outer_scope_ = saved_scope;
+  BOOST_OUTCOME_TRY(plan_ptr inner, std::move(bound));
+  for (size_t i = 0; i < inner->columns.size(); ++i)
+    if (!inner->columns[i].hidden) visible.push_back(static_cast<int>(i));
+  return inner;
+}
+
 result<plan_ptr> binder::where_subqueries(plan_ptr input, const json& where, json& rest) {
   std::vector<json> parts, left;
   and_args(where, parts);
@@ -281,13 +317,7 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
   json sub = s;
   size_t first_key = in ? 1 : 0;
   if (correlated) {
-    for (const char* k : {"groupClause", "havingClause", "limitCount", "limitOffset",
-                          "distinctClause", "windowClause"})
-      if (s.contains(k))
-        return make_error(errc::feature_not_supported, loc,
-                          "a correlated subquery ({}) with GROUP BY, HAVING, DISTINCT or LIMIT "
-                          "is not supported yet",
-                          what);
+    BOOST_OUTCOME_TRY(correlated_shape(s, what, loc));
     if (has_aggregate(s["targetList"]))
       return make_error(errc::feature_not_supported, loc,
                         "a correlated subquery ({}) with an aggregate is not supported yet", what);
@@ -300,21 +330,10 @@ result<plan_ptr> binder::subquery_join(plan_ptr input, const json& sl, bool nega
     for (const auto& k : inner_sides)
       targets.push_back(json{{"ResTarget", {{"val", k}, {"location", -1}}}});
     sub["targetList"] = targets;
-    json w = and_of(plain);
-    if (w.is_null())
-      sub.erase("whereClause");
-    else
-      sub["whereClause"] = w;
-    sub.erase("sortClause");
+    set_where(sub, plain);
   }
-  const auto* saved_scope = outer_scope_;
-  outer_scope_ = &outer_cols;
-  auto bound = query(json{{"SelectStmt", sub}});
-  outer_scope_ = saved_scope;
-  BOOST_OUTCOME_TRY(plan_ptr inner, std::move(bound));
   std::vector<int> visible;
-  for (size_t i = 0; i < inner->columns.size(); ++i)
-    if (!inner->columns[i].hidden) visible.push_back(static_cast<int>(i));
+  BOOST_OUTCOME_TRY(plan_ptr inner, bind_subquery(sub, outer_cols, visible));
   if (in && visible.size() != first_key + inner_sides.size())
     return make_error(
         errc::syntax_error, loc, "{}",
@@ -437,13 +456,7 @@ result<plan_ptr> binder::value_subquery(plan_ptr input, const json& sl) {
   bool aggregate = false;
   std::string agg_name;
   if (correlated) {
-    for (const char* k : {"groupClause", "havingClause", "limitCount", "limitOffset",
-                          "distinctClause", "windowClause"})
-      if (s.contains(k))
-        return make_error(errc::feature_not_supported, loc,
-                          "a correlated subquery ({}) with GROUP BY, HAVING, DISTINCT or LIMIT "
-                          "is not supported yet",
-                          what);
+    BOOST_OUTCOME_TRY(correlated_shape(s, what, loc));
     json targets = json::array();
     json groups = json::array();
     if (!exists) {
@@ -470,21 +483,10 @@ result<plan_ptr> binder::value_subquery(plan_ptr input, const json& sl) {
     }
     sub["targetList"] = targets;
     if (aggregate) sub["groupClause"] = groups;
-    json w = and_of(plain);
-    if (w.is_null())
-      sub.erase("whereClause");
-    else
-      sub["whereClause"] = w;
-    sub.erase("sortClause");
+    set_where(sub, plain);
   }
-  const auto* saved_scope = outer_scope_;
-  outer_scope_ = &outer_cols;
-  auto bound = query(json{{"SelectStmt", sub}});
-  outer_scope_ = saved_scope;
-  BOOST_OUTCOME_TRY(plan_ptr inner, std::move(bound));
   std::vector<int> visible;
-  for (size_t i = 0; i < inner->columns.size(); ++i)
-    if (!inner->columns[i].hidden) visible.push_back(static_cast<int>(i));
+  BOOST_OUTCOME_TRY(plan_ptr inner, bind_subquery(sub, outer_cols, visible));
   size_t first_key = exists ? 0 : 1;
   if (!exists && visible.size() != first_key + inner_sides.size())
     return make_error(errc::syntax_error, loc, "subquery must return only one column");

@@ -93,6 +93,10 @@ class binder {
   // Scalar and EXISTS subqueries used as values in `node` (WHERE, the
   // select list): each joined to `input`, its value kept for expression().
   result<plan_ptr> value_subqueries(plan_ptr input, const json& node);
+  // Binds a rewritten subquery with `outer_cols` as the outer scope
+  // (references to them are refused); `visible` gets its visible columns.
+  result<plan_ptr> bind_subquery(const json& sub, const std::vector<plan_column>& outer_cols,
+                                 std::vector<int>& visible);
   result<plan_ptr> value_subquery(plan_ptr input, const json& sublink);
   // The correlated conjuncts of a subquery's WHERE, split into inner and
   // outer sides of `inner = outer`; `plain` gets the others.
