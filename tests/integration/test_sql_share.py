@@ -80,6 +80,28 @@ def owner_of(s, name):
     return None
 
 
+def owner(procs, name):
+    """The process that runs `name`, once every process's plan agrees on it."""
+    def placed():
+        views = [processes(p) for p in procs]
+        if any(v is None or v != views[0] for v in views):
+            return None
+        at = [a for a, rels in views[0].items() if a is not None and name in rels]
+        return at[0] if len(at) == 1 else None
+    address = wait_until(placed, timeout=30, what="%s placed" % name)
+    return [p for p in procs if "127.0.0.1:%d" % p.port == address][0]
+
+
+def leader_and_other(procs):
+    """Once both processes of `procs` are in the group: its leader (SHOW PROCESSES) and the other one."""
+    wait_until(lambda: all(v is not None and len(v) == 2 for v in (processes(p) for p in procs)),
+               timeout=30, what="two members")
+    leader_line = [line for line in procs[0].psql("SHOW PROCESSES").stdout.splitlines()
+                   if line.split("|")[1] == "t"][0]
+    leader = [p for p in procs if "127.0.0.1:%d" % p.port == leader_line.split("|")[0]][0]
+    return leader, [p for p in procs if p is not leader][0]
+
+
 def stats_names(s):
     return set(line.split("|")[0] for line in s.psql("SHOW STATS").stdout.splitlines())
 

@@ -24,7 +24,7 @@ import psycopg  # noqa: E402
 from harness import BINARY, Broker, run, wait_until  # noqa: E402
 from test_sql_psql import PSQL, SqlServer  # noqa: E402
 from test_sql_psycopg import fails_cancelled  # noqa: E402
-from test_sql_share import answer, processes, write  # noqa: E402
+from test_sql_share import answer, leader_and_other, owner, processes, write  # noqa: E402
 
 
 def connect(s):
@@ -41,28 +41,6 @@ def retrying(conn, sql, timeout=30):
         except psycopg.errors.CannotConnectNow:
             return False
     wait_until(once, timeout=timeout, what=sql)
-
-
-def owner(procs, name):
-    """The process that runs `name`, once every process's plan agrees on it."""
-    def placed():
-        views = [processes(p) for p in procs]
-        if any(v is None or v != views[0] for v in views):
-            return None
-        at = [a for a, rels in views[0].items() if a is not None and name in rels]
-        return at[0] if len(at) == 1 else None
-    address = wait_until(placed, timeout=30, what="%s placed" % name)
-    return [p for p in procs if "127.0.0.1:%d" % p.port == address][0]
-
-
-def leader_and_other(procs):
-    """Once both processes of `procs` are in the group: its leader (SHOW PROCESSES) and the other one."""
-    wait_until(lambda: all(v is not None and len(v) == 2 for v in (processes(p) for p in procs)),
-               timeout=30, what="two members")
-    leader_line = [line for line in procs[0].psql("SHOW PROCESSES").stdout.splitlines()
-                   if line.split("|")[1] == "t"][0]
-    leader = [p for p in procs if "127.0.0.1:%d" % p.port == leader_line.split("|")[0]][0]
-    return leader, [p for p in procs if p is not leader][0]
 
 
 def test_subscribe_through_another_process():

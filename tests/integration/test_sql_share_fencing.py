@@ -16,26 +16,7 @@ import tempfile
 
 from harness import BINARY, Broker, run, wait_until
 from test_sql_psql import PSQL, SqlServer
-from test_sql_share import cli, exactly, processes, write
-
-
-def placed(procs, name):
-    """The process that runs `name`, once every process's plan agrees on it."""
-    def agreed():
-        views = [processes(p) for p in procs]
-        if any(v is None or v != views[0] for v in views):
-            return None
-        at = [a for a, rels in views[0].items() if a is not None and name in rels]
-        return at[0] if len(at) == 1 else None
-    address = wait_until(agreed, timeout=30, what="%s placed" % name)
-    return [p for p in procs if "127.0.0.1:%d" % p.port == address][0]
-
-
-def leader_of(procs):
-    wait_until(lambda: all(v is not None and len(v) == 2 for v in (processes(p) for p in procs)),
-               timeout=30, what="two members")
-    line = [x for x in procs[0].psql("SHOW PROCESSES").stdout.splitlines() if x.split("|")[1] == "t"][0]
-    return [p for p in procs if "127.0.0.1:%d" % p.port == line.split("|")[0]][0]
+from test_sql_share import cli, exactly, leader_and_other, owner, processes, write
 
 
 def records(broker, topic, committed):
@@ -88,7 +69,7 @@ def test_stale_owner_and_leader_are_fenced():
         finally:
             del os.environ["RUNNEL_SQL_TEST_HOLD_WRITES"]
         try:
-            leader = leader_of(procs)
+            leader = leader_and_other(procs)[0]
             leader.psql("CREATE TABLE t (id INT, who TEXT)")  # id 1: no key, its topic a log of changes
             acked = []
 
@@ -101,7 +82,7 @@ def test_stale_owner_and_leader_are_fenced():
 
             # The owner's INSERT passes its checks and holds; the owner stops until t moves, the new owner
             # takes INSERTs; the owner resumes and its INSERT reaches the cluster late: fenced, refused.
-            own = placed(procs, "t")
+            own = owner(procs, "t")
             other = [p for p in procs if p is not own][0]
             open(hold, "w").close()
             late = held_statement(own, "INSERT INTO t VALUES (99, 'stale owner')", hold)
@@ -131,7 +112,7 @@ def test_stale_owner_and_leader_are_fenced():
             # the owner takes its writes back, and INSERTs into it are acknowledged again.
             wait_until(lambda: all(v is not None and len(v) == 2 and None not in v
                                    for v in (processes(p) for p in procs)), timeout=45, what="two members again")
-            leader = leader_of(procs)
+            leader = leader_and_other(procs)[0]
             other = [p for p in procs if p is not leader][0]
             open(hold, "w").close()
             late = held_statement(leader, "CREATE TABLE stale (id INT)", hold)
